@@ -1,0 +1,1 @@
+"""Audience: member organisations, subscribers, CSV import, segments, consent."""

@@ -1,0 +1,51 @@
+"""Shared pieces of the command line: the Typer apps, settings, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from newsletter.config import load_settings
+from newsletter.context import open_context
+from newsletter.i18n import DEFAULT_LANGUAGE, gettext
+from newsletter.service import Service
+
+app = typer.Typer(
+    name="newsletter",
+    help="Newsletter and mailing lists of a social coordination network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+members_app = typer.Typer(help="Member directory (organisations and their people).")
+subscribers_app = typer.Typer(help="Subscribers of the lists.")
+app.add_typer(members_app, name="members")
+app.add_typer(subscribers_app, name="subscribers")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _(message: str) -> str:
+    """Translate a CLI message into the coordinator's language (French)."""
+    return gettext(DEFAULT_LANGUAGE, message)
+
+
+@contextmanager
+def service() -> Iterator[Service]:
+    """Settings from the environment, a migrated database, and the service over them."""
+    ctx = open_context(load_settings())
+    try:
+        yield Service(ctx)
+    finally:
+        ctx.close()
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")

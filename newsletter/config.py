@@ -1,0 +1,241 @@
+"""Settings, read from the environment (``NEWSLETTER_`` prefix) or a ``.env`` file.
+
+Every setting carries a help text (``description``); ``newsletter config`` prints them
+all and a test checks that the README's configuration table lists each one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "NEWSLETTER_"
+DEFAULT_CATEGORIES = ["actualite", "agenda", "emploi", "appel-a-projets", "formation"]
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"
+    starttls = "starttls"
+    tls = "tls"
+
+
+class Settings(BaseSettings):
+    """All settings of the application. Field names map to ``NEWSLETTER_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(
+        Path("data"),
+        description="Folder for the SQLite database, the generated secret key, uploads "
+        "and the embedded mail catcher's Maildir.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database. Empty: a SQLite file in DATA_DIR. "
+        "PostgreSQL: postgresql+psycopg://user:password@host/dbname.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs sessions, unsubscribe, RSVP and partner links. "
+        "Empty: one is generated once and kept in DATA_DIR/secret_key.",
+    )
+
+    # --- identity ------------------------------------------------------------------------
+    base_url: str = Field(
+        "http://localhost:8000",
+        description="Public address of the web pages, used in links inside e-mails.",
+    )
+    organisation_name: str = Field(
+        "Coordination sociale",
+        description="Name of the network, shown in e-mails and pages.",
+    )
+    from_address: str = Field(
+        "Coordination sociale <newsletter@example.org>",
+        alias="NEWSLETTER_FROM",
+        description="From header of every e-mail sent.",
+    )
+    reply_to: str = Field("", description="Reply-To header of newsletters (empty: none).")
+    list_id: str = Field(
+        "",
+        description="List-Id header domain part (RFC 2919). Empty: derived from FROM.",
+    )
+    lists_dir: Path = Field(Path("lists"), description="Folder of segment definitions (YAML).")
+    templates_dir: Path = Field(
+        Path("templates"), description="Folder of the e-mail templates (HTML and text)."
+    )
+    timezone: str = Field("Europe/Brussels", description="Time zone of dates shown and typed.")
+    categories: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES),
+        description="News categories, in the order of the newsletter's sections (JSON list).",
+    )
+
+    # --- outgoing mail -------------------------------------------------------------------
+    smtp_host: str = Field(
+        "",
+        description="SMTP relay. Empty: serve/demo start the embedded mail catcher and "
+        "'issue send' refuses unless --catcher is given.",
+    )
+    smtp_port: int = Field(587, description="SMTP relay port.")
+    smtp_username: str = Field("", description="SMTP login (empty: no AUTH).")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_security: SmtpSecurity = Field(
+        SmtpSecurity.starttls, description="none, starttls or tls (implicit TLS)."
+    )
+    smtp_connections: int = Field(
+        4, ge=1, le=64, description="Persistent SMTP connections used in parallel."
+    )
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP command times out.")
+    send_rate: float = Field(0.0, ge=0, description="Messages per second at most (0 = unlimited).")
+    send_hourly_cap: int = Field(
+        0, ge=0, description="Messages per rolling hour at most (0 = no cap)."
+    )
+    send_daily_cap: int = Field(
+        0, ge=0, description="Messages per rolling 24 hours at most (0 = no cap)."
+    )
+    send_batch_size: int = Field(
+        200, ge=1, description="Deliveries claimed from the outbox at a time."
+    )
+    retry_max_age_hours: float = Field(
+        72.0, description="Temporary failures are retried until the send is this old."
+    )
+    auto_pause_failure_ratio: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Pause a send when more than this share of a batch fails.",
+    )
+    bounce_limit: int = Field(
+        3,
+        ge=1,
+        description="Soft bounces / permanent failures before a subscriber is marked bounced "
+        "(a hard bounce counts at once).",
+    )
+    bounce_address: str = Field(
+        "",
+        description="Envelope sender for bounces; with a + it is VERP-tagged per "
+        "recipient, e.g. bounces@example.org becomes bounces+TOKEN@example.org.",
+    )
+    dkim_domain: str = Field("", description="DKIM signing domain (empty: no signing).")
+    dkim_selector: str = Field("", description="DKIM selector.")
+    dkim_key_file: Path | None = Field(None, description="PEM private key for DKIM.")
+    annex_link_threshold: int = Field(
+        2 * 1024 * 1024,
+        description="Annexes larger than this many bytes are linked, not attached.",
+    )
+
+    # --- scheduling ----------------------------------------------------------------------
+    schedule_grace_minutes: int = Field(
+        60,
+        description="A scheduled send missed while the app was down still starts "
+        "within this many minutes; later it is held for the coordinator.",
+    )
+    assembly_reminder_days: int = Field(
+        7, description="Days before an AG when the reminder is sent (0 = none)."
+    )
+
+    # --- incoming mail -------------------------------------------------------------------
+    imap_host: str = Field("", description="IMAP server of the submissions mailbox.")
+    imap_port: int = Field(993, description="IMAP port.")
+    imap_username: str = Field("", description="IMAP login.")
+    imap_password: SecretStr = Field(SecretStr(""), description="IMAP password.")
+    imap_folder: str = Field("INBOX", description="Folder read by 'intake poll'.")
+    imap_security: SmtpSecurity = Field(
+        SmtpSecurity.tls, description="none, starttls or tls for IMAP."
+    )
+    imap_poll_minutes: int = Field(
+        5, description="Minutes between two polls by 'serve' (0 = never)."
+    )
+    intake_max_attachment: int = Field(
+        10 * 1024 * 1024,
+        description="Attachments over this many bytes are refused with a note.",
+    )
+    intake_acknowledge: bool = Field(
+        False, description="Send an acknowledgement e-mail to known senders."
+    )
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    # --- derived values ------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsletter.db').resolve()}"
+
+    @property
+    def secret(self) -> str:
+        value = self.secret_key.get_secret_value()
+        if not value:
+            raise RuntimeError("secret key not loaded; use load_settings()")
+        return value
+
+
+SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "imap_password", "database_url"})
+
+
+def env_name(field: str) -> str:
+    info = Settings.model_fields[field]
+    return info.alias or f"{ENV_PREFIX}{field.upper()}"
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Return settings with a secret key: the configured one, or one kept in DATA_DIR."""
+    if settings.secret_key.get_secret_value():
+        return settings
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and ``.env``, then make sure a key exists."""
+    return ensure_secret_key(Settings(**overrides))
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(environment name, displayed value, help) for every setting; secrets masked."""
+    rows = []
+    for field, info in Settings.model_fields.items():
+        value = getattr(settings, field)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        shown = "" if value is None else str(value.value if isinstance(value, StrEnum) else value)
+        if field in SECRET_FIELDS and shown:
+            shown = mask_url(shown) if field == "database_url" else "********"
+        rows.append((env_name(field), shown, info.description or ""))
+    return rows
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "********"

@@ -1,0 +1,68 @@
+"""Translations: English message ids, French and Dutch catalogues.
+
+Each area keeps its own catalogue file (``locale/<lang>/LC_MESSAGES/<area>.po``) and
+they are merged at load time, so areas never edit the same file. ``Msg`` carries a
+message id and its parameters so that services stay language-neutral and each edge
+(CLI, web page, e-mail) renders it in the reader's language.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from dataclasses import dataclass, field
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("fr", "nl")
+DEFAULT_LANGUAGE = "fr"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> _gettext.GNUTranslations:
+    """All catalogues of a language merged into one translations object."""
+    merged = Catalog(locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    folder = LOCALE_DIR / merged.locale_identifier / "LC_MESSAGES"
+    for po_file in sorted(folder.glob("*.po")):
+        with po_file.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                merged[message.id] = message
+    buffer = BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def gettext(lang: str, message: str) -> str:
+    return translations(lang).gettext(message)
+
+
+def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
+    return translations(lang).ngettext(singular, plural, n)
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A translatable message with ``str.format`` parameters."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return gettext(lang, self.msgid).format(**self.params)
+
+    def __str__(self) -> str:
+        return self.msgid.format(**self.params)

@@ -1,0 +1,58 @@
+"""The public URLs put into e-mails, in one place so that senders and pages agree.
+
+The web app serves exactly these paths; e-mails and feeds only build them here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from newsletter.config import Settings
+from newsletter.tokens import sign
+
+UNSUBSCRIBE = "unsubscribe"
+PREFERENCES = "preferences"
+RSVP = "rsvp"
+ANNEX = "annex"
+PARTNER = "partner"
+CONFIRM = "confirm"
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def unsubscribe_url(settings: Settings, subscriber_id: int, issue_id: int | None = None) -> str:
+    """GET shows a one-button page; POST (RFC 8058 one-click) unsubscribes at once."""
+    token = sign(settings, UNSUBSCRIBE, {"s": subscriber_id, "i": issue_id})
+    return f"{_base(settings)}/u/{token}"
+
+
+def preferences_url(settings: Settings, subscriber_id: int) -> str:
+    return f"{_base(settings)}/preferences/{sign(settings, PREFERENCES, {'s': subscriber_id})}"
+
+
+def web_version_url(settings: Settings, issue_id: int) -> str:
+    return f"{_base(settings)}/archive/{issue_id}"
+
+
+def rsvp_url(settings: Settings, assembly_id: int, subscriber_id: int) -> str:
+    token = sign(settings, RSVP, {"a": assembly_id, "s": subscriber_id})
+    return f"{_base(settings)}/rsvp/{token}"
+
+
+def annex_url(settings: Settings, file_id: int, filename: str) -> str:
+    """Signed download link for an annex too large to attach."""
+    token = sign(settings, ANNEX, {"f": file_id})
+    return f"{_base(settings)}/files/{token}/{quote(filename)}"
+
+
+def partner_form_url(settings: Settings, organisation_id: int, generation: int = 0) -> str:
+    """Personal submission link of a member organisation (revoked by bumping generation)."""
+    token = sign(settings, PARTNER, {"o": organisation_id, "g": generation})
+    return f"{_base(settings)}/submit/{token}"
+
+
+def confirm_url(settings: Settings, subscriber_id: int) -> str:
+    """Double opt-in confirmation link."""
+    return f"{_base(settings)}/confirm/{sign(settings, CONFIRM, {'s': subscriber_id})}"

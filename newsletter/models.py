@@ -1,0 +1,66 @@
+"""Enums and small typed records shared by the stages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Membership(StrEnum):
+    """Kind of membership of an organisation in the network."""
+
+    full = "effectif"
+    associate = "adherent"
+    none = "none"
+
+
+class Language(StrEnum):
+    fr = "fr"
+    nl = "nl"
+
+
+class SubscriberStatus(StrEnum):
+    pending = "pending"
+    active = "active"
+    unsubscribed = "unsubscribed"
+    bounced = "bounced"
+    blocked = "blocked"
+
+
+#: statuses that a re-import or a list change must never turn back into ``active``
+STICKY_STATUSES = frozenset(
+    {SubscriberStatus.unsubscribed, SubscriberStatus.bounced, SubscriberStatus.blocked}
+)
+
+
+class NewsStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    changes_requested = "changes_requested"
+    published = "published"
+
+
+class NewsSource(StrEnum):
+    form = "form"
+    email = "email"
+    coordinator = "coordinator"
+    public_form = "public_form"
+
+
+class IssueStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    sending = "sending"
+    sent = "sent"
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed_temporary = "failed_temporary"
+    failed_permanent = "failed_permanent"
+    skipped = "skipped"
+    bounced = "bounced"

@@ -1,0 +1,34 @@
+"""What the delivery stage needs from rendering: finished bytes plus cheap splicing.
+
+An issue is rendered and CSS-inlined once per variant; ``PreparedMessage.personalize``
+fills in the per-recipient values by substitution on the finished bytes (no MIME
+re-encoding per recipient). Preview, test send and real send all go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Personalization:
+    """Per-recipient values spliced into a prepared message."""
+
+    email: str
+    name: str
+    message_id: str  # "<local@domain>", deterministic per (issue, recipient)
+    unsubscribe_url: str
+    preferences_url: str
+    web_url: str
+
+
+class PreparedMessage(Protocol):
+    """One rendered variant of an issue (language × segment-specific blocks)."""
+
+    @property
+    def language(self) -> str: ...
+
+    def personalize(self, values: Personalization) -> bytes:
+        """The exact bytes a recipient gets (CRLF line ends, ready for SMTP DATA)."""
+        ...

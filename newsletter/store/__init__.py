@@ -1,0 +1,8 @@
+"""SQL store: tables (one module per stage), engine and migrations.
+
+Importing this package registers every table on ``Base.metadata``.
+"""
+
+from newsletter.store import audience as audience
+from newsletter.store import editorial as editorial
+from newsletter.store.base import Base as Base

@@ -1,0 +1,83 @@
+"""Tables of the audience: member organisations, subscribers, per-list opt-outs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from newsletter.models import Language, Membership, SubscriberStatus
+from newsletter.store.base import Base, UTCDateTime, utcnow
+
+
+def _enum(kind: type[Membership] | type[Language] | type[SubscriberStatus]) -> Enum:
+    return Enum(
+        kind,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+    )
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: case- and accent-insensitive key of the name, unique
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    membership: Mapped[Membership] = mapped_column(_enum(Membership), default=Membership.none)
+    sector: Mapped[str] = mapped_column(String(200), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    subscribers: Mapped[list[Subscriber]] = relationship(back_populates="organisation")
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    #: lower-cased e-mail, unique: addresses are unique case-insensitively
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    groups: Mapped[list[str]] = mapped_column(default=list)
+    roles: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[SubscriberStatus] = mapped_column(
+        _enum(SubscriberStatus), default=SubscriberStatus.pending, index=True
+    )
+    consent_source: Mapped[str] = mapped_column(String(200), default="")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    bounce_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="subscribers")
+
+    @property
+    def membership(self) -> Membership:
+        return self.organisation.membership if self.organisation else Membership.none
+
+
+class ListOptOut(Base):
+    """A subscriber who left one list but not the others."""
+
+    __tablename__ = "list_optouts"
+    __table_args__ = (UniqueConstraint("subscriber_id", "list_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    list_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

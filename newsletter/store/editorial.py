@@ -1,0 +1,205 @@
+"""Tables of the editorial stages: stored files, news items, assemblies (AG), issues."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from newsletter.models import IssueStatus, Language, NewsSource, NewsStatus
+from newsletter.store.base import Base, UTCDateTime, utcnow
+
+
+def _enum(kind: Any) -> Enum:
+    return Enum(
+        kind,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=30,
+        validate_strings=True,
+    )
+
+
+class StoredFile(Base):
+    """A file kept in the database: flyers, images, minutes (PV), annexes."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NewsItem(Base):
+    __tablename__ = "news_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    #: organisation name as given when the organisation is not in the directory
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    #: sanitised HTML, the only body form rendered
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    #: what the author typed (Markdown or raw HTML), kept for editing
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(50), default="actualite")
+    event_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    event_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    event_place: Mapped[str] = mapped_column(String(300), default="")
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    source: Mapped[NewsSource] = mapped_column(_enum(NewsSource), default=NewsSource.coordinator)
+    status: Mapped[NewsStatus] = mapped_column(
+        _enum(NewsStatus), default=NewsStatus.pending, index=True
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    #: a note for the coordinator (unknown sender, refused attachment…)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    attachments: Mapped[list[NewsAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="NewsAttachment.position"
+    )
+    events: Mapped[list[NewsEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="NewsEvent.id"
+    )
+
+
+class NewsAttachment(Base):
+    __tablename__ = "news_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    news_id: Mapped[int] = mapped_column(ForeignKey("news_items.id", ondelete="CASCADE"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class NewsEvent(Base):
+    """Audit trail of a news item: every status transition, who and when."""
+
+    __tablename__ = "news_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    news_id: Mapped[int] = mapped_column(
+        ForeignKey("news_items.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(30), default="")
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Assembly(Base):
+    """A general assembly (AG)."""
+
+    __tablename__ = "assemblies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable calendar UID: an update changes the entry instead of adding one
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    theme: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    place: Mapped[str] = mapped_column(String(500), default="")
+    video_url: Mapped[str] = mapped_column(String(1000), default="")
+    #: ordered agenda items ("objet")
+    agenda: Mapped[list[str]] = mapped_column(default=list)
+    #: [{"name": ..., "organisation": ...}]
+    speakers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    minutes_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    minutes: Mapped[StoredFile | None] = relationship()
+
+
+class Issue(Base):
+    """One edition of the newsletter."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[IssueStatus] = mapped_column(
+        _enum(IssueStatus), default=IssueStatus.draft, index=True
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    #: list ids (files in lists/) the issue is sent to
+    lists: Mapped[list[str]] = mapped_column(default=list)
+    #: assembly this issue is the invitation (or reminder) of, if any
+    assembly_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assemblies.id", ondelete="SET NULL")
+    )
+    public: Mapped[bool] = mapped_column(default=True)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[IssueItem]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueItem.position"
+    )
+    annexes: Mapped[list[IssueAnnex]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueAnnex.position"
+    )
+    assemblies: Mapped[list[IssueAssembly]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueAssembly.position"
+    )
+
+
+class IssueItem(Base):
+    __tablename__ = "issue_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    news_id: Mapped[int] = mapped_column(ForeignKey("news_items.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    news: Mapped[NewsItem] = relationship()
+
+
+class IssueAssembly(Base):
+    """An AG announced in an issue."""
+
+    __tablename__ = "issue_assemblies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    assembly: Mapped[Assembly] = relationship()
+
+
+class IssueAnnex(Base):
+    __tablename__ = "issue_annexes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    file: Mapped[StoredFile] = relationship()

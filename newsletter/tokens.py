@@ -1,0 +1,34 @@
+"""Signed tokens for links in e-mails and pages (itsdangerous).
+
+Each purpose has its own salt, so a token made for one purpose (say an RSVP) is
+refused for another (say an unsubscribe).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from newsletter.config import Settings
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
+
+
+def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret, salt=f"newsletter.{purpose}")
+
+
+def sign(settings: Settings, purpose: str, payload: Any) -> str:
+    """A URL-safe token carrying ``payload`` (JSON-serialisable)."""
+    return _serializer(settings, purpose).dumps(payload)
+
+
+def verify(settings: Settings, purpose: str, token: str, max_age: int | None = None) -> Any:
+    """The payload of a valid token; ValidationError when forged, altered or expired."""
+    try:
+        return _serializer(settings, purpose).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise ValidationError(N_("This link has expired.")) from error
+    except BadSignature as error:
+        raise ValidationError(N_("This link is not valid.")) from error

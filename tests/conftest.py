@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite.
+
+``db_url`` is parametrised: every test that uses it (directly or through ``ctx`` or
+``service``) runs once on SQLite and once on a real PostgreSQL cluster started for the
+session. A server that cannot start is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pydantic import SecretStr
+
+from newsletter.config import Settings
+from newsletter.context import Context, open_context
+from newsletter.service import Service
+from tests.support.cli import Cli
+from tests.support.postgres import PostgresCluster
+
+ROOT = Path(__file__).resolve().parent.parent
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of the maintenance database of a throwaway cluster (or of NEWSLETTER_TEST_PG)."""
+    given = os.environ.get("NEWSLETTER_TEST_PG")
+    if given:
+        yield given
+        return
+    cluster = PostgresCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+def _fresh_pg_database(server_url: str) -> str:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    server: str = request.getfixturevalue("postgres_server")
+    return _fresh_pg_database(server)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key=SecretStr("test-secret-key-not-for-production"),
+        lists_dir=ROOT / "lists",
+        templates_dir=ROOT / "templates",
+        base_url="https://news.example.org",
+        from_address="Coordination sociale <news@example.org>",
+        bounce_address="bounces@example.org",
+    )
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Context]:
+    context = open_context(settings)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def service(ctx: Context) -> Service:
+    return Service(ctx)
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], settings: Settings
+) -> Cli:
+    """The ``newsletter`` command, run in-process with this test's settings."""
+    monkeypatch.chdir(settings.data_dir.parent)
+    return Cli(monkeypatch, capsys, settings)
