@@ -1,0 +1,1 @@
+"""Editorial: assemblies (AG) and minutes, issue composition, status machine."""
