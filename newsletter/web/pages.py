@@ -63,7 +63,7 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "request": request,
         "lang": lang,
         "_": translator(lang),
-        "ngettext": lambda s, p, n: ngettext(lang, s, p, n).format(n=n),
+        "nplural": lambda s, p, n: ngettext(lang, s, p, n).format(n=n),
         "csrf_name": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "flashes": pop_flashes(request),

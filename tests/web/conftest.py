@@ -16,6 +16,7 @@ with warnings.catch_warnings():
 from newsletter.context import Context
 from newsletter.service import Service
 from newsletter.web import create_app
+from tests.web.smtp import SmtpServer
 
 PASSWORD = "correct horse battery"
 EMAIL = "coordination@example.org"
@@ -68,3 +69,25 @@ def console(service: Service, browser: Browser) -> Browser:
     assert response.status_code == 303  # type: ignore[attr-defined]
     browser.get("/console/")
     return browser
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailing_service(ctx: Context, smtp: SmtpServer) -> Service:
+    """The service with its settings pointing at the recording SMTP server."""
+    settings = ctx.settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
+    )
+    return Service(Context(settings=settings, db=ctx.db))
+
+
+@pytest.fixture
+def mailing_client(ctx: Context, mailing_service: Service) -> Iterator[Browser]:
+    app = create_app(mailing_service.ctx, mailing_service)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield Browser(client)
