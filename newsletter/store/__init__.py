@@ -4,5 +4,6 @@ Importing this package registers every table on ``Base.metadata``.
 """
 
 from newsletter.store import audience as audience
+from newsletter.store import delivery as delivery
 from newsletter.store import editorial as editorial
 from newsletter.store.base import Base as Base
