@@ -9,6 +9,7 @@ from __future__ import annotations
 from newsletter.context import Context
 from newsletter.service.accounts import AccountsService
 from newsletter.service.audience import AudienceService
+from newsletter.service.delivery import DeliveryService
 from newsletter.service.feeds import FeedsService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
@@ -26,3 +27,4 @@ class Service:
         self.rsvp = RsvpService(ctx)
         self.feeds = FeedsService(ctx)
         self.notices = NoticesService(ctx, self.audience)
+        self.delivery = DeliveryService(ctx, self.audience)
