@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-
-import aiosmtplib
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
 
 from newsletter import links
-from newsletter.config import Settings, SmtpSecurity
+from newsletter.config import Settings
 from newsletter.context import Context
+from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.transport import RecipientResult
 from newsletter.errors import ConfigurationError, DeliveryError
 from newsletter.i18n import N_, gettext
 from newsletter.service.audience import AudienceService
@@ -38,19 +39,19 @@ def build_notice(settings: Settings, to: str, subject: str, body: str) -> EmailM
     return message
 
 
-async def _send(settings: Settings, message: EmailMessage) -> None:
+async def _send(settings: Settings, message: EmailMessage) -> list[RecipientResult]:
     if not settings.smtp_host:
         raise ConfigurationError(N_("No SMTP server is configured (SMTP_HOST)."))
-    await aiosmtplib.send(
-        message,
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        username=settings.smtp_username or None,
-        password=settings.smtp_password.get_secret_value() or None,
-        use_tls=settings.smtp_security is SmtpSecurity.tls,
-        start_tls=settings.smtp_security is SmtpSecurity.starttls,
-        timeout=settings.smtp_timeout,
-    )
+    pool = SmtpPool.from_settings(settings.model_copy(update={"smtp_connections": 1}))
+    try:
+        data = message.as_bytes(policy=SMTP)
+        return await pool.send(data, sender_address(settings), [str(message["To"])])
+    finally:
+        await pool.close()
+
+
+def sender_address(settings: Settings) -> str:
+    return settings.bounce_address or parseaddr(settings.from_address)[1]
 
 
 class NoticesService:
@@ -61,11 +62,10 @@ class NoticesService:
     def send(self, to: str, subject: str, body: str) -> None:
         """Send one notice now; DeliveryError when the server refuses it."""
         message = build_notice(self.ctx.settings, to, subject, body)
-        try:
-            asyncio.run(_send(self.ctx.settings, message))
-        except (aiosmtplib.SMTPException, OSError) as error:
-            log.warning("notice to %s not sent: %s", to, error)
-            raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to) from error
+        results = asyncio.run(_send(self.ctx.settings, message))
+        if not all(result.ok for result in results):
+            log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
+            raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)
 
     def confirmation(self, subscriber_id: int) -> None:
         """The double opt-in e-mail with the confirmation link."""

@@ -1,15 +1,18 @@
-"""Run the app with uvicorn; with the worker, the delivery worker and scheduler run in
-the same process and event loop."""
+"""Run the app with uvicorn and, in the same process and event loop, the delivery
+worker and the scheduler; the embedded mail catcher when no SMTP_HOST is configured."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
 import uvicorn
 
 from newsletter.config import Settings
 from newsletter.context import open_context
+from newsletter.delivery.catcher import MailCatcher, catcher_dir
 from newsletter.service import Service
 from newsletter.web.app import create_app
 
@@ -19,15 +22,40 @@ log = logging.getLogger(__name__)
 async def serve_async(
     settings: Settings, *, host: str, port: int, worker: bool = True, catcher: bool = False
 ) -> None:
+    """Serve until interrupted. ``catcher``: use the embedded catcher even if an SMTP
+    relay is configured (the demo)."""
+    mail_catcher: MailCatcher | None = None
+    if catcher or not settings.smtp_host:
+        mail_catcher = MailCatcher(catcher_dir(settings))
+        catcher_host, catcher_port = mail_catcher.start()
+        settings = mail_catcher.smtp_settings(settings)
+        log.warning("mail catcher on %s:%s, Maildir %s", catcher_host, catcher_port,
+                    mail_catcher.maildir)  # fmt: skip
     ctx = open_context(settings)
+    stop = asyncio.Event()
+    scheduler: Any = None
+    worker_task: asyncio.Task[None] | None = None
     try:
         service = Service(ctx)
         app = create_app(ctx, service)
+        app.state.catcher = mail_catcher
+        if worker:
+            from newsletter.schedule import start_scheduler
+
+            worker_task = asyncio.create_task(service.delivery.run_worker(stop))
+            scheduler = start_scheduler(ctx, service)
         config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
-        server = uvicorn.Server(config)
-        await server.serve()
+        await uvicorn.Server(config).serve()
     finally:
+        stop.set()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if worker_task is not None:
+            with contextlib.suppress(Exception):
+                await worker_task
         ctx.close()
+        if mail_catcher is not None:
+            mail_catcher.stop()
 
 
 def run_server(
