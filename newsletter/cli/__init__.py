@@ -10,6 +10,7 @@ import sys
 import click
 
 from newsletter.cli import audience as _audience  # noqa: F401  (registers commands)
+from newsletter.cli import editorial as _editorial  # noqa: F401
 from newsletter.cli.common import _, app
 from newsletter.errors import NewsletterError
 
