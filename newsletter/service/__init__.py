@@ -10,6 +10,7 @@ from newsletter.context import Context
 from newsletter.service.accounts import AccountsService
 from newsletter.service.audience import AudienceService
 from newsletter.service.delivery import DeliveryService
+from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
@@ -28,3 +29,4 @@ class Service:
         self.feeds = FeedsService(ctx)
         self.notices = NoticesService(ctx, self.audience)
         self.delivery = DeliveryService(ctx, self.audience)
+        self.editorial = EditorialService(ctx)
