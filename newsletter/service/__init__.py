@@ -9,6 +9,7 @@ from __future__ import annotations
 from newsletter.context import Context
 from newsletter.service.accounts import AccountsService
 from newsletter.service.audience import AudienceService
+from newsletter.service.console import ConsoleQueries, InvitationsService
 from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
@@ -16,6 +17,7 @@ from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.rsvp import RsvpService
+from newsletter.service.submissions import SubmissionsService
 
 
 class Service:
@@ -30,3 +32,6 @@ class Service:
         self.notices = NoticesService(ctx, self.audience)
         self.delivery = DeliveryService(ctx, self.audience)
         self.editorial = EditorialService(ctx)
+        self.console = ConsoleQueries(ctx)
+        self.invitations = InvitationsService(ctx)
+        self.submissions = SubmissionsService(ctx, self.editorial, self.notices, self.limits)

@@ -17,7 +17,7 @@ from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.transport import RecipientResult
-from newsletter.errors import ConfigurationError, DeliveryError
+from newsletter.errors import ConfigurationError, DeliveryError, ValidationError
 from newsletter.i18n import N_, gettext
 from newsletter.service.audience import AudienceService
 
@@ -39,13 +39,12 @@ def build_notice(settings: Settings, to: str, subject: str, body: str) -> EmailM
     return message
 
 
-async def _send(settings: Settings, message: EmailMessage) -> list[RecipientResult]:
+async def _send(settings: Settings, data: bytes, to: str) -> list[RecipientResult]:
     if not settings.smtp_host:
         raise ConfigurationError(N_("No SMTP server is configured (SMTP_HOST)."))
     pool = SmtpPool.from_settings(settings.model_copy(update={"smtp_connections": 1}))
     try:
-        data = message.as_bytes(policy=SMTP)
-        return await pool.send(data, sender_address(settings), [str(message["To"])])
+        return await pool.send(data, sender_address(settings), [to])
     finally:
         await pool.close()
 
@@ -62,7 +61,13 @@ class NoticesService:
     def send(self, to: str, subject: str, body: str) -> None:
         """Send one notice now; DeliveryError when the server refuses it."""
         message = build_notice(self.ctx.settings, to, subject, body)
-        results = asyncio.run(_send(self.ctx.settings, message))
+        self.send_raw(message.as_bytes(policy=SMTP), to)
+
+    def send_raw(self, data: bytes, to: str) -> None:
+        """Hand finished message bytes to the mail server for one recipient."""
+        if "@" not in to or any(ch in to for ch in "\r\n<>,;"):
+            raise ValidationError(N_("Invalid e-mail address: {email}"), email=to)
+        results = asyncio.run(_send(self.ctx.settings, data, to))
         if not all(result.ok for result in results):
             log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
             raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)

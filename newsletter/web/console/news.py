@@ -1,0 +1,101 @@
+"""Moderation queue: view, edit, approve, reject with a reason, request changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.errors import NewsletterError
+from newsletter.service.submissions import NewsForm
+from newsletter.web.forms import local_datetime
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+TABS = ("pending", "changes_requested", "approved", "rejected", "published")
+
+
+@router.get("/news")
+def queue(request: Request, status: str = "pending") -> Response:
+    service = request.app.state.service
+    status = status if status in (*TABS, "all") else "pending"
+    return render(
+        request,
+        "console/news_list.html",
+        section="news",
+        status=status,
+        tabs=TABS,
+        counts=service.console.news_counts(),
+        items=service.console.news_list(None if status == "all" else status),
+        quarantine=_quarantine(service),
+    )
+
+
+def _quarantine(service: object) -> list[object]:
+    """Inbound messages that could not be read, when the inbound stage provides them."""
+    inbound = getattr(service, "inbound", None)
+    lister = getattr(inbound, "quarantined", None)
+    return list(lister()) if callable(lister) else []
+
+
+@router.get("/news/{news_id}")
+def item(request: Request, news_id: int) -> Response:
+    service = request.app.state.service
+    return render(
+        request,
+        "console/news_item.html",
+        section="news",
+        item=service.console.news_detail(news_id),
+        categories=service.ctx.settings.categories,
+    )
+
+
+@router.post("/news/{news_id}/edit")
+def edit(
+    request: Request,
+    news_id: int,
+    title: str = Form(""),
+    body: str = Form(""),
+    category: str = Form(""),
+    link: str = Form(""),
+    language: str = Form("fr"),
+    event_start: str = Form(""),
+    event_end: str = Form(""),
+    event_place: str = Form(""),
+    image_alt: str = Form(""),
+) -> Response:
+    service = request.app.state.service
+    zone = service.ctx.settings.timezone
+    form = NewsForm(
+        title=title, body=body, category=category, sender="", link=link, language=language,
+        event_start=local_datetime(event_start, zone), event_end=local_datetime(event_end, zone),
+        event_place=event_place, image_alt=image_alt,
+    )  # fmt: skip
+    service.submissions.edit(news_id, form, actor=request.state.account.email)
+    return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
+
+
+@router.post("/news/{news_id}/decide")
+def decide(
+    request: Request, news_id: int, action: str = Form(...), reason: str = Form("")
+) -> Response:
+    service = request.app.state.service
+    try:
+        service.submissions.decide(
+            news_id, action, reason=reason, actor=request.state.account.email
+        )
+    except NewsletterError as error:
+        return redirect(
+            f"/console/news/{news_id}",
+            error.localized(request_language(request)),
+            request,
+            kind="error",
+        )
+    messages = {
+        "approve": t(request, "News item approved: it will be offered in the next issue."),
+        "reject": t(request, "News item rejected. The partner is told the reason by e-mail."),
+        "changes": t(request, "Changes requested. The partner is told by e-mail."),
+        "reopen": t(request, "News item put back in the queue."),
+    }
+    return redirect("/console/news", messages.get(action, ""), request)
