@@ -96,11 +96,18 @@ def preferences(request: Request, token: str) -> Response:
     member_of = service.audience.lists_of(subscriber.id)
     infos, _errors = service.audience.lists()
     lists = [info for info in infos if info.id in member_of]
+    base = service.ctx.settings.base_url.rstrip("/")
+    assemblies = [
+        (a, service.rsvp.url(a.id, subscriber.id).removeprefix(base))
+        for a in service.console.assemblies(upcoming_only=True)
+        if not a.cancelled
+    ]
     return render(
         request,
         "public/preferences.html",
         subscriber=subscriber,
         lists=lists,
+        assemblies=assemblies,
         token=token,
         unsubscribe=links.unsubscribe_url(service.ctx.settings, subscriber.id),
     )
