@@ -76,8 +76,7 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
                 session,
                 settings,
                 title=f"Actualité numéro {index + 4}",
-                body="Un paragraphe de texte d'exemple avec un [lien](https://example.org/a). "
-                * 6
+                body="Un paragraphe de texte d'exemple avec un [lien](https://example.org/a). " * 6
                 + "\n\n- point un\n- point deux\n",
                 organisation_name="Maison de quartier Exemple",
                 category=settings.categories[index % len(settings.categories)],
