@@ -49,7 +49,9 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
         "event_start": "2030-03-14T10:00", "event_place": "Salle Exemple",
         "image_alt": "Un atelier de réparation", "csrf_token": web.token,
     }  # fmt: skip
-    fake = web.client.post(path, data=fields, files={"image": ("x.png", b"not an image", "image/png")})
+    fake = web.client.post(
+        path, data=fields, files={"image": ("x.png", b"not an image", "image/png")}
+    )
     assert fake.status_code == 400 and "image" in fake.text
     done = web.client.post(path, data=fields, files={"image": ("atelier.png", png(), "image/png")})
     assert done.status_code == 200, done.text
@@ -82,7 +84,10 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
 
     # a test send gets the exact bytes of a recipient
     before = len(smtp.recorder.messages)
-    assert web.post(f"{issue_url}/test", {"email": "test@example.net", "lang": "fr"}).status_code == 303
+    assert (
+        web.post(f"{issue_url}/test", {"email": "test@example.net", "lang": "fr"}).status_code
+        == 303
+    )
     test_mail = smtp.recorder.wait_for(before + 1)[-1]
     assert test_mail.recipients == ["test@example.net"]
     assert "Printemps" in str(test_mail.message["Subject"])
@@ -104,7 +109,7 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
     message = sent[0].message
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     page = web.get(f"{issue_url}/sending")
-    assert "2" in page.text and "Tout le monde" in page.text or "envoyé" in page.text
+    assert "aucun échec" in page.text and "2 messages traités sur 2" in page.text
     report = web.client.get(f"{issue_url}/report.csv")
     assert "onthaal@buurthuis.example.org" in report.text
 
@@ -112,17 +117,21 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
     archive = web.get("/archive")
     assert "Printemps" in archive.text
     body = web.client.get(f"/archive/{issue_id}/issue.html?lang=fr")
-    assert "Repair café du samedi" in body.text
+    assert "Repair café du samedi" in body.text, body.text[-1500:]
 
     # one-click unsubscribe from the link of the message
     unsubscribe = re.search(r"<(https://[^>]+/u/[^>]+)>", str(message["List-Unsubscribe"]))
     assert unsubscribe
     web.client.cookies.clear()
-    done = web.client.post(unsubscribe.group(1).removeprefix("https://news.example.org"),
-                           content=b"List-Unsubscribe=One-Click",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    done = web.client.post(
+        unsubscribe.group(1).removeprefix("https://news.example.org"),
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert done.status_code == 200
-    assert service.audience.find_subscriber("onthaal@buurthuis.example.org").status == "unsubscribed"
+    assert (
+        service.audience.find_subscriber("onthaal@buurthuis.example.org").status == "unsubscribed"
+    )
 
 
 def test_assembly_invitation_and_rsvp(service: Service, console: Browser) -> None:
@@ -150,5 +159,5 @@ def test_assembly_invitation_and_rsvp(service: Service, console: Browser) -> Non
     console.get(rsvp.group(1))
     assert console.post(rsvp.group(1), {"attending": "yes", "people": "3"}).status_code == 303
     page = console.get(url)
-    assert "3 personnes représentant 1 organisations membres" in page.text
+    assert "3 personnes représentant 1 organisation membre" in page.text
     assert service.rsvp.summary(assembly_id).people == 3

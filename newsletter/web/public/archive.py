@@ -23,6 +23,8 @@ from newsletter.web.pages import render
 
 router = APIRouter()
 WEB_READER_ID = 0
+#: the To of the web version's message: never shown, never sent to
+WEB_READER_EMAIL = "lecteur@example.org"
 
 
 @router.get("/archive")
@@ -62,7 +64,7 @@ def _web_html(request: Request, issue_id: int, language: str) -> str:
     base = settings.base_url.rstrip("/")
     variant = service.editorial.prepare(issue_id).variant(language, "none")
     values = Personalization(
-        email="",
+        email=WEB_READER_EMAIL,
         name="",
         message_id=message_id(settings, issue_id, WEB_READER_ID),
         unsubscribe_url=f"{base}/preferences",
