@@ -20,10 +20,16 @@ log = logging.getLogger(__name__)
 
 
 async def serve_async(
-    settings: Settings, *, host: str, port: int, worker: bool = True, catcher: bool = False
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    worker: bool = True,
+    catcher: bool = False,
+    shutdown: asyncio.Event | None = None,
 ) -> None:
-    """Serve until interrupted. ``catcher``: use the embedded catcher even if an SMTP
-    relay is configured (the demo)."""
+    """Serve until interrupted (or until ``shutdown`` is set). ``catcher``: use the
+    embedded catcher even if an SMTP relay is configured (the demo)."""
     mail_catcher: MailCatcher | None = None
     if catcher or not settings.smtp_host:
         mail_catcher = MailCatcher(catcher_dir(settings))
@@ -45,7 +51,11 @@ async def serve_async(
             worker_task = asyncio.create_task(service.delivery.run_worker(stop))
             scheduler = start_scheduler(ctx, service)
         config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
-        await uvicorn.Server(config).serve()
+        server = uvicorn.Server(config)
+        watcher = asyncio.create_task(_exit_on(shutdown, server)) if shutdown else None
+        await server.serve()
+        if watcher is not None:
+            watcher.cancel()
     finally:
         stop.set()
         if scheduler is not None:
@@ -56,6 +66,11 @@ async def serve_async(
         ctx.close()
         if mail_catcher is not None:
             mail_catcher.stop()
+
+
+async def _exit_on(event: asyncio.Event, server: uvicorn.Server) -> None:
+    await event.wait()
+    server.should_exit = True
 
 
 def run_server(
