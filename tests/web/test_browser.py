@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pydantic import SecretStr
 
@@ -129,10 +129,15 @@ def visitor(browser: Browser, env: Env, locale: str = "fr-BE") -> Page:
 
 
 def png() -> bytes:
-    image = Image.new("RGB", (480, 270), (20, 90, 150))
-    for x in range(0, 480, 40):
-        for y in range(0, 270, 30):
-            image.putpixel((x, y), (250, 200, 40))
+    """A small drawing of a bicycle, standing for a partner's photo."""
+    image = Image.new("RGB", (640, 300), (236, 244, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 230, 640, 300), fill=(120, 170, 90))
+    for x in (200, 440):
+        draw.ellipse((x - 70, 110, x + 70, 250), outline=(30, 40, 60), width=10)
+    draw.line((200, 180, 300, 110, 440, 180, 320, 180, 200, 180), fill=(200, 60, 40), width=10)
+    draw.line((300, 110, 290, 85, 330, 85), fill=(30, 40, 60), width=8)
+    draw.ellipse((520, 20, 600, 100), fill=(250, 200, 60))
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -379,3 +384,13 @@ def test_assembly_invitation_answered_through_rsvp(
     auditor.check(page, "assembly-rsvp")
     ics = page.request.get("/feeds/agenda.ics").text()
     assert "AG de printemps" in ics
+
+
+def test_the_accessibility_check_can_fail(browser: Browser) -> None:
+    """axe-core really runs: a page with an unlabelled field and an image without text."""
+    page = browser.new_page()
+    page.set_content('<html lang="fr"><body><main><img src="x.png"><input></main></body></html>')
+    with pytest.raises(AssertionError, match="image-alt") as failure:
+        Auditor().check(page, "axe-self-check", screenshot=False)
+    assert "label" in str(failure.value)
+    page.close()

@@ -190,3 +190,25 @@ def test_revoked_partner_link_stops_working(service: Service, console: Browser) 
 
     with pytest.raises(ValidationError):
         service.partners.organisation_for(old.rsplit("/", 1)[1])
+
+
+def test_partner_link_sent_by_email(
+    mailing_service: Service, mailing_client: Browser, smtp: SmtpServer
+) -> None:
+    from tests.web.conftest import EMAIL, PASSWORD
+
+    mailing_service.audience.import_members(DIRECTORY.encode(), "t.csv")
+    mailing_service.accounts.create(EMAIL, PASSWORD)
+    mailing_client.get("/console/login")
+    mailing_client.post("/console/login", {"email": EMAIL, "password": PASSWORD})
+    org = next(o for o in mailing_service.partners.organisations() if o.name.startswith("Maison"))
+    mailing_client.get("/console/partners")
+    response = mailing_client.post(f"/console/partners/{org.id}/send")
+    assert response.status_code == 303
+    mails = smtp.recorder.wait_for(2)
+    assert sorted(r for m in mails for r in m.recipients) == [
+        "accueil@maison.example.org", "social@maison.example.org"
+    ]  # fmt: skip
+    link = re.search(r"https://\S+/submit/\S+", mails[0].message.get_content())
+    assert link and mailing_service.partners.organisation_for(link.group(0).rsplit("/", 1)[1])
+    assert mailing_service.partners.organisations([org.id])[0].link_sent_at is not None
