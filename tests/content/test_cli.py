@@ -21,8 +21,10 @@ def test_news_queue_commands(cli: Cli, ctx: Context, tmp_path: Path) -> None:
     flyer = tmp_path / "flyer été.pdf"
     flyer.write_bytes(PDF)
 
-    result = cli("news", "submit", "--org", "centre social exemple", "--title", "Portes ouvertes",
-                 "--body", str(body), "--category", "agenda", "--attach", str(flyer), "--json")  # fmt: skip
+    result = cli(
+        "news", "submit", "--org", "centre social exemple", "--title", "Portes ouvertes",
+        "--body", str(body), "--category", "agenda", "--attach", str(flyer), "--json",
+    )  # fmt: skip
     assert result.code == 0, result.err
     item = result.json()
     assert item["organisation"] == "Centre Social Exemple"
@@ -62,16 +64,18 @@ def test_assembly_issue_draft_and_preview(cli: Cli, tmp_path: Path) -> None:
     first = cli("assembly", "create", "--title", "AG de juin", "--starts", "2020-06-10T14:00",
                 "--place", "Rue de l'Exemple 1, Bruxelles", "--json")  # fmt: skip
     assert first.code == 0, first.err
-    assert first.json()["starts_at"] == "2020-06-10T12:00:00+00:00"  # Brussels summer time
+    assert first.json()["starts_at"] == "2020-06-10T14:00:00+02:00"  # Brussels summer time
     minutes = tmp_path / "PV AG juin 2020.pdf"
     minutes.write_bytes(PDF)
     assert cli("assembly", "minutes", str(first.json()["id"]), str(minutes)).code == 0
 
     agenda = tmp_path / "agenda.txt"
     agenda.write_text("1. Rapport d'activités\n2. Budget\n", encoding="utf-8")
-    created = cli("assembly", "create", "--title", "AG de décembre", "--starts", "2099-12-10T14:00",
-                  "--ends", "2099-12-10T17:00", "--video", "https://visio.example.org/ag",
-                  "--agenda", str(agenda), "--speaker", "Une personne, ASBL Exemple", "--json")  # fmt: skip
+    created = cli(
+        "assembly", "create", "--title", "AG de décembre", "--starts", "2099-12-10T14:00",
+        "--ends", "2099-12-10T17:00", "--video", "https://visio.example.org/ag",
+        "--agenda", str(agenda), "--speaker", "Une personne, ASBL Exemple", "--json",
+    )  # fmt: skip
     assert created.code == 0, created.err
     ag = created.json()
     assert ag["previous_minutes"] == "PV AG juin 2020.pdf"
@@ -99,5 +103,7 @@ def test_assembly_issue_draft_and_preview(cli: Cli, tmp_path: Path) -> None:
         html = (out / "issue.html").read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in html and greeting in html
         assert (out / "issue.txt").read_text(encoding="utf-8").startswith(greeting)
-    assert cli("issue", "preview", str(issue["id"]), "--out", str(tmp_path), "--lang", "de").code == 2
+    assert (
+        cli("issue", "preview", str(issue["id"]), "--out", str(tmp_path), "--lang", "de").code == 2
+    )
     assert cli("issue", "preview", "999", "--out", str(tmp_path)).code == 1
