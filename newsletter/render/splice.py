@@ -48,10 +48,29 @@ _BY_WORD = {word: slot for slot, word in PLACEHOLDERS.items()}
 PartValues = dict[Slot, str]
 
 
+#: lines that quoted-printable leaves as they are (printable ASCII but "=")
+_QP_SAFE = re.compile(r"[\x21-\x3c\x3e-\x7e ]*[\x21-\x3c\x3e-\x7e]")
+_QP_STEP = MAX_LINE - 1
+
+
 def qp_line(line: str) -> str:
-    """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks."""
+    """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks.
+
+    Same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses), with a
+    fast path for lines that need no escaping: they are only cut every 77 characters.
+    """
     if not line:
         return ""
+    if _QP_SAFE.fullmatch(line):
+        if len(line) <= MAX_LINE:
+            return line
+        pieces = []
+        start = 0
+        while start <= len(line) - 1 - MAX_LINE:
+            pieces.append(line[start : start + _QP_STEP] + "=")
+            start += _QP_STEP
+        pieces.append(line[start:])
+        return CRLF.join(pieces)
     encoded = quoprimime.body_encode(line, MAX_LINE)
     return encoded.replace("\n", CRLF)
 
@@ -107,8 +126,14 @@ def latin1(value: str) -> str:
     return value.encode("utf-8").decode("latin-1")
 
 
+_HTML_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def html_values(values: dict[Slot, str]) -> PartValues:
-    return {slot: latin1(html.escape(value, quote=True)) for slot, value in values.items()}
+    return {
+        slot: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
+        for slot, value in values.items()
+    }
 
 
 def text_values(values: dict[Slot, str]) -> PartValues:

@@ -217,3 +217,17 @@ def test_to_header_parses_back_to_the_name(name: str) -> None:
     assert address.addr_spec == "someone@example.org"
     assert address.display_name == " ".join(name.split())
     assert not message.defects and not message["To"].defects
+
+
+def test_quoted_printable_lines_match_the_email_package() -> None:
+    from email import quoprimime
+
+    from newsletter.render.splice import latin1, qp_line
+
+    samples = ["", "a", "x" * 76, "x" * 77, "x" * 78, "x" * 79, "x" * 155, "x" * 156, "y" * 400,
+               "fin ", "tab\t", "a=b", "=" * 90, "é" * 40, "https://e.example.org/u/" + "A" * 120,
+               "x" * 76 + "=", "x" * 75 + "é" + "x" * 10, " " * 100,
+               '<a href="x">' * 12]  # fmt: skip
+    for sample in samples:
+        line = latin1(sample)
+        assert qp_line(line) == quoprimime.body_encode(line, 78).replace("\n", "\r\n"), sample
