@@ -80,7 +80,7 @@ class DeliveryService:
                     )
                 if issue.status is S.cancelled:
                     raise ValidationError(N_("Issue {issue} was cancelled."), issue=issue_id)
-                if issue.status in (S.paused, S.scheduled):
+                if issue.status in (S.draft, S.paused, S.scheduled):
                     transition_issue(issue, S.sending)
                 return send.total
             target = list(lists or issue.lists or [])
