@@ -6,14 +6,15 @@ all and a test checks that the README's configuration table lists each one.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "NEWSLETTER_"
 DEFAULT_CATEGORIES = ["actualite", "agenda", "emploi", "appel-a-projets", "formation"]
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
         Path("templates"), description="Folder of the e-mail templates (HTML and text)."
     )
     timezone: str = Field("Europe/Brussels", description="Time zone of dates shown and typed.")
-    categories: list[str] = Field(
+    categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_CATEGORIES),
         description="News categories, in the order of the newsletter's sections (JSON list).",
     )
@@ -169,7 +170,9 @@ class Settings(BaseSettings):
     @field_validator("categories", mode="before")
     @classmethod
     def _split_categories(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

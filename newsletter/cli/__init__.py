@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
+from typer.exceptions import TyperException
 
 from newsletter.cli import audience as _audience  # noqa: F401  (registers commands)
 from newsletter.cli import delivery as _delivery  # noqa: F401
@@ -19,20 +20,19 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsletter`` command; returns the exit code."""
     try:
         result = app(args=argv, prog_name="newsletter", standalone_mode=False)
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.exceptions.UsageError as error:
-        error.show()
-        return 2
-    except click.exceptions.ClickException as error:
-        error.show()
-        return 1
-    except click.exceptions.Abort:
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
+    except typer.Abort:
         sys.stderr.write(_("Aborted.") + "\n")
         return 1
     except NewsletterError as error:
         sys.stderr.write(_("Error: ") + error.localized() + "\n")
         return 1
+    except TyperException as error:  # usage errors (exit code 2) and other click errors
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(error, "exit_code", 2))
     return result if isinstance(result, int) else 0
 
 

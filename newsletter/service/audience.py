@@ -1,10 +1,388 @@
-"""Service of the audience: directory import/export, subscribers, lists."""
+"""Service of the audience: directory import/export, subscribers, consent, lists."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from newsletter.audience import subscriptions
+from newsletter.audience.csv_import import parse_directory
+from newsletter.audience.directory import ImportReport, apply_directory, export_directory
+from newsletter.audience.normalize import name_key, split_tags
+from newsletter.audience.segments import (
+    Recipient,
+    Segment,
+    SegmentError,
+    facts_of,
+    iter_recipients,
+    load_segments,
+)
 from newsletter.context import Context
+from newsletter.errors import NotFoundError, ValidationError
+from newsletter.i18n import N_
+from newsletter.models import Language, Membership, SubscriberStatus
+from newsletter.store.audience import ListOptOut, Organisation, Subscriber
+from newsletter.store.base import utcnow
+
+
+@dataclass(frozen=True)
+class SubscriberView:
+    id: int
+    email: str
+    name: str
+    organisation: str
+    organisation_id: int | None
+    membership: str
+    language: str
+    groups: list[str]
+    roles: list[str]
+    status: str
+    consent_source: str
+    consent_at: datetime | None
+    bounce_count: int
+    lists_left: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI contract's fields."""
+        keys = ("email", "name", "organisation", "membership", "language", "groups", "roles")
+        return {**{key: asdict(self)[key] for key in keys}, "status": self.status}
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    id: int
+    name: str
+    membership: str
+    sector: str
+    website: str
+    subscribers: int
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    id: str
+    title: dict[str, str]
+    description: str
+    count: int
+
+
+def _view(subscriber: Subscriber, optouts: Sequence[str] = ()) -> SubscriberView:
+    org = subscriber.organisation
+    return SubscriberView(
+        id=subscriber.id,
+        email=subscriber.email,
+        name=subscriber.name,
+        organisation=org.name if org else "",
+        organisation_id=org.id if org else None,
+        membership=org.membership.value if org else Membership.none.value,
+        language=subscriber.language.value,
+        groups=list(subscriber.groups),
+        roles=list(subscriber.roles),
+        status=subscriber.status.value,
+        consent_source=subscriber.consent_source,
+        consent_at=subscriber.consent_at,
+        bounce_count=subscriber.bounce_count,
+        lists_left=sorted(optouts),
+    )
 
 
 class AudienceService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    # --- directory -----------------------------------------------------------------------
+    def import_members(
+        self, data: bytes, filename: str = "import.csv", *, dry_run: bool = False
+    ) -> ImportReport:
+        """Upsert the directory spreadsheet by e-mail; ``dry_run`` writes nothing."""
+        parsed = parse_directory(data)
+        source = f"import:{filename}"
+        with self.ctx.db.sessions() as session:
+            report = apply_directory(session, parsed, source=source, now=utcnow())
+            report.dry_run = dry_run
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        return report
+
+    def export_members(self) -> bytes:
+        with self.ctx.db.session() as session:
+            return export_directory(session)
+
+    def organisations(self) -> list[OrganisationView]:
+        with self.ctx.db.session() as session:
+            counts = dict(
+                session.execute(
+                    select(Subscriber.organisation_id, func.count()).group_by(
+                        Subscriber.organisation_id
+                    )
+                ).all()
+            )
+            return [
+                OrganisationView(
+                    o.id, o.name, o.membership.value, o.sector, o.website, counts.get(o.id, 0)
+                )
+                for o in session.scalars(select(Organisation).order_by(Organisation.name_key))
+            ]
+
+    def find_organisation(self, name: str) -> OrganisationView | None:
+        with self.ctx.db.session() as session:
+            org = session.scalar(
+                select(Organisation).where(Organisation.name_key == name_key(name))
+            )
+            if org is None:
+                return None
+            count = session.scalar(select(func.count()).where(Subscriber.organisation_id == org.id))
+            return OrganisationView(
+                org.id, org.name, org.membership.value, org.sector, org.website, count or 0
+            )
+
+    # --- subscribers ---------------------------------------------------------------------
+    def list_subscribers(
+        self, list_id: str | None = None, search: str | None = None
+    ) -> list[SubscriberView]:
+        """Everyone (any status), or the active recipients of one list; ``search``
+        filters on e-mail, name and organisation."""
+        with self.ctx.db.session() as session:
+            query = (
+                select(Subscriber)
+                .outerjoin(Organisation)
+                .options(selectinload(Subscriber.organisation))
+                .order_by(Subscriber.email_key)
+            )
+            if search:
+                pattern = f"%{search.strip().casefold()}%"
+                query = query.where(
+                    or_(
+                        Subscriber.email_key.like(pattern),
+                        func.lower(Subscriber.name).like(pattern),
+                        Organisation.name_key.like(f"%{name_key(search)}%"),
+                    )
+                )
+            if list_id is not None:
+                wanted = {r.subscriber_id for r in self._recipients(session, [list_id])}
+                query = query.where(Subscriber.id.in_(wanted))
+            subscribers = session.scalars(query).all()
+            optouts = self._optouts(session)
+            return [_view(s, optouts.get(s.id, ())) for s in subscribers]
+
+    def get_subscriber(self, subscriber_id: int) -> SubscriberView:
+        with self.ctx.db.session() as session:
+            subscriber = session.get(Subscriber, subscriber_id)
+            if subscriber is None:
+                raise NotFoundError(N_("No subscriber number {id}."), id=subscriber_id)
+            return _view(subscriber, self._optouts(session, subscriber_id).get(subscriber_id, ()))
+
+    def find_subscriber(self, email: str) -> SubscriberView | None:
+        with self.ctx.db.session() as session:
+            subscriber = subscriptions.find_by_email(session, email)
+            if subscriber is None:
+                return None
+            return _view(subscriber, self._optouts(session, subscriber.id).get(subscriber.id, ()))
+
+    def update_subscriber(
+        self,
+        subscriber_id: int,
+        *,
+        name: str | None = None,
+        language: str | None = None,
+        groups: str | list[str] | None = None,
+        roles: str | list[str] | None = None,
+        organisation: str | None = None,
+    ) -> SubscriberView:
+        """Edit a subscriber's details (not their status: see ``set_status``)."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            if name is not None:
+                subscriber.name = name.strip()
+            if language is not None:
+                subscriber.language = Language(language)
+            if groups is not None:
+                subscriber.groups = split_tags(
+                    groups if isinstance(groups, str) else ",".join(groups)
+                )
+            if roles is not None:
+                subscriber.roles = split_tags(roles if isinstance(roles, str) else ",".join(roles))
+            if organisation is not None:
+                subscriber.organisation = self._organisation(session, organisation)
+            session.flush()
+            return _view(subscriber)
+
+    def subscribe(
+        self, email: str, *, name: str = "", language: str = "fr", source: str
+    ) -> SubscriberView:
+        """A new subscriber from a public form: ``pending`` until the e-mail is confirmed.
+
+        An address already known keeps its status, except that someone who had
+        unsubscribed goes back to ``pending`` (they asked again; they must confirm)."""
+        try:
+            address = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValidationError(
+                N_("'{email}' is not a valid e-mail address."), email=email
+            ) from error
+        now = utcnow()
+        with self.ctx.db.session() as session:
+            subscriber = subscriptions.find_by_email(session, address)
+            if subscriber is None:
+                subscriber = Subscriber(
+                    email=address,
+                    email_key=address.casefold(),
+                    name=name.strip(),
+                    language=Language(language),
+                    status=SubscriberStatus.pending,
+                    consent_source=source,
+                    status_changed_at=now,
+                )
+                session.add(subscriber)
+            elif subscriber.status is SubscriberStatus.unsubscribed:
+                subscriptions.set_status(
+                    subscriber, SubscriberStatus.pending, reason=source, at=now
+                )
+            session.flush()
+            return _view(subscriber)
+
+    def confirm(self, subscriber_id: int, *, source: str = "double opt-in") -> SubscriberView:
+        """The subscriber clicked the confirmation link: consent is recorded, now active."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            if subscriber.status in (SubscriberStatus.pending, SubscriberStatus.unsubscribed):
+                subscriptions.set_status(
+                    subscriber, SubscriberStatus.active, reason=source, at=utcnow(), source=source
+                )
+            return _view(subscriber)
+
+    def set_status(self, subscriber_id: int, status: str, *, reason: str) -> SubscriberView:
+        """The coordinator's change of status (block, reactivate…)."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            subscriptions.set_status(
+                subscriber, SubscriberStatus(status), reason=reason, at=utcnow(), source=reason
+            )
+            return _view(subscriber)
+
+    def unsubscribe(
+        self, who: str | int, *, list_id: str | None = None, source: str = "coordinator"
+    ) -> bool:
+        """Unsubscribe at once from one list or from everything (by e-mail or id).
+
+        Returns False when the subscriber was already out."""
+        if list_id is not None:
+            self.segment(list_id)
+        with self.ctx.db.session() as session:
+            subscriber = (
+                subscriptions.get_by_email(session, who)
+                if isinstance(who, str)
+                else self._get(session, who)
+            )
+            return subscriptions.unsubscribe(
+                session, subscriber, list_id=list_id, reason=source, at=utcnow()
+            )
+
+    def resubscribe_list(self, subscriber_id: int, list_id: str) -> bool:
+        with self.ctx.db.session() as session:
+            return subscriptions.resubscribe_list(
+                session, self._get(session, subscriber_id), list_id
+            )
+
+    def record_bounce(self, subscriber_id: int, *, hard: bool, reason: str) -> SubscriberView:
+        """Count a bounce: a hard one, or BOUNCE_LIMIT soft ones, mark the address bounced."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            subscriptions.record_bounce(
+                subscriber,
+                hard=hard,
+                reason=reason,
+                limit=self.ctx.settings.bounce_limit,
+                at=utcnow(),
+            )
+            return _view(subscriber)
+
+    # --- lists ---------------------------------------------------------------------------
+    def segments(self) -> tuple[dict[str, Segment], list[SegmentError]]:
+        return load_segments(self.ctx.settings.lists_dir)
+
+    def segment(self, list_id: str) -> Segment:
+        segments, _ = self.segments()
+        if list_id not in segments:
+            raise NotFoundError(
+                N_("Unknown list '{list}'. Lists: {known}"),
+                list=list_id,
+                known=", ".join(sorted(segments)) or "-",
+            )
+        return segments[list_id]
+
+    def lists(self) -> tuple[list[ListInfo], list[SegmentError]]:
+        """Every list with its number of active recipients, and the files in error."""
+        segments, errors = self.segments()
+        counts = dict.fromkeys(segments, 0)
+        with self.ctx.db.session() as session:
+            optouts = self._optouts(session)
+            organisations = {org.id: org for org in session.scalars(select(Organisation))}
+            for subscriber in session.scalars(
+                select(Subscriber).where(Subscriber.status == SubscriberStatus.active)
+            ):
+                facts = facts_of(subscriber, organisations.get(subscriber.organisation_id or -1))
+                left = optouts.get(subscriber.id, ())
+                for segment in segments.values():
+                    if segment.id not in left and segment.contains(facts, subscriber.email_key):
+                        counts[segment.id] += 1
+        infos = [
+            ListInfo(s.id, dict(s.title), s.description, counts[s.id]) for s in segments.values()
+        ]
+        return infos, errors
+
+    def lists_of(self, subscriber_id: int) -> list[str]:
+        """The lists a subscriber belongs to by their profile (opt-outs not applied)."""
+        segments, _ = self.segments()
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            facts = facts_of(subscriber, subscriber.organisation)
+            return [s.id for s in segments.values() if s.contains(facts, subscriber.email_key)]
+
+    def recipients(self, list_ids: Sequence[str]) -> list[Recipient]:
+        """Active recipients of a send to these lists, deduplicated."""
+        with self.ctx.db.session() as session:
+            return list(self._recipients(session, list_ids))
+
+    def count_recipients(self, list_ids: Sequence[str]) -> int:
+        with self.ctx.db.session() as session:
+            return sum(1 for _ in self._recipients(session, list_ids))
+
+    # --- internals -----------------------------------------------------------------------
+    def _recipients(self, session: Session, list_ids: Sequence[str]) -> Iterator[Recipient]:
+        segments, _ = self.segments()
+        return iter_recipients(session, segments, list_ids)
+
+    @staticmethod
+    def _get(session: Session, subscriber_id: int) -> Subscriber:
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None:
+            raise NotFoundError(N_("No subscriber number {id}."), id=subscriber_id)
+        return subscriber
+
+    @staticmethod
+    def _optouts(session: Session, subscriber_id: int | None = None) -> dict[int, list[str]]:
+        query = select(ListOptOut.subscriber_id, ListOptOut.list_id)
+        if subscriber_id is not None:
+            query = query.where(ListOptOut.subscriber_id == subscriber_id)
+        result: dict[int, list[str]] = {}
+        for sid, list_id in session.execute(query):
+            result.setdefault(sid, []).append(list_id)
+        return result
+
+    @staticmethod
+    def _organisation(session: Session, name: str) -> Organisation | None:
+        if not name.strip():
+            return None
+        org = session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
+        if org is None:
+            raise NotFoundError(N_("No organisation named '{name}'."), name=name)
+        return org

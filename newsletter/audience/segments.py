@@ -1,0 +1,242 @@
+"""Segments: one YAML file per list in ``lists/`` (the file name is the list id).
+
+```yaml
+title: {fr: Membres effectifs, nl: Effectieve leden}
+description: Organisations membres effectives
+match:            # keys AND-ed, values OR-ed within a key
+  membership: effectif
+  groups: [logement, sante-mentale]
+exclude:          # same form; a subscriber matching it is left out
+  roles: [comite]
+subscribers:      # static addresses, always included while they are active
+  - partenaire@example.org
+```
+Keys: ``membership`` (effectif, adherent, none), ``language`` (fr, nl), ``groups``,
+``roles``, ``organisation`` (names). A file with an error is reported with its name
+and the problem; the other lists still load. ``iter_recipients`` computes the
+recipients of a send to several lists, deduplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
+from newsletter.errors import NotFoundError
+from newsletter.i18n import N_, Msg
+from newsletter.models import Membership, SubscriberStatus
+from newsletter.store.audience import ListOptOut, Organisation, Subscriber
+
+KEYS = ("membership", "language", "groups", "roles", "organisation")
+Criteria = dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    title: dict[str, str]
+    description: str = ""
+    match: Criteria = field(default_factory=dict)
+    exclude: Criteria = field(default_factory=dict)
+    subscribers: frozenset[str] = frozenset()
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title.get("fr") or self.id
+
+    def contains(self, facts: Criteria, email_key: str) -> bool:
+        """Whether a subscriber with these facts belongs to the list."""
+        if email_key in self.subscribers:
+            return True
+        if not _matches(self.match, facts):
+            return False
+        return not (self.exclude and _matches(self.exclude, facts))
+
+
+@dataclass(frozen=True)
+class SegmentError:
+    file: str
+    problem: Msg
+
+    def render(self, lang: str = "fr") -> str:
+        return f"{self.file}: {self.problem.render(lang)}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    subscriber_id: int
+    email: str
+    name: str
+    language: str
+    membership: str
+    organisation: str
+
+
+def _matches(criteria: Criteria, facts: Criteria) -> bool:
+    return all(facts.get(key, frozenset()) & wanted for key, wanted in criteria.items())
+
+
+def facts_of(subscriber: Subscriber, organisation: Organisation | None) -> Criteria:
+    return {
+        "membership": frozenset(
+            {organisation.membership.value if organisation else Membership.none.value}
+        ),
+        "language": frozenset({subscriber.language.value}),
+        "groups": frozenset(subscriber.groups or ()),
+        "roles": frozenset(subscriber.roles or ()),
+        "organisation": frozenset({organisation.name_key}) if organisation else frozenset(),
+    }
+
+
+class _Invalid(Exception):
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid)
+        self.msg = Msg(msgid, params)
+
+
+def _values(key: str, raw: Any) -> frozenset[str]:
+    items = raw if isinstance(raw, list) else [raw]
+    out: set[str] = set()
+    for item in items:
+        if not isinstance(item, str | int | float | bool) or isinstance(item, bool):
+            raise _Invalid(N_("'{key}' must be a value or a list of values"), key=key)
+        text = str(item)
+        if key == "membership":
+            membership = parse_membership(text)
+            if membership is None:
+                raise _Invalid(N_("unknown membership '{value}'"), value=text)
+            out.add(membership.value)
+        elif key == "language":
+            language = parse_language(text)
+            if language is None:
+                raise _Invalid(N_("unknown language '{value}'"), value=text)
+            out.add(language.value)
+        elif key == "organisation":
+            out.add(name_key(text))
+        else:
+            out.add(slug(text))
+    return frozenset(out)
+
+
+def _criteria(section: str, raw: Any) -> Criteria:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _Invalid(N_("'{section}' must be a mapping of keys to values"), section=section)
+    criteria: Criteria = {}
+    for key, value in raw.items():
+        if key not in KEYS:
+            raise _Invalid(
+                N_("unknown key '{key}' in '{section}' (allowed: {allowed})"),
+                key=key,
+                section=section,
+                allowed=", ".join(KEYS),
+            )
+        criteria[key] = _values(key, value)
+    return criteria
+
+
+def parse_segment(list_id: str, text: str) -> Segment:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise _Invalid(N_("not valid YAML (line {line})"), line=line) from error
+    if not isinstance(data, dict):
+        raise _Invalid(N_("the file must be a mapping with 'title' and 'match'"))
+    unknown = set(data) - {"title", "description", "match", "exclude", "subscribers"}
+    if unknown:
+        raise _Invalid(N_("unknown field(s): {fields}"), fields=", ".join(sorted(unknown)))
+    title = data.get("title")
+    if not isinstance(title, dict) or not all(
+        isinstance(title.get(lang), str) and title[lang].strip() for lang in ("fr", "nl")
+    ):
+        raise _Invalid(N_("'title' must give a French and a Dutch title (fr:, nl:)"))
+    static = data.get("subscribers") or []
+    if not isinstance(static, list) or not all(isinstance(a, str) for a in static):
+        raise _Invalid(N_("'subscribers' must be a list of e-mail addresses"))
+    return Segment(
+        id=list_id,
+        title={lang: title[lang].strip() for lang in ("fr", "nl")},
+        description=str(data.get("description") or "").strip(),
+        match=_criteria("match", data.get("match")),
+        exclude=_criteria("exclude", data.get("exclude")),
+        subscribers=frozenset(address.strip().casefold() for address in static),
+    )
+
+
+def load_segments(lists_dir: Path) -> tuple[dict[str, Segment], list[SegmentError]]:
+    """Every list of the folder, and the files that could not be read (with why)."""
+    segments: dict[str, Segment] = {}
+    errors: list[SegmentError] = []
+    if not lists_dir.is_dir():
+        return segments, [SegmentError(str(lists_dir), Msg(N_("folder not found")))]
+    for path in sorted([*lists_dir.glob("*.yaml"), *lists_dir.glob("*.yml")]):
+        try:
+            segments[path.stem] = parse_segment(path.stem, path.read_text(encoding="utf-8"))
+        except _Invalid as error:
+            errors.append(SegmentError(path.name, error.msg))
+        except (OSError, UnicodeDecodeError) as error:
+            errors.append(SegmentError(path.name, Msg(N_("unreadable: {error}"), {"error": error})))
+    return segments, errors
+
+
+def pick(segments: dict[str, Segment], list_ids: Iterable[str]) -> list[Segment]:
+    chosen = []
+    for list_id in list_ids:
+        if list_id not in segments:
+            raise NotFoundError(
+                N_("Unknown list '{list}'. Lists: {known}"),
+                list=list_id,
+                known=", ".join(sorted(segments)) or "-",
+            )
+        chosen.append(segments[list_id])
+    return chosen
+
+
+def iter_recipients(
+    session: Session, segments: dict[str, Segment], list_ids: Sequence[str]
+) -> Iterator[Recipient]:
+    """Active subscribers of any of the lists, each once, per-list opt-outs honoured.
+
+    Streams the subscribers table; memory grows only with the set of ids already seen.
+    """
+    chosen = pick(segments, list_ids)
+    optouts: dict[int, set[str]] = {}
+    for subscriber_id, list_id in session.execute(
+        select(ListOptOut.subscriber_id, ListOptOut.list_id).where(
+            ListOptOut.list_id.in_([segment.id for segment in chosen])
+        )
+    ):
+        optouts.setdefault(subscriber_id, set()).add(list_id)
+    organisations = {org.id: org for org in session.scalars(select(Organisation))}
+    rows = session.scalars(
+        select(Subscriber)
+        .where(Subscriber.status == SubscriberStatus.active)
+        .order_by(Subscriber.id)
+        .execution_options(yield_per=1000)
+    )
+    for subscriber in rows:
+        org = organisations.get(subscriber.organisation_id or -1)
+        facts = facts_of(subscriber, org)
+        left = optouts.get(subscriber.id, set())
+        if any(
+            segment.id not in left and segment.contains(facts, subscriber.email_key)
+            for segment in chosen
+        ):
+            yield Recipient(
+                subscriber_id=subscriber.id,
+                email=subscriber.email,
+                name=subscriber.name,
+                language=subscriber.language.value,
+                membership=org.membership.value if org else Membership.none.value,
+                organisation=org.name if org else "",
+            )
+        session.expunge(subscriber)

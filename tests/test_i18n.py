@@ -1,0 +1,48 @@
+"""Every message shown to people has a French and a Dutch translation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from newsletter.i18n import translations
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"N_": None, "_": None, "gettext": (2,), "ngettext": (2, 3)}
+METHODS = [
+    ("newsletter/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
+    ("newsletter/web/templates/**.html", "jinja2"),
+]
+
+
+def _msgids() -> set[str]:
+    found: set[str] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), METHODS, keywords=KEYWORDS
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return {m for m in found if m}
+
+
+def test_catalogues_cover_every_message() -> None:
+    msgids = _msgids()
+    assert len(msgids) > 20
+    for lang in ("fr", "nl"):
+        catalogue = translations(lang)
+        missing = sorted(m for m in msgids if catalogue.gettext(m) == m and not _same(m, lang))
+        assert missing == [], f"untranslated in {lang}: {missing}"
+
+
+def _same(msgid: str, lang: str) -> bool:
+    """A translation identical to the English id (e.g. 'E-mail') is kept as a real entry."""
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "newsletter" / "locale" / lang / "LC_MESSAGES").glob("*.po"):
+        with po.open("rb") as handle:
+            message = read_po(handle).get(msgid)
+        if message is not None and message.string:
+            return True
+    return False
