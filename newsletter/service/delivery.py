@@ -80,7 +80,7 @@ class DeliveryService:
                     )
                 if issue.status is S.cancelled:
                     raise ValidationError(N_("Issue {issue} was cancelled."), issue=issue_id)
-                if issue.status in (S.paused, S.scheduled):
+                if issue.status in (S.draft, S.paused, S.scheduled):
                     transition_issue(issue, S.sending)
                 return send.total
             target = list(lists or issue.lists or [])
@@ -210,8 +210,10 @@ class DeliveryService:
                         log.exception("cannot prepare issue %s", issue_id)
                         continue
                     factories[issue_id] = factory
+                    before = worker.totals.sent + worker.totals.failed + worker.totals.retrying
                     result = await worker.run_send(send_id, factory, stop)
-                    worked = worked or result.progress.sent + result.progress.failed > 0
+                    after = result.progress.sent + result.progress.failed + result.progress.retrying
+                    worked = worked or after > before
                 if not worked:
                     await _sleep_or_stop(stop, idle_seconds)
         finally:
