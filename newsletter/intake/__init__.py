@@ -1,0 +1,1 @@
+"""Intake: news submissions (command line, web form, e-mail), sanitising, moderation."""
