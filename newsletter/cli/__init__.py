@@ -11,6 +11,7 @@ import typer
 from typer.exceptions import TyperException
 
 from newsletter.cli import audience as _audience  # noqa: F401  (registers commands)
+from newsletter.cli import delivery as _delivery  # noqa: F401
 from newsletter.cli.common import _, app
 from newsletter.errors import NewsletterError
 

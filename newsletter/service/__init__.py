@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from newsletter.context import Context
 from newsletter.service.audience import AudienceService
+from newsletter.service.delivery import DeliveryService
 
 
 class Service:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.audience = AudienceService(ctx)
+        self.delivery = DeliveryService(ctx, self.audience)

@@ -1,0 +1,230 @@
+"""Commands of the delivery stage: issue send, schedule, status, pause, resume, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from newsletter.cli.common import _, console, err_console, issue_app, print_json, service
+from newsletter.delivery.catcher import MailCatcher, catcher_dir
+from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.transport import Transport
+from newsletter.delivery.worker import Progress as SendProgress
+from newsletter.delivery.worker import RunEnd, RunResult
+from newsletter.errors import ConfigurationError, ValidationError
+from newsletter.i18n import N_
+from newsletter.service import Service
+
+
+def _lists(to: str) -> list[str]:
+    return [part.strip() for part in to.split(",") if part.strip()]
+
+
+@issue_app.command("send")
+def send(
+    issue_id: int = typer.Argument(..., help="Issue id."),
+    to: str = typer.Option("", "--to", help="Lists, comma-separated (default: the issue's)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    catcher: bool = typer.Option(
+        False, "--catcher", help="Send into the embedded mail catcher (DATA_DIR/catcher)."
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Stay until every temporary failure is retried."
+    ),
+) -> None:
+    """Send now with a progress bar; run again after a crash, it resumes without
+    sending twice."""
+    with service() as svc:
+        settings = svc.ctx.settings
+        if not settings.smtp_host and not catcher:
+            raise ConfigurationError(
+                N_(
+                    "No SMTP server configured (NEWSLETTER_SMTP_HOST). Configure one, or "
+                    "send into the embedded mail catcher with --catcher."
+                )
+            )
+        lists = _lists(to)
+        if not yes:
+            target = ", ".join(lists) or _("the issue's lists")
+            typer.confirm(
+                _("Send issue {issue} to {lists}?").format(issue=issue_id, lists=target), abort=True
+            )
+        total = svc.delivery.start_send(issue_id, lists or None)
+        mail_catcher: MailCatcher | None = None
+        if catcher:
+            mail_catcher = MailCatcher(catcher_dir(settings))
+            mail_catcher.start()
+            transport: Transport = SmtpPool.from_settings(mail_catcher.smtp_settings(settings))
+        else:
+            transport = svc.delivery.transport()
+        try:
+            result = asyncio.run(_send_with_progress(svc, issue_id, total, transport, wait))
+        finally:
+            if mail_catcher is not None:
+                mail_catcher.stop()
+        _summary(svc, issue_id, result)
+        if mail_catcher is not None:
+            console.print(_("Messages stored in {path}").format(path=mail_catcher.maildir))
+        if result.end in (RunEnd.paused, RunEnd.stopped):
+            raise typer.Exit(1)
+
+
+async def _send_with_progress(
+    svc: Service, issue_id: int, total: int, transport: Transport, wait: bool
+) -> RunResult:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    before = svc.delivery.status(issue_id)
+    done_before = before["total"] - before["queued"]
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(_("sent {task.fields[sent]} · failed {task.fields[failed]}")),
+        TextColumn("{task.fields[rate]:.0f}/s"),
+        TimeRemainingColumn(),
+    )
+    started = loop.time()
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task(
+            _("Sending"),
+            total=total,
+            completed=done_before,
+            sent=before["sent"],
+            failed=before["failed"],
+            rate=0.0,
+        )
+
+        def on_progress(p: SendProgress) -> None:
+            elapsed = max(1e-6, loop.time() - started)
+            bar.update(
+                task,
+                completed=done_before + p.sent + p.failed + p.skipped,
+                sent=before["sent"] + p.sent,
+                failed=before["failed"] + p.failed,
+                rate=p.sent / elapsed,
+            )
+
+        try:
+            return await svc.delivery.run(
+                issue_id, transport, stop, wait_retries=wait, progress=on_progress
+            )
+        finally:
+            await transport.close()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+
+def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
+    status = svc.delivery.status(issue_id)
+    console.print(
+        _(
+            "Issue {id}: {sent} sent, {failed} failed, {skipped} skipped, "
+            "{queued} still queued ({retrying} waiting for a retry) of {total}."
+        ).format(**status)
+    )
+    if result.end is RunEnd.paused:
+        err_console.print(_("Sending paused: {reason}").format(reason=result.reason or "-"))
+    elif result.end is RunEnd.stopped:
+        err_console.print(_("Stopped. Run the same command again to resume."))
+    elif result.end is RunEnd.waiting:
+        console.print(
+            _(
+                "Temporary failures will be retried from {at} by 'newsletter serve' or by "
+                "running this command again."
+            ).format(at=status["next_retry_at"])
+        )
+
+
+@issue_app.command("schedule")
+def schedule(
+    issue_id: int = typer.Argument(..., help="Issue id."),
+    at: str = typer.Option(..., "--at", help="ISO date and time (Europe/Brussels by default)."),
+    to: str = typer.Option("", "--to", help="Lists, comma-separated (default: the issue's)."),
+) -> None:
+    """Send later; run again to reschedule, 'issue cancel' to cancel."""
+    with service() as svc:
+        when = _parse_time(at, svc.ctx.settings.timezone)
+        svc.delivery.schedule(issue_id, when, _lists(to) or None)
+        shown = when.astimezone(ZoneInfo(svc.ctx.settings.timezone))
+        console.print(
+            _("Issue {issue} scheduled for {at}.").format(issue=issue_id, at=shown.isoformat())
+        )
+
+
+def _parse_time(text: str, timezone: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise ValidationError(N_("Not a date and time: {value}"), value=text) from error
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value
+
+
+@issue_app.command("status")
+def status(
+    issue_id: int = typer.Argument(..., help="Issue id."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+) -> None:
+    """Counts of a send: total, queued, sent, failed, bounced (and why it is paused)."""
+    with service() as svc:
+        document = svc.delivery.status(issue_id)
+    if as_json:
+        print_json(document)
+        return
+    console.print(
+        _(
+            "Issue {id} ({status}): {sent} sent, {failed} failed, {bounced} bounced, "
+            "{skipped} skipped, {queued} queued of {total}."
+        ).format(**document)
+    )
+    if document.get("reason"):
+        console.print(_("Reason: {reason}").format(reason=_(document["reason"])))
+
+
+@issue_app.command("pause")
+def pause(
+    issue_id: int = typer.Argument(..., help="Issue id."),
+    reason: str = typer.Option("", "--reason", help="Shown in 'issue status'."),
+) -> None:
+    """Pause a send (or a scheduled issue); running workers stop after in-flight messages."""
+    with service() as svc:
+        if reason:
+            svc.delivery.pause(issue_id, reason)
+        else:
+            svc.delivery.pause(issue_id)
+    console.print(_("Issue {issue} paused.").format(issue=issue_id))
+
+
+@issue_app.command("resume")
+def resume(issue_id: int = typer.Argument(..., help="Issue id.")) -> None:
+    """Resume a paused or held send; 'newsletter serve' (or 'issue send ID') sends it."""
+    with service() as svc:
+        svc.delivery.resume(issue_id)
+    console.print(_("Issue {issue} resumed.").format(issue=issue_id))
+
+
+@issue_app.command("cancel")
+def cancel(issue_id: int = typer.Argument(..., help="Issue id.")) -> None:
+    """Cancel a scheduled or running send: nothing more goes out."""
+    with service() as svc:
+        dropped = svc.delivery.cancel(issue_id)
+    console.print(
+        _("Issue {issue} cancelled; {count} messages will not be sent.").format(
+            issue=issue_id, count=dropped
+        )
+    )

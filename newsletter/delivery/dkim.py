@@ -1,0 +1,62 @@
+"""Optional DKIM signing (dkimpy) of each finished message.
+
+Signing happens per recipient (each message differs), so it costs CPU: about 1 ms
+per message with a 2048-bit RSA key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dkim
+
+from newsletter.config import Settings
+from newsletter.errors import ConfigurationError
+from newsletter.i18n import N_
+
+SIGNED_HEADERS = [
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"Reply-To",
+    b"List-Id",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"MIME-Version",
+    b"Content-Type",
+]
+
+
+class DkimSigner:
+    def __init__(self, domain: str, selector: str, private_key: bytes) -> None:
+        self.domain = domain.encode("ascii")
+        self.selector = selector.encode("ascii")
+        self.private_key = private_key
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DkimSigner | None:
+        """A signer when DKIM_DOMAIN is set, else None."""
+        if not settings.dkim_domain:
+            return None
+        if not settings.dkim_selector or settings.dkim_key_file is None:
+            raise ConfigurationError(
+                N_("DKIM signing needs DKIM_SELECTOR and DKIM_KEY_FILE as well.")
+            )
+        path = Path(settings.dkim_key_file)
+        if not path.is_file():
+            raise ConfigurationError(N_("DKIM key file not found: {path}"), path=str(path))
+        return cls(settings.dkim_domain, settings.dkim_selector, path.read_bytes())
+
+    def sign(self, message: bytes) -> bytes:
+        """``message`` with a DKIM-Signature header in front."""
+        signature: bytes = dkim.sign(
+            message,
+            self.selector,
+            self.domain,
+            self.private_key,
+            include_headers=SIGNED_HEADERS,
+            linesep=b"\r\n",
+        )
+        return signature + message

@@ -1,0 +1,406 @@
+"""The outbox: one row per recipient of a send, claimed in batches and recorded.
+
+Statuses: ``queued`` → ``sending`` (claimed by a worker) → ``sent`` /
+``failed_temporary`` (retried at ``next_attempt_at``) / ``failed_permanent`` /
+``skipped`` (unsubscribed or cancelled before it went out); ``bounced`` is set later
+when a bounce comes back.
+
+Claiming is one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING``: on PostgreSQL
+the inner select takes ``FOR UPDATE SKIP LOCKED`` so concurrent workers (processes)
+get disjoint rows; on SQLite the statement runs under the database's single write
+lock, which makes the claim atomic too. Each claim stamps the worker id; a worker
+that dies (no heartbeat, or its process is gone) has its ``sending`` rows put back
+into the queue by ``recover_stale``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.delivery.identity import message_id
+from newsletter.models import DeliveryStatus as D
+from newsletter.models import Language, Membership, SubscriberStatus
+from newsletter.store.audience import ListOptOut, Subscriber
+from newsletter.store.base import utcnow
+from newsletter.store.db import Database
+from newsletter.store.delivery import Delivery, DeliveryWorker, Send
+
+T: Table = Delivery.__table__  # type: ignore[assignment]
+#: statuses of rows that still have to go out
+OPEN = (D.queued, D.sending, D.failed_temporary)
+SNAPSHOT_CHUNK = 2000
+HOSTNAME = socket.gethostname()
+
+
+class RecipientLike(Protocol):
+    @property
+    def subscriber_id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def language(self) -> Language | str: ...
+    @property
+    def membership(self) -> Membership | str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed delivery: everything needed to build and send its message."""
+
+    id: int
+    subscriber_id: int
+    email: str
+    name: str
+    language: Language
+    membership: Membership
+    message_id: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one claimed delivery, ready to be written."""
+
+    id: int
+    status: D
+    reply: str
+    at: datetime
+    next_attempt_at: datetime | None = None
+
+
+# --- sends and snapshots -------------------------------------------------------------
+
+
+def get_send(session: Session, issue_id: int) -> Send | None:
+    return session.scalars(select(Send).where(Send.issue_id == issue_id)).first()
+
+
+def snapshot(
+    session: Session,
+    settings: Settings,
+    issue_id: int,
+    lists: Sequence[str],
+    recipients: Iterable[RecipientLike],
+) -> Send:
+    """Create the send of ``issue_id`` and write one queued row per recipient.
+
+    ``recipients`` is consumed as a stream and written in bulk inserts of a few
+    thousand rows, so memory does not grow with the number of recipients. Runs in the
+    caller's transaction: a crash leaves either the whole snapshot or none of it."""
+    send = Send(issue_id=issue_id, lists=list(lists), snapshot_complete=False)
+    session.add(send)
+    session.flush()
+    now = utcnow()
+    seen: set[int] = set()
+    total = 0
+    chunk: list[dict[str, Any]] = []
+    for recipient in recipients:
+        if recipient.subscriber_id in seen:
+            continue
+        seen.add(recipient.subscriber_id)
+        chunk.append(
+            {
+                "send_id": send.id,
+                "issue_id": issue_id,
+                "subscriber_id": recipient.subscriber_id,
+                "email": recipient.email,
+                "name": recipient.name or "",
+                "language": Language(recipient.language),
+                "membership": Membership(recipient.membership),
+                "status": D.queued,
+                "attempts": 0,
+                "last_reply": "",
+                "message_id": message_id(settings, issue_id, recipient.subscriber_id),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        if len(chunk) >= SNAPSHOT_CHUNK:
+            session.execute(T.insert(), chunk)
+            total += len(chunk)
+            chunk = []
+    if chunk:
+        session.execute(T.insert(), chunk)
+        total += len(chunk)
+    send.total = total
+    send.snapshot_complete = True
+    return send
+
+
+# --- claiming ------------------------------------------------------------------------
+
+
+def claim(
+    db: Database, send_id: int, worker_id: str, limit: int, now: datetime | None = None
+) -> tuple[list[Claimed], int]:
+    """Claim up to ``limit`` rows that are due; returns (rows to send, rows skipped).
+
+    Rows whose subscriber is no longer active, or left one of the send's lists, are
+    marked ``skipped`` instead of being returned (an unsubscribe during a send)."""
+    now = now or utcnow()
+    due = (
+        select(T.c.id)
+        .where(
+            T.c.send_id == send_id,
+            or_(
+                T.c.status == D.queued,
+                and_(T.c.status == D.failed_temporary, T.c.next_attempt_at <= now),
+            ),
+        )
+        .order_by(T.c.id)
+        .limit(limit)
+    )
+    if db.is_postgres:
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(T)
+        .where(T.c.id.in_(due.scalar_subquery()))
+        .values(
+            status=D.sending,
+            claimed_by=worker_id,
+            claimed_at=now,
+            attempts=T.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            T.c.id,
+            T.c.subscriber_id,
+            T.c.email,
+            T.c.name,
+            T.c.language,
+            T.c.membership,
+            T.c.message_id,
+            T.c.attempts,
+        )
+    )
+    with db.session() as session:
+        rows = session.execute(statement).all()
+        if not rows:
+            return [], 0
+        lists = session.execute(select(Send.lists).where(Send.id == send_id)).scalar_one()
+        gone = _no_longer_wanted(session, [r.id for r in rows], lists)
+        if gone:
+            session.execute(
+                update(T)
+                .where(T.c.id.in_(gone))
+                .values(
+                    status=D.skipped,
+                    claimed_by=None,
+                    last_reply="unsubscribed before delivery",
+                    updated_at=now,
+                )
+            )
+    claimed = [
+        Claimed(
+            r.id,
+            r.subscriber_id,
+            r.email,
+            r.name,
+            Language(r.language),
+            Membership(r.membership),
+            r.message_id,
+            r.attempts,
+        )
+        for r in rows
+        if r.id not in gone
+    ]
+    claimed.sort(key=lambda c: c.id)
+    return claimed, len(gone)
+
+
+def _no_longer_wanted(session: Session, ids: list[int], lists: list[str]) -> set[int]:
+    subscriber: Table = Subscriber.__table__  # type: ignore[assignment]
+    optout: Table = ListOptOut.__table__  # type: ignore[assignment]
+    opted_out = exists().where(
+        optout.c.subscriber_id == T.c.subscriber_id, optout.c.list_id.in_(lists or [""])
+    )
+    query = (
+        select(T.c.id)
+        .select_from(T.outerjoin(subscriber, subscriber.c.id == T.c.subscriber_id))
+        .where(
+            T.c.id.in_(ids),
+            or_(
+                subscriber.c.id.is_(None),
+                subscriber.c.status != SubscriberStatus.active.value,
+                opted_out,
+            ),
+        )
+    )
+    return set(session.execute(query).scalars())
+
+
+# --- recording -----------------------------------------------------------------------
+
+
+def record(db: Database, worker_id: str, outcomes: Sequence[Outcome]) -> int:
+    """Write outcomes of rows this worker claimed (others' rows are left alone)."""
+    if not outcomes:
+        return 0
+    statement = (
+        update(T)
+        .where(
+            T.c.id == bindparam("b_id"),
+            T.c.claimed_by == worker_id,
+            T.c.status == D.sending,
+        )
+        .values(
+            status=bindparam("b_status"),
+            last_reply=bindparam("b_reply"),
+            sent_at=bindparam("b_sent_at"),
+            next_attempt_at=bindparam("b_next"),
+            claimed_by=None,
+            updated_at=bindparam("b_at"),
+        )
+    )
+    params = [
+        {
+            "b_id": o.id,
+            "b_status": o.status,
+            "b_reply": o.reply[:2000],
+            "b_sent_at": o.at if o.status is D.sent else None,
+            "b_next": o.next_attempt_at,
+            "b_at": o.at,
+        }
+        for o in outcomes
+    ]
+    with db.session() as session:
+        session.connection().execute(statement, params)
+    return len(params)
+
+
+def release(db: Database, worker_id: str, ids: Sequence[int]) -> None:
+    """Give back claimed rows that were never attempted (on pause or shutdown)."""
+    if not ids:
+        return
+    with db.session() as session:
+        session.execute(
+            update(T)
+            .where(T.c.id.in_(list(ids)), T.c.claimed_by == worker_id, T.c.status == D.sending)
+            .values(status=D.queued, claimed_by=None, attempts=T.c.attempts - 1)
+        )
+
+
+def cancel_open(session: Session, send_id: int, reason: str) -> int:
+    """Mark every row not yet sent as skipped (the send was cancelled)."""
+    result = session.execute(
+        update(T)
+        .where(T.c.send_id == send_id, T.c.status.in_([D.queued, D.failed_temporary]))
+        .values(status=D.skipped, last_reply=reason, updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- workers and crash recovery ------------------------------------------------------
+
+
+def register_worker(db: Database, worker_id: str) -> None:
+    with db.session() as session:
+        session.merge(DeliveryWorker(id=worker_id, hostname=HOSTNAME, pid=os.getpid()))
+
+
+def heartbeat(db: Database, worker_id: str) -> None:
+    with db.session() as session:
+        session.execute(
+            update(DeliveryWorker)
+            .where(DeliveryWorker.id == worker_id)
+            .values(heartbeat_at=utcnow())
+        )
+
+
+def unregister_worker(db: Database, worker_id: str) -> None:
+    with db.session() as session:
+        session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == worker_id))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_stale(db: Database, lease: timedelta, now: datetime | None = None) -> int:
+    """Put back into the queue the ``sending`` rows of workers that are gone.
+
+    A worker is gone when it has no row, its heartbeat is older than ``lease``, or it
+    ran on this host and its process no longer exists (``kill -9``). Its rows may have
+    been in flight: they are sent again, which is the bounded duplicate window."""
+    now = now or utcnow()
+    with db.session() as session:
+        owners = session.execute(
+            select(T.c.claimed_by).where(T.c.status == D.sending).distinct()
+        ).scalars()
+        gone: list[str | None] = []
+        for owner in owners:
+            if owner is None:
+                gone.append(owner)
+                continue
+            worker = session.get(DeliveryWorker, owner)
+            if (
+                worker is None
+                or worker.heartbeat_at < now - lease
+                or (worker.hostname == HOSTNAME and not _pid_alive(worker.pid))
+            ):
+                gone.append(owner)
+        count = 0
+        for owner in gone:
+            condition = T.c.claimed_by.is_(None) if owner is None else T.c.claimed_by == owner
+            result = session.execute(
+                update(T)
+                .where(T.c.status == D.sending, condition)
+                .values(status=D.queued, claimed_by=None, updated_at=now)
+            )
+            count += int(getattr(result, "rowcount", 0) or 0)
+            if owner is not None:
+                session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == owner))
+        return count
+
+
+# --- counting ------------------------------------------------------------------------
+
+
+def counts(session: Session, send_id: int) -> dict[D, int]:
+    rows = session.execute(
+        select(T.c.status, func.count()).where(T.c.send_id == send_id).group_by(T.c.status)
+    ).all()
+    out = {status: 0 for status in D}
+    for status, number in rows:
+        out[D(status)] = number
+    return out
+
+
+def next_retry_at(session: Session, send_id: int) -> datetime | None:
+    value: datetime | None = session.execute(
+        select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.send_id == send_id, Delivery.status == D.failed_temporary
+        )
+    ).scalar()
+    return value
+
+
+def used_in_window(session: Session, since: datetime) -> int:
+    """Messages sent since ``since`` plus those being sent now, across every send."""
+    sent = session.execute(select(func.count()).where(T.c.sent_at >= since)).scalar_one()
+    sending = session.execute(select(func.count()).where(T.c.status == D.sending)).scalar_one()
+    return int(sent) + int(sending)
+
+
+def oldest_sent_since(session: Session, since: datetime) -> datetime | None:
+    value: datetime | None = session.execute(
+        select(func.min(Delivery.sent_at)).where(Delivery.sent_at >= since)
+    ).scalar()
+    return value

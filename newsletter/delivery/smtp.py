@@ -1,0 +1,211 @@
+"""SMTP transport: a pool of persistent aiosmtplib connections.
+
+Each connection runs one transaction at a time (MAIL, RCPT…, DATA); ``send`` waits
+for a free connection. A connection is opened lazily (TLS, STARTTLS and AUTH as
+configured), reused for every later message, and dropped and reopened after an error.
+A refused recipient does not end the transaction for the others; after a refused
+envelope the connection is reset (RSET) and used again.
+
+A connection found dead *before* the message was handed over (the server closed an
+idle connection) is reopened and the message retried once at once: no duplicate can
+result, since the server never got the data. A connection lost *during* DATA gives a
+temporary failure (the server may or may not have kept the message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from newsletter.config import Settings, SmtpSecurity
+from newsletter.delivery.transport import Outcome, RecipientResult, outcome_of
+
+_NETWORK_ERRORS = (
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPTimeoutError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+@dataclass
+class SmtpConfig:
+    host: str
+    port: int
+    security: SmtpSecurity = SmtpSecurity.none
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    connections: int = 4
+    tls_context: ssl.SSLContext | None = None
+    local_hostname: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value(),
+            timeout=settings.smtp_timeout,
+            connections=settings.smtp_connections,
+        )
+
+
+class _Broken(Exception):
+    """The connection failed before DATA: safe to retry on a new one."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(reply)
+        self.code = code
+        self.reply = reply
+
+
+class SmtpPool:
+    """``Transport`` over ``config.connections`` persistent SMTP connections."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._idle: asyncio.LifoQueue[aiosmtplib.SMTP | None] = asyncio.LifoQueue()
+        # last in, first out: a warm connection is reused before a new one is opened
+        for _ in range(config.connections):
+            self._idle.put_nowait(None)
+        self._open: set[aiosmtplib.SMTP] = set()
+        self.connects = 0  # connections opened so far (reconnects included)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpPool:
+        return cls(SmtpConfig.from_settings(settings))
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        cfg = self.config
+        smtp = aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            timeout=cfg.timeout,
+            use_tls=cfg.security is SmtpSecurity.tls,
+            start_tls=cfg.security is SmtpSecurity.starttls,
+            username=cfg.username or None,
+            password=cfg.password or None,
+            tls_context=cfg.tls_context,
+            local_hostname=cfg.local_hostname,
+        )
+        await smtp.connect()
+        self.connects += 1
+        self._open.add(smtp)
+        return smtp
+
+    def _drop(self, smtp: aiosmtplib.SMTP | None) -> None:
+        if smtp is not None:
+            self._open.discard(smtp)
+            smtp.close()
+
+    async def send(
+        self, message: bytes, sender: str, recipients: Sequence[str]
+    ) -> list[RecipientResult]:
+        smtp = await self._idle.get()
+        try:
+            for attempt in (1, 2):
+                try:
+                    if smtp is None or not smtp.is_connected:
+                        self._drop(smtp)
+                        smtp = None
+                        smtp = await self._connect()
+                    return await self._transaction(smtp, message, sender, recipients)
+                except _Broken as broken:
+                    self._drop(smtp)
+                    smtp = None
+                    if attempt == 2:
+                        return _all(recipients, Outcome.temporary, broken.code, broken.reply)
+                except aiosmtplib.SMTPResponseException as error:
+                    # refused at connect (greeting, STARTTLS, AUTH): nothing was sent
+                    self._drop(smtp)
+                    smtp = None
+                    return _all(recipients, Outcome.temporary, error.code, error.message)
+                except _NETWORK_ERRORS as error:
+                    self._drop(smtp)
+                    smtp = None
+                    if attempt == 2:
+                        return _all(recipients, Outcome.temporary, 0, _describe(error))
+            raise AssertionError("unreachable")
+        finally:
+            self._idle.put_nowait(smtp)
+
+    async def _transaction(
+        self, smtp: aiosmtplib.SMTP, message: bytes, sender: str, recipients: Sequence[str]
+    ) -> list[RecipientResult]:
+        results: dict[str, RecipientResult] = {}
+        try:
+            await smtp.mail(sender)
+        except aiosmtplib.SMTPResponseException as error:
+            if error.code == 421:
+                raise _Broken(error.code, error.message) from error
+            await self._reset(smtp)
+            return _all(recipients, outcome_of(error.code), error.code, error.message)
+        except _NETWORK_ERRORS as error:
+            raise _Broken(0, _describe(error)) from error
+        accepted: list[str] = []
+        for recipient in recipients:
+            try:
+                await smtp.rcpt(recipient)
+                accepted.append(recipient)
+            except aiosmtplib.SMTPResponseException as error:
+                results[recipient] = RecipientResult(
+                    recipient, outcome_of(error.code), error.code, error.message
+                )
+        if accepted:
+            try:
+                response = await smtp.data(message)
+            except aiosmtplib.SMTPResponseException as error:
+                await self._reset(smtp)
+                for recipient in accepted:
+                    results[recipient] = RecipientResult(
+                        recipient, outcome_of(error.code), error.code, error.message
+                    )
+            except _NETWORK_ERRORS as error:
+                self._drop(smtp)
+                for recipient in accepted:
+                    results[recipient] = RecipientResult(
+                        recipient, Outcome.temporary, 0, _describe(error)
+                    )
+            else:
+                for recipient in accepted:
+                    results[recipient] = RecipientResult(
+                        recipient, Outcome.sent, response.code, response.message
+                    )
+        else:
+            await self._reset(smtp)
+        return [results[r] for r in recipients]
+
+    async def _reset(self, smtp: aiosmtplib.SMTP) -> None:
+        """RSET after a refused envelope so the connection can carry the next message."""
+        try:
+            await smtp.rset()
+        except (aiosmtplib.SMTPResponseException, *_NETWORK_ERRORS):
+            self._drop(smtp)
+
+    async def close(self) -> None:
+        for smtp in list(self._open):
+            try:
+                await asyncio.wait_for(smtp.quit(), timeout=2)
+            except (aiosmtplib.SMTPException, *_NETWORK_ERRORS):
+                pass
+            self._drop(smtp)
+
+
+def _all(
+    recipients: Sequence[str], outcome: Outcome, code: int, reply: str
+) -> list[RecipientResult]:
+    return [RecipientResult(r, outcome, code, reply) for r in recipients]
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return f"connection error: {text}"

@@ -1,0 +1,57 @@
+"""The transport seam: hand finished bytes to a mail server, get one result per recipient.
+
+Every transport implements ``async send(message, sender, recipients)``. A result says
+``sent``, ``temporary`` (4xx reply, lost connection, timeout: retry with backoff) or
+``permanent`` (5xx reply: stop and record the server's reply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Outcome(StrEnum):
+    sent = "sent"
+    temporary = "temporary"
+    permanent = "permanent"
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientResult:
+    """What the server said about one recipient of one message."""
+
+    recipient: str
+    outcome: Outcome
+    code: int
+    reply: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.sent
+
+
+def outcome_of(code: int) -> Outcome:
+    """Classify an SMTP reply code: 2xx sent, 5xx permanent, anything else temporary."""
+    if 200 <= code < 300:
+        return Outcome.sent
+    if 500 <= code < 600:
+        return Outcome.permanent
+    return Outcome.temporary
+
+
+class Transport(Protocol):
+    """Where finished messages go: an SMTP relay, a Maildir, the embedded catcher."""
+
+    async def send(
+        self, message: bytes, sender: str, recipients: Sequence[str]
+    ) -> list[RecipientResult]:
+        """Deliver ``message`` (CRLF bytes) from envelope ``sender``; one result per
+        recipient, in the order given. Never raises for a delivery failure."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the transport may not be used afterwards."""
+        ...

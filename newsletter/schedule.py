@@ -1,0 +1,132 @@
+"""Scheduling: APScheduler 3.x wiring only; the jobs call the service.
+
+``serve`` calls ``start_scheduler(ctx)`` inside its event loop. The issues table is the
+source of truth (status ``scheduled`` + ``scheduled_at``): ``sync_jobs`` turns it into
+jobs of an ``AsyncIOScheduler`` whose job store is a SQLAlchemy table
+(``scheduler_jobs``) in the application's database, so jobs survive restarts; it runs at
+start and every minute, so ``issue schedule`` from the command line needs no running
+scheduler. A job whose time passed while the app was down runs at start; the service
+starts it when it is less than SCHEDULE_GRACE_MINUTES late and otherwise holds it
+(issue ``paused`` with a reason). AG reminders: ASSEMBLY_REMINDER_DAYS before an AG
+whose invitation issue went out, a reminder issue is sent to the same lists.
+
+Job functions are module-level so the job store can reference them by name; they
+reach the service through ``_SERVICES``, filled by ``start_scheduler`` (one entry per
+running scheduler, keyed by the job store's table).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from newsletter.context import Context
+from newsletter.models import IssueStatus
+from newsletter.service import Service
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import Assembly, Issue
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "scheduler_jobs"
+SYNC_SECONDS = 60
+_SERVICES: dict[str, Service] = {}
+
+
+def _service() -> Service:
+    service = _SERVICES.get(JOBS_TABLE)
+    if service is None:
+        raise RuntimeError("scheduler job run without a started scheduler")
+    return service
+
+
+def run_scheduled_send(issue_id: int) -> None:
+    """Job: the scheduled time of an issue has come."""
+    started = _service().delivery.run_scheduled(issue_id)
+    log.info("scheduled issue %s %s", issue_id, "started" if started else "held or skipped")
+
+
+def run_assembly_reminder(assembly_id: int) -> None:
+    """Job: send the reminder of an AG."""
+    issue_id = _service().delivery.send_assembly_reminder(assembly_id)
+    log.info("assembly %s reminder: issue %s", assembly_id, issue_id)
+
+
+def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOScheduler:
+    """Start the scheduler in the running event loop and load the jobs; returns it.
+    ``scheduler.shutdown()`` stops it (the jobs stay in the database)."""
+    service = service or Service(ctx)
+    _SERVICES[JOBS_TABLE] = service
+    scheduler = AsyncIOScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=ctx.db.engine, tablename=JOBS_TABLE),
+            "memory": MemoryJobStore(),
+        },
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        timezone=UTC,
+    )
+    scheduler.start()
+    sync_jobs(scheduler, service)
+    scheduler.add_job(
+        sync_jobs,
+        "interval",
+        seconds=SYNC_SECONDS,
+        args=[scheduler, service],
+        id="sync",
+        jobstore="memory",
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def issue_job_id(issue_id: int) -> str:
+    return f"issue-{issue_id}"
+
+
+def reminder_job_id(assembly_id: int) -> str:
+    return f"assembly-reminder-{assembly_id}"
+
+
+def sync_jobs(scheduler: Any, service: Service, now: datetime | None = None) -> None:
+    """Make the jobs match the scheduled issues and the AG reminders due."""
+    now = now or utcnow()
+    wanted: dict[str, tuple[Any, datetime, int]] = {}
+    settings = service.ctx.settings
+    with service.ctx.db.session() as session:
+        for issue in session.scalars(select(Issue).where(Issue.status == IssueStatus.scheduled)):
+            if issue.scheduled_at is not None:
+                wanted[issue_job_id(issue.id)] = (run_scheduled_send, issue.scheduled_at, issue.id)
+        days = settings.assembly_reminder_days
+        if days > 0:
+            upcoming = session.scalars(
+                select(Assembly).where(
+                    Assembly.starts_at > now + timedelta(days=days), Assembly.cancelled.is_(False)
+                )
+            )
+            for assembly in upcoming:
+                if service.delivery.reminder_wanted(session, assembly.id):
+                    at = assembly.starts_at - timedelta(days=days)
+                    wanted[reminder_job_id(assembly.id)] = (run_assembly_reminder, at, assembly.id)
+    existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
+    for job_id in existing:
+        if job_id not in wanted:
+            scheduler.remove_job(job_id, jobstore="default")
+    for job_id, (func, at, arg) in wanted.items():
+        job = existing.get(job_id)
+        if job is not None and job.next_run_time == at:
+            continue
+        scheduler.add_job(
+            func,
+            "date",
+            run_date=at,
+            args=[arg],
+            id=job_id,
+            jobstore="default",
+            replace_existing=True,
+        )

@@ -1,0 +1,442 @@
+"""Service of the delivery stage: start, run, pause, resume, cancel and report sends.
+
+The web console, the command line and the scheduler call this; it holds no SQL and no
+SMTP itself (``delivery.outbox`` and the transports do).
+
+Entry point for ``newsletter serve``::
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(ctx, stop))   # SMTP pool, or given transport
+    ...
+    stop.set(); await task                               # drains in-flight messages
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from newsletter.context import Context
+from newsletter.delivery import outbox
+from newsletter.delivery.dkim import DkimSigner
+from newsletter.delivery.messages import IssueMessages
+from newsletter.delivery.outbox import RecipientLike
+from newsletter.delivery.retry import RetryPolicy
+from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.transport import Transport
+from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
+from newsletter.editorial.issue_status import transition_issue
+from newsletter.errors import ConfigurationError, NotFoundError, ValidationError
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.models import DeliveryStatus as D
+from newsletter.models import IssueStatus as S
+from newsletter.models import Language, Membership
+from newsletter.store.base import utcnow
+from newsletter.store.delivery import Delivery, Send
+from newsletter.store.editorial import Assembly, Issue, IssueAssembly
+
+log = logging.getLogger(__name__)
+
+PAUSED_BY_COORDINATOR = N_("Paused by the coordinator.")
+CANCELLED = "cancelled before delivery"
+HELD_LATE = N_(
+    "Held: the scheduled time passed while the application was stopped. "
+    "Check the issue, then resume or reschedule it."
+)
+
+
+class DeliveryService:
+    def __init__(self, ctx: Context, audience: Any = None) -> None:
+        self.ctx = ctx
+        self.audience = audience
+
+    # --- starting ----------------------------------------------------------------------
+
+    def start_send(
+        self,
+        issue_id: int,
+        lists: Sequence[str] | None = None,
+        *,
+        recipients: Iterable[RecipientLike] | None = None,
+    ) -> int:
+        """Snapshot the recipients into the outbox (once) and mark the issue sending.
+
+        Idempotent: on an issue whose send already started (a crash, a resume) it only
+        makes sure the issue is ``sending``. Returns the number of recipients."""
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            send = outbox.get_send(session, issue_id)
+            if send is not None:
+                if issue.status is S.sent:
+                    raise ValidationError(
+                        N_("Issue {issue} has already been sent."), issue=issue_id
+                    )
+                if issue.status is S.cancelled:
+                    raise ValidationError(N_("Issue {issue} was cancelled."), issue=issue_id)
+                if issue.status in (S.paused, S.scheduled):
+                    transition_issue(issue, S.sending)
+                return send.total
+            target = list(lists or issue.lists or [])
+            if not target:
+                raise ValidationError(
+                    N_("Say which lists to send issue {issue} to."), issue=issue_id
+                )
+            if issue.status not in (S.draft, S.scheduled, S.paused):
+                raise ValidationError(
+                    N_("Issue {issue} cannot be sent from status {status}."),
+                    issue=issue_id,
+                    status=issue.status.value,
+                )
+            issue.lists = target
+            stream = recipients if recipients is not None else self._recipients(session, target)
+            send = outbox.snapshot(session, self.ctx.settings, issue_id, target, stream)
+            transition_issue(issue, S.sending)
+            total = send.total
+            assembly_id = issue.assembly_id
+        if assembly_id is not None:
+            self._after_invitation(issue_id)
+        return total
+
+    def _recipients(self, session: Any, lists: list[str]) -> Iterable[RecipientLike]:
+        segments = importlib.import_module("newsletter.audience.segments")
+        defined = segments.load_segments(self.ctx.settings.lists_dir)
+        unknown = [name for name in lists if name not in defined]
+        if unknown:
+            raise NotFoundError(N_("Unknown list: {name}"), name=", ".join(unknown))
+        result: Iterable[RecipientLike] = segments.iter_recipients(session, defined, lists)
+        return result
+
+    def _after_invitation(self, issue_id: int) -> None:
+        """AG invitations: ``schedule.sync_jobs`` plans the reminder once the invitation
+        is sending (nothing to store here: the issue rows say it all)."""
+        return None
+
+    # --- running -----------------------------------------------------------------------
+
+    def message_factory(self, issue_id: int) -> MessageFactory:
+        """Per-recipient messages of ``issue_id`` through the rendering stage."""
+        render = importlib.import_module("newsletter.render")
+        with self.ctx.db.session() as session:
+            prepared = render.prepare_issue(session, self.ctx.settings, issue_id)
+
+        def variant(language: Language, membership: Membership) -> Any:
+            return prepared.variant(language, membership)
+
+        return IssueMessages(
+            self.ctx.settings, issue_id, variant, DkimSigner.from_settings(self.ctx.settings)
+        )
+
+    def transport(self) -> Transport:
+        """The SMTP pool of the settings; refuses when no SMTP_HOST is configured."""
+        if not self.ctx.settings.smtp_host:
+            raise ConfigurationError(
+                N_(
+                    "No SMTP server configured (NEWSLETTER_SMTP_HOST). Configure one, or "
+                    "send into the embedded mail catcher with --catcher."
+                )
+            )
+        return SmtpPool.from_settings(self.ctx.settings)
+
+    def worker(self, transport: Transport, **options: Any) -> Worker:
+        return Worker(self.ctx.db, self.ctx.settings, transport, on_permanent=self._permanent,
+                      **options)  # fmt: skip
+
+    def _permanent(self, failures: list[tuple[int, str]]) -> None:
+        """Permanent failures count towards the subscriber's bounce limit."""
+        if self.audience is None:
+            return
+        record_bounce: Callable[..., Any] | None = getattr(self.audience, "record_bounce", None)
+        if record_bounce is None:
+            log.warning("audience service has no record_bounce; %d failures not counted",
+                        len(failures))  # fmt: skip
+            return
+        for subscriber_id, reason in failures:
+            record_bounce(subscriber_id, hard=False, reason=reason)
+
+    async def run(
+        self,
+        issue_id: int,
+        transport: Transport,
+        stop: asyncio.Event,
+        *,
+        factory: MessageFactory | None = None,
+        wait_retries: bool = False,
+        progress: Callable[[Progress], None] | None = None,
+        policy: RetryPolicy | None = None,
+        **options: Any,
+    ) -> RunResult:
+        """Send the outbox of ``issue_id`` until done, paused, stopped or (unless
+        ``wait_retries``) only later retries remain."""
+        send_id = self._send_id(issue_id)
+        factory = factory or self.message_factory(issue_id)
+        worker = self.worker(transport, progress=progress, policy=policy, **options)
+        try:
+            while True:
+                result = await worker.run_send(send_id, factory, stop)
+                if result.end is RunEnd.busy and not stop.is_set():
+                    await _sleep_or_stop(stop, 1.0)
+                    continue
+                if result.end is RunEnd.waiting and wait_retries and not stop.is_set():
+                    due = result.next_retry_at or utcnow()
+                    await _sleep_or_stop(stop, max(0.05, (due - utcnow()).total_seconds()))
+                    continue
+                return result
+        finally:
+            await asyncio.to_thread(worker.unregister)
+
+    async def run_worker(self, stop: asyncio.Event, transport: Transport | None = None,
+                         idle_seconds: float = 2.0, **options: Any) -> None:  # fmt: skip
+        """Send every issue in status ``sending`` (retries included) until ``stop``."""
+        own = transport is None
+        transport = transport or self.transport()
+        worker = self.worker(transport, **options)
+        factories: dict[int, MessageFactory] = {}
+        try:
+            while not stop.is_set():
+                worked = False
+                for issue_id, send_id in await asyncio.to_thread(self._due_sends):
+                    if stop.is_set():
+                        break
+                    try:
+                        factory = factories.get(issue_id) or self.message_factory(issue_id)
+                    except Exception:
+                        log.exception("cannot prepare issue %s", issue_id)
+                        continue
+                    factories[issue_id] = factory
+                    result = await worker.run_send(send_id, factory, stop)
+                    worked = worked or result.progress.sent + result.progress.failed > 0
+                if not worked:
+                    await _sleep_or_stop(stop, idle_seconds)
+        finally:
+            await asyncio.to_thread(worker.unregister)
+            if own:
+                await transport.close()
+
+    def _due_sends(self) -> list[tuple[int, int]]:
+        now = utcnow()
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(Send.issue_id, Send.id)
+                .join(Issue, Issue.id == Send.issue_id)
+                .where(Issue.status == S.sending)
+                .order_by(Send.id)
+            ).all()
+            due = []
+            for issue_id, send_id in rows:
+                tally = outbox.counts(session, send_id)
+                retry_at = outbox.next_retry_at(session, send_id)
+                if tally[D.queued] or tally[D.sending] or (retry_at and retry_at <= now):
+                    due.append((issue_id, send_id))
+                elif not tally[D.failed_temporary]:
+                    due.append((issue_id, send_id))  # finished: the run marks it sent
+            return due
+
+    # --- scheduling --------------------------------------------------------------------
+
+    def schedule(self, issue_id: int, at: datetime, lists: Sequence[str] | None = None) -> None:
+        """Plan the send of ``issue_id`` at ``at`` (aware); again to reschedule. The
+        scheduler of ``serve`` picks it up (``schedule.sync_jobs``)."""
+        if at.tzinfo is None:
+            raise ValidationError(N_("A scheduled time needs a time zone."))
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            target = list(lists or issue.lists or [])
+            if not target:
+                raise ValidationError(
+                    N_("Say which lists to send issue {issue} to."), issue=issue_id
+                )
+            if outbox.get_send(session, issue_id) is not None:
+                raise ValidationError(N_("Issue {issue} is already being sent."), issue=issue_id)
+            transition_issue(issue, S.scheduled)
+            issue.scheduled_at = at
+            issue.lists = target
+
+    def run_scheduled(self, issue_id: int, now: datetime | None = None) -> bool:
+        """Called when a scheduled time comes: start the send, or hold it when the time
+        passed more than SCHEDULE_GRACE_MINUTES ago (the app was down). True if started."""
+        now = now or utcnow()
+        grace = timedelta(minutes=self.ctx.settings.schedule_grace_minutes)
+        with self.ctx.db.session() as session:
+            issue = session.get(Issue, issue_id)
+            if issue is None or issue.status is not S.scheduled or issue.scheduled_at is None:
+                return False
+            due = issue.scheduled_at
+            if now - due > grace:
+                transition_issue(issue, S.paused, reason=HELD_LATE)
+                issue.scheduled_at = due
+                return False
+        self.start_send(issue_id)
+        return True
+
+    def _invitation(self, session: Any, assembly_id: int) -> Issue | None:
+        first: Issue | None = session.scalars(
+            select(Issue).where(Issue.assembly_id == assembly_id).order_by(Issue.id).limit(1)
+        ).first()
+        return first
+
+    def reminder_wanted(self, session: Any, assembly_id: int) -> bool:
+        """True when the AG's invitation went out and no reminder exists yet."""
+        invitation = self._invitation(session, assembly_id)
+        if invitation is None or invitation.status not in (S.sending, S.sent):
+            return False
+        others = session.scalars(
+            select(Issue.id).where(Issue.assembly_id == assembly_id, Issue.id != invitation.id)
+        ).first()
+        return others is None
+
+    def send_assembly_reminder(self, assembly_id: int) -> int | None:
+        """Create the reminder issue of an AG (same lists as its invitation) and start
+        sending it; None when there is nothing to remind (cancelled, already done)."""
+        with self.ctx.db.session() as session:
+            assembly = session.get(Assembly, assembly_id)
+            if assembly is None or assembly.cancelled:
+                return None
+            if not self.reminder_wanted(session, assembly_id):
+                return None
+            invitation = self._invitation(session, assembly_id)
+            assert invitation is not None
+            title = gettext(DEFAULT_LANGUAGE, N_("Reminder: {title}")).format(title=assembly.title)
+            reminder = Issue(
+                number=invitation.number,
+                title=title,
+                assembly_id=assembly_id,
+                lists=list(invitation.lists),
+                public=False,
+                status=S.draft,
+            )
+            reminder.assemblies.append(IssueAssembly(assembly_id=assembly_id, position=0))
+            session.add(reminder)
+            session.flush()
+            reminder_id = reminder.id
+        self.start_send(reminder_id)
+        return reminder_id
+
+    # --- coordinator actions -----------------------------------------------------------
+
+    def pause(self, issue_id: int, reason: str = PAUSED_BY_COORDINATOR) -> None:
+        with self.ctx.db.session() as session:
+            transition_issue(self._issue(session, issue_id), S.paused, reason=reason)
+
+    def resume(self, issue_id: int) -> None:
+        """Resume a paused send (or start a held scheduled one)."""
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            has_send = outbox.get_send(session, issue_id) is not None
+            if has_send:
+                transition_issue(issue, S.sending)
+                return
+        self.start_send(issue_id)
+
+    def cancel(self, issue_id: int) -> int:
+        """Cancel: nothing more goes out; returns how many deliveries were dropped."""
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            transition_issue(issue, S.cancelled, reason=N_("Cancelled by the coordinator."))
+            send = outbox.get_send(session, issue_id)
+            return outbox.cancel_open(session, send.id, CANCELLED) if send else 0
+
+    # --- reporting ---------------------------------------------------------------------
+
+    def status(self, issue_id: int) -> dict[str, Any]:
+        """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
+        ``reason`` says why a send is paused or held."""
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            send = outbox.get_send(session, issue_id)
+            tally = outbox.counts(session, send.id) if send else {s: 0 for s in D}
+            retry_at = outbox.next_retry_at(session, send.id) if send else None
+            document: dict[str, Any] = {
+                "id": issue.id,
+                "status": issue.status.value,
+                "total": sum(tally.values()),
+                "queued": tally[D.queued] + tally[D.sending] + tally[D.failed_temporary],
+                "sent": tally[D.sent],
+                "failed": tally[D.failed_permanent],
+                "bounced": tally[D.bounced],
+                "skipped": tally[D.skipped],
+                "retrying": tally[D.failed_temporary],
+                "lists": list(send.lists if send else issue.lists or []),
+                "scheduled_at": _iso(issue.scheduled_at),
+                "started_at": _iso(issue.send_started_at),
+                "sent_at": _iso(issue.sent_at),
+                "next_retry_at": _iso(retry_at),
+            }
+            if issue.status in (S.paused, S.cancelled) or issue.status_reason:
+                document["reason"] = issue.status_reason
+            return document
+
+    def deliveries(self, issue_id: int, status: D | None = None) -> list[dict[str, Any]]:
+        """Who got what: one entry per recipient with status, attempts and last reply."""
+        with self.ctx.db.session() as session:
+            query = select(Delivery).where(Delivery.issue_id == issue_id).order_by(Delivery.id)
+            if status is not None:
+                query = query.where(Delivery.status == status)
+            return [
+                {
+                    "id": d.id,
+                    "email": d.email,
+                    "status": d.status.value,
+                    "attempts": d.attempts,
+                    "last_reply": d.last_reply,
+                    "message_id": d.message_id,
+                    "sent_at": _iso(d.sent_at),
+                }
+                for d in session.scalars(query)
+            ]
+
+    def mark_bounced(self, delivery_id: int, *, hard: bool, reason: str) -> int | None:
+        """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):
+        mark the delivery bounced and count it for its subscriber. Returns the subscriber id."""
+        with self.ctx.db.session() as session:
+            delivery = session.get(Delivery, delivery_id)
+            if delivery is None:
+                return None
+            delivery.status = D.bounced
+            delivery.last_reply = reason[:2000]
+            delivery.updated_at = utcnow()
+            subscriber_id = delivery.subscriber_id
+        if self.audience is not None and hasattr(self.audience, "record_bounce"):
+            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
+        return subscriber_id
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _issue(self, session: Any, issue_id: int) -> Issue:
+        issue = session.get(Issue, issue_id)
+        if issue is None:
+            raise NotFoundError(N_("No issue {issue}."), issue=issue_id)
+        return issue  # type: ignore[no-any-return]
+
+    def _send_id(self, issue_id: int) -> int:
+        with self.ctx.db.session() as session:
+            send = outbox.get_send(session, issue_id)
+            if send is None:
+                raise NotFoundError(N_("Issue {issue} has not been sent."), issue=issue_id)
+            return send.id
+
+
+async def run_worker(ctx: Context, stop: asyncio.Event, transport: Transport | None = None) -> None:
+    """The delivery worker of ``newsletter serve``: sends every issue in status
+    ``sending`` (new sends, resumed ones, due retries) until ``stop`` is set, then
+    drains in-flight messages and returns. ``transport`` defaults to the SMTP pool of
+    the settings (ConfigurationError without SMTP_HOST: pass the catcher's pool, e.g.
+    ``SmtpPool.from_settings(catcher.smtp_settings(settings))``)."""
+    from newsletter.service import Service
+
+    await Service(ctx).delivery.run_worker(stop, transport)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

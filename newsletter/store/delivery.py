@@ -1,0 +1,96 @@
+"""Tables of the delivery stage: sends, the outbox (one row per recipient), workers.
+
+The ``deliveries`` table *is* the queue: a send snapshots its recipients into it when
+it starts, workers claim rows in batches and record each result on the row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from newsletter.models import DeliveryStatus, Language, Membership
+from newsletter.store.base import Base, UTCDateTime, utcnow
+
+
+def _enum(kind: Any) -> Enum:
+    return Enum(
+        kind,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=30,
+        validate_strings=True,
+    )
+
+
+class Send(Base):
+    """The sending of one issue: its target lists and the recipients' snapshot."""
+
+    __tablename__ = "sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), unique=True)
+    #: list ids (files in lists/) the recipients were taken from
+    lists: Mapped[list[str]] = mapped_column(default=list)
+    #: True once every recipient has been written to the outbox
+    snapshot_complete: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """One recipient of one send: the unit a worker claims, sends and records."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("send_id", "subscriber_id"),
+        Index("ix_deliveries_send_status", "send_id", "status"),
+        Index("ix_deliveries_sent_at", "sent_at"),
+        Index("ix_deliveries_claimed_by", "claimed_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    issue_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: no foreign key: the record of who got what outlives a deleted subscriber
+    subscriber_id: Mapped[int] = mapped_column(Integer, index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    membership: Mapped[Membership] = mapped_column(_enum(Membership), default=Membership.none)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.queued
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reply: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(300), default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeliveryWorker(Base):
+    """A running sender process; its heartbeat tells whether its claims are still alive."""
+
+    __tablename__ = "delivery_workers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,75 @@
+"""VERP tokens, Message-IDs and the spliced template."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+from pydantic import SecretStr
+
+from newsletter.config import Settings
+from newsletter.delivery.identity import message_id
+from newsletter.delivery.template import TemplateMessage
+from newsletter.delivery.verp import delivery_id_from_address, envelope_sender
+from newsletter.render.contract import Personalization
+from tests.delivery.helpers import TEMPLATE
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(secret_key=SecretStr("k" * 40), bounce_address="bounces@example.org", **kw)
+
+
+def test_verp_round_trip_and_forgery() -> None:
+    settings = _settings()
+    for delivery_id in (0, 1, 35, 36, 123456789):
+        address = envelope_sender(settings, delivery_id)
+        assert address.startswith("bounces+") and address.endswith("@example.org")
+        assert delivery_id_from_address(settings, address) == delivery_id
+        assert delivery_id_from_address(settings, f"<{address.upper()}>") == delivery_id
+    address = envelope_sender(settings, 42)
+    local, domain = address.split("@")
+    forged = local[:-1] + ("0" if local[-1] != "0" else "1") + "@" + domain
+    assert delivery_id_from_address(settings, forged) is None
+    other_id = envelope_sender(settings, 43).split("+")[1].split("-")[0]
+    swapped = f"bounces+{other_id}-{local.split('-')[1]}@{domain}"
+    assert delivery_id_from_address(settings, swapped) is None
+    assert delivery_id_from_address(settings, address.replace("example.org", "example.net")) is None
+    assert delivery_id_from_address(settings, "bounces@example.org") is None
+    other_key = Settings(secret_key=SecretStr("z" * 40), bounce_address="bounces@example.org")
+    assert delivery_id_from_address(other_key, address) is None
+
+
+def test_without_bounce_address_the_from_address_is_the_sender() -> None:
+    settings = Settings(secret_key=SecretStr("k" * 40), bounce_address="",
+                        from_address="Réseau <news@example.org>")  # fmt: skip
+    assert envelope_sender(settings, 7) == "news@example.org"
+    assert delivery_id_from_address(settings, "news@example.org") is None
+
+
+def test_message_id_is_deterministic_per_issue_and_recipient() -> None:
+    settings = _settings()
+    first = message_id(settings, 3, 10)
+    assert first == message_id(settings, 3, 10)
+    assert first != message_id(settings, 3, 11) != message_id(settings, 4, 10)
+    assert first.startswith("<issue-3.10.") and first.endswith("@example.org>")
+
+
+def test_spliced_template_matches_the_email_package() -> None:
+    values = Personalization(
+        email="andre@example.org",
+        name="André Lefèvre-Asbl",
+        message_id="<issue-1.2.abc@example.org>",
+        unsubscribe_url="https://news.example.org/u/TOKEN==",
+        preferences_url="https://news.example.org/p",
+        web_url="https://news.example.org/archive/1",
+    )
+    data = TemplateMessage(TEMPLATE).personalize(values)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert parsed["To"].addresses[0].display_name == "André Lefèvre-Asbl"
+    assert parsed["To"].addresses[0].addr_spec == "andre@example.org"
+    assert parsed["Message-ID"] == values.message_id
+    assert parsed["List-Unsubscribe"] == f"<{values.unsubscribe_url}>"
+    body = parsed.get_content()
+    assert "Bonjour André Lefèvre-Asbl," in body
+    assert "Se désinscrire : https://news.example.org/u/TOKEN==" in body
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
