@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from email.message import Message
 from enum import StrEnum
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.intake.mail.automatic import is_out_of_office
 from newsletter.intake.mail.charset import decode_bytes
 from newsletter.intake.mail.headers import addresses, clean_address, header, one_line, sender
+from newsletter.models import DeliveryStatus
+from newsletter.store.delivery import Delivery
 
 
 class Action(StrEnum):
@@ -302,3 +309,28 @@ def parse_bounce(message: Message, *, own_addresses: set[str] | None = None) -> 
     if not recipients:
         return None
     return Bounce(kind, recipients, envelope, original_id)
+
+
+@dataclass
+class Match:
+    delivery_id: int
+    email: str
+    already_bounced: bool
+
+
+def match_delivery(session: Session, settings: Settings, bounce: Bounce) -> Match | None:
+    """The delivery a bounce is about: by the VERP token of the address it was sent
+    to, else by the Message-ID of the returned original."""
+    for address in bounce.envelope_addresses:
+        delivery_id = delivery_id_from_address(settings, address)
+        if delivery_id is None:
+            continue
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is not None:
+            return Match(delivery.id, delivery.email, delivery.status is DeliveryStatus.bounced)
+    if bounce.original_message_id:
+        wanted = [bounce.original_message_id, f"<{bounce.original_message_id}>"]
+        delivery = session.scalars(select(Delivery).where(Delivery.message_id.in_(wanted))).first()
+        if delivery is not None:
+            return Match(delivery.id, delivery.email, delivery.status is DeliveryStatus.bounced)
+    return None

@@ -108,3 +108,7 @@ def unapplied_bounces(session: Session) -> list[InboundMessage]:
             )
         )
     )
+
+
+def by_news_id(session: Session, news_id: int) -> InboundMessage | None:
+    return session.scalars(select(InboundMessage).where(InboundMessage.news_id == news_id)).first()
