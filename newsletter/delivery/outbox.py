@@ -291,6 +291,15 @@ def release(db: Database, worker_id: str, ids: Sequence[int]) -> None:
         )
 
 
+def retry_now(session: Session, send_id: int) -> None:
+    """Make every waiting retry due at once (the coordinator resumed the send)."""
+    session.execute(
+        update(T)
+        .where(T.c.send_id == send_id, T.c.status == D.failed_temporary)
+        .values(next_attempt_at=utcnow())
+    )
+
+
 def cancel_open(session: Session, send_id: int, reason: str) -> int:
     """Mark every row not yet sent as skipped (the send was cancelled)."""
     result = session.execute(

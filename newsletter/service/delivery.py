@@ -325,12 +325,14 @@ class DeliveryService:
             transition_issue(self._issue(session, issue_id), S.paused, reason=reason)
 
     def resume(self, issue_id: int) -> None:
-        """Resume a paused send (or start a held scheduled one)."""
+        """Resume a paused send (waiting retries become due now), or start a held
+        scheduled one."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
-            has_send = outbox.get_send(session, issue_id) is not None
-            if has_send:
+            send = outbox.get_send(session, issue_id)
+            if send is not None:
                 transition_issue(issue, S.sending)
+                outbox.retry_now(session, send.id)
                 return
         self.start_send(issue_id)
 

@@ -1,0 +1,128 @@
+"""The outbox on SQLite and PostgreSQL: snapshot, claims, skips, recovery, caps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from newsletter.context import Context
+from newsletter.delivery import outbox
+from newsletter.delivery.outbox import Outcome
+from newsletter.models import DeliveryStatus as D
+from newsletter.models import SubscriberStatus
+from newsletter.store.audience import ListOptOut, Subscriber
+from newsletter.store.base import utcnow
+from newsletter.store.delivery import Delivery, DeliveryWorker
+from tests.delivery.helpers import add_issue, add_subscribers
+
+
+def _snapshot(ctx: Context, count: int, lists: list[str] | None = None) -> tuple[int, int]:
+    recipients = add_subscribers(ctx, count)
+    issue_id = add_issue(ctx)
+    with ctx.db.session() as session:
+        # the same person twice (two lists) is written once
+        send = outbox.snapshot(session, ctx.settings, issue_id, lists or ["tous"],
+                               recipients + recipients[:3])  # fmt: skip
+        return issue_id, send.id
+
+
+def test_snapshot_writes_one_row_per_recipient(ctx: Context) -> None:
+    issue_id, send_id = _snapshot(ctx, 25)
+    with ctx.db.session() as session:
+        assert outbox.get_send(session, issue_id) is not None
+        tally = outbox.counts(session, send_id)
+        rows = session.scalars(select(Delivery).where(Delivery.send_id == send_id)).all()
+    assert tally[D.queued] == 25 and sum(tally.values()) == 25
+    assert len({r.message_id for r in rows}) == 25
+    assert all(r.message_id.startswith(f"<issue-{issue_id}.") for r in rows)
+
+
+def test_claims_are_disjoint_and_releases_return_rows(ctx: Context) -> None:
+    _, send_id = _snapshot(ctx, 30)
+    first, _ = outbox.claim(ctx.db, send_id, "w1", 12)
+    second, _ = outbox.claim(ctx.db, send_id, "w2", 12)
+    third, _ = outbox.claim(ctx.db, send_id, "w3", 12)
+    ids = [c.id for c in first + second + third]
+    assert len(first) == 12 and len(second) == 12 and len(third) == 6
+    assert len(ids) == len(set(ids)) == 30
+    assert all(c.attempts == 1 for c in first)
+    assert outbox.claim(ctx.db, send_id, "w4", 12) == ([], 0)
+    outbox.release(ctx.db, "w1", [c.id for c in first[:5]])
+    outbox.release(ctx.db, "w2", [c.id for c in first[5:]])  # not w2's: ignored
+    again, _ = outbox.claim(ctx.db, send_id, "w4", 50)
+    assert sorted(c.id for c in again) == sorted(c.id for c in first[:5])
+    assert all(c.attempts == 1 for c in again)
+
+
+def test_unsubscribed_and_opted_out_rows_are_skipped_at_claim(ctx: Context) -> None:
+    _, send_id = _snapshot(ctx, 10, lists=["tous", "membres"])
+    with ctx.db.session() as session:
+        ids = [d.subscriber_id for d in session.scalars(
+            select(Delivery).where(Delivery.send_id == send_id).order_by(Delivery.id))]  # fmt: skip
+        session.execute(update(Subscriber).where(Subscriber.id == ids[0])
+                        .values(status=SubscriberStatus.unsubscribed))  # fmt: skip
+        session.execute(update(Subscriber).where(Subscriber.id == ids[1])
+                        .values(status=SubscriberStatus.bounced))  # fmt: skip
+        session.add(ListOptOut(subscriber_id=ids[2], list_id="membres"))
+        session.add(ListOptOut(subscriber_id=ids[3], list_id="autre-liste"))
+    claimed, skipped = outbox.claim(ctx.db, send_id, "w1", 100)
+    assert skipped == 3
+    assert sorted(c.subscriber_id for c in claimed) == sorted(ids[3:])
+    with ctx.db.session() as session:
+        tally = outbox.counts(session, send_id)
+    assert tally[D.skipped] == 3 and tally[D.sending] == 7
+
+
+def test_record_and_temporary_rows_wait_for_their_time(ctx: Context) -> None:
+    _, send_id = _snapshot(ctx, 3)
+    claimed, _ = outbox.claim(ctx.db, send_id, "w1", 10)
+    now = utcnow()
+    outbox.record(ctx.db, "w1", [
+        Outcome(claimed[0].id, D.sent, "250 ok", now),
+        Outcome(claimed[1].id, D.failed_permanent, "550 no such user", now),
+        Outcome(claimed[2].id, D.failed_temporary, "451 later", now, now + timedelta(hours=1)),
+    ])  # fmt: skip
+    # a worker cannot overwrite rows it does not hold
+    outbox.record(ctx.db, "w2", [Outcome(claimed[0].id, D.failed_permanent, "x", now)])
+    with ctx.db.session() as session:
+        tally = outbox.counts(session, send_id)
+        replies = dict(session.execute(select(Delivery.id, Delivery.last_reply)).all())
+        assert outbox.next_retry_at(session, send_id) is not None
+    assert (tally[D.sent], tally[D.failed_permanent], tally[D.failed_temporary]) == (1, 1, 1)
+    assert replies[claimed[1].id] == "550 no such user"
+    assert outbox.claim(ctx.db, send_id, "w1", 10) == ([], 0)
+    later, _ = outbox.claim(ctx.db, send_id, "w1", 10, now=now + timedelta(hours=2))
+    assert [c.id for c in later] == [claimed[2].id] and later[0].attempts == 2
+
+
+def test_recover_stale_requeues_rows_of_dead_workers_only(ctx: Context) -> None:
+    _, send_id = _snapshot(ctx, 9)
+    outbox.register_worker(ctx.db, "alive")
+    outbox.register_worker(ctx.db, "dead")
+    outbox.register_worker(ctx.db, "silent")
+    with ctx.db.session() as session:
+        session.execute(update(DeliveryWorker).where(DeliveryWorker.id == "dead")
+                        .values(pid=2**22 + 12345))  # fmt: skip
+        session.execute(update(DeliveryWorker).where(DeliveryWorker.id == "silent")
+                        .values(heartbeat_at=utcnow() - timedelta(minutes=10)))  # fmt: skip
+    for worker in ("alive", "dead", "silent"):
+        outbox.claim(ctx.db, send_id, worker, 3)
+    assert outbox.recover_stale(ctx.db, timedelta(seconds=60)) == 6
+    with ctx.db.session() as session:
+        query = select(Delivery.claimed_by).where(Delivery.status == D.sending)
+        owners = session.execute(query).scalars().all()
+        assert session.get(DeliveryWorker, "dead") is None
+        assert session.get(DeliveryWorker, "alive") is not None
+    assert owners == ["alive"] * 3
+
+
+def test_caps_count_sent_and_sending_rows(ctx: Context) -> None:
+    _, send_id = _snapshot(ctx, 6)
+    claimed, _ = outbox.claim(ctx.db, send_id, "w1", 4)
+    now = utcnow()
+    outbox.record(ctx.db, "w1", [Outcome(c.id, D.sent, "250", now) for c in claimed[:3]])
+    with ctx.db.session() as session:
+        assert outbox.used_in_window(session, now - timedelta(hours=1)) == 4
+        assert outbox.used_in_window(session, now + timedelta(seconds=1)) == 1
+        assert outbox.oldest_sent_since(session, now - timedelta(hours=1)) is not None

@@ -1,0 +1,156 @@
+"""Sending through the service and the worker, against the recording SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from collections import Counter
+from datetime import timedelta
+
+from newsletter.delivery.retry import RetryPolicy
+from newsletter.delivery.smtp import SmtpConfig, SmtpPool
+from newsletter.delivery.throttle import Caps, TokenBucket
+from newsletter.delivery.verp import delivery_id_from_address
+from newsletter.delivery.worker import RunEnd
+from newsletter.models import DeliveryStatus as D
+from newsletter.service import Service
+from newsletter.store.delivery import Delivery
+from tests.delivery.helpers import add_issue, add_subscribers, template_factory
+from tests.delivery.smtpd import Faults, RecordingServer
+
+FAST_RETRY = RetryPolicy(base=0.05, factor=2, max_delay=0.2, jitter=0.1)
+
+
+async def test_send_with_faults_is_exact(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 60)
+    temp = {r.email for r in recipients[::7]}
+    perm = {recipients[5].email, recipients[17].email}
+    issue_id = add_issue(ctx)
+    assert service.delivery.start_send(issue_id, ["tous"], recipients=recipients) == 60
+    with RecordingServer(Faults(temp_first=temp, perm=perm, drop_every=13)) as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=4))
+        result = await service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
+            wait_retries=True, policy=FAST_RETRY,
+        )  # fmt: skip
+        await pool.close()
+    assert result.end is RunEnd.finished
+    received = server.handler.counts()
+    wanted = {r.email for r in recipients} - perm
+    assert set(received) == wanted
+    assert all(n == 1 for n in received.values())
+    status = service.delivery.status(issue_id)
+    assert status["status"] == "sent"
+    assert (status["total"], status["sent"], status["failed"], status["queued"]) == (60, 58, 2, 0)
+    failed = service.delivery.deliveries(issue_id, D.failed_permanent)
+    assert {f["email"] for f in failed} == perm
+    assert all(f["last_reply"].startswith("550") for f in failed)
+    retried = {d["email"]: d["attempts"] for d in service.delivery.deliveries(issue_id, D.sent)}
+    assert all(retried[e] >= 2 for e in temp)
+    # every message carries its own Message-ID and a VERP sender that names its row
+    by_email = {d["email"]: d for d in service.delivery.deliveries(issue_id)}
+    for item in server.received:
+        parsed = email.message_from_bytes(item.data)
+        row = by_email[item.recipient]
+        assert parsed["Message-ID"] == row["message_id"]
+        assert delivery_id_from_address(ctx.settings, item.sender) == row["id"]
+        assert "/u/" in parsed["List-Unsubscribe"]
+
+
+async def test_relay_refusing_everything_pauses_the_send(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 40)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    with RecordingServer(Faults(refuse_all=451)) as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        result = await service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
+            batch_size=20,
+        )  # fmt: skip
+        await pool.close()
+    assert result.end is RunEnd.paused
+    status = service.delivery.status(issue_id)
+    assert status["status"] == "paused"
+    assert "451" in status["reason"] and "failed" in status["reason"]
+    assert status["sent"] == 0 and status["queued"] == 40
+    # resuming once the relay accepts again sends everything exactly once
+    service.delivery.resume(issue_id)
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        result = await service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
+            wait_retries=True, policy=RetryPolicy(base=0.01, max_delay=0.01),
+        )  # fmt: skip
+        await pool.close()
+    assert result.end is RunEnd.finished
+    assert sorted(server.handler.counts().values()) == [1] * 40
+
+
+async def test_unsubscribe_during_send_is_honoured(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 30)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    leaving = recipients[-1]
+    from newsletter.models import SubscriberStatus
+    from newsletter.store.audience import Subscriber
+
+    with ctx.db.session() as session:
+        subscriber = session.get(Subscriber, leaving.subscriber_id)
+        assert subscriber is not None
+        subscriber.status = SubscriberStatus.unsubscribed
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        await service.delivery.run(issue_id, pool, asyncio.Event(),
+                                   factory=template_factory(ctx.settings, issue_id))  # fmt: skip
+        await pool.close()
+    assert leaving.email not in server.handler.counts()
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["skipped"], status["status"]) == (29, 1, "sent")
+
+
+async def test_rate_and_hourly_cap(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 12)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    stop = asyncio.Event()
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=4))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        task = asyncio.create_task(service.delivery.run(
+            issue_id, pool, stop, factory=template_factory(ctx.settings, issue_id),
+            caps=Caps(hourly=5, daily=0), bucket=TokenBucket(rate=20),
+        ))  # fmt: skip
+        while len(server.received) < 5 and loop.time() - started < 10:
+            await asyncio.sleep(0.05)
+        elapsed = loop.time() - started
+        await asyncio.sleep(0.5)
+        assert len(server.received) == 5  # the cap holds, counted from the outbox
+        stop.set()
+        result = await task
+        await pool.close()
+    assert result.end is RunEnd.stopped
+    assert elapsed >= 4 / 20 * 0.9  # 20 messages per second at most
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["queued"]) == (5, 7)
+    with ctx.db.session() as session:
+        assert session.query(Delivery).filter(Delivery.status == D.sending).count() == 0
+
+
+def test_retry_policy_and_token_bucket() -> None:
+    policy = RetryPolicy(base=60, factor=2, max_delay=3600, jitter=0.25,
+                         max_age=timedelta(hours=72))  # fmt: skip
+    delays = [policy.delay(n) for n in range(1, 10)]
+    assert 45 <= delays[0] <= 75 and 90 <= delays[1] <= 150
+    assert all(d <= 3600 * 1.25 for d in delays) and delays[8] >= 3600 * 0.75
+    bucket = TokenBucket(rate=10, burst=1, clock=0.0)
+    waits = [bucket.reserve(0.0) for _ in range(5)]
+    assert waits == [0.0, 0.1, 0.2, 0.30000000000000004, 0.4] or all(
+        abs(w - 0.1 * i) < 1e-9 for i, w in enumerate(waits)
+    )
+    assert TokenBucket(rate=0).reserve(0.0) == 0.0
+    assert Counter(round(policy.delay(1)) // 100 for _ in range(50))
