@@ -1,8 +1,8 @@
 """A private Dovecot IMAP server for tests: temporary directory, free loopback port.
 
 No system service is used. Mail files belong to uid/gid 65534 (Dovecot refuses to
-serve mail as root); users live in a passwd-file, which Dovecot re-reads when it
-changes, so each test can get a fresh user with an empty mailbox.
+serve mail as root); users live in a passwd-file written at start, and each test takes
+a fresh one with an empty mailbox.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from tests.support.ports import free_port
 
 #: Dovecot refuses uid 0; as root the mail belongs to nobody (65534)
 MAIL_UID = 65534 if os.geteuid() == 0 else os.geteuid()
+USERS = 500
+PASSWORD = "secret"
 _CONFIG = """\
 protocols = imap
 listen = 127.0.0.1
@@ -31,6 +33,7 @@ log_path = {dir}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:{dir}/mail/%u/Maildir
 passdb {{
   driver = passwd-file
@@ -91,7 +94,11 @@ class DovecotServer:
         self.root.chmod(0o755)  # the auth and mail processes run as other users
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir()
-        (self.root / "passwd").write_text("")
+        # every user is written before the start: Dovecot notices a changed passwd-file
+        # by its modification time, which is too coarse for users added in a hurry
+        (self.root / "passwd").write_text(
+            "".join(f"{self._name(n)}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(1, USERS + 1))
+        )
         config = self.root / "dovecot.conf"
         config.write_text(_CONFIG.format(dir=self.root, port=self.port, uid=MAIL_UID))
         os.chown(self.root / "mail", MAIL_UID, MAIL_UID)
@@ -119,16 +126,22 @@ class DovecotServer:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
-    def add_user(self, password: str = "secret") -> MailUser:
-        name = f"user{next(self._users)}@example.test"
+    @staticmethod
+    def _name(number: int) -> str:
+        return f"user{number}@example.test"
+
+    def add_user(self) -> MailUser:
+        """A user with an empty mailbox, not used by any other test."""
+        number = next(self._users)
+        if number > USERS:
+            raise RuntimeError(f"only {USERS} test users: raise USERS in tests/support/dovecot.py")
+        name = self._name(number)
         home = self.root / "mail" / name / "Maildir"
         for sub in ("new", "cur", "tmp"):
             (home / sub).mkdir(parents=True)
         for path in (home.parent, home, *(home / s for s in ("new", "cur", "tmp"))):
             os.chown(path, MAIL_UID, MAIL_UID)
-        with (self.root / "passwd").open("a") as handle:
-            handle.write(f"{name}:{{PLAIN}}{password}::::::\n")
-        return MailUser(self, name, password)
+        return MailUser(self, name, PASSWORD)
 
     def stop(self) -> None:
         if self.process is not None:
