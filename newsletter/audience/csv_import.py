@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from newsletter.audience.normalize import (
     fold,
+    name_key,
     parse_language,
     parse_membership,
     split_tags,
@@ -147,6 +148,7 @@ def parse_directory(data: bytes) -> ParsedDirectory:
         )
 
     seen: dict[str, int] = {}
+    memberships: dict[str, tuple[Membership, int]] = {}
     previous_end = reader.line_num
     for record in reader:
         line = previous_end + 1
@@ -157,12 +159,16 @@ def parse_directory(data: bytes) -> ParsedDirectory:
         for index, column in mapping.items():
             if index < len(record):
                 cells[column] = _unneutralise(record[index].strip())
-        _parse_record(line, cells, seen, result)
+        _parse_record(line, cells, seen, memberships, result)
     return result
 
 
 def _parse_record(
-    line: int, cells: dict[str, str], seen: dict[str, int], result: ParsedDirectory
+    line: int,
+    cells: dict[str, str],
+    seen: dict[str, int],
+    memberships: dict[str, tuple[Membership, int]],
+    result: ParsedDirectory,
 ) -> None:
     addresses = _split_emails(cells["email"])
     if not addresses and (cells["name"] or not cells["organisation"]):
@@ -177,6 +183,20 @@ def _parse_record(
                 Rejection(
                     line,
                     Msg(N_("unknown membership '{value}'"), {"value": cells["membership"]}),
+                    cells["email"],
+                )
+            )
+            return
+    if membership is not None and cells["organisation"]:
+        first = memberships.setdefault(name_key(cells["organisation"]), (membership, line))
+        if first[0] is not membership:
+            result.rejected.append(
+                Rejection(
+                    line,
+                    Msg(
+                        N_("membership '{value}' contradicts line {first} (same organisation)"),
+                        {"value": cells["membership"], "first": first[1]},
+                    ),
                     cells["email"],
                 )
             )

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience.csv_import import DirectoryRow, ParsedDirectory, Rejection
@@ -112,8 +112,11 @@ def apply_directory(
     )
     directory = _Directory(session)
     has_org_column = "organisation" in parsed.columns
-    for row in parsed.rows:
-        org, org_changes = directory.organisation(row)
+    # pass 1: organisations, flushed so that subscribers can refer to them by id
+    resolved = [directory.organisation(row) for row in parsed.rows]
+    session.flush()
+    new_subscribers: list[dict[str, object]] = []
+    for row, (org, org_changes) in zip(parsed.rows, resolved, strict=True):
         if not row.email:
             outcome = RowOutcome(row.line, "", tuple(org_changes))
             if "created" in org_changes:
@@ -123,33 +126,37 @@ def apply_directory(
             else:
                 report.unchanged.append(outcome)
             continue
-        org_changes = [change for change in org_changes if change != "created"]
+        org_id = org.id if org is not None else None
         key = row.email.casefold()
         subscriber = directory.subscribers.get(key)
         if subscriber is None:
-            subscriber = Subscriber(
-                email=row.email,
-                email_key=key,
-                name=row.name,
-                organisation=org,
-                language=row.language or Language.fr,
-                groups=row.groups or [],
-                roles=row.roles or [],
-                status=SubscriberStatus.active,
-                consent_source=source,
-                consent_at=now,
-                status_changed_at=now,
+            new_subscribers.append(
+                {
+                    "email": row.email,
+                    "email_key": key,
+                    "name": row.name,
+                    "organisation_id": org_id,
+                    "language": row.language or Language.fr,
+                    "groups": row.groups or [],
+                    "roles": row.roles or [],
+                    "status": SubscriberStatus.active,
+                    "status_reason": "",
+                    "bounce_count": 0,
+                    "consent_source": source,
+                    "consent_at": now,
+                    "status_changed_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            session.add(subscriber)
-            directory.subscribers[key] = subscriber
             report.created.append(RowOutcome(row.line, row.email))
             continue
-        changes = list(org_changes)
+        changes = [change for change in org_changes if change != "created"]
         if row.name and subscriber.name != row.name:
             subscriber.name = row.name
             changes.append("name")
-        if has_org_column and subscriber.organisation is not org:
-            subscriber.organisation = org
+        if has_org_column and subscriber.organisation_id != org_id:
+            subscriber.organisation_id = org_id
             changes.append("organisation")
         if row.language is not None and subscriber.language != row.language:
             subscriber.language = row.language
@@ -164,6 +171,8 @@ def apply_directory(
             report.updated.append(RowOutcome(row.line, row.email, tuple(changes)))
         else:
             report.unchanged.append(RowOutcome(row.line, row.email))
+    if new_subscribers:
+        session.execute(insert(Subscriber), new_subscribers)
     report.organisations_created = directory.created_organisations
     session.flush()
     return report

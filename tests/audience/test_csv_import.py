@@ -87,3 +87,13 @@ def test_missing_email_column_is_a_clear_error() -> None:
 def test_empty_file() -> None:
     with pytest.raises(ValidationError):
         parse_directory(b"\n\n")
+
+
+def test_contradicting_memberships_of_one_organisation_are_reported() -> None:
+    text = (
+        "organisation;email;statut\nASBL A;a@example.org;effectif\nasbl a;b@example.org;adhérent\n"
+    )
+    parsed = parse_directory(text.encode())
+    assert [r.email for r in parsed.rows] == ["a@example.org"]
+    assert parsed.rejected[0].line == 3
+    assert "ligne 2" in parsed.rejected[0].reason.render("fr")
