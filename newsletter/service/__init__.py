@@ -13,6 +13,7 @@ from newsletter.service.console import ConsoleQueries, InvitationsService
 from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
+from newsletter.service.intake import IntakeService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
@@ -35,3 +36,4 @@ class Service:
         self.console = ConsoleQueries(ctx)
         self.invitations = InvitationsService(ctx)
         self.submissions = SubmissionsService(ctx, self.editorial, self.notices, self.limits)
+        self.intake = IntakeService(ctx, self.delivery)

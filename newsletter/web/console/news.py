@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,11 +34,20 @@ def queue(request: Request, status: str = "pending") -> Response:
     )
 
 
-def _quarantine(service: object) -> list[object]:
-    """Inbound messages that could not be read, when the inbound stage provides them."""
-    inbound = getattr(service, "inbound", None)
-    lister = getattr(inbound, "quarantined", None)
-    return list(lister()) if callable(lister) else []
+def _quarantine(service: Any) -> list[dict[str, Any]]:
+    """Incoming e-mails that could not become news items, with the reason."""
+    return list(service.intake.quarantined(limit=50))
+
+
+@router.get("/inbound/{record_id}.eml")
+def inbound_raw(request: Request, record_id: int) -> Response:
+    """The original e-mail as received, to look at what went wrong."""
+    data = request.app.state.service.intake.raw_message(record_id)
+    return Response(
+        data,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{record_id}.eml"'},
+    )
 
 
 @router.get("/news/{news_id}")

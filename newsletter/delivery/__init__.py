@@ -1,0 +1,1 @@
+"""Delivery: transports, the outbox, sending, bounces."""

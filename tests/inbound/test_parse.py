@@ -1,0 +1,171 @@
+"""Parsing partner e-mails: charsets, Outlook HTML, forwards, trimming, attachments."""
+
+from __future__ import annotations
+
+import base64
+
+from newsletter.intake.mail.charset import decode_bytes
+from newsletter.intake.mail.headers import decode_header_value, make_title
+from newsletter.intake.mail.parse import parse_submission
+from newsletter.intake.mail.trim import trim_text
+from tests.inbound.conftest import corpus
+
+LIMIT = 10 * 1024 * 1024
+
+
+def test_charsets_declared_or_not() -> None:
+    assert decode_bytes("Journée – été".encode("cp1252"), "iso-8859-1") == "Journée – été"
+    assert decode_bytes("Journée – été".encode("cp1252"), None) == "Journée – été"
+    assert decode_bytes("Journée".encode(), "iso-8859-1") == "Journée"
+    assert decode_bytes("été".encode(), "x-unknown-charset") == "été"
+    assert decode_bytes(b"caf\xe9", "us-ascii") == "café"
+    assert "\udc00" not in decode_bytes(b"\x81\x8d\xff", "utf-8")
+
+
+def test_subject_decoding_and_title() -> None:
+    raw = "=?Windows-1252?Q?Journ=E9e_portes?=\r\n =?Windows-1252?Q?_ouvertes?="
+    assert decode_header_value(raw) == "Journée portes ouvertes"
+    assert make_title("TR: Fwd:  RE: Appel\n à\tprojets") == "Appel à projets"
+    assert make_title("x" * 400).endswith("…") and len(make_title("x" * 400)) == 300
+
+
+def test_outlook_cp1252_multipart_related() -> None:
+    parsed = parse_submission(corpus("01-outlook-cp1252-related.eml"), max_attachment=LIMIT)
+    assert parsed.problem is None
+    assert parsed.title == "Journée portes ouvertes – 15 décembre"
+    assert parsed.body_format == "text"
+    assert "L’ASBL Le Soleil vous invite à sa journée portes ouvertes – le mardi" in parsed.body
+    assert parsed.image is not None and parsed.image.filename == "image002.png"
+    assert [f.filename for f in parsed.attachments] == ["Programme journée.pdf"]
+    assert parsed.notes == []  # the small inline logo is ignored silently
+
+
+def test_outlook_html_only_is_cleaned() -> None:
+    parsed = parse_submission(corpus("02-outlook-html-only-undeclared.eml"), max_attachment=LIMIT)
+    assert parsed.body_format == "html"
+    body = parsed.body
+    assert "<b>infosessie over energiepremies</b>" in body
+    assert "Iedereen is welkom – gratis toegang" in body  # undeclared Windows-1252
+    assert "<ul><li>Welke premies bestaan er?</li><li>Hoe vraag je ze aan?</li></ul>" in body
+    for junk in ("<o:p", "Mso", "mso-", "<style", "·", "supportLists", "Met vriendelijke"):
+        assert junk not in body
+    assert 'href="https://buurthuis-noord.example.net/energie"' in body
+
+
+def test_gmail_inline_forward_keeps_forwarded_content() -> None:
+    parsed = parse_submission(corpus("03-gmail-forward-inline.eml"), max_attachment=LIMIT)
+    assert parsed.title == "Appel à projets 2027 : cohésion sociale"
+    assert parsed.body.startswith("Madame, Monsieur,")
+    assert "15 000 €" in parsed.body
+    assert "Forwarded message" not in parsed.body and "From:" not in parsed.body
+    assert parsed.forwarded
+    notes = [n.render("fr") for n in parsed.notes]
+    assert any("Pourriez-vous relayer" in n for n in notes)
+    assert not any("Service communication" in n for n in notes)  # signature trimmed
+
+
+def test_forward_as_rfc822_attachment() -> None:
+    parsed = parse_submission(corpus("04-forward-as-attachment.eml"), max_attachment=LIMIT)
+    assert parsed.title == "Invitation : assemblée du Réseau santé mentale"
+    assert parsed.body.startswith("Chers partenaires,")
+    assert "jeudi 17 décembre" in parsed.body  # ISO-8859-1 quoted-printable inside
+    assert [f.filename for f in parsed.attachments] == ["Invitation AG Réseau santé.pdf"]
+    assert any("voici l'invitation" in n.render("fr") for n in parsed.notes)
+
+
+def test_outlook_forward_in_french() -> None:
+    parsed = parse_submission(corpus("05-outlook-forward-fr.eml"), max_attachment=LIMIT)
+    assert parsed.title == "Formation premiers secours - session de janvier"
+    assert parsed.body.startswith("Bonjour,\n\nUne formation gratuite")
+    assert "Envoyé :" not in parsed.body and "Objet :" not in parsed.body
+
+
+def test_attachment_names_and_policy() -> None:
+    parsed = parse_submission(corpus("06-attachment-names.eml"), max_attachment=LIMIT)
+    assert parsed.image is not None and parsed.image.filename == "Flyer café ñ.jpg"
+    assert [f.filename for f in parsed.attachments] == [
+        "Affiche été 2027 – Schærbeek.pdf",
+        "Uitnodiging Brussel – ëvenement zomer.pdf",
+    ]
+    notes = [str(n) for n in parsed.notes]
+    assert "programme.exe: programs are not accepted" in notes
+    assert "photos.zip: archives are not accepted" in notes
+    assert "facture.pdf: programs are not accepted" in notes  # a program named .pdf
+
+
+def test_attachment_over_the_limit_is_refused_with_a_note() -> None:
+    parsed = parse_submission(corpus("01-outlook-cp1252-related.eml"), max_attachment=300)
+    assert parsed.attachments == [] and parsed.image is None
+    notes = " ".join(str(n) for n in parsed.notes)
+    assert "Programme journée.pdf: too large" in notes and "image002.png: too large" in notes
+
+
+def test_html_scripts_are_removed() -> None:
+    parsed = parse_submission(corpus("07-html-scripts.eml"), max_attachment=LIMIT)
+    body = parsed.body
+    assert "<h2>Stage de théâtre pour ados</h2>" in body
+    assert "<b>stage de théâtre</b>" in body
+    for bad in ("<script", "javascript:", "onload", "onclick", "onmouseover", "iframe",
+                "tracker.example.com", "<form", "<img", "<svg", "alert", "style="):  # fmt: skip
+        assert bad not in body, bad
+    assert 'href="https://theatre.example.org/stage"' in body
+
+
+def test_header_injection_in_encoded_subject_is_folded() -> None:
+    parsed = parse_submission(corpus("08-header-injection.eml"), max_attachment=LIMIT)
+    assert "\r" not in parsed.title and "\n" not in parsed.title
+    assert parsed.title == "Stage d'été Bcc: victime@example.net X-Injected: oui"
+    assert parsed.sender == "communication@asbl-soleil.example.org"
+    assert "\n" not in parsed.sender_name
+
+
+def test_broken_mime_structure_is_a_problem() -> None:
+    parsed = parse_submission(corpus("09-malformed-boundary.eml"), max_attachment=LIMIT)
+    assert parsed.problem is not None
+    assert "MIME structure" in str(parsed.problem)
+
+
+def test_truncated_mime_keeps_the_text() -> None:
+    parsed = parse_submission(corpus("10-truncated-mime.eml"), max_attachment=LIMIT)
+    assert parsed.problem is None
+    assert "Repair Café in het buurthuis, van 10u tot 13u." in parsed.body
+    assert any("repair.png" in str(n) for n in parsed.notes)
+
+
+def test_reply_quote_and_signature_trimmed() -> None:
+    parsed = parse_submission(corpus("19-reply-quoted-nl.eml"), max_attachment=LIMIT)
+    assert parsed.title == "Nieuwsbrief december: stuur uw nieuws"
+    assert "vrijwilligers voor de voedselbedeling" in parsed.body  # undeclared UTF-8
+    assert "schreef" not in parsed.body and ">" not in parsed.body
+    flowed = parse_submission(corpus("18-duplicate.eml"), max_attachment=LIMIT)
+    assert "le mardi de 14h" in flowed.body  # format=flowed joined
+    assert "ASBL Le Soleil" not in flowed.body  # after "-- "
+
+
+def test_trim_keeps_ordinary_text() -> None:
+    text = "Ligne 1\n> citation au milieu\nLigne 3\n\nSignature sans séparateur"
+    assert trim_text(text, forward=False, reply=False).text == text
+
+
+def test_latin1_and_no_sender() -> None:
+    parsed = parse_submission(corpus("20-unknown-sender-latin1.eml"), max_attachment=LIMIT)
+    assert parsed.title == "Bourse aux vêtements d'hiver"
+    assert "vêtements d'hiver le samedi" in parsed.body
+    nobody = parse_submission(corpus("22-no-sender.eml"), max_attachment=LIMIT)
+    assert nobody.sender == ""
+
+
+def test_garbage_never_raises() -> None:
+    samples = [
+        b"",
+        b"\x00\x01\x02 not a message",
+        b"Content-Type: multipart/mixed\r\n\r\nno boundary at all",
+        b"Subject: =?utf-8?B?###?=\r\nContent-Type: text/plain; charset=nonsense\r\n\r\n\xff\xfe",
+        b"Content-Type: message/rfc822\r\n\r\n" * 50,
+        b"Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+        + b"--a\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n" * 200,
+        b"Subject: " + base64.b64encode(b"x" * 10000) + b"\r\n\r\nbody",
+    ]
+    for raw in samples:
+        parsed = parse_submission(raw, max_attachment=LIMIT)
+        assert parsed.problem is not None or parsed.title is not None
