@@ -161,3 +161,13 @@ def test_assembly_invitation_and_rsvp(service: Service, console: Browser) -> Non
     page = console.get(url)
     assert "3 personnes représentant 1 organisation membre" in page.text
     assert service.rsvp.summary(assembly_id).people == 3
+
+
+def test_quarantined_emails_in_the_queue(service: Service, console: Browser) -> None:
+    raw = b"From: someone@example.com\r\nSubject: Notre fete de quartier\r\n\r\n"
+    record = service.intake.ingest_bytes(raw)
+    page = console.get("/console/news")
+    assert "Notre fete de quartier" in page.text
+    assert "E-mails illisibles" in page.text
+    original = console.client.get(f"/console/inbound/{record.record_id}.eml")
+    assert original.content == raw
