@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
@@ -37,6 +38,17 @@ def create_app(ctx: Context, service: Service | None = None) -> FastAPI:
         https_only=ctx.settings.base_url.startswith("https://"),
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.url.path.startswith("/console"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     app.include_router(auth.router)
     app.include_router(console.router)
     app.include_router(public.router)

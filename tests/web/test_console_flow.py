@@ -171,3 +171,21 @@ def test_quarantined_emails_in_the_queue(service: Service, console: Browser) -> 
     assert "E-mails illisibles" in page.text
     original = console.client.get(f"/console/inbound/{record.record_id}.eml")
     assert original.content == raw
+
+
+def test_schedule_from_the_composer(service: Service, console: Browser) -> None:
+    service.audience.import_members(DIRECTORY.encode(), "t.csv")
+    created = console.post("/console/issues/new", {"title": "Plus tard"})
+    url = created.headers["location"]
+    console.get(url)
+    console.post(f"{url}/texts", {"title": "Plus tard", "lists": ["membres"]})
+    console.get(url)
+    past = console.post(f"{url}/schedule", {"at": "2020-01-01T10:00"})
+    assert past.headers["location"].endswith("#send")
+    assert "futur" in console.get(url).text
+    when = (datetime.now(UTC) + timedelta(days=3)).astimezone().strftime("%Y-%m-%dT09:30")
+    done = console.post(f"{url}/schedule", {"at": when})
+    assert done.headers["location"].endswith("/sending")
+    page = console.get(done.headers["location"])
+    assert "programmé" in page.text and "09:30" in page.text
+    assert console.client.get("/console/").headers["cache-control"] == "no-store"
