@@ -101,18 +101,19 @@ def preview_eml(request: Request, issue_id: int, lang: str = "fr") -> Response:
 
 
 @router.post("/issues/{issue_id}/texts")
-async def save_texts(request: Request, issue_id: int) -> Response:
+def save_texts(
+    request: Request,
+    issue_id: int,
+    title: str = Form(""),
+    introduction: str = Form(""),
+    lists: list[str] = Form([]),
+    public: str = Form(""),
+) -> Response:
     service = request.app.state.service
-    form = await request.form()
-    lists = [str(value) for value in form.getlist("lists")]
     url = f"/console/issues/{issue_id}"
     try:
         service.editorial.edit_issue(
-            issue_id,
-            title=str(form.get("title", "")),
-            introduction=str(form.get("introduction", "")),
-            lists=lists,
-            public=form.get("public") == "yes",
+            issue_id, title=title, introduction=introduction, lists=lists, public=public == "yes"
         )
     except NewsletterError as error:
         return _fail(request, url, error)

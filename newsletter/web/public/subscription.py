@@ -114,12 +114,12 @@ def preferences(request: Request, token: str) -> Response:
 
 
 @router.post("/preferences/{token}")
-async def save_preferences(request: Request, token: str) -> Response:
+def save_preferences(
+    request: Request, token: str, language: str = Form("fr"), lists: list[str] = Form([])
+) -> Response:
     service = request.app.state.service
     subscriber_id = _preferences_subscriber(request, token)
-    form = await request.form()
-    language = str(form.get("language", "fr"))
-    kept = {str(value) for value in form.getlist("lists")}
+    kept = set(lists)
     subscriber = service.audience.get_subscriber(subscriber_id)
     if language in ("fr", "nl") and language != subscriber.language:
         service.audience.update_subscriber(subscriber_id, language=language)
