@@ -1,4 +1,7 @@
-"""The status machine of an issue: every change of ``Issue.status`` goes through here."""
+"""The status machine of an issue: every change of ``Issue.status`` goes through here.
+
+When an issue becomes ``sent``, its approved news items become ``published``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from datetime import datetime
 
 from newsletter.errors import InvalidTransitionError
 from newsletter.i18n import N_
+from newsletter.intake.news import transition_news
 from newsletter.models import IssueStatus as S
+from newsletter.models import NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Issue
 
@@ -34,10 +39,18 @@ def transition_issue(issue: Issue, to: S, *, reason: str = "", at: datetime | No
         issue.send_started_at = now
     if to is S.sent:
         issue.sent_at = now
+        _publish_items(issue, now)
     if to is not S.scheduled and issue.status is S.scheduled and to is not S.sending:
         issue.scheduled_at = None
     issue.status = to
     issue.status_reason = reason
+
+
+def _publish_items(issue: Issue, now: datetime) -> None:
+    """The news items of a sent issue become ``published`` (through their own machine)."""
+    for link in issue.items:
+        if link.news.status is NewsStatus.approved:
+            transition_news(link.news, NewsStatus.published, reason=f"issue {issue.number}", at=now)
 
 
 def is_editable(issue: Issue) -> bool:

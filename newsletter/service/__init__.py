@@ -9,6 +9,7 @@ from __future__ import annotations
 from newsletter.context import Context
 from newsletter.service.audience import AudienceService
 from newsletter.service.delivery import DeliveryService
+from newsletter.service.editorial import EditorialService
 
 
 class Service:
@@ -16,3 +17,4 @@ class Service:
         self.ctx = ctx
         self.audience = AudienceService(ctx)
         self.delivery = DeliveryService(ctx, self.audience)
+        self.editorial = EditorialService(ctx)

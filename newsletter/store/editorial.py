@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from newsletter.models import IssueStatus, Language, NewsSource, NewsStatus
 from newsletter.store.base import Base, UTCDateTime, utcnow
@@ -203,3 +204,23 @@ class IssueAnnex(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     file: Mapped[StoredFile] = relationship()
+
+
+def store_file(session: Session, filename: str, content_type: str, data: bytes) -> StoredFile:
+    """Keep a file in the database; an identical file already stored is reused."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalars(
+        select(StoredFile).where(
+            StoredFile.sha256 == digest,
+            StoredFile.filename == filename,
+            StoredFile.content_type == content_type,
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    stored = StoredFile(
+        filename=filename, content_type=content_type, size=len(data), sha256=digest, data=data
+    )
+    session.add(stored)
+    session.flush()
+    return stored

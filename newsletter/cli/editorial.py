@@ -1,0 +1,265 @@
+"""Commands of the editorial stages: news queue, assemblies (AG), issue draft and preview."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from newsletter.cli.common import _, assembly_app, console, issue_app, news_app, print_json, service
+from newsletter.config import load_settings
+from newsletter.editorial.assemblies import parse_agenda, parse_speaker
+from newsletter.i18n import LANGUAGES
+from newsletter.intake.news import FileUpload
+from newsletter.intake.sanitize import guess_format
+from newsletter.models import Membership, NewsStatus
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def parse_when(value: str) -> datetime:
+    """ISO date-time; without an offset it is read in the configured time zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(_("Not an ISO date-time: {value}").format(value=value)) from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(load_settings().timezone))
+    return moment
+
+
+def read_upload(path: Path) -> FileUpload:
+    if not path.is_file():
+        raise typer.BadParameter(_("No such file: {path}").format(path=path))
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return path.name, kind, path.read_bytes()
+
+
+def read_text(path: Path) -> str:
+    if not path.is_file():
+        raise typer.BadParameter(_("No such file: {path}").format(path=path))
+    return path.read_text(encoding="utf-8")
+
+
+# --- news ------------------------------------------------------------------------------
+
+
+@news_app.command("submit")
+def news_submit(
+    title: Annotated[str, typer.Option("--title", help="Title of the news item.")],
+    body: Annotated[Path, typer.Option("--body", help="Body file: .md, .html or .txt.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation (name in the directory).")] = "",
+    category: Annotated[str | None, typer.Option(help="Category (section).")] = None,
+    attach: Annotated[list[Path] | None, typer.Option(help="Attachment (repeatable).")] = None,
+    image: Annotated[Path | None, typer.Option(help="Illustration (PNG, JPEG, GIF).")] = None,
+    image_alt: Annotated[str, typer.Option(help="Text alternative of the image.")] = "",
+    sender: Annotated[str, typer.Option(help="E-mail address of the sender.")] = "",
+    language: Annotated[str, typer.Option("--lang", help="Language of the text: fr or nl.")] = "fr",
+    link: Annotated[str, typer.Option(help="Link for more information.")] = "",
+    event_start: Annotated[str | None, typer.Option("--event", help="Event date (ISO).")] = None,
+    event_end: Annotated[str | None, typer.Option(help="Event end (ISO).")] = None,
+    place: Annotated[str, typer.Option(help="Place of the event.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Put a news item into the moderation queue."""
+    with service() as svc:
+        item = svc.editorial.submit_news(
+            title=title,
+            body=read_text(body),
+            body_format=guess_format(body.name),
+            organisation=org,
+            sender=sender,
+            category=category,
+            language=language,
+            attachments=[read_upload(path) for path in attach or []],
+            image=read_upload(image) if image else None,
+            image_alt=image_alt,
+            link=link,
+            event_start=parse_when(event_start) if event_start else None,
+            event_end=parse_when(event_end) if event_end else None,
+            event_place=place,
+        )
+    if as_json:
+        print_json(item)
+        return
+    console.print(
+        _("News item {id} submitted: {status}.").format(id=item["id"], status=item["status"])
+    )
+    if item["note"]:
+        console.print(item["note"])
+
+
+@news_app.command("list")
+def news_list(
+    status: Annotated[NewsStatus | None, typer.Option(help="Only this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The news items, oldest first."""
+    with service() as svc:
+        items = svc.editorial.list_news(status)
+    if as_json:
+        print_json(items)
+        return
+    for item in items:
+        console.print(
+            f"{item['id']:>5}  {item['status']:<18} {item['category']:<16} "
+            f"{item['organisation'] or '-'} — {item['title']}"
+        )
+
+
+@news_app.command("approve")
+def news_approve(
+    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOption = False,
+) -> None:
+    """Approve a news item: the next issue draft takes it."""
+    with service() as svc:
+        item = svc.editorial.approve_news(news_id, actor="cli")
+    if as_json:
+        print_json(item)
+    else:
+        console.print(_("News item {id} approved.").format(id=news_id))
+
+
+@news_app.command("reject")
+def news_reject(
+    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (the partner reads it).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Reject a news item, with a reason."""
+    with service() as svc:
+        item = svc.editorial.reject_news(news_id, reason, actor="cli")
+    if as_json:
+        print_json(item)
+    else:
+        console.print(_("News item {id} rejected.").format(id=news_id))
+
+
+@news_app.command("changes")
+def news_changes(
+    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="What to change.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the partner for changes to a news item."""
+    with service() as svc:
+        item = svc.editorial.request_changes(news_id, reason, actor="cli")
+    if as_json:
+        print_json(item)
+    else:
+        console.print(_("Changes requested for news item {id}.").format(id=news_id))
+
+
+# --- assemblies ------------------------------------------------------------------------
+
+
+@assembly_app.command("create")
+def assembly_create(
+    title: Annotated[str, typer.Option("--title", help="Title of the AG.")],
+    starts: Annotated[str, typer.Option("--starts", help="Start (ISO, local time).")],
+    ends: Annotated[str | None, typer.Option("--ends", help="End (ISO, local time).")] = None,
+    place: Annotated[str, typer.Option("--place", help="Address.")] = "",
+    video: Annotated[str, typer.Option("--video", help="Video-call link (https).")] = "",
+    agenda: Annotated[Path | None, typer.Option(help="Agenda file, one item a line.")] = None,
+    speaker: Annotated[
+        list[str] | None, typer.Option(help='"Name, Organisation" (repeatable).')
+    ] = None,
+    theme: Annotated[str, typer.Option(help="Theme of the AG.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create an AG; its invitation is sent as (part of) an issue."""
+    if bool(place.strip()) == bool(video.strip()):
+        raise typer.BadParameter(_("Give either --place or --video."))
+    with service() as svc:
+        result = svc.editorial.create_assembly(
+            title=title,
+            starts_at=parse_when(starts),
+            ends_at=parse_when(ends) if ends else None,
+            place=place,
+            video_url=video,
+            agenda=parse_agenda(read_text(agenda)) if agenda else [],
+            speakers=[parse_speaker(text) for text in speaker or []],
+            theme=theme,
+        )
+    if as_json:
+        print_json(result)
+        return
+    console.print(_("Assembly {id} created.").format(id=result["id"]))
+    if result["previous_minutes"]:
+        console.print(
+            _("The minutes of the previous AG go with the invitation: {file}").format(
+                file=result["previous_minutes"]
+            )
+        )
+
+
+@assembly_app.command("minutes")
+def assembly_minutes(
+    assembly_id: Annotated[int, typer.Argument(metavar="ID")],
+    file: Annotated[Path, typer.Argument(metavar="FILE")],
+    as_json: JsonOption = False,
+) -> None:
+    """Attach the minutes (PV) of an AG."""
+    if not file.is_file():
+        raise typer.BadParameter(_("No such file: {path}").format(path=file))
+    with service() as svc:
+        result = svc.editorial.attach_minutes(assembly_id, file)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(_("Minutes attached to assembly {id}.").format(id=assembly_id))
+
+
+# --- issues ----------------------------------------------------------------------------
+
+
+@issue_app.command("draft")
+def issue_draft(
+    title: Annotated[str | None, typer.Option("--title", help="Title of the issue.")] = None,
+    to: Annotated[
+        list[str] | None, typer.Option("--list", help="Target list (repeatable).")
+    ] = None,
+    intro: Annotated[Path | None, typer.Option(help="Introduction (Markdown file).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A new issue from every approved item and the upcoming AGs."""
+    with service() as svc:
+        result = svc.editorial.draft_issue(
+            title=title, lists=to or [], introduction=read_text(intro) if intro else ""
+        )
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        _("Issue {id} drafted (number {number}): {items} items, {assemblies} AG.").format(
+            id=result["id"],
+            number=result["number"],
+            items=len(result["items"]),
+            assemblies=len(result["assemblies"]),
+        )
+    )
+
+
+@issue_app.command("preview")
+def issue_preview(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for issue.html/.txt/.eml.")],
+    lang: Annotated[str, typer.Option("--lang", help="fr or nl.")] = "fr",
+    membership: Annotated[
+        Membership, typer.Option(help="Membership of the sample reader's organisation.")
+    ] = Membership.full,
+) -> None:
+    """Write the exact bytes a sample recipient would get."""
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(_("Language must be fr or nl."))
+    with service() as svc:
+        paths = svc.editorial.write_preview(
+            issue_id, out, language=lang, membership=membership.value
+        )
+    for path in paths:
+        console.print(str(path))

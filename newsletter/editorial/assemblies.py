@@ -1,0 +1,211 @@
+"""General assemblies (AG): creation, updates, minutes (PV).
+
+The first agenda item of an AG approves the minutes of the previous AG. When the
+coordinator's agenda does not start with it, ``create_assembly`` puts it first; the
+previous AG's PV then travels with the invitation (``minutes_to_attach``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.errors import NotFoundError, ValidationError
+from newsletter.i18n import N_
+from newsletter.intake.news import one_line
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import Assembly, StoredFile, store_file
+
+#: an agenda item that approves minutes ("Approbation du PV…", "Goedkeuring notulen…")
+_MINUTES_ITEM = re.compile(
+    r"\b(pv|proc[eè]s[- ]verba(l|ux)|notulen|verslag|minutes)\b", re.IGNORECASE
+)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+MINUTES_TYPES = {".pdf": "application/pdf", ".odt": "application/vnd.oasis.opendocument.text"}
+
+
+def approves_previous_minutes(agenda: list[str]) -> bool:
+    return bool(agenda) and bool(_MINUTES_ITEM.search(agenda[0]))
+
+
+def parse_agenda(text: str) -> list[str]:
+    """Agenda items from a text file: one per non-empty line, bullets/numbers removed."""
+    items = []
+    for line in text.splitlines():
+        item = one_line(_BULLET.sub("", line), 500)
+        if item:
+            items.append(item)
+    return items
+
+
+def parse_speaker(text: str) -> dict[str, str]:
+    """``"Name, Organisation"`` → {"name", "organisation"}."""
+    name, _, organisation = text.partition(",")
+    if not name.strip():
+        raise ValidationError(N_('A speaker is written as "Name, Organisation".'))
+    return {"name": one_line(name, 200), "organisation": one_line(organisation, 200)}
+
+
+def previous_assembly(session: Session, assembly: Assembly) -> Assembly | None:
+    """The last AG that started before this one (cancelled ones do not count)."""
+    query = (
+        select(Assembly)
+        .where(
+            Assembly.starts_at < assembly.starts_at,
+            Assembly.cancelled.is_(False),
+            Assembly.id != assembly.id,
+        )
+        .order_by(Assembly.starts_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def minutes_to_attach(session: Session, assembly: Assembly) -> StoredFile | None:
+    """The previous AG's PV when this AG's first agenda item approves it."""
+    if not approves_previous_minutes(list(assembly.agenda)):
+        return None
+    previous = previous_assembly(session, assembly)
+    return previous.minutes if previous is not None else None
+
+
+def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
+    if starts_at.tzinfo is None or (ends_at is not None and ends_at.tzinfo is None):
+        raise ValidationError(N_("Assembly times need a time zone."))
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError(N_("The assembly ends before it starts."))
+
+
+def _check_video(url: str) -> str:
+    url = url.strip()
+    if url and not re.match(r"^https://[^\s<>\"]+$", url):
+        raise ValidationError(N_("The video-call link must start with https://."))
+    return url
+
+
+def _uid_domain(settings: Settings) -> str:
+    match = re.search(r"@([A-Za-z0-9.-]+)", settings.from_address)
+    return match.group(1) if match else "newsletter.invalid"
+
+
+def create_assembly(
+    session: Session,
+    settings: Settings,
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    place: str = "",
+    video_url: str = "",
+    agenda: list[str] | None = None,
+    speakers: list[dict[str, str]] | None = None,
+    theme: str = "",
+) -> Assembly:
+    """A new AG; the PV approval of the previous AG is put first on its agenda."""
+    clean_title = one_line(title, 300)
+    if not clean_title:
+        raise ValidationError(N_("An assembly needs a title."))
+    _check_times(starts_at, ends_at)
+    if not place.strip() and not video_url.strip():
+        raise ValidationError(N_("An assembly needs a place or a video-call link."))
+    assembly = Assembly(
+        uid=f"ag-{uuid.uuid4()}@{_uid_domain(settings)}",
+        sequence=0,
+        title=clean_title,
+        theme=one_line(theme, 300),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=one_line(place, 500),
+        video_url=_check_video(video_url),
+        agenda=[one_line(item, 500) for item in agenda or [] if item.strip()],
+        speakers=list(speakers or []),
+    )
+    session.add(assembly)
+    session.flush()
+    previous = previous_assembly(session, assembly)
+    if previous is not None and not approves_previous_minutes(list(assembly.agenda)):
+        day = format_date(
+            previous.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale="fr"
+        )
+        assembly.agenda = [f"Approbation du procès-verbal de l'AG du {day}", *assembly.agenda]
+    return assembly
+
+
+def update_assembly(session: Session, assembly: Assembly, **changes: Any) -> Assembly:
+    """Change an AG; its calendar SEQUENCE goes up so calendars update the same entry."""
+    allowed = {"title", "theme", "starts_at", "ends_at", "place", "video_url", "agenda",
+               "speakers", "cancelled"}  # fmt: skip
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown assembly fields: {sorted(unknown)}")
+    _check_times(
+        changes.get("starts_at", assembly.starts_at), changes.get("ends_at", assembly.ends_at)
+    )
+    if "video_url" in changes:
+        changes["video_url"] = _check_video(changes["video_url"])
+    for field, value in changes.items():
+        setattr(assembly, field, value)
+    assembly.sequence += 1
+    assembly.updated_at = utcnow()
+    session.flush()
+    return assembly
+
+
+def get_assembly(session: Session, assembly_id: int) -> Assembly:
+    assembly = session.get(Assembly, assembly_id)
+    if assembly is None:
+        raise NotFoundError(N_("No assembly with id {id}."), id=assembly_id)
+    return assembly
+
+
+def attach_minutes(
+    session: Session, assembly: Assembly, filename: str, data: bytes, content_type: str = ""
+) -> StoredFile:
+    """Attach the PV of an AG (after the meeting); replaces an earlier one."""
+    if not data:
+        raise ValidationError(N_("The minutes file is empty."))
+    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
+    kind = content_type or MINUTES_TYPES.get(suffix, "application/octet-stream")
+    stored = store_file(session, one_line(filename, 255), kind, data)
+    assembly.minutes_file_id = stored.id
+    assembly.minutes = stored
+    session.flush()
+    return stored
+
+
+def upcoming_assemblies(session: Session, now: datetime | None = None) -> list[Assembly]:
+    query = (
+        select(Assembly)
+        .where(Assembly.starts_at >= (now or utcnow()), Assembly.cancelled.is_(False))
+        .order_by(Assembly.starts_at)
+    )
+    return list(session.scalars(query))
+
+
+def assembly_summary(session: Session, settings: Settings, assembly: Assembly) -> dict[str, Any]:
+    """The JSON form of an AG (``assembly create --json``); times in the local zone."""
+    previous_minutes = minutes_to_attach(session, assembly)
+    zone = ZoneInfo(settings.timezone)
+    return {
+        "id": assembly.id,
+        "uid": assembly.uid,
+        "sequence": assembly.sequence,
+        "title": assembly.title,
+        "theme": assembly.theme,
+        "starts_at": assembly.starts_at.astimezone(zone).isoformat(),
+        "ends_at": assembly.ends_at.astimezone(zone).isoformat() if assembly.ends_at else None,
+        "place": assembly.place,
+        "video_url": assembly.video_url,
+        "agenda": list(assembly.agenda),
+        "speakers": list(assembly.speakers),
+        "minutes": assembly.minutes.filename if assembly.minutes else None,
+        "previous_minutes": previous_minutes.filename if previous_minutes else None,
+    }

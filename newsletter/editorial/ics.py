@@ -1,0 +1,57 @@
+"""The calendar file (.ics) of an AG invitation.
+
+The UID is the assembly's stable ``uid`` and SEQUENCE its update counter, so a calendar
+that imported an earlier invitation updates the entry when the date changes. Times are
+written in the configured zone (Europe/Brussels) with its VTIMEZONE.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vText
+
+from newsletter.config import Settings
+from newsletter.store.editorial import Assembly
+
+DEFAULT_DURATION = timedelta(hours=3)
+
+
+def assembly_ics(assembly: Assembly, settings: Settings) -> bytes:
+    """An iCalendar (RFC 5545) document with one VEVENT for the AG."""
+    zone = ZoneInfo(settings.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.organisation_name}//newsletter//FR")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", assembly.uid)
+    event.add("sequence", assembly.sequence)
+    event.add("dtstamp", assembly.updated_at or assembly.created_at)
+    start = assembly.starts_at.astimezone(zone)
+    event.add("dtstart", start)
+    event.add("dtend", (assembly.ends_at or assembly.starts_at + DEFAULT_DURATION).astimezone(zone))
+    event.add("summary", assembly.title)
+    if assembly.place:
+        event.add("location", vText(assembly.place))
+    elif assembly.video_url:
+        event.add("location", vText(assembly.video_url))
+    if assembly.video_url:
+        event.add("url", assembly.video_url)
+    lines = [assembly.theme] if assembly.theme else []
+    lines += [f"{index}. {item}" for index, item in enumerate(assembly.agenda, start=1)]
+    if assembly.video_url:
+        lines.append(assembly.video_url)
+    if lines:
+        event.add("description", "\n".join(lines))
+    event.add("status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def ics_filename(assembly: Assembly, settings: Settings) -> str:
+    day = assembly.starts_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d")
+    return f"AG-{day}.ics"

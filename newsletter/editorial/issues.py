@@ -1,0 +1,211 @@
+"""Issue composition: a draft from the approved queue and the upcoming AGs.
+
+``draft_issue`` gathers every approved news item not yet in a live issue, grouped in
+sections by category (in the order of the ``categories`` setting), and every upcoming
+AG; the PV that an AG's first agenda item approves becomes an annex. While the issue
+is a draft, its texts, items, AGs and annexes may change (``require_editable``).
+Status changes go through ``issue_status.transition_issue``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assemblies
+from newsletter.editorial.issue_status import is_editable
+from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
+from newsletter.i18n import N_
+from newsletter.intake.news import FileUpload, one_line
+from newsletter.models import IssueStatus, NewsStatus
+from newsletter.store.editorial import (
+    Assembly,
+    Issue,
+    IssueAnnex,
+    IssueAssembly,
+    IssueItem,
+    NewsItem,
+    store_file,
+)
+
+#: French is the coordinator's language; titles are content, not interface strings
+DEFAULT_TITLE = "Lettre d'information n° {number}"
+
+
+def get_issue(session: Session, issue_id: int) -> Issue:
+    issue = session.get(Issue, issue_id)
+    if issue is None:
+        raise NotFoundError(N_("No issue with id {id}."), id=issue_id)
+    return issue
+
+
+def require_editable(issue: Issue) -> None:
+    if not is_editable(issue):
+        raise InvalidTransitionError(
+            N_("Issue {id} is {status}: only a draft can be changed."),
+            id=issue.id,
+            status=issue.status.value,
+        )
+
+
+def section_rank(settings: Settings, category: str) -> int:
+    try:
+        return settings.categories.index(category)
+    except ValueError:
+        return len(settings.categories)
+
+
+def available_news(session: Session) -> list[NewsItem]:
+    """Approved items that no draft, scheduled or sent issue carries yet."""
+    taken = (
+        select(IssueItem.news_id)
+        .join(Issue, Issue.id == IssueItem.issue_id)
+        .where(Issue.status != IssueStatus.cancelled)
+    )
+    query = (
+        select(NewsItem)
+        .where(NewsItem.status == NewsStatus.approved, NewsItem.id.not_in(taken))
+        .order_by(NewsItem.event_start.is_(None), NewsItem.event_start, NewsItem.id)
+    )
+    return list(session.scalars(query))
+
+
+def next_number(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(Issue.number), 0))) or 0) + 1
+
+
+def draft_issue(
+    session: Session,
+    settings: Settings,
+    *,
+    title: str | None = None,
+    lists: list[str] | None = None,
+    introduction: str = "",
+    now: datetime | None = None,
+) -> Issue:
+    """A new draft issue from the approved queue and the upcoming AGs."""
+    number = next_number(session)
+    issue = Issue(
+        number=number,
+        title=one_line(title or DEFAULT_TITLE.format(number=number), 300),
+        introduction=introduction.strip(),
+        status=IssueStatus.draft,
+        lists=list(lists or []),
+    )
+    session.add(issue)
+    news = sorted(available_news(session), key=lambda n: section_rank(settings, n.category))
+    for position, item in enumerate(news):
+        issue.items.append(IssueItem(news_id=item.id, section=item.category, position=position))
+    for assembly in upcoming_assemblies(session, now):
+        add_assembly(session, issue, assembly)
+    session.flush()
+    return issue
+
+
+def add_assembly(session: Session, issue: Issue, assembly: Assembly) -> None:
+    """Announce an AG in the issue; the PV its agenda approves becomes an annex."""
+    require_editable(issue)
+    if any(link.assembly_id == assembly.id for link in issue.assemblies):
+        return
+    issue.assemblies.append(IssueAssembly(assembly_id=assembly.id, position=len(issue.assemblies)))
+    if issue.assembly_id is None:
+        issue.assembly_id = assembly.id
+    minutes = minutes_to_attach(session, assembly)
+    if minutes is not None and all(annex.file_id != minutes.id for annex in issue.annexes):
+        issue.annexes.append(
+            IssueAnnex(file_id=minutes.id, label=minutes.filename, position=len(issue.annexes))
+        )
+
+
+def add_item(session: Session, issue: Issue, news: NewsItem, section: str | None = None) -> None:
+    require_editable(issue)
+    if news.status not in (NewsStatus.approved, NewsStatus.published):
+        raise ValidationError(N_("News item {id} is not approved."), id=news.id)
+    if any(link.news_id == news.id for link in issue.items):
+        return
+    issue.items.append(
+        IssueItem(news_id=news.id, section=section or news.category, position=len(issue.items))
+    )
+    session.flush()
+
+
+def remove_item(session: Session, issue: Issue, news_id: int) -> None:
+    require_editable(issue)
+    issue.items = [link for link in issue.items if link.news_id != news_id]
+    _renumber(issue.items)
+    session.flush()
+
+
+def move_item(session: Session, issue: Issue, news_id: int, position: int) -> None:
+    """Put an item at ``position`` (0-based) in the issue's order."""
+    require_editable(issue)
+    ordered = sorted(issue.items, key=lambda link: link.position)
+    moving = [link for link in ordered if link.news_id == news_id]
+    if not moving:
+        raise NotFoundError(N_("News item {id} is not in this issue."), id=news_id)
+    ordered.remove(moving[0])
+    ordered.insert(max(0, min(position, len(ordered))), moving[0])
+    _renumber(ordered)
+    session.flush()
+
+
+def add_annex(session: Session, issue: Issue, upload: FileUpload, label: str = "") -> IssueAnnex:
+    require_editable(issue)
+    filename, content_type, data = upload
+    stored = store_file(session, one_line(filename, 255), content_type, data)
+    annex = IssueAnnex(file_id=stored.id, label=one_line(label, 300) or stored.filename)
+    annex.position = len(issue.annexes)
+    issue.annexes.append(annex)
+    session.flush()
+    return annex
+
+
+def remove_annex(session: Session, issue: Issue, annex_id: int) -> None:
+    require_editable(issue)
+    issue.annexes = [annex for annex in issue.annexes if annex.id != annex_id]
+    _renumber(issue.annexes)
+    session.flush()
+
+
+def set_texts(
+    issue: Issue,
+    *,
+    title: str | None = None,
+    introduction: str | None = None,
+    lists: list[str] | None = None,
+    public: bool | None = None,
+) -> None:
+    require_editable(issue)
+    if title is not None:
+        if not one_line(title, 300):
+            raise ValidationError(N_("An issue needs a title."))
+        issue.title = one_line(title, 300)
+    if introduction is not None:
+        issue.introduction = introduction.strip()
+    if lists is not None:
+        issue.lists = list(lists)
+    if public is not None:
+        issue.public = public
+
+
+def _renumber(rows: list[Any]) -> None:
+    for position, row in enumerate(rows):
+        row.position = position
+
+
+def issue_summary(issue: Issue) -> dict[str, Any]:
+    """The JSON form of an issue (``issue draft --json``)."""
+    return {
+        "id": issue.id,
+        "number": issue.number,
+        "title": issue.title,
+        "status": issue.status.value,
+        "lists": list(issue.lists),
+        "items": [link.news_id for link in issue.items],
+        "assemblies": [link.assembly_id for link in issue.assemblies],
+        "annexes": [annex.file.filename for annex in issue.annexes],
+    }

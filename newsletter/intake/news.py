@@ -1,0 +1,249 @@
+"""News items: submission from any source and moderation, with an audit trail.
+
+``submit_news`` is the single way a news item enters the queue (CLI, partner form,
+e-mail intake, coordinator). ``transition_news`` is the single way its status changes:
+
+    pending ──► approved ──► published (when the issue carrying it is sent)
+       │  ╲         │
+       │   ╲        └──► pending / rejected
+       │    └► changes_requested ──► pending / approved / rejected
+       └──► rejected ──► pending (reconsidered)
+
+Every transition appends a ``NewsEvent`` (from, to, who, when, why).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsletter.audience.normalize import name_key
+from newsletter.config import Settings
+from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
+from newsletter.i18n import N_
+from newsletter.intake.sanitize import BodyFormat, to_safe_html
+from newsletter.models import Language, NewsSource, NewsStatus
+from newsletter.store.audience import Organisation
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
+
+S = NewsStatus
+
+#: (filename, content type, content)
+FileUpload = tuple[str, str, bytes]
+
+ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
+    S.pending: frozenset({S.approved, S.rejected, S.changes_requested}),
+    S.changes_requested: frozenset({S.pending, S.approved, S.rejected}),
+    S.approved: frozenset({S.published, S.pending, S.rejected}),
+    S.rejected: frozenset({S.pending}),
+    S.published: frozenset(),
+}
+#: transitions that need a reason (said to the partner)
+NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
+
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(value: str, limit: int) -> str:
+    """A single line of printable text (control characters and newlines become spaces)."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
+    return _SPACES.sub(" ", cleaned).strip()[:limit]
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    """The member organisation called ``name`` (ignoring case, accents and punctuation)."""
+    key = name_key(name)
+    if not key:
+        return None
+    return session.scalars(select(Organisation).where(Organisation.name_key == key)).first()
+
+
+def _check_link(link: str) -> str:
+    link = link.strip()
+    if link and not re.match(r"^https?://[^\s<>\"]+$", link):
+        raise ValidationError(N_("The link must start with http:// or https://: {link}"), link=link)
+    return link
+
+
+def _check_event(start: datetime | None, end: datetime | None) -> None:
+    for value in (start, end):
+        if value is not None and value.tzinfo is None:
+            raise ValidationError(N_("Event dates need a time zone."))
+    if start and end and end < start:
+        raise ValidationError(N_("The event ends before it starts."))
+
+
+def submit_news(
+    session: Session,
+    settings: Settings,
+    *,
+    title: str,
+    body: str,
+    body_format: BodyFormat = "markdown",
+    organisation_id: int | None = None,
+    organisation_name: str = "",
+    sender: str = "",
+    category: str | None = None,
+    source: NewsSource = NewsSource.coordinator,
+    language: Language | str = Language.fr,
+    attachments: Sequence[FileUpload] = (),
+    image: FileUpload | None = None,
+    image_alt: str = "",
+    link: str = "",
+    event_start: datetime | None = None,
+    event_end: datetime | None = None,
+    event_place: str = "",
+    note: str = "",
+    status: NewsStatus = NewsStatus.pending,
+    actor: str = "",
+) -> NewsItem:
+    """Put a news item into the moderation queue and return it (flushed, with an id).
+
+    The body is sanitised here whatever its source. ``organisation_name`` is looked up
+    in the directory when no ``organisation_id`` is given; an unknown name is kept as
+    text with a note for the coordinator. Attachments over ``intake_max_attachment``
+    bytes are refused with a note instead of failing the submission.
+    """
+    clean_title = one_line(title, 300)
+    if not clean_title:
+        raise ValidationError(N_("A news item needs a title."))
+    chosen_category = category or settings.categories[0]
+    if chosen_category not in settings.categories:
+        raise ValidationError(
+            N_("Unknown category {category}; choose one of: {choices}."),
+            category=chosen_category,
+            choices=", ".join(settings.categories),
+        )
+    try:
+        lang = Language(language)
+    except ValueError as error:
+        raise ValidationError(N_("Unknown language {language}."), language=language) from error
+    _check_event(event_start, event_end)
+    notes = [note.strip()] if note.strip() else []
+
+    organisation: Organisation | None = None
+    if organisation_id is not None:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise NotFoundError(N_("No organisation with id {id}."), id=organisation_id)
+    elif organisation_name.strip():
+        organisation = find_organisation(session, organisation_name)
+        if organisation is None:
+            notes.append(f"Organisation absente du répertoire : {one_line(organisation_name, 200)}")
+
+    item = NewsItem(
+        organisation_id=organisation.id if organisation else None,
+        organisation_name=organisation.name if organisation else one_line(organisation_name, 200),
+        sender=one_line(sender, 320),
+        title=clean_title,
+        body_html=to_safe_html(body, body_format),
+        body_source=body,
+        category=chosen_category,
+        event_start=event_start,
+        event_end=event_end,
+        event_place=one_line(event_place, 300),
+        link=_check_link(link),
+        image_alt=one_line(image_alt, 300),
+        language=lang,
+        source=source,
+        status=status,
+    )
+    limit = settings.intake_max_attachment
+    for position, (filename, content_type, data) in enumerate(attachments):
+        name = one_line(filename, 255) or "annexe"
+        if len(data) > limit:
+            notes.append(f"Pièce jointe refusée (trop grande, {len(data)} octets) : {name}")
+            continue
+        stored = store_file(session, name, one_line(content_type, 100), data)
+        item.attachments.append(NewsAttachment(file_id=stored.id, position=position))
+    if image is not None:
+        filename, content_type, data = image
+        if content_type not in IMAGE_TYPES:
+            notes.append(f"Image refusée (type {one_line(content_type, 100)}) : {filename}")
+        elif len(data) > limit:
+            notes.append(f"Image refusée (trop grande, {len(data)} octets) : {filename}")
+        else:
+            item.image_id = store_file(session, one_line(filename, 255), content_type, data).id
+            if not item.image_alt:
+                item.image_alt = clean_title
+    item.note = "\n".join(notes)
+    item.events.append(NewsEvent(from_status="", to_status=status.value, actor=actor))
+    session.add(item)
+    session.flush()
+    return item
+
+
+def transition_news(
+    item: NewsItem,
+    to: NewsStatus,
+    *,
+    actor: str = "",
+    reason: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why."""
+    if to not in ALLOWED[item.status]:
+        raise InvalidTransitionError(
+            N_("News item {id} cannot go from {current} to {target}."),
+            id=item.id,
+            current=item.status.value,
+            target=to.value,
+        )
+    reason = reason.strip()
+    if to in NEEDS_REASON and not reason:
+        raise ValidationError(N_("Say why (--reason): the partner will read it."))
+    item.events.append(
+        NewsEvent(
+            from_status=item.status.value,
+            to_status=to.value,
+            actor=one_line(actor, 320),
+            reason=reason,
+            at=at or utcnow(),
+        )
+    )
+    item.status = to
+    item.status_reason = reason
+
+
+def get_news(session: Session, news_id: int) -> NewsItem:
+    item = session.get(NewsItem, news_id)
+    if item is None:
+        raise NotFoundError(N_("No news item with id {id}."), id=news_id)
+    return item
+
+
+def list_news(session: Session, status: NewsStatus | None = None) -> list[NewsItem]:
+    query = select(NewsItem).order_by(NewsItem.id)
+    if status is not None:
+        query = query.where(NewsItem.status == status)
+    return list(session.scalars(query))
+
+
+def news_summary(item: NewsItem) -> dict[str, Any]:
+    """The JSON form of a news item (``news list --json``)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "status": item.status.value,
+        "organisation": item.organisation_name,
+        "sender": item.sender,
+        "body_html": item.body_html,
+        "attachments": [attachment.file.filename for attachment in item.attachments],
+        "category": item.category,
+        "language": item.language.value,
+        "source": item.source.value,
+        "link": item.link,
+        "event_start": item.event_start.isoformat() if item.event_start else None,
+        "event_place": item.event_place,
+        "status_reason": item.status_reason,
+        "note": item.note,
+        "created_at": item.created_at.isoformat() if item.created_at else None,
+    }

@@ -1,0 +1,215 @@
+"""Render an issue once per variant and personalise it cheaply per recipient.
+
+The interface the delivery stage (and preview, test send) calls:
+
+- ``prepare_issue(session, settings, issue_id) -> PreparedIssue`` reads the issue once
+  and encodes its annexes once (base64, shared by every variant).
+- ``PreparedIssue.variant(language, membership) -> PreparedVariant``: rendered with
+  Jinja2 and CSS-inlined with premailer the first time a variant key is asked for,
+  then cached. The key is (language, block): ``block`` is ``"member"`` or ``"public"``
+  when the issue announces an AG (members get the voting paragraph), ``"all"`` otherwise.
+- ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
+  (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parseaddr
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
+from newsletter.intake.news import one_line
+from newsletter.models import Membership
+from newsletter.render.contract import Personalization
+from newsletter.render.inline import inline_css
+from newsletter.render.mime import BodyLine, HeaderMark, Segment, annex_part, layout
+from newsletter.render.model import IssueView, load_issue_view
+from newsletter.render.splice import (
+    PLACEHOLDERS,
+    Slot,
+    address_header,
+    check_url,
+    html_values,
+    list_unsubscribe_header,
+    message_id_header,
+    text_values,
+)
+from newsletter.render.templating import environment
+
+MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
+
+#: section headings of the default categories (other categories show their own name)
+SECTION_TITLES = {
+    "assemblies": N_("General assembly"),
+    "actualite": N_("News"),
+    "agenda": N_("Events"),
+    "emploi": N_("Job offers"),
+    "appel-a-projets": N_("Calls for projects"),
+    "formation": N_("Training"),
+}
+
+
+def section_title(lang: str, key: str) -> str:
+    if key in SECTION_TITLES:
+        return gettext(lang, SECTION_TITLES[key])
+    return key.replace("-", " ").capitalize()
+
+
+def list_id(settings: Settings) -> str:
+    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address."""
+    _, address = parseaddr(settings.from_address)
+    ident = settings.list_id or address.replace("@", ".") or "newsletter.invalid"
+    return f"{one_line(settings.organisation_name, 100)} <{ident}>"
+
+
+def unsubscribe_mailto(settings: Settings) -> str:
+    _, address = parseaddr(settings.from_address)
+    return f"mailto:{address}?subject=unsubscribe"
+
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
+
+    language: str
+    block: str
+    html: str
+    text: str
+
+
+def render_variant(
+    settings: Settings, view: IssueView, language: str, block: str
+) -> RenderedVariant:
+    """Jinja2 + premailer for one variant (the expensive step, done once per variant)."""
+    env = environment(settings.templates_dir.resolve(), language, settings.timezone)
+    context = {
+        "issue": view,
+        "block": block,
+        "member": block == "member",
+        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()},
+        "section_title": lambda key: section_title(language, key),
+        "organisation_name": settings.organisation_name,
+        "attached": [annex for annex in view.annexes if annex.attached],
+        "linked": [annex for annex in view.annexes if not annex.attached],
+    }
+    html = inline_css(env.get_template("issue.html").render(context))
+    text = env.get_template("issue.txt").render(context)
+    return RenderedVariant(language, block, html, text)
+
+
+@dataclass
+class PreparedVariant:
+    """One rendered variant; ``personalize`` gives a recipient's bytes (a PreparedMessage)."""
+
+    language: str
+    block: str
+    subject: str
+    rendered: RenderedVariant
+    segments: list[Segment] = field(repr=False)
+    greeting_named: str
+    greeting_plain: str
+    mailto: str
+
+    @property
+    def html(self) -> str:
+        return self.rendered.html
+
+    @property
+    def text(self) -> str:
+        return self.rendered.text
+
+    def personalize(self, values: Personalization) -> bytes:
+        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
+        name = values.name
+        if not name.isprintable() or "  " in name or len(name) > 200:
+            name = one_line(name, 200)
+        else:
+            name = name.strip()
+        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
+        slots = {
+            Slot.greeting: greeting,
+            Slot.unsubscribe_url: check_url(values.unsubscribe_url),
+            Slot.preferences_url: check_url(values.preferences_url),
+            Slot.web_url: check_url(values.web_url),
+        }
+        in_html = html_values(slots)
+        in_text = text_values(slots)
+        out: list[bytes] = []
+        for segment in self.segments:
+            if type(segment) is bytes:
+                out.append(segment)
+            elif type(segment) is BodyLine:
+                out.append(segment.template.encode(in_html if segment.html else in_text))
+            elif segment is HeaderMark.to:
+                out.append(address_header("To", name, values.email))
+            elif segment is HeaderMark.message_id:
+                out.append(message_id_header(values.message_id))
+            else:
+                out.append(list_unsubscribe_header(values.unsubscribe_url, self.mailto))
+        return b"".join(out)
+
+
+class PreparedIssue:
+    """An issue read once, its annexes encoded once, its variants rendered on demand."""
+
+    def __init__(self, settings: Settings, view: IssueView, *, date: datetime | None = None):
+        self.settings = settings
+        self.view = view
+        self.date = (date or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
+        self.annex_parts = [annex_part(annex) for annex in view.annexes if annex.attached]
+        self._variants: dict[tuple[str, str], PreparedVariant] = {}
+
+    @property
+    def issue_id(self) -> int:
+        return self.view.id
+
+    def variant_key(self, language: str, membership: str) -> tuple[str, str]:
+        lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        if not self.view.assemblies:
+            return lang, "all"
+        return lang, "member" if membership in MEMBER_KINDS else "public"
+
+    def variant(self, language: str, membership: str = Membership.none.value) -> PreparedVariant:
+        key = self.variant_key(language, membership)
+        prepared = self._variants.get(key)
+        if prepared is None:
+            prepared = self._prepare(*key)
+            self._variants[key] = prepared
+        return prepared
+
+    def _prepare(self, language: str, block: str) -> PreparedVariant:
+        settings = self.settings
+        rendered = render_variant(settings, self.view, language, block)
+        headers = [("From", settings.from_address)]
+        if settings.reply_to:
+            headers.append(("Reply-To", settings.reply_to))
+        segments = layout(
+            headers_before_to=headers,
+            subject=self.view.title,
+            date=format_datetime(self.date),
+            list_id=list_id(settings),
+            text=rendered.text,
+            html=rendered.html,
+            annex_parts=self.annex_parts,
+            boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
+        )
+        return PreparedVariant(
+            language=language,
+            block=block,
+            subject=self.view.title,
+            rendered=rendered,
+            segments=segments,
+            greeting_named=gettext(language, "Hello {name},"),
+            greeting_plain=gettext(language, "Hello,"),
+            mailto=unsubscribe_mailto(settings),
+        )
+
+
+def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:
+    """Read an issue and its annexes once; render variants later, outside the session."""
+    return PreparedIssue(settings, load_issue_view(session, settings, issue_id))

@@ -1,0 +1,85 @@
+"""Preview and test sends: a sample recipient through the very same ``personalize``.
+
+``sample_personalization`` makes the per-recipient values of a sample reader (signed
+links for subscriber id 0, which no real subscriber has); ``preview_files`` writes
+``issue.eml`` (the bytes), and ``issue.html`` / ``issue.txt`` decoded back from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import parseaddr
+from pathlib import Path
+
+from newsletter.config import Settings
+from newsletter.i18n import gettext
+from newsletter.links import preferences_url, unsubscribe_url, web_version_url
+from newsletter.render.contract import Personalization
+from newsletter.render.prepare import PreparedVariant
+
+SAMPLE_SUBSCRIBER_ID = 0
+
+
+def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
+    """Deterministic per (issue, recipient): a resend after a crash keeps the same id."""
+    _, address = parseaddr(settings.from_address)
+    domain = address.rpartition("@")[2] or "newsletter.invalid"
+    return f"<issue-{issue_id}.{subscriber_id}@{domain}>"
+
+
+def personalization_for(
+    settings: Settings, issue_id: int, subscriber_id: int, email: str, name: str
+) -> Personalization:
+    """The per-recipient values of a subscriber (what a send computes per recipient)."""
+    return Personalization(
+        email=email,
+        name=name,
+        message_id=message_id(settings, issue_id, subscriber_id),
+        unsubscribe_url=unsubscribe_url(settings, subscriber_id, issue_id),
+        preferences_url=preferences_url(settings, subscriber_id),
+        web_url=web_version_url(settings, issue_id),
+    )
+
+
+def sample_personalization(
+    settings: Settings, issue_id: int, language: str, email: str = "lecteur@example.org"
+) -> Personalization:
+    return personalization_for(
+        settings, issue_id, SAMPLE_SUBSCRIBER_ID, email, gettext(language, "Sample Reader")
+    )
+
+
+@dataclass(frozen=True)
+class Preview:
+    eml: bytes
+    html: str
+    text: str
+
+
+def decode_parts(eml: bytes) -> tuple[str, str]:
+    """The HTML and text bodies of a message, decoded (what a mail client shows)."""
+    message = message_from_bytes(eml, _class=EmailMessage, policy=default)
+    assert isinstance(message, EmailMessage)
+    html_part = message.get_body(("html",))
+    text_part = message.get_body(("plain",))
+    html = html_part.get_content() if html_part is not None else ""
+    text = text_part.get_content() if text_part is not None else ""
+    return str(html), str(text)
+
+
+def preview(variant: PreparedVariant, values: Personalization) -> Preview:
+    eml = variant.personalize(values)
+    html, text = decode_parts(eml)
+    return Preview(eml=eml, html=html, text=text)
+
+
+def write_preview(result: Preview, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "issue.eml", out / "issue.html", out / "issue.txt"]
+    paths[0].write_bytes(result.eml)
+    paths[1].write_text(result.html, encoding="utf-8")
+    paths[2].write_text(result.text, encoding="utf-8")
+    return paths

@@ -1,0 +1,251 @@
+"""Per-recipient substitution on finished message bytes (no MIME work per recipient).
+
+A variant is rendered with placeholder words where per-recipient values go. Each body
+(HTML, text) is cut into lines *before* transfer encoding: lines without a placeholder
+are quoted-printable-encoded once; a line with placeholders is kept as a template and
+encoded per recipient. Quoted-printable works line by line, so the joined result is
+byte for byte what the ``email`` package produces for the whole body (a test checks it).
+
+Header values that vary (To, Message-ID, List-Unsubscribe) are built here with strict
+checks: no value can carry CR, LF or another control character into the header block.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from dataclasses import dataclass
+from email import quoprimime
+from enum import StrEnum
+
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
+from newsletter.intake.news import one_line
+
+CRLF = "\r\n"
+#: the policy's line length; quoted-printable wraps at it (soft line breaks)
+MAX_LINE = 78
+
+
+class Slot(StrEnum):
+    """Per-recipient values a template may contain."""
+
+    greeting = "greeting"
+    unsubscribe_url = "unsubscribe_url"
+    preferences_url = "preferences_url"
+    web_url = "web_url"
+
+
+#: placeholder words: letters only, so no escaping, inlining or encoding alters them
+PLACEHOLDERS: dict[Slot, str] = {
+    slot: f"QZSLOT{slot.name.upper().replace('_', '')}QZ" for slot in Slot
+}
+_FIND = re.compile("|".join(PLACEHOLDERS.values()))
+_BY_WORD = {word: slot for slot, word in PLACEHOLDERS.items()}
+
+#: values for one part, already in the part's form (escaped for HTML), as latin-1 text
+PartValues = dict[Slot, str]
+
+
+#: lines that quoted-printable leaves as they are (printable ASCII but "=")
+_QP_SAFE = re.compile(r"[\x21-\x3c\x3e-\x7e ]*[\x21-\x3c\x3e-\x7e]")
+_QP_STEP = MAX_LINE - 1
+
+
+def qp_line(line: str) -> str:
+    """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks.
+
+    Same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses), with a
+    fast path for lines that need no escaping: they are only cut every 77 characters.
+    """
+    if not line:
+        return ""
+    if _QP_SAFE.fullmatch(line):
+        if len(line) <= MAX_LINE:
+            return line
+        pieces = []
+        start = 0
+        while start <= len(line) - 1 - MAX_LINE:
+            pieces.append(line[start : start + _QP_STEP] + "=")
+            start += _QP_STEP
+        pieces.append(line[start:])
+        return CRLF.join(pieces)
+    encoded = quoprimime.body_encode(line, MAX_LINE)
+    return encoded.replace("\n", CRLF)
+
+
+@dataclass(frozen=True, slots=True)
+class LineTemplate:
+    """A body line with placeholders: literal pieces and slots, alternating."""
+
+    pieces: tuple[str | Slot, ...]
+
+    def encode(self, values: PartValues) -> bytes:
+        line = "".join(p if type(p) is str else values[p] for p in self.pieces)  # type: ignore[index]
+        return (qp_line(line) + CRLF).encode("ascii")
+
+
+def _template(line: str) -> LineTemplate:
+    pieces: list[str | Slot] = []
+    position = 0
+    for match in _FIND.finditer(line):
+        if match.start() > position:
+            pieces.append(line[position : match.start()])
+        pieces.append(_BY_WORD[match.group(0)])
+        position = match.end()
+    if position < len(line):
+        pieces.append(line[position:])
+    return LineTemplate(tuple(pieces))
+
+
+def split_body(text: str) -> list[bytes | LineTemplate]:
+    """A body with placeholders → encoded static chunks and per-recipient line templates.
+
+    The text is normalised as the ``email`` package does for ``set_content``: UTF-8
+    bytes split on line ends, every line ended, including the last one.
+    """
+    segments: list[bytes | LineTemplate] = []
+    static: list[str] = []
+    for raw in text.encode("utf-8").splitlines():
+        line = raw.decode("latin-1")
+        if _FIND.search(line):
+            if static:
+                segments.append((CRLF.join(qp_line(s) for s in static) + CRLF).encode("ascii"))
+                static = []
+            segments.append(_template(line))
+        else:
+            static.append(line)
+    if static:
+        segments.append((CRLF.join(qp_line(s) for s in static) + CRLF).encode("ascii"))
+    return segments
+
+
+def latin1(value: str) -> str:
+    """The latin-1 view of a value's UTF-8 bytes (the form body lines are kept in)."""
+    return value.encode("utf-8").decode("latin-1")
+
+
+_HTML_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def html_values(values: dict[Slot, str]) -> PartValues:
+    return {
+        slot: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
+        for slot, value in values.items()
+    }
+
+
+def text_values(values: dict[Slot, str]) -> PartValues:
+    return {slot: latin1(value) for slot, value in values.items()}
+
+
+# --- headers ---------------------------------------------------------------------------
+
+_ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_MSGID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>$")
+_URL = re.compile(r"^https?://[\x21-\x7e]+$")
+_ATEXT_PHRASE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$"
+)
+_EW_CHUNK = 42  # UTF-8 bytes per encoded word: 56 base64 chars, 68 with the wrapper
+
+
+def check_address(email: str) -> str:
+    if not _ADDR.match(email) or len(email) > 254:
+        raise ValidationError(N_("Not a deliverable e-mail address: {email}"), email=email)
+    return email
+
+
+def check_url(url: str) -> str:
+    if not _URL.match(url) or any(ch in url for ch in "<>\"'\\"):
+        raise ValidationError(N_("Not a usable link: {url}"), url=url)
+    return url
+
+
+def check_message_id(message_id: str) -> str:
+    if not _MSGID.match(message_id) or len(message_id) > 250:
+        raise ValidationError(N_("Not a valid Message-ID: {id}"), id=message_id)
+    return message_id
+
+
+def _b64_word(text: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+
+
+def _split_bytes(text: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` UTF-8 bytes, never splitting a character."""
+    pieces: list[str] = [""]
+    for char in text:
+        if pieces[-1] and len((pieces[-1] + char).encode("utf-8")) > limit:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
+
+
+def display_name(name: str) -> list[str]:
+    """A display name as header words: atoms, a quoted string, or encoded words.
+
+    ASCII words stay readable atoms; runs of other words become RFC 2047 encoded
+    words that carry their separating spaces inside (whitespace *between* two encoded
+    words is dropped by decoders), so every decoder gives back the same name.
+    """
+    name = one_line(name, 200)
+    if not name:
+        return []
+    if name.isascii() and "=?" not in name:
+        if _ATEXT_PHRASE.match(name):
+            return [name]
+        return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
+    words: list[str] = []
+    run: list[str] = []  # consecutive words to encode, with their separating spaces
+
+    def flush() -> None:
+        if run:
+            text = " ".join(run)
+            chunk = ""
+            for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
+                if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
+                    words.append(_b64_word(chunk))
+                    chunk = ""
+                if len(token.encode("utf-8")) > _EW_CHUNK:
+                    *full, chunk = _split_bytes(token, _EW_CHUNK)
+                    words.extend(_b64_word(piece) for piece in full)
+                else:
+                    chunk += token
+            if chunk:
+                words.append(_b64_word(chunk))
+            run.clear()
+
+    for word in name.split(" "):
+        if _ATEXT_PHRASE.match(word) and "=?" not in word:
+            flush()
+            words.append(word)
+        else:
+            run.append(word)
+    flush()
+    return words
+
+
+def address_header(field: str, name: str, email: str) -> bytes:
+    """``To: Name <email>``, folded under 78 characters where words allow it."""
+    check_address(email)
+    words = display_name(name)
+    if not words:
+        return f"{field}: {email}{CRLF}".encode("ascii")
+    lines = [f"{field}:"]
+    for word in [*words, f"<{email}>"]:
+        if len(lines[-1]) + 1 + len(word) > MAX_LINE and lines[-1] != f"{field}:":
+            lines.append("")
+        lines[-1] += " " + word
+    return (CRLF.join(lines) + CRLF).encode("ascii")
+
+
+def list_unsubscribe_header(url: str, mailto: str) -> bytes:
+    """RFC 2369/8058: the HTTPS one-click URL first, then the mailto fallback."""
+    check_url(url)
+    return f"List-Unsubscribe: <{url}>,{CRLF} <{mailto}>{CRLF}".encode("ascii")
+
+
+def message_id_header(message_id: str) -> bytes:
+    return f"Message-ID: {check_message_id(message_id)}{CRLF}".encode("ascii")

@@ -1,0 +1,55 @@
+"""Jinja2 over the top-level ``templates/`` folder, one environment per language.
+
+Autoescape is on for ``.html`` templates. Interface strings go through the gettext
+catalogues (``{% trans %}`` / ``_()``, English msgids, ``%(name)s`` parameters); dates
+are formatted with Babel in the reader's language and the configured time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from newsletter.i18n import translations
+
+
+def _filesize(size: int, lang: str) -> str:
+    units = ("ko", "Mo") if lang == "fr" else ("kB", "MB")
+    if size >= 1024 * 1024:
+        return f"{format_decimal(round(size / (1024 * 1024), 1), locale=lang)} {units[1]}"
+    return f"{max(1, round(size / 1024))} {units[0]}"
+
+
+@lru_cache(maxsize=16)
+def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
+    """The Jinja2 environment of one language (cached: building it reads catalogues)."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    zone = ZoneInfo(timezone)
+
+    def local(value: datetime) -> datetime:
+        return value.astimezone(zone)
+
+    env.filters["date_long"] = lambda v: format_date(local(v), "full", locale=lang)
+    env.filters["time_short"] = lambda v: format_time(local(v), "HH:mm", locale=lang)
+    env.filters["datetime_long"] = lambda v: format_datetime(
+        local(v), "EEEE d MMMM y, HH:mm", locale=lang
+    )
+    env.filters["date_short"] = lambda v: format_date(local(v), "d MMMM y", locale=lang)
+    env.filters["filesize"] = lambda v: _filesize(int(v), lang)
+    env.globals["lang"] = lang
+    return env

@@ -1,0 +1,239 @@
+"""Service of the editorial stages: news queue, assemblies (AG), issues, preview.
+
+Each method is one transaction. Results are plain dicts (the JSON forms of the CLI)
+or render objects, never ORM rows bound to a closed session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsletter.context import Context
+from newsletter.editorial import assemblies as ag
+from newsletter.editorial import issues
+from newsletter.intake import news
+from newsletter.intake.sanitize import BodyFormat
+from newsletter.models import Language, Membership, NewsSource, NewsStatus
+from newsletter.render.prepare import PreparedIssue, prepare_issue
+from newsletter.render.preview import Preview, preview, sample_personalization, write_preview
+
+
+class EditorialService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # --- news queue ----------------------------------------------------------------------
+    def submit_news(
+        self,
+        *,
+        title: str,
+        body: str,
+        body_format: BodyFormat = "markdown",
+        organisation: str = "",
+        organisation_id: int | None = None,
+        sender: str = "",
+        category: str | None = None,
+        source: NewsSource = NewsSource.coordinator,
+        language: Language | str = Language.fr,
+        attachments: Sequence[news.FileUpload] = (),
+        image: news.FileUpload | None = None,
+        image_alt: str = "",
+        link: str = "",
+        event_start: datetime | None = None,
+        event_end: datetime | None = None,
+        event_place: str = "",
+        note: str = "",
+        actor: str = "",
+    ) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            item = news.submit_news(
+                session,
+                self.ctx.settings,
+                title=title,
+                body=body,
+                body_format=body_format,
+                organisation_id=organisation_id,
+                organisation_name=organisation,
+                sender=sender,
+                category=category,
+                source=source,
+                language=language,
+                attachments=attachments,
+                image=image,
+                image_alt=image_alt,
+                link=link,
+                event_start=event_start,
+                event_end=event_end,
+                event_place=event_place,
+                note=note,
+                actor=actor,
+            )
+            return news.news_summary(item)
+
+    def list_news(self, status: NewsStatus | None = None) -> list[dict[str, Any]]:
+        with self.ctx.db.session() as session:
+            return [news.news_summary(item) for item in news.list_news(session, status)]
+
+    def get_news(self, news_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            return news.news_summary(news.get_news(session, news_id))
+
+    def moderate(
+        self, news_id: int, to: NewsStatus, *, actor: str = "", reason: str = ""
+    ) -> dict[str, Any]:
+        """Approve, reject, ask for changes or put back in the queue."""
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            news.transition_news(item, to, actor=actor, reason=reason)
+            session.flush()
+            return news.news_summary(item)
+
+    def approve_news(self, news_id: int, *, actor: str = "") -> dict[str, Any]:
+        return self.moderate(news_id, NewsStatus.approved, actor=actor)
+
+    def reject_news(self, news_id: int, reason: str, *, actor: str = "") -> dict[str, Any]:
+        return self.moderate(news_id, NewsStatus.rejected, actor=actor, reason=reason)
+
+    def request_changes(self, news_id: int, reason: str, *, actor: str = "") -> dict[str, Any]:
+        return self.moderate(news_id, NewsStatus.changes_requested, actor=actor, reason=reason)
+
+    def news_history(self, news_id: int) -> list[dict[str, Any]]:
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            return [
+                {"from": e.from_status, "to": e.to_status, "actor": e.actor,
+                 "reason": e.reason, "at": e.at.isoformat()}
+                for e in item.events
+            ]  # fmt: skip
+
+    # --- assemblies ----------------------------------------------------------------------
+    def create_assembly(
+        self,
+        *,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime | None = None,
+        place: str = "",
+        video_url: str = "",
+        agenda: list[str] | None = None,
+        speakers: list[dict[str, str]] | None = None,
+        theme: str = "",
+    ) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            assembly = ag.create_assembly(
+                session,
+                self.ctx.settings,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                place=place,
+                video_url=video_url,
+                agenda=agenda,
+                speakers=speakers,
+                theme=theme,
+            )
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
+
+    def update_assembly(self, assembly_id: int, **changes: Any) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
+
+    def attach_minutes(self, assembly_id: int, path: Path) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            ag.attach_minutes(session, assembly, path.name, path.read_bytes())
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
+
+    def get_assembly(self, assembly_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            return ag.assembly_summary(
+                session, self.ctx.settings, ag.get_assembly(session, assembly_id)
+            )
+
+    # --- issues --------------------------------------------------------------------------
+    def draft_issue(
+        self, *, title: str | None = None, lists: list[str] | None = None, introduction: str = ""
+    ) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.draft_issue(
+                session, self.ctx.settings, title=title, lists=lists, introduction=introduction
+            )
+            return issues.issue_summary(issue)
+
+    def get_issue(self, issue_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            return issues.issue_summary(issues.get_issue(session, issue_id))
+
+    def edit_issue(
+        self,
+        issue_id: int,
+        *,
+        title: str | None = None,
+        introduction: str | None = None,
+        lists: list[str] | None = None,
+        public: bool | None = None,
+    ) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.set_texts(
+                issue, title=title, introduction=introduction, lists=lists, public=public
+            )
+            return issues.issue_summary(issue)
+
+    def add_issue_item(self, issue_id: int, news_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.add_item(session, issue, news.get_news(session, news_id))
+            return issues.issue_summary(issue)
+
+    def remove_issue_item(self, issue_id: int, news_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.remove_item(session, issue, news_id)
+            return issues.issue_summary(issue)
+
+    def move_issue_item(self, issue_id: int, news_id: int, position: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.move_item(session, issue, news_id, position)
+            return issues.issue_summary(issue)
+
+    def add_issue_annex(
+        self, issue_id: int, upload: news.FileUpload, label: str = ""
+    ) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.add_annex(session, issue, upload, label)
+            return issues.issue_summary(issue)
+
+    def remove_issue_annex(self, issue_id: int, annex_id: int) -> dict[str, Any]:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.remove_annex(session, issue, annex_id)
+            return issues.issue_summary(issue)
+
+    # --- rendering -----------------------------------------------------------------------
+    def prepare(self, issue_id: int) -> PreparedIssue:
+        """The issue read once, ready to render variants (delivery and preview use it)."""
+        with self.ctx.db.session() as session:
+            return prepare_issue(session, self.ctx.settings, issue_id)
+
+    def preview(
+        self,
+        issue_id: int,
+        *,
+        language: str = "fr",
+        membership: str = Membership.full.value,
+        email: str = "lecteur@example.org",
+    ) -> Preview:
+        """What a sample recipient gets, through the same ``personalize`` as a send."""
+        variant = self.prepare(issue_id).variant(language, membership)
+        values = sample_personalization(self.ctx.settings, issue_id, variant.language, email)
+        return preview(variant, values)
+
+    def write_preview(self, issue_id: int, out: Path, **options: Any) -> list[Path]:
+        return write_preview(self.preview(issue_id, **options), out)

@@ -1,0 +1,118 @@
+"""A fixture network and issue: fictitious organisations, news, two AGs with a PV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from newsletter.audience.normalize import name_key
+from newsletter.config import Settings
+from newsletter.editorial.assemblies import attach_minutes, create_assembly
+from newsletter.editorial.issues import draft_issue
+from newsletter.intake.news import submit_news, transition_news
+from newsletter.models import Language, Membership, NewsSource, NewsStatus
+from newsletter.store.audience import Organisation
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n% minutes of the assembly\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def add_organisation(session: Session, name: str, membership: Membership) -> Organisation:
+    organisation = Organisation(name=name, name_key=name_key(name), membership=membership)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> int:
+    """Three approved items (one in Dutch), one pending, two AGs; returns the issue id."""
+    add_organisation(session, "Maison de quartier Exemple", Membership.full)
+    add_organisation(session, "Huis van het Voorbeeld", Membership.associate)
+    approved = [
+        submit_news(
+            session,
+            settings,
+            title="Permanence logement : nouveaux horaires",
+            body="La permanence **logement** ouvre désormais le mardi.\n\n"
+            "- accueil sans rendez-vous\n- aide aux démarches\n\n"
+            "Infos : [site de la maison](https://quartier.example.org/logement).",
+            organisation_name="maison de quartier exemple",
+            sender="accueil@quartier.example.org",
+            category="actualite",
+            link="https://quartier.example.org/logement",
+            attachments=[("Flyer permanence été.pdf", "application/pdf", PDF)],
+            image=("permanence.png", "image/png", PNG),
+            image_alt="La façade de la maison de quartier",
+        ),
+        submit_news(
+            session,
+            settings,
+            title="Infoavond over energiepremies",
+            body="Een avond over **energiepremies** voor huurders.",
+            organisation_name="Huis van het Voorbeeld",
+            category="agenda",
+            language=Language.nl,
+            event_start=datetime(2026, 12, 3, 18, 30, tzinfo=UTC),
+            event_place="Voorbeeldstraat 12, 1000 Brussel",
+            source=NewsSource.email,
+        ),
+        submit_news(
+            session,
+            settings,
+            title="Offre d'emploi : travailleur social (h/f/x)",
+            body="<p>Contrat <em>CDI</em> à mi-temps.</p><script>alert(1)</script>",
+            body_format="html",
+            organisation_name="Maison de quartier Exemple",
+            category="emploi",
+        ),
+    ]
+    for index in range(extra_items):
+        approved.append(
+            submit_news(
+                session,
+                settings,
+                title=f"Actualité numéro {index + 4}",
+                body="Un paragraphe de texte d'exemple avec un [lien](https://example.org/a). " * 6
+                + "\n\n- point un\n- point deux\n",
+                organisation_name="Maison de quartier Exemple",
+                category=settings.categories[index % len(settings.categories)],
+            )
+        )
+    for item in approved:
+        transition_news(item, NewsStatus.approved, actor="coordination@example.org")
+    submit_news(session, settings, title="Encore en attente", body="Pas encore relu.")
+
+    previous = create_assembly(
+        session,
+        settings,
+        title="AG de septembre",
+        starts_at=datetime(2026, 9, 15, 16, 0, tzinfo=UTC),
+        place="Salle polyvalente, rue de l'Exemple 1, 1000 Bruxelles",
+        agenda=["Accueil"],
+    )
+    attach_minutes(session, previous, "PV AG septembre 2026.pdf", PDF)
+    create_assembly(
+        session,
+        settings,
+        title="Assemblée générale de décembre",
+        starts_at=datetime(2026, 12, 10, 13, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 10, 16, 30, tzinfo=UTC),
+        place="Salle polyvalente, rue de l'Exemple 1, 1000 Bruxelles",
+        agenda=["Rapport d'activités", "Budget 2027"],
+        speakers=[{"name": "Une intervenante", "organisation": "Huis van het Voorbeeld"}],
+        theme="Logement et énergie",
+    )
+    issue = draft_issue(
+        session,
+        settings,
+        title="Lettre d'information de novembre",
+        introduction="Bonne lecture ! Ce numéro annonce l'**AG de décembre**.",
+        lists=["membres"],
+        now=NOW,
+    )
+    return issue.id

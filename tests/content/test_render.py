@@ -1,0 +1,72 @@
+"""Golden output of the fixture issue in French and Dutch, HTML and text.
+
+Signed tokens (they carry a timestamp) are normalised before comparing. Regenerate the
+golden files after an intended change with ``NEWSLETTER_UPDATE_GOLDEN=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from newsletter.context import Context
+from newsletter.render import prepare_issue, sample_personalization
+from newsletter.render.preview import preview
+
+GOLDEN = Path(__file__).parent / "golden"
+_TOKENS = re.compile(r"/(u|preferences|files)/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+def normalise(text: str) -> str:
+    return _TOKENS.sub(r"/\1/TOKEN", text.replace("\r\n", "\n"))
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("NEWSLETTER_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+@pytest.mark.parametrize(("lang", "membership"), [("fr", "effectif"), ("nl", "none")])
+def test_golden_html_and_text(ctx: Context, issue_id: int, lang: str, membership: str) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    variant = prepared.variant(lang, membership)
+    result = preview(variant, sample_personalization(ctx.settings, issue_id, lang))
+    check_golden(f"issue-{lang}-{variant.block}.html", normalise(result.html))
+    check_golden(f"issue-{lang}-{variant.block}.txt", normalise(result.text))
+
+
+def test_variants_render_once_and_share_annexes(ctx: Context, issue_id: int) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    fr_member = prepared.variant("fr", "effectif")
+    assert prepared.variant("fr", "adherent") is fr_member
+    assert prepared.variant("fr", "none") is not fr_member
+    assert prepared.variant("de", "none") is prepared.variant("fr", "none")  # unknown → French
+    assert len(prepared._variants) == 2
+    assert fr_member.html.count("QZSLOT") == 4  # greeting, web version, unsubscribe, preferences
+    assert len(prepared.annex_parts) == 2  # PV + .ics, encoded once for every variant
+
+
+def test_readable_everywhere(ctx: Context, issue_id: int) -> None:
+    """lang set, alt texts on every image, CSS inlined, @media kept, nothing remote."""
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    html = prepared.variant("nl", "none").html
+    assert '<html lang="nl">' in html
+    assert re.findall(r"<img\b[^>]*>", html) and all(
+        re.search(r'\balt="[^"]+"', tag) for tag in re.findall(r"<img\b[^>]*>", html)
+    )
+    assert 'lang="fr"' in html  # a French item inside the Dutch issue is marked as such
+    assert 'class="masthead" style="' in html  # premailer inlined the styles
+    assert "@media only screen and (max-width: 620px)" in html
+    assert "<link" not in html and "@import" not in html
+    assert "Algemene vergadering" in html and "donderdag 10 december 2026" in html
+    assert "Assemblée générale de décembre" in html  # content stays as written
