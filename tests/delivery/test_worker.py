@@ -73,7 +73,7 @@ async def test_relay_refusing_everything_pauses_the_send(service: Service) -> No
     assert result.end is RunEnd.paused
     status = service.delivery.status(issue_id)
     assert status["status"] == "paused"
-    assert "451" in status["reason"] and "failed" in status["reason"]
+    assert "451" in status["reason"] and "échoué" in status["reason"]
     assert status["sent"] == 0 and status["queued"] == 40
     # resuming once the relay accepts again sends everything exactly once
     service.delivery.resume(issue_id)
