@@ -154,3 +154,40 @@ def test_retry_policy_and_token_bucket() -> None:
     )
     assert TokenBucket(rate=0).reserve(0.0) == 0.0
     assert Counter(round(policy.delay(1)) // 100 for _ in range(50))
+
+
+async def test_pause_and_cancel_take_effect_during_a_send(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 80)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    factory = template_factory(ctx.settings, issue_id)
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        task = asyncio.create_task(service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=factory, bucket=TokenBucket(rate=40),
+        ))  # fmt: skip
+        while len(server.received) < 10:
+            await asyncio.sleep(0.02)
+        service.delivery.pause(issue_id)
+        at_pause = len(server.received)
+        result = await asyncio.wait_for(task, timeout=10)
+        assert result.end is RunEnd.paused
+        assert len(server.received) <= at_pause + 2 + 40  # in flight + at most 1 s at 40/s
+        status = service.delivery.status(issue_id)
+        assert status["status"] == "paused" and "coordination" in status["reason"]
+        assert status["sent"] == len(server.received) and status["queued"] == 80 - status["sent"]
+        service.delivery.resume(issue_id)
+        task = asyncio.create_task(service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=factory, bucket=TokenBucket(rate=40),
+        ))  # fmt: skip
+        while len(server.received) < status["sent"] + 10:
+            await asyncio.sleep(0.02)
+        service.delivery.cancel(issue_id)
+        result = await asyncio.wait_for(task, timeout=10)
+        await pool.close()
+    final = service.delivery.status(issue_id)
+    assert final["status"] == "cancelled" and final["queued"] == 0
+    assert final["sent"] == len(server.received) < 80
+    assert final["skipped"] == 80 - final["sent"]
+    assert max(server.handler.counts().values()) == 1
