@@ -28,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
@@ -118,8 +118,9 @@ def template(size: int) -> bytes:
         "--=-=bench=-=\r\n"
         "Content-Type: text/html; charset=utf-8\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\n"
-        '<!DOCTYPE html><html lang="fr"><body><p>Bonjour {{name}},</p>\r\n' + html +
-        '<p><a href="{{unsubscribe_url}}">Se désinscrire</a> · '
+        '<!DOCTYPE html><html lang="fr"><body><p>Bonjour {{name}},</p>\r\n'
+        + html
+        + '<p><a href="{{unsubscribe_url}}">Se désinscrire</a> · '
         '<a href="{{preferences_url}}">Préférences</a> · <a href="{{web_url}}">En ligne</a></p>'
         "</body></html>\r\n"
         "--=-=bench=-=--\r\n"
@@ -134,94 +135,172 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(count: int, port: int, connections: int, size: int, batch: int) -> dict[str, float]:
+def bench_settings(folder: Path, port: int, connections: int, batch: int) -> Any:
     from pydantic import SecretStr
-    from sqlalchemy import select
 
     from newsletter.config import Settings, SmtpSecurity
-    from newsletter.context import open_context
-    from newsletter.delivery import outbox
-    from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.smtp import SmtpPool
-    from newsletter.delivery.template import TemplateMessage
-    from newsletter.models import Language, Membership, SubscriberStatus
-    from newsletter.service import Service
-    from newsletter.store.audience import Subscriber
-    from newsletter.store.editorial import Issue
 
-    folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-"))
-    settings = Settings(
+    return Settings(
         data_dir=folder, secret_key=SecretStr("bench-secret-key-0123456789"),
         bounce_address="bounces@example.org", base_url="https://news.example.org",
         smtp_host="127.0.0.1", smtp_port=port, smtp_security=SmtpSecurity.none,
         smtp_connections=connections, send_batch_size=batch,
     )  # fmt: skip
-    ctx = open_context(settings)
-    service = Service(ctx)
+
+
+def setup(folder: Path, count: int) -> None:
+    """A database with ``count`` active subscribers and a draft issue (not measured)."""
+    from newsletter.context import open_context
+    from newsletter.models import Language, SubscriberStatus
+    from newsletter.store.audience import Subscriber
+    from newsletter.store.editorial import Issue
+
+    ctx = open_context(bench_settings(folder, 0, 1, 1))
+    with ctx.db.session() as session:
+        chunk = 5000
+        for start in range(0, count, chunk):
+            session.execute(Subscriber.__table__.insert(), [
+                {"email": f"abonne{i}@example.net", "email_key": f"abonne{i}@example.net",
+                 "name": f"Abonné·e {i}", "language": Language.fr if i % 3 else Language.nl,
+                 "groups": [], "roles": [], "status": SubscriberStatus.active,
+                 "bounce_count": 0, "consent_source": "bench", "status_reason": ""}
+                for i in range(start, min(count, start + chunk))
+            ])  # fmt: skip
+        session.add(Issue(id=1, number=42, title="Bench"))
+    ctx.close()
+
+
+def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> dict[str, float]:
+    """An extra sender process on the same outbox: waits for the go, sends, reports."""
+    from newsletter.context import open_context
+    from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.smtp import SmtpPool
+    from newsletter.delivery.template import TemplateMessage
+    from newsletter.delivery.worker import Worker
+
+    settings = bench_settings(folder, port, connections, batch)
+    ctx = open_context(settings, migrate=False)
+    message = TemplateMessage(template(size))
+    factory = IssueMessages(settings, 1, lambda language, membership: message)
+    go = folder / "go"
+    while not go.exists():
+        time.sleep(0.005)
+
+    async def run() -> int:
+        pool = SmtpPool.from_settings(settings)
+        worker = Worker(ctx.db, settings, pool)
+        result = await worker.run_send(1, factory, asyncio.Event())
+        worker.unregister()
+        await pool.close()
+        return result.progress.sent
+
+    sent = asyncio.run(run())
+    ctx.close()
+    return {"sent": sent, "peak_rss_mb": peak_rss_mb()}
+
+
+def child(
+    folder: Path,
+    count: int,
+    port: int,
+    connections: int,
+    size: int,
+    batch: int,
+    processes: int = 1,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """Snapshot and send (measured), in the engine's own modules only. With
+    ``processes`` > 1, that many sender processes share the outbox and the
+    connections."""
+    from newsletter.audience.segments import Segment, iter_recipients
+    from newsletter.context import open_context
+    from newsletter.delivery import outbox
+    from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.smtp import SmtpPool
+    from newsletter.delivery.template import TemplateMessage
+    from newsletter.delivery.worker import RunEnd, Worker
+    from newsletter.editorial.issue_status import transition_issue
+    from newsletter.models import IssueStatus, Language, Membership
+    from newsletter.store.editorial import Issue
+
+    rss_imports = peak_rss_mb()
+    per_process = max(1, connections // processes)
+    helpers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--helper",
+                "--folder",
+                str(folder),
+                "--port",
+                str(port),
+                "--connections",
+                str(per_process),
+                "--message-size",
+                str(size),
+                "--batch",
+                str(batch),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(processes - 1)
+    ]
+    settings = bench_settings(folder, port, per_process, batch)
+    ctx = open_context(settings, migrate=False)
+    issue_id = 1
+    everyone = {"tous": Segment(id="tous", title={"fr": "Tous"})}
     try:
-        with ctx.db.session() as session:
-            chunk = 5000
-            for start in range(0, count, chunk):
-                session.execute(Subscriber.__table__.insert(), [
-                    {"email": f"abonne{i}@example.net", "email_key": f"abonne{i}@example.net",
-                     "name": f"Abonné·e {i}", "language": Language.fr if i % 3 else Language.nl,
-                     "groups": [], "roles": [], "status": SubscriberStatus.active,
-                     "bounce_count": 0, "consent_source": "bench", "status_reason": ""}
-                    for i in range(start, min(count, start + chunk))
-                ])  # fmt: skip
-            issue = Issue(number=42, title="Bench")
-            session.add(issue)
-            session.flush()
-            issue_id = issue.id
-
-        class Row:
-            __slots__ = ("email", "language", "membership", "name", "subscriber_id")
-
-        def recipients(session: object) -> Iterator[Row]:
-            query = select(Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.language)
-            for sid, email, name, language in ctx.db.engine.connect().execution_options(
-                stream_results=True, yield_per=2000
-            ).execute(query):
-                row = Row()
-                row.subscriber_id, row.email, row.name = sid, email, name
-                row.language, row.membership = language, Membership.none
-                yield row
-
-        rss_setup = peak_rss_mb()
         started = time.perf_counter()
         with ctx.db.session() as session:
-            send = outbox.snapshot(session, settings, issue_id, ["tous"], recipients(session))
+            stream = iter_recipients(session, everyone, ["tous"])
+            send = outbox.snapshot(session, settings, issue_id, ["tous"], stream)
             assert send.total == count
+            send_id = send.id
+            issue_row = session.get(Issue, issue_id)
+            assert issue_row is not None
+            transition_issue(issue_row, IssueStatus.sending)
         snapshot = time.perf_counter() - started
         rss_snapshot = peak_rss_mb()
-        service.delivery.start_send(issue_id, ["tous"])  # marks it sending (idempotent)
 
         message = TemplateMessage(template(size))
         factory = IssueMessages(settings, issue_id, lambda language, membership: message)
         sample = factory(outbox.Claimed(1, 1, "a@example.net", "A", Language.fr,
                                         Membership.none, "<x@example.org>", 1))[0]  # fmt: skip
 
+        time.sleep(3 if helpers else 0)  # let the helpers import and connect
+
         async def run() -> float:
             pool = SmtpPool.from_settings(settings)
+            worker = Worker(ctx.db, settings, pool)
             began = time.perf_counter()
-            result = await service.delivery.run(issue_id, pool, asyncio.Event(), factory=factory)
+            (folder / "go").touch()
+            result = await worker.run_send(send_id, factory, asyncio.Event())
+            assert result.end in (RunEnd.finished, RunEnd.busy), result
+            while helpers and any(h.poll() is None for h in helpers):
+                await asyncio.sleep(0.005)
             elapsed = time.perf_counter() - began
+            worker.unregister()
             await pool.close()
-            assert result.end.value == "finished", result
             return elapsed
 
         sending = asyncio.run(run())
-        status = service.delivery.status(issue_id)
-        assert status["sent"] == count, status
-        rss = peak_rss_mb()
+        helper_figures = [json.loads((h.communicate()[0] or "{}").strip() or "{}") for h in helpers]
+        with ctx.db.session() as session:
+            assert outbox.counts(session, send_id)[outbox.D.sent] == count
         return {"count": count, "snapshot_s": snapshot, "send_s": sending,
                 "total_s": snapshot + sending, "rate": count / sending,
                 "rate_end_to_end": count / (snapshot + sending),
-                "message_bytes": len(sample), "peak_rss_mb": rss,
-                "rss_after_setup_mb": rss_setup, "rss_after_snapshot_mb": rss_snapshot}  # fmt: skip
+                "message_bytes": len(sample), "peak_rss_mb": peak_rss_mb(),
+                "rss_after_imports_mb": rss_imports,
+                "rss_after_snapshot_mb": rss_snapshot, "processes": processes,
+                "helper_peak_rss_mb": max([h["peak_rss_mb"] for h in helper_figures] or [0]),
+                "sent_by_helpers": sum(h["sent"] for h in helper_figures)}  # fmt: skip
     finally:
         ctx.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
@@ -230,27 +309,52 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--message-size", type=int, default=20 * 1024)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="sender processes sharing the outbox and the connections")  # fmt: skip
+    parser.add_argument("--helper", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.setup:
+        setup(args.folder, args.setup)
+        return
+    if args.helper:
+        print(json.dumps(helper(args.folder, args.port, args.connections,
+                                args.message_size, args.batch)))  # fmt: skip
+        return
     if args.child:
-        figures = child(args.child, args.port, args.connections, args.message_size, args.batch)
+        env = dict(os.environ)
+        figures = child(args.folder, args.child, args.port, args.connections,
+                        args.message_size, args.batch, args.processes, env)  # fmt: skip
         print(json.dumps(figures))
         return
 
     ensure_postfix_tools()
+    # children import from cached bytecode, as an installed application does
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "newsletter-pycache"))
     port = free_port()
     sink = start_sink(port)
     try:
         sizes = [int(s) for s in args.sizes.split(",")]
         runs = []
         for count in sizes:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(count), "--port", str(port),
-                 "--connections", str(args.connections), "--message-size",
-                 str(args.message_size), "--batch", str(args.batch)],
-                check=True, capture_output=True, text=True, cwd=ROOT,
-            )  # fmt: skip
+            folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-"))
+            try:
+                setup_command = [sys.executable, __file__, "--setup", str(count),
+                                 "--folder", str(folder)]  # fmt: skip
+                subprocess.run(setup_command, check=True, cwd=ROOT, env=env)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", str(count), "--port", str(port),
+                     "--folder", str(folder), "--connections", str(args.connections),
+                     "--message-size", str(args.message_size), "--batch", str(args.batch),
+                     "--processes", str(args.processes)],
+                    check=True, capture_output=True, text=True, cwd=ROOT, env=env,
+                )  # fmt: skip
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         reference = smtp_source(port, args.connections, max(20000, min(sizes)),
                                 args.message_size)  # fmt: skip
@@ -258,15 +362,24 @@ def main() -> None:
         sink.terminate()
         sink.wait()
 
-    print(f"connections: {args.connections}, message size: {runs[0]['message_bytes']} bytes, "
-          f"batch: {args.batch}, database: SQLite")  # fmt: skip
+    print(f"connections: {args.connections}, sender processes: {args.processes}, "
+          f"message size: {runs[0]['message_bytes']} bytes, batch: {args.batch}, "
+          f"database: SQLite")  # fmt: skip
     print(f"smtp-source reference: {reference:,.0f} msg/s")
     for run in runs:
         print(
             f"{run['count']:>7,} recipients: send {run['send_s']:.2f} s "
             f"({run['rate']:,.0f} msg/s, {run['rate'] / reference:.1%} of smtp-source), "
             f"snapshot {run['snapshot_s']:.2f} s, end to end {run['total_s']:.2f} s "
-            f"({run['rate_end_to_end']:,.0f} msg/s), peak RSS {run['peak_rss_mb']:.1f} MB"
+            f"({run['rate_end_to_end']:,.0f} msg/s), peak RSS {run['peak_rss_mb']:.1f} MB "
+            f"(after imports {run['rss_after_imports_mb']:.1f} MB, growth "
+            f"{run['peak_rss_mb'] - run['rss_after_imports_mb']:.1f} MB)"
+            + (
+                f", extra processes sent {run['sent_by_helpers']:,} (peak RSS "
+                f"{run['helper_peak_rss_mb']:.1f} MB)"
+                if run["processes"] > 1
+                else ""
+            )
         )
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]

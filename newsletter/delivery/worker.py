@@ -27,10 +27,11 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from newsletter.config import Settings
 from newsletter.delivery import outbox
@@ -40,7 +41,7 @@ from newsletter.delivery.throttle import Caps, TokenBucket
 from newsletter.delivery.transport import Outcome as Result
 from newsletter.delivery.transport import RecipientResult, Transport
 from newsletter.editorial.issue_status import transition_issue
-from newsletter.i18n import N_
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus
 from newsletter.store.base import utcnow
@@ -49,12 +50,16 @@ from newsletter.store.delivery import Send
 from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LEASE = timedelta(seconds=60)
 HEARTBEAT_SECONDS = 5.0
+STATUS_POLL_SECONDS = 0.5
 #: the failure share is judged once this many results are in the window
 MIN_SAMPLE = 10
 #: results are written at least this often, and as soon as this many are waiting
+AUTO_PAUSED = N_("{failed} of the last {window} messages failed; last reply: {reply}")
 FLUSH_INTERVAL = 0.05
 FLUSH_SIZE = 128
 
@@ -132,6 +137,8 @@ class Worker:
         self.flush_size = flush_size
         self.id = worker_id or f"w-{uuid.uuid4().hex[:16]}"
         self._registered = False
+        # one thread (hence one pooled connection) for every database call of the worker
+        self._db_thread: ThreadPoolExecutor | None = None
         #: totals over every run of this worker
         self.totals = Progress()
 
@@ -146,6 +153,16 @@ class Worker:
         if self._registered:
             outbox.unregister_worker(self.db, self.id)
             self._registered = False
+        if self._db_thread is not None:
+            self._db_thread.shutdown(wait=False)
+            self._db_thread = None
+
+    async def in_db_thread(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a blocking database call off the event loop, in the worker's DB thread."""
+        if self._db_thread is None:
+            self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_thread, lambda: func(*args, **kwargs))
 
     # --- one send --------------------------------------------------------------------
 
@@ -154,7 +171,9 @@ class Worker:
     ) -> RunResult:
         """Send every due row of ``send_id``; returns why it ended."""
         self.register()
-        await asyncio.to_thread(outbox.recover_stale, self.db, LEASE)
+        # a fresh heartbeat before claiming: an idle worker's claims must not look stale
+        await self.in_db_thread(outbox.heartbeat, self.db, self.id)
+        await self.in_db_thread(outbox.recover_stale, self.db, LEASE)
         run = _Run(self, send_id, factory, stop)
         return await run.execute()
 
@@ -213,11 +232,20 @@ class _Run:
                 if item is not None:
                     self.unsent.append(item.id)
             await self._flush()
-            await asyncio.to_thread(outbox.release, self.w.db, self.w.id, self.unsent)
-        return await asyncio.to_thread(self._conclude)
+            await self.w.in_db_thread(outbox.release, self.w.db, self.w.id, self.unsent)
+        return await self.w.in_db_thread(self._conclude)
 
     async def _watch_stop(self) -> None:
-        await self.stop.wait()
+        """Halt on ``stop``, or as soon as the issue leaves ``sending`` (paused or
+        cancelled by the coordinator): claimed rows not yet sent are given back."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=STATUS_POLL_SECONDS)
+            if self.stop.is_set():
+                break
+            if await self.w.in_db_thread(self._issue_status) is not IssueStatus.sending:
+                self._halt(RunEnd.paused, "")
+                return
         self._halt(RunEnd.stopped, "")
 
     def _halt(self, end: RunEnd, reason: str) -> None:
@@ -230,14 +258,14 @@ class _Run:
 
     async def _feed(self) -> None:
         while not self.halt.is_set():
-            status = await asyncio.to_thread(self._issue_status)
+            status = await self.w.in_db_thread(self._issue_status)
             if status is not IssueStatus.sending:
                 self._halt(RunEnd.paused, "")
                 return
             limit = await self._allowance()
             if limit is None:
                 continue
-            claimed, skipped = await asyncio.to_thread(
+            claimed, skipped = await self.w.in_db_thread(
                 outbox.claim, self.w.db, self.send_id, self.w.id, limit
             )
             self.progress.skipped += skipped
@@ -274,7 +302,7 @@ class _Run:
                     best = min(best, left)
             return best, wake
 
-        left, wake = await asyncio.to_thread(room)
+        left, wake = await self.w.in_db_thread(room)
         if left > 0:
             return left
         self.progress.note = N_("Sending cap reached; waiting.")
@@ -344,9 +372,8 @@ class _Run:
         share = sum(self.window) / len(self.window)
         if share > self.w.settings.auto_pause_failure_ratio:
             failed = sum(self.window)
-            reason = (
-                f"{failed} of the last {len(self.window)} messages failed; "
-                f"last reply: {self.last_reply}"
+            reason = gettext(DEFAULT_LANGUAGE, AUTO_PAUSED).format(
+                failed=failed, window=len(self.window), reply=self.last_reply
             )
             self._halt(RunEnd.paused, reason)
 
@@ -361,16 +388,16 @@ class _Run:
             self.flushed.clear()
             await self._flush()
             if loop.time() - last_beat > HEARTBEAT_SECONDS:
-                await asyncio.to_thread(outbox.heartbeat, self.w.db, self.w.id)
+                await self.w.in_db_thread(outbox.heartbeat, self.w.db, self.w.id)
                 last_beat = loop.time()
 
     async def _flush(self) -> None:
         pending, self.pending = self.pending, _Pending()
         self.room.set()
         if pending.outcomes:
-            await asyncio.to_thread(outbox.record, self.w.db, self.w.id, pending.outcomes)
+            await self.w.in_db_thread(outbox.record, self.w.db, self.w.id, pending.outcomes)
         if pending.permanent and self.w.on_permanent is not None:
-            await asyncio.to_thread(self.w.on_permanent, pending.permanent)
+            await self.w.in_db_thread(self.w.on_permanent, pending.permanent)
         self._report()
 
     def _report(self) -> None:
@@ -387,6 +414,8 @@ class _Run:
                 if issue is not None and issue.status is IssueStatus.sending:
                     transition_issue(issue, IssueStatus.paused, reason=self.halt_reason)
                 return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason)
+            if issue is not None and issue.status is IssueStatus.cancelled:
+                outbox.cancel_open(session, self.send_id, "cancelled before delivery")
             if self.halt.is_set():
                 reason = issue.status_reason if issue is not None else ""
                 return RunResult(self.halt_end, self.progress, reason=reason)
