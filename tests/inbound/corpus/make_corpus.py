@@ -1022,8 +1022,8 @@ CORPUS = {
 
 
 def huge_message(size: int, *, attachment_name: str = "rapport-annuel.pdf") -> bytes:
-    """A partner message with one PDF attachment of about ``size`` bytes (not committed)."""
-    payload = pdf("Rapport annuel") + b"%" + b"0" * max(0, size - 1200) + b"\n%%EOF\n"
+    """A partner message of about ``size`` bytes: one big PDF attachment (not committed)."""
+    payload = pdf("Rapport annuel") + b"%" + b"0" * max(0, size * 3 // 4 - 1500) + b"\n%%EOF\n"
     return (
         crlf(
             f"""From: ASBL Le Soleil <{KNOWN_FR}>
