@@ -42,6 +42,7 @@ from newsletter.store import intake as store
 from newsletter.store.intake import RAW_KEEP, InboundMessage
 
 UNKNOWN_SENDER = N_("Unknown sender")
+UNTITLED = N_("(untitled)")
 
 
 @dataclass
@@ -305,7 +306,7 @@ def _submission(
     item = submit_news(
         session,
         settings,
-        title=parsed.title or "(sans titre)",
+        title=parsed.title or Msg(UNTITLED).render(DEFAULT_LANGUAGE),
         body=parsed.body,
         body_format="html" if parsed.body_format == "html" else "text",
         organisation_id=subscriber.organisation_id if known and subscriber else None,
