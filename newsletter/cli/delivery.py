@@ -193,7 +193,7 @@ def status(
         ).format(**document)
     )
     if document.get("reason"):
-        console.print(_("Reason: {reason}").format(reason=_(document["reason"])))
+        console.print(_("Reason: {reason}").format(reason=document["reason"]))
 
 
 @issue_app.command("pause")
@@ -203,10 +203,7 @@ def pause(
 ) -> None:
     """Pause a send (or a scheduled issue); running workers stop after in-flight messages."""
     with service() as svc:
-        if reason:
-            svc.delivery.pause(issue_id, reason)
-        else:
-            svc.delivery.pause(issue_id)
+        svc.delivery.pause(issue_id, reason)
     console.print(_("Issue {issue} paused.").format(issue=issue_id))
 
 

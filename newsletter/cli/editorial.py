@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-import click
 import typer
 
 from newsletter.cli.common import _, assembly_app, console, issue_app, news_app, print_json, service
@@ -19,7 +18,6 @@ from newsletter.intake.news import FileUpload
 from newsletter.intake.sanitize import guess_format
 from newsletter.models import Membership, NewsStatus
 
-#: raised as click's own UsageError so that ``main`` answers with exit code 2
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
@@ -28,7 +26,7 @@ def parse_when(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise click.UsageError(_("Not an ISO date-time: {value}").format(value=value)) from error
+        raise typer.BadParameter(_("Not an ISO date-time: {value}").format(value=value)) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(load_settings().timezone))
     return moment
@@ -36,14 +34,14 @@ def parse_when(value: str) -> datetime:
 
 def read_upload(path: Path) -> FileUpload:
     if not path.is_file():
-        raise click.UsageError(_("No such file: {path}").format(path=path))
+        raise typer.BadParameter(_("No such file: {path}").format(path=path))
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return path.name, kind, path.read_bytes()
 
 
 def read_text(path: Path) -> str:
     if not path.is_file():
-        raise click.UsageError(_("No such file: {path}").format(path=path))
+        raise typer.BadParameter(_("No such file: {path}").format(path=path))
     return path.read_text(encoding="utf-8")
 
 
@@ -176,7 +174,7 @@ def assembly_create(
 ) -> None:
     """Create an AG; its invitation is sent as (part of) an issue."""
     if bool(place.strip()) == bool(video.strip()):
-        raise click.UsageError(_("Give either --place or --video."))
+        raise typer.BadParameter(_("Give either --place or --video."))
     with service() as svc:
         result = svc.editorial.create_assembly(
             title=title,
@@ -208,7 +206,7 @@ def assembly_minutes(
 ) -> None:
     """Attach the minutes (PV) of an AG."""
     if not file.is_file():
-        raise click.UsageError(_("No such file: {path}").format(path=file))
+        raise typer.BadParameter(_("No such file: {path}").format(path=file))
     with service() as svc:
         result = svc.editorial.attach_minutes(assembly_id, file)
     if as_json:
@@ -258,7 +256,7 @@ def issue_preview(
 ) -> None:
     """Write the exact bytes a sample recipient would get."""
     if lang not in LANGUAGES:
-        raise click.UsageError(_("Language must be fr or nl."))
+        raise typer.BadParameter(_("Language must be fr or nl."))
     with service() as svc:
         paths = svc.editorial.write_preview(
             issue_id, out, language=lang, membership=membership.value

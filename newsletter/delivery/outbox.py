@@ -102,13 +102,12 @@ def snapshot(
     session.add(send)
     session.flush()
     now = utcnow()
-    seen: set[int] = set()
+    seen = _IdSet()
     total = 0
     chunk: list[dict[str, Any]] = []
     for recipient in recipients:
-        if recipient.subscriber_id in seen:
+        if not seen.add(recipient.subscriber_id):
             continue
-        seen.add(recipient.subscriber_id)
         chunk.append(
             {
                 "send_id": send.id,
@@ -136,6 +135,24 @@ def snapshot(
     send.total = total
     send.snapshot_complete = True
     return send
+
+
+class _IdSet:
+    """A set of small non-negative ints as a bitmap: 100,000 ids in 12.5 KB."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def add(self, number: int) -> bool:
+        """Add ``number``; False if it was already there."""
+        byte, bit = divmod(number, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        mask = 1 << bit
+        if self.bits[byte] & mask:
+            return False
+        self.bits[byte] |= mask
+        return True
 
 
 # --- claiming ------------------------------------------------------------------------

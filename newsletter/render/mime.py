@@ -61,7 +61,11 @@ def annex_part(annex: AnnexView) -> bytes:
     if not subtype or maintype == "multipart":
         maintype, subtype = "application", "octet-stream"
     part = MIMEPart(policy=POLICY)
-    params = {"method": "PUBLISH"} if annex.content_type == "text/calendar" else {}
+    params = (
+        {"charset": "utf-8", "method": "PUBLISH"}
+        if maintype == "text" and subtype == "calendar"
+        else {}
+    )
     part.set_content(
         annex.data,
         maintype=maintype,

@@ -125,7 +125,11 @@ class PreparedVariant:
 
     def personalize(self, values: Personalization) -> bytes:
         """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
-        name = one_line(values.name, 200)
+        name = values.name
+        if not name.isprintable() or "  " in name or len(name) > 200:
+            name = one_line(name, 200)
+        else:
+            name = name.strip()
         greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
         slots = {
             Slot.greeting: greeting,

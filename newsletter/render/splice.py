@@ -48,10 +48,29 @@ _BY_WORD = {word: slot for slot, word in PLACEHOLDERS.items()}
 PartValues = dict[Slot, str]
 
 
+#: lines that quoted-printable leaves as they are (printable ASCII but "=")
+_QP_SAFE = re.compile(r"[\x21-\x3c\x3e-\x7e ]*[\x21-\x3c\x3e-\x7e]")
+_QP_STEP = MAX_LINE - 1
+
+
 def qp_line(line: str) -> str:
-    """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks."""
+    """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks.
+
+    Same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses), with a
+    fast path for lines that need no escaping: they are only cut every 77 characters.
+    """
     if not line:
         return ""
+    if _QP_SAFE.fullmatch(line):
+        if len(line) <= MAX_LINE:
+            return line
+        pieces = []
+        start = 0
+        while start <= len(line) - 1 - MAX_LINE:
+            pieces.append(line[start : start + _QP_STEP] + "=")
+            start += _QP_STEP
+        pieces.append(line[start:])
+        return CRLF.join(pieces)
     encoded = quoprimime.body_encode(line, MAX_LINE)
     return encoded.replace("\n", CRLF)
 
@@ -107,8 +126,14 @@ def latin1(value: str) -> str:
     return value.encode("utf-8").decode("latin-1")
 
 
+_HTML_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def html_values(values: dict[Slot, str]) -> PartValues:
-    return {slot: latin1(html.escape(value, quote=True)) for slot, value in values.items()}
+    return {
+        slot: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
+        for slot, value in values.items()
+    }
 
 
 def text_values(values: dict[Slot, str]) -> PartValues:
@@ -144,33 +169,62 @@ def check_message_id(message_id: str) -> str:
     return message_id
 
 
-def _encoded_words(text: str) -> list[str]:
-    """RFC 2047 base64 encoded words, never splitting a character."""
-    words: list[str] = []
-    chunk = b""
+def _b64_word(text: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+
+
+def _split_bytes(text: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` UTF-8 bytes, never splitting a character."""
+    pieces: list[str] = [""]
     for char in text:
-        data = char.encode("utf-8")
-        if len(chunk) + len(data) > _EW_CHUNK:
-            words.append(chunk.decode("utf-8"))
-            chunk = b""
-        chunk += data
-    if chunk:
-        words.append(chunk.decode("utf-8"))
-    return [
-        "=?utf-8?b?" + base64.b64encode(w.encode("utf-8")).decode("ascii") + "?=" for w in words
-    ]
+        if pieces[-1] and len((pieces[-1] + char).encode("utf-8")) > limit:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
 
 
 def display_name(name: str) -> list[str]:
-    """A display name as header words: atoms, a quoted string, or encoded words."""
+    """A display name as header words: atoms, a quoted string, or encoded words.
+
+    ASCII words stay readable atoms; runs of other words become RFC 2047 encoded
+    words that carry their separating spaces inside (whitespace *between* two encoded
+    words is dropped by decoders), so every decoder gives back the same name.
+    """
     name = one_line(name, 200)
     if not name:
         return []
-    if name.isascii():
+    if name.isascii() and "=?" not in name:
         if _ATEXT_PHRASE.match(name):
             return [name]
         return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
-    return _encoded_words(name)
+    words: list[str] = []
+    run: list[str] = []  # consecutive words to encode, with their separating spaces
+
+    def flush() -> None:
+        if run:
+            text = " ".join(run)
+            chunk = ""
+            for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
+                if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
+                    words.append(_b64_word(chunk))
+                    chunk = ""
+                if len(token.encode("utf-8")) > _EW_CHUNK:
+                    *full, chunk = _split_bytes(token, _EW_CHUNK)
+                    words.extend(_b64_word(piece) for piece in full)
+                else:
+                    chunk += token
+            if chunk:
+                words.append(_b64_word(chunk))
+            run.clear()
+
+    for word in name.split(" "):
+        if _ATEXT_PHRASE.match(word) and "=?" not in word:
+            flush()
+            words.append(word)
+        else:
+            run.append(word)
+    flush()
+    return words
 
 
 def address_header(field: str, name: str, email: str) -> bytes:

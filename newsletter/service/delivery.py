@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from newsletter.audience.segments import iter_recipients, load_segments
 from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.delivery.dkim import DkimSigner
@@ -38,6 +39,8 @@ from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.models import Language, Membership
+from newsletter.render import PreparedMessage, prepare_issue
+from newsletter.service.audience import AudienceService
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, Send
 from newsletter.store.editorial import Assembly, Issue, IssueAssembly
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 
 PAUSED_BY_COORDINATOR = N_("Paused by the coordinator.")
 CANCELLED = "cancelled before delivery"
+CANCELLED_BY_COORDINATOR = N_("Cancelled by the coordinator.")
 HELD_LATE = N_(
     "Held: the scheduled time passed while the application was stopped. "
     "Check the issue, then resume or reschedule it."
@@ -53,7 +57,7 @@ HELD_LATE = N_(
 
 
 class DeliveryService:
-    def __init__(self, ctx: Context, audience: Any = None) -> None:
+    def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
         self.ctx = ctx
         self.audience = audience
 
@@ -80,7 +84,7 @@ class DeliveryService:
                     )
                 if issue.status is S.cancelled:
                     raise ValidationError(N_("Issue {issue} was cancelled."), issue=issue_id)
-                if issue.status in (S.paused, S.scheduled):
+                if issue.status in (S.draft, S.paused, S.scheduled):
                     transition_issue(issue, S.sending)
                 return send.total
             target = list(lists or issue.lists or [])
@@ -104,14 +108,10 @@ class DeliveryService:
             self._after_invitation(issue_id)
         return total
 
-    def _recipients(self, session: Any, lists: list[str]) -> Iterable[RecipientLike]:
-        segments = importlib.import_module("newsletter.audience.segments")
-        defined = segments.load_segments(self.ctx.settings.lists_dir)
-        unknown = [name for name in lists if name not in defined]
-        if unknown:
-            raise NotFoundError(N_("Unknown list: {name}"), name=", ".join(unknown))
-        result: Iterable[RecipientLike] = segments.iter_recipients(session, defined, lists)
-        return result
+    def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:
+        """Active subscribers of the lists, deduplicated, streamed (unknown list: error)."""
+        segments, _errors = load_segments(self.ctx.settings.lists_dir)
+        return iter_recipients(session, segments, lists)
 
     def _after_invitation(self, issue_id: int) -> None:
         """AG invitations: ``schedule.sync_jobs`` plans the reminder once the invitation
@@ -122,12 +122,11 @@ class DeliveryService:
 
     def message_factory(self, issue_id: int) -> MessageFactory:
         """Per-recipient messages of ``issue_id`` through the rendering stage."""
-        render = importlib.import_module("newsletter.render")
         with self.ctx.db.session() as session:
-            prepared = render.prepare_issue(session, self.ctx.settings, issue_id)
+            prepared = prepare_issue(session, self.ctx.settings, issue_id)
 
-        def variant(language: Language, membership: Membership) -> Any:
-            return prepared.variant(language, membership)
+        def variant(language: Language, membership: Membership) -> PreparedMessage:
+            return prepared.variant(language.value, membership.value)
 
         return IssueMessages(
             self.ctx.settings, issue_id, variant, DkimSigner.from_settings(self.ctx.settings)
@@ -210,8 +209,10 @@ class DeliveryService:
                         log.exception("cannot prepare issue %s", issue_id)
                         continue
                     factories[issue_id] = factory
+                    before = worker.totals.sent + worker.totals.failed + worker.totals.retrying
                     result = await worker.run_send(send_id, factory, stop)
-                    worked = worked or result.progress.sent + result.progress.failed > 0
+                    after = result.progress.sent + result.progress.failed + result.progress.retrying
+                    worked = worked or after > before
                 if not worked:
                     await _sleep_or_stop(stop, idle_seconds)
         finally:
@@ -269,7 +270,7 @@ class DeliveryService:
                 return False
             due = issue.scheduled_at
             if now - due > grace:
-                transition_issue(issue, S.paused, reason=HELD_LATE)
+                transition_issue(issue, S.paused, reason=gettext(DEFAULT_LANGUAGE, HELD_LATE))
                 issue.scheduled_at = due
                 return False
         self.start_send(issue_id)
@@ -320,7 +321,9 @@ class DeliveryService:
 
     # --- coordinator actions -----------------------------------------------------------
 
-    def pause(self, issue_id: int, reason: str = PAUSED_BY_COORDINATOR) -> None:
+    def pause(self, issue_id: int, reason: str = "") -> None:
+        """Pause; ``reason`` (default: paused by the coordinator) shows in the status."""
+        reason = reason or gettext(DEFAULT_LANGUAGE, PAUSED_BY_COORDINATOR)
         with self.ctx.db.session() as session:
             transition_issue(self._issue(session, issue_id), S.paused, reason=reason)
 
@@ -340,7 +343,9 @@ class DeliveryService:
         """Cancel: nothing more goes out; returns how many deliveries were dropped."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
-            transition_issue(issue, S.cancelled, reason=N_("Cancelled by the coordinator."))
+            transition_issue(
+                issue, S.cancelled, reason=gettext(DEFAULT_LANGUAGE, CANCELLED_BY_COORDINATOR)
+            )
             send = outbox.get_send(session, issue_id)
             return outbox.cancel_open(session, send.id, CANCELLED) if send else 0
 
@@ -404,7 +409,7 @@ class DeliveryService:
             delivery.last_reply = reason[:2000]
             delivery.updated_at = utcnow()
             subscriber_id = delivery.subscriber_id
-        if self.audience is not None and hasattr(self.audience, "record_bounce"):
+        if self.audience is not None:
             self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
         return subscriber_id
 

@@ -135,22 +135,24 @@ class EditorialService:
                 speakers=speakers,
                 theme=theme,
             )
-            return ag.assembly_summary(session, assembly)
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
 
     def update_assembly(self, assembly_id: int, **changes: Any) -> dict[str, Any]:
         with self.ctx.db.session() as session:
             assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
-            return ag.assembly_summary(session, assembly)
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
 
     def attach_minutes(self, assembly_id: int, path: Path) -> dict[str, Any]:
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
             ag.attach_minutes(session, assembly, path.name, path.read_bytes())
-            return ag.assembly_summary(session, assembly)
+            return ag.assembly_summary(session, self.ctx.settings, assembly)
 
     def get_assembly(self, assembly_id: int) -> dict[str, Any]:
         with self.ctx.db.session() as session:
-            return ag.assembly_summary(session, ag.get_assembly(session, assembly_id))
+            return ag.assembly_summary(
+                session, self.ctx.settings, ag.get_assembly(session, assembly_id)
+            )
 
     # --- issues --------------------------------------------------------------------------
     def draft_issue(

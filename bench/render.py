@@ -1,0 +1,105 @@
+"""Render cost of an issue: whole render (Jinja2 + premailer) and per-recipient splice.
+
+    uv run python bench/render.py [--items 25] [--recipients 20000]
+
+Targets: whole-issue render with premailer under 500 ms for 25 items (one variant);
+per-recipient substitution under 50 µs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import SecretStr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newsletter.config import Settings  # noqa: E402
+from newsletter.context import open_context  # noqa: E402
+from newsletter.render import personalization_for, prepare_issue  # noqa: E402
+from newsletter.render.prepare import render_variant  # noqa: E402
+from tests.content.sample import build_sample  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=25)
+    parser.add_argument("--recipients", type=int, default=20000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    settings = Settings(
+        data_dir=folder,
+        secret_key=SecretStr("bench-secret-key-0123456789"),
+        templates_dir=ROOT / "templates",
+        base_url="https://news.example.org",
+    )
+    ctx = open_context(settings)
+    with ctx.db.session() as session:
+        issue_id = build_sample(session, settings, extra_items=max(0, args.items - 3))
+        start = time.perf_counter()
+        prepared = prepare_issue(session, settings, issue_id)
+        load = time.perf_counter() - start
+    items = prepared.view.item_count
+
+    render_variant(settings, prepared.view, "fr", "member")  # warm the template cache
+    timings = []
+    for _ in range(7):
+        start = time.perf_counter()
+        rendered = render_variant(settings, prepared.view, "fr", "member")
+        timings.append(time.perf_counter() - start)
+    cold = []
+    variants = []
+    for lang, kind in (("fr", "effectif"), ("fr", "none"), ("nl", "effectif"), ("nl", "none")):
+        start = time.perf_counter()
+        variants.append(prepared.variant(lang, kind))
+        cold.append(time.perf_counter() - start)
+
+    people = [
+        personalization_for(
+            settings, issue_id, n, f"reader{n}@example.net", f"Lectrice Exémple {n}"
+        )
+        for n in range(args.recipients)
+    ]
+    variant = variants[0]
+    size = len(variant.personalize(people[0]))
+    batches = []
+    batch = 1000
+    for offset in range(0, len(people), batch):
+        chunk = people[offset : offset + batch]
+        start = time.perf_counter()
+        for values in chunk:
+            variant.personalize(values)
+        batches.append((time.perf_counter() - start) / len(chunk))
+    per_recipient = statistics.median(batches)
+
+    print(f"items in issue                     {items}")
+    print(f"HTML size after inlining           {len(rendered.html) / 1024:.1f} KB")
+    print(f"load issue + encode annexes once   {load * 1000:.1f} ms")
+    print(
+        "prepare a variant, first time (Jinja2 + premailer + MIME layout): "
+        + ", ".join(
+            f"{v.language}/{v.block} {t * 1000:.0f} ms" for v, t in zip(variants, cold, strict=True)
+        )
+        + f"; all {len(variants)}: {sum(cold) * 1000:.0f} ms  target < 500 ms each"
+    )
+    print(
+        "render again (premailer's CSS cache warm) median "
+        f"{statistics.median(timings) * 1000:.1f} ms"
+        f"  (min {min(timings) * 1000:.1f}, max {max(timings) * 1000:.1f})"
+    )
+    print(
+        f"personalize per recipient          median {per_recipient * 1e6:.1f} µs, best "
+        f"{min(batches) * 1e6:.1f} µs (batches of {batch}, {len(people)} recipients, "
+        f"{size / 1024:.1f} KB each)  target < 50 µs"
+    )
+    ctx.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Benchmark of the delivery engine (prints figures; no pass/fail).
+
+N personalised messages (~20 KB, HTML + text, per-recipient To, Message-ID and
+signed unsubscribe/preferences links, VERP envelope sender) go through the whole
+engine: snapshot into a SQLite outbox, batched claims, the aiosmtplib pool, results
+written back. The sink is Postfix's ``smtp-sink`` on loopback; Postfix's
+``smtp-source`` against the same sink with the same number of connections gives the
+reference ceiling. Each size runs in a child process of its own so that its peak RSS
+is its own.
+
+    uv run python bench/send.py                      # 10,000 and 100,000 recipients
+    uv run python bench/send.py --sizes 2000 --connections 8
+
+Installs Debian's ``postfix`` (only its tools are used; no daemon) when run as root
+and ``/usr/sbin/smtp-sink`` is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SINK = "/usr/sbin/smtp-sink"
+SOURCE = "/usr/sbin/smtp-source"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def ensure_postfix_tools() -> None:
+    if Path(SINK).exists() and Path(SOURCE).exists():
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(f"{SINK} missing: install the Debian package 'postfix' (tools only)")
+    preseed = "postfix postfix/main_mailer_type select No configuration\n"
+    subprocess.run(["debconf-set-selections"], input=preseed, text=True, check=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=300",
+         "--no-install-recommends", "postfix"],
+        check=True, env=env,
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sink(port: int) -> subprocess.Popen[bytes]:
+    user = "nobody" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+    process = subprocess.Popen([SINK, "-u", user, f"127.0.0.1:{port}", "1000"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("smtp-sink did not start")
+
+
+def smtp_source(port: int, connections: int, count: int, size: int) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [SOURCE, "-s", str(connections), "-l", str(size), "-m", str(count),
+         "-f", "a@example.org", "-t", "b@example.org", f"127.0.0.1:{port}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return count / (time.perf_counter() - started)
+
+
+# --- the child: one run of the engine ------------------------------------------------
+
+PARAGRAPH = (
+    "La coordination sociale réunit ses membres pour une assemblée générale consacrée "
+    "à l'aide alimentaire, au logement et à la santé mentale. Les groupes de travail "
+    "présenteront leurs conclusions et le comité d'accompagnement son rapport annuel. "
+)
+
+
+def template(size: int) -> bytes:
+    """A multipart/alternative message of about ``size`` bytes with placeholders."""
+    count = max(1, size // 2 // (len(PARAGRAPH.encode()) + 30))
+    html = "".join(
+        f'<p style="margin:0 0 12px;font-family:Arial">{PARAGRAPH}</p>\r\n' for _ in range(count)
+    )
+    text = "".join(f"{PARAGRAPH}\r\n\r\n" for _ in range(count))
+    return (
+        "From: Coordination sociale <news@example.org>\r\n"
+        "To: {{to}}\r\n"
+        "Subject: =?utf-8?q?Lettre_d=27information_n=C2=B042?=\r\n"
+        "Date: Sat, 21 Nov 2026 10:00:00 +0100\r\n"
+        "Message-ID: {{message_id}}\r\n"
+        "List-Id: Coordination sociale <news.example.org>\r\n"
+        "List-Unsubscribe: <{{unsubscribe_url}}>\r\n"
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/alternative; boundary="=-=bench=-="\r\n'
+        "\r\n"
+        "--=-=bench=-=\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "Bonjour {{name}},\r\n\r\n" + text + "Se désinscrire : {{unsubscribe_url}}\r\n"
+        "Préférences : {{preferences_url}}\r\n\r\n"
+        "--=-=bench=-=\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        '<!DOCTYPE html><html lang="fr"><body><p>Bonjour {{name}},</p>\r\n'
+        + html
+        + '<p><a href="{{unsubscribe_url}}">Se désinscrire</a> · '
+        '<a href="{{preferences_url}}">Préférences</a> · <a href="{{web_url}}">En ligne</a></p>'
+        "</body></html>\r\n"
+        "--=-=bench=-=--\r\n"
+    ).encode()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set of this process image (VmHWM: reset at exec, unlike ru_maxrss)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_settings(folder: Path, port: int, connections: int, batch: int) -> Any:
+    from pydantic import SecretStr
+
+    from newsletter.config import Settings, SmtpSecurity
+
+    return Settings(
+        data_dir=folder, secret_key=SecretStr("bench-secret-key-0123456789"),
+        bounce_address="bounces@example.org", base_url="https://news.example.org",
+        smtp_host="127.0.0.1", smtp_port=port, smtp_security=SmtpSecurity.none,
+        smtp_connections=connections, send_batch_size=batch,
+    )  # fmt: skip
+
+
+def setup(folder: Path, count: int) -> None:
+    """A database with ``count`` active subscribers and a draft issue (not measured)."""
+    from newsletter.context import open_context
+    from newsletter.models import Language, SubscriberStatus
+    from newsletter.store.audience import Subscriber
+    from newsletter.store.editorial import Issue
+
+    ctx = open_context(bench_settings(folder, 0, 1, 1))
+    with ctx.db.session() as session:
+        chunk = 5000
+        for start in range(0, count, chunk):
+            session.execute(Subscriber.__table__.insert(), [
+                {"email": f"abonne{i}@example.net", "email_key": f"abonne{i}@example.net",
+                 "name": f"Abonné·e {i}", "language": Language.fr if i % 3 else Language.nl,
+                 "groups": [], "roles": [], "status": SubscriberStatus.active,
+                 "bounce_count": 0, "consent_source": "bench", "status_reason": ""}
+                for i in range(start, min(count, start + chunk))
+            ])  # fmt: skip
+        session.add(Issue(id=1, number=42, title="Bench"))
+    ctx.close()
+
+
+def child(
+    folder: Path, count: int, port: int, connections: int, size: int, batch: int
+) -> dict[str, float]:
+    """Snapshot and send (measured), in the engine's own modules only."""
+    from newsletter.audience.segments import Segment, iter_recipients
+    from newsletter.context import open_context
+    from newsletter.delivery import outbox
+    from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.smtp import SmtpPool
+    from newsletter.delivery.template import TemplateMessage
+    from newsletter.delivery.worker import RunEnd, Worker
+    from newsletter.editorial.issue_status import transition_issue
+    from newsletter.models import IssueStatus, Language, Membership
+    from newsletter.store.editorial import Issue
+
+    rss_imports = peak_rss_mb()
+    settings = bench_settings(folder, port, connections, batch)
+    ctx = open_context(settings, migrate=False)
+    issue_id = 1
+    everyone = {"tous": Segment(id="tous", title={"fr": "Tous"})}
+    try:
+        started = time.perf_counter()
+        with ctx.db.session() as session:
+            stream = iter_recipients(session, everyone, ["tous"])
+            send = outbox.snapshot(session, settings, issue_id, ["tous"], stream)
+            assert send.total == count
+            send_id = send.id
+            issue_row = session.get(Issue, issue_id)
+            assert issue_row is not None
+            transition_issue(issue_row, IssueStatus.sending)
+        snapshot = time.perf_counter() - started
+        rss_snapshot = peak_rss_mb()
+
+        message = TemplateMessage(template(size))
+        factory = IssueMessages(settings, issue_id, lambda language, membership: message)
+        sample = factory(outbox.Claimed(1, 1, "a@example.net", "A", Language.fr,
+                                        Membership.none, "<x@example.org>", 1))[0]  # fmt: skip
+
+        async def run() -> float:
+            pool = SmtpPool.from_settings(settings)
+            worker = Worker(ctx.db, settings, pool)
+            began = time.perf_counter()
+            result = await worker.run_send(send_id, factory, asyncio.Event())
+            elapsed = time.perf_counter() - began
+            worker.unregister()
+            await pool.close()
+            assert result.end is RunEnd.finished, result
+            return elapsed
+
+        sending = asyncio.run(run())
+        with ctx.db.session() as session:
+            assert outbox.counts(session, send_id)[outbox.D.sent] == count
+        return {"count": count, "snapshot_s": snapshot, "send_s": sending,
+                "total_s": snapshot + sending, "rate": count / sending,
+                "rate_end_to_end": count / (snapshot + sending),
+                "message_bytes": len(sample), "peak_rss_mb": peak_rss_mb(),
+                "rss_after_imports_mb": rss_imports,
+                "rss_after_snapshot_mb": rss_snapshot}  # fmt: skip
+    finally:
+        ctx.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--message-size", type=int, default=20 * 1024)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        setup(args.folder, args.setup)
+        return
+    if args.child:
+        figures = child(args.folder, args.child, args.port, args.connections,
+                        args.message_size, args.batch)  # fmt: skip
+        print(json.dumps(figures))
+        return
+
+    ensure_postfix_tools()
+    # children import from cached bytecode, as an installed application does
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "newsletter-pycache"))
+    port = free_port()
+    sink = start_sink(port)
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        runs = []
+        for count in sizes:
+            folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-"))
+            try:
+                setup_command = [sys.executable, __file__, "--setup", str(count),
+                                 "--folder", str(folder)]  # fmt: skip
+                subprocess.run(setup_command, check=True, cwd=ROOT, env=env)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", str(count), "--port", str(port),
+                     "--folder", str(folder), "--connections", str(args.connections),
+                     "--message-size", str(args.message_size), "--batch", str(args.batch)],
+                    check=True, capture_output=True, text=True, cwd=ROOT, env=env,
+                )  # fmt: skip
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        reference = smtp_source(port, args.connections, max(20000, min(sizes)),
+                                args.message_size)  # fmt: skip
+    finally:
+        sink.terminate()
+        sink.wait()
+
+    print(f"connections: {args.connections}, message size: {runs[0]['message_bytes']} bytes, "
+          f"batch: {args.batch}, database: SQLite")  # fmt: skip
+    print(f"smtp-source reference: {reference:,.0f} msg/s")
+    for run in runs:
+        print(
+            f"{run['count']:>7,} recipients: send {run['send_s']:.2f} s "
+            f"({run['rate']:,.0f} msg/s, {run['rate'] / reference:.1%} of smtp-source), "
+            f"snapshot {run['snapshot_s']:.2f} s, end to end {run['total_s']:.2f} s "
+            f"({run['rate_end_to_end']:,.0f} msg/s), peak RSS {run['peak_rss_mb']:.1f} MB "
+            f"(after imports {run['rss_after_imports_mb']:.1f} MB, growth "
+            f"{run['peak_rss_mb'] - run['rss_after_imports_mb']:.1f} MB)"
+        )
+    if len(runs) >= 2:
+        small, large = runs[0], runs[-1]
+        factor = large["count"] / small["count"]
+        print(f"time({large['count']:,}) / time({small['count']:,}) = "
+              f"{large['total_s'] / small['total_s']:.2f} (size factor {factor:.0f})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

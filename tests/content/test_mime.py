@@ -1,0 +1,233 @@
+"""The message bytes: MIME round trip, splice equal to the email package, no injection."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from email import message_from_bytes
+from email.message import EmailMessage, MIMEPart
+from email.policy import SMTP, default
+
+import pytest
+from icalendar import Calendar
+
+from newsletter.context import Context
+from newsletter.editorial.issues import add_annex, add_item, get_issue
+from newsletter.errors import ValidationError
+from newsletter.intake.news import submit_news, transition_news
+from newsletter.models import NewsStatus
+from newsletter.render import Personalization, PreparedIssue, prepare_issue
+from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
+from newsletter.render.preview import personalization_for
+from newsletter.render.splice import PLACEHOLDERS, Slot, address_header
+from tests.content.sample import PDF
+
+NAMES = [
+    "",
+    "ASBL Exemple",
+    "Hélène Exemple",
+    "Dupont, Marie",
+    'Le "Centre" social',
+    "Ωμέγα 中文 😀",
+    "Très long nom d'organisation " * 4,
+    "Nom\r\nBcc: victim@example.com",
+    "=?utf-8?q?piege?=",
+]
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = message_from_bytes(data, _class=EmailMessage, policy=default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def values(
+    ctx: Context, issue_id: int, name: str = "Hélène Exemple", sid: int = 7
+) -> Personalization:
+    return personalization_for(ctx.settings, issue_id, sid, f"reader{sid}@example.net", name)
+
+
+def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalization,
+              ctx: Context, date: str) -> bytes:  # fmt: skip
+    """The same message built the ordinary way with the email package."""
+    name = " ".join(v.name.split())
+    greeting = variant.greeting_named.format(name=name) if name else variant.greeting_plain
+    slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
+             Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url}  # fmt: skip
+    html, text = variant.html, variant.text
+    for slot, word in PLACEHOLDERS.items():
+        html = html.replace(word, html_lib.escape(slots[slot], quote=True))
+        text = text.replace(word, slots[slot])
+    policy = SMTP.clone(refold_source="none")
+    boundary = f"=_newsletter-{prepared.issue_id}-{variant.language}-{variant.block}"
+    root = EmailMessage(policy=policy)
+    root["From"] = ctx.settings.from_address
+    to_value = address_header("To", v.name, v.email).decode()[4:].rstrip("\r\n")
+    root.set_raw("To", to_value)
+    root["Subject"] = variant.subject
+    root["Date"] = date
+    root["Message-ID"] = v.message_id
+    root["List-Id"] = list_id(ctx.settings)
+    root.set_raw(
+        "List-Unsubscribe", f"<{v.unsubscribe_url}>,\r\n <{unsubscribe_mailto(ctx.settings)}>"
+    )
+    root["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    root["MIME-Version"] = "1.0"
+    text_part = MIMEPart(policy=policy)
+    text_part.set_content(text, subtype="plain", cte="quoted-printable")
+    html_part = MIMEPart(policy=policy)
+    html_part.set_content(html, subtype="html", cte="quoted-printable")
+    alternative = MIMEPart(policy=policy)
+    alternative["Content-Type"] = f'multipart/alternative; boundary="{boundary}-a"'
+    alternative.set_payload([text_part, html_part])
+    annexes = []
+    attached = [a for a in prepared.view.annexes if a.attached]
+    for filename, content_type, data in [(a.filename, a.content_type, a.data) for a in attached]:
+        part = MIMEPart(policy=policy)
+        maintype, subtype = content_type.split("/")
+        params = (
+            {"charset": "utf-8", "method": "PUBLISH"} if content_type == "text/calendar" else {}
+        )
+        part.set_content(data, maintype=maintype, subtype=subtype, disposition="attachment",
+                         filename=filename, params=params)  # fmt: skip
+        annexes.append(part)
+    root["Content-Type"] = f'multipart/mixed; boundary="{boundary}-m"'
+    root.set_payload([alternative, *annexes])
+    return root.as_bytes(policy=policy)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_spliced_bytes_equal_the_email_package(ctx: Context, issue_id: int, name: str) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    variant = prepared.variant("fr", "effectif")
+    recipient = values(ctx, issue_id, name)
+    spliced = variant.personalize(recipient)
+    date = str(parse(spliced)["Date"])
+    assert spliced == reference(variant, prepared, recipient, ctx, date)
+
+
+def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: int) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    v = values(ctx, issue_id)
+    data = prepared.variant("nl", "none").personalize(v)
+    assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    message = parse(data)
+    assert all(not part.defects for part in message.walk())
+    assert message.get_content_type() == "multipart/mixed"
+    assert [p.get_content_type() for p in message.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "text/html",
+        "application/pdf", "text/calendar",
+    ]  # fmt: skip
+    assert message["To"].addresses[0].display_name == "Hélène Exemple"
+    assert message["To"].addresses[0].addr_spec == "reader7@example.net"
+    assert message["Message-ID"] == v.message_id
+    assert message["List-Id"] == "Coordination sociale <news.example.org>"
+    assert message["List-Unsubscribe"] == (
+        f"<{v.unsubscribe_url}>, <mailto:news@example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Subject"] == "Lettre d'information de novembre"
+    assert message["Date"] is not None and message["MIME-Version"] == "1.0"
+    attachments = list(message.iter_attachments())
+    assert [a.get_filename() for a in attachments] == [
+        "PV AG septembre 2026.pdf",
+        "AG-2026-12-10.ics",
+    ]
+    assert attachments[0].get_content() == PDF
+    calendar = Calendar.from_ical(attachments[1].get_content())
+    assert str(next(iter(calendar.walk("VEVENT")))["SUMMARY"]) == "Assemblée générale de décembre"
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    for url in (v.unsubscribe_url, v.preferences_url, v.web_url):
+        assert f'href="{url}"' in html and url in text
+    assert "Beste Hélène Exemple," in text and "Beste Hélène Exemple," in html
+    assert "QZSLOT" not in html + text
+
+
+def test_utf8_filenames_rfc2231_and_large_annex_linked(ctx: Context, issue_id: int) -> None:
+    settings = ctx.settings.model_copy(update={"annex_link_threshold": 5000})
+    with ctx.db.session() as session:
+        issue = get_issue(session, issue_id)
+        add_annex(
+            session, issue, ("Règlement d'ordre intérieur.pdf", "application/pdf", b"%PDF ok")
+        )
+        add_annex(session, issue, ("Rapport annuel.pdf", "application/pdf", b"x" * 6000))
+        prepared = prepare_issue(session, settings, issue_id)
+    data = prepared.variant("fr", "none").personalize(values(ctx, issue_id))
+    assert b"filename*=utf-8''R%C3%A8glement%20d%27ordre%20int%C3%A9rieur.pdf" in data
+    message = parse(data)
+    names = [a.get_filename() for a in message.iter_attachments()]
+    assert "Règlement d'ordre intérieur.pdf" in names and "Rapport annuel.pdf" not in names
+    html = message.get_body(("html",)).get_content()
+    assert re.search(r'href="https://news\.example\.org/files/[^"]+/Rapport%20annuel\.pdf"', html)
+
+
+def test_injection_attempts_end_as_inert_text(ctx: Context, issue_id: int) -> None:
+    evil = "Évil\r\nBcc: victim@example.com\r\n\r\n<script>alert(1)</script>"
+    with ctx.db.session() as session:
+        item = submit_news(session, ctx.settings, title=evil, body=evil, body_format="html",
+                           organisation_name=evil, event_place=evil)  # fmt: skip
+        transition_news(item, NewsStatus.approved)
+        issue = get_issue(session, issue_id)
+        issue.title = evil  # even a title that skipped validation
+        add_item(session, issue, item)
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    data = prepared.variant("fr", "effectif").personalize(values(ctx, issue_id, name=evil))
+    message = parse(data)
+    assert message["Bcc"] is None
+    assert all(not part.defects for part in message.walk())
+    assert "Bcc: victim@example.com" in message["Subject"]
+    assert "victim@example.com" in message["To"].addresses[0].display_name
+    assert [a.addr_spec for a in message["To"].addresses] == ["reader7@example.net"]
+    html = message.get_body(("html",)).get_content()
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "field,bad",
+    [
+        ("email", "a@example.org\r\nBcc: b@example.org"),
+        ("email", "a b@example.org"),
+        ("message_id", "<x@y>\r\nBcc: b@example.org"),
+        ("unsubscribe_url", "https://x.example.org/u/\r\nBcc: b@example.org"),
+        ("unsubscribe_url", "javascript:alert(1)"),
+        ("web_url", 'https://x.example.org/"><script>'),
+    ],
+)
+def test_bad_recipient_values_are_refused(
+    ctx: Context, issue_id: int, field: str, bad: str
+) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    good = values(ctx, issue_id)
+    broken = Personalization(**{**{f: getattr(good, f) for f in good.__slots__}, field: bad})
+    with pytest.raises(ValidationError):
+        prepared.variant("fr", "none").personalize(broken)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_to_header_parses_back_to_the_name(name: str) -> None:
+    line = address_header("To", name, "someone@example.org")
+    assert all(len(part) <= 78 for part in line.split(b"\r\n"))
+    message = parse(line + b"\r\n")
+    address = message["To"].addresses[0]
+    assert address.addr_spec == "someone@example.org"
+    assert address.display_name == " ".join(name.split())
+    assert not message.defects and not message["To"].defects
+
+
+def test_quoted_printable_lines_match_the_email_package() -> None:
+    from email import quoprimime
+
+    from newsletter.render.splice import latin1, qp_line
+
+    samples = ["", "a", "x" * 76, "x" * 77, "x" * 78, "x" * 79, "x" * 155, "x" * 156, "y" * 400,
+               "fin ", "tab\t", "a=b", "=" * 90, "é" * 40, "https://e.example.org/u/" + "A" * 120,
+               "x" * 76 + "=", "x" * 75 + "é" + "x" * 10, " " * 100,
+               '<a href="x">' * 12]  # fmt: skip
+    for sample in samples:
+        line = latin1(sample)
+        assert qp_line(line) == quoprimime.body_encode(line, 78).replace("\n", "\r\n"), sample

@@ -1,0 +1,106 @@
+"""The delivery commands end to end: real rendering, real lists, real SMTP servers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+
+from newsletter.config import SmtpSecurity
+from newsletter.delivery.verp import delivery_id_from_address
+from newsletter.render.preview import message_id
+from newsletter.service import Service
+from newsletter.store.audience import Subscriber
+from tests.content.sample import build_sample
+from tests.delivery.helpers import add_subscribers
+from tests.delivery.smtpd import Faults, RecordingServer
+from tests.support.cli import Cli
+
+
+def _sample(service: Service, count: int = 12) -> tuple[int, list[str]]:
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    recipients = add_subscribers(service.ctx, count, prefix="lecteur")
+    return issue_id, [r.email for r in recipients]
+
+
+def test_send_refuses_without_smtp_host(cli: Cli, service: Service) -> None:
+    issue_id, _ = _sample(service, 2)
+    result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+    assert result.code == 1
+    assert "SMTP" in result.err and "--catcher" in result.err
+    assert service.delivery.status(issue_id)["status"] == "draft"
+
+
+def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:
+    settings = service.ctx.settings
+    issue_id, emails = _sample(service)
+    result = cli("issue", "send", str(issue_id), "--to", "public", "--yes", "--catcher")
+    assert result.code == 0, result.err
+    status = cli("issue", "status", str(issue_id), "--json").json()
+    assert {k: status[k] for k in ("id", "status", "total", "queued", "sent", "failed",
+                                   "bounced")} == {
+        "id": issue_id, "status": "sent", "total": 12, "queued": 0, "sent": 12, "failed": 0,
+        "bounced": 0,
+    }  # fmt: skip
+    box = mailbox.Maildir(settings.data_dir / "catcher", create=False)
+    messages = [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default)
+                for k in box.iterkeys()]  # fmt: skip
+    assert sorted(m["Delivered-To"] for m in messages) == sorted(emails)
+    ids = {d["email"]: d for d in service.delivery.deliveries(issue_id)}
+    with service.ctx.db.session() as session:
+        subscribers = {s.email: s.id for s in session.query(Subscriber)}
+    for message in messages:
+        to = message["Delivered-To"]
+        assert message["Message-ID"] == message_id(settings, issue_id, subscribers[to])
+        assert message["Message-ID"] == ids[to]["message_id"]
+        assert to in message["To"]
+        assert message.get_content_type() == "multipart/alternative" or message.is_multipart()
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        sender = message["Return-Path"].strip("<>")
+        assert delivery_id_from_address(settings, sender) == ids[to]["id"]
+    # running it again sends nobody twice
+    again = cli("issue", "send", str(issue_id), "--to", "public", "--yes", "--catcher")
+    assert again.code == 1 and "déjà" in again.err
+    assert len(box.keys()) == 12
+
+
+def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service) -> None:
+    issue_id, emails = _sample(service, 10)
+    gone = emails[3]
+    with RecordingServer(Faults(perm={gone})) as server:
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": server.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
+        }))  # fmt: skip
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+    assert result.code == 0, result.err
+    assert "9" in result.out
+    assert sorted(server.handler.counts()) == sorted(set(emails) - {gone})
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["failed"], status["status"]) == (9, 1, "sent")
+    with service.ctx.db.session() as session:
+        subscriber = session.query(Subscriber).filter(Subscriber.email == gone).one()
+        assert subscriber.bounce_count == 1
+
+
+def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:
+    issue_id, _ = _sample(service, 5)
+    assert cli("issue", "schedule", str(issue_id), "--at", "2030-01-15T09:00",
+               "--to", "public").code == 0  # fmt: skip
+    status = service.delivery.status(issue_id)
+    assert status["status"] == "scheduled"
+    assert status["scheduled_at"].startswith("2030-01-15T08:00")  # 09:00 in Brussels
+    assert cli("issue", "pause", str(issue_id), "--reason", "relire le PV").code == 0
+    shown = cli("issue", "status", str(issue_id), "--json").json()
+    assert shown["status"] == "paused" and shown["reason"] == "relire le PV"
+    assert cli("issue", "resume", str(issue_id)).code == 0
+    resumed = service.delivery.status(issue_id)
+    assert (resumed["status"], resumed["total"], resumed["queued"]) == ("sending", 5, 5)
+    cancelled = cli("issue", "cancel", str(issue_id))
+    assert cancelled.code == 0 and "5" in cancelled.out
+    final = cli("issue", "status", str(issue_id), "--json").json()
+    assert final["status"] == "cancelled" and final["queued"] == 0 and final["reason"]
+    bad = cli("issue", "schedule", str(issue_id), "--at", "demain")
+    assert bad.code == 1
+    assert cli("issue", "status", "9999").code == 1
