@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.context import Context
-from newsletter.models import SubscriberStatus
+from newsletter.models import InboundOutcome, SubscriberStatus
+from newsletter.service import Service
+from newsletter.service.intake import IntakeService
 from newsletter.store.audience import Subscriber
 from tests.delivery.smtpd import RecordingServer
 from tests.inbound.conftest import add_partners, corpus, imap_settings
@@ -113,3 +115,31 @@ def test_soft_bounces_count_towards_the_limit(
     with ctx.db.session() as session:
         absent = session.query(Subscriber).filter_by(email_key=ABSENT).one()
         assert absent.status is SubscriberStatus.active and absent.bounce_count == 1
+
+
+def test_interrupted_bounce_is_applied_later(
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+) -> None:
+    """The bounce is recorded first and counted after; if counting did not happen (a
+    crash in between), the next poll does it, once."""
+    _add_recipients(ctx)
+    with RecordingServer() as smtp:
+        sending = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "smtp_security": SmtpSecurity.none,
+            }
+        )
+        cli.set(sending)
+        issue_id = str(cli("issue", "draft", "--json").json()["id"])
+        _send(cli, issue_id)
+    verp = next(r.sender for r in smtp.received if r.recipient == ABSENT)
+    dsn = corpus("13-ndr-exchange.eml").replace(b"bounces+VERPTOKEN@example.org", verp.encode())
+    recorded_only = IntakeService(ctx)  # no delivery service: records, counts nothing
+    assert recorded_only.ingest_bytes(dsn).outcome is InboundOutcome.bounce
+    assert cli("issue", "status", issue_id, "--json").json()["bounced"] == 0
+    service = Service(ctx)
+    assert service.intake.apply_pending_bounces() == 1
+    assert service.intake.apply_pending_bounces() == 0
+    assert cli("issue", "status", issue_id, "--json").json()["bounced"] == 1
