@@ -61,6 +61,9 @@ def automatic(message: Message) -> Automatic:
         return Automatic.auto_replied
     if auto and auto != "no":
         return Automatic.auto_generated
+    if message.get_content_type() == "multipart/report":
+        # read receipts (report-type=disposition-notification) and other reports
+        return Automatic.auto_generated
     if is_out_of_office(message):
         return Automatic.auto_replied
     if (

@@ -995,6 +995,40 @@ Une annonce sans expéditeur.
     )
 
 
+def m23_read_receipt() -> bytes:
+    return crlf(
+        """From: Buurthuis Noord <info@buurthuis-noord.example.net>
+To: <news@example.org>
+Subject: Gelezen: Lettre d'information / Nieuwsbrief
+Date: Tue, 10 Nov 2026 08:05:00 +0100
+Message-ID: <mdn-0001@buurthuis-noord.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=disposition-notification;
+\tboundary="----=_NextPart_mdn_0001"
+
+------=_NextPart_mdn_0001
+Content-Type: text/plain; charset="utf-8"
+
+Uw bericht
+
+  Aan: info@buurthuis-noord.example.net
+  Onderwerp: Lettre d'information / Nieuwsbrief
+
+werd gelezen op dinsdag 10 november 2026 08:05:00.
+
+------=_NextPart_mdn_0001
+Content-Type: message/disposition-notification
+
+Reporting-UA: buurthuis-noord.example.net; Microsoft Outlook 16.0
+Final-Recipient: rfc822;info@buurthuis-noord.example.net
+Original-Message-ID: <issue-42.7.0123456789ab@example.org>
+Disposition: manual-action/MDN-sent-manually; displayed
+
+------=_NextPart_mdn_0001--
+"""
+    )
+
+
 CORPUS = {
     "01-outlook-cp1252-related.eml": m01_outlook_cp1252,
     "02-outlook-html-only-undeclared.eml": m02_outlook_html_only,
@@ -1018,6 +1052,7 @@ CORPUS = {
     "20-unknown-sender-latin1.eml": m20_unknown_sender_latin1,
     "21-mailing-list.eml": m21_mailing_list,
     "22-no-sender.eml": m22_no_sender,
+    "23-read-receipt.eml": m23_read_receipt,
 }
 
 
