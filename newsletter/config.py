@@ -164,7 +164,7 @@ class Settings(BaseSettings):
         description="Attachments over this many bytes are refused with a note.",
     )
     intake_max_message: int = Field(
-        40 * 1024 * 1024,
+        25 * 1024 * 1024,
         description="Incoming e-mails over this many bytes are not read whole but "
         "quarantined (their headers are kept).",
     )

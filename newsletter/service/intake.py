@@ -175,9 +175,16 @@ class IntakeService:
             bounces = [dict(b) for b in record.bounces if b.get("counted")]
         for bounce in bounces:
             reason = f"{bounce['status']} {bounce['diagnostic']}".strip()
-            self.delivery.mark_bounced(
-                int(bounce["delivery_id"]), hard=bool(bounce["hard"]), reason=reason
-            )
+            try:
+                self.delivery.mark_bounced(
+                    int(bounce["delivery_id"]), hard=bool(bounce["hard"]), reason=reason
+                )
+            except NewsletterError as error:  # e.g. the subscriber was deleted since
+                log.warning("bounce of delivery %s not counted: %s", bounce["delivery_id"], error)
+            except Exception:
+                # the database went away: left unapplied, retried at the next poll
+                log.exception("bounce of delivery %s not recorded", bounce["delivery_id"])
+                return 0
         with self.ctx.db.session() as session:
             record = session.get(InboundMessage, record_id)
             if record is not None:

@@ -76,6 +76,7 @@ EXPECTED = {
     "20-unknown-sender-latin1.eml": "item",
     "21-mailing-list.eml": "item",
     "22-no-sender.eml": "quarantine",
+    "23-read-receipt.eml": "ignored",
 }
 
 

@@ -1,21 +1,13 @@
 """A send whose recipient later bounces: the DSN comes back through the mailbox and
-`issue status` shows that recipient as bounced (the subscriber too).
-
-The send itself goes through ``service.delivery`` with the recipients of the list
-``membres`` taken from ``service.audience``: ``issue send --to membres`` cannot resolve
-lists yet on this branch (the delivery service expects ``load_segments`` to return a
-dict; the audience one returns ``(segments, errors)``).
-"""
+`issue status` shows that recipient as bounced (the subscriber too)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.context import Context
-from newsletter.delivery.smtp import SmtpConfig, SmtpPool
-from newsletter.models import SubscriberStatus
+from newsletter.models import InboundOutcome, SubscriberStatus
 from newsletter.service import Service
+from newsletter.service.intake import IntakeService
 from newsletter.store.audience import Subscriber
 from tests.delivery.smtpd import RecordingServer
 from tests.inbound.conftest import add_partners, corpus, imap_settings
@@ -40,21 +32,10 @@ def _add_recipients(ctx: Context) -> None:
             )
 
 
-def _send(settings: Settings, ctx: Context, issue_id: int, port: int) -> None:
-    """Send an issue to the list ``membres`` through the delivery service."""
-    service = Service(Context(settings=settings, db=ctx.db))
-    recipients = service.audience.recipients(["membres"])
-    assert {r.email for r in recipients} >= {ABSENT, PRESENT}
-    service.delivery.start_send(issue_id, ["membres"], recipients=recipients)
-
-    async def run() -> None:
-        pool = SmtpPool(SmtpConfig("127.0.0.1", port, connections=2))
-        try:
-            await service.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+def _send(cli: Cli, issue_id: str) -> None:
+    """`issue send` to the list ``membres`` (the members of the network)."""
+    sent = cli("issue", "send", issue_id, "--to", "membres", "--yes")
+    assert sent.code == 0, sent.err
 
 
 def test_dsn_after_a_send_marks_the_recipient_bounced(
@@ -73,7 +54,7 @@ def test_dsn_after_a_send_marks_the_recipient_bounced(
         draft = cli("issue", "draft", "--title", "Lettre de novembre", "--json")
         assert draft.code == 0, draft.err
         issue_id = str(draft.json()["id"])
-        _send(sending, ctx, int(issue_id), smtp.port)
+        _send(cli, issue_id)
     envelope = {r.recipient: r.sender for r in smtp.received}
     assert ABSENT in envelope and PRESENT in envelope
     verp = envelope[ABSENT]
@@ -122,7 +103,7 @@ def test_soft_bounces_count_towards_the_limit(
             )
         )
         issue_id = str(cli("issue", "draft", "--json").json()["id"])
-        _send(settings, ctx, int(issue_id), smtp.port)
+        _send(cli, issue_id)
     verp = next(r.sender for r in smtp.received if r.recipient == ABSENT)
     soft = corpus("15-exim-text-bounce.eml").replace(
         b"bounces+VERPTOKEN@example.org", verp.encode()
@@ -134,3 +115,31 @@ def test_soft_bounces_count_towards_the_limit(
     with ctx.db.session() as session:
         absent = session.query(Subscriber).filter_by(email_key=ABSENT).one()
         assert absent.status is SubscriberStatus.active and absent.bounce_count == 1
+
+
+def test_interrupted_bounce_is_applied_later(
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+) -> None:
+    """The bounce is recorded first and counted after; if counting did not happen (a
+    crash in between), the next poll does it, once."""
+    _add_recipients(ctx)
+    with RecordingServer() as smtp:
+        sending = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "smtp_security": SmtpSecurity.none,
+            }
+        )
+        cli.set(sending)
+        issue_id = str(cli("issue", "draft", "--json").json()["id"])
+        _send(cli, issue_id)
+    verp = next(r.sender for r in smtp.received if r.recipient == ABSENT)
+    dsn = corpus("13-ndr-exchange.eml").replace(b"bounces+VERPTOKEN@example.org", verp.encode())
+    recorded_only = IntakeService(ctx)  # no delivery service: records, counts nothing
+    assert recorded_only.ingest_bytes(dsn).outcome is InboundOutcome.bounce
+    assert cli("issue", "status", issue_id, "--json").json()["bounced"] == 0
+    service = Service(ctx)
+    assert service.intake.apply_pending_bounces() == 1
+    assert service.intake.apply_pending_bounces() == 0
+    assert cli("issue", "status", issue_id, "--json").json()["bounced"] == 1

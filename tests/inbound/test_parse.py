@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from email import message_from_bytes
 
+from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.charset import decode_bytes
 from newsletter.intake.mail.headers import decode_header_value, make_title
 from newsletter.intake.mail.parse import parse_submission
@@ -169,3 +171,31 @@ def test_garbage_never_raises() -> None:
     for raw in samples:
         parsed = parse_submission(raw, max_attachment=LIMIT)
         assert parsed.problem is not None or parsed.title is not None
+
+
+def test_who_wrote_it_rfc_3834() -> None:
+    def kind(headers: str) -> tuple[Automatic, bool]:
+        message = message_from_bytes(headers.encode() + b"\r\n\r\nTexte.\r\n")
+        return automatic(message), may_acknowledge(message)
+
+    person = "From: Asbl <info@asbl.example.org>\r\nSubject: Fête de quartier"
+    assert kind(person) == (Automatic.human, True)
+    assert kind(person + "\r\nAuto-Submitted: auto-generated") == (Automatic.auto_generated, False)
+    assert kind(person + "\r\nAuto-Submitted: auto-replied") == (Automatic.auto_replied, False)
+    assert kind(person + "\r\nAuto-Submitted: no") == (Automatic.human, True)
+    assert kind(person + "\r\nPrecedence: bulk") == (Automatic.bulk, False)
+    assert kind(person + "\r\nList-Id: <liste.example.org>") == (Automatic.mailing_list, False)
+    assert kind(person + "\r\nX-Auto-Response-Suppress: All") == (Automatic.human, False)
+    assert kind("From: MAILER-DAEMON@mx.example.org\r\nSubject: x") == (
+        Automatic.mailer_daemon,
+        False,
+    )
+    assert kind("From: No Reply <noreply@asbl.example.org>\r\nSubject: Infolettre") == (
+        Automatic.bulk,
+        False,
+    )
+    assert kind("From: Asbl <info@asbl.example.org>\r\nSubject: Out of Office: absent") == (
+        Automatic.auto_replied,
+        False,
+    )
+    assert kind("From: broken\r\nSubject: x") == (Automatic.human, False)

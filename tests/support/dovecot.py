@@ -30,7 +30,7 @@ listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -49,7 +49,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -81,9 +82,13 @@ class MailUser:
 
 
 class DovecotServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate, key) to offer STARTTLS on ``port`` and TLS on
+        ``tls_port``; without it the server speaks plain IMAP only."""
         self.root = Path(tempfile.mkdtemp(prefix="newsletter-dovecot-"))
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.process: subprocess.Popen[bytes] | None = None
         self._users = itertools.count(1)
 
@@ -100,7 +105,16 @@ class DovecotServer:
             "".join(f"{self._name(n)}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(1, USERS + 1))
         )
         config = self.root / "dovecot.conf"
-        config.write_text(_CONFIG.format(dir=self.root, port=self.port, uid=MAIL_UID))
+        ssl = (
+            f"ssl = yes\nssl_cert = <{self.tls[0]}\nssl_key = <{self.tls[1]}"
+            if self.tls
+            else "ssl = no"
+        )
+        config.write_text(
+            _CONFIG.format(
+                dir=self.root, port=self.port, tls_port=self.tls_port, uid=MAIL_UID, ssl=ssl
+            )
+        )
         os.chown(self.root / "mail", MAIL_UID, MAIL_UID)
         self.process = subprocess.Popen(
             [binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

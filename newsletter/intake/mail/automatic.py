@@ -19,21 +19,12 @@ _AUTO_SUBJECT = re.compile(
     r"vacation|on vacation|away from)\b",
     re.I,
 )
-_MACHINE_LOCALPARTS = frozenset(
-    {
-        "mailer-daemon",
-        "postmaster",
-        "noreply",
-        "no-reply",
-        "donotreply",
-        "do-not-reply",
-        "bounce",
-        "bounces",
-        "listserv",
-        "majordomo",
-        "mailman",
-    }
+#: mail systems: their messages are reports, never news
+_SYSTEM_LOCALPARTS = frozenset(
+    {"mailer-daemon", "postmaster", "bounce", "bounces", "listserv", "majordomo", "mailman"}
 )
+#: senders that take no answer: their mail may be news (a partner's newsletter tool)
+_NO_REPLY_LOCALPARTS = frozenset({"noreply", "no-reply", "donotreply", "do-not-reply"})
 
 
 class Automatic(StrEnum):
@@ -63,12 +54,15 @@ def automatic(message: Message) -> Automatic:
     """RFC 3834 and the de-facto headers: is this message written by a machine?"""
     _name, address = sender(message)
     local = address.rpartition("@")[0].lower()
-    if local in _MACHINE_LOCALPARTS or local.startswith(("mailer-daemon", "postmaster")):
+    if local in _SYSTEM_LOCALPARTS or local.startswith(("mailer-daemon", "postmaster")):
         return Automatic.mailer_daemon
     auto = header(message, "Auto-Submitted").lower()
     if auto.startswith("auto-replied"):
         return Automatic.auto_replied
     if auto and auto != "no":
+        return Automatic.auto_generated
+    if message.get_content_type() == "multipart/report":
+        # read receipts (report-type=disposition-notification) and other reports
         return Automatic.auto_generated
     if is_out_of_office(message):
         return Automatic.auto_replied
@@ -78,6 +72,8 @@ def automatic(message: Message) -> Automatic:
         or header(message, "List-Post")
     ):
         return Automatic.mailing_list
+    if local in _NO_REPLY_LOCALPARTS:
+        return Automatic.bulk
     precedence = header(message, "Precedence").lower()
     if precedence in {"bulk", "junk", "list", "auto_reply"}:
         return Automatic.bulk

@@ -206,6 +206,11 @@ def parse_submission(raw: bytes, *, max_attachment: int) -> ParsedMail:
     return _fill(result, message, max_attachment=max_attachment)
 
 
+def parse_message(message: Message, *, max_attachment: int) -> ParsedMail:
+    """Like ``parse_submission`` for a message already parsed (``compat32``)."""
+    return _fill(ParsedMail(), message, max_attachment=max_attachment)
+
+
 def _fill(
     result: ParsedMail, message: Message, *, max_attachment: int, depth: int = 0
 ) -> ParsedMail:

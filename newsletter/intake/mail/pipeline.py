@@ -34,7 +34,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.language import guess_language
-from newsletter.intake.mail.parse import ParsedMail, parse_submission
+from newsletter.intake.mail.parse import ParsedMail, parse_message
 from newsletter.intake.mail.source import RawMessage
 from newsletter.intake.news import submit_news
 from newsletter.models import InboundOutcome, Language, NewsSource, NewsStatus, SubscriberStatus
@@ -42,6 +42,7 @@ from newsletter.store import intake as store
 from newsletter.store.intake import RAW_KEEP, InboundMessage
 
 UNKNOWN_SENDER = N_("Unknown sender")
+UNTITLED = N_("(untitled)")
 
 
 @dataclass
@@ -185,7 +186,7 @@ def process_message(
             InboundOutcome.ignored,
             Msg(N_("Sent to the bounce address but not a delivery report")),
         )
-    parsed = parse_submission(raw.data, max_attachment=settings.intake_max_attachment)
+    parsed = parse_message(message, max_attachment=settings.intake_max_attachment)
     if parsed.problem is None and not parsed.sender:
         parsed.problem = Msg(N_("The message has no valid sender address"))
     if parsed.problem is not None:
@@ -305,7 +306,7 @@ def _submission(
     item = submit_news(
         session,
         settings,
-        title=parsed.title or "(sans titre)",
+        title=parsed.title or Msg(UNTITLED).render(DEFAULT_LANGUAGE),
         body=parsed.body,
         body_format="html" if parsed.body_format == "html" else "text",
         organisation_id=subscriber.organisation_id if known and subscriber else None,

@@ -995,6 +995,40 @@ Une annonce sans expéditeur.
     )
 
 
+def m23_read_receipt() -> bytes:
+    return crlf(
+        """From: Buurthuis Noord <info@buurthuis-noord.example.net>
+To: <news@example.org>
+Subject: Gelezen: Lettre d'information / Nieuwsbrief
+Date: Tue, 10 Nov 2026 08:05:00 +0100
+Message-ID: <mdn-0001@buurthuis-noord.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=disposition-notification;
+\tboundary="----=_NextPart_mdn_0001"
+
+------=_NextPart_mdn_0001
+Content-Type: text/plain; charset="utf-8"
+
+Uw bericht
+
+  Aan: info@buurthuis-noord.example.net
+  Onderwerp: Lettre d'information / Nieuwsbrief
+
+werd gelezen op dinsdag 10 november 2026 08:05:00.
+
+------=_NextPart_mdn_0001
+Content-Type: message/disposition-notification
+
+Reporting-UA: buurthuis-noord.example.net; Microsoft Outlook 16.0
+Final-Recipient: rfc822;info@buurthuis-noord.example.net
+Original-Message-ID: <issue-42.7.0123456789ab@example.org>
+Disposition: manual-action/MDN-sent-manually; displayed
+
+------=_NextPart_mdn_0001--
+"""
+    )
+
+
 CORPUS = {
     "01-outlook-cp1252-related.eml": m01_outlook_cp1252,
     "02-outlook-html-only-undeclared.eml": m02_outlook_html_only,
@@ -1018,12 +1052,13 @@ CORPUS = {
     "20-unknown-sender-latin1.eml": m20_unknown_sender_latin1,
     "21-mailing-list.eml": m21_mailing_list,
     "22-no-sender.eml": m22_no_sender,
+    "23-read-receipt.eml": m23_read_receipt,
 }
 
 
 def huge_message(size: int, *, attachment_name: str = "rapport-annuel.pdf") -> bytes:
-    """A partner message with one PDF attachment of about ``size`` bytes (not committed)."""
-    payload = pdf("Rapport annuel") + b"%" + b"0" * max(0, size - 1200) + b"\n%%EOF\n"
+    """A partner message of about ``size`` bytes: one big PDF attachment (not committed)."""
+    payload = pdf("Rapport annuel") + b"%" + b"0" * max(0, size * 3 // 4 - 1500) + b"\n%%EOF\n"
     return (
         crlf(
             f"""From: ASBL Le Soleil <{KNOWN_FR}>
