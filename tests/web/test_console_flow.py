@@ -189,3 +189,8 @@ def test_schedule_from_the_composer(service: Service, console: Browser) -> None:
     page = console.get(done.headers["location"])
     assert "programmé" in page.text and "09:30" in page.text
     assert console.client.get("/console/").headers["cache-control"] == "no-store"
+    # when the time comes, the scheduler's job starts the send
+    issue_id = int(url.rsplit("/", 1)[1])
+    at = datetime.fromisoformat(service.delivery.status(issue_id)["scheduled_at"])
+    assert service.delivery.run_scheduled(issue_id, now=at + timedelta(seconds=1))
+    assert service.delivery.status(issue_id)["total"] == 2

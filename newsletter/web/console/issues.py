@@ -194,10 +194,7 @@ def send_now(request: Request, issue_id: int) -> Response:
         lists = detail.row.lists
         if not lists:
             raise ValidationError(N_("Choose at least one list."))
-        # the recipients come from the audience (deduplicated across the lists)
-        total = service.delivery.start_send(
-            issue_id, lists, recipients=service.audience.recipients(lists)
-        )
+        total = service.delivery.start_send(issue_id, lists)
     except NewsletterError as error:
         return _fail(request, f"/console/issues/{issue_id}#send", error)
     message = t(request, "Sending started to {n} recipients.", n=total)
