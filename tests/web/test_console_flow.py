@@ -194,3 +194,14 @@ def test_schedule_from_the_composer(service: Service, console: Browser) -> None:
     at = datetime.fromisoformat(service.delivery.status(issue_id)["scheduled_at"])
     assert service.delivery.run_scheduled(issue_id, now=at + timedelta(seconds=1))
     assert service.delivery.status(issue_id)["total"] == 2
+
+
+def test_progress_fragment_of_a_scheduled_issue(service: Service, console: Browser) -> None:
+    service.audience.import_members(DIRECTORY.encode(), "t.csv")
+    url = console.post("/console/issues/new", {"title": "Fragment"}).headers["location"]
+    console.get(url)
+    console.post(f"{url}/texts", {"title": "Fragment", "lists": ["membres"]})
+    when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT08:00")
+    console.post(f"{url}/schedule", {"at": when})
+    fragment = console.client.get(f"{url}/progress")
+    assert fragment.status_code == 200 and "programmé" in fragment.text

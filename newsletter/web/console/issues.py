@@ -233,8 +233,8 @@ def sending(request: Request, issue_id: int) -> Response:
 @router.get("/issues/{issue_id}/progress")
 def progress(request: Request, issue_id: int) -> Response:
     """The figures of the sending page alone (refreshed by the page every few seconds)."""
-    return render(request, "console/_progress.html", issue_id=issue_id,
-                  **_progress(request, issue_id))  # fmt: skip
+    detail = request.app.state.service.console.issue_detail(issue_id)
+    return render(request, "console/_progress.html", issue=detail, **_progress(request, issue_id))
 
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:

@@ -18,10 +18,13 @@ document.addEventListener("click", function (event) {
 // Live refresh of a sending page: reload the figures every few seconds while sending.
 (function () {
   var box = document.querySelector("[data-refresh]");
-  if (!box) return;
+  if (!box || !box.querySelector("[data-still-sending]")) return;
   var url = box.getAttribute("data-refresh");
   var timer = setInterval(function () {
-    fetch(url, {headers: {"Accept": "text/html"}}).then(function (r) { return r.text(); }).then(function (html) {
+    fetch(url, {headers: {"Accept": "text/html"}}).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      return r.text();
+    }).then(function (html) {
       box.innerHTML = html;
       if (!box.querySelector("[data-still-sending]")) {
         clearInterval(timer);
