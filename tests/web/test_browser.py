@@ -364,10 +364,15 @@ def test_assembly_invitation_answered_through_rsvp(
     invitation = next(m for m in env.mails_to("accueil@maison.example.org", count=3)
                       if "Invitation" in str(m.message["Subject"])).message  # fmt: skip
     html = invitation.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    preferences = re.search(r'href="(http[^"]+/preferences/[^"]+)"', html).group(1)  # type: ignore[union-attr]
     member = visitor(browser, env)
-    member.goto(preferences)
-    member.click("text=Répondre à l'invitation")
+    direct = re.search(r'href="(http[^"]+/rsvp/[^"]+)"', html)
+    if direct:  # the invitation's own answer link
+        member.goto(direct.group(1))
+    else:  # through the preferences page, which lists the AGs to answer
+        preferences = re.search(r'href="(http[^"]+/preferences/[^"]+)"', html).group(1)  # type: ignore[union-attr]
+        member.goto(preferences)
+        member.click("text=Répondre à l'invitation")
+    assert "/rsvp/" in member.url
     auditor.check(member, "rsvp")
     member.check("#att-yes")
     member.fill("#people", "2")
