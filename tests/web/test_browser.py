@@ -5,7 +5,8 @@ logs in, approves it, composes an issue, previews it and sends it to a list; the
 recording SMTP server receives it; a recipient unsubscribes in one click; an AG
 invitation is answered through RSVP. The app runs as ``newsletter serve`` does (web,
 delivery worker, scheduler in one process) on a free port; screenshots go to
-artifacts/screenshots/ with the list of pages checked.
+artifacts/screenshots/ with the list of pages checked. The tests of this module are one
+scenario: they run in order and build on each other (one browser, one server).
 """
 
 from __future__ import annotations

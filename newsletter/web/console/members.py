@@ -66,6 +66,7 @@ def subscriber(request: Request, subscriber_id: int) -> Response:
         tab="subscribers",
         subscriber=view,
         member_of=service.audience.lists_of(subscriber_id),
+        titles={info.id: info.title for info in service.audience.lists()[0]},
         organisations=service.audience.organisations(),
     )
 
