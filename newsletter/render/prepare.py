@@ -14,6 +14,7 @@ The interface the delivery stage (and preview, test send) calls:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -74,6 +75,18 @@ def unsubscribe_mailto(settings: Settings) -> str:
     return f"mailto:{address}?subject=unsubscribe"
 
 
+_SLOT_ATTRIBUTE = re.compile(r'(="QZSLOT[A-Z]+QZ")(?=[\s>])')
+
+
+def _short_slot_lines(html: str) -> str:
+    """End the line after an attribute holding a placeholder (the inlined styles follow).
+
+    Lines with per-recipient values are encoded per recipient: short ones cost less.
+    A line break between attributes is plain HTML whitespace.
+    """
+    return _SLOT_ATTRIBUTE.sub("\\1\n", html)
+
+
 @dataclass(frozen=True)
 class RenderedVariant:
     """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
@@ -100,7 +113,7 @@ def render_variant(
         "attached": [annex for annex in view.annexes if annex.attached],
         "linked": [annex for annex in view.annexes if not annex.attached],
     }
-    html = inline_css(env.get_template("issue.html").render(context))
+    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)))
     text = env.get_template("issue.txt").render(context)
     return RenderedVariant(language, block, html, text)
 
