@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
+from newsletter.errors import ConfigurationError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
 from newsletter.intake.news import one_line
 from newsletter.models import Membership
@@ -115,6 +116,14 @@ def render_variant(
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)))
     text = env.get_template("issue.txt").render(context)
+    unsubscribe = PLACEHOLDERS[Slot.unsubscribe_url]
+    for name, body in (("issue.html", html), ("issue.txt", text)):
+        if unsubscribe not in body:
+            raise ConfigurationError(
+                N_("The template {name} must show the unsubscribe link ({slot})."),
+                name=name,
+                slot="{{ slot.unsubscribe_url }}",
+            )
     return RenderedVariant(language, block, html, text)
 
 
