@@ -101,6 +101,12 @@ class DeliveryService:
             issue.lists = target
             stream = recipients if recipients is not None else self._recipients(session, target)
             send = outbox.snapshot(session, self.ctx.settings, issue_id, target, stream)
+            if send.total == 0:  # raising rolls the empty snapshot back
+                raise ValidationError(
+                    N_("Nobody to send issue {issue} to in {lists}."),
+                    issue=issue_id,
+                    lists=", ".join(target),
+                )
             transition_issue(issue, S.sending)
             total = send.total
             assembly_id = issue.assembly_id

@@ -104,3 +104,13 @@ def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:
     bad = cli("issue", "schedule", str(issue_id), "--at", "demain")
     assert bad.code == 1
     assert cli("issue", "status", "9999").code == 1
+
+
+def test_send_to_an_empty_list_is_refused(cli: Cli, service: Service) -> None:
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    result = cli("issue", "send", str(issue_id), "--to", "comite", "--yes", "--catcher")
+    assert result.code == 1 and "Personne" in result.err
+    assert service.delivery.status(issue_id)["status"] == "draft"
+    unknown = cli("issue", "send", str(issue_id), "--to", "inconnue", "--yes", "--catcher")
+    assert unknown.code == 1 and "inconnue" in unknown.err
