@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.audience.segments import iter_recipients, load_segments
@@ -74,6 +75,18 @@ class DeliveryService:
 
         Idempotent: on an issue whose send already started (a crash, a resume) it only
         makes sure the issue is ``sending``. Returns the number of recipients."""
+        try:
+            return self._start_send(issue_id, lists, recipients)
+        except IntegrityError:
+            # another process took the snapshot at the same moment: use theirs
+            return self._start_send(issue_id, lists, recipients)
+
+    def _start_send(
+        self,
+        issue_id: int,
+        lists: Sequence[str] | None,
+        recipients: Iterable[RecipientLike] | None,
+    ) -> int:
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
