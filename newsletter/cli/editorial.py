@@ -107,7 +107,8 @@ def news_list(
     for item in items:
         console.print(
             f"{item['id']:>5}  {item['status']:<18} {item['category']:<16} "
-            f"{item['organisation'] or '-'} — {item['title']}"
+            f"{item['organisation'] or '-'} — {item['title']}",
+            soft_wrap=True,
         )
 
 

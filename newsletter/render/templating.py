@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from newsletter.i18n import translations
 
@@ -26,11 +26,21 @@ def _filesize(size: int, lang: str) -> str:
     return f"{max(1, round(size / 1024))} {units[0]}"
 
 
+#: the templates shipped with the application (a coordinator's folder overrides them)
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
 @lru_cache(maxsize=16)
 def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
-    """The Jinja2 environment of one language (cached: building it reads catalogues)."""
+    """The Jinja2 environment of one language (cached: building it reads catalogues).
+
+    Templates are looked up in TEMPLATES_DIR first, then among the shipped ones, so a
+    coordinator may restyle one file (say ``email.css``) and keep the others.
+    """
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=ChoiceLoader(
+            [FileSystemLoader(str(templates_dir)), FileSystemLoader(str(SHIPPED_TEMPLATES))]
+        ),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -70,3 +70,17 @@ def test_readable_everywhere(ctx: Context, issue_id: int) -> None:
     assert "<link" not in html and "@import" not in html
     assert "Algemene vergadering" in html and "donderdag 10 december 2026" in html
     assert "Assemblée générale de décembre" in html  # content stays as written
+
+
+def test_coordinator_templates_override_shipped_ones(
+    ctx: Context, issue_id: int, tmp_path: Path
+) -> None:
+    (tmp_path / "email.css").write_text(
+        ".masthead { background-color: #123456; }", encoding="utf-8"
+    )
+    settings = ctx.settings.model_copy(update={"templates_dir": tmp_path})
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, settings, issue_id)
+    html = prepared.variant("fr", "none").html
+    assert "background-color:#123456" in html.replace(" ", "")
+    assert "Assemblée générale" in html  # issue.html still comes from the shipped folder

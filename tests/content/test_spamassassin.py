@@ -1,0 +1,32 @@
+"""SpamAssassin (offline) finds none of the structural faults of a badly built newsletter."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from newsletter.context import Context
+from newsletter.render import prepare_issue, sample_personalization
+from newsletter.render.preview import preview
+
+FAULTS = {"MIME_HTML_ONLY", "MISSING_DATE", "MISSING_MID", "MISSING_HEADERS", "MISSING_SUBJECT",
+          "MIME_QP_LONG_LINE", "HTML_MIME_NO_HTML_TAG", "MIME_HTML_MOSTLY", "MPART_ALT_DIFF",
+          "INVALID_DATE", "FROM_EXCESS_BASE64", "SUBJ_ALL_CAPS"}  # fmt: skip
+
+
+def test_no_structural_fault(ctx: Context, issue_id: int, tmp_path: Path) -> None:
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    values = sample_personalization(ctx.settings, issue_id, "fr")
+    eml = preview(prepared.variant("fr", "effectif"), values).eml
+    result = subprocess.run(
+        ["spamassassin", "-t", "-L", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
+        input=eml, capture_output=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=120, check=False,
+    )  # fmt: skip
+    report = result.stdout.decode("utf-8", "replace")
+    assert "Content analysis details" in report, result.stderr.decode()
+    fired = set(re.findall(r"^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s", report, re.MULTILINE))
+    assert "HTML_MESSAGE" in fired  # the parser did read the report
+    assert fired & FAULTS == set()
