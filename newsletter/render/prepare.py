@@ -14,6 +14,7 @@ The interface the delivery stage (and preview, test send) calls:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -22,14 +23,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
+from newsletter.errors import ConfigurationError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
 from newsletter.intake.news import one_line
 from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
-from newsletter.render.mime import BodyLine, HeaderMark, Segment, annex_part, layout
+from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, Segment, annex_part, layout
 from newsletter.render.model import IssueView, load_issue_view
 from newsletter.render.splice import (
+    END_IF,
+    IF_RSVP,
     PLACEHOLDERS,
     Slot,
     address_header,
@@ -72,6 +76,18 @@ def unsubscribe_mailto(settings: Settings) -> str:
     return f"mailto:{address}?subject=unsubscribe"
 
 
+_SLOT_ATTRIBUTE = re.compile(r'(="QZSLOT[A-Z]+QZ")(?=[\s>])')
+
+
+def _short_slot_lines(html: str) -> str:
+    """End the line after an attribute holding a placeholder (the inlined styles follow).
+
+    Lines with per-recipient values are encoded per recipient: short ones cost less.
+    A line break between attributes is plain HTML whitespace.
+    """
+    return _SLOT_ATTRIBUTE.sub("\\1\n", html)
+
+
 @dataclass(frozen=True)
 class RenderedVariant:
     """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
@@ -91,14 +107,23 @@ def render_variant(
         "issue": view,
         "block": block,
         "member": block == "member",
-        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()},
+        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()}
+        | {"if_rsvp": IF_RSVP, "end_if": END_IF},
         "section_title": lambda key: section_title(language, key),
         "organisation_name": settings.organisation_name,
         "attached": [annex for annex in view.annexes if annex.attached],
         "linked": [annex for annex in view.annexes if not annex.attached],
     }
-    html = inline_css(env.get_template("issue.html").render(context))
+    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)))
     text = env.get_template("issue.txt").render(context)
+    unsubscribe = PLACEHOLDERS[Slot.unsubscribe_url]
+    for name, body in (("issue.html", html), ("issue.txt", text)):
+        if unsubscribe not in body:
+            raise ConfigurationError(
+                N_("The template {name} must show the unsubscribe link ({slot})."),
+                name=name,
+                slot="{{ slot.unsubscribe_url }}",
+            )
     return RenderedVariant(language, block, html, text)
 
 
@@ -114,6 +139,8 @@ class PreparedVariant:
     greeting_named: str
     greeting_plain: str
     mailto: str
+    #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
+    rsvp_assembly_id: int | None = None
 
     @property
     def html(self) -> str:
@@ -136,6 +163,7 @@ class PreparedVariant:
             Slot.unsubscribe_url: check_url(values.unsubscribe_url),
             Slot.preferences_url: check_url(values.preferences_url),
             Slot.web_url: check_url(values.web_url),
+            Slot.rsvp_url: check_url(values.rsvp_url) if values.rsvp_url else "",
         }
         in_html = html_values(slots)
         in_text = text_values(slots)
@@ -144,7 +172,12 @@ class PreparedVariant:
             if type(segment) is bytes:
                 out.append(segment)
             elif type(segment) is BodyLine:
-                out.append(segment.template.encode(in_html if segment.html else in_text))
+                template = segment.template
+                if template.when is None or slots[template.when]:
+                    out.append(template.encode(in_html if segment.html else in_text))
+            elif type(segment) is BodyBlock:
+                if slots[segment.when]:
+                    out.append(segment.data)
             elif segment is HeaderMark.to:
                 out.append(address_header("To", name, values.email))
             elif segment is HeaderMark.message_id:
@@ -207,6 +240,7 @@ class PreparedIssue:
             greeting_named=gettext(language, "Hello {name},"),
             greeting_plain=gettext(language, "Hello,"),
             mailto=unsubscribe_mailto(settings),
+            rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )
 
 
