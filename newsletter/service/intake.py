@@ -20,6 +20,7 @@ from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
+from newsletter.delivery.dkim import DkimSigner
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
@@ -195,10 +196,13 @@ class IntakeService:
         if self.delivery is None:
             return
         try:
+            signer = DkimSigner.from_settings(self.ctx.settings)
             transport = self.delivery.transport()
         except NewsletterError as error:
             log.warning("no acknowledgement sent: %s", error)
             return
+        if signer is not None:
+            message = signer.sign(message)
 
         async def send() -> bool:
             try:
