@@ -13,6 +13,7 @@ from newsletter.context import Context
 from tests.inbound.conftest import EXPECTED, add_partners, corpus, corpus_names, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
+from tests.support.ports import free_port
 
 
 def test_poll_the_whole_corpus(
@@ -102,3 +103,13 @@ def test_poll_without_server_is_a_user_error(cli: Cli) -> None:
     result = cli("intake", "poll")
     assert result.code == 1
     assert "IMAP" in result.err
+
+
+def test_pipe_asks_the_mta_to_retry_when_nothing_can_be_recorded(
+    cli: Cli, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
+    cli.set(settings.model_copy(update={"database_url": unreachable}))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(corpus("18-duplicate.eml"))))
+    result = cli("intake", "eml", "-")
+    assert result.code == 75  # EX_TEMPFAIL: Postfix keeps the message and tries again
