@@ -207,7 +207,12 @@ class IssueAnnex(Base):
 
 
 def store_file(session: Session, filename: str, content_type: str, data: bytes) -> StoredFile:
-    """Keep a file in the database; an identical file already stored is reused."""
+    """Keep a file in the database; an identical file already stored is reused.
+
+    Path separators in the name become ``_``: a file name is never a path (in a
+    download link it stays one URL segment).
+    """
+    filename = filename.replace("/", "_").replace("\\", "_")
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalars(
         select(StoredFile).where(

@@ -8,6 +8,7 @@ from email import message_from_bytes
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP, default
 
+import lxml.html
 import pytest
 from icalendar import Calendar
 
@@ -231,3 +232,59 @@ def test_quoted_printable_lines_match_the_email_package() -> None:
     for sample in samples:
         line = latin1(sample)
         assert qp_line(line) == quoprimime.body_encode(line, 78).replace("\n", "\r\n"), sample
+
+
+def test_every_field_is_inert(ctx: Context) -> None:
+    """CR/LF and markup in every text a partner or coordinator types: no header, no tag."""
+    from datetime import UTC, datetime
+
+    from newsletter.editorial.assemblies import attach_minutes, create_assembly
+    from newsletter.editorial.issues import draft_issue, set_texts
+
+    evil = (
+        'X\r\nBcc: victim@example.com\r\nX-Evil: 1\r\n\r\n<script>alert(1)</script>">'
+        "<img src=x onerror=alert(1)>"
+    )
+    with ctx.db.session() as session:
+        item = submit_news(
+            session, ctx.settings, title=evil, body=evil, body_format="markdown",
+            organisation_name=evil, sender=evil, event_place=evil, image_alt=evil,
+            image=(evil + ".png", "image/png", b"\x89PNG\r\n\x1a\n"),
+            attachments=[(evil + ".pdf", "application/pdf", b"%PDF-1.4")],
+            event_start=datetime(2099, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+        transition_news(item, NewsStatus.approved)
+        previous = create_assembly(session, ctx.settings, title=evil, place=evil,
+                                   starts_at=datetime(2098, 1, 1, tzinfo=UTC))  # fmt: skip
+        attach_minutes(session, previous, evil + ".pdf", b"%PDF-1.4 pv")
+        create_assembly(session, ctx.settings, title=evil, place=evil, theme=evil,
+                        agenda=[evil], speakers=[{"name": evil, "organisation": evil}],
+                        starts_at=datetime(2099, 2, 1, tzinfo=UTC))  # fmt: skip
+        issue = draft_issue(
+            session, ctx.settings, title="Numéro", now=datetime(2097, 1, 1, tzinfo=UTC)
+        )
+        set_texts(issue, title=evil, introduction=evil)
+        add_annex(
+            session, issue, (evil + ".odt", "application/vnd.oasis.opendocument.text", b"odt"), evil
+        )
+        prepared = prepare_issue(session, ctx.settings, issue.id)
+    for lang in ("fr", "nl"):
+        data = prepared.variant(lang, "effectif").personalize(values(ctx, issue.id, name=evil))
+        head = data.split(b"\r\n\r\n", 1)[0]
+        assert b"\r\nBcc:" not in head and b"\r\nX-Evil:" not in head
+        message = parse(data)
+        assert message["Bcc"] is None and message["X-Evil"] is None
+        assert all(not part.defects for part in message.walk())
+        assert all(part["Bcc"] is None and part["X-Evil"] is None for part in message.walk())
+        assert "X Bcc: victim@example.com" in message["Subject"]
+        names = [a.get_filename() for a in message.iter_attachments()]
+        assert len(names) == 4 and all("\n" not in name and "\r" not in name for name in names)
+        html = message.get_body(("html",)).get_content()
+        tree = lxml.html.fromstring(html.encode("utf-8"))
+        assert tree.xpath("//script") == [] and len(tree.xpath("//img")) == 1
+        assert not [a for el in tree.iter() for a in el.attrib if a.lower().startswith("on")]
+        assert all("/" not in tag for tag in re.findall(r"/files/[^/]+/([^\"']+)", html))
+        assert html.count("&lt;script&gt;") >= 8
+        text = message.get_body(("plain",)).get_content()
+        assert "Bcc: victim@example.com" in text  # shown as text, where a reader sees it
+        assert len(head) < 4000
