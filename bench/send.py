@@ -170,10 +170,48 @@ def setup(folder: Path, count: int) -> None:
     ctx.close()
 
 
+def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> dict[str, float]:
+    """An extra sender process on the same outbox: waits for the go, sends, reports."""
+    from newsletter.context import open_context
+    from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.smtp import SmtpPool
+    from newsletter.delivery.template import TemplateMessage
+    from newsletter.delivery.worker import Worker
+
+    settings = bench_settings(folder, port, connections, batch)
+    ctx = open_context(settings, migrate=False)
+    message = TemplateMessage(template(size))
+    factory = IssueMessages(settings, 1, lambda language, membership: message)
+    go = folder / "go"
+    while not go.exists():
+        time.sleep(0.005)
+
+    async def run() -> int:
+        pool = SmtpPool.from_settings(settings)
+        worker = Worker(ctx.db, settings, pool)
+        result = await worker.run_send(1, factory, asyncio.Event())
+        worker.unregister()
+        await pool.close()
+        return result.progress.sent
+
+    sent = asyncio.run(run())
+    ctx.close()
+    return {"sent": sent, "peak_rss_mb": peak_rss_mb()}
+
+
 def child(
-    folder: Path, count: int, port: int, connections: int, size: int, batch: int
+    folder: Path,
+    count: int,
+    port: int,
+    connections: int,
+    size: int,
+    batch: int,
+    processes: int = 1,
+    env: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Snapshot and send (measured), in the engine's own modules only."""
+    """Snapshot and send (measured), in the engine's own modules only. With
+    ``processes`` > 1, that many sender processes share the outbox and the
+    connections."""
     from newsletter.audience.segments import Segment, iter_recipients
     from newsletter.context import open_context
     from newsletter.delivery import outbox
@@ -186,7 +224,32 @@ def child(
     from newsletter.store.editorial import Issue
 
     rss_imports = peak_rss_mb()
-    settings = bench_settings(folder, port, connections, batch)
+    per_process = max(1, connections // processes)
+    helpers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--helper",
+                "--folder",
+                str(folder),
+                "--port",
+                str(port),
+                "--connections",
+                str(per_process),
+                "--message-size",
+                str(size),
+                "--batch",
+                str(batch),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(processes - 1)
+    ]
+    settings = bench_settings(folder, port, per_process, batch)
     ctx = open_context(settings, migrate=False)
     issue_id = 1
     everyone = {"tous": Segment(id="tous", title={"fr": "Tous"})}
@@ -208,18 +271,24 @@ def child(
         sample = factory(outbox.Claimed(1, 1, "a@example.net", "A", Language.fr,
                                         Membership.none, "<x@example.org>", 1))[0]  # fmt: skip
 
+        time.sleep(3 if helpers else 0)  # let the helpers import and connect
+
         async def run() -> float:
             pool = SmtpPool.from_settings(settings)
             worker = Worker(ctx.db, settings, pool)
             began = time.perf_counter()
+            (folder / "go").touch()
             result = await worker.run_send(send_id, factory, asyncio.Event())
+            assert result.end in (RunEnd.finished, RunEnd.busy), result
+            while helpers and any(h.poll() is None for h in helpers):
+                await asyncio.sleep(0.005)
             elapsed = time.perf_counter() - began
             worker.unregister()
             await pool.close()
-            assert result.end is RunEnd.finished, result
             return elapsed
 
         sending = asyncio.run(run())
+        helper_figures = [json.loads((h.communicate()[0] or "{}").strip() or "{}") for h in helpers]
         with ctx.db.session() as session:
             assert outbox.counts(session, send_id)[outbox.D.sent] == count
         return {"count": count, "snapshot_s": snapshot, "send_s": sending,
@@ -227,7 +296,9 @@ def child(
                 "rate_end_to_end": count / (snapshot + sending),
                 "message_bytes": len(sample), "peak_rss_mb": peak_rss_mb(),
                 "rss_after_imports_mb": rss_imports,
-                "rss_after_snapshot_mb": rss_snapshot}  # fmt: skip
+                "rss_after_snapshot_mb": rss_snapshot, "processes": processes,
+                "helper_peak_rss_mb": max([h["peak_rss_mb"] for h in helper_figures] or [0]),
+                "sent_by_helpers": sum(h["sent"] for h in helper_figures)}  # fmt: skip
     finally:
         ctx.close()
 
@@ -238,6 +309,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--message-size", type=int, default=20 * 1024)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="sender processes sharing the outbox and the connections")  # fmt: skip
+    parser.add_argument("--helper", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -246,9 +320,14 @@ def main() -> None:
     if args.setup:
         setup(args.folder, args.setup)
         return
+    if args.helper:
+        print(json.dumps(helper(args.folder, args.port, args.connections,
+                                args.message_size, args.batch)))  # fmt: skip
+        return
     if args.child:
+        env = dict(os.environ)
         figures = child(args.folder, args.child, args.port, args.connections,
-                        args.message_size, args.batch)  # fmt: skip
+                        args.message_size, args.batch, args.processes, env)  # fmt: skip
         print(json.dumps(figures))
         return
 
@@ -270,7 +349,8 @@ def main() -> None:
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", str(count), "--port", str(port),
                      "--folder", str(folder), "--connections", str(args.connections),
-                     "--message-size", str(args.message_size), "--batch", str(args.batch)],
+                     "--message-size", str(args.message_size), "--batch", str(args.batch),
+                     "--processes", str(args.processes)],
                     check=True, capture_output=True, text=True, cwd=ROOT, env=env,
                 )  # fmt: skip
             finally:
@@ -282,8 +362,9 @@ def main() -> None:
         sink.terminate()
         sink.wait()
 
-    print(f"connections: {args.connections}, message size: {runs[0]['message_bytes']} bytes, "
-          f"batch: {args.batch}, database: SQLite")  # fmt: skip
+    print(f"connections: {args.connections}, sender processes: {args.processes}, "
+          f"message size: {runs[0]['message_bytes']} bytes, batch: {args.batch}, "
+          f"database: SQLite")  # fmt: skip
     print(f"smtp-source reference: {reference:,.0f} msg/s")
     for run in runs:
         print(
@@ -293,6 +374,12 @@ def main() -> None:
             f"({run['rate_end_to_end']:,.0f} msg/s), peak RSS {run['peak_rss_mb']:.1f} MB "
             f"(after imports {run['rss_after_imports_mb']:.1f} MB, growth "
             f"{run['peak_rss_mb'] - run['rss_after_imports_mb']:.1f} MB)"
+            + (
+                f", extra processes sent {run['sent_by_helpers']:,} (peak RSS "
+                f"{run['helper_peak_rss_mb']:.1f} MB)"
+                if run["processes"] > 1
+                else ""
+            )
         )
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]

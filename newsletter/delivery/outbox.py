@@ -308,6 +308,17 @@ def release(db: Database, worker_id: str, ids: Sequence[int]) -> None:
         )
 
 
+def mark_bounced(session: Session, delivery_id: int, reason: str) -> int | None:
+    """A bounce came back for a delivery; returns its subscriber id (None if unknown)."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        return None
+    delivery.status = D.bounced
+    delivery.last_reply = reason[:2000]
+    delivery.updated_at = utcnow()
+    return delivery.subscriber_id
+
+
 def retry_now(session: Session, send_id: int) -> None:
     """Make every waiting retry due at once (the coordinator resumed the send)."""
     session.execute(

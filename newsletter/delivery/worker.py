@@ -55,6 +55,7 @@ R = TypeVar("R")
 
 LEASE = timedelta(seconds=60)
 HEARTBEAT_SECONDS = 5.0
+STATUS_POLL_SECONDS = 0.5
 #: the failure share is judged once this many results are in the window
 MIN_SAMPLE = 10
 #: results are written at least this often, and as soon as this many are waiting
@@ -170,6 +171,8 @@ class Worker:
     ) -> RunResult:
         """Send every due row of ``send_id``; returns why it ended."""
         self.register()
+        # a fresh heartbeat before claiming: an idle worker's claims must not look stale
+        await self.in_db_thread(outbox.heartbeat, self.db, self.id)
         await self.in_db_thread(outbox.recover_stale, self.db, LEASE)
         run = _Run(self, send_id, factory, stop)
         return await run.execute()
@@ -233,7 +236,16 @@ class _Run:
         return await self.w.in_db_thread(self._conclude)
 
     async def _watch_stop(self) -> None:
-        await self.stop.wait()
+        """Halt on ``stop``, or as soon as the issue leaves ``sending`` (paused or
+        cancelled by the coordinator): claimed rows not yet sent are given back."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=STATUS_POLL_SECONDS)
+            if self.stop.is_set():
+                break
+            if await self.w.in_db_thread(self._issue_status) is not IssueStatus.sending:
+                self._halt(RunEnd.paused, "")
+                return
         self._halt(RunEnd.stopped, "")
 
     def _halt(self, end: RunEnd, reason: str) -> None:
@@ -402,6 +414,8 @@ class _Run:
                 if issue is not None and issue.status is IssueStatus.sending:
                     transition_issue(issue, IssueStatus.paused, reason=self.halt_reason)
                 return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason)
+            if issue is not None and issue.status is IssueStatus.cancelled:
+                outbox.cancel_open(session, self.send_id, "cancelled before delivery")
             if self.halt.is_set():
                 reason = issue.status_reason if issue is not None else ""
                 return RunResult(self.halt_end, self.progress, reason=reason)

@@ -402,13 +402,9 @@ class DeliveryService:
         """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):
         mark the delivery bounced and count it for its subscriber. Returns the subscriber id."""
         with self.ctx.db.session() as session:
-            delivery = session.get(Delivery, delivery_id)
-            if delivery is None:
-                return None
-            delivery.status = D.bounced
-            delivery.last_reply = reason[:2000]
-            delivery.updated_at = utcnow()
-            subscriber_id = delivery.subscriber_id
+            subscriber_id = outbox.mark_bounced(session, delivery_id, reason)
+        if subscriber_id is None:
+            return None
         if self.audience is not None:
             self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
         return subscriber_id

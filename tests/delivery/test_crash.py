@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 LANES = 4
 
 
+# sender processes import from cached bytecode (the suite runs with
+# PYTHONDONTWRITEBYTECODE, which would make each start compile every module again)
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+_ENV["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
+
+
 def _start(ctx: Context, issue_id: int, port: int, rate: float) -> subprocess.Popen[str]:
     options = {
         "database_url": ctx.settings.effective_database_url,
@@ -37,7 +44,7 @@ def _start(ctx: Context, issue_id: int, port: int, rate: float) -> subprocess.Po
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tests.delivery.sender_proc", json.dumps(options)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_ENV,
     )  # fmt: skip
 
 
@@ -72,10 +79,10 @@ def _prepare(service: Service, count: int) -> tuple[int, set[str]]:
 
 def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Service) -> None:
     ctx = service.ctx
-    issue_id, everyone = _prepare(service, 1200)
+    issue_id, everyone = _prepare(service, 800)
     with RecordingServer() as server:
         first = _start(ctx, issue_id, server.port, rate=800)
-        _wait_for(server, 300, first)
+        _wait_for(server, 200, first)
         os.kill(first.pid, signal.SIGKILL)
         first.communicate()
         at_kill = _statuses(ctx, issue_id)
@@ -94,7 +101,7 @@ def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Servi
         f"in flight at the kill: {sum(s is D.sending for s in at_kill.values())}, "
         f"sent twice: {len(duplicates)}"
     )
-    assert sum(received_before.values()) >= 300
+    assert sum(received_before.values()) >= 200
     after = _statuses(ctx, issue_id)
     assert set(after.values()) == {D.sent}
     assert service.delivery.status(issue_id)["status"] == "sent"
@@ -102,10 +109,10 @@ def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Servi
 
 def test_sigterm_drains_without_duplicates(service: Service) -> None:
     ctx = service.ctx
-    issue_id, everyone = _prepare(service, 800)
+    issue_id, everyone = _prepare(service, 600)
     with RecordingServer() as server:
         first = _start(ctx, issue_id, server.port, rate=600)
-        _wait_for(server, 200, first)
+        _wait_for(server, 150, first)
         first.send_signal(signal.SIGTERM)
         assert _finish(first).startswith("stopped")
         at_stop = _statuses(ctx, issue_id)
@@ -122,7 +129,7 @@ def test_sigterm_drains_without_duplicates(service: Service) -> None:
 
 def test_two_sender_processes_never_send_a_row_twice(service: Service) -> None:
     ctx = service.ctx
-    issue_id, everyone = _prepare(service, 1500)
+    issue_id, everyone = _prepare(service, 1000)
     with RecordingServer() as server:
         workers = [_start(ctx, issue_id, server.port, rate=0) for _ in range(2)]
         outputs = [_finish(w) for w in workers]
@@ -130,6 +137,6 @@ def test_two_sender_processes_never_send_a_row_twice(service: Service) -> None:
     assert set(received) == everyone
     assert max(received.values()) == 1
     per_worker = [int(out.split()[1]) for out in outputs]
-    assert sum(per_worker) == 1500
+    assert sum(per_worker) == 1000
     assert all(n > 0 for n in per_worker), per_worker  # both really took part
-    assert service.delivery.status(issue_id)["sent"] == 1500
+    assert service.delivery.status(issue_id)["sent"] == 1000

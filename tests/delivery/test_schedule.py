@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 from datetime import timedelta
 
 from sqlalchemy import select, text
 
 from newsletter import schedule
-from newsletter.models import IssueStatus
+from newsletter.delivery.outbox import Claimed
+from newsletter.models import IssueStatus, Language, Membership
 from newsletter.service import Service
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, Issue
@@ -115,4 +118,12 @@ async def test_assembly_reminder_is_a_scheduled_send(service: Service) -> None:
         assert reminders[0].status is IssueStatus.sending
         assert reminders[0].title.startswith("Rappel")
         assert reminders[0].lists == ["public"]
+        reminder_id = reminders[0].id
+    # the reminder renders through the same path as any issue
+    factory = service.delivery.message_factory(reminder_id)
+    row = Claimed(1, 1, "lecteur@example.org", "Lecteur", Language.fr, Membership.none,
+                  "<issue-x@example.org>", 1)  # fmt: skip
+    data, sender = factory(row)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert parsed["Subject"].startswith("Rappel") and sender.startswith("bounces+")
     assert service.delivery.send_assembly_reminder(assembly_id) is None  # only once

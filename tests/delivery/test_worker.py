@@ -6,14 +6,18 @@ import asyncio
 import email
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
+from newsletter.delivery.maildir import MaildirTransport
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.smtp import SmtpConfig, SmtpPool
 from newsletter.delivery.throttle import Caps, TokenBucket
 from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.delivery.worker import RunEnd
 from newsletter.models import DeliveryStatus as D
+from newsletter.models import SubscriberStatus
 from newsletter.service import Service
+from newsletter.store.audience import Subscriber
 from newsletter.store.delivery import Delivery
 from tests.delivery.helpers import add_issue, add_subscribers, template_factory
 from tests.delivery.smtpd import Faults, RecordingServer
@@ -73,7 +77,7 @@ async def test_relay_refusing_everything_pauses_the_send(service: Service) -> No
     assert result.end is RunEnd.paused
     status = service.delivery.status(issue_id)
     assert status["status"] == "paused"
-    assert "451" in status["reason"] and "failed" in status["reason"]
+    assert "451" in status["reason"] and "échoué" in status["reason"]
     assert status["sent"] == 0 and status["queued"] == 40
     # resuming once the relay accepts again sends everything exactly once
     service.delivery.resume(issue_id)
@@ -94,9 +98,6 @@ async def test_unsubscribe_during_send_is_honoured(service: Service) -> None:
     issue_id = add_issue(ctx)
     service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
     leaving = recipients[-1]
-    from newsletter.models import SubscriberStatus
-    from newsletter.store.audience import Subscriber
-
     with ctx.db.session() as session:
         subscriber = session.get(Subscriber, leaving.subscriber_id)
         assert subscriber is not None
@@ -154,3 +155,65 @@ def test_retry_policy_and_token_bucket() -> None:
     )
     assert TokenBucket(rate=0).reserve(0.0) == 0.0
     assert Counter(round(policy.delay(1)) // 100 for _ in range(50))
+
+
+async def test_pause_and_cancel_take_effect_during_a_send(service: Service) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 80)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    factory = template_factory(ctx.settings, issue_id)
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        task = asyncio.create_task(service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=factory, bucket=TokenBucket(rate=40),
+        ))  # fmt: skip
+        while len(server.received) < 10:
+            await asyncio.sleep(0.02)
+        service.delivery.pause(issue_id)
+        at_pause = len(server.received)
+        result = await asyncio.wait_for(task, timeout=10)
+        assert result.end is RunEnd.paused
+        assert len(server.received) <= at_pause + 2 + 40  # in flight + at most 1 s at 40/s
+        status = service.delivery.status(issue_id)
+        assert status["status"] == "paused" and "coordination" in status["reason"]
+        assert status["sent"] == len(server.received) and status["queued"] == 80 - status["sent"]
+        service.delivery.resume(issue_id)
+        task = asyncio.create_task(service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=factory, bucket=TokenBucket(rate=40),
+        ))  # fmt: skip
+        while len(server.received) < status["sent"] + 10:
+            await asyncio.sleep(0.02)
+        service.delivery.cancel(issue_id)
+        result = await asyncio.wait_for(task, timeout=10)
+        await pool.close()
+    final = service.delivery.status(issue_id)
+    assert final["status"] == "cancelled" and final["queued"] == 0
+    assert final["sent"] == len(server.received) < 80
+    assert final["skipped"] == 80 - final["sent"]
+    assert max(server.handler.counts().values()) == 1
+
+
+async def test_bounce_matched_by_verp_marks_delivery_and_subscriber(
+    service: Service, tmp_path: Path
+) -> None:
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 3, prefix="rebond")
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    transport = MaildirTransport(tmp_path / "box")
+    factory = template_factory(ctx.settings, issue_id)
+    result = await service.delivery.run(issue_id, transport, asyncio.Event(), factory=factory)
+    assert result.end is RunEnd.finished
+    first = transport.store.messages()[0]
+    return_path = email.message_from_bytes(first)["Return-Path"].strip("<>")
+    delivery_id = delivery_id_from_address(ctx.settings, return_path)
+    assert delivery_id is not None
+    subscriber_id = service.delivery.mark_bounced(delivery_id, hard=True, reason="550 5.1.1")
+    assert subscriber_id in {r.subscriber_id for r in recipients}
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["bounced"]) == (2, 1)
+    with ctx.db.session() as session:
+        subscriber = session.get(Subscriber, subscriber_id)
+        assert subscriber is not None and subscriber.status is SubscriberStatus.bounced
+    assert service.delivery.mark_bounced(10**9, hard=True, reason="x") is None
