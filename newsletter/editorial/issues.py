@@ -150,6 +150,7 @@ def move_item(session: Session, issue: Issue, news_id: int, position: int) -> No
     ordered.remove(moving[0])
     ordered.insert(max(0, min(position, len(ordered))), moving[0])
     _renumber(ordered)
+    issue.items = ordered
     session.flush()
 
 
@@ -205,7 +206,8 @@ def issue_summary(issue: Issue) -> dict[str, Any]:
         "title": issue.title,
         "status": issue.status.value,
         "lists": list(issue.lists),
-        "items": [link.news_id for link in issue.items],
+        "items": [link.news_id for link in sorted(issue.items, key=lambda r: r.position)],
         "assemblies": [link.assembly_id for link in issue.assemblies],
         "annexes": [annex.file.filename for annex in issue.annexes],
+        "annex_ids": [annex.id for annex in issue.annexes],
     }

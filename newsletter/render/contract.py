@@ -21,6 +21,8 @@ class Personalization:
     unsubscribe_url: str
     preferences_url: str
     web_url: str
+    #: answer link of the AG the issue invites to (``links.rsvp_url``); empty: no RSVP block
+    rsvp_url: str = ""
 
 
 class PreparedMessage(Protocol):

@@ -21,7 +21,7 @@ from enum import Enum
 
 from newsletter.intake.news import one_line
 from newsletter.render.model import AnnexView
-from newsletter.render.splice import CRLF, LineTemplate, split_body
+from newsletter.render.splice import CRLF, Conditional, LineTemplate, Slot, split_body
 
 POLICY = SMTP
 NL = CRLF.encode("ascii")
@@ -43,7 +43,15 @@ class BodyLine:
     template: LineTemplate
 
 
-Segment = bytes | HeaderMark | BodyLine
+@dataclass(frozen=True, slots=True)
+class BodyBlock:
+    """Encoded lines of a conditional block (kept when ``when`` has a value)."""
+
+    data: bytes
+    when: Slot
+
+
+Segment = bytes | HeaderMark | BodyLine | BodyBlock
 
 
 def fold(name: str, value: str) -> bytes:
@@ -85,7 +93,15 @@ def _body_head(subtype: str) -> bytes:
 
 
 def _body(html: bool, text: str) -> list[Segment]:
-    return [s if isinstance(s, bytes) else BodyLine(html, s) for s in split_body(text)]
+    segments: list[Segment] = []
+    for segment in split_body(text):
+        if isinstance(segment, bytes):
+            segments.append(segment)
+        elif isinstance(segment, Conditional):
+            segments.append(BodyBlock(segment.data, segment.when))
+        else:
+            segments.append(BodyLine(html, segment))
+    return segments
 
 
 def layout(

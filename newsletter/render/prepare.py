@@ -27,9 +27,11 @@ from newsletter.intake.news import one_line
 from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
-from newsletter.render.mime import BodyLine, HeaderMark, Segment, annex_part, layout
+from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, Segment, annex_part, layout
 from newsletter.render.model import IssueView, load_issue_view
 from newsletter.render.splice import (
+    END_IF,
+    IF_RSVP,
     PLACEHOLDERS,
     Slot,
     address_header,
@@ -91,7 +93,8 @@ def render_variant(
         "issue": view,
         "block": block,
         "member": block == "member",
-        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()},
+        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()}
+        | {"if_rsvp": IF_RSVP, "end_if": END_IF},
         "section_title": lambda key: section_title(language, key),
         "organisation_name": settings.organisation_name,
         "attached": [annex for annex in view.annexes if annex.attached],
@@ -114,6 +117,8 @@ class PreparedVariant:
     greeting_named: str
     greeting_plain: str
     mailto: str
+    #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
+    rsvp_assembly_id: int | None = None
 
     @property
     def html(self) -> str:
@@ -136,6 +141,7 @@ class PreparedVariant:
             Slot.unsubscribe_url: check_url(values.unsubscribe_url),
             Slot.preferences_url: check_url(values.preferences_url),
             Slot.web_url: check_url(values.web_url),
+            Slot.rsvp_url: check_url(values.rsvp_url) if values.rsvp_url else "",
         }
         in_html = html_values(slots)
         in_text = text_values(slots)
@@ -144,7 +150,12 @@ class PreparedVariant:
             if type(segment) is bytes:
                 out.append(segment)
             elif type(segment) is BodyLine:
-                out.append(segment.template.encode(in_html if segment.html else in_text))
+                template = segment.template
+                if template.when is None or slots[template.when]:
+                    out.append(template.encode(in_html if segment.html else in_text))
+            elif type(segment) is BodyBlock:
+                if slots[segment.when]:
+                    out.append(segment.data)
             elif segment is HeaderMark.to:
                 out.append(address_header("To", name, values.email))
             elif segment is HeaderMark.message_id:
@@ -207,6 +218,7 @@ class PreparedIssue:
             greeting_named=gettext(language, "Hello {name},"),
             greeting_plain=gettext(language, "Hello,"),
             mailto=unsubscribe_mailto(settings),
+            rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )
 
 

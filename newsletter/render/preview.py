@@ -16,7 +16,7 @@ from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.i18n import gettext
-from newsletter.links import preferences_url, unsubscribe_url, web_version_url
+from newsletter.links import preferences_url, rsvp_url, unsubscribe_url, web_version_url
 from newsletter.render.contract import Personalization
 from newsletter.render.prepare import PreparedVariant
 
@@ -31,9 +31,18 @@ def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
 
 
 def personalization_for(
-    settings: Settings, issue_id: int, subscriber_id: int, email: str, name: str
+    settings: Settings,
+    issue_id: int,
+    subscriber_id: int,
+    email: str,
+    name: str,
+    assembly_id: int | None = None,
 ) -> Personalization:
-    """The per-recipient values of a subscriber (what a send computes per recipient)."""
+    """The per-recipient values of a subscriber (what a send computes per recipient).
+
+    ``assembly_id`` is ``PreparedVariant.rsvp_assembly_id``: with it, the AG invitation
+    carries the recipient's answer link.
+    """
     return Personalization(
         email=email,
         name=name,
@@ -41,15 +50,19 @@ def personalization_for(
         unsubscribe_url=unsubscribe_url(settings, subscriber_id, issue_id),
         preferences_url=preferences_url(settings, subscriber_id),
         web_url=web_version_url(settings, issue_id),
+        rsvp_url=rsvp_url(settings, assembly_id, subscriber_id) if assembly_id else "",
     )
 
 
 def sample_personalization(
-    settings: Settings, issue_id: int, language: str, email: str = "lecteur@example.org"
+    settings: Settings,
+    issue_id: int,
+    language: str,
+    email: str = "lecteur@example.org",
+    assembly_id: int | None = None,
 ) -> Personalization:
-    return personalization_for(
-        settings, issue_id, SAMPLE_SUBSCRIBER_ID, email, gettext(language, "Sample Reader")
-    )
+    name = gettext(language, "Sample Reader")
+    return personalization_for(settings, issue_id, SAMPLE_SUBSCRIBER_ID, email, name, assembly_id)
 
 
 @dataclass(frozen=True)

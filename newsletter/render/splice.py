@@ -35,8 +35,13 @@ class Slot(StrEnum):
     unsubscribe_url = "unsubscribe_url"
     preferences_url = "preferences_url"
     web_url = "web_url"
+    rsvp_url = "rsvp_url"
 
 
+#: lines between ``{{ slot.if_rsvp }}`` and ``{{ slot.end_if }}`` (each on a line of its
+#: own) are kept only for a recipient who has an RSVP link
+IF_RSVP = "QZIFRSVPQZ"
+END_IF = "QZENDIFQZ"
 #: placeholder words: letters only, so no escaping, inlining or encoding alters them
 PLACEHOLDERS: dict[Slot, str] = {
     slot: f"QZSLOT{slot.name.upper().replace('_', '')}QZ" for slot in Slot
@@ -80,13 +85,23 @@ class LineTemplate:
     """A body line with placeholders: literal pieces and slots, alternating."""
 
     pieces: tuple[str | Slot, ...]
+    #: the line is kept only when this slot has a value (see IF_RSVP)
+    when: Slot | None = None
 
     def encode(self, values: PartValues) -> bytes:
         line = "".join(p if type(p) is str else values[p] for p in self.pieces)  # type: ignore[index]
         return (qp_line(line) + CRLF).encode("ascii")
 
 
-def _template(line: str) -> LineTemplate:
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """Encoded lines kept only when ``when`` has a value for the recipient."""
+
+    data: bytes
+    when: Slot
+
+
+def _template(line: str, when: Slot | None) -> LineTemplate:
     pieces: list[str | Slot] = []
     position = 0
     for match in _FIND.finditer(line):
@@ -96,28 +111,44 @@ def _template(line: str) -> LineTemplate:
         position = match.end()
     if position < len(line):
         pieces.append(line[position:])
-    return LineTemplate(tuple(pieces))
+    return LineTemplate(tuple(pieces), when)
 
 
-def split_body(text: str) -> list[bytes | LineTemplate]:
+BodySegment = bytes | LineTemplate | Conditional
+
+
+def split_body(text: str) -> list[BodySegment]:
     """A body with placeholders → encoded static chunks and per-recipient line templates.
 
     The text is normalised as the ``email`` package does for ``set_content``: UTF-8
-    bytes split on line ends, every line ended, including the last one.
+    bytes split on line ends, every line ended, including the last one. Marker lines
+    (IF_RSVP, END_IF) open and close a block kept only for some recipients; they are
+    never part of the message.
     """
-    segments: list[bytes | LineTemplate] = []
+    segments: list[BodySegment] = []
     static: list[str] = []
+    when: Slot | None = None
+
+    def flush() -> None:
+        if static:
+            data = (CRLF.join(qp_line(s) for s in static) + CRLF).encode("ascii")
+            segments.append(data if when is None else Conditional(data, when))
+            static.clear()
+
     for raw in text.encode("utf-8").splitlines():
         line = raw.decode("latin-1")
-        if _FIND.search(line):
-            if static:
-                segments.append((CRLF.join(qp_line(s) for s in static) + CRLF).encode("ascii"))
-                static = []
-            segments.append(_template(line))
+        marker = line.strip()
+        if marker in (IF_RSVP, END_IF):
+            flush()
+            when = Slot.rsvp_url if marker == IF_RSVP else None
+        elif IF_RSVP in line or END_IF in line:
+            raise ValueError(f"template: {IF_RSVP} / {END_IF} must stand on a line of their own")
+        elif _FIND.search(line):
+            flush()
+            segments.append(_template(line, when))
         else:
             static.append(line)
-    if static:
-        segments.append((CRLF.join(qp_line(s) for s in static) + CRLF).encode("ascii"))
+    flush()
     return segments
 
 

@@ -232,7 +232,9 @@ class EditorialService:
     ) -> Preview:
         """What a sample recipient gets, through the same ``personalize`` as a send."""
         variant = self.prepare(issue_id).variant(language, membership)
-        values = sample_personalization(self.ctx.settings, issue_id, variant.language, email)
+        values = sample_personalization(
+            self.ctx.settings, issue_id, variant.language, email, variant.rsvp_assembly_id
+        )
         return preview(variant, values)
 
     def write_preview(self, issue_id: int, out: Path, **options: Any) -> list[Path]:

@@ -20,7 +20,7 @@ from newsletter.models import NewsStatus
 from newsletter.render import Personalization, PreparedIssue, prepare_issue
 from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
 from newsletter.render.preview import personalization_for
-from newsletter.render.splice import PLACEHOLDERS, Slot, address_header
+from newsletter.render.splice import END_IF, IF_RSVP, PLACEHOLDERS, Slot, address_header
 from tests.content.sample import PDF
 
 NAMES = [
@@ -43,9 +43,16 @@ def parse(data: bytes) -> EmailMessage:
 
 
 def values(
-    ctx: Context, issue_id: int, name: str = "Hélène Exemple", sid: int = 7
+    ctx: Context, issue_id: int, name: str = "Hélène Exemple", sid: int = 7, ag: int | None = None
 ) -> Personalization:
-    return personalization_for(ctx.settings, issue_id, sid, f"reader{sid}@example.net", name)
+    return personalization_for(ctx.settings, issue_id, sid, f"reader{sid}@example.net", name, ag)
+
+
+def blocks(text: str, keep: bool) -> str:
+    """The conditional RSVP block kept (markers dropped) or dropped whole."""
+    if keep:
+        return re.sub(rf"(?m)^[ \t]*({IF_RSVP}|{END_IF})[ \t]*(\r\n|\n|\r)", "", text)
+    return re.sub(rf"(?ms)^[ \t]*{IF_RSVP}.*?{END_IF}[ \t]*(\r\n|\n|\r)", "", text)
 
 
 def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalization,
@@ -54,8 +61,9 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     name = " ".join(v.name.split())
     greeting = variant.greeting_named.format(name=name) if name else variant.greeting_plain
     slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
-             Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url}  # fmt: skip
-    html, text = variant.html, variant.text
+             Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url,
+             Slot.rsvp_url: v.rsvp_url}  # fmt: skip
+    html, text = blocks(variant.html, bool(v.rsvp_url)), blocks(variant.text, bool(v.rsvp_url))
     for slot, word in PLACEHOLDERS.items():
         html = html.replace(word, html_lib.escape(slots[slot], quote=True))
         text = text.replace(word, slots[slot])
@@ -97,12 +105,15 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     return root.as_bytes(policy=policy)
 
 
+@pytest.mark.parametrize("rsvp", [True, False])
 @pytest.mark.parametrize("name", NAMES)
-def test_spliced_bytes_equal_the_email_package(ctx: Context, issue_id: int, name: str) -> None:
+def test_spliced_bytes_equal_the_email_package(
+    ctx: Context, issue_id: int, name: str, rsvp: bool
+) -> None:
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     variant = prepared.variant("fr", "effectif")
-    recipient = values(ctx, issue_id, name)
+    recipient = values(ctx, issue_id, name, ag=variant.rsvp_assembly_id if rsvp else None)
     spliced = variant.personalize(recipient)
     date = str(parse(spliced)["Date"])
     assert spliced == reference(variant, prepared, recipient, ctx, date)
@@ -144,6 +155,13 @@ def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: in
     text = message.get_body(("plain",)).get_content()
     for url in (v.unsubscribe_url, v.preferences_url, v.web_url):
         assert f'href="{url}"' in html and url in text
+    assert "/rsvp/" not in html + text  # no RSVP link given: the block is left out
+    variant = prepared.variant("nl", "none")
+    answering = values(ctx, issue_id, ag=variant.rsvp_assembly_id)
+    with_rsvp = parse(variant.personalize(answering))
+    html = with_rsvp.get_body(("html",)).get_content()
+    assert f'href="{answering.rsvp_url}"' in html and "Laat ons weten of u komt" in html
+    assert answering.rsvp_url in with_rsvp.get_body(("plain",)).get_content()
     assert "Beste Hélène Exemple," in text and "Beste Hélène Exemple," in html
     assert "QZSLOT" not in html + text
 

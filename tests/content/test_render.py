@@ -17,7 +17,9 @@ from newsletter.render import prepare_issue, sample_personalization
 from newsletter.render.preview import preview
 
 GOLDEN = Path(__file__).parent / "golden"
-_TOKENS = re.compile(r"/(u|preferences|files)/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_TOKENS = re.compile(
+    r"/(u|preferences|files|rsvp)/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
+)
 
 
 def normalise(text: str) -> str:
@@ -38,7 +40,12 @@ def test_golden_html_and_text(ctx: Context, issue_id: int, lang: str, membership
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     variant = prepared.variant(lang, membership)
-    result = preview(variant, sample_personalization(ctx.settings, issue_id, lang))
+    assert variant.rsvp_assembly_id is not None
+    values = sample_personalization(
+        ctx.settings, issue_id, lang, assembly_id=variant.rsvp_assembly_id
+    )
+    result = preview(variant, values)
+    assert "/rsvp/" in result.html and "/rsvp/" in result.text
     check_golden(f"issue-{lang}-{variant.block}.html", normalise(result.html))
     check_golden(f"issue-{lang}-{variant.block}.txt", normalise(result.text))
 
@@ -51,7 +58,8 @@ def test_variants_render_once_and_share_annexes(ctx: Context, issue_id: int) -> 
     assert prepared.variant("fr", "none") is not fr_member
     assert prepared.variant("de", "none") is prepared.variant("fr", "none")  # unknown → French
     assert len(prepared._variants) == 2
-    assert fr_member.html.count("QZSLOT") == 4  # greeting, web version, unsubscribe, preferences
+    # greeting, web version, unsubscribe, preferences, RSVP
+    assert fr_member.html.count("QZSLOT") == 5
     assert len(prepared.annex_parts) == 2  # PV + .ics, encoded once for every variant
 
 
