@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,6 +33,9 @@ from newsletter.store.base import utcnow
 from newsletter.store.intake import InboundMessage
 
 log = logging.getLogger(__name__)
+#: one poll at a time in a process (the scheduler and the console may both ask); polls
+#: of two processes are kept apart by the table's unique keys
+_POLL_LOCK = threading.Lock()
 
 
 @dataclass
@@ -102,6 +106,10 @@ class IntakeService:
 
     def poll(self) -> PollReport:
         """Read the submissions mailbox once: every message ends recorded and moved."""
+        with _POLL_LOCK:
+            return self._poll()
+
+    def _poll(self) -> PollReport:
         settings = self.ctx.settings
         report = PollReport()
         self.apply_pending_bounces()
