@@ -43,6 +43,8 @@ class PollReport:
     results: list[Result] = field(default_factory=list)
     #: messages left in the mailbox (a move failed); they are picked up next time
     left: int = 0
+    #: another process was reading the mailbox: nothing was done
+    busy: bool = False
 
     def counts(self) -> dict[str, int]:
         counts = {outcome.value: 0 for outcome in InboundOutcome}
@@ -56,6 +58,7 @@ class PollReport:
             "messages": [r.as_dict() for r in self.results],
             "counts": self.counts(),
             "left": self.left,
+            "busy": self.busy,
         }
 
 
@@ -106,8 +109,14 @@ class IntakeService:
 
     def poll(self) -> PollReport:
         """Read the submissions mailbox once: every message ends recorded and moved."""
-        with _POLL_LOCK:
+        with _POLL_LOCK, store.poll_lock(self.ctx.db, self._lock_file()) as got:
+            if not got:
+                log.info("another process is reading the mailbox; this poll does nothing")
+                return PollReport(busy=True)
             return self._poll()
+
+    def _lock_file(self) -> Path:
+        return self.ctx.settings.data_dir / "intake-poll.lock"
 
     def _poll(self) -> PollReport:
         settings = self.ctx.settings

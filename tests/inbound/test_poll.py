@@ -10,6 +10,8 @@ import pytest
 
 from newsletter.config import Settings
 from newsletter.context import Context
+from newsletter.service import Service
+from newsletter.store.intake import poll_lock
 from tests.inbound.conftest import EXPECTED, add_partners, corpus, corpus_names, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
@@ -113,3 +115,17 @@ def test_pipe_asks_the_mta_to_retry_when_nothing_can_be_recorded(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(corpus("18-duplicate.eml"))))
     result = cli("intake", "eml", "-")
     assert result.code == 75  # EX_TEMPFAIL: Postfix keeps the message and tries again
+
+
+def test_one_poll_at_a_time(ctx: Context, mail_user: MailUser) -> None:
+    """A second process finds the mailbox taken and does nothing (no double moves)."""
+    mail_user.deliver(corpus("20-unknown-sender-latin1.eml"))
+    service = Service(Context(settings=imap_settings(ctx.settings, mail_user), db=ctx.db))
+    lock_file = service.ctx.settings.data_dir / "intake-poll.lock"
+    with poll_lock(ctx.db, lock_file) as got:
+        assert got
+        busy = service.intake.poll()
+    assert busy.busy and busy.results == []
+    assert mail_user.folder_count("INBOX") == 1
+    done = service.intake.poll()
+    assert not done.busy and [r.outcome.value for r in done.results] == ["item"]
