@@ -19,7 +19,7 @@ def inline_css(html: str) -> str:
         strip_important=False,
         cssutils_logging_level=logging.CRITICAL,
         disable_validation=True,
-        disable_basic_attributes=["height"],
+        disable_basic_attributes=["height", "width"],  # keep the template's pixel widths (Outlook)
         method="html",
     )
     result: str = premailer.transform(pretty_print=False)

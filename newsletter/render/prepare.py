@@ -14,6 +14,7 @@ The interface the delivery stage (and preview, test send) calls:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
+from newsletter.errors import ConfigurationError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
 from newsletter.intake.news import one_line
 from newsletter.models import Membership
@@ -74,6 +76,18 @@ def unsubscribe_mailto(settings: Settings) -> str:
     return f"mailto:{address}?subject=unsubscribe"
 
 
+_SLOT_ATTRIBUTE = re.compile(r'(="QZSLOT[A-Z]+QZ")(?=[\s>])')
+
+
+def _short_slot_lines(html: str) -> str:
+    """End the line after an attribute holding a placeholder (the inlined styles follow).
+
+    Lines with per-recipient values are encoded per recipient: short ones cost less.
+    A line break between attributes is plain HTML whitespace.
+    """
+    return _SLOT_ATTRIBUTE.sub("\\1\n", html)
+
+
 @dataclass(frozen=True)
 class RenderedVariant:
     """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
@@ -100,8 +114,16 @@ def render_variant(
         "attached": [annex for annex in view.annexes if annex.attached],
         "linked": [annex for annex in view.annexes if not annex.attached],
     }
-    html = inline_css(env.get_template("issue.html").render(context))
+    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)))
     text = env.get_template("issue.txt").render(context)
+    unsubscribe = PLACEHOLDERS[Slot.unsubscribe_url]
+    for name, body in (("issue.html", html), ("issue.txt", text)):
+        if unsubscribe not in body:
+            raise ConfigurationError(
+                N_("The template {name} must show the unsubscribe link ({slot})."),
+                name=name,
+                slot="{{ slot.unsubscribe_url }}",
+            )
     return RenderedVariant(language, block, html, text)
 
 

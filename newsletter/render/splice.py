@@ -49,35 +49,56 @@ PLACEHOLDERS: dict[Slot, str] = {
 _FIND = re.compile("|".join(PLACEHOLDERS.values()))
 _BY_WORD = {word: slot for slot, word in PLACEHOLDERS.items()}
 
-#: values for one part, already in the part's form (escaped for HTML), as latin-1 text
-PartValues = dict[Slot, str]
+#: values for one part, already in the part's form (escaped for HTML), as latin-1 text,
+#: keyed by slot name
+PartValues = dict[str, str]
 
 
-#: lines that quoted-printable leaves as they are (printable ASCII but "=")
-_QP_SAFE = re.compile(r"[\x21-\x3c\x3e-\x7e ]*[\x21-\x3c\x3e-\x7e]")
-_QP_STEP = MAX_LINE - 1
+#: per-character quoted-printable form of a body octet (latin-1 view), as the ``email``
+#: package's ``quoprimime.body_encode`` makes it (a list: ``str.translate`` indexes it)
+_QP_TABLE = [
+    f"={c:02X}" if quoprimime.body_check(c) and c not in b"\r\n" else chr(c) for c in range(256)
+]
 
 
 def qp_line(line: str) -> str:
     """One source line (latin-1 view of UTF-8 bytes) quoted-printable-encoded, CRLF soft breaks.
 
-    Same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses), with a
-    fast path for lines that need no escaping: they are only cut every 77 characters.
+    The same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses) for
+    one line, written out here so that a short line costs one ``translate``.
     """
     if not line:
         return ""
-    if _QP_SAFE.fullmatch(line):
-        if len(line) <= MAX_LINE:
-            return line
-        pieces = []
-        start = 0
-        while start <= len(line) - 1 - MAX_LINE:
-            pieces.append(line[start : start + _QP_STEP] + "=")
-            start += _QP_STEP
+    line = line.translate(_QP_TABLE)
+    if len(line) <= MAX_LINE and line[-1] not in " \t":
+        return line
+    pieces: list[str] = []
+    start = 0
+    last_start = len(line) - 1 - MAX_LINE
+    while start <= last_start:
+        stop = start + MAX_LINE - 1
+        if line[stop - 2] == "=":  # never cut an escape sequence
+            pieces.append(line[start : stop - 1])
+            start = stop - 2
+        elif line[stop - 1] == "=":
+            pieces.append(line[start:stop])
+            start = stop - 1
+        else:
+            pieces.append(line[start:stop] + "=")
+            start = stop
+    if line[-1] in " \t":  # trailing whitespace is encoded, as body_encode does
+        room = start - last_start
+        quoted = f"={ord(line[-1]):02X}"
+        if room >= 3:
+            tail = quoted
+        elif room == 2:
+            tail = line[-1] + "=" + CRLF
+        else:
+            tail = "=" + CRLF + quoted
+        pieces.append(line[start:-1] + tail)
+    else:
         pieces.append(line[start:])
-        return CRLF.join(pieces)
-    encoded = quoprimime.body_encode(line, MAX_LINE)
-    return encoded.replace("\n", CRLF)
+    return CRLF.join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +108,18 @@ class LineTemplate:
     pieces: tuple[str | Slot, ...]
     #: the line is kept only when this slot has a value (see IF_RSVP)
     when: Slot | None = None
+    #: the same line as a ``str.format_map`` pattern over slot names (built once)
+    pattern: str = ""
 
     def encode(self, values: PartValues) -> bytes:
-        line = "".join(p if type(p) is str else values[p] for p in self.pieces)  # type: ignore[index]
-        return (qp_line(line) + CRLF).encode("ascii")
+        return (qp_line(self.pattern.format_map(values)) + CRLF).encode("ascii")
+
+
+def _pattern(pieces: tuple[str | Slot, ...]) -> str:
+    return "".join(
+        "{" + p.value + "}" if isinstance(p, Slot) else p.replace("{", "{{").replace("}", "}}")
+        for p in pieces
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +140,8 @@ def _template(line: str, when: Slot | None) -> LineTemplate:
         position = match.end()
     if position < len(line):
         pieces.append(line[position:])
-    return LineTemplate(tuple(pieces), when)
+    frozen = tuple(pieces)
+    return LineTemplate(frozen, when, _pattern(frozen))
 
 
 BodySegment = bytes | LineTemplate | Conditional
@@ -162,13 +192,13 @@ _HTML_SPECIAL = re.compile(r"[&<>\"']")
 
 def html_values(values: dict[Slot, str]) -> PartValues:
     return {
-        slot: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
+        slot.value: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
         for slot, value in values.items()
     }
 
 
 def text_values(values: dict[Slot, str]) -> PartValues:
-    return {slot: latin1(value) for slot, value in values.items()}
+    return {slot.value: latin1(value) for slot, value in values.items()}
 
 
 # --- headers ---------------------------------------------------------------------------

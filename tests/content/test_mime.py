@@ -247,6 +247,12 @@ def test_quoted_printable_lines_match_the_email_package() -> None:
                "fin ", "tab\t", "a=b", "=" * 90, "é" * 40, "https://e.example.org/u/" + "A" * 120,
                "x" * 76 + "=", "x" * 75 + "é" + "x" * 10, " " * 100,
                '<a href="x">' * 12]  # fmt: skip
+    import random
+
+    generator = random.Random(2026)
+    alphabet = "ab= \té<>\"'&;:x\x00\x7f€"
+    for _ in range(3000):  # '=' and whitespace near every cut point
+        samples.append("".join(generator.choice(alphabet) for _ in range(generator.randrange(300))))
     for sample in samples:
         line = latin1(sample)
         assert qp_line(line) == quoprimime.body_encode(line, 78).replace("\n", "\r\n"), sample

@@ -92,3 +92,20 @@ def test_coordinator_templates_override_shipped_ones(
     html = prepared.variant("fr", "none").html
     assert "background-color:#123456" in html.replace(" ", "")
     assert "Assemblée générale" in html  # issue.html still comes from the shipped folder
+
+
+def test_a_template_without_unsubscribe_link_is_refused(
+    ctx: Context, issue_id: int, tmp_path: Path
+) -> None:
+    from newsletter.errors import ConfigurationError
+
+    (tmp_path / "issue.txt").write_text(
+        "{{ slot.greeting }}\n{{ issue.title }}\n", encoding="utf-8"
+    )
+    settings = ctx.settings.model_copy(update={"templates_dir": tmp_path})
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, settings, issue_id)
+    with pytest.raises(ConfigurationError) as raised:
+        prepared.variant("fr", "none")
+    assert "issue.txt" in raised.value.localized("fr")
+    assert "désinscription" in raised.value.localized("fr")
