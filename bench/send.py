@@ -72,14 +72,23 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("smtp-sink did not start")
 
 
-def smtp_source(port: int, connections: int, count: int, size: int) -> float:
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def smtp_source(port: int, connections: int, count: int, size: int) -> tuple[float, float]:
+    """(messages per second, client CPU µs per message) of Postfix's smtp-source."""
+    cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [SOURCE, "-s", str(connections), "-l", str(size), "-m", str(count),
          "-f", "a@example.org", "-t", "b@example.org", f"127.0.0.1:{port}"],
         check=True, capture_output=True,
     )  # fmt: skip
-    return count / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
+    return count / elapsed, cpu / count * 1e6
 
 
 # --- the child: one run of the engine ------------------------------------------------
@@ -273,16 +282,20 @@ def child(
 
         time.sleep(3 if helpers else 0)  # let the helpers import and connect
 
+        cpu_used: list[float] = []
+
         async def run() -> float:
             pool = SmtpPool.from_settings(settings)
             worker = Worker(ctx.db, settings, pool)
             began = time.perf_counter()
+            cpu_began = cpu_seconds()
             (folder / "go").touch()
             result = await worker.run_send(send_id, factory, asyncio.Event())
             assert result.end in (RunEnd.finished, RunEnd.busy), result
             while helpers and any(h.poll() is None for h in helpers):
                 await asyncio.sleep(0.005)
             elapsed = time.perf_counter() - began
+            cpu_used.append(cpu_seconds() - cpu_began)
             worker.unregister()
             await pool.close()
             return elapsed
@@ -297,6 +310,7 @@ def child(
                 "message_bytes": len(sample), "peak_rss_mb": peak_rss_mb(),
                 "rss_after_imports_mb": rss_imports,
                 "rss_after_snapshot_mb": rss_snapshot, "processes": processes,
+                "cpu_s": cpu_used[0], "load": os.getloadavg()[0],
                 "helper_peak_rss_mb": max([h["peak_rss_mb"] for h in helper_figures] or [0]),
                 "sent_by_helpers": sum(h["sent"] for h in helper_figures)}  # fmt: skip
     finally:
@@ -356,7 +370,7 @@ def main() -> None:
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        reference = smtp_source(port, args.connections, max(20000, min(sizes)),
+        reference, reference_cpu = smtp_source(port, args.connections, max(20000, min(sizes)),
                                 args.message_size)  # fmt: skip
     finally:
         sink.terminate()
@@ -365,14 +379,20 @@ def main() -> None:
     print(f"connections: {args.connections}, sender processes: {args.processes}, "
           f"message size: {runs[0]['message_bytes']} bytes, batch: {args.batch}, "
           f"database: SQLite")  # fmt: skip
-    print(f"smtp-source reference: {reference:,.0f} msg/s")
+    print(f"smtp-source reference: {reference:,.0f} msg/s, "
+          f"client CPU {reference_cpu:.0f} µs/message "
+          f"(1-min load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
     for run in runs:
         print(
             f"{run['count']:>7,} recipients: send {run['send_s']:.2f} s "
             f"({run['rate']:,.0f} msg/s, {run['rate'] / reference:.1%} of smtp-source), "
             f"snapshot {run['snapshot_s']:.2f} s, end to end {run['total_s']:.2f} s "
-            f"({run['rate_end_to_end']:,.0f} msg/s), peak RSS {run['peak_rss_mb']:.1f} MB "
-            f"(after imports {run['rss_after_imports_mb']:.1f} MB, growth "
+            f"({run['rate_end_to_end']:,.0f} msg/s), sender CPU "
+            f"{run['cpu_s'] / (run['count'] - run['sent_by_helpers']) * 1e6:.0f} µs/message "
+            f"(≈ {(run['count'] - run['sent_by_helpers']) / run['cpu_s']:,.0f} msg/CPU-s), "
+            f"load {run['load']:.1f}, peak RSS {run['peak_rss_mb']:.1f} MB "
+            f"(after imports {run['rss_after_imports_mb']:.1f} MB, after snapshot "
+            f"{run['rss_after_snapshot_mb']:.1f} MB, growth "
             f"{run['peak_rss_mb'] - run['rss_after_imports_mb']:.1f} MB)"
             + (
                 f", extra processes sent {run['sent_by_helpers']:,} (peak RSS "

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,8 +20,10 @@ from rich.progress import (
 )
 
 from newsletter.cli.common import _, console, err_console, issue_app, print_json, service
+from newsletter.config import Settings, env_name
 from newsletter.delivery.catcher import MailCatcher, catcher_dir
 from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.throttle import TokenBucket
 from newsletter.delivery.transport import Transport
 from newsletter.delivery.worker import Progress as SendProgress
 from newsletter.delivery.worker import RunEnd, RunResult
@@ -42,6 +47,13 @@ def send(
     wait: bool = typer.Option(
         False, "--wait", help="Stay until every temporary failure is retried."
     ),
+    processes: int = typer.Option(
+        1,
+        "--processes",
+        min=1,
+        max=16,
+        help="Sender processes sharing the outbox and SMTP_CONNECTIONS (up to one per CPU core).",
+    ),
 ) -> None:
     """Send now with a progress bar; run again after a crash, it resumes without
     sending twice."""
@@ -62,15 +74,27 @@ def send(
             )
         total = svc.delivery.start_send(issue_id, lists or None)
         mail_catcher: MailCatcher | None = None
+        smtp_settings = settings
         if catcher:
             mail_catcher = MailCatcher(catcher_dir(settings))
             mail_catcher.start()
-            transport: Transport = SmtpPool.from_settings(mail_catcher.smtp_settings(settings))
-        else:
-            transport = svc.delivery.transport()
+            smtp_settings = mail_catcher.smtp_settings(settings)
+        # the connections and SEND_RATE are shared out, so the relay sees the same totals
+        per_process = max(1, smtp_settings.smtp_connections // processes)
+        smtp_settings = smtp_settings.model_copy(
+            update={"smtp_connections": per_process, "send_rate": settings.send_rate / processes}
+        )
+        transport: Transport = SmtpPool.from_settings(smtp_settings)
+        helpers = [_start_helper(issue_id, smtp_settings, wait) for _ in range(processes - 1)]
         try:
-            result = asyncio.run(_send_with_progress(svc, issue_id, total, transport, wait))
+            result = asyncio.run(
+                _send_with_progress(
+                    svc, issue_id, total, transport, wait, helpers, smtp_settings.send_rate
+                )
+            )
         finally:
+            for helper in helpers:
+                helper.wait()
             if mail_catcher is not None:
                 mail_catcher.stop()
         _summary(svc, issue_id, result)
@@ -80,13 +104,45 @@ def send(
             raise typer.Exit(1)
 
 
+def _start_helper(issue_id: int, smtp: Settings, wait: bool) -> subprocess.Popen[bytes]:
+    """Another ``issue send`` of the same issue: it resumes the same outbox."""
+    env = dict(os.environ)
+    env.update({
+        env_name("smtp_host"): smtp.smtp_host,
+        env_name("smtp_port"): str(smtp.smtp_port),
+        env_name("smtp_security"): smtp.smtp_security.value,
+        env_name("smtp_username"): smtp.smtp_username,
+        env_name("smtp_connections"): str(smtp.smtp_connections),
+        env_name("send_rate"): str(smtp.send_rate),
+    })  # fmt: skip
+    command = [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id), "--yes"]
+    if wait:
+        command.append("--wait")
+    return subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 async def _send_with_progress(
-    svc: Service, issue_id: int, total: int, transport: Transport, wait: bool
+    svc: Service,
+    issue_id: int,
+    total: int,
+    transport: Transport,
+    wait: bool,
+    helpers: list[subprocess.Popen[bytes]],
+    rate: float,
 ) -> RunResult:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        stop.set()
+        for helper in helpers:
+            helper.send_signal(sig)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     before = svc.delivery.status(issue_id)
     done_before = before["total"] - before["queued"]
     columns = (
@@ -108,8 +164,20 @@ async def _send_with_progress(
             rate=0.0,
         )
 
+        last_poll = [0.0]
+
         def on_progress(p: SendProgress) -> None:
-            elapsed = max(1e-6, loop.time() - started)
+            now = loop.time()
+            elapsed = max(1e-6, now - started)
+            if helpers:  # several processes: the outbox has the totals
+                if now - last_poll[0] < 0.5:
+                    return
+                last_poll[0] = now
+                current = svc.delivery.status(issue_id)
+                bar.update(task, completed=current["total"] - current["queued"],
+                           sent=current["sent"], failed=current["failed"],
+                           rate=(current["sent"] - before["sent"]) / elapsed)  # fmt: skip
+                return
             bar.update(
                 task,
                 completed=done_before + p.sent + p.failed + p.skipped,
@@ -120,7 +188,12 @@ async def _send_with_progress(
 
         try:
             return await svc.delivery.run(
-                issue_id, transport, stop, wait_retries=wait, progress=on_progress
+                issue_id,
+                transport,
+                stop,
+                wait_retries=wait,
+                progress=on_progress,
+                bucket=TokenBucket(rate),
             )
         finally:
             await transport.close()

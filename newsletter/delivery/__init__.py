@@ -1,1 +1,13 @@
-"""Delivery: transports, the outbox, sending, bounces."""
+"""Delivery: the outbox and everything that gets finished messages to a mail server.
+
+- ``transport``  the seam: ``async send(message, sender, recipients) -> results``
+- ``smtp``       aiosmtplib pool of persistent connections (TLS, STARTTLS, AUTH)
+- ``maildir``    Maildir transport; ``catcher`` the embedded SMTP mail catcher
+- ``outbox``     snapshot, claims (SKIP LOCKED / single writer), results, recovery
+- ``worker``     claims → lanes → transport → recorded results; crash bound
+- ``throttle``   token bucket and hourly/daily caps; ``retry`` backoff policy
+- ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one
+- ``verp``       envelope senders that name the delivery; ``dkim`` signing
+- ``identity``   deterministic Message-IDs
+- ``bounces``    bounce reports (RFC 3464 and plain-text formats) matched to deliveries
+"""

@@ -243,7 +243,10 @@ class _Run:
                 await asyncio.wait_for(self.stop.wait(), timeout=STATUS_POLL_SECONDS)
             if self.stop.is_set():
                 break
-            if await self.w.in_db_thread(self._issue_status) is not IssueStatus.sending:
+            status = await self.w.in_db_thread(self._issue_status)
+            if status is IssueStatus.sent:  # another sender finished it
+                return
+            if status is not IssueStatus.sending:
                 self._halt(RunEnd.paused, "")
                 return
         self._halt(RunEnd.stopped, "")
@@ -259,6 +262,8 @@ class _Run:
     async def _feed(self) -> None:
         while not self.halt.is_set():
             status = await self.w.in_db_thread(self._issue_status)
+            if status is IssueStatus.sent:  # another sender finished it
+                return
             if status is not IssueStatus.sending:
                 self._halt(RunEnd.paused, "")
                 return

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.audience.segments import iter_recipients, load_segments
@@ -74,6 +75,18 @@ class DeliveryService:
 
         Idempotent: on an issue whose send already started (a crash, a resume) it only
         makes sure the issue is ``sending``. Returns the number of recipients."""
+        try:
+            return self._start_send(issue_id, lists, recipients)
+        except IntegrityError:
+            # another process took the snapshot at the same moment: use theirs
+            return self._start_send(issue_id, lists, recipients)
+
+    def _start_send(
+        self,
+        issue_id: int,
+        lists: Sequence[str] | None,
+        recipients: Iterable[RecipientLike] | None,
+    ) -> int:
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -101,6 +114,12 @@ class DeliveryService:
             issue.lists = target
             stream = recipients if recipients is not None else self._recipients(session, target)
             send = outbox.snapshot(session, self.ctx.settings, issue_id, target, stream)
+            if send.total == 0:  # raising rolls the empty snapshot back
+                raise ValidationError(
+                    N_("Nobody to send issue {issue} to in {lists}."),
+                    issue=issue_id,
+                    lists=", ".join(target),
+                )
             transition_issue(issue, S.sending)
             total = send.total
             assembly_id = issue.assembly_id

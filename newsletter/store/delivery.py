@@ -56,7 +56,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("send_id", "subscriber_id"),
-        Index("ix_deliveries_send_status", "send_id", "status"),
+        Index("ix_deliveries_send_status", "send_id", "status", "id"),
         Index("ix_deliveries_sent_at", "sent_at"),
         Index("ix_deliveries_claimed_by", "claimed_by"),
     )

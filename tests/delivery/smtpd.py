@@ -43,6 +43,7 @@ class RecordingHandler:
         self.rcpt_attempts: Counter[str] = Counter()
         self.data_count = 0
         self.dropped = 0
+        self.peers: set[Any] = set()  # client connections that delivered a message
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -72,6 +73,7 @@ class RecordingHandler:
             return "421 4.4.2 Closing connection"
         content = envelope.original_content or envelope.content
         with self.lock:
+            self.peers.add(session.peer)
             for recipient in envelope.rcpt_tos:
                 self.received.append(Received(envelope.mail_from, recipient, content))
         return "250 2.0.0 Accepted"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import tempfile
+from pathlib import Path
 
 from newsletter.config import SmtpSecurity
 from newsletter.delivery.verp import delivery_id_from_address
@@ -104,3 +106,35 @@ def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:
     bad = cli("issue", "schedule", str(issue_id), "--at", "demain")
     assert bad.code == 1
     assert cli("issue", "status", "9999").code == 1
+
+
+def test_send_to_an_empty_list_is_refused(cli: Cli, service: Service) -> None:
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    result = cli("issue", "send", str(issue_id), "--to", "comite", "--yes", "--catcher")
+    assert result.code == 1 and "Personne" in result.err
+    assert service.delivery.status(issue_id)["status"] == "draft"
+    unknown = cli("issue", "send", str(issue_id), "--to", "inconnue", "--yes", "--catcher")
+    assert unknown.code == 1 and "inconnue" in unknown.err
+
+
+def test_send_with_two_processes_reaches_everyone_once(cli: Cli, service: Service) -> None:
+    issue_id, emails = _sample(service, 200)
+    # the second process imports from cached bytecode
+    cli.monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    cache = Path(tempfile.gettempdir()) / "newsletter-test-pycache"
+    cli.monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(cache))
+    with RecordingServer(Faults(delay=0.05)) as server:  # 20 messages/s per connection
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": server.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 4, "send_batch_size": 20,
+        }))  # fmt: skip
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes",
+                     "--processes", "2")  # fmt: skip
+        received = server.handler.counts()
+        connections = len(server.handler.peers)
+    assert result.code == 0, result.err
+    assert connections > 2  # 2 connections per process: both processes sent
+    assert sorted(received) == sorted(emails)
+    assert max(received.values()) == 1
+    assert service.delivery.status(issue_id)["status"] == "sent"

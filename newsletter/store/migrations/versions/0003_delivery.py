@@ -66,7 +66,7 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_claimed_by', ['claimed_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_issue_id'), ['issue_id'], unique=False)
-        batch_op.create_index('ix_deliveries_send_status', ['send_id', 'status'], unique=False)
+        batch_op.create_index('ix_deliveries_send_status', ['send_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_deliveries_sent_at', ['sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_subscriber_id'), ['subscriber_id'], unique=False)
 
