@@ -79,6 +79,9 @@ def intake_poll(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(report.as_dict())
         return
+    if report.busy:
+        console.print(_("Another process is reading the mailbox; nothing done."), markup=False)
+        return
     for result in report.results:
         console.print(_line(result), markup=False)
     counts = report.counts()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,6 +21,7 @@ from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
+from newsletter.delivery.dkim import DkimSigner
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
@@ -31,6 +33,9 @@ from newsletter.store.base import utcnow
 from newsletter.store.intake import InboundMessage
 
 log = logging.getLogger(__name__)
+#: one poll at a time in a process (the scheduler and the console may both ask); polls
+#: of two processes are kept apart by the table's unique keys
+_POLL_LOCK = threading.Lock()
 
 
 @dataclass
@@ -38,6 +43,8 @@ class PollReport:
     results: list[Result] = field(default_factory=list)
     #: messages left in the mailbox (a move failed); they are picked up next time
     left: int = 0
+    #: another process was reading the mailbox: nothing was done
+    busy: bool = False
 
     def counts(self) -> dict[str, int]:
         counts = {outcome.value: 0 for outcome in InboundOutcome}
@@ -51,6 +58,7 @@ class PollReport:
             "messages": [r.as_dict() for r in self.results],
             "counts": self.counts(),
             "left": self.left,
+            "busy": self.busy,
         }
 
 
@@ -101,6 +109,16 @@ class IntakeService:
 
     def poll(self) -> PollReport:
         """Read the submissions mailbox once: every message ends recorded and moved."""
+        with _POLL_LOCK, store.poll_lock(self.ctx.db, self._lock_file()) as got:
+            if not got:
+                log.info("another process is reading the mailbox; this poll does nothing")
+                return PollReport(busy=True)
+            return self._poll()
+
+    def _lock_file(self) -> Path:
+        return self.ctx.settings.data_dir / "intake-poll.lock"
+
+    def _poll(self) -> PollReport:
         settings = self.ctx.settings
         report = PollReport()
         self.apply_pending_bounces()
@@ -195,10 +213,13 @@ class IntakeService:
         if self.delivery is None:
             return
         try:
+            signer = DkimSigner.from_settings(self.ctx.settings)
             transport = self.delivery.transport()
         except NewsletterError as error:
             log.warning("no acknowledgement sent: %s", error)
             return
+        if signer is not None:
+            message = signer.sign(message)
 
         async def send() -> bool:
             try:

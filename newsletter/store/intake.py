@@ -8,7 +8,11 @@ read twice. The raw message is kept, cut at ``RAW_KEEP`` bytes, for the coordina
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -21,11 +25,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from newsletter.models import InboundOutcome
 from newsletter.store.base import Base, UTCDateTime, utcnow
+from newsletter.store.db import Database
 
 #: bytes of the raw message kept with its record
 RAW_KEEP = 2 * 1024 * 1024
@@ -112,3 +118,41 @@ def unapplied_bounces(session: Session) -> list[InboundMessage]:
 
 def by_news_id(session: Session, news_id: int) -> InboundMessage | None:
     return session.scalars(select(InboundMessage).where(InboundMessage.news_id == news_id)).first()
+
+
+#: key of the PostgreSQL advisory lock held while the mailbox is being read
+POLL_LOCK_KEY = 0x6E6C696E  # "nlin"
+
+
+@contextmanager
+def poll_lock(db: Database, lock_file: Path) -> Iterator[bool]:
+    """Hold the right to read the mailbox; yields False when another process has it.
+
+    Two polls reading the same messages at once would each move them, and an IMAP
+    MOVE of a message the other session already moved copies it again. PostgreSQL:
+    an advisory lock (any host); SQLite: a lock file next to the database."""
+    if db.is_postgres:
+        with db.engine.connect() as connection:
+            got = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": POLL_LOCK_KEY}
+                ).scalar()
+            )
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": POLL_LOCK_KEY})
+                connection.commit()
+        return
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

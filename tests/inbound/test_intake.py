@@ -59,6 +59,9 @@ def test_every_corpus_message_ends_as_expected(service: Service, ctx: Context) -
 
     forwarded = by_title["Appel à projets 2027 : cohésion sociale"]
     assert "Pourriez-vous relayer" in forwarded.note
+    assert by_title["Bourse aux vêtements d'hiver"].language.value == "fr"
+    assert by_title["Nieuwsbrief december: stuur uw nieuws"].language.value == "nl"
+    assert by_title["Appel à projets 2027 : cohésion sociale"].language.value == "fr"
     listed = by_title["Infolettre de novembre : nos activités"]
     assert "liste de diffusion" in listed.note
 

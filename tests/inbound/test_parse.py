@@ -8,6 +8,7 @@ from email import message_from_bytes
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.charset import decode_bytes
 from newsletter.intake.mail.headers import decode_header_value, make_title
+from newsletter.intake.mail.html import clean_html
 from newsletter.intake.mail.parse import parse_submission
 from newsletter.intake.mail.trim import trim_text
 from tests.inbound.conftest import corpus
@@ -199,3 +200,33 @@ def test_who_wrote_it_rfc_3834() -> None:
         False,
     )
     assert kind("From: broken\r\nSubject: x") == (Automatic.human, False)
+
+
+OUTLOOK_FORWARD = (
+    "<html><body><div class=WordSection1><p class=MsoNormal>Pour diffusion, merci.<o:p></o:p>"
+    "</p><p class=MsoNormal><o:p>&nbsp;</o:p></p><div><div style='border:none;border-top:solid "
+    "#E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal><b>De&nbsp;:</b> Croix "
+    "Exemple &lt;formations@croix.example.org&gt; <br><b>Envoy&eacute;&nbsp;:</b> lundi 2 "
+    "novembre 2026 09:14<br><b>&Agrave;&nbsp;:</b> ASBL<br><b>Objet&nbsp;:</b> Formation"
+    "<o:p></o:p></p></div></div><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>"
+    "Bonjour,<o:p></o:p></p><p class=MsoNormal>Une formation gratuite.<o:p></o:p></p></div>"
+    "</body></html>"
+)
+
+
+def test_outlook_html_forward_and_reply() -> None:
+    forward = clean_html(OUTLOOK_FORWARD, forward=True, reply=False)
+    assert forward.html == "<p>Bonjour,</p><p>Une formation gratuite.</p>"
+    assert forward.preface == "Pour diffusion, merci."
+    reply = clean_html(OUTLOOK_FORWARD, forward=False, reply=True)
+    assert reply.html == "<p>Pour diffusion, merci.</p>"
+
+
+def test_gmail_html_reply_quote_removed() -> None:
+    html = (
+        '<div dir="ltr">Voici notre info.<br><div class="gmail_quote"><div dir="ltr" '
+        'class="gmail_attr">On Mon, Nov 2, 2026 at 4:40 PM Fondation wrote:<br></div>'
+        '<blockquote class="gmail_quote">Texte cité</blockquote></div></div>'
+    )
+    cleaned = clean_html(html, forward=False, reply=True).html
+    assert "Voici notre info." in cleaned and "cité" not in cleaned and "wrote" not in cleaned

@@ -10,9 +10,12 @@ import pytest
 
 from newsletter.config import Settings
 from newsletter.context import Context
+from newsletter.service import Service
+from newsletter.store.intake import poll_lock
 from tests.inbound.conftest import EXPECTED, add_partners, corpus, corpus_names, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
+from tests.support.ports import free_port
 
 
 def test_poll_the_whole_corpus(
@@ -102,3 +105,27 @@ def test_poll_without_server_is_a_user_error(cli: Cli) -> None:
     result = cli("intake", "poll")
     assert result.code == 1
     assert "IMAP" in result.err
+
+
+def test_pipe_asks_the_mta_to_retry_when_nothing_can_be_recorded(
+    cli: Cli, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
+    cli.set(settings.model_copy(update={"database_url": unreachable}))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(corpus("18-duplicate.eml"))))
+    result = cli("intake", "eml", "-")
+    assert result.code == 75  # EX_TEMPFAIL: Postfix keeps the message and tries again
+
+
+def test_one_poll_at_a_time(ctx: Context, mail_user: MailUser) -> None:
+    """A second process finds the mailbox taken and does nothing (no double moves)."""
+    mail_user.deliver(corpus("20-unknown-sender-latin1.eml"))
+    service = Service(Context(settings=imap_settings(ctx.settings, mail_user), db=ctx.db))
+    lock_file = service.ctx.settings.data_dir / "intake-poll.lock"
+    with poll_lock(ctx.db, lock_file) as got:
+        assert got
+        busy = service.intake.poll()
+    assert busy.busy and busy.results == []
+    assert mail_user.folder_count("INBOX") == 1
+    done = service.intake.poll()
+    assert not done.busy and [r.outcome.value for r in done.results] == ["item"]

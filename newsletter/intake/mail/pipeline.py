@@ -33,6 +33,7 @@ from newsletter.delivery.bounces import Bounce, match_delivery, parse_bounce
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
+from newsletter.intake.mail.html import html_to_text
 from newsletter.intake.mail.language import guess_language
 from newsletter.intake.mail.parse import ParsedMail, parse_message
 from newsletter.intake.mail.source import RawMessage
@@ -293,11 +294,9 @@ def _submission(
         notes.append(
             Msg(N_("Received through a mailing list or a bulk sender")).render(DEFAULT_LANGUAGE)
         )
-    language = (
-        subscriber.language
-        if known and subscriber is not None
-        else guess_language(parsed.body, default=Language.fr)
-    )
+    default = subscriber.language if known and subscriber is not None else Language.fr
+    text = html_to_text(parsed.body) if parsed.body_format == "html" else parsed.body
+    language = guess_language(f"{parsed.title}\n{text}", default=default)
     image = (
         (parsed.image.filename, parsed.image.content_type, parsed.image.data)
         if parsed.image
