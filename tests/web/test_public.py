@@ -212,3 +212,22 @@ def test_partner_link_sent_by_email(
     link = re.search(r"https://\S+/submit/\S+", mails[0].message.get_content())
     assert link and mailing_service.partners.organisation_for(link.group(0).rsplit("/", 1)[1])
     assert mailing_service.partners.organisations([org.id])[0].link_sent_at is not None
+
+
+def test_signed_files_never_run_in_the_page(service: Service, app_client: TestClient) -> None:
+    from newsletter.store.editorial import StoredFile
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    with service.ctx.db.session() as session:
+        row = StoredFile(filename="x.svg", content_type="image/svg+xml", size=len(svg),
+                         sha256="0" * 64, data=svg)  # fmt: skip
+        session.add(row)
+        session.flush()
+        file_id = row.id
+    url = links.annex_url(service.ctx.settings, file_id, "x.svg")
+    response = app_client.get(url.removeprefix(service.ctx.settings.base_url))
+    assert response.status_code == 200 and response.content == svg
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["content-security-policy"]
+    forged = app_client.get(f"/files/{url.split('/')[-2][:-2]}xx/x.svg")
+    assert forged.status_code == 400

@@ -14,9 +14,9 @@ from starlette.responses import Response
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
 from newsletter.web.pages import render
+from newsletter.web.public.archive import INLINE_TYPES, file_policy
 
 router = APIRouter()
-FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 MAILBOX_SHOWN = 100
 
 
@@ -43,7 +43,7 @@ def dashboard(request: Request) -> Response:
 @router.get("/files/{file_id}")
 def stored_file(request: Request, file_id: int) -> Response:
     ref, data = request.app.state.service.console.file(file_id)
-    inline = ref.content_type.startswith("image/") or ref.content_type == "application/pdf"
+    inline = ref.content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return Response(
         data,
@@ -51,7 +51,7 @@ def stored_file(request: Request, file_id: int) -> Response:
         headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{_quote(ref.filename)}",
             "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": FILE_POLICY,
+            "Content-Security-Policy": file_policy(ref.content_type),
         },
     )
 

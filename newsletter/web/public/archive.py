@@ -23,6 +23,8 @@ from newsletter.web.pages import render
 
 router = APIRouter()
 WEB_READER_ID = 0
+#: shown in the browser; anything else (SVG, HTML…) is downloaded
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 #: the To of the web version's message: never shown, never sent to
 WEB_READER_EMAIL = "lecteur@example.org"
 
@@ -80,6 +82,12 @@ def preferences_help(request: Request) -> Response:
     return render(request, "public/preferences_help.html")
 
 
+def file_policy(content_type: str) -> str:
+    """No script ever; sandboxed too, except PDFs (the browser's viewer needs them plain)."""
+    policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return policy if content_type == "application/pdf" else policy + "; sandbox"
+
+
 @router.get("/files/{token}/{filename}")
 def signed_file(request: Request, token: str, filename: str) -> Response:
     """An annex or image linked from an e-mail (signed link)."""
@@ -90,7 +98,7 @@ def signed_file(request: Request, token: str, filename: str) -> Response:
     except (KeyError, TypeError, ValueError) as error:
         raise ValidationError(N_("This link is not valid.")) from error
     ref, data = service.console.file(file_id)
-    inline = ref.content_type.startswith("image/") or ref.content_type == "application/pdf"
+    inline = ref.content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return Response(
         data,
@@ -99,5 +107,6 @@ def signed_file(request: Request, token: str, filename: str) -> Response:
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(ref.filename)}",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "public, max-age=86400",
+            "Content-Security-Policy": file_policy(ref.content_type),
         },
     )
