@@ -162,6 +162,34 @@ class SubmissionsService:
         self._tell(form.sender, form.language, "received", form.title, "")
         return summary
 
+    def add_by_coordinator(
+        self,
+        form: NewsForm,
+        *,
+        actor: str,
+        organisation_id: int | None = None,
+        image: tuple[str, bytes] | None = None,
+        files: list[tuple[str, bytes]] | None = None,
+        approve: bool = False,
+    ) -> dict[str, Any]:
+        """A news item typed by the coordinator (received by phone, a flyer…)."""
+        if not form.body.strip():
+            raise ValidationError(N_("The text of the news item is empty."))
+        uploads = [check_pdf(name, data) for name, data in (files or []) if data]
+        clean_image = reencode_image(*image) if image and image[1] else None
+        summary: dict[str, Any] = self.editorial.submit_news(
+            title=form.title, body=form.body, body_format="markdown",
+            organisation=form.organisation, organisation_id=organisation_id,
+            sender=form.sender or actor, category=form.category,
+            source=NewsSource.coordinator, language=form.language, attachments=uploads,
+            image=clean_image, image_alt=form.image_alt, link=form.link,
+            event_start=form.event_start, event_end=form.event_end,
+            event_place=form.event_place, actor=actor,
+        )  # fmt: skip
+        if approve:
+            summary = self.editorial.approve_news(int(summary["id"]), actor=actor)
+        return summary
+
     # --- moderation ----------------------------------------------------------------------
     def edit(self, news_id: int, form: NewsForm, *, actor: str) -> None:
         """The coordinator's corrections before approving (title, text, dates…)."""

@@ -281,6 +281,8 @@ def test_members_pages(coordinator: Page, env: Env, auditor: Auditor, tmp_path: 
     auditor.check(page, "partner-links")
     page.goto("/console/mailbox")
     auditor.check(page, "mailbox", screenshot=False)
+    page.goto("/console/news/new")
+    auditor.check(page, "news-new", screenshot=False)
 
 
 def test_recipient_unsubscribes_in_one_click(

@@ -205,3 +205,22 @@ def test_progress_fragment_of_a_scheduled_issue(service: Service, console: Brows
     console.post(f"{url}/schedule", {"at": when})
     fragment = console.client.get(f"{url}/progress")
     assert fragment.status_code == 200 and "programmé" in fragment.text
+
+
+def test_coordinator_adds_news(service: Service, console: Browser) -> None:
+    service.audience.import_members(DIRECTORY.encode(), "t.csv")
+    org = service.audience.organisations()[0]
+    console.get("/console/news/new")
+    created = console.client.post(
+        "/console/news/new",
+        data={"title": "Permanence juridique", "body": "Tous les mardis.", "category": "actualite",
+              "organisation_id": str(org.id), "approve": "yes", "csrf_token": console.token},
+        files={"image": ("affiche.png", png(), "image/png")},
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    news_id = int(created.headers["location"].rsplit("/", 1)[1])
+    detail = service.console.news_detail(news_id)
+    assert (detail.status, detail.source, detail.organisation) == (
+        "approved", "coordinator", org.name
+    )  # fmt: skip
+    assert detail.image is not None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.service.submissions import NewsForm
-from newsletter.web.forms import local_datetime
+from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -48,6 +48,55 @@ def inbound_raw(request: Request, record_id: int) -> Response:
         media_type="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="message-{record_id}.eml"'},
     )
+
+
+@router.get("/news/new")
+def new_item(request: Request) -> Response:
+    service = request.app.state.service
+    return render(request, "console/news_new.html", section="news",
+                  categories=service.ctx.settings.categories,
+                  organisations=service.audience.organisations(), values={})  # fmt: skip
+
+
+@router.post("/news/new")
+def create_item(
+    request: Request,
+    title: str = Form(""), body: str = Form(""), category: str = Form(""),
+    organisation_id: str = Form(""), link: str = Form(""), language: str = Form("fr"),
+    event_start: str = Form(""), event_end: str = Form(""), event_place: str = Form(""),
+    image_alt: str = Form(""), approve: str = Form(""),
+    image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
+) -> Response:  # fmt: skip
+    service = request.app.state.service
+    zone = service.ctx.settings.timezone
+    values = {"title": title, "body": body, "category": category, "link": link,
+              "language": language, "event_start": event_start, "event_end": event_end,
+              "event_place": event_place, "image_alt": image_alt,
+              "organisation_id": organisation_id}  # fmt: skip
+    try:
+        form = NewsForm(
+            title=title, body=body, category=category, sender="", link=link.strip(),
+            language=language, event_start=local_datetime(event_start, zone),
+            event_end=local_datetime(event_end, zone), event_place=event_place,
+            image_alt=image_alt,
+        )  # fmt: skip
+        uploads = [u for u in (read_upload(f) for f in files or []) if u is not None]
+        created = service.submissions.add_by_coordinator(
+            form,
+            actor=request.state.account.email,
+            organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+            image=read_upload(image),
+            files=uploads,
+            approve=approve == "yes",
+        )
+    except NewsletterError as error:
+        return render(
+            request, "console/news_new.html", status_code=400, section="news",
+            categories=service.ctx.settings.categories,
+            organisations=service.audience.organisations(), values=values,
+            error=error.localized(request_language(request)),
+        )  # fmt: skip
+    return redirect(f"/console/news/{created['id']}", t(request, "News item added."), request)
 
 
 @router.get("/news/{news_id}")
