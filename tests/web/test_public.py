@@ -231,3 +231,19 @@ def test_signed_files_never_run_in_the_page(service: Service, app_client: TestCl
     assert "sandbox" in response.headers["content-security-policy"]
     forged = app_client.get(f"/files/{url.split('/')[-2][:-2]}xx/x.svg")
     assert forged.status_code == 400
+
+
+def test_members_only_issue_is_read_by_members(service: Service, browser: Browser) -> None:
+    ids = _people(service)
+    with service.ctx.db.session() as session:
+        issue = Issue(number=1, title="Réservé", status=IssueStatus.sent, public=False,
+                      sent_at=datetime.now(UTC))  # fmt: skip
+        session.add(issue)
+        session.flush()
+        issue_id = issue.id
+    assert "réservé aux membres" in browser.get(f"/archive/{issue_id}").text
+    assert browser.client.get(f"/archive/{issue_id}/issue.html").status_code == 404
+    prefs = links.preferences_url(service.ctx.settings, ids["accueil@maison.example.org"])
+    browser.get(prefs.removeprefix(service.ctx.settings.base_url))
+    page = browser.get(f"/archive/{issue_id}")
+    assert f"/archive/{issue_id}/issue.html" in page.text

@@ -42,8 +42,7 @@ def web_version(request: Request, issue_id: int, lang: str = "") -> Response:
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
     language = lang if lang in ("fr", "nl") else request_language(request)
-    allowed = issue.public or isinstance(request.session.get("account"), int)
-    html = _web_html(request, issue_id, language) if allowed else None
+    html = _web_html(request, issue_id, language) if may_read(request, issue.public) else None
     return render(request, "public/web_version.html", issue=issue, html=html, language=language)
 
 
@@ -52,11 +51,26 @@ def web_version_body(request: Request, issue_id: int, lang: str = "fr") -> Respo
     """The issue's HTML alone (for the frame of the web version)."""
     service = request.app.state.service
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
-    if issue is None or not (issue.public or isinstance(request.session.get("account"), int)):
+    if issue is None or not may_read(request, issue.public):
         raise NotFoundError(N_("This issue is not published."))
     html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
+
+
+def may_read(request: Request, public: bool) -> bool:
+    """Public issues for all; members-only ones for a coordinator, or for a member who
+    came through one of their personal links (preferences, RSVP) in this browser."""
+    if public or isinstance(request.session.get("account"), int):
+        return True
+    reader = request.session.get("reader")
+    if not isinstance(reader, int):
+        return False
+    try:
+        subscriber = request.app.state.service.audience.get_subscriber(reader)
+    except NotFoundError:
+        return False
+    return bool(subscriber.membership != "none" and subscriber.status == "active")
 
 
 def _web_html(request: Request, issue_id: int, language: str) -> str:

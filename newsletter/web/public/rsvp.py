@@ -14,6 +14,7 @@ router = APIRouter()
 @router.get("/rsvp/{token}")
 def rsvp_page(request: Request, token: str) -> Response:
     target = request.app.state.service.rsvp.target(token)
+    request.session["reader"] = target.subscriber_id  # members-only issues of the archive
     return render(request, "public/rsvp.html", target=target, token=token)
 
 

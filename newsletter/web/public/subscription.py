@@ -93,6 +93,7 @@ def _preferences_subscriber(request: Request, token: str) -> int:
 def preferences(request: Request, token: str) -> Response:
     service = request.app.state.service
     subscriber = service.audience.get_subscriber(_preferences_subscriber(request, token))
+    request.session["reader"] = subscriber.id  # members-only issues of the archive
     member_of = service.audience.lists_of(subscriber.id)
     infos, _errors = service.audience.lists()
     lists = [info for info in infos if info.id in member_of]
