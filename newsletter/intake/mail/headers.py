@@ -24,7 +24,7 @@ _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _SPACES = re.compile(r"\s+")
 #: reply and forward prefixes of the mail clients our partners use (fr, nl, en, de)
 _PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|tr|trans|réf|ref|aw|wg|antw|antwoord|doorst|fwd?|rv|sv|vs|ynt)"
+    r"^\s*(?:(?:re|fw|fwd|tr|trans|réf|ref|aw|wg|antw|antwoord|doorst|rv|sv|vs|ynt)"
     r"\s*(?:\[\d+\])?\s*[:：]\s*|\[(?:fwd?|tr)[^\]]*\]\s*)+",
     re.IGNORECASE,
 )
