@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         10 * 1024 * 1024,
         description="Attachments over this many bytes are refused with a note.",
     )
+    intake_max_message: int = Field(
+        25 * 1024 * 1024,
+        description="Incoming e-mails over this many bytes are not read whole but "
+        "quarantined (their headers are kept).",
+    )
     intake_acknowledge: bool = Field(
         False, description="Send an acknowledgement e-mail to known senders."
     )

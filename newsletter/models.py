@@ -47,6 +47,15 @@ class NewsSource(StrEnum):
     public_form = "public_form"
 
 
+class InboundOutcome(StrEnum):
+    """What became of one incoming e-mail."""
+
+    item = "item"
+    quarantine = "quarantine"
+    bounce = "bounce"
+    ignored = "ignored"
+
+
 class IssueStatus(StrEnum):
     draft = "draft"
     scheduled = "scheduled"

@@ -8,7 +8,8 @@ start and every minute, so ``issue schedule`` from the command line needs no run
 scheduler. A job whose time passed while the app was down runs at start; the service
 starts it when it is less than SCHEDULE_GRACE_MINUTES late and otherwise holds it
 (issue ``paused`` with a reason). AG reminders: ASSEMBLY_REMINDER_DAYS before an AG
-whose invitation issue went out, a reminder issue is sent to the same lists.
+whose invitation issue went out, a reminder issue is sent to the same lists. With an
+IMAP mailbox configured, ``intake.poll`` runs every IMAP_POLL_MINUTES.
 
 Job functions are module-level so the job store can reference them by name; they
 reach the service through ``_SERVICES``, filled by ``start_scheduler`` (one entry per
@@ -26,7 +27,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
+from newsletter.config import Settings
 from newsletter.context import Context
+from newsletter.errors import NewsletterError
 from newsletter.models import IssueStatus
 from newsletter.service import Service
 from newsletter.store.base import utcnow
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 JOBS_TABLE = "scheduler_jobs"
 SYNC_SECONDS = 60
+INTAKE_JOB = "intake-poll"
 _SERVICES: dict[str, Service] = {}
 
 
@@ -56,6 +60,32 @@ def run_assembly_reminder(assembly_id: int) -> None:
     """Job: send the reminder of an AG."""
     issue_id = _service().delivery.send_assembly_reminder(assembly_id)
     log.info("assembly %s reminder: issue %s", assembly_id, issue_id)
+
+
+def run_intake_poll() -> None:
+    """Job: read the submissions mailbox (partner news and bounces) once."""
+    try:
+        report = _service().intake.poll()
+    except NewsletterError as error:
+        log.warning("intake poll: %s", error)
+        return
+    log.info("intake poll: %s", report.counts())
+
+
+def add_intake_job(scheduler: Any, settings: Settings) -> bool:
+    """Poll the IMAP mailbox every IMAP_POLL_MINUTES when one is configured."""
+    if not settings.imap_host or settings.imap_poll_minutes <= 0:
+        return False
+    scheduler.add_job(
+        run_intake_poll,
+        "interval",
+        minutes=settings.imap_poll_minutes,
+        id=INTAKE_JOB,
+        jobstore="memory",
+        replace_existing=True,
+        next_run_time=utcnow() + timedelta(seconds=5),
+    )
+    return True
 
 
 def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOScheduler:
@@ -82,6 +112,7 @@ def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOSche
         jobstore="memory",
         replace_existing=True,
     )
+    add_intake_job(scheduler, ctx.settings)
     return scheduler
 
 

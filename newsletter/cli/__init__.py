@@ -13,6 +13,7 @@ from typer.exceptions import TyperException
 from newsletter.cli import audience as _audience  # noqa: F401  (registers commands)
 from newsletter.cli import delivery as _delivery  # noqa: F401
 from newsletter.cli import editorial as _editorial  # noqa: F401
+from newsletter.cli import intake as _intake  # noqa: F401
 from newsletter.cli.common import _, app
 from newsletter.errors import NewsletterError
 

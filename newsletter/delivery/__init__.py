@@ -9,4 +9,5 @@
 - ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one
 - ``verp``       envelope senders that name the delivery; ``dkim`` signing
 - ``identity``   deterministic Message-IDs
+- ``bounces``    bounce reports (RFC 3464 and plain-text formats) matched to deliveries
 """

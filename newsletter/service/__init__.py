@@ -10,6 +10,7 @@ from newsletter.context import Context
 from newsletter.service.audience import AudienceService
 from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
+from newsletter.service.intake import IntakeService
 
 
 class Service:
@@ -18,3 +19,4 @@ class Service:
         self.audience = AudienceService(ctx)
         self.delivery = DeliveryService(ctx, self.audience)
         self.editorial = EditorialService(ctx)
+        self.intake = IntakeService(ctx, self.delivery)

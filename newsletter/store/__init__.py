@@ -6,4 +6,5 @@ Importing this package registers every table on ``Base.metadata``.
 from newsletter.store import audience as audience
 from newsletter.store import delivery as delivery
 from newsletter.store import editorial as editorial
+from newsletter.store import intake as intake
 from newsletter.store.base import Base as Base

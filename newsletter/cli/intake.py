@@ -1,0 +1,138 @@
+"""Commands of the e-mail intake: intake eml, intake poll, intake list, intake raw."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+
+from newsletter.cli.common import _, console, intake_app, print_json, service
+from newsletter.intake.mail.pipeline import Result
+from newsletter.models import InboundOutcome
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+#: sysexits.h EX_TEMPFAIL: an MTA piping a message keeps it and tries again later
+EX_TEMPFAIL = 75
+log = logging.getLogger(__name__)
+
+
+def _line(result: Result) -> str:
+    outcome = {
+        InboundOutcome.item: _("news item {id}"),
+        InboundOutcome.quarantine: _("quarantined"),
+        InboundOutcome.bounce: _("bounce"),
+        InboundOutcome.ignored: _("ignored"),
+    }[result.outcome].format(id=result.news_id)
+    if result.duplicate and result.outcome is not InboundOutcome.ignored:
+        outcome = _("already processed ({outcome})").format(outcome=outcome)
+    reason = result.reason.render() if result.reason else ""
+    return f"{result.label}: {outcome}" + (f" — {reason}" if reason else "")
+
+
+@intake_app.command("eml")
+def intake_eml(
+    files: Annotated[
+        list[str], typer.Argument(help="Raw message files (.eml), or - for one on stdin.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Partner e-mails or bounces as raw messages: from files, or one piped by the MTA."""
+    paths = [Path(f) for f in files if f != "-"]
+    for path in paths:
+        if not path.is_file():
+            raise typer.BadParameter(_("No such file: {path}").format(path=path))
+    try:
+        results = _ingest(files)
+    except Exception as error:
+        if "-" not in files or isinstance(error, TyperException):
+            raise
+        # the piped message could not be recorded: the MTA keeps it and tries again
+        log.exception("intake from stdin failed")
+        sys.stderr.write(_("Error: ") + str(error) + "\n")
+        raise typer.Exit(EX_TEMPFAIL) from error
+    if as_json:
+        print_json([r.as_dict() for r in results])
+        return
+    for result in results:
+        console.print(_line(result), markup=False)
+
+
+def _ingest(files: list[str]) -> list[Result]:
+    with service() as svc:
+        return [
+            svc.intake.ingest_stream(sys.stdin.buffer)
+            if name == "-"
+            else svc.intake.ingest_file(Path(name))
+            for name in files
+        ]
+
+
+@intake_app.command("poll")
+def intake_poll(as_json: JsonOption = False) -> None:
+    """Read the submissions mailbox (IMAP) once."""
+    with service() as svc:
+        report = svc.intake.poll()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    if report.busy:
+        console.print(_("Another process is reading the mailbox; nothing done."), markup=False)
+        return
+    for result in report.results:
+        console.print(_line(result), markup=False)
+    counts = report.counts()
+    summary = _(
+        "{items} news items, {bounces} bounces, {quarantined} quarantined, {ignored} ignored."
+    )
+    console.print(
+        summary.format(
+            items=counts["item"],
+            bounces=counts["bounce"],
+            quarantined=counts["quarantine"],
+            ignored=counts["ignored"],
+        ),
+        markup=False,
+    )
+    if report.left:
+        left = _("{count} messages could not be moved; they will be handled at the next poll.")
+        console.print(left.format(count=report.left), markup=False)
+
+
+@intake_app.command("list")
+def intake_list(
+    outcome: Annotated[
+        str | None, typer.Option(help="item, quarantine, bounce or ignored.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Incoming messages, newest first, with what became of each."""
+    try:
+        wanted = InboundOutcome(outcome) if outcome else None
+    except ValueError as error:
+        raise typer.BadParameter(_("Unknown outcome: {value}").format(value=outcome)) from error
+    with service() as svc:
+        rows = svc.intake.messages(wanted)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"{row['id']:>5}  {row['outcome']:<10}  {row['sender']:<35}  {row['subject']}"
+            + (f"  — {row['reason']}" if row["reason"] else ""),
+            markup=False,
+        )
+
+
+@intake_app.command("raw")
+def intake_raw(
+    record: Annotated[int, typer.Argument(help="Number of the incoming message.")],
+) -> None:
+    """Print an incoming message as it was received."""
+    with service() as svc:
+        data = svc.intake.raw_message(record)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()

@@ -1,0 +1,356 @@
+"""One incoming message to one recorded outcome: item, quarantine, bounce or ignored.
+
+``process_message`` runs inside the caller's transaction and writes exactly one
+``InboundMessage`` row (none when the mailbox UID was already recorded). The order of
+the decisions:
+
+1. seen before (same Message-ID, or same bytes without one) → ignored, no new item;
+2. over the size limit → quarantine (headers kept);
+3. a bounce (RFC 3464 or a known text format) → bounce, matched to deliveries;
+   a delay warning → ignored;
+4. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
+   address without being a bounce → ignored;
+5. otherwise a submission: parsed into a news item (pending; attributed when the sender
+   is a subscriber of a member organisation, held as unknown sender otherwise), or
+   quarantined with the reason when it cannot be parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.parser import BytesHeaderParser
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from newsletter.audience.subscriptions import find_by_email
+from newsletter.config import Settings
+from newsletter.delivery.bounces import Bounce, match_delivery, parse_bounce
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
+from newsletter.intake.mail import headers as h
+from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
+from newsletter.intake.mail.html import html_to_text
+from newsletter.intake.mail.language import guess_language
+from newsletter.intake.mail.parse import ParsedMail, parse_message
+from newsletter.intake.mail.source import RawMessage
+from newsletter.intake.news import submit_news
+from newsletter.models import InboundOutcome, Language, NewsSource, NewsStatus, SubscriberStatus
+from newsletter.store import intake as store
+from newsletter.store.intake import RAW_KEEP, InboundMessage
+
+UNKNOWN_SENDER = N_("Unknown sender")
+UNTITLED = N_("(untitled)")
+
+
+@dataclass
+class Origin:
+    """Where a message came from: a mailbox (folder, UIDVALIDITY, UID), a file or a pipe."""
+
+    source: str
+    folder: str | None = None
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+@dataclass
+class Result:
+    record_id: int
+    outcome: InboundOutcome
+    reason: Msg | None = None
+    news_id: int | None = None
+    #: the message had been processed before: nothing new was created
+    duplicate: bool = False
+    #: acknowledgement to send once the transaction is committed: (recipient, bytes)
+    acknowledgement: tuple[str, bytes] | None = None
+    bounces: list[dict[str, Any]] = field(default_factory=list)
+    label: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record_id,
+            "outcome": self.outcome.value,
+            "reason": self.reason.render(DEFAULT_LANGUAGE) if self.reason else "",
+            "news_id": self.news_id,
+            "duplicate": self.duplicate,
+            "bounces": self.bounces,
+            "source": self.label,
+        }
+
+
+def dedupe_key(message_id: str, digest: str) -> str:
+    return f"mid:{message_id}"[:600] if message_id else f"sha256:{digest}"
+
+
+def _record(
+    session: Session,
+    raw: RawMessage,
+    origin: Origin,
+    *,
+    message: Message,
+    digest: str,
+    key: str | None,
+    outcome: InboundOutcome,
+    reason: Msg | None,
+) -> InboundMessage:
+    record = InboundMessage(
+        source=origin.source,
+        folder=origin.folder,
+        uidvalidity=origin.uidvalidity,
+        uid=origin.uid,
+        message_id=h.message_id(message)[:500],
+        dedupe_key=key,
+        sha256=digest,
+        sender=h.sender(message)[1][:320],
+        subject=h.header(message, "Subject")[:300],
+        outcome=outcome,
+        reason=reason.msgid if reason else "",
+        reason_params={k: str(v) for k, v in reason.params.items()} if reason else {},
+        size=raw.size,
+        raw=raw.data[:RAW_KEEP],
+        raw_truncated=raw.truncated or len(raw.data) > RAW_KEEP,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def process_message(
+    session: Session,
+    settings: Settings,
+    raw: RawMessage,
+    origin: Origin,
+) -> Result:
+    """Decide and record what becomes of one message (see the module docstring)."""
+    if origin.folder is not None and origin.uidvalidity is not None and origin.uid is not None:
+        seen = store.by_mailbox_uid(session, origin.folder, origin.uidvalidity, origin.uid)
+        if seen is not None:
+            return Result(seen.id, seen.outcome, None, seen.news_id, duplicate=True)
+    digest = hashlib.sha256(raw.data).hexdigest()
+    if raw.truncated:
+        message = BytesHeaderParser().parsebytes(raw.data)
+    else:
+        try:
+            message = message_from_bytes(raw.data)
+        except Exception:  # the parser gave up: read the headers alone
+            message = BytesHeaderParser().parsebytes(raw.data)
+    message_id = h.message_id(message)
+    key = dedupe_key(message_id, digest)
+
+    def record(outcome: InboundOutcome, reason: Msg | None, *, unique: bool = True) -> Result:
+        row = _record(
+            session,
+            raw,
+            origin,
+            message=message,
+            digest=digest,
+            key=key if unique else None,
+            outcome=outcome,
+            reason=reason,
+        )
+        return Result(row.id, outcome, reason)
+
+    first = store.by_dedupe_key(session, key)
+    if first is not None:
+        result = record(
+            InboundOutcome.ignored,
+            Msg(N_("Already received (message {id})"), {"id": first.id}),
+            unique=False,
+        )
+        result.duplicate = True
+        result.news_id = first.news_id
+        return result
+    if raw.truncated:
+        size_mb = f"{raw.size / 1024 / 1024:.1f}"
+        limit_mb = f"{settings.intake_max_message / 1024 / 1024:.1f}"
+        return record(
+            InboundOutcome.quarantine,
+            Msg(
+                N_("The message is too large ({size} MB, at most {limit} MB)"),
+                {"size": size_mb, "limit": limit_mb},
+            ),
+        )
+    bounce = parse_bounce(message, own_addresses=_own_addresses(settings))
+    if bounce is not None:
+        return _bounce(session, settings, bounce, record)
+    kind = automatic(message)
+    if kind in (Automatic.auto_replied, Automatic.auto_generated, Automatic.mailer_daemon):
+        return record(
+            InboundOutcome.ignored,
+            Msg(N_("Automatic message ({kind}), not news"), {"kind": kind.value}),
+        )
+    if _to_bounce_address(settings, message):
+        return record(
+            InboundOutcome.ignored,
+            Msg(N_("Sent to the bounce address but not a delivery report")),
+        )
+    parsed = parse_message(message, max_attachment=settings.intake_max_attachment)
+    if parsed.problem is None and not parsed.sender:
+        parsed.problem = Msg(N_("The message has no valid sender address"))
+    if parsed.problem is not None:
+        return record(InboundOutcome.quarantine, parsed.problem)
+    return _submission(session, settings, parsed, message, record, list_mail=kind)
+
+
+def _own_addresses(settings: Settings) -> set[str]:
+    own = {h.clean_address(a) for a in (settings.bounce_address, settings.from_address)}
+    return {a.lower() for a in own if a}
+
+
+def _to_bounce_address(settings: Settings, message: Message) -> bool:
+    base = h.clean_address(settings.bounce_address.split("<")[-1].strip(">"))
+    if not base:
+        return False
+    local, _, domain = base.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    for address in h.addresses(message, "Delivered-To", "X-Original-To", "To"):
+        a_local, _, a_domain = address.lower().rpartition("@")
+        if a_domain == domain and a_local.split("+", 1)[0] == local:
+            return True
+    return False
+
+
+def _bounce(
+    session: Session,
+    settings: Settings,
+    bounce: Bounce,
+    record: Callable[[InboundOutcome, Msg | None], Result],
+) -> Result:
+    failed = bounce.failed
+    if not failed:
+        return record(
+            InboundOutcome.ignored,
+            Msg(N_("Delivery report without a failure (delay warning), not a bounce")),
+        )
+    match = match_delivery(session, settings, bounce)
+    matched_recipient = None
+    if match is not None:
+        same = [r for r in failed if r.address.lower() == match.email.lower()]
+        matched_recipient = same[0] if same else failed[0]
+    found: list[dict[str, Any]] = []
+    for recipient in failed:
+        is_match = match is not None and recipient is matched_recipient
+        found.append(
+            {
+                "delivery_id": match.delivery_id if is_match and match else None,
+                "recipient": recipient.address,
+                "status": recipient.status,
+                "hard": recipient.hard,
+                "diagnostic": recipient.diagnostic[:500],
+                # a second report about a delivery already bounced is not counted again
+                "counted": bool(is_match and match and not match.already_bounced),
+            }
+        )
+    if match is not None:
+        reason = Msg(
+            N_("Bounce ({format}) of delivery {delivery} to {recipient}"),
+            {"format": bounce.format, "delivery": match.delivery_id, "recipient": match.email},
+        )
+    else:
+        reason = Msg(
+            N_("Bounce ({format}) for {recipients}, matched to no delivery"),
+            {"format": bounce.format, "recipients": ", ".join(b["recipient"] for b in found)},
+        )
+    result = record(InboundOutcome.bounce, reason)
+    row = session.get(InboundMessage, result.record_id)
+    if row is not None:
+        row.bounces = found
+        row.bounces_applied = not any(b["counted"] for b in found)
+    result.bounces = found
+    return result
+
+
+def _submission(
+    session: Session,
+    settings: Settings,
+    parsed: ParsedMail,
+    message: Message,
+    record: Callable[[InboundOutcome, Msg | None], Result],
+    *,
+    list_mail: Automatic,
+) -> Result:
+    subscriber = find_by_email(session, parsed.sender)
+    known = (
+        subscriber is not None
+        and subscriber.organisation_id is not None
+        and subscriber.status is not SubscriberStatus.blocked
+    )
+    notes = [note.render(DEFAULT_LANGUAGE) for note in parsed.notes]
+    if not known:
+        notes.insert(
+            0,
+            Msg(
+                N_(
+                    "Unknown sender: {address} is not a subscriber of a member organisation. "
+                    "Check this item before approving it."
+                ),
+                {"address": parsed.sender},
+            ).render(DEFAULT_LANGUAGE),
+        )
+    if list_mail in (Automatic.mailing_list, Automatic.bulk):
+        notes.append(
+            Msg(N_("Received through a mailing list or a bulk sender")).render(DEFAULT_LANGUAGE)
+        )
+    default = subscriber.language if known and subscriber is not None else Language.fr
+    text = html_to_text(parsed.body) if parsed.body_format == "html" else parsed.body
+    language = guess_language(f"{parsed.title}\n{text}", default=default)
+    image = (
+        (parsed.image.filename, parsed.image.content_type, parsed.image.data)
+        if parsed.image
+        else None
+    )
+    item = submit_news(
+        session,
+        settings,
+        title=parsed.title or Msg(UNTITLED).render(DEFAULT_LANGUAGE),
+        body=parsed.body,
+        body_format="html" if parsed.body_format == "html" else "text",
+        organisation_id=subscriber.organisation_id if known and subscriber else None,
+        organisation_name="",
+        sender=parsed.sender,
+        source=NewsSource.email,
+        language=language,
+        attachments=[(f.filename, f.content_type, f.data) for f in parsed.attachments],
+        image=image,
+        note="\n".join(notes),
+        status=NewsStatus.pending,
+        actor=parsed.sender,
+    )
+    result = record(InboundOutcome.item, None if known else Msg(UNKNOWN_SENDER))
+    row = session.get(InboundMessage, result.record_id)
+    if row is not None:
+        row.news_id = item.id
+    result.news_id = item.id
+    if known and settings.intake_acknowledge and may_acknowledge(message):
+        from newsletter.intake.mail.acknowledge import build_acknowledgement
+
+        ack = build_acknowledgement(
+            settings, to=parsed.sender, title=item.title, in_reply_to=parsed.message_id
+        )
+        if ack is not None:
+            result.acknowledgement = (parsed.sender, ack)
+    return result
+
+
+def record_failure(
+    session: Session, settings: Settings, raw: RawMessage, origin: Origin, reason: Msg
+) -> Result:
+    """Quarantine a message whose processing failed, so that it is never lost."""
+    message = BytesHeaderParser().parsebytes(raw.data[: 256 * 1024])
+    digest = hashlib.sha256(raw.data).hexdigest()
+    key = dedupe_key(h.message_id(message), digest)
+    unique = store.by_dedupe_key(session, key) is None
+    row = _record(
+        session,
+        raw,
+        origin,
+        message=message,
+        digest=digest,
+        key=key if unique else None,
+        outcome=InboundOutcome.quarantine,
+        reason=reason,
+    )
+    return Result(row.id, InboundOutcome.quarantine, reason)

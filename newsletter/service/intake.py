@@ -1,0 +1,265 @@
+"""Service of the e-mail intake: partner news and bounces, from IMAP or a pipe.
+
+``poll()`` reads the submissions mailbox once; ``ingest_file``/``ingest_stream`` take
+raw messages as an MTA delivers them. Each message is decided and recorded in one
+transaction (``intake.mail.pipeline``); then, outside it, bounces are recorded on
+their deliveries and subscribers (``service.delivery.mark_bounced``) and the optional
+acknowledgement goes out. A bounce whose recording was interrupted is applied at the
+next poll (``bounces_applied``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from imap_tools.errors import ImapToolsError
+from sqlalchemy.exc import IntegrityError
+
+from newsletter.context import Context
+from newsletter.delivery.dkim import DkimSigner
+from newsletter.errors import NewsletterError, NotFoundError
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
+from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
+from newsletter.intake.mail.pipeline import Origin, Result, process_message, record_failure
+from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
+from newsletter.models import InboundOutcome
+from newsletter.store import intake as store
+from newsletter.store.base import utcnow
+from newsletter.store.intake import InboundMessage
+
+log = logging.getLogger(__name__)
+#: one poll at a time in a process (the scheduler and the console may both ask); polls
+#: of two processes are kept apart by the table's unique keys
+_POLL_LOCK = threading.Lock()
+
+
+@dataclass
+class PollReport:
+    results: list[Result] = field(default_factory=list)
+    #: messages left in the mailbox (a move failed); they are picked up next time
+    left: int = 0
+    #: another process was reading the mailbox: nothing was done
+    busy: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = {outcome.value: 0 for outcome in InboundOutcome}
+        for result in self.results:
+            if not result.duplicate or result.outcome is InboundOutcome.ignored:
+                counts[result.outcome.value] += 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "messages": [r.as_dict() for r in self.results],
+            "counts": self.counts(),
+            "left": self.left,
+            "busy": self.busy,
+        }
+
+
+def message_view(record: InboundMessage) -> dict[str, Any]:
+    """The JSON form of an incoming message record (the console's list)."""
+    reason = Msg(record.reason, dict(record.reason_params)) if record.reason else None
+    return {
+        "id": record.id,
+        "received_at": record.received_at.isoformat() if record.received_at else None,
+        "source": record.source,
+        "folder": record.folder,
+        "uid": record.uid,
+        "message_id": record.message_id,
+        "sender": record.sender,
+        "subject": record.subject,
+        "outcome": record.outcome.value,
+        "reason": reason.render(DEFAULT_LANGUAGE) if reason else "",
+        "news_id": record.news_id,
+        "bounces": record.bounces,
+        "size": record.size,
+        "raw_truncated": record.raw_truncated,
+    }
+
+
+class IntakeService:
+    def __init__(self, ctx: Context, delivery: Any = None) -> None:
+        self.ctx = ctx
+        #: the delivery service: records bounces, provides the transport for acknowledgements
+        self.delivery = delivery
+
+    # --- ways in -------------------------------------------------------------------------
+    def ingest_bytes(self, data: bytes, *, source: str = "stdin") -> Result:
+        too_large = len(data) > self.ctx.settings.intake_max_message
+        raw = RawMessage(data[:HEAD_KEEP] if too_large else data, len(data), too_large)
+        return self.ingest(raw, Origin(source))
+
+    def ingest_file(self, path: Path) -> Result:
+        raw = read_file(path, self.ctx.settings.intake_max_message)
+        result = self.ingest(raw, Origin("file"))
+        result.label = str(path)
+        return result
+
+    def ingest_stream(self, stream: BinaryIO) -> Result:
+        raw = read_stream(stream, self.ctx.settings.intake_max_message)
+        result = self.ingest(raw, Origin("stdin"))
+        result.label = "-"
+        return result
+
+    def poll(self) -> PollReport:
+        """Read the submissions mailbox once: every message ends recorded and moved."""
+        with _POLL_LOCK, store.poll_lock(self.ctx.db, self._lock_file()) as got:
+            if not got:
+                log.info("another process is reading the mailbox; this poll does nothing")
+                return PollReport(busy=True)
+            return self._poll()
+
+    def _lock_file(self) -> Path:
+        return self.ctx.settings.data_dir / "intake-poll.lock"
+
+    def _poll(self) -> PollReport:
+        settings = self.ctx.settings
+        report = PollReport()
+        self.apply_pending_bounces()
+        with Mailbox(settings) as box:
+            box.ensure_folders()
+            validity = box.uidvalidity()
+            for entry in box.listing():
+                origin = Origin("imap", settings.imap_folder, validity, entry.uid)
+                with self.ctx.db.session() as session:
+                    seen = store.by_mailbox_uid(session, settings.imap_folder, validity, entry.uid)
+                    known = (seen.id, seen.outcome, seen.news_id) if seen else None
+                if known is not None:
+                    result = Result(known[0], known[1], None, known[2], duplicate=True)
+                else:
+                    too_large = entry.size > settings.intake_max_message
+                    data = box.fetch(entry.uid, headers_only=too_large)
+                    result = self.ingest(RawMessage(data, entry.size, too_large), origin)
+                result.label = f"{settings.imap_folder}/{entry.uid}"
+                report.results.append(result)
+                target = QUARANTINE if result.outcome is InboundOutcome.quarantine else PROCESSED
+                try:
+                    box.move(entry.uid, target)
+                except (ImapToolsError, OSError) as error:
+                    log.warning("could not move message %s to %s: %s", entry.uid, target, error)
+                    report.left += 1
+        return report
+
+    # --- one message -------------------------------------------------------------------
+    def ingest(self, raw: RawMessage, origin: Origin) -> Result:
+        """Decide, record, then apply what follows (bounces, acknowledgement)."""
+        settings = self.ctx.settings
+        try:
+            try:
+                with self.ctx.db.session() as session:
+                    result = process_message(session, settings, raw, origin)
+            except IntegrityError:
+                # another poll recorded the same message at the same time: now a duplicate
+                with self.ctx.db.session() as session:
+                    result = process_message(session, settings, raw, origin)
+        except NewsletterError as error:
+            result = self._quarantine(raw, origin, error.msg)
+        except Exception as error:  # a bug must not lose the message: keep it aside
+            log.exception("intake of a message failed")
+            reason = Msg(
+                N_("Internal error while reading the message: {error}"),
+                {"error": type(error).__name__},
+            )
+            result = self._quarantine(raw, origin, reason)
+        self._apply_bounces(result.record_id)
+        if result.acknowledgement is not None:
+            self._acknowledge(result.record_id, *result.acknowledgement)
+        return result
+
+    def _quarantine(self, raw: RawMessage, origin: Origin, reason: Msg) -> Result:
+        with self.ctx.db.session() as session:
+            return record_failure(session, self.ctx.settings, raw, origin, reason)
+
+    # --- after the transaction ----------------------------------------------------------
+    def apply_pending_bounces(self) -> int:
+        """Record the bounces that an interrupted run left unapplied; returns how many."""
+        with self.ctx.db.session() as session:
+            pending = [record.id for record in store.unapplied_bounces(session)]
+        return sum(self._apply_bounces(record_id) for record_id in pending)
+
+    def _apply_bounces(self, record_id: int) -> int:
+        if self.delivery is None:
+            return 0
+        with self.ctx.db.session() as session:
+            record = session.get(InboundMessage, record_id)
+            if record is None or record.bounces_applied:
+                return 0
+            bounces = [dict(b) for b in record.bounces if b.get("counted")]
+        for bounce in bounces:
+            reason = f"{bounce['status']} {bounce['diagnostic']}".strip()
+            try:
+                self.delivery.mark_bounced(
+                    int(bounce["delivery_id"]), hard=bool(bounce["hard"]), reason=reason
+                )
+            except NewsletterError as error:  # e.g. the subscriber was deleted since
+                log.warning("bounce of delivery %s not counted: %s", bounce["delivery_id"], error)
+            except Exception:
+                # the database went away: left unapplied, retried at the next poll
+                log.exception("bounce of delivery %s not recorded", bounce["delivery_id"])
+                return 0
+        with self.ctx.db.session() as session:
+            record = session.get(InboundMessage, record_id)
+            if record is not None:
+                record.bounces_applied = True
+        return len(bounces)
+
+    def _acknowledge(self, record_id: int, to: str, message: bytes) -> None:
+        if self.delivery is None:
+            return
+        try:
+            signer = DkimSigner.from_settings(self.ctx.settings)
+            transport = self.delivery.transport()
+        except NewsletterError as error:
+            log.warning("no acknowledgement sent: %s", error)
+            return
+        if signer is not None:
+            message = signer.sign(message)
+
+        async def send() -> bool:
+            try:
+                results = await transport.send(message, "", [to])
+            finally:
+                await transport.close()
+            return bool(results) and all(r.ok for r in results)
+
+        try:
+            sent = asyncio.run(send())
+        except Exception:
+            log.exception("acknowledgement to %s failed", to)
+            return
+        if sent:
+            with self.ctx.db.session() as session:
+                record = session.get(InboundMessage, record_id)
+                if record is not None:
+                    record.acknowledged_at = utcnow()
+
+    # --- reading the records ------------------------------------------------------------
+    def messages(
+        self, outcome: InboundOutcome | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        with self.ctx.db.session() as session:
+            return [message_view(r) for r in store.list_messages(session, outcome, limit)]
+
+    def quarantined(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Messages that could not become items, with the reason (the console's queue)."""
+        return self.messages(InboundOutcome.quarantine, limit)
+
+    def raw_message(self, record_id: int) -> bytes:
+        """The original message as received (cut at ``RAW_KEEP`` bytes)."""
+        with self.ctx.db.session() as session:
+            record = session.get(InboundMessage, record_id)
+            if record is None:
+                raise NotFoundError(N_("No incoming message {id}."), id=record_id)
+            return bytes(record.raw or b"")
+
+    def for_news(self, news_id: int) -> dict[str, Any] | None:
+        """The incoming message a news item came from, if it came by e-mail."""
+        with self.ctx.db.session() as session:
+            record = store.by_news_id(session, news_id)
+            return message_view(record) if record is not None else None

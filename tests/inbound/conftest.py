@@ -1,0 +1,111 @@
+"""Fixtures of the inbound tests: a private Dovecot server and the message corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from newsletter.config import Settings, SmtpSecurity
+from newsletter.context import Context
+from newsletter.models import Language, Membership, SubscriberStatus
+from newsletter.store.audience import Organisation, Subscriber
+from tests.support.dovecot import DovecotServer, MailUser
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def corpus(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+def corpus_names() -> list[str]:
+    return sorted(p.name for p in CORPUS.glob("*.eml"))
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    server = DovecotServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail_user(dovecot: DovecotServer) -> MailUser:
+    """A fresh IMAP user with an empty mailbox."""
+    return dovecot.add_user()
+
+
+def imap_settings(settings: Settings, user: MailUser) -> Settings:
+    return settings.model_copy(
+        update={
+            "imap_host": "127.0.0.1",
+            "imap_port": user.server.port,
+            "imap_username": user.username,
+            "imap_password": SecretStr(user.password),
+            "imap_security": SmtpSecurity.none,
+        }
+    )
+
+
+#: what each corpus message must end as (see make_corpus.py)
+EXPECTED = {
+    "01-outlook-cp1252-related.eml": "item",
+    "02-outlook-html-only-undeclared.eml": "item",
+    "03-gmail-forward-inline.eml": "item",
+    "04-forward-as-attachment.eml": "item",
+    "05-outlook-forward-fr.eml": "item",
+    "06-attachment-names.eml": "item",
+    "07-html-scripts.eml": "item",
+    "08-header-injection.eml": "item",
+    "09-malformed-boundary.eml": "quarantine",
+    "10-truncated-mime.eml": "item",
+    "11-auto-reply.eml": "ignored",
+    "12-dsn-postfix.eml": "bounce",
+    "13-ndr-exchange.eml": "bounce",
+    "14-qmail-bounce.eml": "bounce",
+    "15-exim-text-bounce.eml": "bounce",
+    "16-dsn-delayed.eml": "ignored",
+    "17-oof-to-bounce-address.eml": "ignored",
+    "18-duplicate.eml": "item",
+    "19-reply-quoted-nl.eml": "item",
+    "20-unknown-sender-latin1.eml": "item",
+    "21-mailing-list.eml": "item",
+    "22-no-sender.eml": "quarantine",
+    "23-read-receipt.eml": "ignored",
+}
+
+
+def add_partners(ctx: Context) -> dict[str, int]:
+    """Two member organisations, each with a subscriber who sends news by e-mail."""
+    with ctx.db.session() as session:
+        soleil = Organisation(
+            name="ASBL Le Soleil", name_key="asbl le soleil", membership=Membership.full
+        )
+        noord = Organisation(
+            name="Buurthuis Noord", name_key="buurthuis noord", membership=Membership.associate
+        )
+        session.add_all([soleil, noord])
+        session.flush()
+        session.add_all(
+            [
+                Subscriber(
+                    email="Communication@ASBL-Soleil.example.org",
+                    email_key="communication@asbl-soleil.example.org",
+                    organisation_id=soleil.id,
+                    status=SubscriberStatus.active,
+                ),
+                Subscriber(
+                    email="info@buurthuis-noord.example.net",
+                    email_key="info@buurthuis-noord.example.net",
+                    organisation_id=noord.id,
+                    language=Language.nl,
+                    status=SubscriberStatus.active,
+                ),
+            ]
+        )
+        return {"soleil": soleil.id, "noord": noord.id}
