@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import string
 from email.utils import parseaddr
+from functools import lru_cache
 
 from newsletter.config import Settings
 
@@ -37,14 +38,19 @@ def _mac(settings: Settings, delivery_id: int) -> str:
 
 
 def _base_address(settings: Settings) -> str:
-    return parseaddr(settings.bounce_address)[1]
+    return _addr_spec(settings.bounce_address)
+
+
+@lru_cache(maxsize=16)
+def _addr_spec(address: str) -> str:
+    return parseaddr(address)[1]
 
 
 def envelope_sender(settings: Settings, delivery_id: int) -> str:
     """The MAIL FROM address of one delivery."""
     base = _base_address(settings)
     if not base or "@" not in base:
-        return parseaddr(settings.from_address)[1]
+        return _addr_spec(settings.from_address)
     local, _, domain = base.rpartition("@")
     local = local.split("+", 1)[0]
     return f"{local}+{_base36(delivery_id)}-{_mac(settings, delivery_id)}@{domain}"

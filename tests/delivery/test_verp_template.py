@@ -52,6 +52,12 @@ def test_message_id_is_deterministic_per_issue_and_recipient() -> None:
     assert first == message_id(settings, 3, 10)
     assert first != message_id(settings, 3, 11) != message_id(settings, 4, 10)
     assert first == "<issue-3.10@example.org>"
+    # the same as the preview's, so a preview shows exactly what is sent
+    from newsletter.render.preview import message_id as preview_message_id
+
+    for from_address in ("News <news@example.org>", "plain@example.net", "no-domain"):
+        changed = settings.model_copy(update={"from_address": from_address})
+        assert message_id(changed, 5, 9) == preview_message_id(changed, 5, 9)
 
 
 def test_spliced_template_matches_the_email_package() -> None:
