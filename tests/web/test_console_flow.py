@@ -169,6 +169,7 @@ def test_quarantined_emails_in_the_queue(service: Service, console: Browser) -> 
     page = console.get("/console/news")
     assert "Notre fete de quartier" in page.text
     assert "E-mails illisibles" in page.text
+    assert "e-mails illisibles à regarder" in console.get("/console/").text
     original = console.client.get(f"/console/inbound/{record.record_id}.eml")
     assert original.content == raw
 

@@ -31,6 +31,7 @@ def dashboard(request: Request) -> Response:
         "console/dashboard.html",
         section="dashboard",
         counts=service.console.news_counts(),
+        quarantined=len(service.intake.quarantined(limit=100)),
         next_scheduled=service.console.next_scheduled(),
         last=last,
         last_status=service.delivery.status(last.id) if last else None,
