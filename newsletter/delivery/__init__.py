@@ -9,5 +9,6 @@
 - ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one
 - ``verp``       envelope senders that name the delivery; ``dkim`` signing
 - ``identity``   deterministic Message-IDs
+- ``bounces``    parsing of bounce messages, matched to deliveries through ``verp``
 - ``bounces``    bounce reports (RFC 3464 and plain-text formats) matched to deliveries
 """
