@@ -46,3 +46,22 @@ def _same(msgid: str, lang: str) -> bool:
         if message is not None and message.string:
             return True
     return False
+
+
+def test_no_message_is_translated_twice_differently() -> None:
+    """Catalogues are merged at load time: the same id in two files must agree."""
+    from babel.messages.pofile import read_po
+
+    for lang in ("fr", "nl"):
+        seen: dict[str, tuple[str, str]] = {}
+        clashes = []
+        for po in sorted((ROOT / "newsletter" / "locale" / lang / "LC_MESSAGES").glob("*.po")):
+            with po.open("rb") as handle:
+                for message in read_po(handle):
+                    if not message.id or not message.string:
+                        continue
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    if key in seen and seen[key][1] != message.string:
+                        clashes.append((key, seen[key][0], po.name))
+                    seen.setdefault(key, (po.name, message.string))  # type: ignore[arg-type]
+        assert clashes == [], f"{lang}: same id, different translations: {clashes}"
