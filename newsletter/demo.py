@@ -182,18 +182,18 @@ def load_demo(service: Service) -> bool:
         if news["status"] == "approved":
             service.editorial.approve_news(item["id"], actor=DEMO_EMAIL)
     past = service.editorial.create_assembly(
-        title="AG d'automne",
+        title="AG précédente",
         starts_at=today - timedelta(days=60, hours=-18),
         ends_at=today - timedelta(days=60, hours=-21),
         place="Salle Exemple, rue de l'Exemple 10, 1000 Bruxelles",
         agenda=["Approbation du PV de l'AG précédente", "Rapport d'activités", "Divers"],
     )
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "PV-AG-automne.pdf"
-        path.write_bytes(_minutes_pdf("PV de l'AG d'automne (exemple)"))
+        path = Path(folder) / "PV-AG-precedente.pdf"
+        path.write_bytes(_minutes_pdf("PV de l'AG précédente (exemple)"))
         service.editorial.attach_minutes(past["id"], path)
     service.editorial.create_assembly(
-        title="AG de printemps",
+        title="Prochaine assemblée générale",
         theme="L'accès au logement",
         starts_at=today + timedelta(days=30, hours=18),
         ends_at=today + timedelta(days=30, hours=21),

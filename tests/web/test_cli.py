@@ -40,13 +40,13 @@ def test_demo_network(service: Service) -> None:
     counts = service.console.news_counts()
     assert (counts["approved"], counts["pending"]) == (1, 2)
     assemblies = service.console.assemblies()
-    assert [a.title for a in assemblies] == ["AG de printemps", "AG d'automne"]
+    assert [a.title for a in assemblies] == ["Prochaine assemblée générale", "AG précédente"]
     assert assemblies[1].minutes is not None
     service.accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD, "t")
     # the next issue carries the approved news, the coming AG and the previous PV
     draft = service.editorial.draft_issue(lists=["membres"])
     assert len(draft["items"]) == 1 and len(draft["assemblies"]) == 1
-    assert draft["annexes"] == ["PV-AG-automne.pdf"]
+    assert draft["annexes"] == ["PV-AG-precedente.pdf"]
 
 
 def test_demo_command_serves_the_console(tmp_path: Path) -> None:
