@@ -7,4 +7,5 @@ from newsletter.store import audience as audience
 from newsletter.store import delivery as delivery
 from newsletter.store import editorial as editorial
 from newsletter.store import intake as intake
+from newsletter.store import web as web
 from newsletter.store.base import Base as Base

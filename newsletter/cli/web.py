@@ -1,0 +1,83 @@
+"""Commands of the web area: serve, demo, admin create."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+import typer
+
+from newsletter.cli.common import _, admin_app, app, console, service
+from newsletter.config import load_settings
+from newsletter.context import open_context
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
+
+
+@admin_app.command("create")
+def admin_create(
+    email: str = typer.Argument(..., help="E-mail address used to log in."),
+    name: str = typer.Option("", "--name", help="Name shown in the console."),
+    language: str = typer.Option("fr", "--language", help="fr or nl."),
+    password_env: str = typer.Option(
+        "",
+        "--password-env",
+        help="Read the password from this environment variable instead of asking.",
+    ),
+) -> None:
+    """Create a coordinator account of the web console (or set a new password)."""
+    if password_env:
+        password = os.environ.get(password_env, "")
+        if not password:
+            raise ValidationError(N_("The variable {name} is empty."), name=password_env)
+    elif sys.stdin.isatty():
+        password = getpass.getpass(_("Password: "))
+        if getpass.getpass(_("Password again: ")) != password:
+            raise ValidationError(N_("The two passwords differ."))
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with service() as svc:
+        account = svc.accounts.create(email, password, name=name, language=language)
+    console.print(_("Account ready: {email}").format(email=account.email))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Serve the web pages only (no scheduler, no delivery)."
+    ),
+) -> None:
+    """Web console, public pages, scheduler and delivery worker in one process."""
+    from newsletter.web.server import run_server
+
+    settings = load_settings()
+    run_server(settings, host=host, port=port, worker=not no_worker)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+) -> None:
+    """Create the database, a fictitious demo network, then serve with the mail catcher."""
+    from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+    from newsletter.service import Service
+    from newsletter.web.server import run_server
+
+    settings = load_settings()
+    ctx = open_context(settings)
+    try:
+        created = load_demo(Service(ctx))
+    finally:
+        ctx.close()
+    if created:
+        console.print(_("Demo network created."))
+    console.print(
+        _("Console: http://{host}:{port}/console/ — log in as {email} / {password}").format(
+            host=host, port=port, email=DEMO_EMAIL, password=DEMO_PASSWORD
+        )
+    )
+    run_server(settings, host=host, port=port, worker=True, catcher=True)

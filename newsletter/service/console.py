@@ -1,0 +1,341 @@
+"""Read models of the coordinator console: lists and details the other services do not
+expose in the shape a page needs (dashboard figures, issues, assemblies, files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from newsletter.context import Context
+from newsletter.errors import NotFoundError
+from newsletter.i18n import N_
+from newsletter.models import IssueStatus, NewsStatus
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import (
+    Assembly,
+    Issue,
+    IssueItem,
+    NewsAttachment,
+    NewsItem,
+    StoredFile,
+)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class NewsDetail:
+    id: int
+    title: str
+    status: str
+    status_reason: str
+    organisation: str
+    organisation_id: int | None
+    sender: str
+    source: str
+    category: str
+    language: str
+    body_html: str
+    body_source: str
+    link: str
+    event_start: datetime | None
+    event_end: datetime | None
+    event_place: str
+    image: FileRef | None
+    image_alt: str
+    attachments: list[FileRef]
+    note: str
+    created_at: datetime
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    id: int
+    number: int
+    title: str
+    status: str
+    lists: list[str]
+    items: int
+    public: bool
+    scheduled_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime
+    assembly_id: int | None
+
+
+@dataclass(frozen=True)
+class IssueEntry:
+    news_id: int
+    title: str
+    organisation: str
+    section: str
+    position: int
+
+
+@dataclass(frozen=True)
+class IssueDetail:
+    row: IssueRow
+    introduction: str
+    entries: list[IssueEntry]
+    assemblies: list[tuple[int, str]]
+    annexes: list[tuple[int, str, FileRef]]
+    status_reason: str
+
+
+@dataclass(frozen=True)
+class AssemblyRow:
+    id: int
+    title: str
+    theme: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    video_url: str
+    agenda: list[str]
+    speakers: list[dict[str, str]]
+    minutes: FileRef | None
+    cancelled: bool
+    invitation_issue_id: int | None
+
+
+def _file(row: StoredFile | None) -> FileRef | None:
+    if row is None:
+        return None
+    return FileRef(row.id, row.filename, row.content_type, row.size)
+
+
+def _issue_row(issue: Issue, items: int) -> IssueRow:
+    return IssueRow(
+        id=issue.id,
+        number=issue.number,
+        title=issue.title,
+        status=issue.status.value,
+        lists=list(issue.lists or []),
+        items=items,
+        public=issue.public,
+        scheduled_at=issue.scheduled_at,
+        sent_at=issue.sent_at,
+        created_at=issue.created_at,
+        assembly_id=issue.assembly_id,
+    )
+
+
+class ConsoleQueries:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def news_counts(self) -> dict[str, int]:
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(NewsItem.status, func.count(NewsItem.id)).group_by(NewsItem.status)
+            ).all()
+        counts = {status.value: 0 for status in NewsStatus}
+        counts.update({status.value: int(n) for status, n in rows})
+        return counts
+
+    def news_detail(self, news_id: int) -> NewsDetail:
+        with self.ctx.db.session() as session:
+            item = session.get(NewsItem, news_id)
+            if item is None:
+                raise NotFoundError(N_("No news item with id {id}."), id=news_id)
+            image = session.get(StoredFile, item.image_id) if item.image_id else None
+            attachments = [_file(a.file) for a in item.attachments]
+            return NewsDetail(
+                id=item.id,
+                title=item.title,
+                status=item.status.value,
+                status_reason=item.status_reason,
+                organisation=item.organisation_name,
+                organisation_id=item.organisation_id,
+                sender=item.sender,
+                source=item.source.value,
+                category=item.category,
+                language=item.language.value,
+                body_html=item.body_html,
+                body_source=item.body_source,
+                link=item.link,
+                event_start=item.event_start,
+                event_end=item.event_end,
+                event_place=item.event_place,
+                image=_file(image),
+                image_alt=item.image_alt,
+                attachments=[a for a in attachments if a is not None],
+                note=item.note,
+                created_at=item.created_at,
+                history=[
+                    {"from": e.from_status, "to": e.to_status, "actor": e.actor,
+                     "reason": e.reason, "at": e.at}
+                    for e in item.events
+                ],
+            )  # fmt: skip
+
+    def news_list(self, status: str | None) -> list[NewsDetail]:
+        with self.ctx.db.session() as session:
+            query = select(NewsItem.id).order_by(NewsItem.created_at.desc(), NewsItem.id.desc())
+            if status:
+                query = query.where(NewsItem.status == NewsStatus(status))
+            ids = list(session.scalars(query))
+        return [self.news_detail(news_id) for news_id in ids]
+
+    def issues(self) -> list[IssueRow]:
+        with self.ctx.db.session() as session:
+            counts = dict(
+                session.execute(
+                    select(IssueItem.issue_id, func.count(IssueItem.id)).group_by(
+                        IssueItem.issue_id
+                    )
+                ).all()
+            )
+            query = select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())
+            return [_issue_row(i, int(counts.get(i.id, 0))) for i in session.scalars(query)]
+
+    def issue_detail(self, issue_id: int) -> IssueDetail:
+        with self.ctx.db.session() as session:
+            issue = session.get(Issue, issue_id)
+            if issue is None:
+                raise NotFoundError(N_("No issue {issue}."), issue=issue_id)
+            entries = [
+                IssueEntry(
+                    news_id=link.news_id,
+                    title=link.news.title,
+                    organisation=link.news.organisation_name,
+                    section=link.section,
+                    position=link.position,
+                )
+                for link in issue.items
+            ]
+            assemblies = [(link.assembly_id, link.assembly.title) for link in issue.assemblies]
+            annexes = []
+            for annex in issue.annexes:
+                ref = _file(annex.file)
+                assert ref is not None
+                annexes.append((annex.id, annex.label or annex.file.filename, ref))
+            return IssueDetail(
+                row=_issue_row(issue, len(entries)),
+                introduction=issue.introduction,
+                entries=entries,
+                assemblies=assemblies,
+                annexes=annexes,
+                status_reason=issue.status_reason,
+            )
+
+    def next_scheduled(self) -> IssueRow | None:
+        with self.ctx.db.session() as session:
+            issue = session.scalars(
+                select(Issue)
+                .where(Issue.status == IssueStatus.scheduled)
+                .order_by(Issue.scheduled_at)
+                .limit(1)
+            ).first()
+            return _issue_row(issue, len(issue.items)) if issue else None
+
+    def last_sent(self) -> IssueRow | None:
+        with self.ctx.db.session() as session:
+            issue = session.scalars(
+                select(Issue)
+                .where(Issue.status.in_([IssueStatus.sent, IssueStatus.sending]))
+                .order_by(Issue.send_started_at.desc())
+                .limit(1)
+            ).first()
+            return _issue_row(issue, len(issue.items)) if issue else None
+
+    def assemblies(self, upcoming_only: bool = False) -> list[AssemblyRow]:
+        with self.ctx.db.session() as session:
+            query = select(Assembly).options(selectinload(Assembly.minutes))
+            if upcoming_only:
+                query = query.where(Assembly.starts_at >= utcnow())
+            rows = list(session.scalars(query.order_by(Assembly.starts_at.desc())))
+            invitations = dict(
+                session.execute(
+                    select(Issue.assembly_id, func.min(Issue.id))
+                    .where(Issue.assembly_id.is_not(None))
+                    .group_by(Issue.assembly_id)
+                ).all()
+            )
+            return [
+                AssemblyRow(
+                    id=a.id,
+                    title=a.title,
+                    theme=a.theme,
+                    starts_at=a.starts_at,
+                    ends_at=a.ends_at,
+                    place=a.place,
+                    video_url=a.video_url,
+                    agenda=list(a.agenda or []),
+                    speakers=list(a.speakers or []),
+                    minutes=_file(a.minutes),
+                    cancelled=a.cancelled,
+                    invitation_issue_id=invitations.get(a.id),
+                )
+                for a in rows
+            ]
+
+    def assembly(self, assembly_id: int) -> AssemblyRow:
+        for row in self.assemblies():
+            if row.id == assembly_id:
+                return row
+        raise NotFoundError(N_("No assembly {id}."), id=assembly_id)
+
+    def file(self, file_id: int) -> tuple[FileRef, bytes]:
+        with self.ctx.db.session() as session:
+            row = session.get(StoredFile, file_id)
+            if row is None:
+                raise NotFoundError(N_("No file {id}."), id=file_id)
+            ref = _file(row)
+            assert ref is not None
+            return ref, bytes(row.data)
+
+    def news_image_public(self, file_id: int) -> bool:
+        """True when the file is the image of a news item (shown in the public archive)."""
+        with self.ctx.db.session() as session:
+            found = session.scalar(
+                select(func.count(NewsItem.id)).where(NewsItem.image_id == file_id)
+            )
+            attached = session.scalar(
+                select(func.count(NewsAttachment.id)).where(NewsAttachment.file_id == file_id)
+            )
+            return bool(found or attached)
+
+
+class InvitationsService:
+    """The invitation issue of an AG: a draft that announces that AG alone."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def prepare(self, assembly_id: int, title: str) -> int:
+        """A draft issue announcing only ``assembly_id`` (its PV attached); returns its id.
+        An AG that already has an invitation issue gets that one back."""
+        from newsletter.editorial import issues
+
+        with self.ctx.db.session() as session:
+            assembly = session.get(Assembly, assembly_id)
+            if assembly is None:
+                raise NotFoundError(N_("No assembly {id}."), id=assembly_id)
+            existing = session.scalar(
+                select(func.min(Issue.id)).where(Issue.assembly_id == assembly_id)
+            )
+            if existing is not None:
+                return int(existing)
+            issue = issues.draft_issue(session, self.ctx.settings, title=title)
+            for link in list(issue.items):
+                issues.remove_item(session, issue, link.news_id)
+            issue.assemblies.clear()
+            issue.annexes.clear()
+            issue.assembly_id = None
+            session.flush()
+            issues.add_assembly(session, issue, assembly)
+            issue.public = False
+            session.flush()
+            return issue.id

@@ -1,0 +1,99 @@
+"""Short transactional e-mails of the web area: subscription confirmation, partner link.
+
+They are plain text in the reader's language and go through the configured SMTP
+relay (or the embedded catcher that ``serve`` points the settings at).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
+
+from newsletter import links
+from newsletter.config import Settings
+from newsletter.context import Context
+from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.transport import RecipientResult
+from newsletter.errors import ConfigurationError, DeliveryError, ValidationError
+from newsletter.i18n import N_, gettext
+from newsletter.service.audience import AudienceService
+
+log = logging.getLogger(__name__)
+
+
+def build_notice(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.from_address
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    domain = settings.from_address.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    if settings.reply_to:
+        message["Reply-To"] = settings.reply_to
+    message.set_content(body)
+    return message
+
+
+async def _send(settings: Settings, data: bytes, to: str) -> list[RecipientResult]:
+    if not settings.smtp_host:
+        raise ConfigurationError(N_("No SMTP server is configured (SMTP_HOST)."))
+    pool = SmtpPool.from_settings(settings.model_copy(update={"smtp_connections": 1}))
+    try:
+        return await pool.send(data, sender_address(settings), [to])
+    finally:
+        await pool.close()
+
+
+def sender_address(settings: Settings) -> str:
+    return settings.bounce_address or parseaddr(settings.from_address)[1]
+
+
+class NoticesService:
+    def __init__(self, ctx: Context, audience: AudienceService) -> None:
+        self.ctx = ctx
+        self.audience = audience
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Send one notice now; DeliveryError when the server refuses it."""
+        message = build_notice(self.ctx.settings, to, subject, body)
+        self.send_raw(message.as_bytes(policy=SMTP), to)
+
+    def send_raw(self, data: bytes, to: str) -> None:
+        """Hand finished message bytes to the mail server for one recipient."""
+        if "@" not in to or any(ch in to for ch in "\r\n<>,;"):
+            raise ValidationError(N_("Invalid e-mail address: {email}"), email=to)
+        results = asyncio.run(_send(self.ctx.settings, data, to))
+        if not all(result.ok for result in results):
+            log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
+            raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)
+
+    def confirmation(self, subscriber_id: int) -> None:
+        """The double opt-in e-mail with the confirmation link."""
+        subscriber = self.audience.get_subscriber(subscriber_id)
+        lang = subscriber.language
+        settings = self.ctx.settings
+        body = gettext(
+            lang,
+            "Hello,\n\nPlease confirm your subscription to the newsletter of {network} "
+            "by opening this link:\n\n{url}\n\nIf you did not ask for it, ignore this "
+            "e-mail: you will receive nothing more.\n",
+        ).format(network=settings.organisation_name, url=links.confirm_url(settings, subscriber.id))
+        subject = gettext(lang, "Confirm your subscription").format()
+        self.send(subscriber.email, subject, body)
+
+    def partner_link(self, to: list[str], organisation: str, url: str, lang: str = "fr") -> None:
+        settings = self.ctx.settings
+        body = gettext(
+            lang,
+            "Hello,\n\nHere is the personal link of {organisation} to propose news for the "
+            "newsletter of {network}:\n\n{url}\n\nKeep it within your team: anyone with "
+            "this link can submit news in your name. No account is needed.\n",
+        ).format(organisation=organisation, network=settings.organisation_name, url=url)
+        subject = gettext(lang, "Your link to submit news").format()
+        for address in to:
+            self.send(address, subject, body)

@@ -1,0 +1,273 @@
+"""News from partners through the web form, and the coordinator's moderation around it.
+
+Uploads are checked here before they reach the queue: images are re-encoded with
+Pillow (which drops anything hidden in the file and their metadata), documents must be
+real PDFs. Submissions are rate-limited per IP address and per personal link. The
+partner is told by e-mail when an item is received, rejected or needs changes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from newsletter.context import Context
+from newsletter.errors import DeliveryError, InvalidTransitionError, ValidationError
+from newsletter.i18n import N_, gettext
+from newsletter.intake.news import FileUpload, one_line
+from newsletter.intake.sanitize import to_safe_html
+from newsletter.models import Language, NewsSource, NewsStatus
+from newsletter.service.editorial import EditorialService
+from newsletter.service.notices import NoticesService
+from newsletter.service.ratelimit import RateLimiter
+from newsletter.store.editorial import NewsItem
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_SIDE = 1600
+MAX_PDF_BYTES = 10 * 1024 * 1024
+MAX_FILES = 3
+SUBMISSIONS_PER_IP_HOUR = 20
+SUBMISSIONS_PER_LINK_HOUR = 10
+EDITABLE = (NewsStatus.pending, NewsStatus.changes_requested, NewsStatus.approved)
+
+
+@dataclass
+class NewsForm:
+    """The fields of a news item as typed in a form."""
+
+    title: str
+    body: str
+    category: str
+    sender: str
+    organisation: str = ""
+    link: str = ""
+    language: str = "fr"
+    event_start: datetime | None = None
+    event_end: datetime | None = None
+    event_place: str = ""
+    image_alt: str = ""
+
+
+def reencode_image(filename: str, data: bytes) -> FileUpload:
+    """A clean JPEG or PNG of an uploaded image, at most MAX_IMAGE_SIDE pixels wide."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValidationError(N_("The image is too large (8 MB at most)."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            N_("The image could not be read: send a JPEG, PNG, GIF or WebP file.")
+        ) from error
+    if image.format not in ("JPEG", "PNG", "GIF", "WEBP"):
+        raise ValidationError(
+            N_("The image could not be read: send a JPEG, PNG, GIF or WebP file.")
+        )
+    image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    stem = (filename.rsplit(".", 1)[0] or "image")[:100]
+    out = io.BytesIO()
+    if image.mode in ("RGBA", "LA", "P") and image.format != "JPEG":
+        image.convert("RGBA").save(out, "PNG", optimize=True)
+        return f"{stem}.png", "image/png", out.getvalue()
+    image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    return f"{stem}.jpg", "image/jpeg", out.getvalue()
+
+
+def check_pdf(filename: str, data: bytes) -> FileUpload:
+    if len(data) > MAX_PDF_BYTES:
+        raise ValidationError(N_("{name} is too large (10 MB at most)."), name=filename)
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError(N_("{name} is not a PDF file: only PDFs are accepted."),
+                              name=filename)  # fmt: skip
+    name = filename if filename.lower().endswith(".pdf") else f"{filename}.pdf"
+    return name, "application/pdf", data
+
+
+class SubmissionsService:
+    def __init__(
+        self,
+        ctx: Context,
+        editorial: EditorialService,
+        notices: NoticesService,
+        limits: RateLimiter,
+    ) -> None:
+        self.ctx = ctx
+        self.editorial = editorial
+        self.notices = notices
+        self.limits = limits
+
+    def check_rate(self, ip: str, link_key: str | None) -> None:
+        hour = timedelta(hours=1)
+        if self.limits.exceeded("submit-ip", ip, SUBMISSIONS_PER_IP_HOUR, hour) or (
+            link_key is not None
+            and self.limits.exceeded("submit-link", link_key, SUBMISSIONS_PER_LINK_HOUR, hour)
+        ):
+            raise ValidationError(
+                N_("Too many submissions in the last hour. Please try again later.")
+            )
+
+    def submit(
+        self,
+        form: NewsForm,
+        *,
+        ip: str,
+        organisation_id: int | None = None,
+        image: tuple[str, bytes] | None = None,
+        files: list[tuple[str, bytes]] | None = None,
+    ) -> dict[str, Any]:
+        """A news item from a partner's link (``organisation_id``) or the public form."""
+        link_key = str(organisation_id) if organisation_id is not None else None
+        self.check_rate(ip, link_key)
+        if "@" not in form.sender:
+            raise ValidationError(N_("Give your e-mail address: we will tell you what happens."))
+        if not form.body.strip():
+            raise ValidationError(N_("The text of the news item is empty."))
+        uploads = [check_pdf(name, data) for name, data in (files or []) if data]
+        if len(uploads) > MAX_FILES:
+            raise ValidationError(N_("At most {n} documents."), n=MAX_FILES)
+        clean_image = reencode_image(*image) if image and image[1] else None
+        public = organisation_id is None
+        summary: dict[str, Any] = self.editorial.submit_news(
+            title=form.title,
+            body=form.body,
+            body_format="markdown",
+            organisation=form.organisation,
+            organisation_id=organisation_id,
+            sender=form.sender,
+            category=form.category,
+            source=NewsSource.public_form if public else NewsSource.form,
+            language=form.language,
+            attachments=uploads,
+            image=clean_image,
+            image_alt=form.image_alt,
+            link=form.link,
+            event_start=form.event_start,
+            event_end=form.event_end,
+            event_place=form.event_place,
+            note="Proposée par le formulaire public (pas un membre)" if public else "",
+            actor=form.sender,
+        )
+        self.limits.hit("submit-ip", ip)
+        if link_key is not None:
+            self.limits.hit("submit-link", link_key)
+        self._tell(form.sender, form.language, "received", form.title, "")
+        return summary
+
+    def add_by_coordinator(
+        self,
+        form: NewsForm,
+        *,
+        actor: str,
+        organisation_id: int | None = None,
+        image: tuple[str, bytes] | None = None,
+        files: list[tuple[str, bytes]] | None = None,
+        approve: bool = False,
+    ) -> dict[str, Any]:
+        """A news item typed by the coordinator (received by phone, a flyer…)."""
+        if not form.body.strip():
+            raise ValidationError(N_("The text of the news item is empty."))
+        uploads = [check_pdf(name, data) for name, data in (files or []) if data]
+        clean_image = reencode_image(*image) if image and image[1] else None
+        summary: dict[str, Any] = self.editorial.submit_news(
+            title=form.title, body=form.body, body_format="markdown",
+            organisation=form.organisation, organisation_id=organisation_id,
+            sender=form.sender or actor, category=form.category,
+            source=NewsSource.coordinator, language=form.language, attachments=uploads,
+            image=clean_image, image_alt=form.image_alt, link=form.link,
+            event_start=form.event_start, event_end=form.event_end,
+            event_place=form.event_place, actor=actor,
+        )  # fmt: skip
+        if approve:
+            summary = self.editorial.approve_news(int(summary["id"]), actor=actor)
+        return summary
+
+    # --- moderation ----------------------------------------------------------------------
+    def edit(self, news_id: int, form: NewsForm, *, actor: str) -> None:
+        """The coordinator's corrections before approving (title, text, dates…)."""
+        with self.ctx.db.session() as session:
+            item = session.get(NewsItem, news_id)
+            if item is None:
+                raise ValidationError(N_("No news item with id {id}."), id=news_id)
+            if item.status not in EDITABLE:
+                raise InvalidTransitionError(
+                    N_("News item {id} cannot be edited any more."), id=news_id
+                )
+            title = one_line(form.title, 300)
+            if not title:
+                raise ValidationError(N_("A news item needs a title."))
+            if form.category not in self.ctx.settings.categories:
+                raise ValidationError(N_("Unknown category {category}; choose one of: {choices}."),
+                                      category=form.category,
+                                      choices=", ".join(self.ctx.settings.categories))  # fmt: skip
+            if form.event_start and form.event_end and form.event_end < form.event_start:
+                raise ValidationError(N_("The event ends before it starts."))
+            item.title = title
+            item.body_source = form.body
+            item.body_html = to_safe_html(form.body, "markdown")
+            item.category = form.category
+            item.link = one_line(form.link, 1000)
+            item.event_start = form.event_start
+            item.event_end = form.event_end
+            item.event_place = one_line(form.event_place, 300)
+            item.image_alt = one_line(form.image_alt, 300)
+            if form.language in ("fr", "nl"):
+                item.language = Language(form.language)
+            log.info("news %s edited by %s", news_id, actor)
+
+    def decide(self, news_id: int, action: str, *, reason: str = "", actor: str) -> str:
+        """approve / reject / changes / reopen; the partner is told of a rejection or of a
+        request for changes. Returns the new status."""
+        if action == "approve":
+            result = self.editorial.approve_news(news_id, actor=actor)
+        elif action == "reject":
+            result = self.editorial.reject_news(news_id, reason, actor=actor)
+        elif action == "changes":
+            result = self.editorial.request_changes(news_id, reason, actor=actor)
+        elif action == "reopen":
+            result = self.editorial.moderate(news_id, NewsStatus.pending, actor=actor)
+        else:
+            raise ValidationError(N_("Unknown action."))
+        if action in ("reject", "changes") and "@" in str(result.get("sender", "")):
+            self._tell(str(result["sender"]), str(result.get("language", "fr")), action,
+                       str(result["title"]), reason)  # fmt: skip
+        return str(result["status"])
+
+    def _tell(self, to: str, lang: str, what: str, title: str, reason: str) -> None:
+        texts = {
+            "received": (
+                N_("Your news item was received"),
+                N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
+                   "coordination reads it before it appears in the newsletter.\n"),
+            ),
+            "reject": (
+                N_("Your news item was not accepted"),
+                N_("Hello,\n\nYour news item \"{title}\" will not appear in the newsletter.\n"
+                   "\nReason: {reason}\n"),
+            ),
+            "changes": (
+                N_("Your news item needs changes"),
+                N_("Hello,\n\nYour news item \"{title}\" needs changes before it can appear "
+                   "in the newsletter:\n\n{reason}\n\nSend it again with your personal link.\n"),
+            ),
+        }  # fmt: skip
+        subject, body = texts[what]
+        lang = lang if lang in ("fr", "nl") else "fr"
+        try:
+            self.notices.send(
+                to,
+                gettext(lang, subject),
+                gettext(lang, body).format(title=title, reason=reason),
+            )
+        except DeliveryError:
+            log.warning("could not tell %s about %s", to, what)
+        except Exception:  # the item is saved; a mail server problem must not lose it
+            log.exception("could not tell %s about %s", to, what)

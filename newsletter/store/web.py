@@ -1,0 +1,75 @@
+"""Tables of the web area: console accounts, rate-limit hits, partner links, RSVP answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from newsletter.store.base import Base, UTCDateTime, utcnow
+
+
+class AdminAccount(Base):
+    """A coordinator who may log into the console."""
+
+    __tablename__ = "admin_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    #: lower-cased e-mail, unique
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    #: argon2id hash (argon2-cffi), never the password
+    password_hash: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RateHit(Base):
+    """One counted event of a rate limit (failed login, form submission…)."""
+
+    __tablename__ = "rate_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: what is limited, e.g. "login-ip", "login-email", "submit-ip", "submit-org"
+    bucket: Mapped[str] = mapped_column(String(50), index=True)
+    #: who is limited: an IP address, an e-mail, an organisation id
+    key: Mapped[str] = mapped_column(String(320), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class PartnerLink(Base):
+    """The personal submission link of a member organisation.
+
+    The token carries ``generation``; revoking a link bumps it, so older tokens fail."""
+
+    __tablename__ = "partner_links"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_to: Mapped[str] = mapped_column(Text, default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RsvpAnswer(Base):
+    """A subscriber's answer to an AG invitation (one per assembly and subscriber)."""
+
+    __tablename__ = "rsvp_answers"
+    __table_args__ = (UniqueConstraint("assembly_id", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(
+        ForeignKey("assemblies.id", ondelete="CASCADE"), index=True
+    )
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    attending: Mapped[bool] = mapped_column(default=True)
+    #: people coming, the subscriber included (0 when not attending)
+    people: Mapped[int] = mapped_column(Integer, default=1)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

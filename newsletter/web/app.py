@@ -1,0 +1,87 @@
+"""The ASGI application: ``create_app(ctx)`` over ``Service(ctx)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from newsletter.context import Context
+from newsletter.errors import NewsletterError, NotFoundError
+from newsletter.service import Service
+from newsletter.web import auth, console, public
+from newsletter.web.lang import request_language
+from newsletter.web.pages import make_templates, render, t
+from newsletter.web.security import CsrfFailed, LoginRequired
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "newsletter_session"
+SESSION_MAX_AGE = 12 * 3600
+
+
+def create_app(ctx: Context, service: Service | None = None) -> FastAPI:
+    """The web console, the partner form and the public pages, over one service."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.service = service or Service(ctx)
+    app.state.templates = make_templates()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ctx.settings.secret + ".session",
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=ctx.settings.base_url.startswith("https://"),
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.url.path.startswith("/console"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.include_router(auth.router)
+    app.include_router(console.router)
+    app.include_router(public.router)
+    app.include_router(public.unprotected)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _error: LoginRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        if request.method != "GET":
+            target = "/console/"
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _error: CsrfFailed) -> Response:
+        message = t(
+            request,
+            "The form has expired (security check). Go back, reload the page and try again.",
+        )
+        return render(request, "error.html", status_code=403, message=message)
+
+    @app.exception_handler(NewsletterError)
+    async def _domain(request: Request, error: NewsletterError) -> Response:
+        status = 404 if isinstance(error, NotFoundError) else 400
+        message = error.localized(request_language(request))
+        return render(request, "error.html", status_code=status, message=message)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, _error: Exception) -> Response:
+        message = t(request, "This page does not exist.")
+        return render(request, "error.html", status_code=404, message=message)
+
+    return app

@@ -1,0 +1,14 @@
+"""The coordinator console: every route requires a logged-in account and CSRF tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from newsletter.web.console import assemblies, dashboard, issues, members, news, partners
+from newsletter.web.security import csrf_protect, current_account
+
+router = APIRouter(
+    prefix="/console", dependencies=[Depends(current_account), Depends(csrf_protect)]
+)
+for module in (dashboard, news, issues, members, assemblies, partners):
+    router.include_router(module.router)

@@ -1,0 +1,305 @@
+"""Issues: list, composer with live preview, test send, send now or schedule, then the
+sending page with live progress and the delivery report (CSV export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from newsletter.errors import NewsletterError, ValidationError
+from newsletter.i18n import N_
+from newsletter.store.base import utcnow
+from newsletter.web.forms import local_datetime, read_upload
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+EDIT_STATES = ("draft",)
+
+
+def _fail(request: Request, url: str, error: NewsletterError) -> Response:
+    return redirect(url, error.localized(request_language(request)), request, kind="error")
+
+
+@router.get("/issues")
+def issues(request: Request) -> Response:
+    service = request.app.state.service
+    return render(
+        request,
+        "console/issues.html",
+        section="issues",
+        issues=service.console.issues(),
+        approved=service.console.news_counts().get("approved", 0),
+    )
+
+
+@router.post("/issues/new")
+def new_issue(request: Request, title: str = Form("")) -> Response:
+    service = request.app.state.service
+    summary = service.editorial.draft_issue(title=title.strip() or None)
+    message = t(request, "Draft issue created with the approved news and upcoming assemblies.")
+    return redirect(f"/console/issues/{summary['id']}", message, request)
+
+
+@router.get("/issues/{issue_id}")
+def compose(request: Request, issue_id: int, lang: str = "fr", width: str = "desktop") -> Response:
+    service = request.app.state.service
+    detail = service.console.issue_detail(issue_id)
+    if detail.row.status not in EDIT_STATES:
+        return RedirectResponse(f"/console/issues/{issue_id}/sending", status_code=303)
+    infos, _errors = service.audience.lists()
+    in_issue = {entry.news_id for entry in detail.entries}
+    available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
+    count = service.audience.count_recipients(detail.row.lists) if detail.row.lists else 0
+    preview_error = None
+    try:
+        service.editorial.prepare(issue_id)
+    except NewsletterError as error:
+        preview_error = error.localized(request_language(request))
+    return render(
+        request,
+        "console/compose.html",
+        section="issues",
+        issue=detail,
+        lists=infos,
+        available=available,
+        recipients=count,
+        preview_lang=lang if lang in ("fr", "nl") else "fr",
+        width="mobile" if width == "mobile" else "desktop",
+        preview_error=preview_error,
+        now_local=utcnow(),
+    )
+
+
+@router.get("/issues/{issue_id}/preview.html")
+def preview_html(request: Request, issue_id: int, lang: str = "fr") -> Response:
+    """The HTML part of the exact message a sample recipient gets."""
+    service = request.app.state.service
+    result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
+    return Response(
+        result.html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": "script-src 'none'", "X-Frame-Options": "SAMEORIGIN"},
+    )
+
+
+@router.get("/issues/{issue_id}/preview.eml")
+def preview_eml(request: Request, issue_id: int, lang: str = "fr") -> Response:
+    service = request.app.state.service
+    result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
+    return Response(
+        result.eml,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="numero-{issue_id}-{lang}.eml"'},
+    )
+
+
+@router.post("/issues/{issue_id}/texts")
+def save_texts(
+    request: Request,
+    issue_id: int,
+    title: str = Form(""),
+    introduction: str = Form(""),
+    lists: list[str] = Form([]),
+    public: str = Form(""),
+) -> Response:
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}"
+    try:
+        service.editorial.edit_issue(
+            issue_id, title=title, introduction=introduction, lists=lists, public=public == "yes"
+        )
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Issue saved."), request)
+
+
+@router.post("/issues/{issue_id}/items")
+def change_items(
+    request: Request, issue_id: int, news_id: int = Form(...), action: str = Form(...)
+) -> Response:
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}#items"
+    detail = service.console.issue_detail(issue_id)
+    positions = {entry.news_id: index for index, entry in enumerate(detail.entries)}
+    try:
+        if action == "add":
+            service.editorial.add_issue_item(issue_id, news_id)
+        elif action == "remove":
+            service.editorial.remove_issue_item(issue_id, news_id)
+        elif action in ("up", "down") and news_id in positions:
+            target = positions[news_id] + (-1 if action == "up" else 1)
+            target = max(0, min(len(positions) - 1, target))
+            service.editorial.move_issue_item(issue_id, news_id, target)
+        else:
+            raise ValidationError(N_("Unknown action."))
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url)
+
+
+@router.post("/issues/{issue_id}/annexes")
+def add_annex(
+    request: Request, issue_id: int, file: UploadFile = File(...), label: str = Form("")
+) -> Response:
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}#annexes"
+    upload = read_upload(file)
+    if upload is None:
+        return redirect(url, t(request, "Choose a file first."), request, kind="error")
+    name, data = upload
+    content_type = file.content_type or "application/octet-stream"
+    try:
+        service.editorial.add_issue_annex(issue_id, (name, content_type, data), label)
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Annex added."), request)
+
+
+@router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
+def remove_annex(request: Request, issue_id: int, annex_id: int) -> Response:
+    service = request.app.state.service
+    service.editorial.remove_issue_annex(issue_id, annex_id)
+    return redirect(f"/console/issues/{issue_id}#annexes", t(request, "Annex removed."), request)
+
+
+@router.post("/issues/{issue_id}/test")
+def test_send(
+    request: Request, issue_id: int, email: str = Form(""), lang: str = Form("fr")
+) -> Response:
+    """The exact message of a recipient, sent to one address."""
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}#send"
+    try:
+        result = service.editorial.preview(
+            issue_id, language=lang if lang in ("fr", "nl") else "fr", email=email.strip()
+        )
+        service.notices.send_raw(result.eml, email.strip())
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Test sent to {email}.", email=email.strip()), request)
+
+
+@router.post("/issues/{issue_id}/send")
+def send_now(request: Request, issue_id: int) -> Response:
+    service = request.app.state.service
+    detail = service.console.issue_detail(issue_id)
+    try:
+        lists = detail.row.lists
+        if not lists:
+            raise ValidationError(N_("Choose at least one list."))
+        total = service.delivery.start_send(issue_id, lists)
+    except NewsletterError as error:
+        return _fail(request, f"/console/issues/{issue_id}#send", error)
+    message = t(request, "Sending started to {n} recipients.", n=total)
+    return redirect(f"/console/issues/{issue_id}/sending", message, request)
+
+
+@router.post("/issues/{issue_id}/schedule")
+def schedule(request: Request, issue_id: int, at: str = Form("")) -> Response:
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}#send"
+    try:
+        when = local_datetime(at, service.ctx.settings.timezone)
+        if when is None:
+            raise ValidationError(N_("Choose the date and time of the send."))
+        if when <= datetime.now(when.tzinfo):
+            raise ValidationError(N_("Choose a time in the future."))
+        service.delivery.schedule(issue_id, when)
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(f"/console/issues/{issue_id}/sending", t(request, "Send scheduled."), request)
+
+
+@router.get("/issues/{issue_id}/sending")
+def sending(request: Request, issue_id: int) -> Response:
+    service = request.app.state.service
+    detail = service.console.issue_detail(issue_id)
+    return render(
+        request,
+        "console/sending.html",
+        section="issues",
+        issue=detail,
+        **_progress(request, issue_id),
+    )
+
+
+@router.get("/issues/{issue_id}/progress")
+def progress(request: Request, issue_id: int) -> Response:
+    """The figures of the sending page alone (refreshed by the page every few seconds)."""
+    detail = request.app.state.service.console.issue_detail(issue_id)
+    return render(request, "console/_progress.html", issue=detail, **_progress(request, issue_id))
+
+
+def _progress(request: Request, issue_id: int) -> dict[str, Any]:
+    service = request.app.state.service
+    status = service.delivery.status(issue_id)
+    failures = [
+        d
+        for d in service.delivery.deliveries(issue_id)
+        if d["status"] in ("failed_permanent", "failed_temporary", "bounced")
+    ]
+    rate = None
+    started = status.get("started_at")
+    if started and status["sent"]:
+        end = status.get("sent_at") or utcnow().isoformat()
+        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
+        rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
+    done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]
+    return {
+        "status": status,
+        "failures": failures,
+        "rate": rate,
+        "done": done,
+        "retry_enabled": callable(getattr(service.delivery, "retry_failed", None)),
+    }
+
+
+@router.post("/issues/{issue_id}/control")
+def control(request: Request, issue_id: int, action: str = Form(...)) -> Response:
+    service = request.app.state.service
+    url = f"/console/issues/{issue_id}/sending"
+    messages = {
+        "pause": t(request, "Sending paused."),
+        "resume": t(request, "Sending resumed."),
+        "cancel": t(request, "Sending cancelled: nothing more will go out."),
+        "retry": t(request, "The failed recipients will be tried again."),
+    }
+    try:
+        if action == "pause":
+            service.delivery.pause(issue_id)
+        elif action == "resume":
+            service.delivery.resume(issue_id)
+        elif action == "cancel":
+            service.delivery.cancel(issue_id)
+        elif action == "retry" and callable(getattr(service.delivery, "retry_failed", None)):
+            service.delivery.retry_failed(issue_id)
+        else:
+            raise ValidationError(N_("Unknown action."))
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, messages[action], request)
+
+
+@router.get("/issues/{issue_id}/report.csv")
+def report_csv(request: Request, issue_id: int) -> Response:
+    service = request.app.state.service
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["email", "statut", "tentatives", "derniere_reponse", "envoye_le"])
+    for d in service.delivery.deliveries(issue_id):
+        reply = str(d["last_reply"] or "")
+        if reply[:1] in ("=", "+", "-", "@"):
+            reply = "'" + reply
+        writer.writerow([d["email"], d["status"], d["attempts"], reply, d["sent_at"] or ""])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rapport-numero-{issue_id}.csv"'},
+    )

@@ -1,0 +1,149 @@
+"""Members and subscribers: search, edit, status, CSV import with its report, lists."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+PAGE_SIZE = 200
+
+
+@router.get("/members")
+def members(request: Request, q: str = "", list: str = "") -> Response:
+    service = request.app.state.service
+    infos, _errors = service.audience.lists()
+    subscribers = service.audience.list_subscribers(list_id=list or None, search=q or None)
+    return render(
+        request,
+        "console/members.html",
+        section="members",
+        tab="subscribers",
+        q=q,
+        list_id=list,
+        lists=infos,
+        subscribers=subscribers[:PAGE_SIZE],
+        total=len(subscribers),
+    )
+
+
+@router.get("/members/organisations")
+def organisations(request: Request) -> Response:
+    service = request.app.state.service
+    return render(
+        request,
+        "console/organisations.html",
+        section="members",
+        tab="organisations",
+        organisations=service.audience.organisations(),
+    )
+
+
+@router.get("/members/lists")
+def lists(request: Request) -> Response:
+    service = request.app.state.service
+    infos, errors = service.audience.lists()
+    return render(
+        request, "console/lists.html", section="members", tab="lists", lists=infos, errors=errors
+    )
+
+
+@router.get("/members/{subscriber_id}")
+def subscriber(request: Request, subscriber_id: int) -> Response:
+    service = request.app.state.service
+    view = service.audience.get_subscriber(subscriber_id)
+    return render(
+        request,
+        "console/subscriber.html",
+        section="members",
+        tab="subscribers",
+        subscriber=view,
+        member_of=service.audience.lists_of(subscriber_id),
+        titles={info.id: info.title for info in service.audience.lists()[0]},
+        organisations=service.audience.organisations(),
+    )
+
+
+@router.post("/members/{subscriber_id}")
+def save_subscriber(
+    request: Request,
+    subscriber_id: int,
+    name: str = Form(""),
+    language: str = Form("fr"),
+    organisation: str = Form(""),
+    groups: str = Form(""),
+    roles: str = Form(""),
+) -> Response:
+    service = request.app.state.service
+    service.audience.update_subscriber(
+        subscriber_id,
+        name=name,
+        language=language if language in ("fr", "nl") else "fr",
+        organisation=organisation,
+        groups=groups,
+        roles=roles,
+    )
+    return redirect(f"/console/members/{subscriber_id}", t(request, "Changes saved."), request)
+
+
+@router.post("/members/{subscriber_id}/status")
+def change_status(request: Request, subscriber_id: int, status: str = Form(...)) -> Response:
+    service = request.app.state.service
+    if status not in ("active", "unsubscribed", "blocked"):
+        raise ValidationError(N_("Unknown status."))
+    account = request.state.account
+    service.audience.set_status(subscriber_id, status, reason=f"console: {account.email}")
+    return redirect(f"/console/members/{subscriber_id}", t(request, "Status changed."), request)
+
+
+@router.get("/import")
+def import_page(request: Request) -> Response:
+    return render(request, "console/import.html", section="members", tab="import", report=None)
+
+
+@router.post("/import")
+def import_file(
+    request: Request, file: UploadFile = File(...), dry_run: str = Form("")
+) -> Response:
+    service = request.app.state.service
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        message = t(request, "The file is too large (5 MB at most).")
+        return render(
+            request, "console/import.html", status_code=400, section="members", tab="import",
+            report=None, error=message,
+        )  # fmt: skip
+    try:
+        report = service.audience.import_members(
+            data, file.filename or "import.csv", dry_run=bool(dry_run)
+        )
+    except ValidationError as error:
+        return render(
+            request, "console/import.html", status_code=400, section="members", tab="import",
+            report=None, error=error.localized(request_language(request)),
+        )  # fmt: skip
+    return render(
+        request,
+        "console/import.html",
+        section="members",
+        tab="import",
+        report=report,
+        filename=file.filename,
+    )
+
+
+@router.get("/export.csv")
+def export(request: Request) -> Response:
+    data = request.app.state.service.audience.export_members()
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="repertoire.csv"'},
+    )

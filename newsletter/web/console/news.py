@@ -1,0 +1,161 @@
+"""Moderation queue: view, edit, approve, reject with a reason, request changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.errors import NewsletterError
+from newsletter.service.submissions import NewsForm
+from newsletter.web.forms import local_datetime, read_upload
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+TABS = ("pending", "changes_requested", "approved", "rejected", "published")
+
+
+@router.get("/news")
+def queue(request: Request, status: str = "pending") -> Response:
+    service = request.app.state.service
+    status = status if status in (*TABS, "all") else "pending"
+    return render(
+        request,
+        "console/news_list.html",
+        section="news",
+        status=status,
+        tabs=TABS,
+        counts=service.console.news_counts(),
+        items=service.console.news_list(None if status == "all" else status),
+        quarantine=_quarantine(service),
+    )
+
+
+def _quarantine(service: Any) -> list[dict[str, Any]]:
+    """Incoming e-mails that could not become news items, with the reason."""
+    return list(service.intake.quarantined(limit=50))
+
+
+@router.get("/inbound/{record_id}.eml")
+def inbound_raw(request: Request, record_id: int) -> Response:
+    """The original e-mail as received, to look at what went wrong."""
+    data = request.app.state.service.intake.raw_message(record_id)
+    return Response(
+        data,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{record_id}.eml"'},
+    )
+
+
+@router.get("/news/new")
+def new_item(request: Request) -> Response:
+    service = request.app.state.service
+    return render(request, "console/news_new.html", section="news",
+                  categories=service.ctx.settings.categories,
+                  organisations=service.audience.organisations(), values={})  # fmt: skip
+
+
+@router.post("/news/new")
+def create_item(
+    request: Request,
+    title: str = Form(""), body: str = Form(""), category: str = Form(""),
+    organisation_id: str = Form(""), link: str = Form(""), language: str = Form("fr"),
+    event_start: str = Form(""), event_end: str = Form(""), event_place: str = Form(""),
+    image_alt: str = Form(""), approve: str = Form(""),
+    image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
+) -> Response:  # fmt: skip
+    service = request.app.state.service
+    zone = service.ctx.settings.timezone
+    values = {"title": title, "body": body, "category": category, "link": link,
+              "language": language, "event_start": event_start, "event_end": event_end,
+              "event_place": event_place, "image_alt": image_alt,
+              "organisation_id": organisation_id}  # fmt: skip
+    try:
+        form = NewsForm(
+            title=title, body=body, category=category, sender="", link=link.strip(),
+            language=language, event_start=local_datetime(event_start, zone),
+            event_end=local_datetime(event_end, zone), event_place=event_place,
+            image_alt=image_alt,
+        )  # fmt: skip
+        uploads = [u for u in (read_upload(f) for f in files or []) if u is not None]
+        created = service.submissions.add_by_coordinator(
+            form,
+            actor=request.state.account.email,
+            organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+            image=read_upload(image),
+            files=uploads,
+            approve=approve == "yes",
+        )
+    except NewsletterError as error:
+        return render(
+            request, "console/news_new.html", status_code=400, section="news",
+            categories=service.ctx.settings.categories,
+            organisations=service.audience.organisations(), values=values,
+            error=error.localized(request_language(request)),
+        )  # fmt: skip
+    return redirect(f"/console/news/{created['id']}", t(request, "News item added."), request)
+
+
+@router.get("/news/{news_id}")
+def item(request: Request, news_id: int) -> Response:
+    service = request.app.state.service
+    return render(
+        request,
+        "console/news_item.html",
+        section="news",
+        item=service.console.news_detail(news_id),
+        categories=service.ctx.settings.categories,
+    )
+
+
+@router.post("/news/{news_id}/edit")
+def edit(
+    request: Request,
+    news_id: int,
+    title: str = Form(""),
+    body: str = Form(""),
+    category: str = Form(""),
+    link: str = Form(""),
+    language: str = Form("fr"),
+    event_start: str = Form(""),
+    event_end: str = Form(""),
+    event_place: str = Form(""),
+    image_alt: str = Form(""),
+) -> Response:
+    service = request.app.state.service
+    zone = service.ctx.settings.timezone
+    form = NewsForm(
+        title=title, body=body, category=category, sender="", link=link, language=language,
+        event_start=local_datetime(event_start, zone), event_end=local_datetime(event_end, zone),
+        event_place=event_place, image_alt=image_alt,
+    )  # fmt: skip
+    service.submissions.edit(news_id, form, actor=request.state.account.email)
+    return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
+
+
+@router.post("/news/{news_id}/decide")
+def decide(
+    request: Request, news_id: int, action: str = Form(...), reason: str = Form("")
+) -> Response:
+    service = request.app.state.service
+    try:
+        service.submissions.decide(
+            news_id, action, reason=reason, actor=request.state.account.email
+        )
+    except NewsletterError as error:
+        return redirect(
+            f"/console/news/{news_id}",
+            error.localized(request_language(request)),
+            request,
+            kind="error",
+        )
+    messages = {
+        "approve": t(request, "News item approved: it will be offered in the next issue."),
+        "reject": t(request, "News item rejected. The partner is told the reason by e-mail."),
+        "changes": t(request, "Changes requested. The partner is told by e-mail."),
+        "reopen": t(request, "News item put back in the queue."),
+    }
+    return redirect("/console/news", messages.get(action, ""), request)

@@ -1,0 +1,63 @@
+"""Personal submission links of the member organisations: show, send, revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.errors import NewsletterError
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+
+
+@router.get("/partners")
+def partners(request: Request, show: int | None = None) -> Response:
+    service = request.app.state.service
+    organisations = service.partners.organisations()
+    shown_url = service.partners.url(show) if show is not None else None
+    return render(
+        request,
+        "console/partners.html",
+        section="partners",
+        organisations=organisations,
+        shown=show,
+        shown_url=shown_url,
+        send_enabled=True,
+    )
+
+
+@router.post("/partners/{organisation_id}/revoke")
+def revoke(request: Request, organisation_id: int) -> Response:
+    request.app.state.service.partners.revoke(organisation_id)
+    message = t(request, "The old link no longer works. Here is the new one.")
+    return redirect(
+        f"/console/partners?show={organisation_id}#org-{organisation_id}", message, request
+    )
+
+
+@router.post("/partners/{organisation_id}/send")
+def send(request: Request, organisation_id: int) -> Response:
+    """E-mail the personal link to the organisation's active people."""
+    service = request.app.state.service
+    people = [
+        s
+        for s in service.audience.list_subscribers()
+        if s.organisation_id == organisation_id and s.status == "active"
+    ]
+    target = f"/console/partners#org-{organisation_id}"
+    if not people:
+        message = t(request, "Nobody of this organisation can receive e-mail (no active address).")
+        return redirect(target, message, request, kind="error")
+    url = service.partners.url(organisation_id)
+    name = service.partners.organisations([organisation_id])[0].name
+    try:
+        for person in people:
+            service.notices.partner_link([person.email], name, url, person.language)
+    except NewsletterError as error:
+        return redirect(target, error.localized(request_language(request)), request, kind="error")
+    service.partners.mark_sent(organisation_id, [p.email for p in people])
+    message = t(request, "Link sent to {emails}.", emails=", ".join(p.email for p in people))
+    return redirect(target, message, request)

@@ -1,0 +1,18 @@
+"""Public pages: archive, subscribe, confirm, preferences, unsubscribe, RSVP, feeds,
+partner submission form.
+
+``router`` carries CSRF protection; ``unprotected`` holds only the RFC 8058 one-click
+unsubscribe POST, which mail clients send without any cookie.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from newsletter.web.public import archive, feeds, partner, rsvp, subscription, unsubscribe
+from newsletter.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+for module in (subscription, archive, partner, rsvp, feeds, unsubscribe):
+    router.include_router(module.router)
+unprotected = unsubscribe.one_click

@@ -1,0 +1,126 @@
+"""The web version of sent issues (archive), and signed downloads of annexes and images.
+
+A public issue is shown to everyone; a members-only one shows its title to visitors and
+its content to a logged-in coordinator (members read it in their mailbox).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter import links
+from newsletter.errors import NotFoundError, ValidationError
+from newsletter.i18n import N_
+from newsletter.render.contract import Personalization
+from newsletter.render.preview import decode_parts, message_id
+from newsletter.tokens import verify
+from newsletter.web.lang import request_language
+from newsletter.web.pages import render
+
+router = APIRouter()
+WEB_READER_ID = 0
+#: shown in the browser; anything else (SVG, HTML…) is downloaded
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
+#: the To of the web version's message: never shown, never sent to
+WEB_READER_EMAIL = "lecteur@example.org"
+
+
+@router.get("/archive")
+def archive(request: Request) -> Response:
+    issues = request.app.state.service.feeds.published_issues()
+    return render(request, "public/archive.html", issues=issues)
+
+
+@router.get("/archive/{issue_id}")
+def web_version(request: Request, issue_id: int, lang: str = "") -> Response:
+    service = request.app.state.service
+    issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
+    if issue is None:
+        raise NotFoundError(N_("This issue is not published."))
+    language = lang if lang in ("fr", "nl") else request_language(request)
+    html = _web_html(request, issue_id, language) if may_read(request, issue.public) else None
+    return render(request, "public/web_version.html", issue=issue, html=html, language=language)
+
+
+@router.get("/archive/{issue_id}/issue.html")
+def web_version_body(request: Request, issue_id: int, lang: str = "fr") -> Response:
+    """The issue's HTML alone (for the frame of the web version)."""
+    service = request.app.state.service
+    issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
+    if issue is None or not may_read(request, issue.public):
+        raise NotFoundError(N_("This issue is not published."))
+    html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
+    return Response(html, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
+
+
+def may_read(request: Request, public: bool) -> bool:
+    """Public issues for all; members-only ones for a coordinator, or for a member who
+    came through one of their personal links (preferences, RSVP) in this browser."""
+    if public or isinstance(request.session.get("account"), int):
+        return True
+    reader = request.session.get("reader")
+    if not isinstance(reader, int):
+        return False
+    try:
+        subscriber = request.app.state.service.audience.get_subscriber(reader)
+    except NotFoundError:
+        return False
+    return bool(subscriber.membership != "none" and subscriber.status == "active")
+
+
+def _web_html(request: Request, issue_id: int, language: str) -> str:
+    """The issue as a reader sees it, with the links of a web reader (no subscriber)."""
+    service = request.app.state.service
+    settings = service.ctx.settings
+    base = settings.base_url.rstrip("/")
+    variant = service.editorial.prepare(issue_id).variant(language, "none")
+    values = Personalization(
+        email=WEB_READER_EMAIL,
+        name="",
+        message_id=message_id(settings, issue_id, WEB_READER_ID),
+        unsubscribe_url=f"{base}/preferences",
+        preferences_url=f"{base}/preferences",
+        web_url=links.web_version_url(settings, issue_id),
+    )
+    html, _text = decode_parts(variant.personalize(values))
+    return html
+
+
+@router.get("/preferences")
+def preferences_help(request: Request) -> Response:
+    return render(request, "public/preferences_help.html")
+
+
+def file_policy(content_type: str) -> str:
+    """No script ever; sandboxed too, except PDFs (the browser's viewer needs them plain)."""
+    policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return policy if content_type == "application/pdf" else policy + "; sandbox"
+
+
+@router.get("/files/{token}/{filename}")
+def signed_file(request: Request, token: str, filename: str) -> Response:
+    """An annex or image linked from an e-mail (signed link)."""
+    service = request.app.state.service
+    payload = verify(service.ctx.settings, links.ANNEX, token)
+    try:
+        file_id = int(payload["f"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(N_("This link is not valid.")) from error
+    ref, data = service.console.file(file_id)
+    inline = ref.content_type in INLINE_TYPES
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data,
+        media_type=ref.content_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(ref.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=86400",
+            "Content-Security-Policy": file_policy(ref.content_type),
+        },
+    )

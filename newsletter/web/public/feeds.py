@@ -1,0 +1,21 @@
+"""The iCalendar feed of upcoming AGs and events, and the Atom feed of issues."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+router = APIRouter()
+
+
+@router.get("/feeds/agenda.ics")
+def agenda(request: Request) -> Response:
+    body = request.app.state.service.feeds.calendar()
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/feeds/issues.atom")
+def issues(request: Request) -> Response:
+    body = request.app.state.service.feeds.atom()
+    return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -1,0 +1,132 @@
+"""Subscribe with double opt-in, confirm, and the preferences page of a subscriber."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter import links
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
+from newsletter.tokens import verify
+from newsletter.web.auth import client_ip
+from newsletter.web.lang import request_language
+from newsletter.web.pages import redirect, render, t
+
+router = APIRouter()
+SUBSCRIBE_PER_IP_HOUR = 10
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return redirect("/archive")
+
+
+@router.get("/subscribe")
+def subscribe_page(request: Request) -> Response:
+    return render(request, "public/subscribe.html", email="", name="", sent=False)
+
+
+@router.post("/subscribe")
+def subscribe(
+    request: Request,
+    email: str = Form(""),
+    name: str = Form(""),
+    language: str = Form("fr"),
+    consent: str = Form(""),
+) -> Response:
+    service = request.app.state.service
+    ip = client_ip(request)
+    errors: list[str] = []
+    if not consent:
+        errors.append(t(request, "Please tick the box to give your consent."))
+    if service.limits.exceeded("subscribe-ip", ip, SUBSCRIBE_PER_IP_HOUR, timedelta(hours=1)):
+        errors.append(t(request, "Too many requests from your connection. Try again later."))
+    if not errors:
+        try:
+            subscriber = service.audience.subscribe(
+                email, name=name, language=language if language in ("fr", "nl") else "fr",
+                source="web form (consent given)",
+            )  # fmt: skip
+        except ValidationError as error:
+            errors.append(error.localized(request_language(request)))
+        else:
+            service.limits.hit("subscribe-ip", ip)
+            if subscriber.status == "pending":
+                service.notices.confirmation(subscriber.id)
+            return render(request, "public/subscribe.html", sent=True, email=subscriber.email)
+    return render(
+        request, "public/subscribe.html", status_code=400, errors=errors, email=email,
+        name=name, sent=False,
+    )  # fmt: skip
+
+
+@router.get("/confirm/{token}")
+def confirm(request: Request, token: str) -> Response:
+    service = request.app.state.service
+    payload = verify(service.ctx.settings, links.CONFIRM, token)
+    try:
+        subscriber_id = int(payload["s"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(N_("This link is not valid.")) from error
+    subscriber = service.audience.confirm(subscriber_id, source="double opt-in (web)")
+    return render(
+        request,
+        "public/confirmed.html",
+        email=subscriber.email,
+        preferences=links.preferences_url(service.ctx.settings, subscriber.id),
+    )
+
+
+def _preferences_subscriber(request: Request, token: str) -> int:
+    payload = verify(request.app.state.service.ctx.settings, links.PREFERENCES, token)
+    try:
+        return int(payload["s"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(N_("This link is not valid.")) from error
+
+
+@router.get("/preferences/{token}")
+def preferences(request: Request, token: str) -> Response:
+    service = request.app.state.service
+    subscriber = service.audience.get_subscriber(_preferences_subscriber(request, token))
+    request.session["reader"] = subscriber.id  # members-only issues of the archive
+    member_of = service.audience.lists_of(subscriber.id)
+    infos, _errors = service.audience.lists()
+    lists = [info for info in infos if info.id in member_of]
+    base = service.ctx.settings.base_url.rstrip("/")
+    assemblies = [
+        (a, service.rsvp.url(a.id, subscriber.id).removeprefix(base))
+        for a in service.console.assemblies(upcoming_only=True)
+        if not a.cancelled
+    ]
+    return render(
+        request,
+        "public/preferences.html",
+        subscriber=subscriber,
+        lists=lists,
+        assemblies=assemblies,
+        token=token,
+        unsubscribe=links.unsubscribe_url(service.ctx.settings, subscriber.id),
+    )
+
+
+@router.post("/preferences/{token}")
+def save_preferences(
+    request: Request, token: str, language: str = Form("fr"), lists: list[str] = Form([])
+) -> Response:
+    service = request.app.state.service
+    subscriber_id = _preferences_subscriber(request, token)
+    kept = set(lists)
+    subscriber = service.audience.get_subscriber(subscriber_id)
+    if language in ("fr", "nl") and language != subscriber.language:
+        service.audience.update_subscriber(subscriber_id, language=language)
+    for list_id in service.audience.lists_of(subscriber_id):
+        if list_id in kept and list_id in subscriber.lists_left:
+            service.audience.resubscribe_list(subscriber_id, list_id)
+        elif list_id not in kept and list_id not in subscriber.lists_left:
+            service.audience.unsubscribe(subscriber_id, list_id=list_id, source="preferences")
+    return redirect(f"/preferences/{token}", t(request, "Your preferences are saved."), request)

@@ -1,0 +1,64 @@
+"""Unsubscribe: GET shows a one-button page; POST unsubscribes at once (RFC 8058).
+
+The POST needs neither login nor CSRF token: a mail client sends
+``List-Unsubscribe=One-Click`` to the URL of the ``List-Unsubscribe`` header, and the
+signed token in the URL is the proof. The button of the page posts to the same URL.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter import links
+from newsletter.errors import NewsletterError, ValidationError
+from newsletter.i18n import N_
+from newsletter.tokens import verify
+from newsletter.web.pages import render
+
+router = APIRouter()
+one_click = APIRouter()
+
+
+def _subscriber_id(request: Request, token: str) -> int:
+    payload = verify(request.app.state.service.ctx.settings, links.UNSUBSCRIBE, token)
+    try:
+        return int(payload["s"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(N_("This link is not valid.")) from error
+
+
+@router.get("/u/{token}")
+def unsubscribe_page(request: Request, token: str) -> Response:
+    service = request.app.state.service
+    subscriber = service.audience.get_subscriber(_subscriber_id(request, token))
+    return render(
+        request,
+        "public/unsubscribe.html",
+        email=subscriber.email,
+        already=subscriber.status == "unsubscribed",
+        preferences=links.preferences_url(service.ctx.settings, subscriber.id),
+        token=token,
+        done=False,
+    )
+
+
+@one_click.post("/u/{token}")
+def unsubscribe_now(request: Request, token: str) -> Response:
+    service = request.app.state.service
+    subscriber_id = _subscriber_id(request, token)
+    try:
+        service.audience.unsubscribe(subscriber_id, source="one-click")
+    except NewsletterError:
+        raise
+    subscriber = service.audience.get_subscriber(subscriber_id)
+    return render(
+        request,
+        "public/unsubscribe.html",
+        email=subscriber.email,
+        already=False,
+        preferences=links.preferences_url(service.ctx.settings, subscriber.id),
+        token=token,
+        done=True,
+    )

@@ -1,0 +1,93 @@
+"""Fixtures of the web tests: the app over the test's database, a logged-in client."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+with warnings.catch_warnings():
+    # starlette recommends another client package; httpx works the same here
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from newsletter.context import Context
+from newsletter.service import Service
+from newsletter.web import create_app
+from tests.web.smtp import SmtpServer
+
+PASSWORD = "correct horse battery"
+EMAIL = "coordination@example.org"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+class Browser:
+    """A TestClient that posts forms with the CSRF token of the page it last read."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.token = ""
+
+    def get(self, url: str, **kwargs: object) -> object:
+        response = self.client.get(url, **kwargs)  # type: ignore[arg-type]
+        if "csrf_token" in response.text:
+            self.token = csrf_of(response.text)
+        return response
+
+    def post(self, url: str, data: dict[str, object] | None = None, **kwargs: object) -> object:
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=payload, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app_client(ctx: Context, service: Service) -> Iterator[TestClient]:
+    app = create_app(ctx, service)
+    # BASE_URL is https in the tests: the session cookie is Secure, so talk https
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def browser(app_client: TestClient) -> Browser:
+    return Browser(app_client)
+
+
+@pytest.fixture
+def console(service: Service, browser: Browser) -> Browser:
+    """A browser logged into the console."""
+    service.accounts.create(EMAIL, PASSWORD, name="Coordination")
+    browser.get("/console/login")
+    response = browser.post("/console/login", {"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    browser.get("/console/")
+    return browser
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailing_service(ctx: Context, smtp: SmtpServer) -> Service:
+    """The service with its settings pointing at the recording SMTP server."""
+    settings = ctx.settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
+    )
+    return Service(Context(settings=settings, db=ctx.db))
+
+
+@pytest.fixture
+def mailing_client(ctx: Context, mailing_service: Service) -> Iterator[Browser]:
+    app = create_app(mailing_service.ctx, mailing_service)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield Browser(client)

@@ -1,0 +1,80 @@
+"""Commands of the web area: admin create, the demo network, demo/serve themselves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from newsletter.service import Service
+from tests.support.cli import Cli
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_admin_create(cli: Cli, service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", "un mot de passe assez long")
+    result = cli("admin", "create", "chef@example.org", "--name", "Chef",
+                 "--password-env", "ADMIN_PASSWORD")  # fmt: skip
+    assert result.code == 0, result.err
+    assert "chef@example.org" in result.out
+    account = service.accounts.authenticate("Chef@Example.org", "un mot de passe assez long", "t")
+    assert account.name == "Chef"
+    monkeypatch.setenv("ADMIN_PASSWORD", "court")
+    result = cli("admin", "create", "chef@example.org", "--password-env", "ADMIN_PASSWORD")
+    assert result.code == 1 and "10 caractères" in result.err
+
+
+def test_demo_network(service: Service) -> None:
+    assert load_demo(service) is True
+    assert load_demo(service) is False  # only once
+    assert len(service.audience.organisations()) == 7
+    counts = service.console.news_counts()
+    assert (counts["approved"], counts["pending"]) == (1, 2)
+    assemblies = service.console.assemblies()
+    assert [a.title for a in assemblies] == ["AG de printemps", "AG d'automne"]
+    assert assemblies[1].minutes is not None
+    service.accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD, "t")
+    # the next issue carries the approved news, the coming AG and the previous PV
+    draft = service.editorial.draft_issue(lists=["membres"])
+    assert len(draft["items"]) == 1 and len(draft["assemblies"]) == 1
+    assert draft["annexes"] == ["PV-AG-automne.pdf"]
+
+
+def test_demo_command_serves_the_console(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    env.update({
+        "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
+        "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
+        "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
+    })  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "demo", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/console/login") as page:
+                    body = page.read().decode()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "demo did not start"
+                time.sleep(0.2)
+        assert "Console de la coordination" in body
+        assert (tmp_path / "data" / "catcher").is_dir()  # the embedded mail catcher
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0].decode()
+    assert "coordination@example.org" in output
