@@ -192,6 +192,7 @@ class _Run:
         self.pending = _Pending()
         self.progress = worker.totals
         self.window: deque[bool] = deque(maxlen=max(MIN_SAMPLE, worker.batch_size))
+        self.window_failures = 0  # failures among the results in ``window``
         self.halt = asyncio.Event()  # stop claiming and sending (pause, cancel, stop)
         self.halt_reason = ""
         self.halt_end = RunEnd.stopped
@@ -362,7 +363,10 @@ class _Run:
             self.progress.failed += 1
         self.pending.outcomes.append(outcome)
         failed = result.outcome is not Result.sent
+        if len(self.window) == self.window.maxlen and self.window[0]:
+            self.window_failures -= 1
         self.window.append(failed)
+        self.window_failures += failed
         if failed:
             self.last_reply = reply
         if len(self.pending.outcomes) >= self.w.flush_size:
@@ -374,9 +378,9 @@ class _Run:
         """Auto-pause when too large a share of the recent messages failed."""
         if len(self.window) < min(MIN_SAMPLE, self.window.maxlen or MIN_SAMPLE):
             return
-        share = sum(self.window) / len(self.window)
+        share = self.window_failures / len(self.window)
         if share > self.w.settings.auto_pause_failure_ratio:
-            failed = sum(self.window)
+            failed = self.window_failures
             reason = gettext(DEFAULT_LANGUAGE, AUTO_PAUSED).format(
                 failed=failed, window=len(self.window), reply=self.last_reply
             )
