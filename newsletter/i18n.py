@@ -15,10 +15,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("fr", "nl")
 DEFAULT_LANGUAGE = "fr"
@@ -32,6 +28,11 @@ def N_(message: str) -> str:
 @lru_cache(maxsize=8)
 def translations(lang: str) -> _gettext.GNUTranslations:
     """All catalogues of a language merged into one translations object."""
+    # imported here: processes that never translate (the sender) need not load Babel
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     merged = Catalog(locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
     folder = LOCALE_DIR / merged.locale_identifier / "LC_MESSAGES"
     for po_file in sorted(folder.glob("*.po")):

@@ -1,11 +1,14 @@
 """Signed tokens for links in e-mails and pages (itsdangerous).
 
 Each purpose has its own salt, so a token made for one purpose (say an RSVP) is
-refused for another (say an unsubscribe).
+refused for another (say an unsubscribe). Serializers are cached per (secret,
+purpose): a send signs two links per recipient, and building a serializer (key
+derivation included) costs more than the signature itself.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -15,8 +18,13 @@ from newsletter.errors import ValidationError
 from newsletter.i18n import N_
 
 
+@lru_cache(maxsize=64)
+def _cached(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"newsletter.{purpose}")
+
+
 def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret, salt=f"newsletter.{purpose}")
+    return _cached(settings.secret, purpose)
 
 
 def sign(settings: Settings, purpose: str, payload: Any) -> str:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -143,6 +142,8 @@ def _criteria(section: str, raw: Any) -> Criteria:
 
 
 def parse_segment(list_id: str, text: str) -> Segment:
+    import yaml  # only when reading list files
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dkim
-
 from newsletter.config import Settings
 from newsletter.errors import ConfigurationError
 from newsletter.i18n import N_
@@ -51,6 +49,8 @@ class DkimSigner:
 
     def sign(self, message: bytes) -> bytes:
         """``message`` with a DKIM-Signature header in front."""
+        import dkim  # dkimpy and dnspython load only when signing is configured
+
         signature: bytes = dkim.sign(
             message,
             self.selector,

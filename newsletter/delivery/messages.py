@@ -7,14 +7,17 @@ A variant (language × membership) is rendered once; each recipient's bytes come
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from newsletter import links
 from newsletter.config import Settings
-from newsletter.delivery.dkim import DkimSigner
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.verp import envelope_sender
 from newsletter.models import Language, Membership
 from newsletter.render.contract import Personalization, PreparedMessage
+
+if TYPE_CHECKING:  # dkimpy (and dnspython) only when a key is configured
+    from newsletter.delivery.dkim import DkimSigner
 
 VariantSource = Callable[[Language, Membership], PreparedMessage]
 

@@ -10,11 +10,18 @@ A connection found dead *before* the message was handed over (the server closed 
 idle connection) is reopened and the message retried once at once: no duplicate can
 result, since the server never got the data. A connection lost *during* DATA gives a
 temporary failure (the server may or may not have kept the message).
+
+The message body goes out through ``_data`` rather than ``SMTP.data``: aiosmtplib
+runs two regular-expression passes over every body (line endings, dot-stuffing),
+about a quarter of the client's CPU at 20 KB. Here three byte counts and a search
+show whether the bytes are already CRLF-clean with no line starting with a dot —
+always true of what the renderer produces — and only other bytes are rewritten.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +30,9 @@ import aiosmtplib
 
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.delivery.transport import Outcome, RecipientResult, outcome_of
+
+_LINE_ENDS = re.compile(rb"\r\n|\n|\r")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 _NETWORK_ERRORS = (
     aiosmtplib.SMTPServerDisconnected,
@@ -167,7 +177,7 @@ class SmtpPool:
                 )
         if accepted:
             try:
-                response = await smtp.data(message)
+                response = await _data(smtp, message, self.config.timeout)
             except aiosmtplib.SMTPResponseException as error:
                 await self._reset(smtp)
                 for recipient in accepted:
@@ -203,6 +213,39 @@ class SmtpPool:
             except (aiosmtplib.SMTPException, *_NETWORK_ERRORS):
                 pass
             self._drop(smtp)
+
+
+def wire_body(message: bytes) -> bytes:
+    """``message`` as it travels after DATA: CRLF line ends, lines starting with a dot
+    doubled, the final ``.`` line appended (RFC 5321 §4.5.2)."""
+    crlf = message.count(b"\r\n")
+    if (
+        crlf != message.count(b"\n")
+        or crlf != message.count(b"\r")
+        or message.startswith(b".")
+        or b"\n." in message
+    ):
+        message = _LEADING_DOT.sub(b"..", _LINE_ENDS.sub(b"\r\n", message))
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return message + b".\r\n"
+
+
+async def _data(smtp: aiosmtplib.SMTP, message: bytes, timeout: float) -> aiosmtplib.SMTPResponse:
+    """DATA, then the body, then the final reply; raises ``SMTPDataError`` on a refusal
+    like ``SMTP.data`` (the connection is closed by the caller on a network error)."""
+    payload = wire_body(message)
+    protocol = smtp.protocol
+    if protocol is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    start = await smtp.execute_command(b"DATA")
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    protocol.write(payload)  # the reply is awaited at once: nothing can run in between
+    response = await protocol.read_response(timeout=timeout)
+    if response.code != 250:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return response
 
 
 def _all(

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from newsletter.errors import InvalidTransitionError
 from newsletter.i18n import N_
-from newsletter.intake.news import transition_news
 from newsletter.models import IssueStatus as S
 from newsletter.models import NewsStatus
 from newsletter.store.base import utcnow
@@ -48,6 +47,9 @@ def transition_issue(issue: Issue, to: S, *, reason: str = "", at: datetime | No
 
 def _publish_items(issue: Issue, now: datetime) -> None:
     """The news items of a sent issue become ``published`` (through their own machine)."""
+    # imported here: intake (sanitiser, Markdown) is not needed to send
+    from newsletter.intake.news import transition_news
+
     for link in issue.items:
         if link.news.status is NewsStatus.approved:
             transition_news(link.news, NewsStatus.published, reason=f"issue {issue.number}", at=now)

@@ -14,7 +14,7 @@ import pytest
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.delivery.catcher import MailCatcher
 from newsletter.delivery.maildir import MaildirTransport
-from newsletter.delivery.smtp import SmtpConfig, SmtpPool
+from newsletter.delivery.smtp import SmtpConfig, SmtpPool, wire_body
 from newsletter.delivery.transport import Outcome
 from tests.delivery.smtpd import Faults, RecordingServer
 from tests.support.ports import free_port
@@ -169,3 +169,41 @@ async def test_catcher_stores_what_the_pool_sends(tmp_path: Path) -> None:
     assert sorted(email.message_from_bytes(m)["Delivered-To"] for m in stored) == [
         "a@example.org", "c@example.org",
     ]  # fmt: skip
+
+
+def test_wire_body_matches_aiosmtplib_dot_stuffing_and_line_ends() -> None:
+    from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+
+    def reference(message: bytes) -> bytes:
+        return PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message)) + b".\r\n"
+
+    samples = [
+        b"", b".", b"a", b"a\r\n", b"\r", b"\n", b"\r\r\n", b"a\rb\nc\r\nd",
+        b".a\r\n.b\n.c\r\r\n\n.", b"x\r\n.\r\n", MESSAGE, MESSAGE + b".hidden\r\n",
+    ]  # fmt: skip
+    alphabet = b"\r\n.a"
+    state = 7
+    for _ in range(3000):  # a fixed pseudo-random walk over short strings of the hard bytes
+        state = (state * 1103515245 + 12345) % 2**31
+        size = state % 13
+        samples.append(bytes(alphabet[(state >> (2 * i + 3)) % 4] for i in range(size)))
+    for sample in samples:
+        assert wire_body(sample) == reference(sample), sample
+
+
+async def test_pool_sends_lines_starting_with_a_dot_and_bare_line_ends(
+    server: RecordingServer,
+) -> None:
+    message = b"From: news@example.org\r\nSubject: dots\r\n\r\n.first\r\n..second\nthird\r\n."
+    pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1))
+    try:
+        results = await pool.send(message, "bounces@example.org", ["ok@example.org"])
+        clean = await pool.send(MESSAGE, "bounces@example.org", ["ok@example.org"])
+    finally:
+        await pool.close()
+    assert results[0].outcome is Outcome.sent and clean[0].outcome is Outcome.sent
+    received = [r.data for r in server.received]
+    assert received[0] == (
+        b"From: news@example.org\r\nSubject: dots\r\n\r\n.first\r\n..second\r\nthird\r\n.\r\n"
+    )
+    assert received[1] == MESSAGE
