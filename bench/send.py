@@ -183,6 +183,7 @@ def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> 
     """An extra sender process on the same outbox: waits for the go, sends, reports."""
     from newsletter.context import open_context
     from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import Worker
@@ -203,7 +204,7 @@ def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> 
         await pool.close()
         return result.progress.sent
 
-    sent = asyncio.run(run())
+    sent = run_loop(run())
     ctx.close()
     return {"sent": sent, "peak_rss_mb": peak_rss_mb()}
 
@@ -225,6 +226,7 @@ def child(
     from newsletter.context import open_context
     from newsletter.delivery import outbox
     from newsletter.delivery.messages import IssueMessages
+    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import RunEnd, Worker
@@ -300,7 +302,7 @@ def child(
             await pool.close()
             return elapsed
 
-        sending = asyncio.run(run())
+        sending = run_loop(run())
         helper_figures = [json.loads((h.communicate()[0] or "{}").strip() or "{}") for h in helpers]
         with ctx.db.session() as session:
             assert outbox.counts(session, send_id)[outbox.D.sent] == count

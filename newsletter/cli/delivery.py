@@ -22,6 +22,7 @@ from rich.progress import (
 from newsletter.cli.common import _, console, err_console, issue_app, print_json, service
 from newsletter.config import Settings, env_name
 from newsletter.delivery.catcher import MailCatcher, catcher_dir
+from newsletter.delivery.runner import run as run_loop
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.throttle import TokenBucket
 from newsletter.delivery.transport import Transport
@@ -87,7 +88,7 @@ def send(
         transport: Transport = SmtpPool.from_settings(smtp_settings)
         helpers = [_start_helper(issue_id, smtp_settings, wait) for _ in range(processes - 1)]
         try:
-            result = asyncio.run(
+            result = run_loop(
                 _send_with_progress(
                     svc, issue_id, total, transport, wait, helpers, smtp_settings.send_rate
                 )

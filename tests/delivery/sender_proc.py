@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.delivery.retry import RetryPolicy
+from newsletter.delivery.runner import run as run_loop
 from newsletter.delivery.smtp import SmtpConfig, SmtpPool
 from newsletter.delivery.throttle import TokenBucket
 from newsletter.service import Service
@@ -54,4 +55,4 @@ async def main(options: dict[str, object]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(json.loads(sys.argv[1]))))
+    sys.exit(run_loop(main(json.loads(sys.argv[1]))))  # the sender's own loop (uvloop)
