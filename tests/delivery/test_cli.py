@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from newsletter.config import SmtpSecurity
 from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.render.preview import message_id
 from newsletter.service import Service
+from newsletter.tokens import verify
 from newsletter.store.audience import Subscriber
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
@@ -61,6 +63,11 @@ def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         sender = message["Return-Path"].strip("<>")
         assert delivery_id_from_address(settings, sender) == ids[to]["id"]
+        # the AG invitation carries this recipient's own answer link
+        html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+        tokens = re.findall(r"/rsvp/([A-Za-z0-9_.-]+)", html.get_content())
+        assert tokens, "no RSVP link in the invitation"
+        assert {verify(settings, "rsvp", t)["s"] for t in tokens} == {subscribers[to]}
     # running it again sends nobody twice
     again = cli("issue", "send", str(issue_id), "--to", "public", "--yes", "--catcher")
     assert again.code == 1 and "déjà" in again.err
