@@ -52,7 +52,9 @@ class IssueMessages:
             unsubscribe_url=links.unsubscribe_url(settings, row.subscriber_id, self.issue_id),
             preferences_url=links.preferences_url(settings, row.subscriber_id),
             web_url=self.web_url,
-            rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id) if assembly_id else "",
+            rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id)
+            if assembly_id
+            else "",
         )
 
     def __call__(self, row: Claimed) -> tuple[bytes, str]:

@@ -13,8 +13,8 @@ from newsletter.config import SmtpSecurity
 from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.render.preview import message_id
 from newsletter.service import Service
-from newsletter.tokens import verify
 from newsletter.store.audience import Subscriber
+from newsletter.tokens import verify
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import Faults, RecordingServer
@@ -91,6 +91,21 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
     with service.ctx.db.session() as session:
         subscriber = session.query(Subscriber).filter(Subscriber.email == gone).one()
         assert subscriber.bounce_count == 1
+
+    # the relay is fixed: the coordinator retries the failed recipient, and only them
+    with RecordingServer(Faults()) as fixed:
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": fixed.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
+        }))  # fmt: skip
+        assert service.delivery.retry_failed(issue_id) == 1
+        assert service.delivery.status(issue_id)["status"] == "sending"
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+        assert result.code == 0, result.err
+    assert list(fixed.handler.counts()) == [gone]
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["failed"], status["status"]) == (10, 0, "sent")
+    assert service.delivery.retry_failed(issue_id) == 0
 
 
 def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:
