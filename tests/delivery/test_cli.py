@@ -98,7 +98,8 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
             "smtp_host": "127.0.0.1", "smtp_port": fixed.port,
             "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
         }))  # fmt: skip
-        assert service.delivery.retry_failed(issue_id) == 1
+        retried = cli("issue", "retry", str(issue_id))
+        assert retried.code == 0 and "1 destinataire(s)" in retried.out
         assert service.delivery.status(issue_id)["status"] == "sending"
         result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
         assert result.code == 0, result.err
