@@ -299,3 +299,16 @@ def cancel(issue_id: int = typer.Argument(..., help="Issue id.")) -> None:
             issue=issue_id, count=dropped
         )
     )
+
+
+@issue_app.command("retry")
+def retry(issue_id: int = typer.Argument(..., help="Issue id.")) -> None:
+    """Queue the recipients whose delivery failed permanently once more; 'newsletter
+    serve' (or 'issue send ID') sends to them."""
+    with service() as svc:
+        count = svc.delivery.retry_failed(issue_id)
+    console.print(
+        _("Issue {issue}: {count} failed recipient(s) queued again.").format(
+            issue=issue_id, count=count
+        )
+    )

@@ -46,7 +46,7 @@ class IssueMessages:
             found = self._variants[key] = self._variant(language, membership)
         return found
 
-    def personalization(self, row: Claimed) -> Personalization:
+    def personalization(self, row: Claimed, assembly_id: int | None = None) -> Personalization:
         settings = self.settings
         return Personalization(
             email=row.email,
@@ -55,10 +55,14 @@ class IssueMessages:
             unsubscribe_url=links.unsubscribe_url(settings, row.subscriber_id, self.issue_id),
             preferences_url=links.preferences_url(settings, row.subscriber_id),
             web_url=self.web_url,
+            rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id)
+            if assembly_id
+            else "",
         )
 
     def __call__(self, row: Claimed) -> tuple[bytes, str]:
-        data = self.variant(row.language, row.membership).personalize(self.personalization(row))
+        variant = self.variant(row.language, row.membership)
+        data = variant.personalize(self.personalization(row, variant.rsvp_assembly_id))
         if self.signer is not None:
             data = self.signer.sign(data)
         return data, envelope_sender(self.settings, row.id)

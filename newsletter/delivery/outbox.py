@@ -331,6 +331,16 @@ def retry_now(session: Session, send_id: int) -> None:
     )
 
 
+def requeue_failed(session: Session, send_id: int) -> int:
+    """Queue the permanently failed rows again (the coordinator asked to retry them)."""
+    result = session.execute(
+        update(T)
+        .where(T.c.send_id == send_id, T.c.status == D.failed_permanent)
+        .values(status=D.queued, next_attempt_at=None, claimed_by=None, updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def cancel_open(session: Session, send_id: int, reason: str) -> int:
     """Mark every row not yet sent as skipped (the send was cancelled)."""
     result = session.execute(

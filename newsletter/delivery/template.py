@@ -37,6 +37,10 @@ class TemplateMessage:
     def language(self) -> str:
         return self._language
 
+    @property
+    def rsvp_assembly_id(self) -> int | None:
+        return None
+
     def personalize(self, values: Personalization) -> bytes:
         literals = self._literals
         out = [literals[0]]

@@ -19,7 +19,8 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.scheduled: frozenset({S.draft, S.scheduled, S.sending, S.paused, S.cancelled}),
     S.sending: frozenset({S.paused, S.sent, S.cancelled}),
     S.paused: frozenset({S.sending, S.scheduled, S.cancelled}),
-    S.sent: frozenset(),
+    # a sent issue goes back to sending only to retry its failed recipients
+    S.sent: frozenset({S.sending}),
     S.cancelled: frozenset({S.draft}),
 }
 

@@ -31,6 +31,11 @@ class PreparedMessage(Protocol):
     @property
     def language(self) -> str: ...
 
+    @property
+    def rsvp_assembly_id(self) -> int | None:
+        """The AG whose invitation this variant carries (its RSVP link is personal)."""
+        ...
+
     def personalize(self, values: Personalization) -> bytes:
         """The exact bytes a recipient gets (CRLF line ends, ready for SMTP DATA)."""
         ...

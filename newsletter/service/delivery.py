@@ -358,6 +358,20 @@ class DeliveryService:
                 return
         self.start_send(issue_id)
 
+    def retry_failed(self, issue_id: int) -> int:
+        """Try the recipients whose delivery failed permanently once more (after the
+        relay was fixed, say). Those who unsubscribed or bounced since are skipped when
+        claimed; nobody who received the issue gets it again. Returns how many."""
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            send = outbox.get_send(session, issue_id)
+            if send is None:
+                raise NotFoundError(N_("Issue {issue} has not been sent."), issue=issue_id)
+            count = outbox.requeue_failed(session, send.id)
+            if count and issue.status in (S.sent, S.paused):
+                transition_issue(issue, S.sending)
+            return count
+
     def cancel(self, issue_id: int) -> int:
         """Cancel: nothing more goes out; returns how many deliveries were dropped."""
         with self.ctx.db.session() as session:

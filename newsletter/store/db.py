@@ -44,6 +44,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: tables that others create themselves (APScheduler's job store)
+FOREIGN_TABLES = frozenset({"scheduler_jobs"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Keep migration autogenerate away from tables this schema does not own."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     from alembic.config import Config  # only when migrating: Alembic weighs ~20 MB
 

@@ -1,15 +1,20 @@
 """A sender process for the crash tests: runs the delivery of one issue to the end.
 
 Usage: python -m tests.delivery.sender_proc '<json>' with database_url, secret_key,
-issue_id, port, lanes, rate. SIGTERM drains in-flight messages and exits 0.
+issue_id, port, lanes, rate, and optionally barrier (a folder: the process
+writes ready-<pid> there and waits for a file named go).
+SIGTERM drains in-flight messages and exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
+import time
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -37,6 +42,14 @@ async def main(options: dict[str, object]) -> int:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     pool = SmtpPool(SmtpConfig("127.0.0.1", int(str(options["port"])),
                                connections=int(str(options["lanes"]))))  # fmt: skip
+    barrier = options.get("barrier")
+    if barrier:  # start sending together with the other processes of the test
+        Path(str(barrier), f"ready-{os.getpid()}").touch()
+        deadline = time.monotonic() + 60
+        while not Path(str(barrier), "go").exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError("never told to go")
+            await asyncio.sleep(0.005)
     try:
         result = await service.delivery.run(
             issue_id, pool, stop,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import re
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.render.preview import message_id
 from newsletter.service import Service
 from newsletter.store.audience import Subscriber
+from newsletter.tokens import verify
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import Faults, RecordingServer
@@ -61,6 +63,11 @@ def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         sender = message["Return-Path"].strip("<>")
         assert delivery_id_from_address(settings, sender) == ids[to]["id"]
+        # the AG invitation carries this recipient's own answer link
+        html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+        tokens = re.findall(r"/rsvp/([A-Za-z0-9_.-]+)", html.get_content())
+        assert tokens, "no RSVP link in the invitation"
+        assert {verify(settings, "rsvp", t)["s"] for t in tokens} == {subscribers[to]}
     # running it again sends nobody twice
     again = cli("issue", "send", str(issue_id), "--to", "public", "--yes", "--catcher")
     assert again.code == 1 and "déjà" in again.err
@@ -84,6 +91,22 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
     with service.ctx.db.session() as session:
         subscriber = session.query(Subscriber).filter(Subscriber.email == gone).one()
         assert subscriber.bounce_count == 1
+
+    # the relay is fixed: the coordinator retries the failed recipient, and only them
+    with RecordingServer(Faults()) as fixed:
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": fixed.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
+        }))  # fmt: skip
+        retried = cli("issue", "retry", str(issue_id))
+        assert retried.code == 0 and "1 destinataire(s)" in retried.out
+        assert service.delivery.status(issue_id)["status"] == "sending"
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+        assert result.code == 0, result.err
+    assert list(fixed.handler.counts()) == [gone]
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["failed"], status["status"]) == (10, 0, "sent")
+    assert service.delivery.retry_failed(issue_id) == 0
 
 
 def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:

@@ -33,8 +33,11 @@ _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 _ENV["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
 
 
-def _start(ctx: Context, issue_id: int, port: int, rate: float) -> subprocess.Popen[str]:
+def _start(
+    ctx: Context, issue_id: int, port: int, rate: float, barrier: Path | None = None
+) -> subprocess.Popen[str]:
     options = {
+        "barrier": str(barrier) if barrier else "",
         "database_url": ctx.settings.effective_database_url,
         "secret_key": ctx.settings.secret,
         "issue_id": issue_id,
@@ -130,8 +133,15 @@ def test_sigterm_drains_without_duplicates(service: Service) -> None:
 def test_two_sender_processes_never_send_a_row_twice(service: Service) -> None:
     ctx = service.ctx
     issue_id, everyone = _prepare(service, 1000)
+    barrier = Path(tempfile.mkdtemp(prefix="barrier-"))
     with RecordingServer() as server:
-        workers = [_start(ctx, issue_id, server.port, rate=0) for _ in range(2)]
+        workers = [_start(ctx, issue_id, server.port, rate=0, barrier=barrier) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while len(list(barrier.glob("ready-*"))) < 2:  # both loaded, then both go at once
+            assert all(w.poll() is None for w in workers), [w.communicate() for w in workers]
+            assert time.monotonic() < deadline, "senders never got ready"
+            time.sleep(0.01)
+        (barrier / "go").touch()
         outputs = [_finish(w) for w in workers]
         received = server.handler.counts()
     assert set(received) == everyone

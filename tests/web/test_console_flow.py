@@ -225,3 +225,40 @@ def test_coordinator_adds_news(service: Service, console: Browser) -> None:
         "approved", "coordinator", org.name
     )  # fmt: skip
     assert detail.image is not None
+
+
+def test_sending_page_retries_the_failed_recipients(service: Service, console: Browser) -> None:
+    from sqlalchemy import update
+
+    from newsletter.editorial.issue_status import transition_issue
+    from newsletter.models import DeliveryStatus, IssueStatus
+    from newsletter.store.delivery import Delivery
+    from newsletter.store.editorial import Issue
+    from tests.content.sample import build_sample
+    from tests.delivery.helpers import add_subscribers
+
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    add_subscribers(service.ctx, 3, prefix="lecteur")
+    assert service.delivery.start_send(issue_id, ["public"]) == 3
+    with service.ctx.db.session() as session:  # the relay refused one, the others went
+        rows = session.query(Delivery).order_by(Delivery.id).all()
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == rows[0].id)
+            .values(status=DeliveryStatus.failed_permanent, last_reply="550 5.1.1 unknown user")
+        )
+        session.execute(update(Delivery).where(Delivery.id != rows[0].id).values(
+            status=DeliveryStatus.sent))  # fmt: skip
+        transition_issue(session.get(Issue, issue_id), IssueStatus.sent)
+    page = console.get(f"/console/issues/{issue_id}/sending")
+    assert "550 5.1.1 unknown user" in page.text and 'value="retry"' in page.text
+    done = console.post(f"/console/issues/{issue_id}/control", {"action": "retry"})
+    assert done.status_code == 303
+    status = service.delivery.status(issue_id)
+    assert (status["status"], status["queued"], status["failed"], status["sent"]) == (
+        "sending",
+        1,
+        0,
+        2,
+    )

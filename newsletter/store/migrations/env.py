@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from newsletter.store import Base
+from newsletter.store.db import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,6 +24,7 @@ def run_migrations() -> None:
 
 def _run(connection: object) -> None:
     context.configure(
+        include_object=include_object,
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
         render_as_batch=True,

@@ -257,7 +257,6 @@ def _progress(request: Request, issue_id: int) -> dict[str, Any]:
         "failures": failures,
         "rate": rate,
         "done": done,
-        "retry_enabled": callable(getattr(service.delivery, "retry_failed", None)),
     }
 
 
@@ -278,7 +277,7 @@ def control(request: Request, issue_id: int, action: str = Form(...)) -> Respons
             service.delivery.resume(issue_id)
         elif action == "cancel":
             service.delivery.cancel(issue_id)
-        elif action == "retry" and callable(getattr(service.delivery, "retry_failed", None)):
+        elif action == "retry":
             service.delivery.retry_failed(issue_id)
         else:
             raise ValidationError(N_("Unknown action."))
