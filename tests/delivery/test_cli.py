@@ -142,12 +142,14 @@ def test_send_to_an_empty_list_is_refused(cli: Cli, service: Service) -> None:
 
 
 def test_send_with_two_processes_reaches_everyone_once(cli: Cli, service: Service) -> None:
-    issue_id, emails = _sample(service, 200)
+    issue_id, emails = _sample(service, 400)
     # the second process imports from cached bytecode
     cli.monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     cache = Path(tempfile.gettempdir()) / "newsletter-test-pycache"
     cli.monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(cache))
-    with RecordingServer(Faults(delay=0.05)) as server:  # 20 messages/s per connection
+    # 20 messages/s per connection: one process alone would need 10 s, far longer than
+    # the second one takes to start
+    with RecordingServer(Faults(delay=0.05)) as server:
         cli.set(service.ctx.settings.model_copy(update={
             "smtp_host": "127.0.0.1", "smtp_port": server.port,
             "smtp_security": SmtpSecurity.none, "smtp_connections": 4, "send_batch_size": 20,
