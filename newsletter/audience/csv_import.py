@@ -170,48 +170,34 @@ def _parse_record(
     memberships: dict[str, tuple[Membership, int]],
     result: ParsedDirectory,
 ) -> None:
+    def reject(msgid: str, **params: object) -> None:
+        result.rejected.append(Rejection(line, Msg(msgid, params), cells["email"]))
+
     addresses = _split_emails(cells["email"])
     if not addresses and (cells["name"] or not cells["organisation"]):
         # a person without an address is an error; an organisation alone is an entry
-        result.rejected.append(Rejection(line, Msg(N_("no e-mail address"))))
+        reject(N_("no e-mail address"))
         return
     membership = None
     if cells["membership"]:
         membership = parse_membership(cells["membership"])
         if membership is None:
-            result.rejected.append(
-                Rejection(
-                    line,
-                    Msg(N_("unknown membership '{value}'"), {"value": cells["membership"]}),
-                    cells["email"],
-                )
-            )
+            reject(N_("unknown membership '{value}'"), value=cells["membership"])
             return
     if membership is not None and cells["organisation"]:
         first = memberships.setdefault(name_key(cells["organisation"]), (membership, line))
         if first[0] is not membership:
-            result.rejected.append(
-                Rejection(
-                    line,
-                    Msg(
-                        N_("membership '{value}' contradicts line {first} (same organisation)"),
-                        {"value": cells["membership"], "first": first[1]},
-                    ),
-                    cells["email"],
-                )
+            reject(
+                N_("membership '{value}' contradicts line {first} (same organisation)"),
+                value=cells["membership"],
+                first=first[1],
             )
             return
     language = None
     if cells["language"]:
         language = parse_language(cells["language"])
         if language is None:
-            result.rejected.append(
-                Rejection(
-                    line,
-                    Msg(N_("unknown language '{value}'"), {"value": cells["language"]}),
-                    cells["email"],
-                )
-            )
+            reject(N_("unknown language '{value}'"), value=cells["language"])
             return
     common = {
         "name": cells["name"],
