@@ -48,7 +48,15 @@ def _fresh_pg_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# NEWSLETTER_TEST_DBS=sqlite runs the quick development loop on SQLite only; CI runs both.
+_DATABASES = [
+    name.strip()
+    for name in os.environ.get("NEWSLETTER_TEST_DBS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+
+
+@pytest.fixture(params=_DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
