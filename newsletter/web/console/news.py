@@ -31,6 +31,7 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         counts=service.console.news_counts(),
         items=service.console.news_list(None if status == "all" else status),
         quarantine=_quarantine(service),
+        unmatched=service.intake.unmatched_bounces(limit=20),
     )
 
 
