@@ -9,8 +9,8 @@ import pytest
 
 from newsletter.context import Context
 from newsletter.service import Service
-from tests.support.cli import Cli
 from newsletter.web import create_app
+from tests.support.cli import Cli
 from tests.web.conftest import EMAIL, PASSWORD, Browser, TestClient
 from tests.web.smtp import SmtpServer
 
@@ -38,7 +38,7 @@ def console(mailing: Service) -> Iterator[Browser]:
         browser = Browser(client)
         browser.get("/console/login")
         response = browser.post("/console/login", {"email": EMAIL, "password": PASSWORD})
-        assert response.status_code == 303  # type: ignore[attr-defined]
+        assert response.status_code == 303
         yield browser
 
 

@@ -30,7 +30,7 @@ def _through(door: str, console: Browser, cli: Cli, news_id: int, action: str) -
         response = console.post(
             f"/console/news/{news_id}/decide", {"action": action, "reason": reason}
         )
-        assert response.status_code == 303  # type: ignore[attr-defined]
+        assert response.status_code == 303
         return
     args = ["news", action, str(news_id), "--json"]
     if reason:
