@@ -164,7 +164,13 @@ class Settings(BaseSettings):
     )
     intake_max_attachment: int = Field(
         10 * 1024 * 1024,
-        description="Attachments over this many bytes are refused with a note.",
+        description="Files (attachments, images, annexes, minutes) over this many bytes are "
+        "refused, from the forms, the console, the CLI and e-mail alike.",
+    )
+    image_max_pixels: int = Field(
+        25_000_000,
+        description="Images of more pixels than this (width × height) are refused before "
+        "they are decoded (Pillow's own limit applies above it).",
     )
     intake_max_message: int = Field(
         25 * 1024 * 1024,

@@ -6,9 +6,7 @@ into an empty database; does nothing when the directory already has organisation
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -188,10 +186,8 @@ def load_demo(service: Service) -> bool:
         place="Salle Exemple, rue de l'Exemple 10, 1000 Bruxelles",
         agenda=["Approbation du PV de l'AG précédente", "Rapport d'activités", "Divers"],
     )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "PV-AG-precedente.pdf"
-        path.write_bytes(_minutes_pdf("PV de l'AG précédente (exemple)"))
-        service.editorial.attach_minutes(past.id, path)
+    minutes = _minutes_pdf("PV de l'AG précédente (exemple)")
+    service.editorial.attach_minutes(past.id, "PV-AG-precedente.pdf", minutes)
     service.editorial.create_assembly(
         title="Prochaine assemblée générale",
         theme="L'accès au logement",

@@ -221,7 +221,7 @@ def assembly_minutes(
     if not file.is_file():
         raise typer.BadParameter(_("No such file: {path}").format(path=file))
     with service() as svc:
-        result = svc.editorial.attach_minutes(assembly_id, file)
+        result = svc.editorial.attach_minutes(assembly_id, file.name, file.read_bytes())
     if as_json:
         print_json(result)
     else:

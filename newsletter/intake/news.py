@@ -33,6 +33,8 @@ from newsletter.store.base import utcnow
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
 
 S = NewsStatus
+#: the statuses in which the coordinator may still correct an item
+EDITABLE = (S.pending, S.changes_requested, S.approved)
 
 #: (filename, content type, content)
 FileUpload = tuple[str, str, bytes]
@@ -65,10 +67,17 @@ def find_organisation(session: Session, name: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.name_key == key)).first()
 
 
-def _check_link(link: str) -> str:
+_LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def check_link(link: str) -> str:
+    """The one rule for a link a person gives (news item, every door): empty, or an
+    ``http(s)://`` address without spaces or quotes; anything else (``javascript:``…) is
+    refused."""
     link = link.strip()
-    if link and not re.match(r"^https?://[^\s<>\"]+$", link):
-        raise ValidationError(N_("The link must start with http:// or https://: {link}"), link=link)
+    if link and (len(link) > 1000 or not _LINK.match(link)):
+        raise ValidationError(N_("The link must start with http:// or https://: {link}"),
+                              link=one_line(link, 200))  # fmt: skip
     return link
 
 
@@ -78,6 +87,70 @@ def _check_event(start: datetime | None, end: datetime | None) -> None:
             raise ValidationError(N_("Event dates need a time zone."))
     if start and end and end < start:
         raise ValidationError(N_("The event ends before it starts."))
+
+
+def check_fields(
+    settings: Settings,
+    *,
+    title: str,
+    category: str | None,
+    language: Language | str,
+    link: str,
+    event_start: datetime | None,
+    event_end: datetime | None,
+) -> tuple[str, str, Language, str]:
+    """The checks of what a person types about a news item, the same for a new item and
+    an edit, whatever the door: (title, category, language, link) cleaned, or
+    ValidationError."""
+    clean_title = one_line(title, 300)
+    if not clean_title:
+        raise ValidationError(N_("A news item needs a title."))
+    chosen_category = category or settings.categories[0]
+    if chosen_category not in settings.categories:
+        raise ValidationError(
+            N_("Unknown category {category}; choose one of: {choices}."),
+            category=chosen_category,
+            choices=", ".join(settings.categories),
+        )
+    try:
+        lang = Language(language)
+    except ValueError as error:
+        raise ValidationError(N_("Unknown language {language}."), language=language) from error
+    _check_event(event_start, event_end)
+    return clean_title, chosen_category, lang, check_link(link)
+
+
+def edit_news(
+    settings: Settings,
+    item: NewsItem,
+    *,
+    title: str,
+    body: str,
+    category: str | None,
+    language: Language | str,
+    link: str = "",
+    event_start: datetime | None = None,
+    event_end: datetime | None = None,
+    event_place: str = "",
+    image_alt: str = "",
+) -> None:
+    """The coordinator's corrections, checked as a new item is (``check_fields``)."""
+    if item.status not in EDITABLE:
+        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
+    clean_title, chosen_category, lang, clean_link = check_fields(
+        settings, title=title, category=category, language=language, link=link,
+        event_start=event_start, event_end=event_end,
+    )  # fmt: skip
+    item.title = clean_title
+    item.body_source = body
+    item.body_html = to_safe_html(body, "markdown")
+    item.category = chosen_category
+    item.link = clean_link
+    item.event_start = event_start
+    item.event_end = event_end
+    item.event_place = one_line(event_place, 300)
+    item.image_alt = one_line(image_alt, 300)
+    item.language = lang
 
 
 def submit_news(
@@ -111,21 +184,10 @@ def submit_news(
     text with a note for the coordinator. Attachments over ``intake_max_attachment``
     bytes are refused with a note instead of failing the submission.
     """
-    clean_title = one_line(title, 300)
-    if not clean_title:
-        raise ValidationError(N_("A news item needs a title."))
-    chosen_category = category or settings.categories[0]
-    if chosen_category not in settings.categories:
-        raise ValidationError(
-            N_("Unknown category {category}; choose one of: {choices}."),
-            category=chosen_category,
-            choices=", ".join(settings.categories),
-        )
-    try:
-        lang = Language(language)
-    except ValueError as error:
-        raise ValidationError(N_("Unknown language {language}."), language=language) from error
-    _check_event(event_start, event_end)
+    clean_title, chosen_category, lang, link = check_fields(
+        settings, title=title, category=category, language=language, link=link,
+        event_start=event_start, event_end=event_end,
+    )  # fmt: skip
     notes = [note.strip()] if note.strip() else []
 
     organisation: Organisation | None = None
@@ -149,7 +211,7 @@ def submit_news(
         event_start=event_start,
         event_end=event_end,
         event_place=one_line(event_place, 300),
-        link=_check_link(link),
+        link=check_link(link),
         image_alt=one_line(image_alt, 300),
         language=lang,
         source=source,

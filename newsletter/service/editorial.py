@@ -15,6 +15,7 @@ from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
 from newsletter.editorial import issues
 from newsletter.intake import news
+from newsletter.intake.files import FilePolicy
 from newsletter.intake.sanitize import BodyFormat
 from newsletter.models import Language, Membership, NewsSource, NewsStatus
 from newsletter.render.prepare import PreparedIssue, prepare_issue
@@ -49,6 +50,11 @@ class EditorialService:
         note: str = "",
         actor: str = "",
     ) -> NewsSummary:
+        """A news item into the queue, from any door but e-mail (whose pipeline applies
+        the same file policy, turning a refused file into a note)."""
+        policy = FilePolicy.of(self.ctx.settings)
+        documents = [policy.document(name, data) for name, _declared, data in attachments]
+        picture = policy.image(image[0], image[2]) if image is not None else None
         with self.ctx.db.session() as session:
             item = news.submit_news(
                 session,
@@ -62,8 +68,8 @@ class EditorialService:
                 category=category,
                 source=source,
                 language=language,
-                attachments=attachments,
-                image=image,
+                attachments=documents,
+                image=picture,
                 image_alt=image_alt,
                 link=link,
                 event_start=event_start,
@@ -120,10 +126,12 @@ class EditorialService:
             assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
-    def attach_minutes(self, assembly_id: int, path: Path) -> AssemblySummary:
+    def attach_minutes(self, assembly_id: int, filename: str, data: bytes) -> AssemblySummary:
+        """The PV of an AG: a PDF, as every document (``intake.files``)."""
+        name, content_type, data = FilePolicy.of(self.ctx.settings).document(filename, data)
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
-            ag.attach_minutes(session, assembly, path.name, path.read_bytes())
+            ag.attach_minutes(session, assembly, name, data, content_type)
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def get_assembly(self, assembly_id: int) -> AssemblySummary:
@@ -183,9 +191,12 @@ class EditorialService:
     def add_issue_annex(
         self, issue_id: int, upload: news.FileUpload, label: str = ""
     ) -> IssueSummary:
+        """A document sent with the issue: a PDF, as every document (``intake.files``)."""
+        filename, _declared, data = upload
+        checked = FilePolicy.of(self.ctx.settings).document(filename, data)
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
-            issues.add_annex(session, issue, upload, label)
+            issues.add_annex(session, issue, checked, label)
             return IssueSummary.of(issue)
 
     def remove_issue_annex(self, issue_id: int, annex_id: int) -> IssueSummary:

@@ -1,42 +1,34 @@
 """News from partners through the web form, and the coordinator's moderation around it.
 
-Uploads are checked here before they reach the queue: images are re-encoded with
-Pillow (which drops anything hidden in the file and their metadata), documents must be
-real PDFs. Submissions are rate-limited per IP address and per personal link. The
-partner is told by e-mail when an item is received, rejected or needs changes.
+Uploads are checked by ``service.editorial.submit_news`` with the one file policy of
+``intake.files`` (images re-encoded, documents real PDFs), as from every door.
+Submissions are rate-limited per IP address and per personal link. The partner is told
+by e-mail when an item is received; moderation (``service.moderation``) tells them of
+a rejection or a request for changes.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PIL import Image, UnidentifiedImageError
-
 from newsletter.context import Context
-from newsletter.errors import InvalidTransitionError, ValidationError
+from newsletter.errors import ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import FileUpload, one_line
-from newsletter.intake.sanitize import to_safe_html
-from newsletter.models import Language, NewsSource, NewsStatus
+from newsletter.intake import news
+from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.results import NewsSummary
-from newsletter.store.editorial import NewsItem
 
 log = logging.getLogger(__name__)
 
-MAX_IMAGE_BYTES = 8 * 1024 * 1024
-MAX_IMAGE_SIDE = 1600
-MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
-EDITABLE = (NewsStatus.pending, NewsStatus.changes_requested, NewsStatus.approved)
 
 
 @dataclass
@@ -54,43 +46,6 @@ class NewsForm:
     event_end: datetime | None = None
     event_place: str = ""
     image_alt: str = ""
-
-
-def reencode_image(filename: str, data: bytes) -> FileUpload:
-    """A clean JPEG or PNG of an uploaded image, at most MAX_IMAGE_SIDE pixels wide."""
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationError(N_("The image is too large (8 MB at most)."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(
-            N_("The image could not be read: send a JPEG, PNG, GIF or WebP file.")
-        ) from error
-    if image.format not in ("JPEG", "PNG", "GIF", "WEBP"):
-        raise ValidationError(
-            N_("The image could not be read: send a JPEG, PNG, GIF or WebP file.")
-        )
-    image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-    stem = (filename.rsplit(".", 1)[0] or "image")[:100]
-    out = io.BytesIO()
-    if image.mode in ("RGBA", "LA", "P") and image.format != "JPEG":
-        image.convert("RGBA").save(out, "PNG", optimize=True)
-        return f"{stem}.png", "image/png", out.getvalue()
-    image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
-    return f"{stem}.jpg", "image/jpeg", out.getvalue()
-
-
-def check_pdf(filename: str, data: bytes) -> FileUpload:
-    if len(data) > MAX_PDF_BYTES:
-        raise ValidationError(N_("{name} is too large (10 MB at most)."), name=filename)
-    if not data.startswith(b"%PDF-"):
-        raise ValidationError(N_("{name} is not a PDF file: only PDFs are accepted."),
-                              name=filename)  # fmt: skip
-    name = filename if filename.lower().endswith(".pdf") else f"{filename}.pdf"
-    return name, "application/pdf", data
 
 
 class SubmissionsService:
@@ -134,10 +89,10 @@ class SubmissionsService:
             raise ValidationError(N_("Give your e-mail address: we will tell you what happens."))
         if not form.body.strip():
             raise ValidationError(N_("The text of the news item is empty."))
-        uploads = [check_pdf(name, data) for name, data in (files or []) if data]
+        uploads = [(name, "", data) for name, data in (files or []) if data]
         if len(uploads) > MAX_FILES:
             raise ValidationError(N_("At most {n} documents."), n=MAX_FILES)
-        clean_image = reencode_image(*image) if image and image[1] else None
+        clean_image = (image[0], "", image[1]) if image and image[1] else None
         public = organisation_id is None
         summary = self.editorial.submit_news(
             title=form.title,
@@ -178,8 +133,8 @@ class SubmissionsService:
         """A news item typed by the coordinator (received by phone, a flyer…)."""
         if not form.body.strip():
             raise ValidationError(N_("The text of the news item is empty."))
-        uploads = [check_pdf(name, data) for name, data in (files or []) if data]
-        clean_image = reencode_image(*image) if image and image[1] else None
+        uploads = [(name, "", data) for name, data in (files or []) if data]
+        clean_image = (image[0], "", image[1]) if image and image[1] else None
         summary = self.editorial.submit_news(
             title=form.title, body=form.body, body_format="markdown",
             organisation=form.organisation, organisation_id=organisation_id,
@@ -195,33 +150,14 @@ class SubmissionsService:
 
     # --- moderation ----------------------------------------------------------------------
     def edit(self, news_id: int, form: NewsForm, *, actor: str) -> None:
-        """The coordinator's corrections before approving (title, text, dates…)."""
+        """The coordinator's corrections before approving (title, text, dates…), checked
+        as a new item is."""
         with self.ctx.db.session() as session:
-            item = session.get(NewsItem, news_id)
-            if item is None:
-                raise ValidationError(N_("No news item with id {id}."), id=news_id)
-            if item.status not in EDITABLE:
-                raise InvalidTransitionError(
-                    N_("News item {id} cannot be edited any more."), id=news_id
-                )
-            title = one_line(form.title, 300)
-            if not title:
-                raise ValidationError(N_("A news item needs a title."))
-            if form.category not in self.ctx.settings.categories:
-                raise ValidationError(N_("Unknown category {category}; choose one of: {choices}."),
-                                      category=form.category,
-                                      choices=", ".join(self.ctx.settings.categories))  # fmt: skip
-            if form.event_start and form.event_end and form.event_end < form.event_start:
-                raise ValidationError(N_("The event ends before it starts."))
-            item.title = title
-            item.body_source = form.body
-            item.body_html = to_safe_html(form.body, "markdown")
-            item.category = form.category
-            item.link = one_line(form.link, 1000)
-            item.event_start = form.event_start
-            item.event_end = form.event_end
-            item.event_place = one_line(form.event_place, 300)
-            item.image_alt = one_line(form.image_alt, 300)
-            if form.language in ("fr", "nl"):
-                item.language = Language(form.language)
+            item = news.get_news(session, news_id)
+            news.edit_news(
+                self.ctx.settings, item, title=form.title, body=form.body,
+                category=form.category, language=form.language, link=form.link,
+                event_start=form.event_start, event_end=form.event_end,
+                event_place=form.event_place, image_alt=form.image_alt,
+            )  # fmt: skip
             log.info("news %s edited by %s", news_id, actor)

@@ -9,11 +9,18 @@ from PIL import Image
 
 from newsletter.errors import ValidationError
 from newsletter.service import Service
-from newsletter.service.submissions import (
-    SUBMISSIONS_PER_LINK_HOUR,
-    check_pdf,
-    reencode_image,
-)
+from newsletter.intake.files import accept_image, accept_pdf
+from newsletter.service.submissions import SUBMISSIONS_PER_LINK_HOUR
+
+LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pixels": 25_000_000}
+
+
+def reencode_image(name: str, data: bytes) -> tuple[str, str, bytes]:
+    return accept_image(name, data, **LIMITS)
+
+
+def check_pdf(name: str, data: bytes) -> tuple[str, str, bytes]:
+    return accept_pdf(name, data, max_bytes=LIMITS["max_bytes"])
 
 
 def _image(fmt: str, size: tuple[int, int] = (3000, 1500), mode: str = "RGB") -> bytes:

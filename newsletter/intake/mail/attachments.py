@@ -8,16 +8,17 @@ from the name or the declared content type, so a renamed program is still refuse
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath, PureWindowsPath
 
-from PIL import Image, UnidentifiedImageError
-
+from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
+from newsletter.intake.files import UNREADABLE_IMAGE, inspect_image, is_pdf
+
+DEFAULT_MAX_PIXELS = 25_000_000
 
 EXECUTABLE_EXTENSIONS = frozenset(
     [
@@ -109,7 +110,6 @@ _EXECUTABLE_MAGIC = (
     b"\xfe\xed\xfa\xcf",
     b"\xce\xfa\xed\xfe",
 )
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 #: an inline image smaller than this (either side, in pixels) is a logo or an icon
 MIN_INLINE_IMAGE_SIDE = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]+")
@@ -157,28 +157,10 @@ def _extension(name: str) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _image_format(data: bytes) -> tuple[str, int, int] | None:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            width, height = image.size
-            image.verify()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ):
-        return None
-    if kind not in IMAGE_FORMATS:
-        return None
-    return kind, width, height
-
-
-def classify(candidate: Candidate, *, max_size: int) -> Verdict:
-    """Decide what becomes of one attachment."""
+def classify(
+    candidate: Candidate, *, max_size: int, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Verdict:
+    """Decide what becomes of one attachment (by the rules of ``intake.files``)."""
     name, data = candidate.filename, candidate.data
     ext = _extension(name)
     head = data[:16]
@@ -208,14 +190,24 @@ def classify(candidate: Candidate, *, max_size: int) -> Verdict:
                 {"name": name, "size": size_mb, "limit": limit_mb},
             ),
         )
-    if b"%PDF-" in data[:1024]:
+    if is_pdf(data):
         return Verdict(Kind.pdf, "application/pdf")
-    image = _image_format(data)
+    try:
+        image = inspect_image(data, max_pixels)
+    except ValidationError as error:
+        if error.msg.msgid != UNREADABLE_IMAGE:  # an image, but too many pixels
+            reason = (
+                Msg(N_("{name}: image too large ({width} × {height} pixels, at most {limit} "
+                       "million pixels)"), {"name": name, **error.msg.params})
+                if "width" in error.msg.params
+                else Msg(N_("{name}: image too large (too many pixels)"), {"name": name})
+            )  # fmt: skip
+            return Verdict(Kind.refused, candidate.content_type, reason)
+        image = None
     if image is not None:
-        kind, width, height = image
-        if candidate.inline and min(width, height) < MIN_INLINE_IMAGE_SIDE:
-            return Verdict(Kind.ignored, IMAGE_FORMATS[kind])
-        return Verdict(Kind.image, IMAGE_FORMATS[kind])
+        if candidate.inline and min(image.width, image.height) < MIN_INLINE_IMAGE_SIDE:
+            return Verdict(Kind.ignored, image.content_type)
+        return Verdict(Kind.image, image.content_type)
     if ext == ".pdf" or candidate.content_type == "application/pdf":
         return Verdict(
             Kind.refused,

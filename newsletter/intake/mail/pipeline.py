@@ -30,7 +30,9 @@ from sqlalchemy.orm import Session
 from newsletter.audience.subscriptions import find_by_email
 from newsletter.config import Settings
 from newsletter.delivery.bounces import Bounce, Match, match_delivery, parse_bounce
+from newsletter.errors import ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
+from newsletter.intake.files import FilePolicy, FileUpload
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.html import html_to_text
@@ -276,6 +278,34 @@ def _bounce(
     return result
 
 
+def _accepted_files(
+    settings: Settings, parsed: ParsedMail, notes: list[str]
+) -> tuple[FileUpload | None, list[FileUpload]]:
+    """The image and attachments through the one file policy (``intake.files``), as from
+    the form: images re-encoded; a refused one becomes a note, the item is kept."""
+    policy = FilePolicy.of(settings)
+
+    def image(name: str, data: bytes) -> FileUpload | None:
+        try:
+            return policy.image(name, data)
+        except ValidationError as error:
+            notes.append(Msg(N_("Image refused: {name}: {reason}"),
+                             {"name": name, "reason": error.localized(DEFAULT_LANGUAGE)})
+                         .render(DEFAULT_LANGUAGE))  # fmt: skip
+            return None
+
+    main = image(parsed.image.filename, parsed.image.data) if parsed.image else None
+    attachments: list[FileUpload] = []
+    for file in parsed.attachments:
+        if file.content_type.startswith("image/"):
+            accepted = image(file.filename, file.data)
+            if accepted is not None:
+                attachments.append(accepted)
+        else:
+            attachments.append((file.filename, file.content_type, file.data))
+    return main, attachments
+
+
 def _submission(
     session: Session,
     settings: Settings,
@@ -310,11 +340,7 @@ def _submission(
     default = subscriber.language if known and subscriber is not None else Language.fr
     text = html_to_text(parsed.body) if parsed.body_format == "html" else parsed.body
     language = guess_language(f"{parsed.title}\n{text}", default=default)
-    image = (
-        (parsed.image.filename, parsed.image.content_type, parsed.image.data)
-        if parsed.image
-        else None
-    )
+    image, attachments = _accepted_files(settings, parsed, notes)
     item = submit_news(
         session,
         settings,
@@ -326,7 +352,7 @@ def _submission(
         sender=parsed.sender,
         source=NewsSource.email,
         language=language,
-        attachments=[(f.filename, f.content_type, f.data) for f in parsed.attachments],
+        attachments=attachments,
         image=image,
         note="\n".join(notes),
         status=NewsStatus.pending,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -141,13 +138,7 @@ def minutes(
         if upload is None:
             raise ValidationError(N_("Choose a file first."))
         name, data = upload
-        if not data.startswith(b"%PDF-"):
-            raise ValidationError(N_("{name} is not a PDF file: only PDFs are accepted."),
-                                  name=name)  # fmt: skip
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(name).name
-            path.write_bytes(data)
-            service.editorial.attach_minutes(assembly_id, path)
+        service.editorial.attach_minutes(assembly_id, name, data)
     except NewsletterError as error:
         return _fail(request, url, error)
     message = t(request, "Minutes (PV) attached. They will go with the next assembly's invitation.")
