@@ -83,13 +83,13 @@ def test_every_door_gets_the_limits(service: Service, cli: Cli, tmp_path: object
         title="t", body='<div style="font-family: Arial; color: #333">' * 1000 + "x" * 100
         + "</div>" * 1000, body_format="html",
     )  # fmt: skip
-    assert kept["id"]
+    assert kept.id
     form = NewsForm(title="t", body="b" * (settings.news_max_body + 1), category="actualite",
                     sender="a@example.org")  # fmt: skip
     with pytest.raises(ValidationError):
         service.submissions.add_by_coordinator(form, actor="coordination@example.org")
     with pytest.raises(ValidationError):
-        service.submissions.edit(int(kept["id"]), form, actor="coordination@example.org")
+        service.submissions.edit(kept.id, form, actor="coordination@example.org")
     from pathlib import Path
 
     body = Path(str(tmp_path)) / "long.md"
