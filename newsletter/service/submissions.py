@@ -17,6 +17,8 @@ from newsletter.context import Context
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
 from newsletter.intake import news
+from newsletter.intake.limits import check_news_fields
+from newsletter.intake.sanitize import to_safe_html
 from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+#: previews of the submission form per IP address and hour (each one renders Markdown)
+PREVIEWS_PER_IP_HOUR = 60
 
 
 @dataclass
@@ -72,6 +76,17 @@ class SubmissionsService:
             raise ValidationError(
                 N_("Too many submissions in the last hour. Please try again later.")
             )
+
+    def preview(self, body: str, title: str = "", *, ip: str) -> str:
+        """The safe HTML of a text as it will appear, for the form's preview button.
+
+        Limited per IP address like submissions, and refused over the length limit
+        before anything is rendered."""
+        hour = timedelta(hours=1)
+        if self.limits.exceeded_then_hit("preview-ip", ip, PREVIEWS_PER_IP_HOUR, hour):
+            raise ValidationError(N_("Too many previews in the last hour. Please try again later."))
+        check_news_fields(self.ctx.settings, body=body, title=title)
+        return to_safe_html(body, "markdown")
 
     def submit(
         self,

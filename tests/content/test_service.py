@@ -38,7 +38,9 @@ def test_queue_issue_and_preview_through_the_service(service: Service, tmp_path:
     assert moved.items == [second.id, first.id]
     edited = editorial.edit_issue(issue.id, introduction="Bonne lecture", title="Nouveau")
     assert edited.title == "Nouveau"
-    with_annex = editorial.add_issue_annex(issue.id, ("Programme.pdf", "application/pdf", b"%PDF-1.4"))
+    with_annex = editorial.add_issue_annex(
+        issue.id, ("Programme.pdf", "application/pdf", b"%PDF-1.4")
+    )
     assert with_annex.annexes == ["Programme.pdf"]
     with pytest.raises(ValidationError):
         editorial.add_issue_item(issue.id, third.id)  # not approved

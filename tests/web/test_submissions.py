@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from newsletter.errors import ValidationError
-from newsletter.service import Service
 from newsletter.intake.files import accept_image, accept_pdf
+from newsletter.service import Service
 from newsletter.service.submissions import SUBMISSIONS_PER_LINK_HOUR
 
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pixels": 25_000_000}
