@@ -16,8 +16,14 @@ from pathlib import Path
 from typing import Any
 
 LOCALE_DIR = Path(__file__).parent / "locale"
+#: the one list of languages readers get, in the order they are offered
 LANGUAGES = ("fr", "nl")
 DEFAULT_LANGUAGE = "fr"
+
+
+def known_language(value: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """``value`` when it is one of ``LANGUAGES``, else ``default``."""
+    return value if value in LANGUAGES else default
 
 
 def N_(message: str) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
 from newsletter.errors import NotFoundError
-from newsletter.i18n import N_, Msg
+from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.models import Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
 
@@ -157,7 +157,7 @@ def parse_segment(list_id: str, text: str) -> Segment:
         raise _Invalid(N_("unknown field(s): {fields}"), fields=", ".join(sorted(unknown)))
     title = data.get("title")
     if not isinstance(title, dict) or not all(
-        isinstance(title.get(lang), str) and title[lang].strip() for lang in ("fr", "nl")
+        isinstance(title.get(lang), str) and title[lang].strip() for lang in LANGUAGES
     ):
         raise _Invalid(N_("'title' must give a French and a Dutch title (fr:, nl:)"))
     static = data.get("subscribers") or []
@@ -165,7 +165,7 @@ def parse_segment(list_id: str, text: str) -> Segment:
         raise _Invalid(N_("'subscribers' must be a list of e-mail addresses"))
     return Segment(
         id=list_id,
-        title={lang: title[lang].strip() for lang in ("fr", "nl")},
+        title={lang: title[lang].strip() for lang in LANGUAGES},
         description=str(data.get("description") or "").strip(),
         match=_criteria("match", data.get("match")),
         exclude=_criteria("exclude", data.get("exclude")),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, known_language
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.store.base import utcnow
 from newsletter.store.web import AdminAccount
@@ -65,7 +65,7 @@ class AccountsService:
                 session.add(row)
             row.password_hash = _hasher.hash(password)
             row.name = name or row.name
-            row.language = language if language in ("fr", "nl") else "fr"
+            row.language = known_language(language)
             row.active = True
             session.flush()
             return _account(row)

@@ -15,7 +15,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from newsletter.config import Settings
-from newsletter.i18n import N_, gettext
+from newsletter.i18n import LANGUAGES, N_, gettext
 from newsletter.intake.mail.headers import clean_address, one_line
 from newsletter.store.base import utcnow
 
@@ -41,7 +41,7 @@ def build_acknowledgement(
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.from_address
     message["To"] = address
-    subject = " / ".join(gettext(lang, SUBJECT).format(title=title) for lang in ("fr", "nl"))
+    subject = " / ".join(gettext(lang, SUBJECT).format(title=title) for lang in LANGUAGES)
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(settings.from_address)[1].rpartition("@")[2] or "localhost"
@@ -52,7 +52,7 @@ def build_acknowledgement(
         message["In-Reply-To"] = f"<{in_reply_to}>"
         message["References"] = f"<{in_reply_to}>"
     text = "\n\n-----\n\n".join(
-        gettext(lang, BODY).format(title=title, network=network) for lang in ("fr", "nl")
+        gettext(lang, BODY).format(title=title, network=network) for lang in LANGUAGES
     )
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message["Content-Language"] = "fr, nl"

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, known_language
 from newsletter.store.base import utcnow
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
@@ -70,7 +70,7 @@ def compose(
         lists=infos,
         available=available,
         recipients=count,
-        preview_lang=lang if lang in ("fr", "nl") else "fr",
+        preview_lang=known_language(lang),
         width="mobile" if width == "mobile" else "desktop",
         preview_error=preview_error,
         now_local=utcnow(),
@@ -82,7 +82,7 @@ def preview_html(
     request: Request, service: ServiceDep, issue_id: int, lang: str = "fr"
 ) -> Response:
     """The HTML part of the exact message a sample recipient gets."""
-    result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
+    result = service.editorial.preview(issue_id, language=known_language(lang))
     return Response(
         result.html,
         media_type="text/html; charset=utf-8",
@@ -92,7 +92,7 @@ def preview_html(
 
 @router.get("/issues/{issue_id}/preview.eml")
 def preview_eml(request: Request, service: ServiceDep, issue_id: int, lang: str = "fr") -> Response:
-    result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
+    result = service.editorial.preview(issue_id, language=known_language(lang))
     return Response(
         result.eml,
         media_type="message/rfc822",
@@ -186,7 +186,7 @@ def test_send(
     url = f"/console/issues/{issue_id}#send"
     try:
         result = service.editorial.preview(
-            issue_id, language=lang if lang in ("fr", "nl") else "fr", email=email.strip()
+            issue_id, language=known_language(lang), email=email.strip()
         )
         service.notices.send_raw(result.eml, email.strip())
     except NewsletterError as error:

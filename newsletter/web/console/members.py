@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, known_language
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -82,7 +82,7 @@ def save_subscriber(
     service.audience.update_subscriber(
         subscriber_id,
         name=name,
-        language=language if language in ("fr", "nl") else "fr",
+        language=known_language(language),
         organisation=organisation,
         groups=groups,
         roles=roles,

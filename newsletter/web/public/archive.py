@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from newsletter import links
 from newsletter.errors import NotFoundError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, known_language
 from newsletter.render.contract import Personalization
 from newsletter.render.preview import decode_parts, message_id
 from newsletter.tokens import verify
@@ -41,7 +41,7 @@ def web_version(request: Request, service: ServiceDep, issue_id: int, lang: str 
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
-    language = lang if lang in ("fr", "nl") else request_language(request)
+    language = known_language(lang, request_language(request))
     html = _web_html(request, issue_id, language) if may_read(request, issue.public) else None
     return render(request, "public/web_version.html", issue=issue, html=html, language=language)
 
@@ -54,7 +54,7 @@ def web_version_body(
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None or not may_read(request, issue.public):
         raise NotFoundError(N_("This issue is not published."))
-    html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
+    html = _web_html(request, issue_id, known_language(lang))
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from newsletter import links
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import LANGUAGES, N_, known_language
 from newsletter.tokens import verify
 from newsletter.web.auth import client_ip
 from newsletter.web.deps import ServiceDep, get_service
@@ -49,7 +49,7 @@ def subscribe(
     if not errors:
         try:
             subscriber = service.audience.subscribe(
-                email, name=name, language=language if language in ("fr", "nl") else "fr",
+                email, name=name, language=known_language(language),
                 source="web form (consent given)",
             )  # fmt: skip
         except ValidationError as error:
@@ -124,7 +124,7 @@ def save_preferences(
     subscriber_id = _preferences_subscriber(request, token)
     kept = set(lists)
     subscriber = service.audience.get_subscriber(subscriber_id)
-    if language in ("fr", "nl") and language != subscriber.language:
+    if language in LANGUAGES and language != subscriber.language:
         service.audience.update_subscriber(subscriber_id, language=language)
     for list_id in service.audience.lists_of(subscriber_id):
         if list_id in kept and list_id in subscriber.lists_left:
