@@ -51,7 +51,9 @@ class BodyBlock:
     when: Slot
 
 
-Segment = bytes | HeaderMark | BodyLine | BodyBlock
+#: a piece of a message laid out once: fixed bytes, or a place filled per recipient
+#: (not to be confused with ``audience.segments.Segment``, a list of recipients)
+MessagePiece = bytes | HeaderMark | BodyLine | BodyBlock
 
 
 def fold(name: str, value: str) -> bytes:
@@ -92,8 +94,8 @@ def _body_head(subtype: str) -> bytes:
     return flat[: flat.index(b"QZHEADQZ")]
 
 
-def _body(html: bool, text: str) -> list[Segment]:
-    segments: list[Segment] = []
+def _body(html: bool, text: str) -> list[MessagePiece]:
+    segments: list[MessagePiece] = []
     for segment in split_body(text):
         if isinstance(segment, bytes):
             segments.append(segment)
@@ -114,10 +116,10 @@ def layout(
     html: str,
     annex_parts: list[bytes],
     boundary: str,
-) -> list[Segment]:
+) -> list[MessagePiece]:
     """All segments of one variant, adjacent literal bytes merged."""
     mixed, alternative = f"{boundary}-m", f"{boundary}-a"
-    segments: list[Segment] = [fold(name, value) for name, value in headers_before_to]
+    segments: list[MessagePiece] = [fold(name, value) for name, value in headers_before_to]
     segments += [HeaderMark.to, fold("Subject", subject), fold("Date", date)]
     segments += [HeaderMark.message_id, fold("List-Id", list_id), HeaderMark.list_unsubscribe]
     segments += [fold("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
@@ -140,8 +142,8 @@ def layout(
     return _merge(segments)
 
 
-def _merge(segments: list[Segment]) -> list[Segment]:
-    merged: list[Segment] = []
+def _merge(segments: list[MessagePiece]) -> list[MessagePiece]:
+    merged: list[MessagePiece] = []
     for segment in segments:
         if isinstance(segment, bytes) and merged and isinstance(merged[-1], bytes):
             merged[-1] = merged[-1] + segment

@@ -31,7 +31,7 @@ from newsletter.intake.news import one_line
 from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
-from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, Segment, annex_part, layout
+from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.model import IssueView, load_issue_view
 from newsletter.render.splice import (
     END_IF,
@@ -139,7 +139,7 @@ class PreparedVariant:
     block: str
     subject: str
     rendered: RenderedVariant
-    segments: list[Segment] = field(repr=False)
+    segments: list[MessagePiece] = field(repr=False)
     greeting_named: str
     greeting_plain: str
     mailto: str

@@ -40,4 +40,4 @@ class Service:
         self.submissions = SubmissionsService(
             ctx, self.editorial, self.notices, self.limits, self.moderation
         )
-        self.intake = IntakeService(ctx, self.delivery)
+        self.intake = IntakeService(ctx, self.delivery, self.notices)

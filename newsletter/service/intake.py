@@ -10,7 +10,6 @@ next poll (``bounces_applied``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -21,13 +20,13 @@ from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
-from newsletter.delivery.dkim import DkimSigner
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
 from newsletter.intake.mail.pipeline import Origin, Result, process_message, record_failure
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
 from newsletter.models import InboundOutcome
+from newsletter.service.notices import NoticesService
 from newsletter.store import intake as store
 from newsletter.store.base import utcnow
 from newsletter.store.intake import InboundMessage
@@ -93,10 +92,14 @@ def message_view(record: InboundMessage) -> dict[str, Any]:
 
 
 class IntakeService:
-    def __init__(self, ctx: Context, delivery: Any = None) -> None:
+    def __init__(
+        self, ctx: Context, delivery: Any = None, notices: NoticesService | None = None
+    ) -> None:
         self.ctx = ctx
-        #: the delivery service: records bounces, provides the transport for acknowledgements
+        #: the delivery service: records bounces on deliveries and subscribers
         self.delivery = delivery
+        #: sends the acknowledgements (none without it)
+        self.notices = notices
 
     # --- ways in -------------------------------------------------------------------------
     def ingest_bytes(self, data: bytes, *, source: str = "stdin") -> Result:
@@ -219,34 +222,20 @@ class IntakeService:
         return len(bounces)
 
     def _acknowledge(self, record_id: int, to: str, message: bytes) -> None:
-        if self.delivery is None:
+        if self.notices is None:
             return
-        try:
-            signer = DkimSigner.from_settings(self.ctx.settings)
-            transport = self.delivery.transport()
+        try:  # the one path of single e-mails (DKIM-signed when configured), null sender
+            self.notices.send_raw(message, to, envelope_sender="")
         except NewsletterError as error:
-            log.warning("no acknowledgement sent: %s", error)
+            log.warning("no acknowledgement sent to %s: %s", to, error)
             return
-        if signer is not None:
-            message = signer.sign(message)
-
-        async def send() -> bool:
-            try:
-                results = await transport.send(message, "", [to])
-            finally:
-                await transport.close()
-            return bool(results) and all(r.ok for r in results)
-
-        try:
-            sent = asyncio.run(send())
         except Exception:
             log.exception("acknowledgement to %s failed", to)
             return
-        if sent:
-            with self.ctx.db.session() as session:
-                record = session.get(InboundMessage, record_id)
-                if record is not None:
-                    record.acknowledged_at = utcnow()
+        with self.ctx.db.session() as session:
+            record = session.get(InboundMessage, record_id)
+            if record is not None:
+                record.acknowledged_at = utcnow()
 
     # --- reading the records ------------------------------------------------------------
     def messages(

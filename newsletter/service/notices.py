@@ -1,4 +1,5 @@
-"""Short transactional e-mails of the web area: subscription confirmation, partner link.
+"""Short transactional e-mails: subscription confirmation, partner link, moderation
+notices, test sends and acknowledgements all leave through ``send_raw``.
 
 They are plain text in the reader's language and go through the configured SMTP
 relay (or the embedded catcher that ``serve`` points the settings at).
@@ -15,6 +16,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from newsletter import links
 from newsletter.config import Settings
 from newsletter.context import Context
+from newsletter.delivery.dkim import DkimSigner
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.transport import RecipientResult
 from newsletter.errors import ConfigurationError, DeliveryError, ValidationError
@@ -39,12 +41,14 @@ def build_notice(settings: Settings, to: str, subject: str, body: str) -> EmailM
     return message
 
 
-async def _send(settings: Settings, data: bytes, to: str) -> list[RecipientResult]:
+async def _send(
+    settings: Settings, data: bytes, envelope_sender: str, to: str
+) -> list[RecipientResult]:
     if not settings.smtp_host:
         raise ConfigurationError(N_("No SMTP server is configured (SMTP_HOST)."))
     pool = SmtpPool.from_settings(settings.model_copy(update={"smtp_connections": 1}))
     try:
-        return await pool.send(data, sender_address(settings), [to])
+        return await pool.send(data, envelope_sender, [to])
     finally:
         await pool.close()
 
@@ -63,11 +67,19 @@ class NoticesService:
         message = build_notice(self.ctx.settings, to, subject, body)
         self.send_raw(message.as_bytes(policy=SMTP), to)
 
-    def send_raw(self, data: bytes, to: str) -> None:
-        """Hand finished message bytes to the mail server for one recipient."""
+    def send_raw(self, data: bytes, to: str, *, envelope_sender: str | None = None) -> None:
+        """The one way to send one e-mail now (notices, test sends, acknowledgements):
+        finished bytes, DKIM-signed when DKIM is configured (as a newsletter is), to one
+        recipient. ``envelope_sender`` "" is the null sender of automatic replies;
+        by default the bounce address."""
         if "@" not in to or any(ch in to for ch in "\r\n<>,;"):
             raise ValidationError(N_("Invalid e-mail address: {email}"), email=to)
-        results = asyncio.run(_send(self.ctx.settings, data, to))
+        settings = self.ctx.settings
+        signer = DkimSigner.from_settings(settings)
+        if signer is not None:
+            data = signer.sign(data)
+        sender = sender_address(settings) if envelope_sender is None else envelope_sender
+        results = asyncio.run(_send(settings, data, sender, to))
         if not all(result.ok for result in results):
             log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
             raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)
