@@ -12,7 +12,6 @@ import typer
 
 from newsletter.cli.common import _, assembly_app, console, issue_app, news_app, print_json, service
 from newsletter.config import load_settings
-from newsletter.editorial.assemblies import parse_agenda, parse_speaker
 from newsletter.i18n import LANGUAGES
 from newsletter.intake.news import FileUpload
 from newsletter.intake.sanitize import guess_format
@@ -195,8 +194,8 @@ def assembly_create(
             ends_at=parse_when(ends) if ends else None,
             place=place,
             video_url=video,
-            agenda=parse_agenda(read_text(agenda)) if agenda else [],
-            speakers=[parse_speaker(text) for text in speaker or []],
+            agenda=svc.editorial.parse_agenda(read_text(agenda)) if agenda else [],
+            speakers=svc.editorial.parse_speakers("\n".join(speaker or [])),
             theme=theme,
         )
     if as_json:

@@ -20,12 +20,14 @@ from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.rsvp import RsvpService
 from newsletter.service.submissions import SubmissionsService
+from newsletter.service.tokens import TokensService
 
 
 class Service:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.audience = AudienceService(ctx)
+        self.tokens = TokensService(ctx)
         self.limits = RateLimiter(ctx)
         self.accounts = AccountsService(ctx, self.limits)
         self.partners = PartnerLinksService(ctx)

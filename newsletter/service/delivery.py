@@ -265,6 +265,8 @@ class DeliveryService:
         scheduler of ``serve`` picks it up (``schedule.sync_jobs``)."""
         if at.tzinfo is None:
             raise ValidationError(N_("A scheduled time needs a time zone."))
+        if at <= utcnow():  # every door: the console, the CLI
+            raise ValidationError(N_("Choose a time in the future."))
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             target = list(lists or issue.lists or [])

@@ -94,6 +94,16 @@ class EditorialService:
             return [NewsHistoryEntry.of(e) for e in item.events]
 
     # --- assemblies ----------------------------------------------------------------------
+    @staticmethod
+    def parse_speakers(text: str) -> list[dict[str, str]]:
+        """Speakers typed one a line as ``Name, Organisation`` (console and CLI alike)."""
+        return [ag.parse_speaker(line) for line in text.splitlines() if line.strip()]
+
+    @staticmethod
+    def parse_agenda(text: str) -> list[str]:
+        """Agenda items one a line, bullets and numbers removed (console and CLI alike)."""
+        return ag.parse_agenda(text)
+
     def create_assembly(
         self,
         *,

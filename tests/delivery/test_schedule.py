@@ -63,9 +63,19 @@ async def test_jobs_are_stored_and_survive_a_restart(service: Service) -> None:
         again.shutdown(wait=False)
 
 
+def _scheduled_then_missed(service: Service, issue_id: int, ago: timedelta) -> None:
+    """Scheduled (in the future, as every door requires), then the time passed while the
+    application was stopped."""
+    service.delivery.schedule(issue_id, utcnow() + timedelta(hours=1), ["public"])
+    with service.ctx.db.session() as session:
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        issue.scheduled_at = utcnow() - ago
+
+
 async def test_missed_send_within_grace_starts(service: Service) -> None:
     issue_id = _issue(service)
-    service.delivery.schedule(issue_id, utcnow() - timedelta(minutes=5), ["public"])
+    _scheduled_then_missed(service, issue_id, timedelta(minutes=5))
     scheduler = schedule.start_scheduler(service.ctx, service)
     try:
         assert await _until(lambda: service.delivery.status(issue_id)["status"] == "sending")
@@ -76,7 +86,7 @@ async def test_missed_send_within_grace_starts(service: Service) -> None:
 
 async def test_missed_send_beyond_grace_is_held(service: Service) -> None:
     issue_id = _issue(service)
-    service.delivery.schedule(issue_id, utcnow() - timedelta(hours=3), ["public"])
+    _scheduled_then_missed(service, issue_id, timedelta(hours=3))
     scheduler = schedule.start_scheduler(service.ctx, service)
     try:
         assert await _until(lambda: service.delivery.status(issue_id)["status"] == "paused")

@@ -20,15 +20,6 @@ def _fail(request: Request, url: str, error: NewsletterError) -> Response:
     return redirect(url, error.localized(request_language(request)), request, kind="error")
 
 
-def _speakers(text: str) -> list[dict[str, str]]:
-    speakers = []
-    for line in text.splitlines():
-        if line.strip():
-            name, _, organisation = line.partition(",")
-            speakers.append({"name": name.strip(), "organisation": organisation.strip()})
-    return speakers
-
-
 @router.get("/assemblies")
 def assemblies(request: Request, service: ServiceDep) -> Response:
     return render(
@@ -65,8 +56,8 @@ def create(
         created = service.editorial.create_assembly(
             title=title, theme=theme, starts_at=start, ends_at=local_datetime(ends_at, zone),
             place=place, video_url=video_url,
-            agenda=[line.strip() for line in agenda.splitlines() if line.strip()],
-            speakers=_speakers(speakers),
+            agenda=service.editorial.parse_agenda(agenda),
+            speakers=service.editorial.parse_speakers(speakers),
         )  # fmt: skip
     except NewsletterError as error:
         return render(
@@ -117,8 +108,8 @@ def edit(
         changes = {
             "title": title, "theme": theme, "starts_at": local_datetime(starts_at, zone),
             "ends_at": local_datetime(ends_at, zone), "place": place, "video_url": video_url,
-            "agenda": [line.strip() for line in agenda.splitlines() if line.strip()],
-            "speakers": _speakers(speakers),
+            "agenda": service.editorial.parse_agenda(agenda),
+            "speakers": service.editorial.parse_speakers(speakers),
         }  # fmt: skip
         if changes["starts_at"] is None:
             raise ValidationError(N_("Give the date and time of the assembly."))

@@ -198,10 +198,7 @@ def test_send(
 def send_now(request: Request, service: ServiceDep, issue_id: int) -> Response:
     detail = service.console.issue_detail(issue_id)
     try:
-        lists = detail.row.lists
-        if not lists:
-            raise ValidationError(N_("Choose at least one list."))
-        total = service.delivery.start_send(issue_id, lists)
+        total = service.delivery.start_send(issue_id, detail.row.lists)
     except NewsletterError as error:
         return _fail(request, f"/console/issues/{issue_id}#send", error)
     message = t(request, "Sending started to {n} recipients.", n=total)
@@ -215,8 +212,6 @@ def schedule(request: Request, service: ServiceDep, issue_id: int, at: str = For
         when = local_datetime(at, service.ctx.settings.timezone)
         if when is None:
             raise ValidationError(N_("Choose the date and time of the send."))
-        if when <= datetime.now(when.tzinfo):
-            raise ValidationError(N_("Choose a time in the future."))
         service.delivery.schedule(issue_id, when)
     except NewsletterError as error:
         return _fail(request, url, error)

@@ -13,11 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter import links
-from newsletter.errors import NotFoundError, ValidationError
+from newsletter.errors import NotFoundError
 from newsletter.i18n import N_, known_language
 from newsletter.render.contract import Personalization
 from newsletter.render.preview import decode_parts, message_id
-from newsletter.tokens import verify
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
@@ -106,12 +105,7 @@ def file_policy(content_type: str) -> str:
 @router.get("/files/{token}/{filename}")
 def signed_file(request: Request, service: ServiceDep, token: str, filename: str) -> Response:
     """An annex or image linked from an e-mail (signed link)."""
-    payload = verify(service.ctx.settings, links.ANNEX, token)
-    try:
-        file_id = int(payload["f"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(N_("This link is not valid.")) from error
-    ref, data = service.console.file(file_id)
+    ref, data = service.console.file(service.tokens.annex_file(token))
     inline = ref.content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return Response(

@@ -10,8 +10,7 @@ from starlette.responses import Response
 
 from newsletter import links
 from newsletter.errors import ValidationError
-from newsletter.i18n import LANGUAGES, N_, known_language
-from newsletter.tokens import verify
+from newsletter.i18n import LANGUAGES, known_language
 from newsletter.web.auth import client_ip
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.lang import request_language
@@ -67,11 +66,7 @@ def subscribe(
 
 @router.get("/confirm/{token}")
 def confirm(request: Request, service: ServiceDep, token: str) -> Response:
-    payload = verify(service.ctx.settings, links.CONFIRM, token)
-    try:
-        subscriber_id = int(payload["s"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(N_("This link is not valid.")) from error
+    subscriber_id = service.tokens.confirm_subscriber(token)
     subscriber = service.audience.confirm(subscriber_id, source="double opt-in (web)")
     return render(
         request,
@@ -82,11 +77,7 @@ def confirm(request: Request, service: ServiceDep, token: str) -> Response:
 
 
 def _preferences_subscriber(request: Request, token: str) -> int:
-    payload = verify(get_service(request).ctx.settings, links.PREFERENCES, token)
-    try:
-        return int(payload["s"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(N_("This link is not valid.")) from error
+    return get_service(request).tokens.preferences_subscriber(token)
 
 
 @router.get("/preferences/{token}")

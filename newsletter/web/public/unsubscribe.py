@@ -12,9 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter import links
-from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_
-from newsletter.tokens import verify
+from newsletter.errors import NewsletterError
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.pages import render
 
@@ -23,11 +21,7 @@ one_click = APIRouter()
 
 
 def _subscriber_id(request: Request, token: str) -> int:
-    payload = verify(get_service(request).ctx.settings, links.UNSUBSCRIBE, token)
-    try:
-        return int(payload["s"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(N_("This link is not valid.")) from error
+    return get_service(request).tokens.unsubscribe_subscriber(token)
 
 
 @router.get("/u/{token}")
