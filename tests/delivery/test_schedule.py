@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from newsletter import schedule
+from newsletter.delivery.outbox import Claimed
+from newsletter.models import IssueStatus, Language, Membership
 from newsletter.service import Service
 from newsletter.store.base import utcnow
+from newsletter.store.editorial import Assembly, Issue
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 
@@ -21,11 +27,11 @@ def _issue(service: Service) -> int:
     return issue_id
 
 
-async def _until(predicate: object, seconds: float = 10) -> bool:
+async def _until(predicate: Callable[[], object], seconds: float = 10) -> bool:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while loop.time() < end:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         await asyncio.sleep(0.05)
     return False
