@@ -35,7 +35,7 @@ def add_network(service: Service) -> dict[str, int]:
     return {s.email: s.id for s in service.audience.list_subscribers()}
 
 
-def add_assembly(service: Service, days: int = 20, **values: object) -> int:
+def add_assembly(service: Service, days: int = 20) -> int:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
     created = service.editorial.create_assembly(
         title="AG de printemps",
@@ -43,9 +43,8 @@ def add_assembly(service: Service, days: int = 20, **values: object) -> int:
         ends_at=start + timedelta(hours=3),
         place="Salle Exemple, rue de l'Exemple 1, Bruxelles",
         agenda=["Rapport d'activités"],
-        **values,
     )
-    return int(created["id"])
+    return created.id
 
 
 @pytest.fixture

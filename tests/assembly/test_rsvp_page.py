@@ -11,7 +11,7 @@ def test_rsvp_page_tells_each_reader_their_voting_right(
     service: Service, browser: Browser, people: dict[str, int], assembly_id: int
 ) -> None:
     pages = {
-        email: browser.get(rsvp_path(service, assembly_id, people[email])).text  # type: ignore[attr-defined]
+        email: browser.get(rsvp_path(service, assembly_id, people[email])).text
         for email in (
             "accueil@maison.example.org",
             "atelier@atelier.example.org",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from email import message_from_bytes
 
 from newsletter.intake.mail.bounce_codes import Severity, classify
-from newsletter.intake.mail.bounces import Action, parse_bounce
+from newsletter.intake.mail.bounces import Action, Bounce, parse_bounce
 from tests.inbound.conftest import corpus, corpus_names
 
 OWN = {"bounces@example.org", "news@example.org"}
 
 
-def _bounce(name: str):  # type: ignore[no-untyped-def]
+def _bounce(name: str) -> Bounce | None:
     return parse_bounce(message_from_bytes(corpus(name)), own_addresses=OWN)
 
 
