@@ -380,7 +380,9 @@ class DeliveryService:
                 for d in session.scalars(query)
             ]
 
-    def mark_bounced(self, delivery_id: int, *, hard: bool, reason: str) -> int | None:
+    def mark_bounced(
+        self, delivery_id: int, *, hard: bool, reason: str, limit: int | None = None
+    ) -> int | None:
         """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):
         mark the delivery bounced and count it for its subscriber. Returns the subscriber id."""
         with self.ctx.db.session() as session:
@@ -388,7 +390,7 @@ class DeliveryService:
         if subscriber_id is None:
             return None
         if self.audience is not None:
-            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
+            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
 
     # --- helpers -----------------------------------------------------------------------

@@ -86,9 +86,9 @@ async def test_the_planned_reminder_is_a_scheduled_job_that_goes_once(
         schedule.sync_jobs(scheduler, service)
         job = scheduler.get_job(schedule.reminder_job_id(assembly_id))
         assert job is not None
-        starts = service.editorial.get_assembly(assembly_id)["starts_at"]
+        starts = service.editorial.get_assembly(assembly_id).starts_at
         days = service.ctx.settings.assembly_reminder_days
-        expected = datetime.fromisoformat(starts) - timedelta(days=days)
+        expected = starts - timedelta(days=days)
         assert abs((job.next_run_time - expected).total_seconds()) < 1
         # the coordinator plans it at another time
         at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)

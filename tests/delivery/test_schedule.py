@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from newsletter import schedule
-from newsletter.delivery.outbox import Claimed
-from newsletter.models import IssueStatus, Language, Membership
 from newsletter.service import Service
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly, Issue
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 
