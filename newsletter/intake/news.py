@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.intake.limits import check_body, check_news_fields
 from newsletter.intake.sanitize import BodyFormat, to_safe_html
 from newsletter.models import Language, NewsSource, NewsStatus
@@ -178,7 +178,7 @@ def submit_news(
     event_start: datetime | None = None,
     event_end: datetime | None = None,
     event_place: str = "",
-    note: str = "",
+    notes: Sequence[Msg] = (),
     status: NewsStatus = NewsStatus.pending,
     actor: str = "",
 ) -> NewsItem:
@@ -202,7 +202,7 @@ def submit_news(
         settings, title=title, category=category, language=language, link=link,
         event_start=event_start, event_end=event_end,
     )  # fmt: skip
-    notes = [note.strip()] if note.strip() else []
+    found = list(notes)
 
     organisation: Organisation | None = None
     if organisation_id is not None:
@@ -212,7 +212,8 @@ def submit_news(
     elif organisation_name.strip():
         organisation = find_organisation(session, organisation_name)
         if organisation is None:
-            notes.append(f"Organisation absente du répertoire : {one_line(organisation_name, 200)}")
+            found.append(Msg(N_("Organisation not in the directory: {name}"),
+                             {"name": one_line(organisation_name, 200)}))  # fmt: skip
 
     item = NewsItem(
         organisation_id=organisation.id if organisation else None,
@@ -235,21 +236,25 @@ def submit_news(
     for position, (filename, content_type, data) in enumerate(attachments):
         name = one_line(filename, 255) or "annexe"
         if len(data) > limit:
-            notes.append(f"Pièce jointe refusée (trop grande, {len(data)} octets) : {name}")
+            found.append(Msg(N_("Attachment refused (too large, {size} bytes): {name}"),
+                             {"size": len(data), "name": name}))  # fmt: skip
             continue
         stored = store_file(session, name, one_line(content_type, 100), data)
         item.attachments.append(NewsAttachment(file_id=stored.id, position=position))
     if image is not None:
         filename, content_type, data = image
         if content_type not in IMAGE_TYPES:
-            notes.append(f"Image refusée (type {one_line(content_type, 100)}) : {filename}")
+            found.append(Msg(N_("Image refused (type {type}): {name}"),
+                             {"type": one_line(content_type, 100), "name": filename}))  # fmt: skip
         elif len(data) > limit:
-            notes.append(f"Image refusée (trop grande, {len(data)} octets) : {filename}")
+            found.append(Msg(N_("Image refused (too large, {size} bytes): {name}"),
+                             {"size": len(data), "name": filename}))  # fmt: skip
         else:
             item.image_id = store_file(session, one_line(filename, 255), content_type, data).id
             if not item.image_alt:
                 item.image_alt = clean_title
-    item.note = "\n".join(notes)
+    for message in found:
+        item.add_note(message)
     item.events.append(NewsEvent(from_status="", to_status=status.value, actor=actor))
     session.add(item)
     session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from newsletter.context import Context
 from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import (
@@ -23,6 +23,7 @@ from newsletter.store.editorial import (
     NewsAttachment,
     NewsItem,
     StoredFile,
+    note_text,
 )
 
 
@@ -55,9 +56,14 @@ class NewsDetail:
     image: FileRef | None
     image_alt: str
     attachments: list[FileRef]
-    note: str
+    #: notes for the coordinator, translated when shown (``note_in(lang)``)
+    notes: list[Msg]
     created_at: datetime
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    def note_in(self, lang: str) -> str:
+        """The notes in the reader's language, one a line."""
+        return note_text(self.notes, lang)
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,7 @@ class ConsoleQueries:
                 image=_file(image),
                 image_alt=item.image_alt,
                 attachments=[a for a in attachments if a is not None],
-                note=item.note,
+                notes=item.note_messages,
                 created_at=item.created_at,
                 history=[
                     {"from": e.from_status, "to": e.to_status, "actor": e.actor,

@@ -14,6 +14,7 @@ from typing import Any
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
 from newsletter.editorial import issues
+from newsletter.i18n import Msg
 from newsletter.intake import news
 from newsletter.intake.files import FilePolicy
 from newsletter.intake.sanitize import BodyFormat
@@ -47,7 +48,7 @@ class EditorialService:
         event_start: datetime | None = None,
         event_end: datetime | None = None,
         event_place: str = "",
-        note: str = "",
+        notes: Sequence[Msg] = (),
         actor: str = "",
     ) -> NewsSummary:
         """A news item into the queue, from any door but e-mail (whose pipeline applies
@@ -75,7 +76,7 @@ class EditorialService:
                 event_start=event_start,
                 event_end=event_end,
                 event_place=event_place,
-                note=note,
+                notes=notes,
                 actor=actor,
             )
             return NewsSummary.of(item)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from newsletter.context import Context
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.limits import check_news_fields
 from newsletter.intake.sanitize import to_safe_html
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+PUBLIC_FORM_NOTE = N_("Proposed through the public form (not a member)")
 #: previews of the submission form per IP address and hour (each one renders Markdown)
 PREVIEWS_PER_IP_HOUR = 60
 
@@ -126,7 +127,7 @@ class SubmissionsService:
             event_start=form.event_start,
             event_end=form.event_end,
             event_place=form.event_place,
-            note="Proposée par le formulaire public (pas un membre)" if public else "",
+            notes=[Msg(PUBLIC_FORM_NOTE)] if public else [],
             actor=form.sender,
         )
         self.limits.hit("submit-ip", ip)

@@ -9,8 +9,13 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
+from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import IssueStatus, Language, NewsSource, NewsStatus
 from newsletter.store.base import Base, UTCDateTime, utcnow
+
+
+def note_text(messages: list[Msg], lang: str = DEFAULT_LANGUAGE) -> str:
+    return "\n".join(message.render(lang) for message in messages)
 
 
 def _enum(kind: Any) -> Enum:
@@ -65,8 +70,9 @@ class NewsItem(Base):
         _enum(NewsStatus), default=NewsStatus.pending, index=True
     )
     status_reason: Mapped[str] = mapped_column(Text, default="")
-    #: a note for the coordinator (unknown sender, refused attachment…)
-    note: Mapped[str] = mapped_column(Text, default="")
+    #: notes for the coordinator (unknown sender, refused attachment…), language-neutral:
+    #: ``[{"msgid": …, "params": {…}}]``, translated when shown (``note_messages``)
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -76,6 +82,19 @@ class NewsItem(Base):
     events: Mapped[list[NewsEvent]] = relationship(
         cascade="all, delete-orphan", order_by="NewsEvent.id"
     )
+
+    @property
+    def note_messages(self) -> list[Msg]:
+        return [Msg(str(n.get("msgid", "")), dict(n.get("params") or {}))
+                for n in self.notes or [] if isinstance(n, dict)]  # fmt: skip
+
+    def add_note(self, message: Msg) -> None:
+        self.notes = [*(self.notes or []), {"msgid": message.msgid, "params": message.params}]
+
+    @property
+    def note(self) -> str:
+        """The notes in the default language, one a line (the CLI's ``note``)."""
+        return note_text(self.note_messages)
 
 
 class NewsAttachment(Base):

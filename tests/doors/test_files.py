@@ -133,9 +133,9 @@ def test_huge_image_and_fake_pdf_refused_from_email(mailing: Service) -> None:
     assert result.news_id is not None  # the item is kept, the files are not
     item = mailing.console.news_detail(result.news_id)
     assert item.image is None and item.attachments == []
-    assert "affiche.png : image trop grande (8000 × 8000 pixels" in item.note
-    assert "bombe.png : image trop grande" in item.note
-    assert "flyer.pdf" in item.note
+    assert "affiche.png : image trop grande (8000 × 8000 pixels" in item.note_in("fr")
+    assert "bombe.png : image trop grande" in item.note_in("fr")
+    assert "flyer.pdf" in item.note_in("fr")
 
 
 def test_email_images_are_reencoded_as_form_images(mailing: Service) -> None:

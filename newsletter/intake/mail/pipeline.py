@@ -331,7 +331,7 @@ def _bounce(
 
 
 def _accepted_files(
-    settings: Settings, parsed: ParsedMail, notes: list[str]
+    settings: Settings, parsed: ParsedMail, notes: list[Msg]
 ) -> tuple[FileUpload | None, list[FileUpload]]:
     """The image and attachments through the one file policy (``intake.files``), as from
     the form: images re-encoded; a refused one becomes a note, the item is kept."""
@@ -341,9 +341,8 @@ def _accepted_files(
         try:
             return policy.image(name, data)
         except ValidationError as error:
-            notes.append(Msg(N_("Image refused: {name}: {reason}"),
-                             {"name": name, "reason": error.localized(DEFAULT_LANGUAGE)})
-                         .render(DEFAULT_LANGUAGE))  # fmt: skip
+            notes.append(Msg(N_("Image refused: {name}"), {"name": name}))
+            notes.append(error.msg)
             return None
 
     main = image(parsed.image.filename, parsed.image.data) if parsed.image else None
@@ -373,7 +372,7 @@ def _submission(
         and subscriber.organisation_id is not None
         and subscriber.status is not SubscriberStatus.blocked
     )
-    notes = [note.render(DEFAULT_LANGUAGE) for note in parsed.notes]
+    notes = list(parsed.notes)
     if not known:
         notes.insert(
             0,
@@ -383,12 +382,10 @@ def _submission(
                     "Check this item before approving it."
                 ),
                 {"address": parsed.sender},
-            ).render(DEFAULT_LANGUAGE),
+            ),
         )
     if list_mail in (Automatic.mailing_list, Automatic.bulk):
-        notes.append(
-            Msg(N_("Received through a mailing list or a bulk sender")).render(DEFAULT_LANGUAGE)
-        )
+        notes.append(Msg(N_("Received through a mailing list or a bulk sender")))
     default = subscriber.language if known and subscriber is not None else Language.fr
     text = html_to_text(parsed.body) if parsed.body_format == "html" else parsed.body
     language = guess_language(f"{parsed.title}\n{text}", default=default)
@@ -406,7 +403,7 @@ def _submission(
         language=language,
         attachments=attachments,
         image=image,
-        note="\n".join(notes),
+        notes=notes,
         status=NewsStatus.pending,
         actor=parsed.sender,
     )
