@@ -33,7 +33,7 @@ def upgrade() -> None:
     rows = connection.execute(sa.select(news.c.id, news.c.note)).all()
     for news_id, note in rows:
         lines = [line.strip() for line in (note or '').splitlines() if line.strip()]
-        notes = [{'msgid': line.replace('{', '{{').replace('}', '}}'), 'params': {}}
+        notes: list[dict[str, object]] = [{'msgid': line.replace('{', '{{').replace('}', '}}'), 'params': {}}
                  for line in lines]
         connection.execute(sa.update(news).where(news.c.id == news_id).values(notes=notes))
     with op.batch_alter_table('news_items', schema=None) as batch_op:
