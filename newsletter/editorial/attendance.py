@@ -23,8 +23,7 @@ from newsletter.models import RsvpChoice, SubscriberStatus
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly
-from newsletter.store.web import RsvpAnswer
+from newsletter.store.editorial import Assembly, RsvpAnswer
 
 SEARCH_LIMIT = 30
 CSV_COLUMNS = ("organisation", "membership", "name", "email", "present", "walk_in")

@@ -24,8 +24,7 @@ from newsletter.models import Membership, RsvpChoice
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly
-from newsletter.store.web import RsvpAnswer
+from newsletter.store.editorial import Assembly, RsvpAnswer
 
 MAX_PEOPLE = 20
 MEMBER_KINDS = (Membership.full, Membership.associate)

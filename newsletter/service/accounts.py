@@ -14,8 +14,8 @@ from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_, known_language
 from newsletter.service.ratelimit import RateLimiter
+from newsletter.store.access import AdminAccount
 from newsletter.store.base import utcnow
-from newsletter.store.web import AdminAccount
 
 MIN_PASSWORD_LENGTH = 10
 #: failed logins allowed per IP address and per e-mail within LOGIN_WINDOW

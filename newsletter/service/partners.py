@@ -15,9 +15,9 @@ from newsletter import links
 from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
+from newsletter.store.access import PartnerLink
 from newsletter.store.audience import Organisation
 from newsletter.store.base import utcnow
-from newsletter.store.web import PartnerLink
 from newsletter.tokens import verify
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from newsletter.context import Context
+from newsletter.store.access import RateHit
 from newsletter.store.base import utcnow
-from newsletter.store.web import RateHit
 
 #: hits older than this are deleted now and then
 KEEP = timedelta(days=1)

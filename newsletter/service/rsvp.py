@@ -20,8 +20,7 @@ from newsletter.i18n import N_
 from newsletter.models import Membership, RsvpChoice
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly
-from newsletter.store.web import RsvpAnswer
+from newsletter.store.editorial import Assembly, RsvpAnswer
 from newsletter.tokens import verify
 
 MAX_PEOPLE = part.MAX_PEOPLE

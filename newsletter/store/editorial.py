@@ -1,4 +1,5 @@
-"""Tables of the editorial stages: stored files, news items, assemblies (AG), issues."""
+"""Tables of the editorial stages: stored files, news items, assemblies (AG) and the
+answers to their invitations, issues."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, Text, select
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
@@ -266,3 +277,26 @@ def store_file(session: Session, filename: str, content_type: str, data: bytes) 
     session.add(stored)
     session.flush()
     return stored
+
+
+class RsvpAnswer(Base):
+    """A subscriber's answer to an AG invitation (one per assembly and subscriber)."""
+
+    __tablename__ = "rsvp_answers"
+    __table_args__ = (UniqueConstraint("assembly_id", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(
+        ForeignKey("assemblies.id", ondelete="CASCADE"), index=True
+    )
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    attending: Mapped[bool] = mapped_column(default=True)
+    #: "yes", "no" or "proxy" (the organisation gives its vote to ``proxy_to_id``)
+    choice: Mapped[str] = mapped_column(String(10), default="yes")
+    proxy_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    #: people coming, the subscriber included (0 when not attending)
+    people: Mapped[int] = mapped_column(Integer, default=1)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -63,7 +63,7 @@ def test_form_without_csrf_token_is_refused(console: Browser) -> None:
 def test_password_is_hashed_with_argon2(service: Service) -> None:
     from sqlalchemy import select
 
-    from newsletter.store.web import AdminAccount
+    from newsletter.store.access import AdminAccount
 
     service.accounts.create(EMAIL, PASSWORD)
     with service.ctx.db.session() as session:

@@ -1,10 +1,11 @@
-"""Tables of the web area: console accounts, rate-limit hits, partner links, RSVP answers."""
+"""Tables of access: who may act and how often (console accounts, partner links that let
+an organisation submit news, rate-limit hits)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from newsletter.store.base import Base, UTCDateTime, utcnow
@@ -55,26 +56,3 @@ class PartnerLink(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_to: Mapped[str] = mapped_column(Text, default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class RsvpAnswer(Base):
-    """A subscriber's answer to an AG invitation (one per assembly and subscriber)."""
-
-    __tablename__ = "rsvp_answers"
-    __table_args__ = (UniqueConstraint("assembly_id", "subscriber_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assembly_id: Mapped[int] = mapped_column(
-        ForeignKey("assemblies.id", ondelete="CASCADE"), index=True
-    )
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
-    attending: Mapped[bool] = mapped_column(default=True)
-    #: "yes", "no" or "proxy" (the organisation gives its vote to ``proxy_to_id``)
-    choice: Mapped[str] = mapped_column(String(10), default="yes")
-    proxy_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
-    )
-    #: people coming, the subscriber included (0 when not attending)
-    people: Mapped[int] = mapped_column(Integer, default=1)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
