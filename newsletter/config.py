@@ -155,7 +155,16 @@ class Settings(BaseSettings):
         "within this many minutes; later it is held for the coordinator.",
     )
     assembly_reminder_days: int = Field(
-        7, description="Days before an AG when the reminder is sent (0 = none)."
+        7,
+        description="Days before an AG when the reminder goes to the organisations that "
+        "have not answered (0 = none, unless the AG sets its own time).",
+    )
+    assembly_quorum: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Quorum of an AG: more than this share of the full member "
+        "organisations present or represented by a proxy (0.5 = simple majority).",
     )
 
     # --- incoming mail -------------------------------------------------------------------
