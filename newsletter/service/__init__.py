@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.ratelimit import RateLimiter
@@ -99,13 +100,22 @@ class Service:
         return InvitationsService(self.ctx)
 
     @cached_property
+    def moderation(self) -> ModerationService:
+        from newsletter.service.moderation import ModerationService
+
+        return ModerationService(self.ctx, self.notices)
+
+    @cached_property
     def submissions(self) -> SubmissionsService:
         from newsletter.service.submissions import SubmissionsService
 
-        return SubmissionsService(self.ctx, self.editorial, self.notices, self.limits)
+        return SubmissionsService(
+            self.ctx, self.editorial, self.notices, self.limits, self.moderation
+        )
 
     @cached_property
     def intake(self) -> IntakeService:
         from newsletter.service.intake import IntakeService
+    from newsletter.service.moderation import ModerationService
 
         return IntakeService(self.ctx, self.delivery)
