@@ -86,7 +86,11 @@ def through_cli(args: argparse.Namespace, tmp: Path, source: Path) -> None:
     }
     command = [sys.executable, "-m", "newsletter"]
     subprocess.run([*command, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
-    passes = (("dry run", ["--dry-run"]), ("first import", []), ("re-import", []))
+    passes: tuple[tuple[str, list[str]], ...] = (
+        ("dry run", ["--dry-run"]),
+        ("first import", []),
+        ("re-import", []),
+    )
     for label, extra in passes:
         start = time.perf_counter()
         process = subprocess.Popen(

@@ -116,6 +116,5 @@ class Service:
     @cached_property
     def intake(self) -> IntakeService:
         from newsletter.service.intake import IntakeService
-    from newsletter.service.moderation import ModerationService
 
         return IntakeService(self.ctx, self.delivery)
