@@ -15,8 +15,9 @@ from newsletter.context import Context
 
 if TYPE_CHECKING:
     from newsletter.service.accounts import AccountsService
+    from newsletter.service.assemblies import AssembliesService
     from newsletter.service.audience import AudienceService
-    from newsletter.service.console import ConsoleQueries, InvitationsService
+    from newsletter.service.console import ConsoleQueries
     from newsletter.service.delivery import DeliveryService
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
@@ -94,10 +95,10 @@ class Service:
         return ConsoleQueries(self.ctx)
 
     @cached_property
-    def invitations(self) -> InvitationsService:
-        from newsletter.service.console import InvitationsService
+    def assemblies(self) -> AssembliesService:
+        from newsletter.service.assemblies import AssembliesService
 
-        return InvitationsService(self.ctx)
+        return AssembliesService(self.ctx, self.delivery)
 
     @cached_property
     def moderation(self) -> ModerationService:
