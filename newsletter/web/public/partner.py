@@ -99,7 +99,7 @@ def partner_submit(
 @router.post("/submit-preview")
 def preview_fragment(request: Request, body: str = Form(""), title: str = Form("")) -> Response:
     """The text as it will appear (used by the form's preview button)."""
-    service = request.app.state.service
+    service = get_service(request)
     try:
         body_html = service.submissions.preview(body, title, ip=client_ip(request))
     except NewsletterError as error:
