@@ -6,8 +6,10 @@ The interface the delivery stage (and preview, test send) calls:
   and encodes its annexes once (base64, shared by every variant).
 - ``PreparedIssue.variant(language, membership) -> PreparedVariant``: rendered with
   Jinja2 and CSS-inlined with premailer the first time a variant key is asked for,
-  then cached. The key is (language, block): ``block`` is ``"member"`` or ``"public"``
-  when the issue announces an AG (members get the voting paragraph), ``"all"`` otherwise.
+  then cached. The key is (language, block): when the issue announces an AG, ``block`` is
+  the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
+  voting, ``"public"`` for everyone else), ``"all"`` otherwise. At most six variants,
+  so the per-recipient cost stays one dictionary look-up and the splice.
 - ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
   (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
 """
@@ -46,6 +48,8 @@ from newsletter.render.splice import (
 from newsletter.render.templating import environment
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
+#: the variant block of an AG issue for each membership kind (others read "public")
+ASSEMBLY_BLOCKS = {kind: kind for kind in MEMBER_KINDS}
 
 #: section headings of the default categories (other categories show their own name)
 SECTION_TITLES = {
@@ -106,7 +110,7 @@ def render_variant(
     context = {
         "issue": view,
         "block": block,
-        "member": block == "member",
+        "member": block in MEMBER_KINDS,
         "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()}
         | {"if_rsvp": IF_RSVP, "end_if": END_IF},
         "section_title": lambda key: section_title(language, key),
@@ -205,7 +209,7 @@ class PreparedIssue:
         lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
         if not self.view.assemblies:
             return lang, "all"
-        return lang, "member" if membership in MEMBER_KINDS else "public"
+        return lang, ASSEMBLY_BLOCKS.get(membership, "public")
 
     def variant(self, language: str, membership: str = Membership.none.value) -> PreparedVariant:
         key = self.variant_key(language, membership)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,7 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience import subscriptions
-from newsletter.audience.csv_import import parse_directory
+from newsletter.audience.columns import ColumnMatch
+from newsletter.audience.csv_import import read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags
 from newsletter.audience.segments import (
@@ -98,19 +100,46 @@ class AudienceService:
 
     # --- directory -----------------------------------------------------------------------
     def import_members(
-        self, data: bytes, filename: str = "import.csv", *, dry_run: bool = False
+        self,
+        source: bytes | Path,
+        filename: str = "import.csv",
+        *,
+        dry_run: bool = False,
+        overrides: Mapping[str, str | None] | None = None,
+        sheet: str | None = None,
+        detail: bool = True,
     ) -> ImportReport:
-        """Upsert the directory spreadsheet by e-mail; ``dry_run`` writes nothing."""
-        parsed = parse_directory(data)
-        source = f"import:{filename}"
+        """Upsert the directory file (CSV, .xlsx, .ods) by e-mail, in one transaction:
+        a failure half-way leaves the directory as it was; ``dry_run`` writes nothing.
+        ``overrides`` (``name_key`` of a header → field or None) change the matching;
+        ``detail=False`` keeps only the counts, not one outcome per row."""
+        reader = read_directory(source, filename, overrides=overrides, sheet=sheet)
+        source_label = f"import:{Path(filename).name}"[:200]
         with self.ctx.db.sessions() as session:
-            report = apply_directory(session, parsed, source=source, now=utcnow())
+            try:
+                report = apply_directory(
+                    session, reader, source=source_label, now=utcnow(), detail=detail
+                )
+            except BaseException:
+                session.rollback()
+                raise
             report.dry_run = dry_run
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
         return report
+
+    def match_columns(
+        self,
+        source: bytes | Path,
+        filename: str = "import.csv",
+        *,
+        overrides: Mapping[str, str | None] | None = None,
+        sheet: str | None = None,
+    ) -> ColumnMatch:
+        """How the columns of a file would be read (nothing imported)."""
+        return read_directory(source, filename, overrides=overrides, sheet=sheet).columns
 
     def export_members(self) -> bytes:
         with self.ctx.db.session() as session:
@@ -215,6 +244,15 @@ class AudienceService:
             session.flush()
             return _view(subscriber)
 
+    def choose_language(self, subscriber_id: int, language: str) -> SubscriberView:
+        """The person's own choice of language (preferences page): an import keeps it."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            subscriber.language = Language(language)
+            subscriber.language_chosen = True
+            session.flush()
+            return _view(subscriber)
+
     def subscribe(
         self, email: str, *, name: str = "", language: str = "fr", source: str
     ) -> SubscriberView:
@@ -292,15 +330,18 @@ class AudienceService:
                 session, self._get(session, subscriber_id), list_id
             )
 
-    def record_bounce(self, subscriber_id: int, *, hard: bool, reason: str) -> SubscriberView:
-        """Count a bounce: a hard one, or BOUNCE_LIMIT soft ones, mark the address bounced."""
+    def record_bounce(
+        self, subscriber_id: int, *, hard: bool, reason: str, limit: int | None = None
+    ) -> SubscriberView:
+        """Count a bounce: a hard one, or ``limit`` (default BOUNCE_LIMIT) counted ones,
+        mark the address bounced."""
         with self.ctx.db.session() as session:
             subscriber = self._get(session, subscriber_id)
             subscriptions.record_bounce(
                 subscriber,
                 hard=hard,
                 reason=reason,
-                limit=self.ctx.settings.bounce_limit,
+                limit=limit or self.ctx.settings.bounce_limit,
                 at=utcnow(),
             )
             return _view(subscriber)

@@ -14,6 +14,8 @@ from starlette.responses import Response
 
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
+from newsletter.service import Service
+from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.public.archive import INLINE_TYPES, file_policy
@@ -23,8 +25,7 @@ MAILBOX_SHOWN = 100
 
 
 @router.get("/")
-def dashboard(request: Request) -> Response:
-    service = request.app.state.service
+def dashboard(request: Request, service: ServiceDep) -> Response:
     last = service.console.last_sent()
     upcoming = service.console.assemblies(upcoming_only=True)
     next_ag = upcoming[-1] if upcoming else None
@@ -44,14 +45,14 @@ def dashboard(request: Request) -> Response:
     )
 
 
-def stopped_tasks(service: Any, lang: str) -> list[dict[str, Any]]:
+def stopped_tasks(service: Service, lang: str) -> list[dict[str, Any]]:
     """The supervised tasks that are not running ("delivery worker stopped: …")."""
     return [w for w in service.delivery.workers(lang) if w["state"] != "running"]
 
 
 @router.get("/files/{file_id}")
-def stored_file(request: Request, file_id: int) -> Response:
-    ref, data = request.app.state.service.console.file(file_id)
+def stored_file(request: Request, service: ServiceDep, file_id: int) -> Response:
+    ref, data = service.console.file(file_id)
     inline = ref.content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return Response(

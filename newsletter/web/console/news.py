@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.service.submissions import NewsForm
+from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -19,8 +20,7 @@ TABS = ("pending", "changes_requested", "approved", "rejected", "published")
 
 
 @router.get("/news")
-def queue(request: Request, status: str = "pending") -> Response:
-    service = request.app.state.service
+def queue(request: Request, service: ServiceDep, status: str = "pending") -> Response:
     status = status if status in (*TABS, "all") else "pending"
     return render(
         request,
@@ -31,6 +31,7 @@ def queue(request: Request, status: str = "pending") -> Response:
         counts=service.console.news_counts(),
         items=service.console.news_list(None if status == "all" else status),
         quarantine=_quarantine(service),
+        unmatched=service.intake.unmatched_bounces(limit=20),
     )
 
 
@@ -40,9 +41,9 @@ def _quarantine(service: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/inbound/{record_id}.eml")
-def inbound_raw(request: Request, record_id: int) -> Response:
+def inbound_raw(request: Request, service: ServiceDep, record_id: int) -> Response:
     """The original e-mail as received, to look at what went wrong."""
-    data = request.app.state.service.intake.raw_message(record_id)
+    data = service.intake.raw_message(record_id)
     return Response(
         data,
         media_type="message/rfc822",
@@ -51,8 +52,7 @@ def inbound_raw(request: Request, record_id: int) -> Response:
 
 
 @router.get("/news/new")
-def new_item(request: Request) -> Response:
-    service = request.app.state.service
+def new_item(request: Request, service: ServiceDep) -> Response:
     return render(request, "console/news_new.html", section="news",
                   categories=service.ctx.settings.categories,
                   organisations=service.audience.organisations(), values={})  # fmt: skip
@@ -60,14 +60,13 @@ def new_item(request: Request) -> Response:
 
 @router.post("/news/new")
 def create_item(
-    request: Request,
+    request: Request, service: ServiceDep, account: AccountDep,
     title: str = Form(""), body: str = Form(""), category: str = Form(""),
     organisation_id: str = Form(""), link: str = Form(""), language: str = Form("fr"),
     event_start: str = Form(""), event_end: str = Form(""), event_place: str = Form(""),
     image_alt: str = Form(""), approve: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     values = {"title": title, "body": body, "category": category, "link": link,
               "language": language, "event_start": event_start, "event_end": event_end,
@@ -83,7 +82,7 @@ def create_item(
         uploads = [u for u in (read_upload(f) for f in files or []) if u is not None]
         created = service.submissions.add_by_coordinator(
             form,
-            actor=request.state.account.email,
+            actor=account.email,
             organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
             image=read_upload(image),
             files=uploads,
@@ -96,12 +95,11 @@ def create_item(
             organisations=service.audience.organisations(), values=values,
             error=error.localized(request_language(request)),
         )  # fmt: skip
-    return redirect(f"/console/news/{created['id']}", t(request, "News item added."), request)
+    return redirect(f"/console/news/{created.id}", t(request, "News item added."), request)
 
 
 @router.get("/news/{news_id}")
-def item(request: Request, news_id: int) -> Response:
-    service = request.app.state.service
+def item(request: Request, service: ServiceDep, news_id: int) -> Response:
     return render(
         request,
         "console/news_item.html",
@@ -114,6 +112,8 @@ def item(request: Request, news_id: int) -> Response:
 @router.post("/news/{news_id}/edit")
 def edit(
     request: Request,
+    service: ServiceDep,
+    account: AccountDep,
     news_id: int,
     title: str = Form(""),
     body: str = Form(""),
@@ -125,26 +125,27 @@ def edit(
     event_place: str = Form(""),
     image_alt: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     form = NewsForm(
         title=title, body=body, category=category, sender="", link=link, language=language,
         event_start=local_datetime(event_start, zone), event_end=local_datetime(event_end, zone),
         event_place=event_place, image_alt=image_alt,
     )  # fmt: skip
-    service.submissions.edit(news_id, form, actor=request.state.account.email)
+    service.submissions.edit(news_id, form, actor=account.email)
     return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
 
 
 @router.post("/news/{news_id}/decide")
 def decide(
-    request: Request, news_id: int, action: str = Form(...), reason: str = Form("")
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    news_id: int,
+    action: str = Form(...),
+    reason: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     try:
-        service.submissions.decide(
-            news_id, action, reason=reason, actor=request.state.account.email
-        )
+        service.moderation.moderate(news_id, action, reason=reason, by=account.email)
     except NewsletterError as error:
         return redirect(
             f"/console/news/{news_id}",

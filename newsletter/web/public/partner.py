@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
-from newsletter.intake.sanitize import to_safe_html
 from newsletter.service.partners import PartnerOrganisation
 from newsletter.service.submissions import NewsForm
 from newsletter.web.auth import client_ip
+from newsletter.web.deps import get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
@@ -28,7 +28,7 @@ EMPTY: dict[str, str] = {
 def _organisation(request: Request, token: str | None) -> PartnerOrganisation | None:
     if token is None:
         return None
-    organisation: PartnerOrganisation = request.app.state.service.partners.organisation_for(token)
+    organisation: PartnerOrganisation = get_service(request).partners.organisation_for(token)
     return organisation
 
 
@@ -39,7 +39,7 @@ def _page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    service = request.app.state.service
+    service = get_service(request)
     return render(
         request,
         "public/submit.html",
@@ -99,8 +99,13 @@ def partner_submit(
 @router.post("/submit-preview")
 def preview_fragment(request: Request, body: str = Form(""), title: str = Form("")) -> Response:
     """The text as it will appear (used by the form's preview button)."""
-    return render(request, "public/_submit_preview.html", title=title,
-                  body_html=to_safe_html(body, "markdown"))  # fmt: skip
+    service = request.app.state.service
+    try:
+        body_html = service.submissions.preview(body, title, ip=client_ip(request))
+    except NewsletterError as error:
+        return render(request, "public/_submit_preview.html", status_code=400,
+                      error=error.localized(request_language(request)))  # fmt: skip
+    return render(request, "public/_submit_preview.html", title=title, body_html=body_html)
 
 
 def _submit(
@@ -111,10 +116,17 @@ def _submit(
     image: UploadFile | None,
     files: list[UploadFile],
 ) -> Response:
-    service = request.app.state.service
+    service = get_service(request)
     organisation = _organisation(request, token)
     if action == "preview":
-        return _page(request, token, values, preview=to_safe_html(values["body"], "markdown"))
+        try:
+            preview = service.submissions.preview(
+                values["body"], values["title"], ip=client_ip(request)
+            )
+        except NewsletterError as error:
+            return _page(request, token, values, status_code=400,
+                         error=error.localized(request_language(request)))  # fmt: skip
+        return _page(request, token, values, preview=preview)
     zone = service.ctx.settings.timezone
     try:
         form = NewsForm(
