@@ -4,7 +4,8 @@
 ``InboundMessage`` row (none when the mailbox UID was already recorded). The order of
 the decisions:
 
-1. seen before (same Message-ID, or same bytes without one) → ignored, no new item;
+1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
+   new item;
 2. over the size limit → quarantine (headers kept);
 3. a bounce (any format: ``intake.mail.bounces``) → bounce, matched to a delivery by
    the caller's ``match_bounce`` only when it proves it, else recorded unmatched; a
@@ -108,8 +109,21 @@ class Result:
         }
 
 
-def dedupe_key(message_id: str, digest: str) -> str:
-    return f"mid:{message_id}"[:600] if message_id else f"sha256:{digest}"
+def content_digest(data: bytes) -> str:
+    """SHA-256 of the body (what follows the headers), line endings normalised: the same
+    message relayed twice (other Received lines) has the same one, another message that
+    reuses a Message-ID has not."""
+    ends = [at for at in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if at >= 0]
+    body = data[min(ends) :] if ends else b""
+    return hashlib.sha256(body.replace(b"\r\n", b"\n").strip()).hexdigest()
+
+
+def dedupe_key(message_id: str, digest: str, data: bytes = b"") -> str:
+    """Message-ID plus the content hash (a reused Message-ID is not a duplicate); the
+    whole message's SHA-256 without a Message-ID."""
+    if not message_id:
+        return f"sha256:{digest}"
+    return f"mid:{message_id[:500]}:{content_digest(data)[:40]}"
 
 
 def _record(
@@ -170,7 +184,7 @@ def process_message(
         except Exception:  # the parser gave up: read the headers alone
             message = BytesHeaderParser().parsebytes(raw.data)
     message_id = h.message_id(message)
-    key = dedupe_key(message_id, digest)
+    key = dedupe_key(message_id, digest, raw.data)
 
     def record(outcome: InboundOutcome, reason: Msg | None, *, unique: bool = True) -> Result:
         row = _record(
@@ -406,7 +420,7 @@ def record_failure(
     """Quarantine a message whose processing failed, so that it is never lost."""
     message = BytesHeaderParser().parsebytes(raw.data[: 256 * 1024])
     digest = hashlib.sha256(raw.data).hexdigest()
-    key = dedupe_key(h.message_id(message), digest)
+    key = dedupe_key(h.message_id(message), digest, raw.data)
     unique = store.by_dedupe_key(session, key) is None
     row = _record(
         session,
