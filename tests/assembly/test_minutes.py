@@ -32,9 +32,8 @@ def test_draft_goes_with_the_next_invitation_then_approval_makes_it_final(
     assert coming.previous_minutes == "PV AG hiver.pdf"
     assert coming.agenda[0].startswith("Approbation du procès-verbal")
     invitation = service.assemblies.invitation(coming.id)
-    assert [a.filename for a in service.editorial.prepare(invitation).view.annexes][0] == (
-        "PV AG hiver.pdf"
-    )
+    annexes = [a.filename for a in service.editorial.prepare(invitation).view.annexes]
+    assert "PV AG hiver.pdf" in annexes
     # on the web: listed as a draft, members only
     listing = browser.get("/minutes")
     assert "AG de printemps" in listing.text and "provisoire, à approuver" in listing.text
