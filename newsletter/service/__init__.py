@@ -19,6 +19,7 @@ from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.rsvp import RsvpService
+from newsletter.service.sessions import SessionsService
 from newsletter.service.submissions import SubmissionsService
 
 
@@ -28,6 +29,7 @@ class Service:
         self.audience = AudienceService(ctx)
         self.limits = RateLimiter(ctx)
         self.accounts = AccountsService(ctx, self.limits)
+        self.sessions = SessionsService(ctx)
         self.partners = PartnerLinksService(ctx)
         self.rsvp = RsvpService(ctx)
         self.feeds = FeedsService(ctx)
