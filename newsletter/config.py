@@ -120,9 +120,17 @@ class Settings(BaseSettings):
     )
     bounce_limit: int = Field(
         3,
-        ge=1,
-        description="Soft bounces / permanent failures before a subscriber is marked bounced "
-        "(a hard bounce counts at once).",
+        ge=2,
+        description="Bounces counted for an address before a soft one (full mailbox, server "
+        "not accepting mail for now, unknown cause) marks it bounced; a hard bounce (5.1.x: "
+        "no such mailbox or domain) marks it at once.",
+    )
+    bounce_other_limit: int = Field(
+        5,
+        ge=2,
+        description="Bounces counted for an address before one that is not the address's "
+        "fault (message too big, spam or policy refusal, loop, protocol error) marks it "
+        "bounced.",
     )
     bounce_address: str = Field(
         "",
@@ -147,7 +155,16 @@ class Settings(BaseSettings):
         "within this many minutes; later it is held for the coordinator.",
     )
     assembly_reminder_days: int = Field(
-        7, description="Days before an AG when the reminder is sent (0 = none)."
+        7,
+        description="Days before an AG when the reminder goes to the organisations that "
+        "have not answered (0 = none, unless the AG sets its own time).",
+    )
+    assembly_quorum: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Quorum of an AG: more than this share of the full member "
+        "organisations present or represented by a proxy (0.5 = simple majority).",
     )
 
     # --- incoming mail -------------------------------------------------------------------
