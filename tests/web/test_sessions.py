@@ -140,5 +140,5 @@ def test_parallel_wrong_passwords_do_not_pass_the_limit(service: Service) -> Non
         thread.start()
     for thread in threads:
         thread.join()
-    assert outcomes.count("ValidationError") == 5  # passwords actually checked
+    assert outcomes.count("ValidationError") == 5, str(outcomes)  # passwords checked
     assert outcomes.count("TooManyAttemptsError") == 7

@@ -1,7 +1,7 @@
 """web sessions and subscription confirmations
 
-Revision ID: 0007_web_sessions
-Revises: 0006_merge
+Revision ID: 0008_web_sessions
+Revises: 0007_assemblies
 Create Date: 2026-12-01 11:34:28.143736
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import newsletter.store.base
 
-revision: str = "0007_web_sessions"
-down_revision: str | None = "0006_merge"
+revision: str = "0008_web_sessions"
+down_revision: str | None = "0007_assemblies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
