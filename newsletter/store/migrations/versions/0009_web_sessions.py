@@ -1,7 +1,7 @@
 """web sessions and subscription confirmations
 
-Revision ID: 0008_web_sessions
-Revises: 0007_assemblies
+Revision ID: 0009_web_sessions
+Revises: 0008_language_chosen
 Create Date: 2026-12-01 11:34:28.143736
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import newsletter.store.base
 
-revision: str = "0008_web_sessions"
-down_revision: str | None = "0007_assemblies"
+revision: str = "0009_web_sessions"
+down_revision: str | None = "0008_language_chosen"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
