@@ -390,8 +390,8 @@ def setup_cli(folder: Path, count: int) -> dict[str, Any]:
     with ctx.db.session() as session:
         prepared = prepare_issue(session, settings, issue_id)
         sizes, dots = [], 0
-        for language in ("fr", "nl"):
-            sample = prepared.variant(language, "none").personalize(_values())
+        for lang in ("fr", "nl"):
+            sample = prepared.variant(lang, "none").personalize(_values())
             sizes.append(len(sample))
             dots += sample.count(b"\n.")
     ctx.close()
