@@ -5,23 +5,34 @@ Exit codes: 0 success, 1 user error (one line on stderr), 2 bad usage.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli import assembly as _assembly  # noqa: F401  (registers commands)
-from newsletter.cli import audience as _audience  # noqa: F401
-from newsletter.cli import delivery as _delivery  # noqa: F401
-from newsletter.cli import editorial as _editorial  # noqa: F401
-from newsletter.cli import intake as _intake  # noqa: F401
-from newsletter.cli import web as _web  # noqa: F401
 from newsletter.cli.common import _, app
 from newsletter.errors import NewsletterError
+from newsletter.faults import storage_error
+
+#: the modules whose import registers the commands
+COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "web")
+
+
+def load_commands(argv: list[str]) -> None:
+    """Register the commands: all of them, except for ``issue send``, which loads only
+    the delivery commands (the sender process imports what sending needs, not the web,
+    intake or directory import code)."""
+    import importlib
+
+    wanted = ("delivery",) if argv[:2] == ["issue", "send"] else COMMAND_MODULES
+    for name in wanted:
+        importlib.import_module(f"newsletter.cli.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsletter`` command; returns the exit code."""
+    load_commands(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="newsletter", standalone_mode=False)
     except typer.Exit as exit_:
@@ -37,11 +48,38 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         return int(getattr(error, "exit_code", 2))
+    except Exception as error:  # the database gone, the disk full: one line, no data
+        message = storage_error(error)
+        if message is None:
+            raise
+        logging.getLogger("newsletter").error("command failed: %s", message, exc_info=error)
+        sys.stderr.write(_("Error: ") + message.render() + "\n")
+        return 1
     return result if isinstance(result, int) else 0
 
 
 def run() -> None:
+    _log_to_file(sys.argv[1:])
     sys.exit(main())
+
+
+def _log_to_file(argv: list[str]) -> None:
+    """Commands log to ``DATA_DIR/newsletter.log`` (warnings and errors, with their
+    detail), so the terminal gets one line per error; ``serve`` and ``demo`` keep
+    logging to stderr as services do."""
+    if argv[:1] in (["serve"], ["demo"]):
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return
+    try:
+        from newsletter.config import load_settings
+
+        folder = load_settings().data_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "newsletter.log", delay=True)
+    except Exception:  # no settings, no folder: the command will say so itself
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
 __all__ = ["app", "main", "run"]

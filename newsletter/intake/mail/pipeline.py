@@ -13,8 +13,10 @@ the decisions:
 4. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
    address without being a bounce → ignored;
 5. otherwise a submission: parsed into a news item (pending; attributed when the sender
-   is a subscriber of a member organisation, held as unknown sender otherwise), or
-   quarantined with the reason when it cannot be parsed.
+   is a subscriber of a member organisation, held as unknown sender otherwise; how the
+   sender was authenticated is noted, and a partner's address that nothing confirms is
+   marked "sender not verified"), or quarantined with the reason when it cannot be
+   parsed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from newsletter.errors import ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.files import FilePolicy, FileUpload
 from newsletter.intake.mail import headers as h
+from newsletter.intake.mail.authentication import SenderAuth, authenticate
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.bounces import Bounce, parse_bounce
 from newsletter.intake.mail.html import html_to_text
@@ -240,7 +243,13 @@ def process_message(
         parsed.problem = Msg(N_("The message has no valid sender address"))
     if parsed.problem is not None:
         return record(InboundOutcome.quarantine, parsed.problem)
-    return _submission(session, settings, parsed, message, record, list_mail=kind)
+    auth = authenticate(
+        raw.data,
+        message,
+        authserv_id=settings.intake_authserv_id,
+        dkim_verify=settings.intake_dkim_verify,
+    )
+    return _submission(session, settings, parsed, message, record, list_mail=kind, auth=auth)
 
 
 def _own_addresses(settings: Settings) -> set[str]:
@@ -379,6 +388,7 @@ def _submission(
     record: Callable[[InboundOutcome, Msg | None], Result],
     *,
     list_mail: Automatic,
+    auth: SenderAuth,
 ) -> Result:
     subscriber = find_by_email(session, parsed.sender)
     known = (
@@ -398,6 +408,20 @@ def _submission(
                 {"address": parsed.sender},
             ),
         )
+    elif not auth.verified:
+        # a known partner's address, but nothing proves the partner wrote it
+        notes.insert(
+            0,
+            Msg(
+                N_(
+                    "Sender not verified: this e-mail says it comes from {address}, a "
+                    "partner's address, but neither SPF, DKIM nor DMARC confirms it. Check "
+                    "with the partner before approving it."
+                ),
+                {"address": parsed.sender},
+            ),
+        )
+    notes.append(auth.describe())
     if list_mail in (Automatic.mailing_list, Automatic.bulk):
         notes.append(Msg(N_("Received through a mailing list or a bulk sender")))
     default = subscriber.language if known and subscriber is not None else Language.fr

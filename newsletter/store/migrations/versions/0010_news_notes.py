@@ -1,7 +1,7 @@
 """news notes stored language-neutral (message id + parameters)
 
-Revision ID: 0009_news_notes
-Revises: 0008_language_chosen
+Revision ID: 0010_news_notes
+Revises: 0009_web_sessions
 Create Date: 2026-12-01 12:05:00
 
 Old notes were French text, one a line: each line becomes a message whose id is that
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009_news_notes'
-down_revision: str | None = '0008_language_chosen'
+revision: str = '0010_news_notes'
+down_revision: str | None = "0009_web_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
