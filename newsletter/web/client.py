@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from starlette.requests import Request
 
+from newsletter.web.deps import get_service
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,7 +70,7 @@ def limit_key(address: IPAddress | None) -> str:
 
 def client_key(request: Request) -> str:
     """The rate-limit key of the request's client."""
-    service = request.app.state.service
+    service = get_service(request)
     trusted = tuple(service.ctx.settings.trusted_proxies)
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-for", "") if trusted else ""
