@@ -26,10 +26,11 @@ from newsletter.config import Settings
 from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.intake.mail.automatic import is_out_of_office
 from newsletter.intake.mail.charset import decode_bytes
-from newsletter.intake.mail.headers import addresses, clean_address, header, one_line, sender
+from newsletter.intake.mail.headers import addresses, clean_address, header, sender
 from newsletter.message_ids import verify as verify_message_id
 from newsletter.models import DeliveryStatus
 from newsletter.store.delivery import Delivery
+from newsletter.text import one_line
 
 
 class Action(StrEnum):

@@ -15,7 +15,6 @@ Every transition appends a ``NewsEvent`` (from, to, who, when, why).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -32,6 +31,7 @@ from newsletter.models import Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
+from newsletter.text import one_line
 
 S = NewsStatus
 
@@ -50,12 +50,6 @@ NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _SPACES = re.compile(r"\s+")
-
-
-def one_line(value: str, limit: int) -> str:
-    """A single line of printable text (control characters and newlines become spaces)."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
-    return _SPACES.sub(" ", cleaned).strip()[:limit]
 
 
 def find_organisation(session: Session, name: str) -> Organisation | None:

@@ -1,9 +1,10 @@
 """Turn what a partner typed (Markdown, HTML or plain text) into safe HTML.
 
 Every body that reaches an e-mail goes through ``to_safe_html``: Markdown is rendered
-with markdown-it-py (raw HTML inside it is not trusted either), then nh3 keeps a small
-allow-list of tags and attributes. Scripts, styles, event handlers, forms, iframes,
-``javascript:`` links and remote tracking pixels never survive.
+with markdown-it-py (raw HTML inside it is not trusted either), then the one allow-list of
+tags and attributes (``newsletter.text.sanitize_html``) keeps a small subset. Scripts,
+styles, event handlers, forms, iframes, ``javascript:`` links and remote tracking pixels
+never survive.
 """
 
 from __future__ import annotations
@@ -11,45 +12,14 @@ from __future__ import annotations
 import html
 from typing import Literal
 
-import nh3
 from markdown_it import MarkdownIt
+
+from newsletter.text import sanitize_html
 
 BodyFormat = Literal["markdown", "html", "text"]
 
-#: tags a news body may keep (headings are demoted in rendering, see templates)
-ALLOWED_TAGS = frozenset(
-    {
-        "p", "br", "strong", "b", "em", "i", "u", "s", "a", "ul", "ol", "li",
-        "blockquote", "h3", "h4", "hr", "code", "pre", "sub", "sup", "small",
-        "table", "thead", "tbody", "tr", "th", "td",
-    }
-)  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan"}}
-URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-#: removed together with their content, not just unwrapped
-DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
-#: heading levels above h3 are mapped down so that an item never outranks its section
-_HEADING_MAP = {"<h1": "<h3", "</h1>": "</h3>", "<h2": "<h3", "</h2>": "</h3>"}
-_HEADING_MAP.update({"<h5": "<h4", "</h5>": "</h4>", "<h6": "<h4", "</h6>": "</h4>"})
-
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _markdown.enable(["table", "strikethrough"])
-
-
-def sanitize_html(fragment: str) -> str:
-    """The allow-listed subset of an HTML fragment; links get rel=noopener."""
-    for old, new in _HEADING_MAP.items():
-        fragment = fragment.replace(old, new).replace(old.upper(), new)
-    cleaned = nh3.clean(
-        fragment,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROP_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    return cleaned.strip()
 
 
 def markdown_to_html(source: str) -> str:

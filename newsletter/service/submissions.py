@@ -19,13 +19,14 @@ from PIL import Image, UnidentifiedImageError
 from newsletter.context import Context
 from newsletter.errors import DeliveryError, InvalidTransitionError, ValidationError
 from newsletter.i18n import N_, gettext
-from newsletter.intake.news import FileUpload, one_line
+from newsletter.intake.news import FileUpload
 from newsletter.intake.sanitize import to_safe_html
 from newsletter.models import Language, NewsSource, NewsStatus
 from newsletter.service.editorial import EditorialService
 from newsletter.service.notices import NoticesService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.store.editorial import NewsItem
+from newsletter.text import one_line
 
 log = logging.getLogger(__name__)
 
