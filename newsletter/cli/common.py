@@ -15,6 +15,7 @@ from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.i18n import DEFAULT_LANGUAGE, gettext
 from newsletter.service import Service
+from newsletter.service.results import JsonResult
 
 app = typer.Typer(
     name="newsletter",
@@ -58,4 +59,15 @@ def service() -> Iterator[Service]:
 
 
 def print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    """One JSON document on stdout; typed service results print their ``as_json()``."""
+    sys.stdout.write(
+        json.dumps(_jsonable(document), ensure_ascii=False, indent=2, default=str) + "\n"
+    )
+
+
+def _jsonable(document: Any) -> Any:
+    if isinstance(document, JsonResult):
+        return document.as_json()
+    if isinstance(document, list | tuple):
+        return [_jsonable(value) for value in document]
+    return document

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -219,25 +218,3 @@ def list_news(session: Session, status: NewsStatus | None = None) -> list[NewsIt
     if status is not None:
         query = query.where(NewsItem.status == status)
     return list(session.scalars(query))
-
-
-def news_summary(item: NewsItem) -> dict[str, Any]:
-    """The JSON form of a news item (``news list --json``)."""
-    return {
-        "id": item.id,
-        "title": item.title,
-        "status": item.status.value,
-        "organisation": item.organisation_name,
-        "sender": item.sender,
-        "body_html": item.body_html,
-        "attachments": [attachment.file.filename for attachment in item.attachments],
-        "category": item.category,
-        "language": item.language.value,
-        "source": item.source.value,
-        "link": item.link,
-        "event_start": item.event_start.isoformat() if item.event_start else None,
-        "event_place": item.event_place,
-        "status_reason": item.status_reason,
-        "note": item.note,
-        "created_at": item.created_at.isoformat() if item.created_at else None,
-    }

@@ -14,6 +14,7 @@ from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
 from newsletter.service.intake import IntakeService
+from newsletter.service.moderation import ModerationService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
@@ -35,5 +36,8 @@ class Service:
         self.editorial = EditorialService(ctx)
         self.console = ConsoleQueries(ctx)
         self.invitations = InvitationsService(ctx)
-        self.submissions = SubmissionsService(ctx, self.editorial, self.notices, self.limits)
+        self.moderation = ModerationService(ctx, self.notices)
+        self.submissions = SubmissionsService(
+            ctx, self.editorial, self.notices, self.limits, self.moderation
+        )
         self.intake = IntakeService(ctx, self.delivery)

@@ -80,7 +80,7 @@ def create(
                     "speakers": speakers},
         )  # fmt: skip
     message = t(request, "Assembly created. Prepare its invitation when you are ready.")
-    return redirect(f"/console/assemblies/{created['id']}", message, request)
+    return redirect(f"/console/assemblies/{created.id}", message, request)
 
 
 @router.get("/assemblies/{assembly_id}")
