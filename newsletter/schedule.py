@@ -1,4 +1,5 @@
-"""Scheduling: APScheduler 3.x wiring only; the jobs call the service.
+"""Scheduling: APScheduler 3.x wiring only; the jobs call the service, and what to plan
+comes from the service too (``service.delivery.planned_runs``): no query here.
 
 ``serve`` calls ``start_scheduler(ctx)`` inside its event loop. The issues table is the
 source of truth (status ``scheduled`` + ``scheduled_at``): ``sync_jobs`` turns it into
@@ -25,15 +26,11 @@ from typing import Any
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
 
 from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.errors import NewsletterError
-from newsletter.models import IssueStatus
 from newsletter.service import Service
-from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly, Issue
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +80,7 @@ def add_intake_job(scheduler: Any, settings: Settings) -> bool:
         id=INTAKE_JOB,
         jobstore="memory",
         replace_existing=True,
-        next_run_time=utcnow() + timedelta(seconds=5),
+        next_run_time=datetime.now(UTC) + timedelta(seconds=5),
     )
     return True
 
@@ -125,25 +122,13 @@ def reminder_job_id(assembly_id: int) -> str:
 
 
 def sync_jobs(scheduler: Any, service: Service, now: datetime | None = None) -> None:
-    """Make the jobs match the scheduled issues and the AG reminders due."""
-    now = now or utcnow()
+    """Make the jobs match what the service says must run (``planned_runs``)."""
     wanted: dict[str, tuple[Any, datetime, int]] = {}
-    settings = service.ctx.settings
-    with service.ctx.db.session() as session:
-        for issue in session.scalars(select(Issue).where(Issue.status == IssueStatus.scheduled)):
-            if issue.scheduled_at is not None:
-                wanted[issue_job_id(issue.id)] = (run_scheduled_send, issue.scheduled_at, issue.id)
-        days = settings.assembly_reminder_days
-        if days > 0:
-            upcoming = session.scalars(
-                select(Assembly).where(
-                    Assembly.starts_at > now + timedelta(days=days), Assembly.cancelled.is_(False)
-                )
-            )
-            for assembly in upcoming:
-                if service.delivery.reminder_wanted(session, assembly.id):
-                    at = assembly.starts_at - timedelta(days=days)
-                    wanted[reminder_job_id(assembly.id)] = (run_assembly_reminder, at, assembly.id)
+    for run in service.delivery.planned_runs(now):
+        if run.kind == "send":
+            wanted[issue_job_id(run.target_id)] = (run_scheduled_send, run.at, run.target_id)
+        else:
+            wanted[reminder_job_id(run.target_id)] = (run_assembly_reminder, run.at, run.target_id)
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
     for job_id in existing:
         if job_id not in wanted:

@@ -5,7 +5,13 @@ one HTML allow-list.
 - ``html_to_text``: the text part of an e-mail (links listed as numbered references, so
   every URL of the HTML is in the text too); ``html_text_content``: the bare text of an
   HTML fragment, paragraphs kept (notes, checks, quote trimming of incoming mail).
-- ``sanitize_html``: the allow-list of tags, attributes and link schemes a body may keep.
+- ``guess_format``: the ``BodyFormat`` a file name says (.html, .txt, else Markdown).
+- ``to_safe_html``: what a partner typed (Markdown, HTML or plain text) to safe HTML;
+  every body that reaches an e-mail goes through it. Markdown is rendered with
+  markdown-it-py (raw HTML inside it is not trusted either), then ``sanitize_html``, the
+  one allow-list of tags, attributes and link schemes, keeps a small subset: scripts,
+  styles, event handlers, forms, iframes, ``javascript:`` links and remote tracking
+  pixels never survive.
   Incoming mail is first cut down to ``MAIL_TAGS``, the same list narrowed (mail clients
   lay out with tables and preformatted blocks).
 
@@ -14,13 +20,19 @@ No database, no templates, no other module of the package: any stage may import 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from typing import Literal
 
 import html2text
 import nh3
 from lxml import etree
 from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+
+#: the formats a body may be written in
+BodyFormat = Literal["markdown", "html", "text"]
 
 _SPACES = re.compile(r"\s+")
 #: format characters that are part of the text (joiners of emoji and of some scripts)
@@ -97,6 +109,37 @@ def sanitize_html(fragment: str, *, mail: bool = False) -> str:
     return cleaned.strip()
 
 
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable(["table", "strikethrough"])
+
+
+def markdown_to_html(source: str) -> str:
+    """CommonMark (with tables) to sanitised HTML; inline HTML is shown as text."""
+    return sanitize_html(_markdown.render(source))
+
+
+def text_to_html(source: str) -> str:
+    """Plain text to paragraphs: blank lines separate paragraphs, newlines become <br>."""
+    paragraphs = [part.strip() for part in source.replace("\r\n", "\n").split("\n\n")]
+    rendered = [
+        "<p>" + "<br>\n".join(html.escape(line) for line in part.split("\n")) + "</p>"
+        for part in paragraphs
+        if part
+    ]
+    return sanitize_html("\n".join(rendered))
+
+
+def to_safe_html(source: str, body_format: BodyFormat) -> str:
+    """The one entry point: any accepted body format to sanitised HTML."""
+    if body_format == "markdown":
+        return markdown_to_html(source)
+    if body_format == "html":
+        return sanitize_html(source)
+    if body_format == "text":
+        return text_to_html(source)
+    raise ValueError(f"unknown body format {body_format!r}")
+
+
 def html_to_text(fragment: str) -> str:
     """The text part of a sanitised HTML fragment: paragraphs, lists, emphasis marks and
     links as numbered references under the block."""
@@ -129,3 +172,13 @@ def html_text_content(html: str) -> str:
     text = root.text_content()
     text = re.sub(r"[ \t\xa0]+", " ", text)
     return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
+
+
+def guess_format(filename: str) -> BodyFormat:
+    """Body format from a file name: .html/.htm, .txt, anything else Markdown."""
+    lowered = filename.lower()
+    if lowered.endswith((".html", ".htm")):
+        return "html"
+    if lowered.endswith(".txt"):
+        return "text"
+    return "markdown"

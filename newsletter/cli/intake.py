@@ -11,8 +11,8 @@ import typer
 from typer.exceptions import TyperException
 
 from newsletter.cli.common import _, console, intake_app, print_json, service
-from newsletter.intake.mail.pipeline import Result
 from newsletter.models import InboundOutcome
+from newsletter.service.intake import Result
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 #: sysexits.h EX_TEMPFAIL: an MTA piping a message keeps it and tries again later

@@ -20,8 +20,7 @@ from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assembli
 from newsletter.editorial.issue_status import is_editable
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import FileUpload
-from newsletter.models import IssueStatus, NewsStatus
+from newsletter.models import FileUpload, IssueStatus, NewsStatus
 from newsletter.store.editorial import (
     Assembly,
     Issue,

@@ -1,7 +1,9 @@
 """Service of the delivery stage: start, run, pause, resume, cancel and report sends.
 
-The web console, the command line and the scheduler call this; it holds no SQL and no
-SMTP itself (``delivery.outbox`` and the transports do).
+The web console, the command line and the scheduler call this. The queries of an action
+are here, next to its rules (the outbox's own queries are in ``delivery.outbox``); it
+never talks SMTP itself (the transports do). The scheduler asks ``planned_runs`` what to
+plan and calls ``run_scheduled`` / ``send_assembly_reminder`` when a time comes.
 
 Entry point for ``newsletter serve``::
 
@@ -17,8 +19,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +58,16 @@ HELD_LATE = N_(
     "Held: the scheduled time passed while the application was stopped. "
     "Check the issue, then resume or reschedule it."
 )
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A time at which the scheduler calls the service: ``run_scheduled(target_id)`` for
+    a scheduled issue (``send``), ``send_assembly_reminder(target_id)`` for an AG."""
+
+    kind: Literal["send", "reminder"]
+    target_id: int
+    at: datetime
 
 
 class DeliveryService:
@@ -294,6 +307,31 @@ class DeliveryService:
                 return False
         self.start_send(issue_id)
         return True
+
+    def planned_runs(self, now: datetime | None = None) -> list[PlannedRun]:
+        """What the scheduler must plan: every scheduled issue at its time, and the
+        reminder of each AG more than ASSEMBLY_REMINDER_DAYS away whose invitation went
+        out (``reminder_wanted``), that many days before it."""
+        now = now or utcnow()
+        planned: list[PlannedRun] = []
+        with self.ctx.db.session() as session:
+            scheduled = session.scalars(select(Issue).where(Issue.status == S.scheduled))
+            for issue in scheduled:
+                if issue.scheduled_at is not None:
+                    planned.append(PlannedRun("send", issue.id, issue.scheduled_at))
+            days = self.ctx.settings.assembly_reminder_days
+            if days > 0:
+                upcoming = session.scalars(
+                    select(Assembly).where(
+                        Assembly.starts_at > now + timedelta(days=days),
+                        Assembly.cancelled.is_(False),
+                    )
+                )
+                for assembly in upcoming:
+                    if self.reminder_wanted(session, assembly.id):
+                        at = assembly.starts_at - timedelta(days=days)
+                        planned.append(PlannedRun("reminder", assembly.id, at))
+        return planned
 
     def _invitation(self, session: Any, assembly_id: int) -> Issue | None:
         first: Issue | None = session.scalars(

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
-from newsletter.intake.sanitize import to_safe_html
 from newsletter.service.partners import PartnerOrganisation
 from newsletter.service.submissions import NewsForm
 from newsletter.web.auth import client_ip
@@ -101,7 +100,7 @@ def partner_submit(
 def preview_fragment(request: Request, body: str = Form(""), title: str = Form("")) -> Response:
     """The text as it will appear (used by the form's preview button)."""
     return render(request, "public/_submit_preview.html", title=title,
-                  body_html=to_safe_html(body, "markdown"))  # fmt: skip
+                  body_html=get_service(request).submissions.preview_body(body))  # fmt: skip
 
 
 def _submit(
@@ -115,7 +114,8 @@ def _submit(
     service = get_service(request)
     organisation = _organisation(request, token)
     if action == "preview":
-        return _page(request, token, values, preview=to_safe_html(values["body"], "markdown"))
+        preview = service.submissions.preview_body(values["body"])
+        return _page(request, token, values, preview=preview)
     zone = service.ctx.settings.timezone
     try:
         form = NewsForm(
