@@ -29,7 +29,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 @app.command()
 def init() -> None:
     """Create or migrate the database (idempotent)."""
-    with service() as svc:
+    with service(migrate=True) as svc:
         url = svc.ctx.db.engine.url.render_as_string(hide_password=True)
         console.print(_("Database ready: {url}").format(url=url))
 
