@@ -1,5 +1,6 @@
 """Scheduling: APScheduler 3.x wiring only; the jobs call the service, and what to plan
-comes from the service too (``service.delivery.planned_runs``): no query here.
+comes from the service too (``delivery.scheduled_sends``, ``assemblies.reminders_due``):
+no query here.
 
 ``serve`` calls ``start_scheduler(ctx)`` inside its event loop. The issues table is the
 source of truth (status ``scheduled`` + ``scheduled_at``): ``sync_jobs`` turns it into
@@ -8,8 +9,10 @@ jobs of an ``AsyncIOScheduler`` whose job store is a SQLAlchemy table
 start and every minute, so ``issue schedule`` from the command line needs no running
 scheduler. A job whose time passed while the app was down runs at start; the service
 starts it when it is less than SCHEDULE_GRACE_MINUTES late and otherwise holds it
-(issue ``paused`` with a reason). AG reminders: ASSEMBLY_REMINDER_DAYS before an AG
-whose invitation issue went out, a reminder issue is sent to the same lists. With an
+(issue ``paused`` with a reason). AG reminders: at the time the service gives
+(``assemblies.reminders_due``: the AG's own time or ASSEMBLY_REMINDER_DAYS before it,
+once its invitation went out), the organisations that have not answered are reminded
+(``assemblies.run_planned_reminder``). With an
 IMAP mailbox configured, ``intake.poll`` runs every IMAP_POLL_MINUTES.
 
 Job functions are module-level so the job store can reference them by name; they
@@ -55,7 +58,7 @@ def run_scheduled_send(issue_id: int) -> None:
 
 def run_assembly_reminder(assembly_id: int) -> None:
     """Job: send the reminder of an AG."""
-    issue_id = _service().delivery.send_assembly_reminder(assembly_id)
+    issue_id = _service().assemblies.run_planned_reminder(assembly_id)
     log.info("assembly %s reminder: issue %s", assembly_id, issue_id)
 
 
@@ -122,13 +125,12 @@ def reminder_job_id(assembly_id: int) -> str:
 
 
 def sync_jobs(scheduler: Any, service: Service, now: datetime | None = None) -> None:
-    """Make the jobs match what the service says must run (``planned_runs``)."""
+    """Make the jobs match the scheduled issues and the AG reminders due."""
     wanted: dict[str, tuple[Any, datetime, int]] = {}
-    for run in service.delivery.planned_runs(now):
-        if run.kind == "send":
-            wanted[issue_job_id(run.target_id)] = (run_scheduled_send, run.at, run.target_id)
-        else:
-            wanted[reminder_job_id(run.target_id)] = (run_assembly_reminder, run.at, run.target_id)
+    for issue_id, at in service.delivery.scheduled_sends():
+        wanted[issue_job_id(issue_id)] = (run_scheduled_send, at, issue_id)
+    for assembly_id, at in service.assemblies.reminders_due(now):
+        wanted[reminder_job_id(assembly_id)] = (run_assembly_reminder, at, assembly_id)
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
     for job_id in existing:
         if job_id not in wanted:

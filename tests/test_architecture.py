@@ -54,17 +54,10 @@ DOOR_FORBIDDEN_LIBRARIES = frozenset({"sqlalchemy"})
 #: ALLOWED FOR NOW, each to be deleted by the change that removes it (a test fails when an
 #: entry is no longer needed, so the list cannot outlive its reason).
 TO_REMOVE: Mapping[tuple[str, str], str] = {
-    # intake ↔ delivery: parsing a bounce is parsing mail (intake/mail/bounces.py);
-    # matching it to a delivery stays in delivery
-    ("newsletter.delivery.bounces", "newsletter.intake.mail.automatic"): "bounce parsing",
-    ("newsletter.delivery.bounces", "newsletter.intake.mail.charset"): "bounce parsing",
-    ("newsletter.delivery.bounces", "newsletter.intake.mail.headers"): "bounce parsing",
     # speaker and agenda parsing move into the service (one rule for console and CLI)
     ("newsletter.cli.editorial", "newsletter.editorial.assemblies"): "speaker parsing",
 }
 
-#: the send engine: every delivery module but bounce reading (intake's work, not sending)
-SEND_ENGINE_EXCLUDED = frozenset({"newsletter.delivery.bounces"})
 #: what the send engine must not load (README, "Speed and memory")
 SEND_ENGINE_FORBIDDEN = ("jinja2", "premailer", "newsletter.intake", "newsletter.web", "alembic")
 
@@ -256,11 +249,7 @@ def test_every_allowance_is_still_needed() -> None:
 
 
 def test_the_send_engine_loads_no_template_css_intake_or_web_code() -> None:
-    engine = sorted(
-        name
-        for name in GRAPH
-        if name.startswith("newsletter.delivery.") and name not in SEND_ENGINE_EXCLUDED
-    )
+    engine = sorted(name for name in GRAPH if name.startswith("newsletter.delivery."))
     assert "newsletter.delivery.worker" in engine and "newsletter.delivery.smtp" in engine
     assert loaded_by(engine, SEND_ENGINE_FORBIDDEN) == []
 

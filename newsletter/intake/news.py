@@ -18,6 +18,7 @@ from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
+from newsletter.intake.limits import check_body, check_news_fields
 from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
@@ -81,8 +82,17 @@ def submit_news(
     The body is sanitised here whatever its source. ``organisation_name`` is looked up
     in the directory when no ``organisation_id`` is given; an unknown name is kept as
     text with a note for the coordinator. Attachments over ``intake_max_attachment``
-    bytes are refused with a note instead of failing the submission.
+    bytes are refused with a note instead of failing the submission. Fields over their
+    length limit (``intake.limits``) are refused before any rendering.
     """
+    check_news_fields(
+        settings, body=None if body_format == "html" else body, link=link, title=title,
+        organisation=organisation_name, sender=sender, event_place=event_place,
+        image_alt=image_alt,
+    )  # fmt: skip
+    body_html = to_safe_html(body, body_format)
+    if body_format == "html":
+        check_body(settings, body_html)
     clean_title = one_line(title, 300)
     if not clean_title:
         raise ValidationError(N_("A news item needs a title."))
@@ -115,7 +125,7 @@ def submit_news(
         organisation_name=organisation.name if organisation else one_line(organisation_name, 200),
         sender=one_line(sender, 320),
         title=clean_title,
-        body_html=to_safe_html(body, body_format),
+        body_html=body_html,
         body_source=body,
         category=chosen_category,
         event_start=event_start,

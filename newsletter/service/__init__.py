@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from newsletter.context import Context
 from newsletter.service.accounts import AccountsService
+from newsletter.service.assemblies import AssembliesService
 from newsletter.service.audience import AudienceService
-from newsletter.service.console import ConsoleQueries, InvitationsService
+from newsletter.service.console import ConsoleQueries
 from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
@@ -40,7 +41,7 @@ class Service:
         self.delivery = DeliveryService(ctx, self.audience)
         self.editorial = EditorialService(ctx)
         self.console = ConsoleQueries(ctx)
-        self.invitations = InvitationsService(ctx)
+        self.assemblies = AssembliesService(ctx, self.delivery)
         self.moderation = ModerationService(ctx, self.notices)
         self.submissions = SubmissionsService(
             ctx, self.editorial, self.notices, self.limits, self.moderation

@@ -2,8 +2,8 @@
 
 The web console, the command line and the scheduler call this. The queries of an action
 are here, next to its rules (the outbox's own queries are in ``delivery.outbox``); it
-never talks SMTP itself (the transports do). The scheduler asks ``planned_runs`` what to
-plan and calls ``run_scheduled`` / ``send_assembly_reminder`` when a time comes.
+never talks SMTP itself (the transports do). The scheduler asks ``scheduled_sends`` what
+to plan and calls ``run_scheduled`` when a time comes.
 
 Entry point for ``newsletter serve``::
 
@@ -19,9 +19,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +46,7 @@ from newsletter.render import PreparedMessage, prepare_issue
 from newsletter.service.audience import AudienceService
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, Send
-from newsletter.store.editorial import Assembly, Issue, IssueAssembly
+from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +57,6 @@ HELD_LATE = N_(
     "Held: the scheduled time passed while the application was stopped. "
     "Check the issue, then resume or reschedule it."
 )
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    """A time at which the scheduler calls the service: ``run_scheduled(target_id)`` for
-    a scheduled issue (``send``), ``send_assembly_reminder(target_id)`` for an AG."""
-
-    kind: Literal["send", "reminder"]
-    target_id: int
-    at: datetime
 
 
 class DeliveryService:
@@ -135,20 +124,12 @@ class DeliveryService:
                 )
             transition_issue(issue, S.sending)
             total = send.total
-            assembly_id = issue.assembly_id
-        if assembly_id is not None:
-            self._after_invitation(issue_id)
         return total
 
     def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:
         """Active subscribers of the lists, deduplicated, streamed (unknown list: error)."""
         segments, _errors = load_segments(self.ctx.settings.lists_dir)
         return iter_recipients(session, segments, lists)
-
-    def _after_invitation(self, issue_id: int) -> None:
-        """AG invitations: ``schedule.sync_jobs`` plans the reminder once the invitation
-        is sending (nothing to store here: the issue rows say it all)."""
-        return None
 
     # --- running -----------------------------------------------------------------------
 
@@ -291,6 +272,16 @@ class DeliveryService:
             issue.scheduled_at = at
             issue.lists = target
 
+    def scheduled_sends(self) -> list[tuple[int, datetime]]:
+        """(issue id, time) of every scheduled issue: what the scheduler plans."""
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(Issue.id, Issue.scheduled_at).where(
+                    Issue.status == S.scheduled, Issue.scheduled_at.is_not(None)
+                )
+            ).all()
+        return [(issue_id, at) for issue_id, at in rows if at is not None]
+
     def run_scheduled(self, issue_id: int, now: datetime | None = None) -> bool:
         """Called when a scheduled time comes: start the send, or hold it when the time
         passed more than SCHEDULE_GRACE_MINUTES ago (the app was down). True if started."""
@@ -307,74 +298,6 @@ class DeliveryService:
                 return False
         self.start_send(issue_id)
         return True
-
-    def planned_runs(self, now: datetime | None = None) -> list[PlannedRun]:
-        """What the scheduler must plan: every scheduled issue at its time, and the
-        reminder of each AG more than ASSEMBLY_REMINDER_DAYS away whose invitation went
-        out (``reminder_wanted``), that many days before it."""
-        now = now or utcnow()
-        planned: list[PlannedRun] = []
-        with self.ctx.db.session() as session:
-            scheduled = session.scalars(select(Issue).where(Issue.status == S.scheduled))
-            for issue in scheduled:
-                if issue.scheduled_at is not None:
-                    planned.append(PlannedRun("send", issue.id, issue.scheduled_at))
-            days = self.ctx.settings.assembly_reminder_days
-            if days > 0:
-                upcoming = session.scalars(
-                    select(Assembly).where(
-                        Assembly.starts_at > now + timedelta(days=days),
-                        Assembly.cancelled.is_(False),
-                    )
-                )
-                for assembly in upcoming:
-                    if self.reminder_wanted(session, assembly.id):
-                        at = assembly.starts_at - timedelta(days=days)
-                        planned.append(PlannedRun("reminder", assembly.id, at))
-        return planned
-
-    def _invitation(self, session: Any, assembly_id: int) -> Issue | None:
-        first: Issue | None = session.scalars(
-            select(Issue).where(Issue.assembly_id == assembly_id).order_by(Issue.id).limit(1)
-        ).first()
-        return first
-
-    def reminder_wanted(self, session: Any, assembly_id: int) -> bool:
-        """True when the AG's invitation went out and no reminder exists yet."""
-        invitation = self._invitation(session, assembly_id)
-        if invitation is None or invitation.status not in (S.sending, S.sent):
-            return False
-        others = session.scalars(
-            select(Issue.id).where(Issue.assembly_id == assembly_id, Issue.id != invitation.id)
-        ).first()
-        return others is None
-
-    def send_assembly_reminder(self, assembly_id: int) -> int | None:
-        """Create the reminder issue of an AG (same lists as its invitation) and start
-        sending it; None when there is nothing to remind (cancelled, already done)."""
-        with self.ctx.db.session() as session:
-            assembly = session.get(Assembly, assembly_id)
-            if assembly is None or assembly.cancelled:
-                return None
-            if not self.reminder_wanted(session, assembly_id):
-                return None
-            invitation = self._invitation(session, assembly_id)
-            assert invitation is not None
-            title = gettext(DEFAULT_LANGUAGE, N_("Reminder: {title}")).format(title=assembly.title)
-            reminder = Issue(
-                number=invitation.number,
-                title=title,
-                assembly_id=assembly_id,
-                lists=list(invitation.lists),
-                public=False,
-                status=S.draft,
-            )
-            reminder.assemblies.append(IssueAssembly(assembly_id=assembly_id, position=0))
-            session.add(reminder)
-            session.flush()
-            reminder_id = reminder.id
-        self.start_send(reminder_id)
-        return reminder_id
 
     # --- coordinator actions -----------------------------------------------------------
 
@@ -469,7 +392,9 @@ class DeliveryService:
                 for d in session.scalars(query)
             ]
 
-    def mark_bounced(self, delivery_id: int, *, hard: bool, reason: str) -> int | None:
+    def mark_bounced(
+        self, delivery_id: int, *, hard: bool, reason: str, limit: int | None = None
+    ) -> int | None:
         """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):
         mark the delivery bounced and count it for its subscriber. Returns the subscriber id."""
         with self.ctx.db.session() as session:
@@ -477,7 +402,7 @@ class DeliveryService:
         if subscriber_id is None:
             return None
         if self.audience is not None:
-            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
+            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
 
     # --- helpers -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from newsletter.context import Context
 from newsletter.errors import InvalidTransitionError, ValidationError
 from newsletter.i18n import N_
+from newsletter.intake.limits import check_news_fields
 from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
@@ -35,6 +36,8 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+#: previews of the submission form per IP address and hour (each one renders Markdown)
+PREVIEWS_PER_IP_HOUR = 60
 EDITABLE = (NewsStatus.pending, NewsStatus.changes_requested, NewsStatus.approved)
 
 
@@ -120,6 +123,17 @@ class SubmissionsService:
             raise ValidationError(
                 N_("Too many submissions in the last hour. Please try again later.")
             )
+
+    def preview(self, body: str, title: str = "", *, ip: str) -> str:
+        """The safe HTML of a text as it will appear, for the form's preview button.
+
+        Limited per IP address like submissions, and refused over the length limit
+        before anything is rendered."""
+        hour = timedelta(hours=1)
+        if self.limits.exceeded_then_hit("preview-ip", ip, PREVIEWS_PER_IP_HOUR, hour):
+            raise ValidationError(N_("Too many previews in the last hour. Please try again later."))
+        check_news_fields(self.ctx.settings, body=body, title=title)
+        return to_safe_html(body, "markdown")
 
     def submit(
         self,
@@ -207,6 +221,10 @@ class SubmissionsService:
                 raise InvalidTransitionError(
                     N_("News item {id} cannot be edited any more."), id=news_id
                 )
+            check_news_fields(
+                self.ctx.settings, body=form.body, link=form.link, title=form.title,
+                event_place=form.event_place, image_alt=form.image_alt,
+            )  # fmt: skip
             title = one_line(form.title, 300)
             if not title:
                 raise ValidationError(N_("A news item needs a title."))
