@@ -23,7 +23,7 @@ Graph = Mapping[str, frozenset[str]]
 #: modules every layer may use: settings, the context, errors, messages, records, text
 SHARED = frozenset(
     {"newsletter", "config", "context", "errors", "i18n", "models", "text", "links", "tokens"}
-    | {"message_ids", "shipped", "baseurl"}
+    | {"message_ids", "shipped", "baseurl", "faults"}
 )
 #: the stages of the flow (intake → editorial → render → delivery; audience beside them)
 STAGES = frozenset({"audience", "intake", "editorial", "render", "delivery"})
@@ -40,7 +40,7 @@ ENTRY_POINT_WIRING: Mapping[str, frozenset[str]] = {
     "newsletter.cli.delivery": frozenset(
         {
             "newsletter.delivery.catcher",
-            "newsletter.delivery.runner",
+            "newsletter.delivery.event_loop",
             "newsletter.delivery.smtp",
             "newsletter.delivery.throttle",
             "newsletter.delivery.transport",
