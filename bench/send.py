@@ -184,8 +184,8 @@ def setup(folder: Path, count: int) -> None:
 def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> dict[str, float]:
     """An extra sender process on the same outbox: waits for the go, sends, reports."""
     from newsletter.context import open_context
+    from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import Worker
@@ -227,8 +227,8 @@ def child(
     from newsletter.audience.segments import Segment, iter_recipients
     from newsletter.context import open_context
     from newsletter.delivery import outbox
+    from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import RunEnd, Worker
