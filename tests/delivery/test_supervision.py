@@ -232,7 +232,7 @@ def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
         cluster.halt()  # pg_ctl restart -m fast, in two steps
         at_restart = len(smtp.received)
         cluster.resume()
-        out, err = sender.communicate(timeout=120)  # no hang
+        _out, err = sender.communicate(timeout=120)  # no hang
         received = smtp.handler.counts()
     assert sender.returncode == 0, err[-2000:]
     assert at_restart < len(recipients)  # the restart came in the middle of the send
