@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.rsvp import RsvpService
+    from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
 
 
@@ -56,6 +57,12 @@ class Service:
         from newsletter.service.accounts import AccountsService
 
         return AccountsService(self.ctx, self.limits)
+
+    @cached_property
+    def sessions(self) -> SessionsService:
+        from newsletter.service.sessions import SessionsService
+
+        return SessionsService(self.ctx)
 
     @cached_property
     def partners(self) -> PartnerLinksService:
