@@ -11,19 +11,28 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli import assembly as _assembly  # noqa: F401  (registers commands)
-from newsletter.cli import audience as _audience  # noqa: F401
-from newsletter.cli import delivery as _delivery  # noqa: F401
-from newsletter.cli import editorial as _editorial  # noqa: F401
-from newsletter.cli import intake as _intake  # noqa: F401
-from newsletter.cli import web as _web  # noqa: F401
 from newsletter.cli.common import _, app
 from newsletter.errors import NewsletterError
 from newsletter.faults import storage_error
 
+#: the modules whose import registers the commands
+COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "web")
+
+
+def load_commands(argv: list[str]) -> None:
+    """Register the commands: all of them, except for ``issue send``, which loads only
+    the delivery commands (the sender process imports what sending needs, not the web,
+    intake or directory import code)."""
+    import importlib
+
+    wanted = ("delivery",) if argv[:2] == ["issue", "send"] else COMMAND_MODULES
+    for name in wanted:
+        importlib.import_module(f"newsletter.cli.{name}")
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsletter`` command; returns the exit code."""
+    load_commands(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="newsletter", standalone_mode=False)
     except typer.Exit as exit_:
@@ -34,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     except NewsletterError as error:
         sys.stderr.write(_("Error: ") + error.localized() + "\n")
         return 1
+    except TyperException as error:  # usage errors (exit code 2) and other click errors
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(error, "exit_code", 2))
     except Exception as error:  # the database gone, the disk full: one line, no data
         message = storage_error(error)
         if message is None:
@@ -41,11 +55,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("newsletter").error("command failed: %s", message, exc_info=error)
         sys.stderr.write(_("Error: ") + message.render() + "\n")
         return 1
-    except TyperException as error:  # usage errors (exit code 2) and other click errors
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        return int(getattr(error, "exit_code", 2))
     return result if isinstance(result, int) else 0
 
 
