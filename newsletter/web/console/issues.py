@@ -17,6 +17,7 @@ from newsletter.i18n import N_
 from newsletter.store.base import utcnow
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
+from newsletter.web.headers import EMAIL_FRAME_POLICY
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -86,7 +87,7 @@ def preview_html(
     return Response(
         result.html,
         media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "script-src 'none'", "X-Frame-Options": "SAMEORIGIN"},
+        headers={"Content-Security-Policy": EMAIL_FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN"},
     )
 
 

@@ -19,6 +19,7 @@ from newsletter.render.contract import Personalization
 from newsletter.render.preview import decode_parts, message_id
 from newsletter.tokens import verify
 from newsletter.web.deps import ServiceDep, get_service
+from newsletter.web.headers import EMAIL_FRAME_POLICY
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.security import session_account_id
@@ -57,7 +58,7 @@ def web_version_body(
         raise NotFoundError(N_("This issue is not published."))
     html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
     return Response(html, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
+                    headers={"Content-Security-Policy": EMAIL_FRAME_POLICY})  # fmt: skip
 
 
 def may_read(request: Request, public: bool) -> bool:
