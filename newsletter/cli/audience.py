@@ -171,6 +171,32 @@ def subscribers_list(
     console.print(_("{n} subscriber(s)").format(n=len(rows)))
 
 
+@subscribers_app.command("export-data")
+def subscribers_export_data(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+) -> None:
+    """Everything held about one person, as JSON (the right of access)."""
+    with service() as svc:
+        print_json(svc.audience.export_person(email))
+
+
+@subscribers_app.command("erase")
+def subscribers_erase(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase one person; their deliveries stay as anonymised counts."""
+    if not yes:
+        typer.confirm(_("Erase {email} for good?").format(email=plain(email)), abort=True)
+    with service() as svc:
+        kept = svc.audience.erase_person(email)
+    console.print(
+        _("{email} erased; {n} deliveries kept without name or address.").format(
+            email=plain(email), n=kept
+        )
+    )
+
+
 @subscribers_app.command("unsubscribe")
 def subscribers_unsubscribe(
     email: Annotated[str, typer.Argument(help="Address to unsubscribe.")],

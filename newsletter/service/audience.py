@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import staging, subscriptions
+from newsletter.audience import gdpr, staging, subscriptions
 from newsletter.audience.columns import ColumnMatch, check_field
 from newsletter.audience.csv_import import DirectoryRow, read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
@@ -307,6 +307,17 @@ class AudienceService:
             subscriber.language_chosen = True
             session.flush()
             return _view(subscriber)
+
+    def export_person(self, email: str) -> dict[str, Any]:
+        """Everything held about one person (the right of access)."""
+        with self.ctx.db.session() as session:
+            return gdpr.export_person(session, subscriptions.get_by_email(session, email))
+
+    def erase_person(self, email: str) -> int:
+        """Erase one person (the right to erasure); their deliveries stay, anonymised,
+        so the reports keep their counts. Returns how many deliveries were kept."""
+        with self.ctx.db.session() as session:
+            return gdpr.erase_person(session, subscriptions.get_by_email(session, email))
 
     def subscribe(
         self, email: str, *, name: str = "", language: str = "fr", source: str
