@@ -343,7 +343,7 @@ def ensure_secret_key(settings: Settings) -> Settings:
     if path.exists():
         key = path.read_text(encoding="ascii").strip()
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
