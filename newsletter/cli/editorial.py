@@ -13,9 +13,8 @@ import typer
 from newsletter.cli.common import _, assembly_app, console, issue_app, news_app, print_json, service
 from newsletter.config import load_settings
 from newsletter.i18n import LANGUAGES
-from newsletter.intake.news import FileUpload
-from newsletter.intake.sanitize import guess_format
-from newsletter.models import Membership, NewsStatus
+from newsletter.models import FileUpload, Membership, NewsStatus
+from newsletter.text import guess_format
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 

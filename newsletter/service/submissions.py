@@ -18,13 +18,13 @@ from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.limits import check_news_fields
-from newsletter.intake.sanitize import to_safe_html
 from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.results import NewsSummary
+from newsletter.text import to_safe_html
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ class SubmissionsService:
         self.notices = notices
         self.moderation = moderation
         self.limits = limits
+
+    def preview_body(self, body: str) -> str:
+        """A partner's Markdown as it will appear in the issue (the form's preview)."""
+        return to_safe_html(body, "markdown")
 
     def check_rate(self, ip: str, link_key: str | None) -> None:
         hour = timedelta(hours=1)

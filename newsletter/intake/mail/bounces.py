@@ -28,7 +28,8 @@ from flufl.bounce import all_failures
 from newsletter.intake.mail.automatic import is_out_of_office
 from newsletter.intake.mail.bounce_codes import Severity, Verdict, basic_code, classify
 from newsletter.intake.mail.charset import decode_bytes
-from newsletter.intake.mail.headers import addresses, clean_address, header, one_line, sender
+from newsletter.intake.mail.headers import addresses, clean_address, header, sender
+from newsletter.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"delivery (?:status notification|failure|has failed|notification|report|problem)|"
     r"failure (?:notice|delivery)|failed mail|mail (?:system )?error|mail not delivered|"
     r"mail could not be delivered|mail failed|permanent delivery failure|non-delivery|"
-    r"delayed mail|message delayed|warning: message|message delivery failure|"
+    r"delayed mail|message delayed|warning: message .*(?:delayed|not yet been delivered)|"
+    r"message delivery failure|"
     r"non remis|non distribuable|échec de (?:la )?remise|onbestelbaar|niet bezorgd|"
     r"unzustellbar|message not delivered|could not send message|utilisateur non recensé)",
     re.I,
