@@ -18,15 +18,17 @@ down_revision: str | None = "0009_web_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-news = sa.table(
-    'news_items',
-    sa.column('id', sa.Integer),
-    sa.column('note', sa.Text),
-    sa.column('notes', sa.JSON),
-)
+def _news() -> sa.TableClause:
+    return sa.table(
+        'news_items',
+        sa.column('id', sa.Integer),
+        sa.column('note', sa.Text),
+        sa.column('notes', sa.JSON),
+    )
 
 
 def upgrade() -> None:
+    news = _news()
     with op.batch_alter_table('news_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('notes', sa.JSON(), nullable=True))
     connection = op.get_bind()
@@ -42,6 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    news = _news()
     with op.batch_alter_table('news_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=False, server_default=''))
     connection = op.get_bind()
