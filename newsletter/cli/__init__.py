@@ -15,7 +15,7 @@ from newsletter.cli import delivery as _delivery  # noqa: F401
 from newsletter.cli import editorial as _editorial  # noqa: F401
 from newsletter.cli import intake as _intake  # noqa: F401
 from newsletter.cli import web as _web  # noqa: F401
-from newsletter.cli.common import _, app
+from newsletter.cli.common import _, app, shown
 from newsletter.errors import NewsletterError
 
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(_("Aborted.") + "\n")
         return 1
     except NewsletterError as error:
-        sys.stderr.write(_("Error: ") + error.localized() + "\n")
+        sys.stderr.write(_("Error: ") + shown(error.localized(), lines=True) + "\n")
         return 1
     except TyperException as error:  # usage errors (exit code 2) and other click errors
         show = getattr(error, "show", None)

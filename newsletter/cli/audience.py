@@ -17,6 +17,7 @@ from newsletter.cli.common import (
     members_app,
     print_json,
     service,
+    shown,
     subscribers_app,
 )
 from newsletter.config import describe, load_settings
@@ -39,7 +40,7 @@ def config() -> None:
     """Every setting, its value (secrets masked) and its help."""
     table = Table(_("Variable"), _("Value"), _("Help"))
     for name, value, help_text in describe(load_settings()):
-        table.add_row(name, value, help_text)
+        table.add_row(name, shown(value), help_text)
     console.print(table)
 
 
@@ -75,7 +76,9 @@ def members_import(
     if report.rejected:
         table = Table(_("Line"), _("E-mail"), _("Reason"), title=_("Rejected rows"))
         for rejection in report.rejected:
-            table.add_row(str(rejection.line), rejection.email, rejection.reason.render())
+            table.add_row(
+                str(rejection.line), shown(rejection.email), shown(rejection.reason.render())
+            )
         err_console.print(table)
 
 
@@ -90,7 +93,7 @@ def members_export(
         sys.stdout.buffer.write(data)
         return
     file.write_bytes(data)
-    console.print(_("Directory written to {file}").format(file=file))
+    console.print(_("Directory written to {file}").format(file=shown(file)))
 
 
 @subscribers_app.command("list")
@@ -109,8 +112,9 @@ def subscribers_list(
     table = Table(_("E-mail"), _("Name"), _("Organisation"), _("Membership"), _("Language"),
                   _("Groups"), _("Status"))  # fmt: skip
     for row in rows:
-        table.add_row(row.email, row.name, row.organisation, row.membership, row.language,
-                      ", ".join(row.groups), row.status)  # fmt: skip
+        cells = (row.email, row.name, row.organisation, row.membership, row.language,
+                 ", ".join(row.groups), row.status)  # fmt: skip
+        table.add_row(*(shown(cell) for cell in cells))
     console.print(table)
     console.print(_("{n} subscriber(s)").format(n=len(rows)))
 
@@ -124,11 +128,13 @@ def subscribers_unsubscribe(
     with service() as svc:
         changed = svc.audience.unsubscribe(email, list_id=list_id, source="cli")
     if not changed:
-        console.print(_("{email} was already unsubscribed.").format(email=email))
+        console.print(_("{email} was already unsubscribed.").format(email=shown(email)))
     elif list_id:
-        console.print(_("{email} unsubscribed from {list}.").format(email=email, list=list_id))
+        console.print(
+            _("{email} unsubscribed from {list}.").format(email=shown(email), list=shown(list_id))
+        )
     else:
-        console.print(_("{email} unsubscribed from every list.").format(email=email))
+        console.print(_("{email} unsubscribed from every list.").format(email=shown(email)))
 
 
 @app.command("lists")
@@ -137,11 +143,11 @@ def lists_command(json: JsonOption = False) -> None:
     with service() as svc:
         infos, errors = svc.audience.lists()
     for error in errors:
-        err_console.print(_("List file in error: {error}").format(error=error.render()))
+        err_console.print(_("List file in error: {error}").format(error=shown(error.render())))
     if json:
         print_json([{"id": i.id, "title": i.title["fr"], "count": i.count} for i in infos])
         return
     table = Table(_("List"), _("Title"), _("Recipients"))
     for info in infos:
-        table.add_row(info.id, info.title["fr"], str(info.count))
+        table.add_row(shown(info.id), shown(info.title["fr"]), str(info.count))
     console.print(table)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli.common import _, console, intake_app, print_json, service
+from newsletter.cli.common import _, console, intake_app, print_json, service, shown
 from newsletter.intake.mail.pipeline import Result
 from newsletter.models import InboundOutcome
 
@@ -30,7 +30,8 @@ def _line(result: Result) -> str:
     if result.duplicate and result.outcome is not InboundOutcome.ignored:
         outcome = _("already processed ({outcome})").format(outcome=outcome)
     reason = result.reason.render() if result.reason else ""
-    return f"{result.label}: {outcome}" + (f" — {reason}" if reason else "")
+    line = f"{result.label}: {outcome}" + (f" — {reason}" if reason else "")
+    return shown(line)
 
 
 @intake_app.command("eml")
@@ -44,7 +45,7 @@ def intake_eml(
     paths = [Path(f) for f in files if f != "-"]
     for path in paths:
         if not path.is_file():
-            raise typer.BadParameter(_("No such file: {path}").format(path=path))
+            raise typer.BadParameter(_("No such file: {path}").format(path=shown(path)))
     try:
         results = _ingest(files)
     except Exception as error:
@@ -113,7 +114,9 @@ def intake_list(
     try:
         wanted = InboundOutcome(outcome) if outcome else None
     except ValueError as error:
-        raise typer.BadParameter(_("Unknown outcome: {value}").format(value=outcome)) from error
+        raise typer.BadParameter(
+            _("Unknown outcome: {value}").format(value=shown(outcome))
+        ) from error
     with service() as svc:
         rows = svc.intake.messages(wanted)
     if as_json:
@@ -121,8 +124,8 @@ def intake_list(
         return
     for row in rows:
         console.print(
-            f"{row['id']:>5}  {row['outcome']:<10}  {row['sender']:<35}  {row['subject']}"
-            + (f"  — {row['reason']}" if row["reason"] else ""),
+            f"{row['id']:>5}  {row['outcome']:<10}  {shown(row['sender']):<35}  "
+            f"{shown(row['subject'])}" + (f"  — {shown(row['reason'])}" if row["reason"] else ""),
             markup=False,
         )
 

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from newsletter.cli.common import _, admin_app, app, console, service
+from newsletter.cli.common import _, admin_app, app, console, service, shown
 from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.errors import ValidationError
@@ -39,7 +39,7 @@ def admin_create(
         password = sys.stdin.readline().rstrip("\n")
     with service() as svc:
         account = svc.accounts.create(email, password, name=name, language=language)
-    console.print(_("Account ready: {email}").format(email=account.email))
+    console.print(_("Account ready: {email}").format(email=shown(account.email)))
 
 
 @app.command()

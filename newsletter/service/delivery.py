@@ -35,12 +35,13 @@ from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.transport import Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
 from newsletter.editorial.issue_status import transition_issue
-from newsletter.errors import ConfigurationError, NotFoundError, ValidationError
+from newsletter.errors import ConfigurationError, NotFoundError, RenderError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.models import Language, Membership
-from newsletter.render import PreparedMessage, prepare_issue
+from newsletter.render import PreparedIssue, PreparedMessage, prepare_issue
+from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.service.audience import AudienceService
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, Send
@@ -61,6 +62,9 @@ class DeliveryService:
     def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
         self.ctx = ctx
         self.audience = audience
+        #: issues rendered by ``check_renderable`` and not yet used by ``message_factory``
+        #: (a sending issue cannot change: its rendering stays valid)
+        self._rendered: dict[int, PreparedIssue] = {}
 
     # --- starting ----------------------------------------------------------------------
 
@@ -74,7 +78,11 @@ class DeliveryService:
         """Snapshot the recipients into the outbox (once) and mark the issue sending.
 
         Idempotent: on an issue whose send already started (a crash, a resume) it only
-        makes sure the issue is ``sending``. Returns the number of recipients."""
+        makes sure the issue is ``sending``. Returns the number of recipients.
+
+        Every variant is rendered first: an issue that cannot be rendered is refused
+        (RenderError, reason kept on the issue) before anyone is queued."""
+        self.check_renderable(issue_id)
         try:
             return self._start_send(issue_id, lists, recipients)
         except IntegrityError:
@@ -137,12 +145,42 @@ class DeliveryService:
         is sending (nothing to store here: the issue rows say it all)."""
         return None
 
+    def check_renderable(self, issue_id: int) -> PreparedIssue:
+        """The issue with every variant a send may use rendered.
+
+        When one cannot be rendered (a template error, a text the splice refuses) nothing
+        goes out: the reason is kept on the issue (``status`` shows it), a scheduled or
+        sending issue is paused, and RenderError is raised."""
+        with self.ctx.db.session() as session:
+            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        try:
+            prepared.render_all()
+        except RenderError as error:
+            self._hold(issue_id, error)
+            raise
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            if issue.status is S.draft and issue.status_reason:
+                issue.status_reason = ""  # a former render failure, fixed since
+        self._rendered[issue_id] = prepared
+        return prepared
+
+    def _hold(self, issue_id: int, error: RenderError) -> None:
+        reason = error.localized(DEFAULT_LANGUAGE)
+        log.error("issue %s not sent: %s", issue_id, ascii(reason))
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            if issue.status in (S.scheduled, S.sending):
+                transition_issue(issue, S.paused, reason=reason)
+            elif issue.status in (S.draft, S.paused):
+                issue.status_reason = reason
+
     # --- running -----------------------------------------------------------------------
 
     def message_factory(self, issue_id: int) -> MessageFactory:
-        """Per-recipient messages of ``issue_id`` through the rendering stage."""
-        with self.ctx.db.session() as session:
-            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        """Per-recipient messages of ``issue_id`` through the rendering stage (every
+        variant rendered before the first message: see ``check_renderable``)."""
+        prepared = self._rendered.pop(issue_id, None) or self.check_renderable(issue_id)
 
         def variant(language: Language, membership: Membership) -> PreparedMessage:
             return prepared.variant(language.value, membership.value)
@@ -292,7 +330,10 @@ class DeliveryService:
                 transition_issue(issue, S.paused, reason=gettext(DEFAULT_LANGUAGE, HELD_LATE))
                 issue.scheduled_at = due
                 return False
-        self.start_send(issue_id)
+        try:
+            self.start_send(issue_id)
+        except RenderError:
+            return False  # paused, with the reason on the issue
         return True
 
     def _invitation(self, session: Any, assembly_id: int) -> Issue | None:
@@ -430,6 +471,11 @@ class DeliveryService:
                 }
                 for d in session.scalars(query)
             ]
+
+    def report_csv(self, issue_id: int) -> bytes:
+        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``)."""
+        self.status(issue_id)  # NotFoundError for an unknown issue
+        return delivery_report_csv(self.deliveries(issue_id))
 
     def mark_bounced(self, delivery_id: int, *, hard: bool, reason: str) -> int | None:
         """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter import links
-from newsletter.errors import NotFoundError, ValidationError
+from newsletter.errors import NotFoundError, RenderError, ValidationError
 from newsletter.i18n import N_
 from newsletter.render.contract import Personalization
 from newsletter.render.preview import decode_parts, message_id
@@ -42,8 +42,15 @@ def web_version(request: Request, issue_id: int, lang: str = "") -> Response:
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
     language = lang if lang in ("fr", "nl") else request_language(request)
-    html = _web_html(request, issue_id, language) if may_read(request, issue.public) else None
-    return render(request, "public/web_version.html", issue=issue, html=html, language=language)
+    html = None
+    unavailable = False
+    if may_read(request, issue.public):
+        try:
+            html = _web_html(request, issue_id, language)
+        except RenderError:  # logged by the send; the page says so instead of failing
+            unavailable = True
+    return render(request, "public/web_version.html", issue=issue, html=html,
+                  language=language, unavailable=unavailable)  # fmt: skip
 
 
 @router.get("/archive/{issue_id}/issue.html")
@@ -53,7 +60,11 @@ def web_version_body(request: Request, issue_id: int, lang: str = "fr") -> Respo
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None or not may_read(request, issue.public):
         raise NotFoundError(N_("This issue is not published."))
-    html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
+    try:
+        html = _web_html(request, issue_id, lang if lang in ("fr", "nl") else "fr")
+    except RenderError as error:
+        message = error.localized(lang if lang in ("fr", "nl") else "fr")
+        return render(request, "error.html", status_code=503, message=message)
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
 
