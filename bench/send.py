@@ -159,6 +159,8 @@ def bench_settings(folder: Path, port: int, connections: int, batch: int) -> Any
 
 def setup(folder: Path, count: int) -> None:
     """A database with ``count`` active subscribers and a draft issue (not measured)."""
+    from sqlalchemy import insert
+
     from newsletter.context import open_context
     from newsletter.models import Language, SubscriberStatus
     from newsletter.store.audience import Subscriber
@@ -168,7 +170,7 @@ def setup(folder: Path, count: int) -> None:
     with ctx.db.session() as session:
         chunk = 5000
         for start in range(0, count, chunk):
-            session.execute(Subscriber.__table__.insert(), [
+            session.execute(insert(Subscriber), [
                 {"email": f"abonne{i}@example.net", "email_key": f"abonne{i}@example.net",
                  "name": f"Abonné·e {i}", "language": Language.fr if i % 3 else Language.nl,
                  "groups": [], "roles": [], "status": SubscriberStatus.active,
@@ -231,7 +233,7 @@ def child(
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import RunEnd, Worker
     from newsletter.editorial.issue_status import transition_issue
-    from newsletter.models import IssueStatus, Language, Membership
+    from newsletter.models import DeliveryStatus, IssueStatus, Language, Membership
     from newsletter.store.editorial import Issue
 
     rss_imports = peak_rss_mb()
@@ -305,7 +307,7 @@ def child(
         sending = run_loop(run())
         helper_figures = [json.loads((h.communicate()[0] or "{}").strip() or "{}") for h in helpers]
         with ctx.db.session() as session:
-            assert outbox.counts(session, send_id)[outbox.D.sent] == count
+            assert outbox.counts(session, send_id)[DeliveryStatus.sent] == count
         return {"count": count, "snapshot_s": snapshot, "send_s": sending,
                 "total_s": snapshot + sending, "rate": count / sending,
                 "rate_end_to_end": count / (snapshot + sending),

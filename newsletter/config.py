@@ -126,8 +126,11 @@ class Settings(BaseSettings):
     )
     bounce_address: str = Field(
         "",
-        description="Envelope sender for bounces; with a + it is VERP-tagged per "
-        "recipient, e.g. bounces@example.org becomes bounces+TOKEN@example.org.",
+        description="Where bounces come back (envelope sender of every message), "
+        "VERP-tagged per delivery with an HMAC: bounces@example.org becomes "
+        "bounces+TOKEN@example.org, and a bounce then proves which delivery it is about. "
+        "Empty: the FROM address is the envelope sender and bounces are matched only by "
+        "the signed Message-ID they quote.",
     )
     dkim_domain: str = Field("", description="DKIM signing domain (empty: no signing).")
     dkim_selector: str = Field("", description="DKIM selector.")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.config import Settings, describe, env_name, load_settings
+from tests.support.cli import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert load_settings(data_dir=tmp_path / "d", secret_key="given").secret == "given"
 
 
-def test_config_command_prints_every_setting(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_config_command_prints_every_setting(cli: Cli) -> None:
     result = cli("config")
     assert result.code == 0
     for field in ("NEWSLETTER_SMTP_HOST", "NEWSLETTER_SEND_RATE", "NEWSLETTER_IMAP_FOLDER"):

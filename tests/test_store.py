@@ -46,3 +46,12 @@ def test_tables_and_migrations_agree(ctx: Context) -> None:
         )
         diff = compare_metadata(migration, Base.metadata)
     assert diff == []
+
+
+def test_migrations_have_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from newsletter.store.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config(None)).get_heads()
+    assert len(heads) == 1, f"several Alembic heads: {heads}; a new migration revises the head"

@@ -108,6 +108,12 @@ def intake_list(
     outcome: Annotated[
         str | None, typer.Option(help="item, quarantine, bounce or ignored.")
     ] = None,
+    unmatched: Annotated[
+        bool,
+        typer.Option(
+            "--unmatched", help="Only bounces that proved no delivery of ours (nothing changed)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Incoming messages, newest first, with what became of each."""
@@ -118,7 +124,7 @@ def intake_list(
             _("Unknown outcome: {value}").format(value=shown(outcome))
         ) from error
     with service() as svc:
-        rows = svc.intake.messages(wanted)
+        rows = svc.intake.unmatched_bounces(200) if unmatched else svc.intake.messages(wanted)
     if as_json:
         print_json(rows)
         return

@@ -27,6 +27,7 @@ from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.intake.mail.automatic import is_out_of_office
 from newsletter.intake.mail.charset import decode_bytes
 from newsletter.intake.mail.headers import addresses, clean_address, header, one_line, sender
+from newsletter.message_ids import verify as verify_message_id
 from newsletter.models import DeliveryStatus
 from newsletter.store.delivery import Delivery
 
@@ -316,21 +317,59 @@ class Match:
     delivery_id: int
     email: str
     already_bounced: bool
+    #: the failed recipient of the report that is the delivery's address
+    recipient: FailedRecipient
 
 
-def match_delivery(session: Session, settings: Settings, bounce: Bounce) -> Match | None:
-    """The delivery a bounce is about: by the VERP token of the address it was sent
-    to, else by the Message-ID of the returned original."""
+@dataclass
+class Unmatched:
+    """A bounce that proves nothing: recorded for the coordinator, it changes no one.
+
+    ``delivery_id`` is the delivery it proved to be about when the report names another
+    address than that delivery's, None when it carried no proof at all.
+    """
+
+    delivery_id: int | None = None
+
+
+def _proven_deliveries(session: Session, settings: Settings, bounce: Bounce) -> list[Delivery]:
+    """Deliveries the bounce proves it is about: by a valid VERP token of the address
+    it was sent to, or by the signed Message-ID of the returned original."""
+    found: list[Delivery] = []
     for address in bounce.envelope_addresses:
         delivery_id = delivery_id_from_address(settings, address)
         if delivery_id is None:
             continue
         delivery = session.get(Delivery, delivery_id)
-        if delivery is not None:
-            return Match(delivery.id, delivery.email, delivery.status is DeliveryStatus.bounced)
-    if bounce.original_message_id:
+        if delivery is not None and delivery not in found:
+            found.append(delivery)
+    if bounce.original_message_id and verify_message_id(settings, bounce.original_message_id):
         wanted = [bounce.original_message_id, f"<{bounce.original_message_id}>"]
-        delivery = session.scalars(select(Delivery).where(Delivery.message_id.in_(wanted))).first()
-        if delivery is not None:
-            return Match(delivery.id, delivery.email, delivery.status is DeliveryStatus.bounced)
-    return None
+        for delivery in session.scalars(select(Delivery).where(Delivery.message_id.in_(wanted))):
+            if delivery not in found:
+                found.append(delivery)
+    return found
+
+
+def match_delivery(session: Session, settings: Settings, bounce: Bounce) -> Match | Unmatched:
+    """The delivery a bounce is about, only when the bounce proves it.
+
+    Proof is a valid VERP token (HMAC) or a signed Message-ID (``message_ids``), **and**
+    a failed recipient in the report that is the address of that delivery. Anything
+    else (a guessed Message-ID, a token of another delivery, a report about another
+    address) is ``Unmatched``: recorded for the coordinator, it changes no one.
+    """
+    deliveries = _proven_deliveries(session, settings, bounce)
+    if not deliveries:
+        return Unmatched()
+    for delivery in deliveries:
+        wanted = delivery.email.strip().lower()
+        for recipient in bounce.failed:
+            if recipient.address.strip().lower() == wanted:
+                return Match(
+                    delivery.id,
+                    delivery.email,
+                    delivery.status is DeliveryStatus.bounced,
+                    recipient,
+                )
+    return Unmatched(deliveries[0].id)

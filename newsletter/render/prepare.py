@@ -6,8 +6,10 @@ The interface the delivery stage (and preview, test send) calls:
   and encodes its annexes once (base64, shared by every variant).
 - ``PreparedIssue.variant(language, membership) -> PreparedVariant``: rendered with
   Jinja2 and CSS-inlined with premailer the first time a variant key is asked for,
-  then cached. The key is (language, block): ``block`` is ``"member"`` or ``"public"``
-  when the issue announces an AG (members get the voting paragraph), ``"all"`` otherwise.
+  then cached. The key is (language, block): when the issue announces an AG, ``block`` is
+  the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
+  voting, ``"public"`` for everyone else), ``"all"`` otherwise. At most six variants,
+  so the per-recipient cost stays one dictionary look-up and the splice.
 - ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
   (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
 """
@@ -44,6 +46,8 @@ from newsletter.render.splice import (
 from newsletter.render.templating import environment
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
+#: the variant block of an AG issue for each membership kind (others read "public")
+ASSEMBLY_BLOCKS = {kind: kind for kind in MEMBER_KINDS}
 
 #: section headings of the default categories (other categories show their own name)
 SECTION_TITLES = {
@@ -105,7 +109,7 @@ def render_variant(
     context = {
         "issue": view,
         "block": block,
-        "member": block == "member",
+        "member": block in MEMBER_KINDS,
         "slot": markers.context(),
         "section_title": lambda key: section_title(language, key),
         "organisation_name": settings.organisation_name,
@@ -203,7 +207,7 @@ class PreparedIssue:
         lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
         if not self.view.assemblies:
             return lang, "all"
-        return lang, "member" if membership in MEMBER_KINDS else "public"
+        return lang, ASSEMBLY_BLOCKS.get(membership, "public")
 
     def variant(self, language: str, membership: str = Membership.none.value) -> PreparedVariant:
         """The variant for a reader; RenderError when it cannot be rendered."""
@@ -218,10 +222,9 @@ class PreparedIssue:
         return prepared
 
     def render_all(self) -> list[PreparedVariant]:
-        """Every variant a send may use (each language, members and others): a send
+        """Every variant a send may use (each language × each membership kind): a send
         checks this before its first delivery, so a failure stops it with its reason."""
-        kinds = (Membership.full.value, Membership.none.value)
-        return [self.variant(lang, kind) for lang in LANGUAGES for kind in kinds]
+        return [self.variant(lang, kind.value) for lang in LANGUAGES for kind in Membership]
 
     def _prepare(self, language: str, block: str) -> PreparedVariant:
         settings = self.settings

@@ -11,23 +11,16 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
-from email.utils import parseaddr
 from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.i18n import gettext
 from newsletter.links import preferences_url, rsvp_url, unsubscribe_url, web_version_url
+from newsletter.message_ids import message_id as message_id
 from newsletter.render.contract import Personalization
 from newsletter.render.prepare import PreparedVariant
 
 SAMPLE_SUBSCRIBER_ID = 0
-
-
-def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
-    """Deterministic per (issue, recipient): a resend after a crash keeps the same id."""
-    _, address = parseaddr(settings.from_address)
-    domain = address.rpartition("@")[2] or "newsletter.invalid"
-    return f"<issue-{issue_id}.{subscriber_id}@{domain}>"
 
 
 def personalization_for(

@@ -62,6 +62,13 @@ class PollReport:
         }
 
 
+def is_unmatched_bounce(record: InboundMessage) -> bool:
+    """A bounce that proved no delivery of ours (see ``delivery.bounces.match_delivery``)."""
+    return record.outcome is InboundOutcome.bounce and not any(
+        b.get("delivery_id") for b in record.bounces or []
+    )
+
+
 def message_view(record: InboundMessage) -> dict[str, Any]:
     """The JSON form of an incoming message record (the console's list)."""
     reason = Msg(record.reason, dict(record.reason_params)) if record.reason else None
@@ -78,6 +85,8 @@ def message_view(record: InboundMessage) -> dict[str, Any]:
         "reason": reason.render(DEFAULT_LANGUAGE) if reason else "",
         "news_id": record.news_id,
         "bounces": record.bounces,
+        #: a bounce that proved no delivery of ours: recorded, it changed no one
+        "unmatched": is_unmatched_bounce(record),
         "size": record.size,
         "raw_truncated": record.raw_truncated,
     }
@@ -249,6 +258,13 @@ class IntakeService:
     def quarantined(self, limit: int = 200) -> list[dict[str, Any]]:
         """Messages that could not become items, with the reason (the console's queue)."""
         return self.messages(InboundOutcome.quarantine, limit)
+
+    def unmatched_bounces(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Bounces that proved no delivery of ours, newest first: they changed no one,
+        the coordinator reads them (a forged report, or mail about an old message)."""
+        with self.ctx.db.session() as session:
+            rows = store.list_messages(session, InboundOutcome.bounce, limit * 10)
+            return [message_view(r) for r in rows if is_unmatched_bounce(r)][:limit]
 
     def raw_message(self, record_id: int) -> bytes:
         """The original message as received (cut at ``RAW_KEEP`` bytes)."""

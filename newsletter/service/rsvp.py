@@ -29,6 +29,8 @@ class RsvpTarget:
     email: str
     name: str
     organisation: str
+    #: the organisation's membership kind: "effectif" votes, "adherent" does not, "none"
+    membership: str
     assembly_title: str
     starts_at: datetime
     ends_at: datetime | None
@@ -97,6 +99,7 @@ class RsvpService:
                 email=subscriber.email,
                 name=subscriber.name,
                 organisation=org.name if org else "",
+                membership=subscriber.membership.value,
                 assembly_title=assembly.title,
                 starts_at=assembly.starts_at,
                 ends_at=assembly.ends_at,

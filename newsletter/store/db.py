@@ -66,9 +66,10 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revisions (idempotent).
+    """Create or upgrade the schema to the newest revision (idempotent).
 
-    "heads": each stage may add its migrations on a branch of its own."""
+    The migrations form one line: each new one revises the current head
+    (``scripts/new-migration "description"`` writes the next one)."""
     from alembic import command
 
     cfg = alembic_config(engine)

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES
+from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 from newsletter.web.security import csrf_protect, login, logout
@@ -41,11 +42,11 @@ def login_page(request: Request, next: str = "/console/") -> Response:
 @router.post("/console/login")
 def login_submit(
     request: Request,
+    service: ServiceDep,
     email: str = Form(""),
     password: str = Form(""),
     next: str = Form("/console/"),
 ) -> Response:
-    service = request.app.state.service
     try:
         account = service.accounts.authenticate(email, password, client_ip(request))
     except ValidationError as error:

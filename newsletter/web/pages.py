@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from newsletter.i18n import gettext, ngettext
+from newsletter.web.deps import get_service
 from newsletter.web.lang import request_language
 from newsletter.web.security import CSRF_FIELD, csrf_token, flash, pop_flashes
 
@@ -39,7 +40,7 @@ def translator(lang: str) -> Any:
 def page_context(request: Request, **values: Any) -> dict[str, Any]:
     """What every template gets: ``_``, ``lang``, ``csrf_field``, dates, flashes, account."""
     lang = request_language(request)
-    settings = request.app.state.service.ctx.settings
+    settings = get_service(request).ctx.settings
     zone = ZoneInfo(settings.timezone)
 
     def fmt_datetime(value: datetime | None, style: str = "long") -> str:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from newsletter.errors import NotFoundError
 from newsletter.service.accounts import Account
+from newsletter.web.deps import get_service
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -70,7 +71,7 @@ def current_account(request: Request) -> Account:
     account_id = request.session.get("account")
     if not isinstance(account_id, int):
         raise LoginRequired()
-    service = request.app.state.service
+    service = get_service(request)
     try:
         account: Account = service.accounts.get(account_id)
     except NotFoundError as error:

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from newsletter.service import Service
+from tests.support.checks import subscriber
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "annuaire.csv"
 
@@ -111,7 +112,7 @@ def test_unsubscribe_from_one_list_keeps_the_others(service: Service) -> None:
     assert not service.audience.unsubscribe("a@example.org", list_id="logement")
     assert service.audience.recipients(["logement"]) == []
     assert [r.email for r in service.audience.recipients(["sante-mentale"])] == ["a@example.org"]
-    assert service.audience.find_subscriber("a@example.org").lists_left == ["logement"]  # type: ignore[union-attr]
+    assert subscriber(service, "a@example.org").lists_left == ["logement"]
 
 
 def test_recipients_of_several_lists_are_deduplicated(service: Service) -> None:

@@ -35,8 +35,12 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
 
-@pytest.mark.parametrize(("lang", "membership"), [("fr", "effectif"), ("nl", "none")])
+READERS = [(lang, kind) for lang in ("fr", "nl") for kind in ("effectif", "adherent", "none")]
+
+
+@pytest.mark.parametrize(("lang", "membership"), READERS)
 def test_golden_html_and_text(ctx: Context, issue_id: int, lang: str, membership: str) -> None:
+    """Each reader of an AG invitation (full member, associate, other) has their golden file."""
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     variant = prepared.variant(lang, membership)
@@ -54,10 +58,12 @@ def test_variants_render_once_and_share_annexes(ctx: Context, issue_id: int) -> 
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     fr_member = prepared.variant("fr", "effectif")
-    assert prepared.variant("fr", "adherent") is fr_member
+    assert prepared.variant("fr", "effectif") is fr_member
+    assert prepared.variant("fr", "adherent") is not fr_member
     assert prepared.variant("fr", "none") is not fr_member
     assert prepared.variant("de", "none") is prepared.variant("fr", "none")  # unknown → French
-    assert len(prepared._variants) == 2
+    assert prepared.variant("fr", "odd") is prepared.variant("fr", "none")  # unknown → public
+    assert len(prepared._variants) == 3
     # greeting, web version, unsubscribe, preferences, RSVP
     assert fr_member.html.count("QZSLOT") == 5
     assert len(prepared.annex_parts) == 2  # PV + .ics, encoded once for every variant
@@ -110,3 +116,20 @@ def test_a_template_without_unsubscribe_link_is_refused(
     assert "issue.txt" in raised.value.localized("fr")
     assert "désinscription" in raised.value.localized("fr")
     assert "uitschrijf" in raised.value.localized("nl")  # the cause is translated too
+
+
+def test_voting_rights_differ_by_membership(ctx: Context, issue_id: int) -> None:
+    """Full members vote (and may give a proxy), associates take part without a vote."""
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    texts = {(lang, kind): prepared.variant(lang, kind).text for lang, kind in READERS}
+    assert "membre effectif du réseau" in texts["fr", "effectif"]
+    assert "procuration" in texts["fr", "effectif"]
+    assert "sans droit de vote" in texts["fr", "adherent"]
+    assert "procuration" not in texts["fr", "adherent"]
+    assert "ouverte à toute personne" in texts["fr", "none"]
+    assert "effectief lid van het netwerk" in texts["nl", "effectif"]
+    assert "volmacht" in texts["nl", "effectif"]
+    assert "zonder stemrecht" in texts["nl", "adherent"]
+    assert "staat open voor iedereen" in texts["nl", "none"]
+    assert len(set(texts.values())) == 6

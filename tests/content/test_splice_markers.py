@@ -77,6 +77,12 @@ def parse(data: bytes) -> EmailMessage:
     return message
 
 
+def body(message: EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None
+    return str(part.get_content())
+
+
 def own_values(v: Personalization, greeting: str) -> list[str]:
     return [x for x in (v.unsubscribe_url, v.preferences_url, v.rsvp_url, greeting) if x]
 
@@ -107,8 +113,7 @@ def test_marker_words_reach_every_recipient_as_written(ctx: Context) -> None:
                 assert message["Subject"] == f"Numéro été {SHORT}"
                 names = [a.get_filename() for a in message.iter_attachments()]
                 assert f"Note {OLD[3]}.odt" in names
-                html = message.get_body(("html",)).get_content()
-                text = message.get_body(("plain",)).get_content()
+                html, text = body(message, "html"), body(message, "plain")
                 greeting = variant.greeting_named.format(name=v.name)
                 # each personal value only where the template puts it
                 for value, times in ((v.unsubscribe_url, 1), (v.preferences_url, 1),
@@ -126,8 +131,8 @@ def test_marker_words_reach_every_recipient_as_written(ctx: Context) -> None:
                 markers = variant.rendered.markers
                 assert markers.nonce not in html + text
                 # identical for every recipient, once their own values are set aside
-                body = (masked(html, v, greeting), masked(text, v, greeting))
-                assert seen.setdefault(bool(v.rsvp_url), body) == body
+                bodies = (masked(html, v, greeting), masked(text, v, greeting))
+                assert seen.setdefault(bool(v.rsvp_url), bodies) == bodies
                 for value in own_values(v, greeting)[:3]:
                     token = value.rsplit("/", 1)[-1]
                     assert html.count(token) == text.count(token) == 1

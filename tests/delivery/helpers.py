@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
+
 from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.delivery.messages import IssueMessages
@@ -55,7 +57,7 @@ def add_subscribers(ctx: Context, count: int, prefix: str = "person") -> list[Rc
         for i in range(count)
     ]
     with ctx.db.session() as session:
-        session.execute(Subscriber.__table__.insert(), rows)
+        session.execute(insert(Subscriber), rows)
     with ctx.db.session() as session:
         found = session.query(Subscriber).filter(Subscriber.email.like(f"{prefix}%")).all()
         return [Rcpt(s.id, s.email, s.name, s.language) for s in sorted(found, key=lambda s: s.id)]

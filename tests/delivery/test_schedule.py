@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select, text
@@ -26,11 +27,11 @@ def _issue(service: Service) -> int:
     return issue_id
 
 
-async def _until(predicate: object, seconds: float = 10) -> bool:
+async def _until(predicate: Callable[[], object], seconds: float = 10) -> bool:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while loop.time() < end:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         await asyncio.sleep(0.05)
     return False
@@ -96,7 +97,9 @@ async def test_assembly_reminder_is_a_scheduled_send(service: Service) -> None:
         assert assembly is not None
         assembly.starts_at = starts
         assembly_id = assembly.id
-        session.get(Issue, issue_id).assembly_id = assembly_id  # type: ignore[union-attr]
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        issue.assembly_id = assembly_id
     scheduler = schedule.start_scheduler(service.ctx, service)
     try:
         assert schedule.reminder_job_id(assembly_id) not in _job_ids(service)  # not sent yet

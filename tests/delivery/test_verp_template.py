@@ -8,15 +8,15 @@ import email.policy
 from pydantic import SecretStr
 
 from newsletter.config import Settings
-from newsletter.delivery.identity import message_id
+from newsletter.delivery.identity import message_id, verify
 from newsletter.delivery.template import TemplateMessage
 from newsletter.delivery.verp import delivery_id_from_address, envelope_sender
 from newsletter.render.contract import Personalization
 from tests.delivery.helpers import TEMPLATE
 
 
-def _settings(**kw: object) -> Settings:
-    return Settings(secret_key=SecretStr("k" * 40), bounce_address="bounces@example.org", **kw)
+def _settings() -> Settings:
+    return Settings(secret_key=SecretStr("k" * 40), bounce_address="bounces@example.org")
 
 
 def test_verp_round_trip_and_forgery() -> None:
@@ -51,7 +51,14 @@ def test_message_id_is_deterministic_per_issue_and_recipient() -> None:
     first = message_id(settings, 3, 10)
     assert first == message_id(settings, 3, 10)
     assert first != message_id(settings, 3, 11) != message_id(settings, 4, 10)
-    assert first == "<issue-3.10@example.org>"
+    assert first.startswith("<issue-3.10.") and first.endswith("@example.org>")
+    # signed: the id of another recipient cannot be made without the secret key
+    assert verify(settings, first) == (3, 10)
+    assert verify(settings, "<issue-3.10@example.org>") is None  # the old, guessable form
+    forged = first.replace("<issue-3.10.", "<issue-3.11.")
+    assert verify(settings, forged) is None
+    other_key = settings.model_copy(update={"secret_key": SecretStr("z" * 40)})
+    assert message_id(other_key, 3, 10) != first and verify(other_key, first) is None
     # the same as the preview's, so a preview shows exactly what is sent
     from newsletter.render.preview import message_id as preview_message_id
 

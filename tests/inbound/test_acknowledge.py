@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import email
 from email import policy
+from email.message import EmailMessage
 
 from newsletter.config import SmtpSecurity
 from newsletter.context import Context
 from newsletter.service import Service
 from tests.delivery.smtpd import RecordingServer
 from tests.inbound.conftest import add_partners, corpus
+from tests.support.checks import text_body
 
 
 def test_acknowledgements(ctx: Context) -> None:
@@ -40,15 +42,16 @@ def test_acknowledgements(ctx: Context) -> None:
     ]
     assert all(r.sender in ("", "<>") for r in smtp.received)  # null sender (RFC 3834)
     first, hostile = (
-        email.message_from_bytes(r.data, policy=policy.default) for r in smtp.received
+        email.message_from_bytes(r.data, _class=EmailMessage, policy=policy.default)
+        for r in smtp.received
     )
     assert first["Auto-Submitted"] == "auto-replied"
     assert first["In-Reply-To"] == (
         "<AM0PR01MB4132A1B2C3D4E5F60718293AB4CD5@AM0PR01MB4132.eurprd01.prod.example.org>"
     )
     assert "Journée portes ouvertes" in first["Subject"]
-    assert "votre information « Journée" in first.get_body().get_content()  # type: ignore[union-attr]
-    assert "uw nieuws ‘Journée" in first.get_body().get_content()  # type: ignore[union-attr]
+    assert "votre information « Journée" in text_body(first)
+    assert "uw nieuws ‘Journée" in text_body(first)
     assert hostile["Bcc"] is None and hostile["X-Injected"] is None
     assert hostile["To"] == "communication@asbl-soleil.example.org"
     assert "\n" not in str(hostile["Subject"])

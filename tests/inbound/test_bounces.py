@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from email import message_from_bytes
 
-from newsletter.delivery.bounces import Action, classify, parse_bounce
+from newsletter.delivery.bounces import Action, Bounce, classify, parse_bounce
 from tests.inbound.conftest import corpus, corpus_names
 
 OWN = {"bounces@example.org", "news@example.org"}
 
 
-def _bounce(name: str):  # type: ignore[no-untyped-def]
+def _bounce(name: str) -> Bounce | None:
     return parse_bounce(message_from_bytes(corpus(name)), own_addresses=OWN)
 
 

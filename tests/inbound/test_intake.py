@@ -98,7 +98,8 @@ def test_raw_message_is_kept_and_capped(service: Service, ctx: Context) -> None:
     result = service.intake.ingest_bytes(big)
     kept = service.intake.raw_message(result.record_id)
     assert len(kept) == RAW_KEEP and big.startswith(kept)
-    assert service.intake.for_news(result.news_id or 0)["raw_truncated"] is True  # type: ignore[index]
+    origin = service.intake.for_news(result.news_id or 0)
+    assert origin is not None and origin["raw_truncated"] is True
 
 
 def test_attachment_over_the_limit_and_message_over_the_cap(ctx: Context) -> None:

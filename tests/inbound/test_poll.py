@@ -5,6 +5,7 @@ from __future__ import annotations
 import imaplib
 import io
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,8 +77,8 @@ def test_poll_the_whole_corpus(
 
 
 def test_eml_files_and_stdin(
-    cli: Cli, ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     add_partners(ctx)
     path = tmp_path / "message.eml"
     path.write_bytes(corpus("05-outlook-forward-fr.eml"))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import email
 import time
 from dataclasses import dataclass, field
-from email.message import Message
+from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests.support.checks import text_body
 from tests.support.ports import free_port
 
 
@@ -21,8 +22,14 @@ class Received:
     data: bytes
 
     @property
-    def message(self) -> Message:
-        return email.message_from_bytes(self.data, policy=default)
+    def message(self) -> EmailMessage:
+        message = email.message_from_bytes(self.data, _class=EmailMessage, policy=default)
+        assert isinstance(message, EmailMessage)
+        return message
+
+    def body(self, subtype: str = "plain") -> str:
+        """The decoded text/<subtype> body of the message (which must have one)."""
+        return text_body(self.message, subtype)
 
 
 @dataclass

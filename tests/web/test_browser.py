@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, Playwright, sync_playwright
 from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
 from newsletter.service import Service
+from tests.support.checks import search, subscriber, text_body
 from tests.support.ports import free_port
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, Auditor, ServerThread
 from tests.web.smtp import Received, SmtpServer
@@ -158,8 +159,8 @@ def test_partner_submits_news_with_an_image(browser: Browser, env: Env, auditor:
     )
     page.fill("#event_start", "2030-03-16T10:00")
     page.fill("#event_place", "Maison de quartier Exemple, rue de l'Exemple 1")
-    page.set_input_files("#image", files=[{"name": "atelier.png", "mimeType": "image/png",
-                                            "buffer": png()}])  # fmt: skip
+    image: FilePayload = {"name": "atelier.png", "mimeType": "image/png", "buffer": png()}
+    page.set_input_files("#image", files=[image])
     page.fill("#image_alt", "Des bénévoles réparent un vélo")
     page.click("#preview-button")
     page.wait_for_selector("#preview-heading")
@@ -211,11 +212,13 @@ def test_coordinator_approves_composes_previews_and_sends(
     frame = page.frame_locator("iframe.preview-frame")
     assert "Repair café du samedi" in frame.locator("body").inner_text()
     auditor.check(page, "console-composer")
-    issue_id = int(re.search(r"/console/issues/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    issue_id = int(search(r"/console/issues/(\d+)", page.url, 1))
 
     # the rendered issue itself: the exact HTML a recipient gets, fr and nl, desktop and phone
     # axe is injected as a script: let it past the preview's Content-Security-Policy
-    reader = page.context.browser.new_context(  # type: ignore[union-attr]
+    chromium = page.context.browser
+    assert chromium is not None
+    reader = chromium.new_context(
         storage_state=page.context.storage_state(), bypass_csp=True, base_url=env.base
     )
     preview = reader.new_page()
@@ -290,7 +293,7 @@ def test_recipient_unsubscribes_in_one_click(
 ) -> None:
     message = next(m for m in env.mails_to("social@maison.example.org")
                    if "printemps" in str(m.message["Subject"])).message  # fmt: skip
-    url = re.search(r"<(http[^>]+/u/[^>]+)>", str(message["List-Unsubscribe"])).group(1)  # type: ignore[union-attr]
+    url = search(r"<(http[^>]+/u/[^>]+)>", str(message["List-Unsubscribe"]), 1)
     page = visitor(browser, env)
     page.goto(url)
     auditor.check(page, "unsubscribe")
@@ -303,9 +306,7 @@ def test_recipient_unsubscribes_in_one_click(
     )
     assert response.ok
     client.dispose()
-    assert (
-        env.service.audience.find_subscriber("social@maison.example.org").status == "unsubscribed"
-    )  # type: ignore[union-attr]
+    assert subscriber(env.service, "social@maison.example.org").status == "unsubscribed"
     page.reload()
     assert "Déjà désabonné" in page.inner_text("main")
     auditor.check(page, "unsubscribe-done", screenshot=False)
@@ -314,7 +315,7 @@ def test_recipient_unsubscribes_in_one_click(
     auditor.check(page, "archive")
     page.click("text=Lettre de printemps")
     auditor.check(page, "web-version")
-    issue_id = re.search(r"/archive/(\d+)", page.url).group(1)  # type: ignore[union-attr]
+    issue_id = search(r"/archive/(\d+)", page.url, 1)
     page.context.close()
     page = browser.new_context(bypass_csp=True, base_url=env.base).new_page()
     page.goto(f"/archive/{issue_id}/issue.html?lang=nl")
@@ -333,9 +334,9 @@ def test_subscribe_with_double_opt_in(browser: Browser, env: Env, auditor: Audit
     page.wait_for_selector("text=Kijk in je mailbox")
     auditor.check(page, "subscribe-sent", screenshot=False)
     body = env.mails_to("nieuw@example.net")[0].message.get_content()
-    page.goto(re.search(r"http\S+/confirm/\S+", body).group(0))  # type: ignore[union-attr]
+    page.goto(search(r"http\S+/confirm/\S+", body))
     auditor.check(page, "confirmed")
-    assert env.service.audience.find_subscriber("nieuw@example.net").status == "active"  # type: ignore[union-attr]
+    assert subscriber(env.service, "nieuw@example.net").status == "active"
     page.click("text=Kies je lijsten en taal")
     auditor.check(page, "preferences")
     page.context.close()
@@ -366,13 +367,13 @@ def test_assembly_invitation_answered_through_rsvp(
 
     invitation = next(m for m in env.mails_to("accueil@maison.example.org", count=3)
                       if "Invitation" in str(m.message["Subject"])).message  # fmt: skip
-    html = invitation.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    html = text_body(invitation, "html")
     member = visitor(browser, env)
     direct = re.search(r'href="(http[^"]+/rsvp/[^"]+)"', html)
     if direct:  # the invitation's own answer link
         member.goto(direct.group(1))
     else:  # through the preferences page, which lists the AGs to answer
-        preferences = re.search(r'href="(http[^"]+/preferences/[^"]+)"', html).group(1)  # type: ignore[union-attr]
+        preferences = search(r'href="(http[^"]+/preferences/[^"]+)"', html, 1)
         member.goto(preferences)
         member.click("text=Répondre à l'invitation")
     assert "/rsvp/" in member.url

@@ -69,7 +69,7 @@ def test_demo_command_serves_the_console(tmp_path: Path) -> None:
                     body = page.read().decode()
                 break
             except OSError:
-                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                assert process.poll() is None, process.communicate()[0].decode()
                 assert time.monotonic() < deadline, "demo did not start"
                 time.sleep(0.2)
         assert "Console de la coordination" in body

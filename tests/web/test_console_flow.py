@@ -12,6 +12,7 @@ from PIL import Image
 
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.service import Service
+from tests.support.checks import subscriber
 from tests.web.conftest import EMAIL, PASSWORD, Browser
 from tests.web.smtp import SmtpServer
 
@@ -129,9 +130,7 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert done.status_code == 200
-    assert (
-        service.audience.find_subscriber("onthaal@buurthuis.example.org").status == "unsubscribed"
-    )
+    assert subscriber(service, "onthaal@buurthuis.example.org").status == "unsubscribed"
 
 
 def test_assembly_invitation_and_rsvp(service: Service, console: Browser) -> None:
@@ -149,7 +148,7 @@ def test_assembly_invitation_and_rsvp(service: Service, console: Browser) -> Non
     compose = console.get(issue_url)
     assert "AG de printemps" in compose.text
     # a recipient finds the RSVP link on their preferences page and answers
-    sid = service.audience.find_subscriber("accueil@maison.example.org").id
+    sid = subscriber(service, "accueil@maison.example.org").id
     from newsletter import links
 
     prefs = console.get(links.preferences_url(service.ctx.settings, sid).removeprefix(
@@ -250,7 +249,9 @@ def test_sending_page_retries_the_failed_recipients(service: Service, console: B
         )
         session.execute(update(Delivery).where(Delivery.id != rows[0].id).values(
             status=DeliveryStatus.sent))  # fmt: skip
-        transition_issue(session.get(Issue, issue_id), IssueStatus.sent)
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        transition_issue(issue, IssueStatus.sent)
     page = console.get(f"/console/issues/{issue_id}/sending")
     assert "550 5.1.1 unknown user" in page.text and 'value="retry"' in page.text
     done = console.post(f"/console/issues/{issue_id}/control", {"action": "retry"})

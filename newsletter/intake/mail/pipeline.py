@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.subscriptions import find_by_email
 from newsletter.config import Settings
-from newsletter.delivery.bounces import Bounce, match_delivery, parse_bounce
+from newsletter.delivery.bounces import Bounce, Match, match_delivery, parse_bounce
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
@@ -226,33 +226,46 @@ def _bounce(
             Msg(N_("Delivery report without a failure (delay warning), not a bounce")),
         )
     match = match_delivery(session, settings, bounce)
-    matched_recipient = None
-    if match is not None:
-        same = [r for r in failed if r.address.lower() == match.email.lower()]
-        matched_recipient = same[0] if same else failed[0]
     found: list[dict[str, Any]] = []
     for recipient in failed:
-        is_match = match is not None and recipient is matched_recipient
+        is_match = isinstance(match, Match) and recipient is match.recipient
         found.append(
             {
-                "delivery_id": match.delivery_id if is_match and match else None,
+                "delivery_id": match.delivery_id if isinstance(match, Match) and is_match else None,
                 "recipient": recipient.address,
                 "status": recipient.status,
                 "hard": recipient.hard,
                 "diagnostic": recipient.diagnostic[:500],
                 # a second report about a delivery already bounced is not counted again
-                "counted": bool(is_match and match and not match.already_bounced),
+                "counted": bool(
+                    isinstance(match, Match) and is_match and not match.already_bounced
+                ),
             }
         )
-    if match is not None:
+    if isinstance(match, Match):
         reason = Msg(
             N_("Bounce ({format}) of delivery {delivery} to {recipient}"),
             {"format": bounce.format, "delivery": match.delivery_id, "recipient": match.email},
         )
+    elif match.delivery_id is None:
+        reason = Msg(
+            N_(
+                "Unmatched bounce ({format}) for {recipients}: it carries neither a valid "
+                "delivery token nor a signed Message-ID. Nothing was changed."
+            ),
+            {"format": bounce.format, "recipients": ", ".join(b["recipient"] for b in found)},
+        )
     else:
         reason = Msg(
-            N_("Bounce ({format}) for {recipients}, matched to no delivery"),
-            {"format": bounce.format, "recipients": ", ".join(b["recipient"] for b in found)},
+            N_(
+                "Unmatched bounce ({format}) for {recipients}: it is about delivery "
+                "{delivery} but reports another address. Nothing was changed."
+            ),
+            {
+                "format": bounce.format,
+                "recipients": ", ".join(b["recipient"] for b in found),
+                "delivery": match.delivery_id,
+            },
         )
     result = record(InboundOutcome.bounce, reason)
     row = session.get(InboundMessage, result.record_id)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_, gettext
+from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -32,8 +33,7 @@ def _speakers(text: str) -> list[dict[str, str]]:
 
 
 @router.get("/assemblies")
-def assemblies(request: Request) -> Response:
-    service = request.app.state.service
+def assemblies(request: Request, service: ServiceDep) -> Response:
     return render(
         request,
         "console/assemblies.html",
@@ -50,6 +50,7 @@ def new_form(request: Request) -> Response:
 @router.post("/assemblies/new")
 def create(
     request: Request,
+    service: ServiceDep,
     title: str = Form(""),
     theme: str = Form(""),
     starts_at: str = Form(""),
@@ -59,7 +60,6 @@ def create(
     agenda: str = Form(""),
     speakers: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     try:
         start = local_datetime(starts_at, zone)
@@ -84,8 +84,7 @@ def create(
 
 
 @router.get("/assemblies/{assembly_id}")
-def detail(request: Request, assembly_id: int) -> Response:
-    service = request.app.state.service
+def detail(request: Request, service: ServiceDep, assembly_id: int) -> Response:
     assembly = service.console.assembly(assembly_id)
     speakers_text = "\n".join(
         ", ".join(part for part in (s.get("name", ""), s.get("organisation", "")) if part)
@@ -104,6 +103,7 @@ def detail(request: Request, assembly_id: int) -> Response:
 @router.post("/assemblies/{assembly_id}/edit")
 def edit(
     request: Request,
+    service: ServiceDep,
     assembly_id: int,
     title: str = Form(""),
     theme: str = Form(""),
@@ -114,7 +114,6 @@ def edit(
     agenda: str = Form(""),
     speakers: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     url = f"/console/assemblies/{assembly_id}"
     try:
@@ -133,8 +132,9 @@ def edit(
 
 
 @router.post("/assemblies/{assembly_id}/minutes")
-def minutes(request: Request, assembly_id: int, file: UploadFile = File(...)) -> Response:
-    service = request.app.state.service
+def minutes(
+    request: Request, service: ServiceDep, assembly_id: int, file: UploadFile = File(...)
+) -> Response:
     url = f"/console/assemblies/{assembly_id}"
     upload = read_upload(file)
     try:
@@ -155,9 +155,8 @@ def minutes(request: Request, assembly_id: int, file: UploadFile = File(...)) ->
 
 
 @router.post("/assemblies/{assembly_id}/invitation")
-def invitation(request: Request, assembly_id: int) -> Response:
+def invitation(request: Request, service: ServiceDep, assembly_id: int) -> Response:
     """A draft issue that announces this AG only (its PV attached), ready to compose."""
-    service = request.app.state.service
     assembly = service.console.assembly(assembly_id)
     title = gettext("fr", "Invitation: {title}").format(title=assembly.title)
     issue_id = service.invitations.prepare(assembly_id, title)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
+from newsletter.web.deps import ServiceDep
 from newsletter.web.pages import render
 from newsletter.web.public.archive import INLINE_TYPES, file_policy
 
@@ -21,8 +22,7 @@ MAILBOX_SHOWN = 100
 
 
 @router.get("/")
-def dashboard(request: Request) -> Response:
-    service = request.app.state.service
+def dashboard(request: Request, service: ServiceDep) -> Response:
     last = service.console.last_sent()
     upcoming = service.console.assemblies(upcoming_only=True)
     next_ag = upcoming[-1] if upcoming else None
@@ -42,8 +42,8 @@ def dashboard(request: Request) -> Response:
 
 
 @router.get("/files/{file_id}")
-def stored_file(request: Request, file_id: int) -> Response:
-    ref, data = request.app.state.service.console.file(file_id)
+def stored_file(request: Request, service: ServiceDep, file_id: int) -> Response:
+    ref, data = service.console.file(file_id)
     inline = ref.content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return Response(

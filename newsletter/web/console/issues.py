@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
 from newsletter.store.base import utcnow
+from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -26,8 +27,7 @@ def _fail(request: Request, url: str, error: NewsletterError) -> Response:
 
 
 @router.get("/issues")
-def issues(request: Request) -> Response:
-    service = request.app.state.service
+def issues(request: Request, service: ServiceDep) -> Response:
     return render(
         request,
         "console/issues.html",
@@ -38,16 +38,16 @@ def issues(request: Request) -> Response:
 
 
 @router.post("/issues/new")
-def new_issue(request: Request, title: str = Form("")) -> Response:
-    service = request.app.state.service
+def new_issue(request: Request, service: ServiceDep, title: str = Form("")) -> Response:
     summary = service.editorial.draft_issue(title=title.strip() or None)
     message = t(request, "Draft issue created with the approved news and upcoming assemblies.")
     return redirect(f"/console/issues/{summary['id']}", message, request)
 
 
 @router.get("/issues/{issue_id}")
-def compose(request: Request, issue_id: int, lang: str = "fr", width: str = "desktop") -> Response:
-    service = request.app.state.service
+def compose(
+    request: Request, service: ServiceDep, issue_id: int, lang: str = "fr", width: str = "desktop"
+) -> Response:
     detail = service.console.issue_detail(issue_id)
     if detail.row.status not in EDIT_STATES:
         return RedirectResponse(f"/console/issues/{issue_id}/sending", status_code=303)
@@ -76,9 +76,10 @@ def compose(request: Request, issue_id: int, lang: str = "fr", width: str = "des
 
 
 @router.get("/issues/{issue_id}/preview.html")
-def preview_html(request: Request, issue_id: int, lang: str = "fr") -> Response:
+def preview_html(
+    request: Request, service: ServiceDep, issue_id: int, lang: str = "fr"
+) -> Response:
     """The HTML part of the exact message a sample recipient gets."""
-    service = request.app.state.service
     result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
     return Response(
         result.html,
@@ -88,8 +89,7 @@ def preview_html(request: Request, issue_id: int, lang: str = "fr") -> Response:
 
 
 @router.get("/issues/{issue_id}/preview.eml")
-def preview_eml(request: Request, issue_id: int, lang: str = "fr") -> Response:
-    service = request.app.state.service
+def preview_eml(request: Request, service: ServiceDep, issue_id: int, lang: str = "fr") -> Response:
     result = service.editorial.preview(issue_id, language=lang if lang in ("fr", "nl") else "fr")
     return Response(
         result.eml,
@@ -101,13 +101,13 @@ def preview_eml(request: Request, issue_id: int, lang: str = "fr") -> Response:
 @router.post("/issues/{issue_id}/texts")
 def save_texts(
     request: Request,
+    service: ServiceDep,
     issue_id: int,
     title: str = Form(""),
     introduction: str = Form(""),
     lists: list[str] = Form([]),
     public: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     url = f"/console/issues/{issue_id}"
     try:
         service.editorial.edit_issue(
@@ -120,9 +120,12 @@ def save_texts(
 
 @router.post("/issues/{issue_id}/items")
 def change_items(
-    request: Request, issue_id: int, news_id: int = Form(...), action: str = Form(...)
+    request: Request,
+    service: ServiceDep,
+    issue_id: int,
+    news_id: int = Form(...),
+    action: str = Form(...),
 ) -> Response:
-    service = request.app.state.service
     url = f"/console/issues/{issue_id}#items"
     detail = service.console.issue_detail(issue_id)
     positions = {entry.news_id: index for index, entry in enumerate(detail.entries)}
@@ -144,9 +147,12 @@ def change_items(
 
 @router.post("/issues/{issue_id}/annexes")
 def add_annex(
-    request: Request, issue_id: int, file: UploadFile = File(...), label: str = Form("")
+    request: Request,
+    service: ServiceDep,
+    issue_id: int,
+    file: UploadFile = File(...),
+    label: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     url = f"/console/issues/{issue_id}#annexes"
     upload = read_upload(file)
     if upload is None:
@@ -161,18 +167,20 @@ def add_annex(
 
 
 @router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
-def remove_annex(request: Request, issue_id: int, annex_id: int) -> Response:
-    service = request.app.state.service
+def remove_annex(request: Request, service: ServiceDep, issue_id: int, annex_id: int) -> Response:
     service.editorial.remove_issue_annex(issue_id, annex_id)
     return redirect(f"/console/issues/{issue_id}#annexes", t(request, "Annex removed."), request)
 
 
 @router.post("/issues/{issue_id}/test")
 def test_send(
-    request: Request, issue_id: int, email: str = Form(""), lang: str = Form("fr")
+    request: Request,
+    service: ServiceDep,
+    issue_id: int,
+    email: str = Form(""),
+    lang: str = Form("fr"),
 ) -> Response:
     """The exact message of a recipient, sent to one address."""
-    service = request.app.state.service
     url = f"/console/issues/{issue_id}#send"
     try:
         result = service.editorial.preview(
@@ -185,8 +193,7 @@ def test_send(
 
 
 @router.post("/issues/{issue_id}/send")
-def send_now(request: Request, issue_id: int) -> Response:
-    service = request.app.state.service
+def send_now(request: Request, service: ServiceDep, issue_id: int) -> Response:
     detail = service.console.issue_detail(issue_id)
     try:
         lists = detail.row.lists
@@ -200,8 +207,7 @@ def send_now(request: Request, issue_id: int) -> Response:
 
 
 @router.post("/issues/{issue_id}/schedule")
-def schedule(request: Request, issue_id: int, at: str = Form("")) -> Response:
-    service = request.app.state.service
+def schedule(request: Request, service: ServiceDep, issue_id: int, at: str = Form("")) -> Response:
     url = f"/console/issues/{issue_id}#send"
     try:
         when = local_datetime(at, service.ctx.settings.timezone)
@@ -216,8 +222,7 @@ def schedule(request: Request, issue_id: int, at: str = Form("")) -> Response:
 
 
 @router.get("/issues/{issue_id}/sending")
-def sending(request: Request, issue_id: int) -> Response:
-    service = request.app.state.service
+def sending(request: Request, service: ServiceDep, issue_id: int) -> Response:
     detail = service.console.issue_detail(issue_id)
     return render(
         request,
@@ -229,14 +234,14 @@ def sending(request: Request, issue_id: int) -> Response:
 
 
 @router.get("/issues/{issue_id}/progress")
-def progress(request: Request, issue_id: int) -> Response:
+def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
     """The figures of the sending page alone (refreshed by the page every few seconds)."""
-    detail = request.app.state.service.console.issue_detail(issue_id)
+    detail = service.console.issue_detail(issue_id)
     return render(request, "console/_progress.html", issue=detail, **_progress(request, issue_id))
 
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
-    service = request.app.state.service
+    service = get_service(request)
     status = service.delivery.status(issue_id)
     failures = [
         d
@@ -259,8 +264,9 @@ def _progress(request: Request, issue_id: int) -> dict[str, Any]:
 
 
 @router.post("/issues/{issue_id}/control")
-def control(request: Request, issue_id: int, action: str = Form(...)) -> Response:
-    service = request.app.state.service
+def control(
+    request: Request, service: ServiceDep, issue_id: int, action: str = Form(...)
+) -> Response:
     url = f"/console/issues/{issue_id}/sending"
     messages = {
         "pause": t(request, "Sending paused."),
@@ -285,8 +291,8 @@ def control(request: Request, issue_id: int, action: str = Form(...)) -> Respons
 
 
 @router.get("/issues/{issue_id}/report.csv")
-def report_csv(request: Request, issue_id: int) -> Response:
-    data = request.app.state.service.delivery.report_csv(issue_id)
+def report_csv(service: ServiceDep, issue_id: int) -> Response:
+    data = service.delivery.report_csv(issue_id)
     return Response(
         data,
         media_type="text/csv; charset=utf-8",

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
+from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -17,8 +18,7 @@ PAGE_SIZE = 200
 
 
 @router.get("/members")
-def members(request: Request, q: str = "", list: str = "") -> Response:
-    service = request.app.state.service
+def members(request: Request, service: ServiceDep, q: str = "", list: str = "") -> Response:
     infos, _errors = service.audience.lists()
     subscribers = service.audience.list_subscribers(list_id=list or None, search=q or None)
     return render(
@@ -35,8 +35,7 @@ def members(request: Request, q: str = "", list: str = "") -> Response:
 
 
 @router.get("/members/organisations")
-def organisations(request: Request) -> Response:
-    service = request.app.state.service
+def organisations(request: Request, service: ServiceDep) -> Response:
     return render(
         request,
         "console/organisations.html",
@@ -47,8 +46,7 @@ def organisations(request: Request) -> Response:
 
 
 @router.get("/members/lists")
-def lists(request: Request) -> Response:
-    service = request.app.state.service
+def lists(request: Request, service: ServiceDep) -> Response:
     infos, errors = service.audience.lists()
     return render(
         request, "console/lists.html", section="members", tab="lists", lists=infos, errors=errors
@@ -56,8 +54,7 @@ def lists(request: Request) -> Response:
 
 
 @router.get("/members/{subscriber_id}")
-def subscriber(request: Request, subscriber_id: int) -> Response:
-    service = request.app.state.service
+def subscriber(request: Request, service: ServiceDep, subscriber_id: int) -> Response:
     view = service.audience.get_subscriber(subscriber_id)
     return render(
         request,
@@ -74,6 +71,7 @@ def subscriber(request: Request, subscriber_id: int) -> Response:
 @router.post("/members/{subscriber_id}")
 def save_subscriber(
     request: Request,
+    service: ServiceDep,
     subscriber_id: int,
     name: str = Form(""),
     language: str = Form("fr"),
@@ -81,7 +79,6 @@ def save_subscriber(
     groups: str = Form(""),
     roles: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     service.audience.update_subscriber(
         subscriber_id,
         name=name,
@@ -94,8 +91,9 @@ def save_subscriber(
 
 
 @router.post("/members/{subscriber_id}/status")
-def change_status(request: Request, subscriber_id: int, status: str = Form(...)) -> Response:
-    service = request.app.state.service
+def change_status(
+    request: Request, service: ServiceDep, subscriber_id: int, status: str = Form(...)
+) -> Response:
     if status not in ("active", "unsubscribed", "blocked"):
         raise ValidationError(N_("Unknown status."))
     account = request.state.account
@@ -110,9 +108,8 @@ def import_page(request: Request) -> Response:
 
 @router.post("/import")
 def import_file(
-    request: Request, file: UploadFile = File(...), dry_run: str = Form("")
+    request: Request, service: ServiceDep, file: UploadFile = File(...), dry_run: str = Form("")
 ) -> Response:
-    service = request.app.state.service
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         message = t(request, "The file is too large (5 MB at most).")
@@ -140,8 +137,8 @@ def import_file(
 
 
 @router.get("/export.csv")
-def export(request: Request) -> Response:
-    data = request.app.state.service.audience.export_members()
+def export(request: Request, service: ServiceDep) -> Response:
+    data = service.audience.export_members()
     return Response(
         data,
         media_type="text/csv; charset=utf-8",

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.service.submissions import NewsForm
+from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -19,8 +20,7 @@ TABS = ("pending", "changes_requested", "approved", "rejected", "published")
 
 
 @router.get("/news")
-def queue(request: Request, status: str = "pending") -> Response:
-    service = request.app.state.service
+def queue(request: Request, service: ServiceDep, status: str = "pending") -> Response:
     status = status if status in (*TABS, "all") else "pending"
     return render(
         request,
@@ -31,6 +31,7 @@ def queue(request: Request, status: str = "pending") -> Response:
         counts=service.console.news_counts(),
         items=service.console.news_list(None if status == "all" else status),
         quarantine=_quarantine(service),
+        unmatched=service.intake.unmatched_bounces(limit=20),
     )
 
 
@@ -40,9 +41,9 @@ def _quarantine(service: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/inbound/{record_id}.eml")
-def inbound_raw(request: Request, record_id: int) -> Response:
+def inbound_raw(request: Request, service: ServiceDep, record_id: int) -> Response:
     """The original e-mail as received, to look at what went wrong."""
-    data = request.app.state.service.intake.raw_message(record_id)
+    data = service.intake.raw_message(record_id)
     return Response(
         data,
         media_type="message/rfc822",
@@ -51,8 +52,7 @@ def inbound_raw(request: Request, record_id: int) -> Response:
 
 
 @router.get("/news/new")
-def new_item(request: Request) -> Response:
-    service = request.app.state.service
+def new_item(request: Request, service: ServiceDep) -> Response:
     return render(request, "console/news_new.html", section="news",
                   categories=service.ctx.settings.categories,
                   organisations=service.audience.organisations(), values={})  # fmt: skip
@@ -60,14 +60,13 @@ def new_item(request: Request) -> Response:
 
 @router.post("/news/new")
 def create_item(
-    request: Request,
+    request: Request, service: ServiceDep,
     title: str = Form(""), body: str = Form(""), category: str = Form(""),
     organisation_id: str = Form(""), link: str = Form(""), language: str = Form("fr"),
     event_start: str = Form(""), event_end: str = Form(""), event_place: str = Form(""),
     image_alt: str = Form(""), approve: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     values = {"title": title, "body": body, "category": category, "link": link,
               "language": language, "event_start": event_start, "event_end": event_end,
@@ -100,8 +99,7 @@ def create_item(
 
 
 @router.get("/news/{news_id}")
-def item(request: Request, news_id: int) -> Response:
-    service = request.app.state.service
+def item(request: Request, service: ServiceDep, news_id: int) -> Response:
     return render(
         request,
         "console/news_item.html",
@@ -114,6 +112,7 @@ def item(request: Request, news_id: int) -> Response:
 @router.post("/news/{news_id}/edit")
 def edit(
     request: Request,
+    service: ServiceDep,
     news_id: int,
     title: str = Form(""),
     body: str = Form(""),
@@ -125,7 +124,6 @@ def edit(
     event_place: str = Form(""),
     image_alt: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     zone = service.ctx.settings.timezone
     form = NewsForm(
         title=title, body=body, category=category, sender="", link=link, language=language,
@@ -138,9 +136,12 @@ def edit(
 
 @router.post("/news/{news_id}/decide")
 def decide(
-    request: Request, news_id: int, action: str = Form(...), reason: str = Form("")
+    request: Request,
+    service: ServiceDep,
+    news_id: int,
+    action: str = Form(...),
+    reason: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     try:
         service.submissions.decide(
             news_id, action, reason=reason, actor=request.state.account.email

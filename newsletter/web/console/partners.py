@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
+from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -14,8 +15,7 @@ router = APIRouter()
 
 
 @router.get("/partners")
-def partners(request: Request, show: int | None = None) -> Response:
-    service = request.app.state.service
+def partners(request: Request, service: ServiceDep, show: int | None = None) -> Response:
     organisations = service.partners.organisations()
     shown_url = service.partners.url(show) if show is not None else None
     return render(
@@ -30,8 +30,8 @@ def partners(request: Request, show: int | None = None) -> Response:
 
 
 @router.post("/partners/{organisation_id}/revoke")
-def revoke(request: Request, organisation_id: int) -> Response:
-    request.app.state.service.partners.revoke(organisation_id)
+def revoke(request: Request, service: ServiceDep, organisation_id: int) -> Response:
+    service.partners.revoke(organisation_id)
     message = t(request, "The old link no longer works. Here is the new one.")
     return redirect(
         f"/console/partners?show={organisation_id}#org-{organisation_id}", message, request
@@ -39,9 +39,8 @@ def revoke(request: Request, organisation_id: int) -> Response:
 
 
 @router.post("/partners/{organisation_id}/send")
-def send(request: Request, organisation_id: int) -> Response:
+def send(request: Request, service: ServiceDep, organisation_id: int) -> Response:
     """E-mail the personal link to the organisation's active people."""
-    service = request.app.state.service
     people = [
         s
         for s in service.audience.list_subscribers()

@@ -18,6 +18,7 @@ from newsletter.i18n import N_
 from newsletter.render.contract import Personalization
 from newsletter.render.preview import decode_parts, message_id
 from newsletter.tokens import verify
+from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 
@@ -30,14 +31,13 @@ WEB_READER_EMAIL = "lecteur@example.org"
 
 
 @router.get("/archive")
-def archive(request: Request) -> Response:
-    issues = request.app.state.service.feeds.published_issues()
+def archive(request: Request, service: ServiceDep) -> Response:
+    issues = service.feeds.published_issues()
     return render(request, "public/archive.html", issues=issues)
 
 
 @router.get("/archive/{issue_id}")
-def web_version(request: Request, issue_id: int, lang: str = "") -> Response:
-    service = request.app.state.service
+def web_version(request: Request, service: ServiceDep, issue_id: int, lang: str = "") -> Response:
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
@@ -54,9 +54,10 @@ def web_version(request: Request, issue_id: int, lang: str = "") -> Response:
 
 
 @router.get("/archive/{issue_id}/issue.html")
-def web_version_body(request: Request, issue_id: int, lang: str = "fr") -> Response:
+def web_version_body(
+    request: Request, service: ServiceDep, issue_id: int, lang: str = "fr"
+) -> Response:
     """The issue's HTML alone (for the frame of the web version)."""
-    service = request.app.state.service
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None or not may_read(request, issue.public):
         raise NotFoundError(N_("This issue is not published."))
@@ -78,7 +79,7 @@ def may_read(request: Request, public: bool) -> bool:
     if not isinstance(reader, int):
         return False
     try:
-        subscriber = request.app.state.service.audience.get_subscriber(reader)
+        subscriber = get_service(request).audience.get_subscriber(reader)
     except NotFoundError:
         return False
     return bool(subscriber.membership != "none" and subscriber.status == "active")
@@ -86,7 +87,7 @@ def may_read(request: Request, public: bool) -> bool:
 
 def _web_html(request: Request, issue_id: int, language: str) -> str:
     """The issue as a reader sees it, with the links of a web reader (no subscriber)."""
-    service = request.app.state.service
+    service = get_service(request)
     settings = service.ctx.settings
     base = settings.base_url.rstrip("/")
     variant = service.editorial.prepare(issue_id).variant(language, "none")
@@ -114,9 +115,8 @@ def file_policy(content_type: str) -> str:
 
 
 @router.get("/files/{token}/{filename}")
-def signed_file(request: Request, token: str, filename: str) -> Response:
+def signed_file(request: Request, service: ServiceDep, token: str, filename: str) -> Response:
     """An annex or image linked from an e-mail (signed link)."""
-    service = request.app.state.service
     payload = verify(service.ctx.settings, links.ANNEX, token)
     try:
         file_id = int(payload["f"])

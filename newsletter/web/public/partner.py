@@ -14,6 +14,7 @@ from newsletter.intake.sanitize import to_safe_html
 from newsletter.service.partners import PartnerOrganisation
 from newsletter.service.submissions import NewsForm
 from newsletter.web.auth import client_ip
+from newsletter.web.deps import get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
@@ -28,7 +29,7 @@ EMPTY: dict[str, str] = {
 def _organisation(request: Request, token: str | None) -> PartnerOrganisation | None:
     if token is None:
         return None
-    organisation: PartnerOrganisation = request.app.state.service.partners.organisation_for(token)
+    organisation: PartnerOrganisation = get_service(request).partners.organisation_for(token)
     return organisation
 
 
@@ -39,7 +40,7 @@ def _page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    service = request.app.state.service
+    service = get_service(request)
     return render(
         request,
         "public/submit.html",
@@ -111,7 +112,7 @@ def _submit(
     image: UploadFile | None,
     files: list[UploadFile],
 ) -> Response:
-    service = request.app.state.service
+    service = get_service(request)
     organisation = _organisation(request, token)
     if action == "preview":
         return _page(request, token, values, preview=to_safe_html(values["body"], "markdown"))

@@ -6,14 +6,15 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.web.deps import ServiceDep
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
 
 
 @router.get("/rsvp/{token}")
-def rsvp_page(request: Request, token: str) -> Response:
-    target = request.app.state.service.rsvp.target(token)
+def rsvp_page(request: Request, service: ServiceDep, token: str) -> Response:
+    target = service.rsvp.target(token)
     request.session["reader"] = target.subscriber_id  # members-only issues of the archive
     return render(request, "public/rsvp.html", target=target, token=token)
 
@@ -21,12 +22,12 @@ def rsvp_page(request: Request, token: str) -> Response:
 @router.post("/rsvp/{token}")
 def rsvp_answer(
     request: Request,
+    service: ServiceDep,
     token: str,
     attending: str = Form(""),
     people: int = Form(1),
     comment: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     if attending not in ("yes", "no"):
         target = service.rsvp.target(token)
         error = t(request, "Please say whether you will come.")

@@ -13,6 +13,7 @@ from newsletter.errors import ValidationError
 from newsletter.i18n import N_
 from newsletter.tokens import verify
 from newsletter.web.auth import client_ip
+from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -33,12 +34,12 @@ def subscribe_page(request: Request) -> Response:
 @router.post("/subscribe")
 def subscribe(
     request: Request,
+    service: ServiceDep,
     email: str = Form(""),
     name: str = Form(""),
     language: str = Form("fr"),
     consent: str = Form(""),
 ) -> Response:
-    service = request.app.state.service
     ip = client_ip(request)
     errors: list[str] = []
     if not consent:
@@ -65,8 +66,7 @@ def subscribe(
 
 
 @router.get("/confirm/{token}")
-def confirm(request: Request, token: str) -> Response:
-    service = request.app.state.service
+def confirm(request: Request, service: ServiceDep, token: str) -> Response:
     payload = verify(service.ctx.settings, links.CONFIRM, token)
     try:
         subscriber_id = int(payload["s"])
@@ -82,7 +82,7 @@ def confirm(request: Request, token: str) -> Response:
 
 
 def _preferences_subscriber(request: Request, token: str) -> int:
-    payload = verify(request.app.state.service.ctx.settings, links.PREFERENCES, token)
+    payload = verify(get_service(request).ctx.settings, links.PREFERENCES, token)
     try:
         return int(payload["s"])
     except (KeyError, TypeError, ValueError) as error:
@@ -90,8 +90,7 @@ def _preferences_subscriber(request: Request, token: str) -> int:
 
 
 @router.get("/preferences/{token}")
-def preferences(request: Request, token: str) -> Response:
-    service = request.app.state.service
+def preferences(request: Request, service: ServiceDep, token: str) -> Response:
     subscriber = service.audience.get_subscriber(_preferences_subscriber(request, token))
     request.session["reader"] = subscriber.id  # members-only issues of the archive
     member_of = service.audience.lists_of(subscriber.id)
@@ -116,9 +115,12 @@ def preferences(request: Request, token: str) -> Response:
 
 @router.post("/preferences/{token}")
 def save_preferences(
-    request: Request, token: str, language: str = Form("fr"), lists: list[str] = Form([])
+    request: Request,
+    service: ServiceDep,
+    token: str,
+    language: str = Form("fr"),
+    lists: list[str] = Form([]),
 ) -> Response:
-    service = request.app.state.service
     subscriber_id = _preferences_subscriber(request, token)
     kept = set(lists)
     subscriber = service.audience.get_subscriber(subscriber_id)

@@ -15,6 +15,7 @@ from newsletter import links
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
 from newsletter.tokens import verify
+from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.pages import render
 
 router = APIRouter()
@@ -22,7 +23,7 @@ one_click = APIRouter()
 
 
 def _subscriber_id(request: Request, token: str) -> int:
-    payload = verify(request.app.state.service.ctx.settings, links.UNSUBSCRIBE, token)
+    payload = verify(get_service(request).ctx.settings, links.UNSUBSCRIBE, token)
     try:
         return int(payload["s"])
     except (KeyError, TypeError, ValueError) as error:
@@ -30,8 +31,7 @@ def _subscriber_id(request: Request, token: str) -> int:
 
 
 @router.get("/u/{token}")
-def unsubscribe_page(request: Request, token: str) -> Response:
-    service = request.app.state.service
+def unsubscribe_page(request: Request, service: ServiceDep, token: str) -> Response:
     subscriber = service.audience.get_subscriber(_subscriber_id(request, token))
     return render(
         request,
@@ -46,7 +46,7 @@ def unsubscribe_page(request: Request, token: str) -> Response:
 
 @one_click.post("/u/{token}")
 def unsubscribe_now(request: Request, token: str) -> Response:
-    service = request.app.state.service
+    service = get_service(request)
     subscriber_id = _subscriber_id(request, token)
     try:
         service.audience.unsubscribe(subscriber_id, source="one-click")
