@@ -14,6 +14,7 @@ from newsletter.cli import audience as _audience  # noqa: F401  (registers comma
 from newsletter.cli import delivery as _delivery  # noqa: F401
 from newsletter.cli import editorial as _editorial  # noqa: F401
 from newsletter.cli import intake as _intake  # noqa: F401
+from newsletter.cli import report as _report  # noqa: F401
 from newsletter.cli import web as _web  # noqa: F401
 from newsletter.cli.common import _, app, shown
 from newsletter.errors import NewsletterError

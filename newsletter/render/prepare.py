@@ -17,6 +17,7 @@ The interface the delivery stage (and preview, test send) calls:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -221,10 +222,12 @@ class PreparedIssue:
             self._variants[key] = prepared
         return prepared
 
-    def render_all(self) -> list[PreparedVariant]:
-        """Every variant a send may use (each language × each membership kind): a send
-        checks this before its first delivery, so a failure stops it with its reason."""
-        return [self.variant(lang, kind.value) for lang in LANGUAGES for kind in Membership]
+    def render_all(self, readers: Iterable[tuple[str, str]] | None = None) -> list[PreparedVariant]:
+        """Every variant a send may use: each (language, membership) of ``readers``, or
+        every language × membership kind. A send checks this before its first delivery,
+        so a failure stops it with its reason."""
+        wanted = readers or [(lang, kind.value) for lang in LANGUAGES for kind in Membership]
+        return [self.variant(lang, kind) for lang, kind in wanted]
 
     def _prepare(self, language: str, block: str) -> PreparedVariant:
         settings = self.settings

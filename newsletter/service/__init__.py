@@ -17,6 +17,7 @@ from newsletter.service.intake import IntakeService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
+from newsletter.service.reports import ReportsService
 from newsletter.service.rsvp import RsvpService
 from newsletter.service.submissions import SubmissionsService
 
@@ -37,3 +38,4 @@ class Service:
         self.invitations = InvitationsService(ctx)
         self.submissions = SubmissionsService(ctx, self.editorial, self.notices, self.limits)
         self.intake = IntakeService(ctx, self.delivery)
+        self.reports = ReportsService(ctx)

@@ -82,7 +82,8 @@ class DeliveryService:
 
         Every variant is rendered first: an issue that cannot be rendered is refused
         (RenderError, reason kept on the issue) before anyone is queued."""
-        self.check_renderable(issue_id)
+        if not self._has_send(issue_id):
+            self.check_renderable(issue_id)  # a started send is checked by message_factory
         try:
             return self._start_send(issue_id, lists, recipients)
         except IntegrityError:
@@ -145,8 +146,25 @@ class DeliveryService:
         is sending (nothing to store here: the issue rows say it all)."""
         return None
 
-    def check_renderable(self, issue_id: int) -> PreparedIssue:
-        """The issue with every variant a send may use rendered.
+    def _has_send(self, issue_id: int) -> bool:
+        with self.ctx.db.session() as session:
+            return outbox.get_send(session, issue_id) is not None
+
+    def _readers(self, issue_id: int) -> list[tuple[str, str]]:
+        """The (language, membership) pairs of the recipients of a started send."""
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(Delivery.language, Delivery.membership)
+                .where(Delivery.issue_id == issue_id)
+                .distinct()
+            ).all()
+            return [(language.value, membership.value) for language, membership in rows]
+
+    def check_renderable(
+        self, issue_id: int, readers: list[tuple[str, str]] | None = None
+    ) -> PreparedIssue:
+        """The issue with every variant a send may use rendered (those of ``readers``,
+        (language, membership) pairs, or all of them).
 
         When one cannot be rendered (a template error, a text the splice refuses) nothing
         goes out: the reason is kept on the issue (``status`` shows it), a scheduled or
@@ -154,7 +172,7 @@ class DeliveryService:
         with self.ctx.db.session() as session:
             prepared = prepare_issue(session, self.ctx.settings, issue_id)
         try:
-            prepared.render_all()
+            prepared.render_all(readers)
         except RenderError as error:
             self._hold(issue_id, error)
             raise
@@ -180,7 +198,9 @@ class DeliveryService:
     def message_factory(self, issue_id: int) -> MessageFactory:
         """Per-recipient messages of ``issue_id`` through the rendering stage (every
         variant rendered before the first message: see ``check_renderable``)."""
-        prepared = self._rendered.pop(issue_id, None) or self.check_renderable(issue_id)
+        prepared = self._rendered.pop(issue_id, None)
+        if prepared is None:
+            prepared = self.check_renderable(issue_id, self._readers(issue_id))
 
         def variant(language: Language, membership: Membership) -> PreparedMessage:
             return prepared.variant(language.value, membership.value)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from newsletter.web.console import assemblies, dashboard, issues, members, news, partners
+from newsletter.web.console import (
+    assemblies,
+    dashboard,
+    issues,
+    members,
+    news,
+    partners,
+    reports,
+)
 from newsletter.web.security import csrf_protect, current_account
 
 router = APIRouter(
     prefix="/console", dependencies=[Depends(current_account), Depends(csrf_protect)]
 )
-for module in (dashboard, news, issues, members, assemblies, partners):
+for module in (dashboard, news, issues, members, assemblies, partners, reports):
     router.include_router(module.router)
