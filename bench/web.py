@@ -76,7 +76,7 @@ def main() -> None:
     client.post("/console/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
                                         "csrf_token": token})  # fmt: skip
     login_ms = (time.perf_counter() - start) * 1000
-    issue_id = issue["id"]
+    issue_id = issue.id
     unsubscribe = links.unsubscribe_url(settings, subscriber.id).removeprefix("http://testserver")
     pages = {
         "login page": lambda: client.get("/console/login"),

@@ -120,9 +120,17 @@ class Settings(BaseSettings):
     )
     bounce_limit: int = Field(
         3,
-        ge=1,
-        description="Soft bounces / permanent failures before a subscriber is marked bounced "
-        "(a hard bounce counts at once).",
+        ge=2,
+        description="Bounces counted for an address before a soft one (full mailbox, server "
+        "not accepting mail for now, unknown cause) marks it bounced; a hard bounce (5.1.x: "
+        "no such mailbox or domain) marks it at once.",
+    )
+    bounce_other_limit: int = Field(
+        5,
+        ge=2,
+        description="Bounces counted for an address before one that is not the address's "
+        "fault (message too big, spam or policy refusal, loop, protocol error) marks it "
+        "bounced.",
     )
     bounce_address: str = Field(
         "",
@@ -147,7 +155,16 @@ class Settings(BaseSettings):
         "within this many minutes; later it is held for the coordinator.",
     )
     assembly_reminder_days: int = Field(
-        7, description="Days before an AG when the reminder is sent (0 = none)."
+        7,
+        description="Days before an AG when the reminder goes to the organisations that "
+        "have not answered (0 = none, unless the AG sets its own time).",
+    )
+    assembly_quorum: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Quorum of an AG: more than this share of the full member "
+        "organisations present or represented by a proxy (0.5 = simple majority).",
     )
 
     # --- incoming mail -------------------------------------------------------------------
@@ -174,6 +191,71 @@ class Settings(BaseSettings):
     intake_acknowledge: bool = Field(
         False, description="Send an acknowledgement e-mail to known senders."
     )
+
+    # --- limits and security of the web pages ---------------------------------------
+    news_max_body: int = Field(
+        20_000,
+        ge=100,
+        description="Longest news text accepted, in characters, from any door (forms, "
+        "e-mail, command line); HTML bodies are counted once sanitised.",
+    )
+    news_max_line: int = Field(
+        300,
+        ge=20,
+        description="Longest one-line field of a news item (title, organisation, sender, "
+        "place, image description), in characters.",
+    )
+    news_max_link: int = Field(2000, ge=50, description="Longest link of a news item.")
+    form_max_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body of a form without files, in bytes (refused "
+        "with 413 before it is read).",
+    )
+    upload_max_bytes: int = Field(
+        40 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a form with files (news with an image and "
+        "documents, imports), in bytes.",
+    )
+    request_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a client may take to send a request body; slower ones are cut.",
+    )
+    keep_alive_timeout: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+    session_idle_minutes: int = Field(
+        120, ge=1, description="A console session unused this long ends (minutes)."
+    )
+    session_max_hours: int = Field(
+        12, ge=1, description="A console session ends this long after login, used or not."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated) of reverse proxies whose "
+        "X-Forwarded-For is believed. Empty: the connection's address is the client.",
+    )
+    confirm_link_hours: int = Field(
+        72, ge=1, description="A subscription confirmation link works this long (hours)."
+    )
+    partner_link_days: int = Field(
+        400, ge=1, description="A partner's personal submission link works this long (days)."
+    )
+    personal_link_days: int = Field(
+        730,
+        ge=1,
+        description="Unsubscribe, preferences, RSVP and annex links in e-mails work this "
+        "long (days).",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("categories", mode="before")
     @classmethod

@@ -180,7 +180,7 @@ def load_demo(service: Service) -> bool:
             event_place=str(news.get("place", "")),
         )
         if news["status"] == "approved":
-            service.editorial.approve_news(item["id"], actor=DEMO_EMAIL)
+            service.moderation.moderate(item.id, "approve", by=DEMO_EMAIL)
     past = service.editorial.create_assembly(
         title="AG précédente",
         starts_at=today - timedelta(days=60, hours=-18),
@@ -191,7 +191,7 @@ def load_demo(service: Service) -> bool:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "PV-AG-precedente.pdf"
         path.write_bytes(_minutes_pdf("PV de l'AG précédente (exemple)"))
-        service.editorial.attach_minutes(past["id"], path)
+        service.editorial.attach_minutes(past.id, path)
     service.editorial.create_assembly(
         title="Prochaine assemblée générale",
         theme="L'accès au logement",

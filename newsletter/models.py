@@ -13,6 +13,15 @@ class Membership(StrEnum):
     none = "none"
 
 
+class RsvpChoice(StrEnum):
+    """An answer to an AG invitation."""
+
+    yes = "yes"
+    no = "no"
+    #: the organisation gives its vote to another full member organisation
+    proxy = "proxy"
+
+
 class Language(StrEnum):
     fr = "fr"
     nl = "nl"

@@ -7,8 +7,10 @@ jobs of an ``AsyncIOScheduler`` whose job store is a SQLAlchemy table
 start and every minute, so ``issue schedule`` from the command line needs no running
 scheduler. A job whose time passed while the app was down runs at start; the service
 starts it when it is less than SCHEDULE_GRACE_MINUTES late and otherwise holds it
-(issue ``paused`` with a reason). AG reminders: ASSEMBLY_REMINDER_DAYS before an AG
-whose invitation issue went out, a reminder issue is sent to the same lists. With an
+(issue ``paused`` with a reason). AG reminders: at the time the service gives
+(``assemblies.reminders_due``: the AG's own time or ASSEMBLY_REMINDER_DAYS before it,
+once its invitation went out), the organisations that have not answered are reminded
+(``assemblies.run_planned_reminder``). With an
 IMAP mailbox configured, ``intake.poll`` runs every IMAP_POLL_MINUTES.
 
 Job functions are module-level so the job store can reference them by name; they
@@ -33,7 +35,7 @@ from newsletter.errors import NewsletterError
 from newsletter.models import IssueStatus
 from newsletter.service import Service
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly, Issue
+from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def run_scheduled_send(issue_id: int) -> None:
 
 def run_assembly_reminder(assembly_id: int) -> None:
     """Job: send the reminder of an AG."""
-    issue_id = _service().delivery.send_assembly_reminder(assembly_id)
+    issue_id = _service().assemblies.run_planned_reminder(assembly_id)
     log.info("assembly %s reminder: issue %s", assembly_id, issue_id)
 
 
@@ -128,22 +130,12 @@ def sync_jobs(scheduler: Any, service: Service, now: datetime | None = None) -> 
     """Make the jobs match the scheduled issues and the AG reminders due."""
     now = now or utcnow()
     wanted: dict[str, tuple[Any, datetime, int]] = {}
-    settings = service.ctx.settings
     with service.ctx.db.session() as session:
         for issue in session.scalars(select(Issue).where(Issue.status == IssueStatus.scheduled)):
             if issue.scheduled_at is not None:
                 wanted[issue_job_id(issue.id)] = (run_scheduled_send, issue.scheduled_at, issue.id)
-        days = settings.assembly_reminder_days
-        if days > 0:
-            upcoming = session.scalars(
-                select(Assembly).where(
-                    Assembly.starts_at > now + timedelta(days=days), Assembly.cancelled.is_(False)
-                )
-            )
-            for assembly in upcoming:
-                if service.delivery.reminder_wanted(session, assembly.id):
-                    at = assembly.starts_at - timedelta(days=days)
-                    wanted[reminder_job_id(assembly.id)] = (run_assembly_reminder, at, assembly.id)
+    for assembly_id, at in service.assemblies.reminders_due(now):
+        wanted[reminder_job_id(assembly_id)] = (run_assembly_reminder, at, assembly_id)
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
     for job_id in existing:
         if job_id not in wanted:

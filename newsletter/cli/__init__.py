@@ -10,7 +10,8 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli import audience as _audience  # noqa: F401  (registers commands)
+from newsletter.cli import assembly as _assembly  # noqa: F401  (registers commands)
+from newsletter.cli import audience as _audience  # noqa: F401
 from newsletter.cli import delivery as _delivery  # noqa: F401
 from newsletter.cli import editorial as _editorial  # noqa: F401
 from newsletter.cli import intake as _intake  # noqa: F401

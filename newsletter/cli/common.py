@@ -16,6 +16,7 @@ from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.i18n import DEFAULT_LANGUAGE, gettext
 from newsletter.service import Service
+from newsletter.service.results import JsonResult
 
 app = typer.Typer(
     name="newsletter",
@@ -84,8 +85,17 @@ _JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{_BIDI}]")
 
 
 def print_json(document: Any) -> None:
-    """One JSON document on stdout; C0 controls are escaped by ``json``, the C1 ones and
-    bidi overrides here (still the same strings for a JSON reader)."""
-    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    """One JSON document on stdout; typed service results print their ``as_json()``.
+    C0 controls are escaped by ``json``, the C1 ones and bidi overrides here (still the
+    same strings for a JSON reader)."""
+    text = json.dumps(_jsonable(document), ensure_ascii=False, indent=2, default=str)
     text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     sys.stdout.write(text + "\n")
+
+
+def _jsonable(document: Any) -> Any:
+    if isinstance(document, JsonResult):
+        return document.as_json()
+    if isinstance(document, list | tuple):
+        return [_jsonable(value) for value in document]
+    return document

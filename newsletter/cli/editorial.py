@@ -97,11 +97,9 @@ def news_submit(
     if as_json:
         print_json(item)
         return
-    console.print(
-        _("News item {id} submitted: {status}.").format(id=item["id"], status=item["status"])
-    )
-    if item["note"]:
-        console.print(shown(item["note"], lines=True))
+    console.print(_("News item {id} submitted: {status}.").format(id=item.id, status=item.status))
+    if item.note:
+        console.print(shown(item.note, lines=True))
 
 
 @news_app.command("list")
@@ -117,8 +115,8 @@ def news_list(
         return
     for item in items:
         console.print(
-            f"{item['id']:>5}  {item['status']:<18} {shown(item['category']):<16} "
-            f"{shown(item['organisation'] or '-')} — {shown(item['title'])}",
+            f"{item.id:>5}  {item.status:<18} {shown(item.category):<16} "
+            f"{shown(item.organisation or '-')} — {shown(item.title)}",
             soft_wrap=True,
         )
 
@@ -130,7 +128,7 @@ def news_approve(
 ) -> None:
     """Approve a news item: the next issue draft takes it."""
     with service() as svc:
-        item = svc.editorial.approve_news(news_id, actor="cli")
+        item = svc.moderation.moderate(news_id, "approve", by="cli")
     if as_json:
         print_json(item)
     else:
@@ -145,7 +143,7 @@ def news_reject(
 ) -> None:
     """Reject a news item, with a reason."""
     with service() as svc:
-        item = svc.editorial.reject_news(news_id, reason, actor="cli")
+        item = svc.moderation.moderate(news_id, "reject", reason=reason, by="cli")
     if as_json:
         print_json(item)
     else:
@@ -160,11 +158,25 @@ def news_changes(
 ) -> None:
     """Ask the partner for changes to a news item."""
     with service() as svc:
-        item = svc.editorial.request_changes(news_id, reason, actor="cli")
+        item = svc.moderation.moderate(news_id, "changes", reason=reason, by="cli")
     if as_json:
         print_json(item)
     else:
         console.print(_("Changes requested for news item {id}.").format(id=news_id))
+
+
+@news_app.command("reopen")
+def news_reopen(
+    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOption = False,
+) -> None:
+    """Put a news item back in the moderation queue."""
+    with service() as svc:
+        item = svc.moderation.moderate(news_id, "reopen", by="cli")
+    if as_json:
+        print_json(item)
+    else:
+        console.print(_("News item {id} put back in the queue.").format(id=news_id))
 
 
 # --- assemblies ------------------------------------------------------------------------
@@ -201,11 +213,11 @@ def assembly_create(
     if as_json:
         print_json(result)
         return
-    console.print(_("Assembly {id} created.").format(id=result["id"]))
-    if result["previous_minutes"]:
+    console.print(_("Assembly {id} created.").format(id=result.id))
+    if result.previous_minutes:
         console.print(
             _("The minutes of the previous AG go with the invitation: {file}").format(
-                file=shown(result["previous_minutes"])
+                file=shown(result.previous_minutes)
             )
         )
 
@@ -249,10 +261,10 @@ def issue_draft(
         return
     console.print(
         _("Issue {id} drafted (number {number}): {items} items, {assemblies} AG.").format(
-            id=result["id"],
-            number=result["number"],
-            items=len(result["items"]),
-            assemblies=len(result["assemblies"]),
+            id=result.id,
+            number=result.number,
+            items=len(result.items),
+            assemblies=len(result.assemblies),
         )
     )
 

@@ -8,7 +8,7 @@
 - ``throttle``   token bucket and hourly/daily caps; ``retry`` backoff policy
 - ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one
 - ``verp``       envelope senders that name the delivery; ``dkim`` signing
-- ``identity``   deterministic Message-IDs
-- ``bounces``    parsing of bounce messages, matched to deliveries through ``verp``
-- ``bounces``    bounce reports (RFC 3464 and plain-text formats) matched to deliveries
+- ``identity``   deterministic, signed Message-IDs
+- ``bounces``    a bounce (read by ``intake.mail.bounces``) matched to the delivery it
+                 proves it is about (VERP token or signed Message-ID, and its address)
 """

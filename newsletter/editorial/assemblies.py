@@ -188,24 +188,3 @@ def upcoming_assemblies(session: Session, now: datetime | None = None) -> list[A
         .order_by(Assembly.starts_at)
     )
     return list(session.scalars(query))
-
-
-def assembly_summary(session: Session, settings: Settings, assembly: Assembly) -> dict[str, Any]:
-    """The JSON form of an AG (``assembly create --json``); times in the local zone."""
-    previous_minutes = minutes_to_attach(session, assembly)
-    zone = ZoneInfo(settings.timezone)
-    return {
-        "id": assembly.id,
-        "uid": assembly.uid,
-        "sequence": assembly.sequence,
-        "title": assembly.title,
-        "theme": assembly.theme,
-        "starts_at": assembly.starts_at.astimezone(zone).isoformat(),
-        "ends_at": assembly.ends_at.astimezone(zone).isoformat() if assembly.ends_at else None,
-        "place": assembly.place,
-        "video_url": assembly.video_url,
-        "agenda": list(assembly.agenda),
-        "speakers": list(assembly.speakers),
-        "minutes": assembly.minutes.filename if assembly.minutes else None,
-        "previous_minutes": previous_minutes.filename if previous_minutes else None,
-    }

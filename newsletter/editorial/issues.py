@@ -196,18 +196,3 @@ def set_texts(
 def _renumber(rows: list[Any]) -> None:
     for position, row in enumerate(rows):
         row.position = position
-
-
-def issue_summary(issue: Issue) -> dict[str, Any]:
-    """The JSON form of an issue (``issue draft --json``)."""
-    return {
-        "id": issue.id,
-        "number": issue.number,
-        "title": issue.title,
-        "status": issue.status.value,
-        "lists": list(issue.lists),
-        "items": [link.news_id for link in sorted(issue.items, key=lambda r: r.position)],
-        "assemblies": [link.assembly_id for link in issue.assemblies],
-        "annexes": [annex.file.filename for annex in issue.annexes],
-        "annex_ids": [annex.id for annex in issue.annexes],
-    }

@@ -18,7 +18,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
+from newsletter.intake.limits import check_body, check_news_fields
 from newsletter.intake.sanitize import BodyFormat, to_safe_html
 from newsletter.models import Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
@@ -110,8 +110,17 @@ def submit_news(
     The body is sanitised here whatever its source. ``organisation_name`` is looked up
     in the directory when no ``organisation_id`` is given; an unknown name is kept as
     text with a note for the coordinator. Attachments over ``intake_max_attachment``
-    bytes are refused with a note instead of failing the submission.
+    bytes are refused with a note instead of failing the submission. Fields over their
+    length limit (``intake.limits``) are refused before any rendering.
     """
+    check_news_fields(
+        settings, body=None if body_format == "html" else body, link=link, title=title,
+        organisation=organisation_name, sender=sender, event_place=event_place,
+        image_alt=image_alt,
+    )  # fmt: skip
+    body_html = to_safe_html(body, body_format)
+    if body_format == "html":
+        check_body(settings, body_html)
     clean_title = one_line(title, 300)
     if not clean_title:
         raise ValidationError(N_("A news item needs a title."))
@@ -144,7 +153,7 @@ def submit_news(
         organisation_name=organisation.name if organisation else one_line(organisation_name, 200),
         sender=one_line(sender, 320),
         title=clean_title,
-        body_html=to_safe_html(body, body_format),
+        body_html=body_html,
         body_source=body,
         category=chosen_category,
         event_start=event_start,
@@ -225,25 +234,3 @@ def list_news(session: Session, status: NewsStatus | None = None) -> list[NewsIt
     if status is not None:
         query = query.where(NewsItem.status == status)
     return list(session.scalars(query))
-
-
-def news_summary(item: NewsItem) -> dict[str, Any]:
-    """The JSON form of a news item (``news list --json``)."""
-    return {
-        "id": item.id,
-        "title": item.title,
-        "status": item.status.value,
-        "organisation": item.organisation_name,
-        "sender": item.sender,
-        "body_html": item.body_html,
-        "attachments": [attachment.file.filename for attachment in item.attachments],
-        "category": item.category,
-        "language": item.language.value,
-        "source": item.source.value,
-        "link": item.link,
-        "event_start": item.event_start.isoformat() if item.event_start else None,
-        "event_place": item.event_place,
-        "status_reason": item.status_reason,
-        "note": item.note,
-        "created_at": item.created_at.isoformat() if item.created_at else None,
-    }

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from newsletter.context import Context
 from newsletter.service.accounts import AccountsService
+from newsletter.service.assemblies import AssembliesService
 from newsletter.service.audience import AudienceService
-from newsletter.service.console import ConsoleQueries, InvitationsService
+from newsletter.service.console import ConsoleQueries
 from newsletter.service.delivery import DeliveryService
 from newsletter.service.editorial import EditorialService
 from newsletter.service.feeds import FeedsService
 from newsletter.service.intake import IntakeService
+from newsletter.service.moderation import ModerationService
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
 from newsletter.service.ratelimit import RateLimiter
@@ -35,7 +37,10 @@ class Service:
         self.delivery = DeliveryService(ctx, self.audience)
         self.editorial = EditorialService(ctx)
         self.console = ConsoleQueries(ctx)
-        self.invitations = InvitationsService(ctx)
-        self.submissions = SubmissionsService(ctx, self.editorial, self.notices, self.limits)
+        self.assemblies = AssembliesService(ctx, self.delivery)
+        self.moderation = ModerationService(ctx, self.notices)
+        self.submissions = SubmissionsService(
+            ctx, self.editorial, self.notices, self.limits, self.moderation
+        )
         self.intake = IntakeService(ctx, self.delivery)
         self.reports = ReportsService(ctx)

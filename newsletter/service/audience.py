@@ -292,15 +292,18 @@ class AudienceService:
                 session, self._get(session, subscriber_id), list_id
             )
 
-    def record_bounce(self, subscriber_id: int, *, hard: bool, reason: str) -> SubscriberView:
-        """Count a bounce: a hard one, or BOUNCE_LIMIT soft ones, mark the address bounced."""
+    def record_bounce(
+        self, subscriber_id: int, *, hard: bool, reason: str, limit: int | None = None
+    ) -> SubscriberView:
+        """Count a bounce: a hard one, or ``limit`` (default BOUNCE_LIMIT) counted ones,
+        mark the address bounced."""
         with self.ctx.db.session() as session:
             subscriber = self._get(session, subscriber_id)
             subscriptions.record_bounce(
                 subscriber,
                 hard=hard,
                 reason=reason,
-                limit=self.ctx.settings.bounce_limit,
+                limit=limit or self.ctx.settings.bounce_limit,
                 at=utcnow(),
             )
             return _view(subscriber)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from newsletter.context import Context
+from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
 from newsletter.models import IssueStatus, NewsStatus
@@ -256,13 +257,7 @@ class ConsoleQueries:
             if upcoming_only:
                 query = query.where(Assembly.starts_at >= utcnow())
             rows = list(session.scalars(query.order_by(Assembly.starts_at.desc())))
-            invitations = dict(
-                session.execute(
-                    select(Issue.assembly_id, func.min(Issue.id))
-                    .where(Issue.assembly_id.is_not(None))
-                    .group_by(Issue.assembly_id)
-                ).all()
-            )
+            invitations = invitation_ids(session)
             return [
                 AssemblyRow(
                     id=a.id,
@@ -306,36 +301,3 @@ class ConsoleQueries:
                 select(func.count(NewsAttachment.id)).where(NewsAttachment.file_id == file_id)
             )
             return bool(found or attached)
-
-
-class InvitationsService:
-    """The invitation issue of an AG: a draft that announces that AG alone."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    def prepare(self, assembly_id: int, title: str) -> int:
-        """A draft issue announcing only ``assembly_id`` (its PV attached); returns its id.
-        An AG that already has an invitation issue gets that one back."""
-        from newsletter.editorial import issues
-
-        with self.ctx.db.session() as session:
-            assembly = session.get(Assembly, assembly_id)
-            if assembly is None:
-                raise NotFoundError(N_("No assembly {id}."), id=assembly_id)
-            existing = session.scalar(
-                select(func.min(Issue.id)).where(Issue.assembly_id == assembly_id)
-            )
-            if existing is not None:
-                return int(existing)
-            issue = issues.draft_issue(session, self.ctx.settings, title=title)
-            for link in list(issue.items):
-                issues.remove_item(session, issue, link.news_id)
-            issue.assemblies.clear()
-            issue.annexes.clear()
-            issue.assembly_id = None
-            session.flush()
-            issues.add_assembly(session, issue, assembly)
-            issue.public = False
-            session.flush()
-            return issue.id

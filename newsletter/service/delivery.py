@@ -45,7 +45,7 @@ from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.service.audience import AudienceService
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, Send
-from newsletter.store.editorial import Assembly, Issue, IssueAssembly
+from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
 
@@ -131,20 +131,12 @@ class DeliveryService:
                 )
             transition_issue(issue, S.sending)
             total = send.total
-            assembly_id = issue.assembly_id
-        if assembly_id is not None:
-            self._after_invitation(issue_id)
         return total
 
     def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:
         """Active subscribers of the lists, deduplicated, streamed (unknown list: error)."""
         segments, _errors = load_segments(self.ctx.settings.lists_dir)
         return iter_recipients(session, segments, lists)
-
-    def _after_invitation(self, issue_id: int) -> None:
-        """AG invitations: ``schedule.sync_jobs`` plans the reminder once the invitation
-        is sending (nothing to store here: the issue rows say it all)."""
-        return None
 
     def _has_send(self, issue_id: int) -> bool:
         with self.ctx.db.session() as session:
@@ -356,49 +348,6 @@ class DeliveryService:
             return False  # paused, with the reason on the issue
         return True
 
-    def _invitation(self, session: Any, assembly_id: int) -> Issue | None:
-        first: Issue | None = session.scalars(
-            select(Issue).where(Issue.assembly_id == assembly_id).order_by(Issue.id).limit(1)
-        ).first()
-        return first
-
-    def reminder_wanted(self, session: Any, assembly_id: int) -> bool:
-        """True when the AG's invitation went out and no reminder exists yet."""
-        invitation = self._invitation(session, assembly_id)
-        if invitation is None or invitation.status not in (S.sending, S.sent):
-            return False
-        others = session.scalars(
-            select(Issue.id).where(Issue.assembly_id == assembly_id, Issue.id != invitation.id)
-        ).first()
-        return others is None
-
-    def send_assembly_reminder(self, assembly_id: int) -> int | None:
-        """Create the reminder issue of an AG (same lists as its invitation) and start
-        sending it; None when there is nothing to remind (cancelled, already done)."""
-        with self.ctx.db.session() as session:
-            assembly = session.get(Assembly, assembly_id)
-            if assembly is None or assembly.cancelled:
-                return None
-            if not self.reminder_wanted(session, assembly_id):
-                return None
-            invitation = self._invitation(session, assembly_id)
-            assert invitation is not None
-            title = gettext(DEFAULT_LANGUAGE, N_("Reminder: {title}")).format(title=assembly.title)
-            reminder = Issue(
-                number=invitation.number,
-                title=title,
-                assembly_id=assembly_id,
-                lists=list(invitation.lists),
-                public=False,
-                status=S.draft,
-            )
-            reminder.assemblies.append(IssueAssembly(assembly_id=assembly_id, position=0))
-            session.add(reminder)
-            session.flush()
-            reminder_id = reminder.id
-        self.start_send(reminder_id)
-        return reminder_id
-
     # --- coordinator actions -----------------------------------------------------------
 
     def pause(self, issue_id: int, reason: str = "") -> None:
@@ -497,7 +446,9 @@ class DeliveryService:
         self.status(issue_id)  # NotFoundError for an unknown issue
         return delivery_report_csv(self.deliveries(issue_id))
 
-    def mark_bounced(self, delivery_id: int, *, hard: bool, reason: str) -> int | None:
+    def mark_bounced(
+        self, delivery_id: int, *, hard: bool, reason: str, limit: int | None = None
+    ) -> int | None:
         """A bounce came back for ``delivery_id`` (found with ``verp.delivery_id_from_address``):
         mark the delivery bounced and count it for its subscriber. Returns the subscriber id."""
         with self.ctx.db.session() as session:
@@ -505,7 +456,7 @@ class DeliveryService:
         if subscriber_id is None:
             return None
         if self.audience is not None:
-            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason)
+            self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
 
     # --- helpers -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Service of the editorial stages: news queue, assemblies (AG), issues, preview.
 
-Each method is one transaction. Results are plain dicts (the JSON forms of the CLI)
-or render objects, never ORM rows bound to a closed session.
+Each method is one transaction. Results are the typed records of ``service.results``
+(whose ``as_json()`` the CLI prints) or render objects, never ORM rows bound to a closed session.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from newsletter.intake.sanitize import BodyFormat
 from newsletter.models import Language, Membership, NewsSource, NewsStatus
 from newsletter.render.prepare import PreparedIssue, prepare_issue
 from newsletter.render.preview import Preview, preview, sample_personalization, write_preview
+from newsletter.service.results import AssemblySummary, IssueSummary, NewsHistoryEntry, NewsSummary
 
 
 class EditorialService:
@@ -47,7 +48,7 @@ class EditorialService:
         event_place: str = "",
         note: str = "",
         actor: str = "",
-    ) -> dict[str, Any]:
+    ) -> NewsSummary:
         with self.ctx.db.session() as session:
             item = news.submit_news(
                 session,
@@ -71,43 +72,20 @@ class EditorialService:
                 note=note,
                 actor=actor,
             )
-            return news.news_summary(item)
+            return NewsSummary.of(item)
 
-    def list_news(self, status: NewsStatus | None = None) -> list[dict[str, Any]]:
+    def list_news(self, status: NewsStatus | None = None) -> list[NewsSummary]:
         with self.ctx.db.session() as session:
-            return [news.news_summary(item) for item in news.list_news(session, status)]
+            return [NewsSummary.of(item) for item in news.list_news(session, status)]
 
-    def get_news(self, news_id: int) -> dict[str, Any]:
+    def get_news(self, news_id: int) -> NewsSummary:
         with self.ctx.db.session() as session:
-            return news.news_summary(news.get_news(session, news_id))
+            return NewsSummary.of(news.get_news(session, news_id))
 
-    def moderate(
-        self, news_id: int, to: NewsStatus, *, actor: str = "", reason: str = ""
-    ) -> dict[str, Any]:
-        """Approve, reject, ask for changes or put back in the queue."""
+    def news_history(self, news_id: int) -> list[NewsHistoryEntry]:
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
-            news.transition_news(item, to, actor=actor, reason=reason)
-            session.flush()
-            return news.news_summary(item)
-
-    def approve_news(self, news_id: int, *, actor: str = "") -> dict[str, Any]:
-        return self.moderate(news_id, NewsStatus.approved, actor=actor)
-
-    def reject_news(self, news_id: int, reason: str, *, actor: str = "") -> dict[str, Any]:
-        return self.moderate(news_id, NewsStatus.rejected, actor=actor, reason=reason)
-
-    def request_changes(self, news_id: int, reason: str, *, actor: str = "") -> dict[str, Any]:
-        return self.moderate(news_id, NewsStatus.changes_requested, actor=actor, reason=reason)
-
-    def news_history(self, news_id: int) -> list[dict[str, Any]]:
-        with self.ctx.db.session() as session:
-            item = news.get_news(session, news_id)
-            return [
-                {"from": e.from_status, "to": e.to_status, "actor": e.actor,
-                 "reason": e.reason, "at": e.at.isoformat()}
-                for e in item.events
-            ]  # fmt: skip
+            return [NewsHistoryEntry.of(e) for e in item.events]
 
     # --- assemblies ----------------------------------------------------------------------
     def create_assembly(
@@ -121,7 +99,7 @@ class EditorialService:
         agenda: list[str] | None = None,
         speakers: list[dict[str, str]] | None = None,
         theme: str = "",
-    ) -> dict[str, Any]:
+    ) -> AssemblySummary:
         with self.ctx.db.session() as session:
             assembly = ag.create_assembly(
                 session,
@@ -135,38 +113,38 @@ class EditorialService:
                 speakers=speakers,
                 theme=theme,
             )
-            return ag.assembly_summary(session, self.ctx.settings, assembly)
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
 
-    def update_assembly(self, assembly_id: int, **changes: Any) -> dict[str, Any]:
+    def update_assembly(self, assembly_id: int, **changes: Any) -> AssemblySummary:
         with self.ctx.db.session() as session:
             assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
-            return ag.assembly_summary(session, self.ctx.settings, assembly)
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
 
-    def attach_minutes(self, assembly_id: int, path: Path) -> dict[str, Any]:
+    def attach_minutes(self, assembly_id: int, path: Path) -> AssemblySummary:
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
             ag.attach_minutes(session, assembly, path.name, path.read_bytes())
-            return ag.assembly_summary(session, self.ctx.settings, assembly)
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
 
-    def get_assembly(self, assembly_id: int) -> dict[str, Any]:
+    def get_assembly(self, assembly_id: int) -> AssemblySummary:
         with self.ctx.db.session() as session:
-            return ag.assembly_summary(
+            return AssemblySummary.of(
                 session, self.ctx.settings, ag.get_assembly(session, assembly_id)
             )
 
     # --- issues --------------------------------------------------------------------------
     def draft_issue(
         self, *, title: str | None = None, lists: list[str] | None = None, introduction: str = ""
-    ) -> dict[str, Any]:
+    ) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.draft_issue(
                 session, self.ctx.settings, title=title, lists=lists, introduction=introduction
             )
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
-    def get_issue(self, issue_id: int) -> dict[str, Any]:
+    def get_issue(self, issue_id: int) -> IssueSummary:
         with self.ctx.db.session() as session:
-            return issues.issue_summary(issues.get_issue(session, issue_id))
+            return IssueSummary.of(issues.get_issue(session, issue_id))
 
     def edit_issue(
         self,
@@ -176,45 +154,45 @@ class EditorialService:
         introduction: str | None = None,
         lists: list[str] | None = None,
         public: bool | None = None,
-    ) -> dict[str, Any]:
+    ) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.set_texts(
                 issue, title=title, introduction=introduction, lists=lists, public=public
             )
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
-    def add_issue_item(self, issue_id: int, news_id: int) -> dict[str, Any]:
+    def add_issue_item(self, issue_id: int, news_id: int) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.add_item(session, issue, news.get_news(session, news_id))
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
-    def remove_issue_item(self, issue_id: int, news_id: int) -> dict[str, Any]:
+    def remove_issue_item(self, issue_id: int, news_id: int) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.remove_item(session, issue, news_id)
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
-    def move_issue_item(self, issue_id: int, news_id: int, position: int) -> dict[str, Any]:
+    def move_issue_item(self, issue_id: int, news_id: int, position: int) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.move_item(session, issue, news_id, position)
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
     def add_issue_annex(
         self, issue_id: int, upload: news.FileUpload, label: str = ""
-    ) -> dict[str, Any]:
+    ) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.add_annex(session, issue, upload, label)
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
-    def remove_issue_annex(self, issue_id: int, annex_id: int) -> dict[str, Any]:
+    def remove_issue_annex(self, issue_id: int, annex_id: int) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.remove_annex(session, issue, annex_id)
-            return issues.issue_summary(issue)
+            return IssueSummary.of(issue)
 
     # --- rendering -----------------------------------------------------------------------
     def prepare(self, issue_id: int) -> PreparedIssue:

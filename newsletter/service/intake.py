@@ -21,9 +21,11 @@ from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
+from newsletter.delivery.bounces import match_delivery
 from newsletter.delivery.dkim import DkimSigner
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
+from newsletter.intake.mail.bounce_codes import Severity
 from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
 from newsletter.intake.mail.pipeline import Origin, Result, process_message, record_failure
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
@@ -63,7 +65,7 @@ class PollReport:
 
 
 def is_unmatched_bounce(record: InboundMessage) -> bool:
-    """A bounce that proved no delivery of ours (see ``delivery.bounces.match_delivery``)."""
+    """A bounce that proved no delivery of ours (see ``delivery.bounces``)."""
     return record.outcome is InboundOutcome.bounce and not any(
         b.get("delivery_id") for b in record.bounces or []
     )
@@ -162,11 +164,15 @@ class IntakeService:
         try:
             try:
                 with self.ctx.db.session() as session:
-                    result = process_message(session, settings, raw, origin)
+                    result = process_message(
+                        session, settings, raw, origin, match_bounce=match_delivery
+                    )
             except IntegrityError:
                 # another poll recorded the same message at the same time: now a duplicate
                 with self.ctx.db.session() as session:
-                    result = process_message(session, settings, raw, origin)
+                    result = process_message(
+                        session, settings, raw, origin, match_bounce=match_delivery
+                    )
         except NewsletterError as error:
             result = self._quarantine(raw, origin, error.msg)
         except Exception as error:  # a bug must not lose the message: keep it aside
@@ -200,11 +206,16 @@ class IntakeService:
             if record is None or record.bounces_applied:
                 return 0
             bounces = [dict(b) for b in record.bounces if b.get("counted")]
+        settings = self.ctx.settings
         for bounce in bounces:
             reason = f"{bounce['status']} {bounce['diagnostic']}".strip()
+            other = bounce.get("severity") == Severity.other.value
             try:
                 self.delivery.mark_bounced(
-                    int(bounce["delivery_id"]), hard=bool(bounce["hard"]), reason=reason
+                    int(bounce["delivery_id"]),
+                    hard=bool(bounce["hard"]),
+                    reason=reason,
+                    limit=settings.bounce_other_limit if other else settings.bounce_limit,
                 )
             except NewsletterError as error:  # e.g. the subscriber was deleted since
                 log.warning("bounce of delivery %s not counted: %s", bounce["delivery_id"], error)

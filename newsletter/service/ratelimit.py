@@ -1,10 +1,18 @@
-"""Rate limits kept in the database, so they hold across workers and restarts."""
+"""Rate limits kept in the database, so they hold across workers and restarts.
+
+Checking and counting happen in one transaction that holds a lock on the
+(bucket, key) pair — an advisory lock on PostgreSQL, the database's write lock on
+SQLite — so parallel requests cannot all read "4 of 5" and all pass.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
 
 from newsletter.context import Context
 from newsletter.store.base import utcnow
@@ -18,21 +26,60 @@ class RateLimiter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def count(self, bucket: str, key: str, window: timedelta) -> int:
-        since = utcnow() - window
-        with self.ctx.db.session() as session:
-            return int(
-                session.scalar(
-                    select(func.count(RateHit.id)).where(
-                        RateHit.bucket == bucket, RateHit.key == key, RateHit.at >= since
-                    )
-                )
-                or 0
+    def _lock(self, session: Session, bucket: str, key: str, now: datetime) -> None:
+        """Serialise the transactions working on (bucket, key) until commit."""
+        if self.ctx.db.is_postgres:
+            lock_id = zlib.crc32(f"{bucket}\0{key}".encode()) - 2**31
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+        # on SQLite any write takes the database's write lock for the transaction
+        session.execute(delete(RateHit).where(RateHit.at < now - KEEP))
+
+    @staticmethod
+    def _hits(
+        session: Session, bucket: str, key: str, since: datetime
+    ) -> tuple[int, datetime | None]:
+        row = session.execute(
+            select(func.count(RateHit.id), func.max(RateHit.at)).where(
+                RateHit.bucket == bucket, RateHit.key == key[:320], RateHit.at >= since
             )
+        ).one()
+        return int(row[0] or 0), row[1]
+
+    def count(self, bucket: str, key: str, window: timedelta) -> int:
+        with self.ctx.db.session() as session:
+            return self._hits(session, bucket, key, utcnow() - window)[0]
 
     def exceeded(self, bucket: str, key: str, limit: int, window: timedelta) -> bool:
         """True when ``key`` already has ``limit`` hits or more in ``window``."""
         return self.count(bucket, key, window) >= limit
+
+    def exceeded_then_hit(self, bucket: str, key: str, limit: int, window: timedelta) -> bool:
+        """Atomically: True when ``key`` already has ``limit`` hits in ``window`` (nothing
+        is counted then); otherwise count this one and return False."""
+        now = utcnow()
+        with self.ctx.db.session() as session:
+            self._lock(session, bucket, key, now)
+            if self._hits(session, bucket, key, now - window)[0] >= limit:
+                return True
+            session.add(RateHit(bucket=bucket, key=key[:320], at=now))
+            return False
+
+    def wait_then_hit(
+        self, bucket: str, key: str, window: timedelta, delay: Callable[[int], float]
+    ) -> float:
+        """Growing delays: with n hits in ``window``, the next is allowed ``delay(n)``
+        seconds after the last one. Returns 0 and counts this hit when allowed, else the
+        seconds still to wait (nothing counted)."""
+        now = utcnow()
+        with self.ctx.db.session() as session:
+            self._lock(session, bucket, key, now)
+            count, last = self._hits(session, bucket, key, now - window)
+            if count and last is not None:
+                remaining = delay(count) - (now - last).total_seconds()
+                if remaining > 0:
+                    return remaining
+            session.add(RateHit(bucket=bucket, key=key[:320], at=now))
+            return 0.0
 
     def hit(self, bucket: str, key: str) -> None:
         now = utcnow()
@@ -42,4 +89,6 @@ class RateLimiter:
 
     def clear(self, bucket: str, key: str) -> None:
         with self.ctx.db.session() as session:
-            session.execute(delete(RateHit).where(RateHit.bucket == bucket, RateHit.key == key))
+            session.execute(
+                delete(RateHit).where(RateHit.bucket == bucket, RateHit.key == key[:320])
+            )

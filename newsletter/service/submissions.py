@@ -12,19 +12,21 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from newsletter.context import Context
-from newsletter.errors import DeliveryError, InvalidTransitionError, ValidationError
-from newsletter.i18n import N_, gettext
+from newsletter.errors import InvalidTransitionError, ValidationError
+from newsletter.i18n import N_
+from newsletter.intake.limits import check_news_fields
 from newsletter.intake.news import FileUpload, one_line
 from newsletter.intake.sanitize import to_safe_html
 from newsletter.models import Language, NewsSource, NewsStatus
 from newsletter.service.editorial import EditorialService
+from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
 from newsletter.service.ratelimit import RateLimiter
+from newsletter.service.results import NewsSummary
 from newsletter.store.editorial import NewsItem
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+#: previews of the submission form per IP address and hour (each one renders Markdown)
+PREVIEWS_PER_IP_HOUR = 60
 EDITABLE = (NewsStatus.pending, NewsStatus.changes_requested, NewsStatus.approved)
 
 
@@ -99,10 +103,12 @@ class SubmissionsService:
         editorial: EditorialService,
         notices: NoticesService,
         limits: RateLimiter,
+        moderation: ModerationService,
     ) -> None:
         self.ctx = ctx
         self.editorial = editorial
         self.notices = notices
+        self.moderation = moderation
         self.limits = limits
 
     def check_rate(self, ip: str, link_key: str | None) -> None:
@@ -115,6 +121,17 @@ class SubmissionsService:
                 N_("Too many submissions in the last hour. Please try again later.")
             )
 
+    def preview(self, body: str, title: str = "", *, ip: str) -> str:
+        """The safe HTML of a text as it will appear, for the form's preview button.
+
+        Limited per IP address like submissions, and refused over the length limit
+        before anything is rendered."""
+        hour = timedelta(hours=1)
+        if self.limits.exceeded_then_hit("preview-ip", ip, PREVIEWS_PER_IP_HOUR, hour):
+            raise ValidationError(N_("Too many previews in the last hour. Please try again later."))
+        check_news_fields(self.ctx.settings, body=body, title=title)
+        return to_safe_html(body, "markdown")
+
     def submit(
         self,
         form: NewsForm,
@@ -123,7 +140,7 @@ class SubmissionsService:
         organisation_id: int | None = None,
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
-    ) -> dict[str, Any]:
+    ) -> NewsSummary:
         """A news item from a partner's link (``organisation_id``) or the public form."""
         link_key = str(organisation_id) if organisation_id is not None else None
         self.check_rate(ip, link_key)
@@ -136,7 +153,7 @@ class SubmissionsService:
             raise ValidationError(N_("At most {n} documents."), n=MAX_FILES)
         clean_image = reencode_image(*image) if image and image[1] else None
         public = organisation_id is None
-        summary: dict[str, Any] = self.editorial.submit_news(
+        summary = self.editorial.submit_news(
             title=form.title,
             body=form.body,
             body_format="markdown",
@@ -159,7 +176,7 @@ class SubmissionsService:
         self.limits.hit("submit-ip", ip)
         if link_key is not None:
             self.limits.hit("submit-link", link_key)
-        self._tell(form.sender, form.language, "received", form.title, "")
+        tell_partner(self.notices, form.sender, form.language, "received", form.title)
         return summary
 
     def add_by_coordinator(
@@ -171,13 +188,13 @@ class SubmissionsService:
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
         approve: bool = False,
-    ) -> dict[str, Any]:
+    ) -> NewsSummary:
         """A news item typed by the coordinator (received by phone, a flyer…)."""
         if not form.body.strip():
             raise ValidationError(N_("The text of the news item is empty."))
         uploads = [check_pdf(name, data) for name, data in (files or []) if data]
         clean_image = reencode_image(*image) if image and image[1] else None
-        summary: dict[str, Any] = self.editorial.submit_news(
+        summary = self.editorial.submit_news(
             title=form.title, body=form.body, body_format="markdown",
             organisation=form.organisation, organisation_id=organisation_id,
             sender=form.sender or actor, category=form.category,
@@ -187,7 +204,7 @@ class SubmissionsService:
             event_place=form.event_place, actor=actor,
         )  # fmt: skip
         if approve:
-            summary = self.editorial.approve_news(int(summary["id"]), actor=actor)
+            summary = self.moderation.moderate(summary.id, ModerationAction.approve, by=actor)
         return summary
 
     # --- moderation ----------------------------------------------------------------------
@@ -201,6 +218,10 @@ class SubmissionsService:
                 raise InvalidTransitionError(
                     N_("News item {id} cannot be edited any more."), id=news_id
                 )
+            check_news_fields(
+                self.ctx.settings, body=form.body, link=form.link, title=form.title,
+                event_place=form.event_place, image_alt=form.image_alt,
+            )  # fmt: skip
             title = one_line(form.title, 300)
             if not title:
                 raise ValidationError(N_("A news item needs a title."))
@@ -222,52 +243,3 @@ class SubmissionsService:
             if form.language in ("fr", "nl"):
                 item.language = Language(form.language)
             log.info("news %s edited by %s", news_id, actor)
-
-    def decide(self, news_id: int, action: str, *, reason: str = "", actor: str) -> str:
-        """approve / reject / changes / reopen; the partner is told of a rejection or of a
-        request for changes. Returns the new status."""
-        if action == "approve":
-            result = self.editorial.approve_news(news_id, actor=actor)
-        elif action == "reject":
-            result = self.editorial.reject_news(news_id, reason, actor=actor)
-        elif action == "changes":
-            result = self.editorial.request_changes(news_id, reason, actor=actor)
-        elif action == "reopen":
-            result = self.editorial.moderate(news_id, NewsStatus.pending, actor=actor)
-        else:
-            raise ValidationError(N_("Unknown action."))
-        if action in ("reject", "changes") and "@" in str(result.get("sender", "")):
-            self._tell(str(result["sender"]), str(result.get("language", "fr")), action,
-                       str(result["title"]), reason)  # fmt: skip
-        return str(result["status"])
-
-    def _tell(self, to: str, lang: str, what: str, title: str, reason: str) -> None:
-        texts = {
-            "received": (
-                N_("Your news item was received"),
-                N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
-                   "coordination reads it before it appears in the newsletter.\n"),
-            ),
-            "reject": (
-                N_("Your news item was not accepted"),
-                N_("Hello,\n\nYour news item \"{title}\" will not appear in the newsletter.\n"
-                   "\nReason: {reason}\n"),
-            ),
-            "changes": (
-                N_("Your news item needs changes"),
-                N_("Hello,\n\nYour news item \"{title}\" needs changes before it can appear "
-                   "in the newsletter:\n\n{reason}\n\nSend it again with your personal link.\n"),
-            ),
-        }  # fmt: skip
-        subject, body = texts[what]
-        lang = lang if lang in ("fr", "nl") else "fr"
-        try:
-            self.notices.send(
-                to,
-                gettext(lang, subject),
-                gettext(lang, body).format(title=title, reason=reason),
-            )
-        except DeliveryError:
-            log.warning("could not tell %s about %s", to, what)
-        except Exception:  # the item is saved; a mail server problem must not lose it
-            log.exception("could not tell %s about %s", to, what)

@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Base.metadata``.
 """
 
+from newsletter.store import assemblies as assemblies
 from newsletter.store import audience as audience
 from newsletter.store import delivery as delivery
 from newsletter.store import editorial as editorial

@@ -125,11 +125,29 @@ class Assembly(Base):
     #: [{"name": ..., "organisation": ...}]
     speakers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     minutes_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    #: the PV shown on the web to members only (False) or to everyone (True)
+    minutes_public: Mapped[bool] = mapped_column(default=False)
+    #: "" while the PV is a draft; "approved" or "approved_with_changes" once approved
+    minutes_approval: Mapped[str] = mapped_column(String(30), default="")
+    minutes_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the approved PV (with the changes made at the approval), when one was given
+    minutes_final_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("files.id", ondelete="SET NULL")
+    )
+    #: answers (RSVP) can be changed until then; None: until the AG starts
+    rsvp_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: how many proxies one organisation may hold
+    proxy_limit: Mapped[int] = mapped_column(Integer, default=1)
+    #: when the reminder goes to those who have not answered; None: ASSEMBLY_REMINDER_DAYS
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the planned reminder went out (it goes once; "remind now" does not count)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    minutes: Mapped[StoredFile | None] = relationship()
+    minutes: Mapped[StoredFile | None] = relationship(foreign_keys=[minutes_file_id])
+    minutes_final: Mapped[StoredFile | None] = relationship(foreign_keys=[minutes_final_file_id])
 
 
 class Issue(Base):

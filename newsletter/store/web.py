@@ -69,6 +69,11 @@ class RsvpAnswer(Base):
     )
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     attending: Mapped[bool] = mapped_column(default=True)
+    #: "yes", "no" or "proxy" (the organisation gives its vote to ``proxy_to_id``)
+    choice: Mapped[str] = mapped_column(String(10), default="yes")
+    proxy_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
     #: people coming, the subscriber included (0 when not attending)
     people: Mapped[int] = mapped_column(Integer, default=1)
     comment: Mapped[str] = mapped_column(Text, default="")

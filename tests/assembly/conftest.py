@@ -44,7 +44,7 @@ def add_assembly(service: Service, days: int = 20) -> int:
         place="Salle Exemple, rue de l'Exemple 1, Bruxelles",
         agenda=["Rapport d'activités"],
     )
-    return int(created["id"])
+    return created.id
 
 
 @pytest.fixture

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from newsletter import schedule
-from newsletter.delivery.outbox import Claimed
-from newsletter.models import IssueStatus, Language, Membership
 from newsletter.service import Service
 from newsletter.store.base import utcnow
-from newsletter.store.editorial import Assembly, Issue
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 
@@ -87,46 +82,3 @@ async def test_missed_send_beyond_grace_is_held(service: Service) -> None:
     assert status["scheduled_at"] is not None
     service.delivery.resume(issue_id)  # the coordinator decides to send it after all
     assert service.delivery.status(issue_id)["status"] == "sending"
-
-
-async def test_assembly_reminder_is_a_scheduled_send(service: Service) -> None:
-    issue_id = _issue(service)
-    starts = utcnow() + timedelta(days=20)
-    with service.ctx.db.session() as session:
-        assembly = session.scalars(select(Assembly).order_by(Assembly.id)).first()
-        assert assembly is not None
-        assembly.starts_at = starts
-        assembly_id = assembly.id
-        issue = session.get(Issue, issue_id)
-        assert issue is not None
-        issue.assembly_id = assembly_id
-    scheduler = schedule.start_scheduler(service.ctx, service)
-    try:
-        assert schedule.reminder_job_id(assembly_id) not in _job_ids(service)  # not sent yet
-        service.delivery.start_send(issue_id, ["public"])
-        schedule.sync_jobs(scheduler, service)
-        job = scheduler.get_job(schedule.reminder_job_id(assembly_id))
-        assert job is not None
-        days = service.ctx.settings.assembly_reminder_days
-        assert abs((job.next_run_time - (starts - timedelta(days=days))).total_seconds()) < 1
-    finally:
-        scheduler.shutdown(wait=False)
-    schedule._SERVICES[schedule.JOBS_TABLE] = service
-    schedule.run_assembly_reminder(assembly_id)  # what the job does when its time comes
-    with service.ctx.db.session() as session:
-        reminders = session.scalars(
-            select(Issue).where(Issue.assembly_id == assembly_id, Issue.id != issue_id)
-        ).all()
-        assert len(reminders) == 1
-        assert reminders[0].status is IssueStatus.sending
-        assert reminders[0].title.startswith("Rappel")
-        assert reminders[0].lists == ["public"]
-        reminder_id = reminders[0].id
-    # the reminder renders through the same path as any issue
-    factory = service.delivery.message_factory(reminder_id)
-    row = Claimed(1, 1, "lecteur@example.org", "Lecteur", Language.fr, Membership.none,
-                  "<issue-x@example.org>", 1)  # fmt: skip
-    data, sender = factory(row)
-    parsed = email.message_from_bytes(data, policy=email.policy.default)
-    assert parsed["Subject"].startswith("Rappel") and sender.startswith("bounces+")
-    assert service.delivery.send_assembly_reminder(assembly_id) is None  # only once

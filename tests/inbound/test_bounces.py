@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from email import message_from_bytes
 
-from newsletter.delivery.bounces import Action, Bounce, classify, parse_bounce
+from newsletter.intake.mail.bounce_codes import Severity, classify
+from newsletter.intake.mail.bounces import Action, Bounce, parse_bounce
 from tests.inbound.conftest import corpus, corpus_names
 
 OWN = {"bounces@example.org", "news@example.org"}
@@ -39,12 +40,12 @@ def test_exchange_ndr() -> None:
 
 def test_qmail_and_exim_plain_text_bounces() -> None:
     qmail = _bounce("14-qmail-bounce.eml")
-    assert qmail is not None and qmail.format == "qmail"
+    assert qmail is not None and qmail.format == "flufl"
     assert [(r.address, r.status, r.hard) for r in qmail.failed] == [
         ("absent@destinataire.example.net", "5.1.1", True)
     ]
     exim = _bounce("15-exim-text-bounce.eml")
-    assert exim is not None and exim.format == "exim"
+    assert exim is not None and exim.format == "flufl"
     assert [(r.address, r.status, r.hard) for r in exim.failed] == [
         ("absent@destinataire.example.net", "5.2.2", False)  # mailbox full: soft
     ]
@@ -71,10 +72,40 @@ def test_partner_mail_is_not_a_bounce() -> None:
 
 
 def test_hard_or_soft() -> None:
-    assert classify("5.1.1", "550 5.1.1 user unknown")
-    assert not classify("5.2.2", "552 mailbox full")
-    assert not classify("4.4.1", "connection timed out")
-    assert not classify("5.7.1", "550 5.7.1 message rejected as spam")
-    assert classify("", "550 No such user here")
-    assert not classify("", "452 4.2.2 over quota")
-    assert not classify("5.1.1", "user unknown", action=Action.delayed)
+    def severity(status: str, diagnostic: str) -> Severity:
+        return classify(status, diagnostic).severity
+
+    assert severity("5.1.1", "550 5.1.1 user unknown") is Severity.hard
+    assert severity("5.1.10", "RecipientNotFound") is Severity.hard
+    assert severity("5.2.2", "552 mailbox full") is Severity.soft
+    assert severity("4.2.2", "452 4.2.2 over quota") is Severity.soft
+    assert severity("4.4.1", "connection timed out") is Severity.soft
+    assert severity("5.7.1", "550 5.7.1 message rejected as spam") is Severity.other
+    assert severity("5.3.4", "552 5.3.4 message too big") is Severity.other
+    assert severity("5.4.6", "554 5.4.6 routing loop detected") is Severity.other
+    assert severity("5.1.8", "553 5.1.8 bad sender address") is Severity.other
+    assert severity("", "550 No such user here") is Severity.hard
+    assert severity("", "452 4.2.2 over quota") is Severity.soft
+    assert classify("5.1.1", "user unknown", delayed=True).severity is Severity.soft
+
+
+def test_replies_that_are_not_the_address_fault_are_never_hard() -> None:
+    """Replies seen in real bounces that once unsubscribed working addresses."""
+    cases = {
+        "552 Quota violation for postmaster@example.com": Severity.soft,
+        "554 No Resent-From field given": Severity.other,
+        "554 Message looping": Severity.other,
+        "550 5.0.0 Message looping (too many hops)": Severity.other,
+        "552 5.2.2 Mailbox quota exceeded": Severity.soft,
+    }
+    for diagnostic, expected in cases.items():
+        status = "5.0.0" if "5.0.0" in diagnostic else ("5.2.2" if "5.2.2" in diagnostic else "")
+        verdict = classify(status, diagnostic)
+        assert verdict.severity is expected, diagnostic
+        assert not verdict.hard
+    # and each verdict has a readable reason in both languages
+    from newsletter.i18n import gettext
+
+    for diagnostic in cases:
+        reason = classify("", diagnostic).reason
+        assert gettext("fr", reason) != reason and gettext("nl", reason) != reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from email import message_from_bytes
 
-from newsletter.delivery.bounces import parse_bounce
+from newsletter.intake.mail.bounces import parse_bounce
 from newsletter.intake.mail.parse import parse_submission
 from newsletter.models import InboundOutcome
 from newsletter.service import Service

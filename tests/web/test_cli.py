@@ -45,8 +45,8 @@ def test_demo_network(service: Service) -> None:
     service.accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD, "t")
     # the next issue carries the approved news, the coming AG and the previous PV
     draft = service.editorial.draft_issue(lists=["membres"])
-    assert len(draft["items"]) == 1 and len(draft["assemblies"]) == 1
-    assert draft["annexes"] == ["PV-AG-precedente.pdf"]
+    assert len(draft.items) == 1 and len(draft.assemblies) == 1
+    assert draft.annexes == ["PV-AG-precedente.pdf"]
 
 
 def test_demo_command_serves_the_console(tmp_path: Path) -> None:

@@ -12,6 +12,9 @@
 - ``automatic``    RFC 3834: auto-replies, lists, mail systems; who may be answered
 - ``language``     French or Dutch, from the text
 - ``acknowledge``  the optional acknowledgement to a known partner
+- ``bounces``      bounce reports in any format: failed addresses, status codes
+- ``bounce_codes`` what a failure means: hard, soft, not the address's fault
 
-Bounce reports are read by ``newsletter.delivery.bounces``.
+Matching a bounce to one of our deliveries is the delivery stage's
+(``newsletter.delivery.bounces``), given to the pipeline by the service layer.
 """

@@ -6,8 +6,9 @@ the decisions:
 
 1. seen before (same Message-ID, or same bytes without one) → ignored, no new item;
 2. over the size limit → quarantine (headers kept);
-3. a bounce (RFC 3464 or a known text format) → bounce, matched to deliveries;
-   a delay warning → ignored;
+3. a bounce (any format: ``intake.mail.bounces``) → bounce, matched to a delivery by
+   the caller's ``match_bounce`` only when it proves it, else recorded unmatched; a
+   bounce whatever address it came to, never news; a delay warning → ignored;
 4. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
    address without being a bounce → ignored;
 5. otherwise a submission: parsed into a news item (pending; attributed when the sender
@@ -18,21 +19,21 @@ the decisions:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from newsletter.audience.subscriptions import find_by_email
 from newsletter.config import Settings
-from newsletter.delivery.bounces import Bounce, Match, match_delivery, parse_bounce
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
+from newsletter.intake.mail.bounces import Bounce, parse_bounce
 from newsletter.intake.mail.html import html_to_text
 from newsletter.intake.mail.language import guess_language
 from newsletter.intake.mail.parse import ParsedMail, parse_message
@@ -44,6 +45,32 @@ from newsletter.store.intake import RAW_KEEP, InboundMessage
 
 UNKNOWN_SENDER = N_("Unknown sender")
 UNTITLED = N_("(untitled)")
+
+
+class BounceMatch(Protocol):
+    """What the delivery stage says of a bounce (``delivery.bounces.Match``)."""
+
+    @property
+    def delivery_id(self) -> int | None: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def already_bounced(self) -> bool: ...
+
+
+class BounceMatcher(Protocol):
+    """Finds the delivery a bounce proves it is about; given by the service layer, so
+    that reading mail does not depend on the delivery stage."""
+
+    def __call__(
+        self,
+        session: Session,
+        settings: Settings,
+        *,
+        envelope_addresses: Sequence[str],
+        original_message_id: str,
+        failed_addresses: Sequence[str],
+    ) -> BounceMatch: ...
 
 
 @dataclass
@@ -123,8 +150,13 @@ def process_message(
     settings: Settings,
     raw: RawMessage,
     origin: Origin,
+    *,
+    match_bounce: BounceMatcher | None = None,
 ) -> Result:
-    """Decide and record what becomes of one message (see the module docstring)."""
+    """Decide and record what becomes of one message (see the module docstring).
+
+    ``match_bounce`` finds the delivery a bounce is about; without it every bounce is
+    recorded as matched to no delivery."""
     if origin.folder is not None and origin.uidvalidity is not None and origin.uid is not None:
         seen = store.by_mailbox_uid(session, origin.folder, origin.uidvalidity, origin.uid)
         if seen is not None:
@@ -175,7 +207,7 @@ def process_message(
         )
     bounce = parse_bounce(message, own_addresses=_own_addresses(settings))
     if bounce is not None:
-        return _bounce(session, settings, bounce, record)
+        return _bounce(session, settings, bounce, record, match_bounce)
     kind = automatic(message)
     if kind in (Automatic.auto_replied, Automatic.auto_generated, Automatic.mailer_daemon):
         return record(
@@ -218,42 +250,66 @@ def _bounce(
     settings: Settings,
     bounce: Bounce,
     record: Callable[[InboundOutcome, Msg | None], Result],
+    match_bounce: BounceMatcher | None,
 ) -> Result:
     failed = bounce.failed
-    if not failed:
+    if bounce.recipients and not failed:
         return record(
             InboundOutcome.ignored,
             Msg(N_("Delivery report without a failure (delay warning), not a bounce")),
         )
-    match = match_delivery(session, settings, bounce)
+    match = (
+        match_bounce(
+            session,
+            settings,
+            envelope_addresses=bounce.envelope_addresses,
+            original_message_id=bounce.original_message_id,
+            failed_addresses=[a for r in failed for a in r.addresses],
+        )
+        if match_bounce is not None and failed
+        else None
+    )
+    matched_address = match.recipient.lower() if match is not None else ""
+    matched_id = match.delivery_id if match is not None and matched_address else None
     found: list[dict[str, Any]] = []
     for recipient in failed:
-        is_match = isinstance(match, Match) and recipient is match.recipient
+        is_match = matched_id is not None and matched_address in {
+            a.lower() for a in recipient.addresses
+        }
+        if is_match:
+            matched_address = ""  # one delivery, one recipient
         found.append(
             {
-                "delivery_id": match.delivery_id if isinstance(match, Match) and is_match else None,
+                "delivery_id": matched_id if is_match else None,
                 "recipient": recipient.address,
                 "status": recipient.status,
                 "hard": recipient.hard,
+                "severity": recipient.severity.value,
+                #: message id of what the failure means (translated when shown)
+                "reason": recipient.verdict.reason,
                 "diagnostic": recipient.diagnostic[:500],
                 # a second report about a delivery already bounced is not counted again
-                "counted": bool(
-                    isinstance(match, Match) and is_match and not match.already_bounced
-                ),
+                "counted": bool(is_match and match is not None and not match.already_bounced),
             }
         )
-    if isinstance(match, Match):
+    recipients = ", ".join(b["recipient"] for b in found)
+    if not failed:
+        reason = Msg(
+            N_("Bounce ({format}) in which no failed address could be found. Nothing was changed."),
+            {"format": bounce.format},
+        )
+    elif matched_id is not None and match is not None:
         reason = Msg(
             N_("Bounce ({format}) of delivery {delivery} to {recipient}"),
-            {"format": bounce.format, "delivery": match.delivery_id, "recipient": match.email},
+            {"format": bounce.format, "delivery": matched_id, "recipient": match.recipient},
         )
-    elif match.delivery_id is None:
+    elif match is None or match.delivery_id is None:
         reason = Msg(
             N_(
                 "Unmatched bounce ({format}) for {recipients}: it carries neither a valid "
                 "delivery token nor a signed Message-ID. Nothing was changed."
             ),
-            {"format": bounce.format, "recipients": ", ".join(b["recipient"] for b in found)},
+            {"format": bounce.format, "recipients": recipients},
         )
     else:
         reason = Msg(
@@ -261,11 +317,7 @@ def _bounce(
                 "Unmatched bounce ({format}) for {recipients}: it is about delivery "
                 "{delivery} but reports another address. Nothing was changed."
             ),
-            {
-                "format": bounce.format,
-                "recipients": ", ".join(b["recipient"] for b in found),
-                "delivery": match.delivery_id,
-            },
+            {"format": bounce.format, "recipients": recipients, "delivery": match.delivery_id},
         )
     result = record(InboundOutcome.bounce, reason)
     row = session.get(InboundMessage, result.record_id)

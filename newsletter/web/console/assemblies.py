@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_, gettext
+from newsletter.i18n import N_
 from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
@@ -80,7 +80,7 @@ def create(
                     "speakers": speakers},
         )  # fmt: skip
     message = t(request, "Assembly created. Prepare its invitation when you are ready.")
-    return redirect(f"/console/assemblies/{created['id']}", message, request)
+    return redirect(f"/console/assemblies/{created.id}", message, request)
 
 
 @router.get("/assemblies/{assembly_id}")
@@ -157,8 +157,6 @@ def minutes(
 @router.post("/assemblies/{assembly_id}/invitation")
 def invitation(request: Request, service: ServiceDep, assembly_id: int) -> Response:
     """A draft issue that announces this AG only (its PV attached), ready to compose."""
-    assembly = service.console.assembly(assembly_id)
-    title = gettext("fr", "Invitation: {title}").format(title=assembly.title)
-    issue_id = service.invitations.prepare(assembly_id, title)
+    issue_id = service.assemblies.invitation(assembly_id)
     message = t(request, "Invitation prepared: choose the lists, check the preview and send it.")
     return redirect(f"/console/issues/{issue_id}", message, request)

@@ -41,7 +41,7 @@ def issues(request: Request, service: ServiceDep) -> Response:
 def new_issue(request: Request, service: ServiceDep, title: str = Form("")) -> Response:
     summary = service.editorial.draft_issue(title=title.strip() or None)
     message = t(request, "Draft issue created with the approved news and upcoming assemblies.")
-    return redirect(f"/console/issues/{summary['id']}", message, request)
+    return redirect(f"/console/issues/{summary.id}", message, request)
 
 
 @router.get("/issues/{issue_id}")

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
-from newsletter.web.deps import ServiceDep
+from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -92,11 +92,14 @@ def save_subscriber(
 
 @router.post("/members/{subscriber_id}/status")
 def change_status(
-    request: Request, service: ServiceDep, subscriber_id: int, status: str = Form(...)
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    subscriber_id: int,
+    status: str = Form(...),
 ) -> Response:
     if status not in ("active", "unsubscribed", "blocked"):
         raise ValidationError(N_("Unknown status."))
-    account = request.state.account
     service.audience.set_status(subscriber_id, status, reason=f"console: {account.email}")
     return redirect(f"/console/members/{subscriber_id}", t(request, "Status changed."), request)
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.service.submissions import NewsForm
-from newsletter.web.deps import ServiceDep
+from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -60,7 +60,7 @@ def new_item(request: Request, service: ServiceDep) -> Response:
 
 @router.post("/news/new")
 def create_item(
-    request: Request, service: ServiceDep,
+    request: Request, service: ServiceDep, account: AccountDep,
     title: str = Form(""), body: str = Form(""), category: str = Form(""),
     organisation_id: str = Form(""), link: str = Form(""), language: str = Form("fr"),
     event_start: str = Form(""), event_end: str = Form(""), event_place: str = Form(""),
@@ -82,7 +82,7 @@ def create_item(
         uploads = [u for u in (read_upload(f) for f in files or []) if u is not None]
         created = service.submissions.add_by_coordinator(
             form,
-            actor=request.state.account.email,
+            actor=account.email,
             organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
             image=read_upload(image),
             files=uploads,
@@ -95,7 +95,7 @@ def create_item(
             organisations=service.audience.organisations(), values=values,
             error=error.localized(request_language(request)),
         )  # fmt: skip
-    return redirect(f"/console/news/{created['id']}", t(request, "News item added."), request)
+    return redirect(f"/console/news/{created.id}", t(request, "News item added."), request)
 
 
 @router.get("/news/{news_id}")
@@ -113,6 +113,7 @@ def item(request: Request, service: ServiceDep, news_id: int) -> Response:
 def edit(
     request: Request,
     service: ServiceDep,
+    account: AccountDep,
     news_id: int,
     title: str = Form(""),
     body: str = Form(""),
@@ -130,7 +131,7 @@ def edit(
         event_start=local_datetime(event_start, zone), event_end=local_datetime(event_end, zone),
         event_place=event_place, image_alt=image_alt,
     )  # fmt: skip
-    service.submissions.edit(news_id, form, actor=request.state.account.email)
+    service.submissions.edit(news_id, form, actor=account.email)
     return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
 
 
@@ -138,14 +139,13 @@ def edit(
 def decide(
     request: Request,
     service: ServiceDep,
+    account: AccountDep,
     news_id: int,
     action: str = Form(...),
     reason: str = Form(""),
 ) -> Response:
     try:
-        service.submissions.decide(
-            news_id, action, reason=reason, actor=request.state.account.email
-        )
+        service.moderation.moderate(news_id, action, reason=reason, by=account.email)
     except NewsletterError as error:
         return redirect(
             f"/console/news/{news_id}",

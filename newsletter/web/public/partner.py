@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
-from newsletter.intake.sanitize import to_safe_html
 from newsletter.service.partners import PartnerOrganisation
 from newsletter.service.submissions import NewsForm
 from newsletter.web.auth import client_ip
@@ -100,8 +99,13 @@ def partner_submit(
 @router.post("/submit-preview")
 def preview_fragment(request: Request, body: str = Form(""), title: str = Form("")) -> Response:
     """The text as it will appear (used by the form's preview button)."""
-    return render(request, "public/_submit_preview.html", title=title,
-                  body_html=to_safe_html(body, "markdown"))  # fmt: skip
+    service = request.app.state.service
+    try:
+        body_html = service.submissions.preview(body, title, ip=client_ip(request))
+    except NewsletterError as error:
+        return render(request, "public/_submit_preview.html", status_code=400,
+                      error=error.localized(request_language(request)))  # fmt: skip
+    return render(request, "public/_submit_preview.html", title=title, body_html=body_html)
 
 
 def _submit(
@@ -115,7 +119,14 @@ def _submit(
     service = get_service(request)
     organisation = _organisation(request, token)
     if action == "preview":
-        return _page(request, token, values, preview=to_safe_html(values["body"], "markdown"))
+        try:
+            preview = service.submissions.preview(
+                values["body"], values["title"], ip=client_ip(request)
+            )
+        except NewsletterError as error:
+            return _page(request, token, values, status_code=400,
+                         error=error.localized(request_language(request)))  # fmt: skip
+        return _page(request, token, values, preview=preview)
     zone = service.ctx.settings.timezone
     try:
         form = NewsForm(

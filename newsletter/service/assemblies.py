@@ -1,0 +1,241 @@
+"""Service of the general assemblies (AG): invitation and reminders, who answered and
+the quorum, attendance at the door, the sheet to sign, the PV cycle.
+
+The console, the command line (``newsletter assembly …``) and the scheduler call these
+methods; the rules live in ``editorial.invitations``, ``editorial.participation`` and
+``editorial.attendance``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from newsletter.context import Context
+from newsletter.editorial import assemblies as ag
+from newsletter.editorial import attendance as door
+from newsletter.editorial import invitations as inv
+from newsletter.editorial import participation as part
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_, ngettext
+from newsletter.models import RsvpChoice
+from newsletter.service.delivery import DeliveryService
+from newsletter.store.base import utcnow
+
+
+@dataclass(frozen=True)
+class AssemblyStatus:
+    """Answers and quorum of an AG, before it (answers) or during it (check-in)."""
+
+    assembly_id: int
+    standings: list[part.Standing]
+    quorum: part.Quorum
+    #: people and organisations coming (before the AG) or there (once check-in began)
+    people: int
+    organisations: int
+    check_in: bool
+    proxy_limit: int
+    closes_at: datetime
+
+    @property
+    def not_answered(self) -> list[part.Standing]:
+        return part.not_answered(self.standings)
+
+    @property
+    def answered(self) -> list[part.Standing]:
+        return [s for s in self.standings if s.choice is not None]
+
+    def as_json(self) -> dict[str, Any]:
+        """The document of ``assembly status --json``."""
+        return {
+            "answered": len(self.answered),
+            "not_answered": len(self.not_answered),
+            "people": self.people,
+            "organisations": self.organisations,
+            "voting_present": self.quorum.voting_present,
+            "voting_represented": self.quorum.voting_represented,
+            "quorum": self.quorum.required,
+            "quorum_reached": self.quorum.reached,
+        }
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What ``remind`` did: an issue sent now, or the time the planned one goes."""
+
+    assembly_id: int
+    issue_id: int | None
+    recipients: int
+    planned_at: datetime | None
+
+
+class AssembliesService:
+    def __init__(self, ctx: Context, delivery: DeliveryService) -> None:
+        self.ctx = ctx
+        self.delivery = delivery
+
+    # --- invitation and reminders --------------------------------------------------------
+
+    def invitation(self, assembly_id: int, title: str = "") -> int:
+        """The invitation issue of an AG (a members-only draft made once); its id."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            return inv.prepare_invitation(session, self.ctx.settings, assembly, title).id
+
+    def remind(
+        self, assembly_id: int, *, now: bool = False, at: datetime | None = None
+    ) -> Reminder:
+        """Remind the organisations that have not answered: now, or plan it (at ``at``,
+        or keep the planned time). Sending now needs the invitation to be out."""
+        if now:
+            issue_id, count = self._send_reminder(assembly_id, planned=False)
+            return Reminder(assembly_id, issue_id, count, None)
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            if at is not None:
+                if at.tzinfo is None:
+                    raise ValidationError(N_("Assembly times need a time zone."))
+                if at >= assembly.starts_at:
+                    raise ValidationError(N_("The reminder must go before the assembly."))
+                assembly.reminder_at = at
+                assembly.reminder_sent_at = None
+            planned = inv.reminder_time(self.ctx.settings, assembly)
+            return Reminder(assembly_id, None, 0, planned)
+
+    def run_planned_reminder(self, assembly_id: int) -> int | None:
+        """The scheduler's job: the planned reminder (once); the issue id, or None."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            if not inv.reminder_wanted(session, self.ctx.settings, assembly):
+                return None
+            assembly.reminder_sent_at = utcnow()
+        try:
+            issue_id, _count = self._send_reminder(assembly_id, planned=True)
+        except ValidationError:
+            return None  # everybody answered: nothing to remind
+        return issue_id
+
+    def reminders_due(self, now: datetime | None = None) -> list[tuple[int, datetime]]:
+        """(assembly id, time) of the planned reminders still to send (for the scheduler)."""
+        with self.ctx.db.session() as session:
+            return inv.reminders_due(session, self.ctx.settings, now or utcnow())
+
+    def _send_reminder(self, assembly_id: int, *, planned: bool) -> tuple[int, int]:
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            if assembly.cancelled:
+                raise ValidationError(N_("This assembly has been cancelled."))
+            invitation = inv.invitation_of(session, assembly_id)
+            if invitation is None or invitation.status not in inv.LIVE:
+                raise ValidationError(
+                    N_("Send the invitation of this assembly before reminding anyone.")
+                )
+            recipients = inv.reminder_recipients(
+                session, self.ctx.settings, assembly, invitation.lists
+            )
+            if not recipients:
+                raise ValidationError(N_("Every organisation has answered: nobody to remind."))
+            reminder_id = inv.new_reminder(session, assembly, invitation).id
+            lists = list(invitation.lists)
+        count = self.delivery.start_send(reminder_id, lists, recipients=recipients)
+        return reminder_id, count
+
+    # --- answers and quorum --------------------------------------------------------------
+
+    def status(self, assembly_id: int) -> AssemblyStatus:
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            rows = part.standings(session, assembly)
+            quorum = part.quorum(rows, self.ctx.settings.assembly_quorum)
+            check_in = part.check_in_started(session, assembly_id)
+            if check_in:
+                record = door.record(session, assembly)
+                people, organisations = record.people, record.organisations
+            else:
+                coming = [s for s in rows if s.choice == RsvpChoice.yes.value]
+                people = sum(s.people for s in coming)
+                organisations = len(coming)
+            return AssemblyStatus(
+                assembly_id=assembly_id,
+                standings=rows,
+                quorum=quorum,
+                people=people,
+                organisations=organisations,
+                check_in=check_in,
+                proxy_limit=assembly.proxy_limit,
+                closes_at=part.closes_at(assembly),
+            )
+
+    def set_rules(
+        self,
+        assembly_id: int,
+        *,
+        proxy_limit: int | None = None,
+        closes_at: datetime | None = None,
+    ) -> None:
+        """The coordinator's settings of one AG: proxies one organisation may hold, and
+        the time after which answers can no longer change."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            if proxy_limit is not None:
+                if not 0 <= proxy_limit <= 10:
+                    raise ValidationError(
+                        N_("The number of proxies one organisation may hold is 0 to 10.")
+                    )
+                assembly.proxy_limit = proxy_limit
+            if closes_at is not None:
+                if closes_at.tzinfo is None:
+                    raise ValidationError(N_("Assembly times need a time zone."))
+                assembly.rsvp_closes_at = closes_at
+
+    # --- attendance ----------------------------------------------------------------------
+
+    def attend(self, assembly_id: int, email: str, present: bool = True) -> door.Person:
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            row = door.mark(session, assembly, email, present)
+            return next(p for p in door.people(session, assembly) if p.attendance_id == row.id)
+
+    def attend_row(self, assembly_id: int, attendance_id: int, present: bool) -> None:
+        with self.ctx.db.session() as session:
+            door.mark_row(session, ag.get_assembly(session, assembly_id), attendance_id, present)
+
+    def walk_in(self, assembly_id: int, name: str, organisation: str = "", email: str = "") -> None:
+        with self.ctx.db.session() as session:
+            door.walk_in(session, ag.get_assembly(session, assembly_id), name, organisation, email)
+
+    def people(self, assembly_id: int, query: str = "") -> list[door.Person]:
+        with self.ctx.db.session() as session:
+            return door.people(session, ag.get_assembly(session, assembly_id), query)
+
+    def attendance(self, assembly_id: int) -> door.AttendanceRecord:
+        with self.ctx.db.session() as session:
+            return door.record(session, ag.get_assembly(session, assembly_id))
+
+    def attendance_json(self, assembly_id: int, lang: str) -> dict[str, Any]:
+        """The document of ``assembly attendance --json``."""
+        record = self.attendance(assembly_id)
+        return {
+            "assembly": assembly_id,
+            "people": record.people,
+            "organisations": record.organisations,
+            "line": attendance_line(record, lang),
+            "by_organisation": [
+                {"organisation": g.name, "membership": g.membership, "people": g.people}
+                for g in record.by_organisation
+            ],
+        }
+
+    def attendance_csv(self, assembly_id: int) -> bytes:
+        with self.ctx.db.session() as session:
+            return door.to_csv(session, ag.get_assembly(session, assembly_id))
+
+
+def attendance_line(record: door.AttendanceRecord, lang: str) -> str:
+    """ "N personnes représentant M partenaires", in the reader's language."""
+    people = ngettext(lang, "{n} person", "{n} people", record.people).format(n=record.people)
+    partners = ngettext(
+        lang, "representing {n} partner", "representing {n} partners", record.organisations
+    ).format(n=record.organisations)
+    return f"{people} {partners}"

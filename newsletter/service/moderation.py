@@ -1,0 +1,100 @@
+"""Moderation of the news queue: one function for every door.
+
+``ModerationService.moderate(news_id, action, reason=, by=)`` is what the console, the
+CLI and the demo call to approve, reject, ask for changes or put an item back in the
+queue. The partner who sent the item is told by e-mail of a rejection or of a request
+for changes, whichever door the coordinator used.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from newsletter.context import Context
+from newsletter.errors import DeliveryError, ValidationError
+from newsletter.i18n import LANGUAGES, N_, gettext
+from newsletter.intake import news
+from newsletter.models import NewsStatus
+from newsletter.service.notices import NoticesService
+from newsletter.service.results import NewsSummary
+
+log = logging.getLogger(__name__)
+
+
+class ModerationAction(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    changes = "changes"
+    reopen = "reopen"
+
+
+TARGET = {
+    ModerationAction.approve: NewsStatus.approved,
+    ModerationAction.reject: NewsStatus.rejected,
+    ModerationAction.changes: NewsStatus.changes_requested,
+    ModerationAction.reopen: NewsStatus.pending,
+}
+
+#: what the partner is told: (subject, body with {title} and {reason})
+PARTNER_MAIL = {
+    "received": (
+        N_("Your news item was received"),
+        N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
+           "coordination reads it before it appears in the newsletter.\n"),
+    ),
+    ModerationAction.reject.value: (
+        N_("Your news item was not accepted"),
+        N_("Hello,\n\nYour news item \"{title}\" will not appear in the newsletter.\n"
+           "\nReason: {reason}\n"),
+    ),
+    ModerationAction.changes.value: (
+        N_("Your news item needs changes"),
+        N_("Hello,\n\nYour news item \"{title}\" needs changes before it can appear "
+           "in the newsletter:\n\n{reason}\n\nSend it again with your personal link.\n"),
+    ),
+}  # fmt: skip
+
+
+def tell_partner(
+    notices: NoticesService, to: str, lang: str, what: str, title: str, reason: str = ""
+) -> bool:
+    """One of ``PARTNER_MAIL`` to ``to`` in ``lang``; False (logged) when it could not go."""
+    subject, body = PARTNER_MAIL[what]
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    try:
+        notices.send(
+            to, gettext(lang, subject), gettext(lang, body).format(title=title, reason=reason)
+        )
+    except DeliveryError:
+        log.warning("could not tell %s about %s", to, what)
+        return False
+    except Exception:  # the decision is saved; a mail server problem must not undo it
+        log.exception("could not tell %s about %s", to, what)
+        return False
+    return True
+
+
+class ModerationService:
+    def __init__(self, ctx: Context, notices: NoticesService) -> None:
+        self.ctx = ctx
+        self.notices = notices
+
+    def moderate(
+        self, news_id: int, action: ModerationAction | str, *, reason: str = "", by: str = ""
+    ) -> NewsSummary:
+        """Apply ``action`` to news item ``news_id`` (the reason is required for a
+        rejection or a request for changes: the partner reads it)."""
+        try:
+            wanted = ModerationAction(action)
+        except ValueError as error:
+            raise ValidationError(N_("Unknown action.")) from error
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            news.transition_news(item, TARGET[wanted], actor=by, reason=reason)
+            session.flush()
+            summary = NewsSummary.of(item)
+        if wanted in (ModerationAction.reject, ModerationAction.changes) and "@" in summary.sender:
+            tell_partner(self.notices, summary.sender, summary.language, wanted.value,
+                         summary.title, summary.status_reason)  # fmt: skip
+        return summary

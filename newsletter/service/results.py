@@ -1,0 +1,165 @@
+"""Typed results of the editorial service: what the routes and the CLI render.
+
+Each result has ``as_json()``, the exact document the CLI prints with ``--json``
+(DESIGN.md's command-line contract): keys in the order of the fields, times as ISO text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from newsletter.config import Settings
+from newsletter.editorial.assemblies import minutes_to_attach
+from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem
+
+
+class JsonResult:
+    """``as_json()``: the fields in order, datetimes as ISO 8601 text."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, JsonResult):
+        return value.as_json()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class NewsSummary(JsonResult):
+    """A news item (``news list --json``)."""
+
+    id: int
+    title: str
+    status: str
+    organisation: str
+    sender: str
+    body_html: str
+    attachments: list[str]
+    category: str
+    language: str
+    source: str
+    link: str
+    event_start: datetime | None
+    event_place: str
+    status_reason: str
+    note: str
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, item: NewsItem) -> NewsSummary:
+        return cls(
+            id=item.id,
+            title=item.title,
+            status=item.status.value,
+            organisation=item.organisation_name,
+            sender=item.sender,
+            body_html=item.body_html,
+            attachments=[attachment.file.filename for attachment in item.attachments],
+            category=item.category,
+            language=item.language.value,
+            source=item.source.value,
+            link=item.link,
+            event_start=item.event_start,
+            event_place=item.event_place,
+            status_reason=item.status_reason,
+            note=item.note,
+            created_at=item.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class NewsHistoryEntry(JsonResult):
+    """One status change of a news item."""
+
+    from_: str
+    to: str
+    actor: str
+    reason: str
+    at: datetime
+
+    @classmethod
+    def of(cls, event: NewsEvent) -> NewsHistoryEntry:
+        return cls(event.from_status, event.to_status, event.actor, event.reason, event.at)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"from": self.from_, "to": self.to, "actor": self.actor,
+                "reason": self.reason, "at": self.at.isoformat()}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IssueSummary(JsonResult):
+    """An issue (``issue draft --json``)."""
+
+    id: int
+    number: int
+    title: str
+    status: str
+    lists: list[str]
+    items: list[int]
+    assemblies: list[int]
+    annexes: list[str]
+    annex_ids: list[int]
+
+    @classmethod
+    def of(cls, issue: Issue) -> IssueSummary:
+        return cls(
+            id=issue.id,
+            number=issue.number,
+            title=issue.title,
+            status=issue.status.value,
+            lists=list(issue.lists),
+            items=[link.news_id for link in sorted(issue.items, key=lambda r: r.position)],
+            assemblies=[link.assembly_id for link in issue.assemblies],
+            annexes=[annex.file.filename for annex in issue.annexes],
+            annex_ids=[annex.id for annex in issue.annexes],
+        )
+
+
+@dataclass(frozen=True)
+class AssemblySummary(JsonResult):
+    """An AG (``assembly create --json``); times in the local zone."""
+
+    id: int
+    uid: str
+    sequence: int
+    title: str
+    theme: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    video_url: str
+    agenda: list[str]
+    speakers: list[dict[str, str]]
+    minutes: str | None
+    previous_minutes: str | None
+
+    @classmethod
+    def of(cls, session: Session, settings: Settings, assembly: Assembly) -> AssemblySummary:
+        previous_minutes = minutes_to_attach(session, assembly)
+        zone = ZoneInfo(settings.timezone)
+        return cls(
+            id=assembly.id,
+            uid=assembly.uid,
+            sequence=assembly.sequence,
+            title=assembly.title,
+            theme=assembly.theme,
+            starts_at=assembly.starts_at.astimezone(zone),
+            ends_at=assembly.ends_at.astimezone(zone) if assembly.ends_at else None,
+            place=assembly.place,
+            video_url=assembly.video_url,
+            agenda=list(assembly.agenda),
+            speakers=list(assembly.speakers),
+            minutes=assembly.minutes.filename if assembly.minutes else None,
+            previous_minutes=previous_minutes.filename if previous_minutes else None,
+        )
