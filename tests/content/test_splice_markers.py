@@ -45,8 +45,8 @@ def hostile(ctx: Context) -> int:
     with ctx.db.session() as session:
         item = submit_news(
             session, ctx.settings, title=f"Titre {SHORT}", body=body, body_format="markdown",
-            organisation_name=f"ASBL {ALL}", sender="partner@example.org",
-            event_place=f"Salle {ALL}", image_alt=f"Image {ALL}", link=LINK,
+            organisation_name=f"ASBL {SHORT}", sender="partner@example.org",
+            event_place=f"Salle {SHORT}", image_alt=f"Image {SHORT}", link=LINK,
             image=("QZSLOTGREETINGQZ.png", "image/png", PNG),
             attachments=[(f"Annexe {OLD[1]} QZIFRSVPQZ.pdf", "application/pdf", PDF)],
             event_start=datetime(2099, 1, 1, 17, tzinfo=UTC),
