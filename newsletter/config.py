@@ -191,6 +191,17 @@ class Settings(BaseSettings):
     intake_acknowledge: bool = Field(
         False, description="Send an acknowledgement e-mail to known senders."
     )
+    intake_authserv_id: str = Field(
+        "",
+        description="authserv-id of our own receiving mail server in Authentication-Results "
+        "headers (e.g. mx.example.org): only those headers are trusted for SPF/DKIM/DMARC; "
+        "empty: none is trusted.",
+    )
+    intake_dkim_verify: bool = Field(
+        True,
+        description="Without a trusted Authentication-Results header, check the DKIM "
+        "signature of incoming e-mail here (one DNS look-up per signed message).",
+    )
 
     # --- limits and security of the web pages ---------------------------------------
     news_max_body: int = Field(

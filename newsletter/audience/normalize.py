@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from newsletter.models import Language, Membership
 
@@ -15,11 +16,13 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+@lru_cache(maxsize=16384)
 def name_key(name: str) -> str:
     """Case- and accent-insensitive key of an organisation name."""
     return re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str) -> str:
     """``Santé mentale`` → ``sante-mentale``."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
@@ -40,6 +43,7 @@ _LANGUAGE = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=256)
 def parse_membership(value: str) -> Membership | None:
     """The membership a cell means, or None when it means nothing known."""
     folded = fold(value).strip(" .")
@@ -49,6 +53,7 @@ def parse_membership(value: str) -> Membership | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def parse_language(value: str) -> Language | None:
     folded = fold(value).strip(" .")
     for language, spellings in _LANGUAGE.items():
@@ -59,5 +64,10 @@ def parse_language(value: str) -> Language | None:
 
 def split_tags(value: str) -> list[str]:
     """A cell of groups or roles (``,``, ``;`` or ``|`` separated) → sorted unique slugs."""
+    return list(_split_tags(value))
+
+
+@lru_cache(maxsize=1024)
+def _split_tags(value: str) -> tuple[str, ...]:
     parts = re.split(r"[,;|\n]", value)
-    return sorted({slug(part) for part in parts if slug(part)})
+    return tuple(sorted({slug(part) for part in parts if slug(part)}))

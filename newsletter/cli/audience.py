@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from newsletter.audience.columns import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
 from newsletter.cli.common import (
     _,
     app,
@@ -21,8 +22,6 @@ from newsletter.cli.common import (
     subscribers_app,
 )
 from newsletter.config import describe, load_settings
-from newsletter.errors import ValidationError
-from newsletter.i18n import N_
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -44,23 +43,52 @@ def config() -> None:
     console.print(table)
 
 
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help='Match a column by hand: "HEADER=field" (fields: '
+        + ", ".join(FIELDS)
+        + '; "HEADER=" ignores the column). Repeatable.',
+    ),
+]
+
+
+def plain(text: object) -> str:
+    """Text from a file, safe on a terminal (``common.shown``: the consoles print no
+    Rich markup, control characters are shown as escapes)."""
+    return shown(text)
+
+
 @members_app.command("import")
 def members_import(
-    file: Annotated[Path, typer.Argument(help="CSV exported from the directory spreadsheet.")],
+    file: Annotated[Path, typer.Argument(help="Directory file: CSV, .xlsx or .ods.")],
+    mapping: MapOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report only, change nothing.")
     ] = False,
     json: JsonOption = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Sheet of a spreadsheet (name or number).")
+    ] = None,
+    rejected_file: Annotated[
+        Path | None,
+        typer.Option("--rejected", help="Write the rejected rows to this CSV, ready to fix."),
+    ] = None,
 ) -> None:
-    """Import the member directory (CSV): organisations and their subscribers."""
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ValidationError(
-            N_("Cannot read {file}: {error}"), file=file, error=error.strerror
-        ) from error
+    """Import the member directory: organisations and their people (one transaction)."""
+    overrides = parse_overrides(mapping or [])
     with service() as svc:
-        report = svc.audience.import_members(data, file.name, dry_run=dry_run)
+        match = svc.audience.match_columns(file, file.name, overrides=overrides, sheet=sheet)
+        if not json:
+            _print_columns(match)
+        for message in match.missing_messages():
+            err_console.print(plain(_("Warning: {message}").format(message=message.render())))
+        report = svc.audience.import_members(
+            file, file.name, dry_run=dry_run, overrides=overrides, sheet=sheet, detail=json
+        )
+    if rejected_file is not None:
+        rejected_file.write_bytes(report.rejected_csv())
     if json:
         print_json(report.as_dict())
         return
@@ -68,18 +96,43 @@ def members_import(
         console.print(_("Dry run: nothing was written."))
     console.print(
         _("Created: {created} · updated: {updated} · unchanged: {unchanged} · rejected: {rejected}")
-        .format(created=len(report.created), updated=len(report.updated),
-                unchanged=len(report.unchanged), rejected=len(report.rejected))
+        .format(created=report.counts["created"], updated=report.counts["updated"],
+                unchanged=report.counts["unchanged"], rejected=len(report.rejected))
     )  # fmt: skip
     if report.organisations_created:
         console.print(_("New organisations: {n}").format(n=report.organisations_created))
+    console.print(
+        _("People by membership: effectif {full} · adhérent {associate} · none {none}").format(
+            full=report.memberships.get("effectif", 0),
+            associate=report.memberships.get("adherent", 0),
+            none=report.memberships.get("none", 0),
+        )
+    )
+    unit = _("Line") if report.unit == "line" else _("Row")
+    if report.notices:
+        table = Table(unit, _("E-mail"), _("Warning"), title=_("Warnings (imported)"))
+        for notice in report.notices:
+            table.add_row(str(notice.line), plain(notice.email), plain(notice.reason.render()))
+        err_console.print(table)
     if report.rejected:
-        table = Table(_("Line"), _("E-mail"), _("Reason"), title=_("Rejected rows"))
+        table = Table(unit, _("E-mail"), _("Reason"), title=_("Rejected rows"))
         for rejection in report.rejected:
             table.add_row(
-                str(rejection.line), shown(rejection.email), shown(rejection.reason.render())
+                str(rejection.line), plain(rejection.email), plain(rejection.reason.render())
             )
         err_console.print(table)
+
+
+def _print_columns(match: ColumnMatch) -> None:
+    table = Table(_("Column of the file"), _("Field"), title=_("Columns"))
+    for header, field in match.as_dict().items():
+        label = _(FIELD_LABELS[field]) if field else _("ignored")
+        table.add_row(plain(header), label)
+    console.print(table)
+    if match.ignored:
+        console.print(
+            _("Ignored columns: {columns}").format(columns=plain(", ".join(match.ignored)))
+        )
 
 
 @members_app.command("export")

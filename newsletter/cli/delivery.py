@@ -19,7 +19,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from newsletter import baseurl
 from newsletter.cli.common import _, console, err_console, issue_app, print_json, service, shown
+from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
 from newsletter.delivery.catcher import MailCatcher, catcher_dir
 from newsletter.delivery.runner import run as run_loop
@@ -67,6 +69,9 @@ def send(
                     "send into the embedded mail catcher with --catcher."
                 )
             )
+        if not catcher:  # every link of every message starts with BASE_URL
+            for problem in baseurl.problems(settings.base_url):
+                warn(problem)
         lists = _lists(to)
         if not yes:
             target = ", ".join(lists) or _("the issue's lists")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli.common import _, console, intake_app, print_json, service, shown
+from newsletter.cli.common import _, console, err_console, intake_app, print_json, service, shown
 from newsletter.intake.mail.pipeline import Result
 from newsletter.models import InboundOutcome
 
@@ -103,6 +103,10 @@ def intake_poll(as_json: JsonOption = False) -> None:
         console.print(left.format(count=report.left), markup=False)
 
 
+#: messages per page of ``intake list``
+PER_PAGE = 200
+
+
 @intake_app.command("list")
 def intake_list(
     outcome: Annotated[
@@ -114,19 +118,30 @@ def intake_list(
             "--unmatched", help="Only bounces that proved no delivery of ours (nothing changed)."
         ),
     ] = False,
+    page: Annotated[int, typer.Option(min=1, help="Page to show (newest first).")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=10000, help="Messages per page.")] = PER_PAGE,
     as_json: JsonOption = False,
 ) -> None:
-    """Incoming messages, newest first, with what became of each."""
+    """Incoming messages, newest first, with what became of each (a page at a time)."""
     try:
         wanted = InboundOutcome(outcome) if outcome else None
     except ValueError as error:
         raise typer.BadParameter(
             _("Unknown outcome: {value}").format(value=shown(outcome))
         ) from error
+    offset = (page - 1) * per_page
     with service() as svc:
-        rows = svc.intake.unmatched_bounces(200) if unmatched else svc.intake.messages(wanted)
+        if unmatched:
+            every = svc.intake.unmatched_bounces(limit=100000)
+            total, rows = len(every), every[offset : offset + per_page]
+        else:
+            total = svc.intake.count(wanted)
+            rows = svc.intake.messages(wanted, limit=per_page, offset=offset)
+    summary = _page_summary(total, offset, len(rows), page, per_page)
     if as_json:
         print_json(rows)
+        if total > len(rows):
+            err_console.print(summary, markup=False)
         return
     for row in rows:
         console.print(
@@ -134,6 +149,20 @@ def intake_list(
             f"{shown(row['subject'])}" + (f"  — {shown(row['reason'])}" if row["reason"] else ""),
             markup=False,
         )
+    console.print(summary, markup=False)
+
+
+def _page_summary(total: int, offset: int, shown: int, page: int, per_page: int) -> str:
+    """ "Messages 201–400 of 523 (page 2 of 3; --page 3 for the next)."""
+    if not shown:
+        return _("No message on this page ({total} in all).").format(total=total)
+    pages = max(1, -(-total // per_page))
+    text = _("Messages {first}–{last} of {total} (page {page} of {pages}").format(
+        first=offset + 1, last=offset + shown, total=total, page=page, pages=pages
+    )
+    if page < pages:
+        return text + _("; --page {next} for the next).").format(next=page + 1)
+    return text + ")."
 
 
 @intake_app.command("raw")

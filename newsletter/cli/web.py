@@ -5,14 +5,16 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from urllib.parse import urlsplit
 
 import typer
 
-from newsletter.cli.common import _, admin_app, app, console, service, shown
+from newsletter import baseurl
+from newsletter.cli.common import _, admin_app, app, console, err_console, service, shown
 from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 
 
 @admin_app.command("create")
@@ -54,7 +56,23 @@ def serve(
     from newsletter.web.server import run_server
 
     settings = load_settings()
+    if not baseurl.is_set(settings):
+        settings = baseurl.for_port(settings, host, port)
+        warn(Msg(N_("BASE_URL is not set: links in e-mails point to {url}, which only works on "
+                    "this machine. Set NEWSLETTER_BASE_URL to the public address."),
+                 {"url": settings.base_url}))  # fmt: skip
+    own = urlsplit(settings.base_url)
+    itself = baseurl.is_local(own.hostname or "") and (own.port or 80) == port
+    for problem in baseurl.problems(settings.base_url, probe=not itself):
+        warn(problem)
     run_server(settings, host=host, port=port, worker=not no_worker)
+
+
+def warn(message: Msg) -> None:
+    """A loud warning on stderr (one line per problem)."""
+    err_console.print(
+        _("WARNING: {message}").format(message=message.render()), style="bold red", markup=False
+    )
 
 
 @app.command()
@@ -67,7 +85,7 @@ def demo(
     from newsletter.service import Service
     from newsletter.web.server import run_server
 
-    settings = load_settings()
+    settings = baseurl.for_port(load_settings(), host, port)
     ctx = open_context(settings)
     try:
         created = load_demo(Service(ctx))

@@ -2,45 +2,127 @@
 
 It holds no SQL and no SMTP: each area's service delegates to its stage package.
 ``Service`` gathers them: ``service.audience``, and one attribute per later area.
+Each area is built (and its modules imported) the first time it is used, so that a
+command such as ``members import`` loads neither the renderer nor the web stack.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from newsletter.context import Context
-from newsletter.service.accounts import AccountsService
-from newsletter.service.assemblies import AssembliesService
-from newsletter.service.audience import AudienceService
-from newsletter.service.console import ConsoleQueries
-from newsletter.service.delivery import DeliveryService
-from newsletter.service.editorial import EditorialService
-from newsletter.service.feeds import FeedsService
-from newsletter.service.intake import IntakeService
-from newsletter.service.moderation import ModerationService
-from newsletter.service.notices import NoticesService
-from newsletter.service.partners import PartnerLinksService
-from newsletter.service.ratelimit import RateLimiter
-from newsletter.service.reports import ReportsService
-from newsletter.service.rsvp import RsvpService
-from newsletter.service.submissions import SubmissionsService
+
+if TYPE_CHECKING:
+    from newsletter.service.accounts import AccountsService
+    from newsletter.service.assemblies import AssembliesService
+    from newsletter.service.audience import AudienceService
+    from newsletter.service.console import ConsoleQueries
+    from newsletter.service.delivery import DeliveryService
+    from newsletter.service.editorial import EditorialService
+    from newsletter.service.feeds import FeedsService
+    from newsletter.service.intake import IntakeService
+    from newsletter.service.moderation import ModerationService
+    from newsletter.service.notices import NoticesService
+    from newsletter.service.partners import PartnerLinksService
+    from newsletter.service.ratelimit import RateLimiter
+    from newsletter.service.reports import ReportsService
+    from newsletter.service.rsvp import RsvpService
+    from newsletter.service.submissions import SubmissionsService
 
 
 class Service:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.audience = AudienceService(ctx)
-        self.limits = RateLimiter(ctx)
-        self.accounts = AccountsService(ctx, self.limits)
-        self.partners = PartnerLinksService(ctx)
-        self.rsvp = RsvpService(ctx)
-        self.feeds = FeedsService(ctx)
-        self.notices = NoticesService(ctx, self.audience)
-        self.delivery = DeliveryService(ctx, self.audience)
-        self.editorial = EditorialService(ctx)
-        self.console = ConsoleQueries(ctx)
-        self.assemblies = AssembliesService(ctx, self.delivery)
-        self.moderation = ModerationService(ctx, self.notices)
-        self.submissions = SubmissionsService(
-            ctx, self.editorial, self.notices, self.limits, self.moderation
+
+    @cached_property
+    def audience(self) -> AudienceService:
+        from newsletter.service.audience import AudienceService
+
+        return AudienceService(self.ctx)
+
+    @cached_property
+    def limits(self) -> RateLimiter:
+        from newsletter.service.ratelimit import RateLimiter
+
+        return RateLimiter(self.ctx)
+
+    @cached_property
+    def accounts(self) -> AccountsService:
+        from newsletter.service.accounts import AccountsService
+
+        return AccountsService(self.ctx, self.limits)
+
+    @cached_property
+    def partners(self) -> PartnerLinksService:
+        from newsletter.service.partners import PartnerLinksService
+
+        return PartnerLinksService(self.ctx)
+
+    @cached_property
+    def rsvp(self) -> RsvpService:
+        from newsletter.service.rsvp import RsvpService
+
+        return RsvpService(self.ctx)
+
+    @cached_property
+    def feeds(self) -> FeedsService:
+        from newsletter.service.feeds import FeedsService
+
+        return FeedsService(self.ctx)
+
+    @cached_property
+    def notices(self) -> NoticesService:
+        from newsletter.service.notices import NoticesService
+
+        return NoticesService(self.ctx, self.audience)
+
+    @cached_property
+    def delivery(self) -> DeliveryService:
+        from newsletter.service.delivery import DeliveryService
+
+        return DeliveryService(self.ctx, self.audience)
+
+    @cached_property
+    def editorial(self) -> EditorialService:
+        from newsletter.service.editorial import EditorialService
+
+        return EditorialService(self.ctx)
+
+    @cached_property
+    def console(self) -> ConsoleQueries:
+        from newsletter.service.console import ConsoleQueries
+
+        return ConsoleQueries(self.ctx)
+
+    @cached_property
+    def assemblies(self) -> AssembliesService:
+        from newsletter.service.assemblies import AssembliesService
+
+        return AssembliesService(self.ctx, self.delivery)
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        from newsletter.service.moderation import ModerationService
+
+        return ModerationService(self.ctx, self.notices)
+
+    @cached_property
+    def submissions(self) -> SubmissionsService:
+        from newsletter.service.submissions import SubmissionsService
+
+        return SubmissionsService(
+            self.ctx, self.editorial, self.notices, self.limits, self.moderation
         )
-        self.intake = IntakeService(ctx, self.delivery)
-        self.reports = ReportsService(ctx)
+
+    @cached_property
+    def intake(self) -> IntakeService:
+        from newsletter.service.intake import IntakeService
+
+        return IntakeService(self.ctx, self.delivery)
+
+    @cached_property
+    def reports(self) -> ReportsService:
+        from newsletter.service.reports import ReportsService
+
+        return ReportsService(self.ctx)

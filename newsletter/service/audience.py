@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,7 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience import subscriptions
-from newsletter.audience.csv_import import parse_directory
+from newsletter.audience.columns import ColumnMatch
+from newsletter.audience.csv_import import read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags
 from newsletter.audience.segments import (
@@ -98,19 +100,46 @@ class AudienceService:
 
     # --- directory -----------------------------------------------------------------------
     def import_members(
-        self, data: bytes, filename: str = "import.csv", *, dry_run: bool = False
+        self,
+        source: bytes | Path,
+        filename: str = "import.csv",
+        *,
+        dry_run: bool = False,
+        overrides: Mapping[str, str | None] | None = None,
+        sheet: str | None = None,
+        detail: bool = True,
     ) -> ImportReport:
-        """Upsert the directory spreadsheet by e-mail; ``dry_run`` writes nothing."""
-        parsed = parse_directory(data)
-        source = f"import:{filename}"
+        """Upsert the directory file (CSV, .xlsx, .ods) by e-mail, in one transaction:
+        a failure half-way leaves the directory as it was; ``dry_run`` writes nothing.
+        ``overrides`` (``name_key`` of a header → field or None) change the matching;
+        ``detail=False`` keeps only the counts, not one outcome per row."""
+        reader = read_directory(source, filename, overrides=overrides, sheet=sheet)
+        source_label = f"import:{Path(filename).name}"[:200]
         with self.ctx.db.sessions() as session:
-            report = apply_directory(session, parsed, source=source, now=utcnow())
+            try:
+                report = apply_directory(
+                    session, reader, source=source_label, now=utcnow(), detail=detail
+                )
+            except BaseException:
+                session.rollback()
+                raise
             report.dry_run = dry_run
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
         return report
+
+    def match_columns(
+        self,
+        source: bytes | Path,
+        filename: str = "import.csv",
+        *,
+        overrides: Mapping[str, str | None] | None = None,
+        sheet: str | None = None,
+    ) -> ColumnMatch:
+        """How the columns of a file would be read (nothing imported)."""
+        return read_directory(source, filename, overrides=overrides, sheet=sheet).columns
 
     def export_members(self) -> bytes:
         with self.ctx.db.session() as session:
@@ -212,6 +241,15 @@ class AudienceService:
                 subscriber.roles = split_tags(roles if isinstance(roles, str) else ",".join(roles))
             if organisation is not None:
                 subscriber.organisation = self._organisation(session, organisation)
+            session.flush()
+            return _view(subscriber)
+
+    def choose_language(self, subscriber_id: int, language: str) -> SubscriberView:
+        """The person's own choice of language (preferences page): an import keeps it."""
+        with self.ctx.db.session() as session:
+            subscriber = self._get(session, subscriber_id)
+            subscriber.language = Language(language)
+            subscriber.language_chosen = True
             session.flush()
             return _view(subscriber)
 

@@ -261,10 +261,16 @@ class IntakeService:
 
     # --- reading the records ------------------------------------------------------------
     def messages(
-        self, outcome: InboundOutcome | None = None, limit: int = 200
+        self, outcome: InboundOutcome | None = None, limit: int = 200, offset: int = 0
     ) -> list[dict[str, Any]]:
         with self.ctx.db.session() as session:
-            return [message_view(r) for r in store.list_messages(session, outcome, limit)]
+            rows = store.list_messages(session, outcome, limit, offset)
+            return [message_view(r) for r in rows]
+
+    def count(self, outcome: InboundOutcome | None = None) -> int:
+        """How many incoming messages are recorded (with this outcome)."""
+        with self.ctx.db.session() as session:
+            return store.count_messages(session, outcome)
 
     def quarantined(self, limit: int = 200) -> list[dict[str, Any]]:
         """Messages that could not become items, with the reason (the console's queue)."""

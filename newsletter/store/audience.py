@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from newsletter.models import Language, Membership, SubscriberStatus
@@ -49,6 +49,8 @@ class Subscriber(Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    #: the person chose their language on the preferences page: an import keeps it
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     groups: Mapped[list[str]] = mapped_column(default=list)
     roles: Mapped[list[str]] = mapped_column(default=list)
     status: Mapped[SubscriberStatus] = mapped_column(

@@ -1,9 +1,9 @@
 """Table of incoming e-mail: one row per message read, whatever became of it.
 
-A message is processed once: its Message-ID (or, without one, the SHA-256 of its bytes)
-is the ``dedupe_key`` of the first row, and a mailbox message is also known by its
-folder, UIDVALIDITY and UID, so a message whose move to ``Processed`` failed is not
-read twice. The raw message is kept, cut at ``RAW_KEEP`` bytes, for the coordinator.
+A message is processed once: its Message-ID and body hash (or, without a Message-ID, the
+SHA-256 of its bytes) is the ``dedupe_key`` of the first row, and a mailbox message is
+also known by its folder, UIDVALIDITY and UID, so a message whose move to ``Processed``
+failed is not read twice. The raw message is kept, cut at ``RAW_KEEP`` bytes, for the coordinator.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
     text,
 )
@@ -97,12 +98,19 @@ def by_mailbox_uid(
 
 
 def list_messages(
-    session: Session, outcome: InboundOutcome | None = None, limit: int = 200
+    session: Session, outcome: InboundOutcome | None = None, limit: int = 200, offset: int = 0
 ) -> list[InboundMessage]:
-    query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit).offset(offset)
     if outcome is not None:
         query = query.where(InboundMessage.outcome == outcome)
     return list(session.scalars(query))
+
+
+def count_messages(session: Session, outcome: InboundOutcome | None = None) -> int:
+    query = select(func.count()).select_from(InboundMessage)
+    if outcome is not None:
+        query = query.where(InboundMessage.outcome == outcome)
+    return int(session.scalar(query) or 0)
 
 
 def unapplied_bounces(session: Session) -> list[InboundMessage]:

@@ -15,8 +15,14 @@ def test_import_list_unsubscribe_export(cli: Cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     report = result.json()
     assert len(report["created"]) == 90
-    assert [r["line"] for r in report["rejected"]] == [13, 31, 51, 71]
+    assert [r["line"] for r in report["rejected"]] == [13, 31, 51]
     assert report["rejected"][0]["reason"] == "adresse e-mail manquante"
+    merged = [w for w in report["warnings"] if w["line"] == 71]
+    assert "ligne 7" in merged[0]["reason"] and "fusionn" in merged[0]["reason"]
+    assert report["merged"] == 1
+    assert report["columns"]["Courriel"] == "email"
+    assert report["columns"]["Statut"] == "membership"
+    assert report["ignored"] == [] and report["missing"] == []
 
     again = cli("members", "import", str(FIXTURE))
     assert again.code == 0
@@ -63,3 +69,46 @@ def test_dry_run_and_errors(cli: Cli, tmp_path: Path) -> None:
 
     assert cli("members", "import").code == 2
     assert cli("no-such-command").code == 2
+
+
+def test_import_names_every_column_and_takes_matches_by_hand(cli: Cli, tmp_path: Path) -> None:
+    from tests.audience.sheets import write_table
+
+    path = tmp_path / "annuaire.csv"
+    path.write_text(
+        "Entité;MANDATAIRES;Courriel;Téléphone\nASBL A;Ann;ann@example.org;02 640\n"
+        "ASBL B;Bob;bob@;02 641\n",
+        encoding="cp1252",
+    )
+    dry = cli("members", "import", str(path), "--dry-run")
+    assert dry.code == 0
+    assert "Colonnes ignorées : Entité, Téléphone" in dry.out
+    assert "Aucune colonne d'organisation trouvée" in dry.err
+    assert "Aucune colonne de statut de membre trouvée" in dry.err
+    assert cli("subscribers", "list", "--json").json() == []
+
+    rejected = tmp_path / "rejets.csv"
+    result = cli("members", "import", str(path), "--map", "Entité=organisation", "--json",
+                 "--rejected", str(rejected))  # fmt: skip
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["columns"] == {"Entité": "organisation", "MANDATAIRES": "name",
+                                 "Courriel": "email", "Téléphone": None}  # fmt: skip
+    assert report["ignored"] == ["Téléphone"] and report["missing"] == ["membership"]
+    assert [row["organisation"] for row in cli("subscribers", "list", "--json").json()] == [
+        "ASBL A"
+    ]
+    assert "bob@" in rejected.read_bytes().decode("utf-8-sig")
+
+    bad = cli("members", "import", str(path), "--map", "Courriel=adresse")
+    assert bad.code == 1 and "Champ inconnu" in bad.err
+
+    sheet = write_table(tmp_path / "annuaire", "xlsx", ["Organisation", "Courriel", "Statut"],
+                        [["ASBL C", "cleo@example.org", "adhérent"]], title="Annuaire")  # fmt: skip
+    missing_sheet = cli("members", "import", str(sheet), "--sheet", "Feuil9")
+    assert missing_sheet.code == 1 and "Répertoire" in missing_sheet.err
+    notes = cli("members", "import", str(sheet), "--sheet", "Notes")
+    assert notes.code == 1 and "Aucune colonne d'adresse e-mail" in notes.err
+    good = cli("members", "import", str(sheet), "--sheet", "1", "--json")
+    assert good.code == 0 and good.json()["sheet"] == "Répertoire"
+    assert good.json()["memberships"]["adherent"] == 1

@@ -27,7 +27,8 @@ def test_import_of_a_coordinator_export(service: Service) -> None:
     report = service.audience.import_members(FIXTURE.read_bytes(), "annuaire.csv")
     assert len(report.created) == 90
     assert report.organisations_created == 90
-    assert [r.line for r in report.rejected] == [13, 31, 51, 71]
+    assert [r.line for r in report.rejected] == [13, 31, 51]
+    assert report.merged == 1
     infos, errors = service.audience.lists()
     assert errors == []
     assert {info.id: info.count for info in infos} == EXPECTED_COUNTS

@@ -19,7 +19,7 @@ from email.message import Message
 from newsletter.i18n import N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.attachments import Candidate, Kind, classify, safe_filename
-from newsletter.intake.mail.charset import decode_bytes
+from newsletter.intake.mail.charset import decode_bytes, unsurrogate
 from newsletter.intake.mail.html import clean_html, html_to_text
 from newsletter.intake.mail.trim import trim_text, unflow
 
@@ -77,6 +77,8 @@ class _Walk:
     refused: list[Msg] = field(default_factory=list)
     parts: int = 0
     broken: bool = False
+    #: a nested part was damaged, its readable text kept (a note for the coordinator)
+    damaged: bool = False
 
 
 def _payload(part: Message) -> bytes:
@@ -93,9 +95,26 @@ def _text(part: Message) -> str:
     return text
 
 
+def _decoded_headers(part: Message) -> Message:
+    """The part's Content-Disposition and Content-Type with raw 8-bit bytes decoded (the
+    parser would give U+FFFD for them): a raw UTF-8 file name stays readable."""
+    fixed = Message()
+    for name in ("Content-Disposition", "Content-Type"):
+        value = h.raw_value(part, name)
+        if value is not None:
+            fixed[name] = unsurrogate(value)
+    return fixed
+
+
 def _filename(part: Message) -> str:
     try:
-        raw = part.get_filename() or part.get_param("name") or ""
+        source = part
+        if any(
+            any("\udc80" <= ch <= "\udcff" for ch in h.raw_value(part, name) or "")
+            for name in ("Content-Disposition", "Content-Type")
+        ):
+            source = _decoded_headers(part)
+        raw = source.get_filename() or source.get_param("name") or ""
     except (ValueError, LookupError, UnicodeError):
         raw = ""
     if isinstance(raw, tuple):  # an RFC 2231 value the library could not collapse
@@ -107,9 +126,24 @@ def _filename(part: Message) -> str:
     return safe_filename(name)
 
 
+def _disposition(part: Message) -> str:
+    """ "attachment", "inline" or "" (the raw value: 8-bit bytes must not break it)."""
+    value = h.raw_value(part, "Content-Disposition") or ""
+    return value.split(";", 1)[0].strip().lower()
+
+
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
-    return disposition == "attachment" or bool(part.get_param("name") or part.get_filename())
+    """A text part is read as text unless it is sent as a file: an explicit attachment,
+    or a name without an inline disposition (Apple Mail and Outlook name inline parts)."""
+    disposition = _disposition(part)
+    if disposition == "attachment":
+        return True
+    if disposition == "inline":
+        return False
+    try:
+        return bool(part.get_param("name") or part.get_filename())
+    except (ValueError, LookupError, UnicodeError):
+        return False
 
 
 def _walk(part: Message, walk: _Walk, depth: int = 0) -> None:
@@ -117,9 +151,15 @@ def _walk(part: Message, walk: _Walk, depth: int = 0) -> None:
     if depth > MAX_DEPTH or walk.parts > MAX_PARTS:
         walk.broken = True
         return
-    if any(isinstance(d, _BROKEN_STRUCTURE) for d in part.defects):
-        walk.broken = True
     ctype = part.get_content_type()
+    if any(isinstance(d, _BROKEN_STRUCTURE) for d in part.defects):
+        if depth == 0 or not ctype.startswith("multipart/"):
+            walk.broken = True
+            return
+        # a nested multipart whose boundary is broken: read the text behind it
+        walk.damaged = True
+        _walk_unparsed(part, walk, depth)
+        return
     if part.is_multipart():
         children = [c for c in part.get_payload() if isinstance(c, Message)]
         if ctype == "message/rfc822":
@@ -154,10 +194,22 @@ def _walk(part: Message, walk: _Walk, depth: int = 0) -> None:
             filename=_filename(part),
             content_type=ctype,
             data=_payload(part),
-            inline=bool(part.get("Content-ID"))
-            and not (part.get("Content-Disposition") or "").lower().startswith("attachment"),
+            inline=bool(h.raw_value(part, "Content-ID")) and _disposition(part) != "attachment",
         )
     )
+
+
+def _walk_unparsed(part: Message, walk: _Walk, depth: int) -> None:
+    """The parts of a nested multipart the parser left as text (boundary not found)."""
+    data = _payload(part)  # the raw bytes of what the parser could not split
+    for piece in re.split(rb"(?m)^--[^\r\n]*\r?$", data):
+        piece = piece.lstrip(b"\r\n")
+        if not piece.strip():
+            continue
+        inner = message_from_bytes(piece)
+        declared = inner.get("Content-Type") is not None
+        if declared and inner.get_content_type() in ("text/plain", "text/html"):
+            _walk(inner, walk, depth + 1)
 
 
 def _walk_alternative(children: list[Message], walk: _Walk, depth: int) -> None:
@@ -232,6 +284,10 @@ def _fill(
             N_("The MIME structure of the message is broken (boundary missing or nesting too deep)")
         )
         return result
+    if walk.damaged:
+        result.notes.append(
+            Msg(N_("Part of the message was damaged (a broken MIME boundary); its text was kept"))
+        )
     body, body_format, preface, forwarded_subject = _body(walk, forward=forward, reply=reply)
     if preface:
         result.forwarded = True

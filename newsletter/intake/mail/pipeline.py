@@ -4,7 +4,8 @@
 ``InboundMessage`` row (none when the mailbox UID was already recorded). The order of
 the decisions:
 
-1. seen before (same Message-ID, or same bytes without one) → ignored, no new item;
+1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
+   new item;
 2. over the size limit → quarantine (headers kept);
 3. a bounce (any format: ``intake.mail.bounces``) → bounce, matched to a delivery by
    the caller's ``match_bounce`` only when it proves it, else recorded unmatched; a
@@ -12,8 +13,10 @@ the decisions:
 4. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
    address without being a bounce → ignored;
 5. otherwise a submission: parsed into a news item (pending; attributed when the sender
-   is a subscriber of a member organisation, held as unknown sender otherwise), or
-   quarantined with the reason when it cannot be parsed.
+   is a subscriber of a member organisation, held as unknown sender otherwise; how the
+   sender was authenticated is noted, and a partner's address that nothing confirms is
+   marked "sender not verified"), or quarantined with the reason when it cannot be
+   parsed.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from newsletter.audience.subscriptions import find_by_email
 from newsletter.config import Settings
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail import headers as h
+from newsletter.intake.mail.authentication import SenderAuth, authenticate
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.bounces import Bounce, parse_bounce
 from newsletter.intake.mail.html import html_to_text
@@ -108,8 +112,21 @@ class Result:
         }
 
 
-def dedupe_key(message_id: str, digest: str) -> str:
-    return f"mid:{message_id}"[:600] if message_id else f"sha256:{digest}"
+def content_digest(data: bytes) -> str:
+    """SHA-256 of the body (what follows the headers), line endings normalised: the same
+    message relayed twice (other Received lines) has the same one, another message that
+    reuses a Message-ID has not."""
+    ends = [at for at in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if at >= 0]
+    body = data[min(ends) :] if ends else b""
+    return hashlib.sha256(body.replace(b"\r\n", b"\n").strip()).hexdigest()
+
+
+def dedupe_key(message_id: str, digest: str, data: bytes = b"") -> str:
+    """Message-ID plus the content hash (a reused Message-ID is not a duplicate); the
+    whole message's SHA-256 without a Message-ID."""
+    if not message_id:
+        return f"sha256:{digest}"
+    return f"mid:{message_id[:500]}:{content_digest(data)[:40]}"
 
 
 def _record(
@@ -170,7 +187,7 @@ def process_message(
         except Exception:  # the parser gave up: read the headers alone
             message = BytesHeaderParser().parsebytes(raw.data)
     message_id = h.message_id(message)
-    key = dedupe_key(message_id, digest)
+    key = dedupe_key(message_id, digest, raw.data)
 
     def record(outcome: InboundOutcome, reason: Msg | None, *, unique: bool = True) -> Result:
         row = _record(
@@ -224,7 +241,13 @@ def process_message(
         parsed.problem = Msg(N_("The message has no valid sender address"))
     if parsed.problem is not None:
         return record(InboundOutcome.quarantine, parsed.problem)
-    return _submission(session, settings, parsed, message, record, list_mail=kind)
+    auth = authenticate(
+        raw.data,
+        message,
+        authserv_id=settings.intake_authserv_id,
+        dkim_verify=settings.intake_dkim_verify,
+    )
+    return _submission(session, settings, parsed, message, record, list_mail=kind, auth=auth)
 
 
 def _own_addresses(settings: Settings) -> set[str]:
@@ -336,6 +359,7 @@ def _submission(
     record: Callable[[InboundOutcome, Msg | None], Result],
     *,
     list_mail: Automatic,
+    auth: SenderAuth,
 ) -> Result:
     subscriber = find_by_email(session, parsed.sender)
     known = (
@@ -355,6 +379,20 @@ def _submission(
                 {"address": parsed.sender},
             ).render(DEFAULT_LANGUAGE),
         )
+    elif not auth.verified:
+        # a known partner's address, but nothing proves the partner wrote it
+        notes.insert(
+            0,
+            Msg(
+                N_(
+                    "Sender not verified: this e-mail says it comes from {address}, a "
+                    "partner's address, but neither SPF, DKIM nor DMARC confirms it. Check "
+                    "with the partner before approving it."
+                ),
+                {"address": parsed.sender},
+            ).render(DEFAULT_LANGUAGE),
+        )
+    notes.append(auth.describe().render(DEFAULT_LANGUAGE))
     if list_mail in (Automatic.mailing_list, Automatic.bulk):
         notes.append(
             Msg(N_("Received through a mailing list or a bulk sender")).render(DEFAULT_LANGUAGE)
@@ -406,7 +444,7 @@ def record_failure(
     """Quarantine a message whose processing failed, so that it is never lost."""
     message = BytesHeaderParser().parsebytes(raw.data[: 256 * 1024])
     digest = hashlib.sha256(raw.data).hexdigest()
-    key = dedupe_key(h.message_id(message), digest)
+    key = dedupe_key(h.message_id(message), digest, raw.data)
     unique = store.by_dedupe_key(session, key) is None
     row = _record(
         session,

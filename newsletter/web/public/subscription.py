@@ -125,7 +125,7 @@ def save_preferences(
     kept = set(lists)
     subscriber = service.audience.get_subscriber(subscriber_id)
     if language in ("fr", "nl") and language != subscriber.language:
-        service.audience.update_subscriber(subscriber_id, language=language)
+        service.audience.choose_language(subscriber_id, language)
     for list_id in service.audience.lists_of(subscriber_id):
         if list_id in kept and list_id in subscriber.lists_left:
             service.audience.resubscribe_list(subscriber_id, list_id)
