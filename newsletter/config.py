@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         4, ge=1, le=64, description="Persistent SMTP connections used in parallel."
     )
     smtp_timeout: float = Field(30.0, description="Seconds before an SMTP command times out.")
+    smtp_data_timeout: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds to wait for the server's reply after a message's data (RFC 5321 "
+        "advises 10 minutes: a short wait turns a slow server into duplicates).",
+    )
     send_rate: float = Field(0.0, ge=0, description="Messages per second at most (0 = unlimited).")
     send_hourly_cap: int = Field(
         0, ge=0, description="Messages per rolling hour at most (0 = no cap)."
@@ -116,7 +122,16 @@ class Settings(BaseSettings):
         0.5,
         ge=0,
         le=1,
-        description="Pause a send when more than this share of a batch fails.",
+        description="Pause a send when more than this share of its recent messages failed.",
+    )
+    auto_pause_window: int = Field(
+        200, ge=1, description="Recent messages of a send that the auto-pause rule looks at."
+    )
+    auto_pause_min_results: int = Field(
+        100,
+        ge=1,
+        description="The auto-pause rule judges only once this many results are in its window "
+        "(a few refused addresses at the head of a list never pause a send).",
     )
     bounce_limit: int = Field(
         3,

@@ -65,12 +65,13 @@ def run_assembly_reminder(assembly_id: int) -> None:
 
 
 def run_intake_poll() -> None:
-    """Job: read the submissions mailbox (partner news and bounces) once."""
+    """Job: read the submissions mailbox (partner news and bounces) once. A failure is
+    raised on, so that ``serve``'s supervision shows the poll as stopped."""
     try:
         report = _service().intake.poll()
     except NewsletterError as error:
         log.warning("intake poll: %s", error)
-        return
+        raise
     log.info("intake poll: %s", report.counts())
 
 
@@ -104,7 +105,11 @@ def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOSche
         timezone=UTC,
     )
     scheduler.start()
-    sync_jobs(scheduler, service)
+    try:
+        sync_jobs(scheduler, service)
+    except Exception:  # the database does not answer: no half-started scheduler left behind
+        scheduler.shutdown(wait=False)
+        raise
     scheduler.add_job(
         sync_jobs,
         "interval",

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 user error (one line on stderr), 2 bad usage.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -19,6 +20,7 @@ from newsletter.cli import report as _report  # noqa: F401
 from newsletter.cli import web as _web  # noqa: F401
 from newsletter.cli.common import _, app, shown
 from newsletter.errors import NewsletterError
+from newsletter.faults import storage_error
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     except NewsletterError as error:
         sys.stderr.write(_("Error: ") + shown(error.localized(), lines=True) + "\n")
         return 1
+    except Exception as error:  # the database gone, the disk full: one line, no data
+        message = storage_error(error)
+        if message is None:
+            raise
+        logging.getLogger("newsletter").error("command failed: %s", message, exc_info=error)
+        sys.stderr.write(_("Error: ") + message.render() + "\n")
+        return 1
     except TyperException as error:  # usage errors (exit code 2) and other click errors
         show = getattr(error, "show", None)
         if callable(show):
@@ -42,7 +51,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    _log_to_file(sys.argv[1:])
     sys.exit(main())
+
+
+def _log_to_file(argv: list[str]) -> None:
+    """Commands log to ``DATA_DIR/newsletter.log`` (warnings and errors, with their
+    detail), so the terminal gets one line per error; ``serve`` and ``demo`` keep
+    logging to stderr as services do."""
+    if argv[:1] in (["serve"], ["demo"]):
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return
+    try:
+        from newsletter.config import load_settings
+
+        folder = load_settings().data_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "newsletter.log", delay=True)
+    except Exception:  # no settings, no folder: the command will say so itself
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
 __all__ = ["app", "main", "run"]

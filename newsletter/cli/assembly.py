@@ -135,6 +135,18 @@ def assembly_attend(
         say(_("{email} marked present.").format(email=person.email))
 
 
+@assembly_app.command("sheet")
+def assembly_sheet(
+    assembly_id: IdArgument,
+    out: Annotated[Path, typer.Option("--out", help="The PDF file to write.")],
+) -> None:
+    """The attendance sheet to print (PDF): organisations, expected people, proxies."""
+    with service() as svc:
+        data = svc.assemblies.sheet_pdf(assembly_id)
+    out.write_bytes(data)
+    say(_("Attendance sheet written to {path}.").format(path=out))
+
+
 @assembly_app.command("attendance")
 def assembly_attendance(
     assembly_id: IdArgument,

@@ -31,6 +31,7 @@ from newsletter.delivery.transport import Transport
 from newsletter.delivery.worker import Progress as SendProgress
 from newsletter.delivery.worker import RunEnd, RunResult
 from newsletter.errors import ConfigurationError, ValidationError
+from newsletter.faults import storage_error
 from newsletter.i18n import N_
 from newsletter.service import Service
 
@@ -175,6 +176,9 @@ async def _send_with_progress(
         def on_progress(p: SendProgress) -> None:
             now = loop.time()
             elapsed = max(1e-6, now - started)
+            if helpers and p.note:  # the outbox cannot be asked now
+                bar.update(task, description=_(p.note))
+                return
             if helpers:  # several processes: the outbox has the totals
                 if now - last_poll[0] < 0.5:
                     return
@@ -186,6 +190,7 @@ async def _send_with_progress(
                 return
             bar.update(
                 task,
+                description=_(p.note) if p.note else _("Sending"),
                 completed=done_before + p.sent + p.failed + p.skipped,
                 sent=before["sent"] + p.sent,
                 failed=before["failed"] + p.failed,
@@ -208,19 +213,34 @@ async def _send_with_progress(
 
 
 def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
-    status = svc.delivery.status(issue_id)
-    console.print(
-        _(
-            "Issue {id}: {sent} sent, {failed} failed, {skipped} skipped, "
-            "{queued} still queued ({retrying} waiting for a retry) of {total}."
-        ).format(**status)
-    )
+    try:
+        status = svc.delivery.status(issue_id)
+    except Exception as error:  # stopped while the database is away: say what we know
+        message = storage_error(error)
+        if message is None:
+            raise
+        err_console.print(_("Error: ") + message.render(), markup=False)
+        status = {"next_retry_at": None}
+    else:
+        console.print(
+            _(
+                "Issue {id}: {sent} sent, {failed} failed, {skipped} skipped, "
+                "{queued} still queued ({retrying} waiting for a retry) of {total}."
+            ).format(**status)
+        )
     if result.end is RunEnd.paused:
         err_console.print(
             _("Sending paused: {reason}").format(reason=shown(result.reason or "-", lines=True))
         )
     elif result.end is RunEnd.stopped:
         err_console.print(_("Stopped. Run the same command again to resume."))
+        if result.unwritten:
+            err_console.print(
+                _(
+                    "The database did not answer: {count} results could not be written; "
+                    "those recipients may get the issue twice when the send resumes."
+                ).format(count=result.unwritten)
+            )
     elif result.end is RunEnd.waiting:
         console.print(
             _(
@@ -275,6 +295,9 @@ def status(
     )
     if document.get("reason"):
         console.print(_("Reason: {reason}").format(reason=shown(document["reason"], lines=True)))
+    for worker in document.get("workers", []):
+        if worker["state"] != "running":
+            console.print(shown(worker["message"]))
 
 
 @issue_app.command("pause")

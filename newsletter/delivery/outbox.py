@@ -69,7 +69,7 @@ class Claimed:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RowUpdate:
     """What happened to one claimed delivery, ready to be written."""
 
     id: int
@@ -239,7 +239,25 @@ def claim(
     return claimed, len(gone)
 
 
-def _no_longer_wanted(session: Session, ids: list[int], lists: list[str]) -> set[int]:
+def unwanted_claimed(db: Database, send_id: int, worker_id: str) -> set[int]:
+    """Rows claimed by ``worker_id`` and not yet sent whose subscriber left (unsubscribed,
+    or opted out of one of the send's lists) since they were claimed. The worker asks
+    every second and skips those rows: an unsubscribe takes effect within a second."""
+    with db.session() as session:
+        lists = session.execute(select(Send.lists).where(Send.id == send_id)).scalar_one()
+        return _no_longer_wanted(
+            session,
+            None,
+            lists,
+            T.c.send_id == send_id,
+            T.c.status == D.sending,
+            T.c.claimed_by == worker_id,
+        )
+
+
+def _no_longer_wanted(
+    session: Session, ids: list[int] | None, lists: list[str], *where: Any
+) -> set[int]:
     subscriber: Table = Subscriber.__table__  # type: ignore[assignment]
     optout: Table = ListOptOut.__table__  # type: ignore[assignment]
     opted_out = exists().where(
@@ -249,7 +267,7 @@ def _no_longer_wanted(session: Session, ids: list[int], lists: list[str]) -> set
         select(T.c.id)
         .select_from(T.outerjoin(subscriber, subscriber.c.id == T.c.subscriber_id))
         .where(
-            T.c.id.in_(ids),
+            *(where if ids is None else (T.c.id.in_(ids),)),
             or_(
                 subscriber.c.id.is_(None),
                 subscriber.c.status != SubscriberStatus.active.value,
@@ -263,7 +281,7 @@ def _no_longer_wanted(session: Session, ids: list[int], lists: list[str]) -> set
 # --- recording -----------------------------------------------------------------------
 
 
-def record(db: Database, worker_id: str, outcomes: Sequence[Outcome]) -> int:
+def record(db: Database, worker_id: str, outcomes: Sequence[RowUpdate]) -> int:
     """Write outcomes of rows this worker claimed (others' rows are left alone)."""
     if not outcomes:
         return 0
@@ -309,6 +327,18 @@ def release(db: Database, worker_id: str, ids: Sequence[int]) -> None:
             .where(T.c.id.in_(list(ids)), T.c.claimed_by == worker_id, T.c.status == D.sending)
             .values(status=D.queued, claimed_by=None, attempts=T.c.attempts - 1)
         )
+
+
+def release_all(db: Database, worker_id: str) -> int:
+    """Give back every row still claimed by ``worker_id`` (it starts again after an
+    error: those rows were claimed by its previous run, whose results are lost)."""
+    with db.session() as session:
+        result = session.execute(
+            update(T)
+            .where(T.c.claimed_by == worker_id, T.c.status == D.sending)
+            .values(status=D.queued, claimed_by=None, updated_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_bounced(session: Session, delivery_id: int, reason: str) -> int | None:

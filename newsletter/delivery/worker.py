@@ -3,20 +3,32 @@
 Inside one process: a *feeder* claims batches into a bounded queue, ``lanes``
 concurrent tasks (one per SMTP connection) take rows, build each message
 (``MessageFactory``), wait for the token bucket and call the transport, and a
-*recorder* writes results back in small batches (every ``flush_interval`` seconds or
-``flush_size`` results) and beats the worker's heartbeat.
+*recorder* writes results back as soon as there are some (what arrives during a write
+goes into the next one) and beats the worker's heartbeat.
 
-Crash bound: after ``kill -9``, the rows of the dead worker that are still
-``sending`` go back to the queue (``outbox.recover_stale``) and are sent again. A
-recipient can therefore receive the issue twice only if the server accepted the
-message but its result was not yet written. Results are written every
-``FLUSH_INTERVAL`` (0.05 s) or as soon as ``FLUSH_SIZE`` (128) are waiting, and lanes
-stop sending while that many are waiting, so the unwritten results are at most those
-of one write in progress plus those waiting, each ≤ ``FLUSH_SIZE + lanes``: **at most
-2 × (128 + lanes) recipients (288 with 16 connections) can get a second copy**, in
-practice what is sent in about 0.05–0.1 s. SIGTERM (``stop``) stops claiming, lets
-in-flight messages finish, writes every result and gives back the rows not attempted:
-zero duplicates. Both copies of a duplicate carry the same Message-ID.
+Crash bound: after ``kill -9``, the rows of the dead worker that are still ``sending``
+go back to the queue (``outbox.recover_stale``) and are sent again. A recipient can
+therefore receive the issue twice only if the server accepted the message but its
+result was not yet written. A lane hands a message to the server only once the result
+of the message before its last one is written, so at any moment a lane has at most one
+accepted result waiting to be written and one message on the wire: **at most 2
+recipients per connection can get a second copy** (8 with 4 connections). SIGTERM
+(``stop``) stops claiming, lets in-flight messages finish, writes every result and
+gives back the rows not attempted: zero duplicates. Both copies of a duplicate carry
+the same Message-ID.
+
+Database outage or full disk: the recorder keeps the results it has (accepted by the
+server) and writes them when the database answers again; meanwhile the lanes wait
+(the rule above stops them), the feeder stops claiming, and the progress says
+"waiting for the database". A restart of the database costs no duplicate. Every wait
+wakes at least once a second and every database call has a time limit, so one lost
+cancellation (Python 3.11's ``asyncio.wait_for``, used inside aiosmtplib, can drop
+one) cannot wedge the worker; after ``stop`` the worker gives up waiting after
+``STOP_DRAIN_SECONDS`` (the unwritten results are then the bounded duplicates).
+
+Unsubscribe: the claim skips rows whose subscriber left; the worker also re-reads,
+every second, which of its claimed rows are no longer wanted, and skips them just
+before sending.
 """
 
 from __future__ import annotations
@@ -31,16 +43,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import ParamSpec, Protocol, TypeVar
 
 from newsletter.config import Settings
 from newsletter.delivery import outbox
-from newsletter.delivery.outbox import Claimed, Outcome
+from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.throttle import Caps, TokenBucket
 from newsletter.delivery.transport import Outcome as Result
 from newsletter.delivery.transport import RecipientResult, Transport
 from newsletter.editorial.issue_status import transition_issue
+from newsletter.faults import DatabaseTimeout, Fault, fault_of
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus
@@ -56,12 +70,20 @@ R = TypeVar("R")
 LEASE = timedelta(seconds=60)
 HEARTBEAT_SECONDS = 5.0
 STATUS_POLL_SECONDS = 0.5
-#: the failure share is judged once this many results are in the window
-MIN_SAMPLE = 10
-#: results are written at least this often, and as soon as this many are waiting
+#: how often the claimed rows are checked against unsubscribes
+GATE_SECONDS = 1.0
+#: a database call that gets no answer in this time is given up (its thread too)
+DB_CALL_SECONDS = 30.0
+#: after stop, how long in-flight messages and unwritten results are waited for
+STOP_DRAIN_SECONDS = 30.0
+#: no wait lasts longer than this without looking at stop and halt again
+WAIT_STEP = 1.0
+#: the crash bound: unwritten accepted results + messages on the wire, per connection
+DUPLICATES_PER_CONNECTION = 2
 AUTO_PAUSED = N_("{failed} of the last {window} messages failed; last reply: {reply}")
+UNSUBSCRIBED = "unsubscribed before delivery"
+#: results are written at least this often (when there are any)
 FLUSH_INTERVAL = 0.05
-FLUSH_SIZE = 128
 
 
 class MessageFactory(Protocol):
@@ -86,7 +108,8 @@ class Progress:
     failed: int = 0
     retrying: int = 0
     skipped: int = 0
-    note: str = ""
+    note: str = ""  # a message id (N_): why the worker waits, "" when it does not
+    fault: Fault | None = None  # the database or disk fault it waits on
 
 
 @dataclass
@@ -95,12 +118,34 @@ class RunResult:
     progress: Progress
     next_retry_at: datetime | None = None
     reason: str = ""
+    unwritten: int = 0  # results given up on at stop (the database never answered)
+
+
+class _Abandoned(Exception):
+    """Stop was asked and the database did not answer within STOP_DRAIN_SECONDS."""
 
 
 @dataclass
-class _Pending:
-    outcomes: list[Outcome] = field(default_factory=list)
+class _Batch:
+    """Results waiting to be written together; ``written`` is set once they are."""
+
+    updates: list[RowUpdate] = field(default_factory=list)
     permanent: list[tuple[int, str]] = field(default_factory=list)
+    written: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _Window:
+    """The last ``size`` results of a send (True = failed), kept across runs."""
+
+    def __init__(self, size: int) -> None:
+        self.results: deque[bool] = deque(maxlen=size)
+        self.failures = 0
+
+    def add(self, failed: bool) -> None:
+        if len(self.results) == self.results.maxlen and self.results[0]:
+            self.failures -= 1
+        self.results.append(failed)
+        self.failures += failed
 
 
 class Worker:
@@ -120,8 +165,10 @@ class Worker:
         on_permanent: Callable[[list[tuple[int, str]]], None] | None = None,
         progress: Callable[[Progress], None] | None = None,
         flush_interval: float = FLUSH_INTERVAL,
-        flush_size: int = FLUSH_SIZE,
         worker_id: str | None = None,
+        gate_seconds: float = GATE_SECONDS,
+        db_call_seconds: float = DB_CALL_SECONDS,
+        stop_drain_seconds: float = STOP_DRAIN_SECONDS,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -134,13 +181,17 @@ class Worker:
         self.on_permanent = on_permanent
         self.progress = progress
         self.flush_interval = flush_interval
-        self.flush_size = flush_size
+        self.gate_seconds = gate_seconds
+        self.db_call_seconds = db_call_seconds
+        self.stop_drain_seconds = stop_drain_seconds
         self.id = worker_id or f"w-{uuid.uuid4().hex[:16]}"
         self._registered = False
         # one thread (hence one pooled connection) for every database call of the worker
         self._db_thread: ThreadPoolExecutor | None = None
         #: totals over every run of this worker
         self.totals = Progress()
+        #: recent results per send, for the auto-pause rule
+        self.windows: dict[int, _Window] = {}
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -150,19 +201,35 @@ class Worker:
             self._registered = True
 
     def unregister(self) -> None:
-        if self._registered:
-            outbox.unregister_worker(self.db, self.id)
-            self._registered = False
-        if self._db_thread is not None:
-            self._db_thread.shutdown(wait=False)
-            self._db_thread = None
+        try:
+            if self._registered:
+                outbox.unregister_worker(self.db, self.id)
+                self._registered = False
+        except Exception as error:  # the database is gone: the lease will tell
+            if fault_of(error) is None:
+                raise
+            log.warning("worker %s not unregistered: %s", self.id, fault_of(error))
+        finally:
+            if self._db_thread is not None:
+                self._db_thread.shutdown(wait=False)
+                self._db_thread = None
 
     async def in_db_thread(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a blocking database call off the event loop, in the worker's DB thread."""
+        """Run a blocking database call off the event loop, in the worker's DB thread;
+        ``DatabaseTimeout`` after ``db_call_seconds`` without an answer (the thread is
+        then left to finish on its own and a new one takes the next calls)."""
         if self._db_thread is None:
             self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db_thread, lambda: func(*args, **kwargs))
+        thread = self._db_thread
+        future = asyncio.get_running_loop().run_in_executor(thread, partial(func, *args, **kwargs))
+        try:
+            async with asyncio.timeout(self.db_call_seconds):
+                return await future
+        except TimeoutError:
+            if self._db_thread is thread:
+                self._db_thread = None
+                thread.shutdown(wait=False)
+            raise DatabaseTimeout(f"no answer within {self.db_call_seconds} s") from None
 
     # --- one send --------------------------------------------------------------------
 
@@ -170,11 +237,14 @@ class Worker:
         self, send_id: int, factory: MessageFactory, stop: asyncio.Event
     ) -> RunResult:
         """Send every due row of ``send_id``; returns why it ended."""
-        self.register()
-        # a fresh heartbeat before claiming: an idle worker's claims must not look stale
-        await self.in_db_thread(outbox.heartbeat, self.db, self.id)
-        await self.in_db_thread(outbox.recover_stale, self.db, LEASE)
         run = _Run(self, send_id, factory, stop)
+        try:
+            await run.db(self.register)
+            # a fresh heartbeat before claiming: an idle worker's claims must not look stale
+            await run.db(outbox.heartbeat, self.db, self.id)
+            await run.db(outbox.recover_stale, self.db, LEASE)
+        except _Abandoned:
+            return RunResult(RunEnd.stopped, self.totals)
         return await run.execute()
 
 
@@ -189,68 +259,172 @@ class _Run:
         self.factory = factory
         self.stop = stop
         self.queue: asyncio.Queue[Claimed | None] = asyncio.Queue(maxsize=worker.batch_size * 2)
-        self.pending = _Pending()
+        self.pending = _Batch()
         self.progress = worker.totals
-        self.window: deque[bool] = deque(maxlen=max(MIN_SAMPLE, worker.batch_size))
-        self.window_failures = 0  # failures among the results in ``window``
+        settings = worker.settings
+        self.window = worker.windows.setdefault(send_id, _Window(settings.auto_pause_window))
+        self.min_results = min(settings.auto_pause_min_results, settings.auto_pause_window)
         self.halt = asyncio.Event()  # stop claiming and sending (pause, cancel, stop)
         self.halt_reason = ""
         self.halt_end = RunEnd.stopped
+        self.abandon = False  # stop was asked long enough ago: give up waiting
+        self.abandoned = asyncio.Event()  # set with ``abandon``
         self.unsent: list[int] = []
+        self.unwritten = 0
+        self.gone: set[int] = set()  # claimed rows whose subscriber left since the claim
         self.last_reply = ""
-        self.flushed = asyncio.Event()
-        self.room = asyncio.Event()  # cleared while FLUSH_SIZE results wait to be written
-        self.room.set()
+        self.wake = asyncio.Event()  # results are waiting for the recorder
         self.done = False
+        self.issue_id = 0
         self.started: datetime = utcnow()
 
+    # --- the database, patiently -----------------------------------------------------
+
+    async def db(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``func`` in the DB thread, tried again while the database is down or the disk
+        full (the progress says so); ``_Abandoned`` once stop was asked long enough ago."""
+        delay = 0.2
+        while True:
+            try:
+                result = await self.w.in_db_thread(func, *args, **kwargs)
+            except Exception as error:
+                fault = fault_of(error)
+                if fault is None:
+                    raise
+                if self.abandon:
+                    raise _Abandoned from error
+                self._waiting(fault)
+                log.warning("%s; trying again in %.1f s", fault.msg(), delay)
+                await self._sleep(delay, self.abandoned)
+                delay = min(5.0, delay * 2)
+                continue
+            self._waiting(None)
+            return result
+
+    def _waiting(self, fault: Fault | None) -> None:
+        if fault == self.progress.fault:
+            return
+        self.progress.fault = fault
+        self.progress.note = fault.waiting() if fault else ""
+        self._report()
+
+    async def _sleep(self, seconds: float, event: asyncio.Event) -> None:
+        """Sleep ``seconds`` in steps of at most WAIT_STEP, less when ``event`` is set."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while not event.is_set():
+            left = end - loop.time()
+            if left <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, WAIT_STEP)):
+                    await event.wait()
+
+    async def _try(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+        """One attempt; None when the database is down (for polls that come again)."""
+        try:
+            return await self.w.in_db_thread(func, *args, **kwargs)
+        except Exception as error:
+            if fault_of(error) is None:
+                raise
+            return None
+
+    # --- the run ---------------------------------------------------------------------
+
     async def execute(self) -> RunResult:
-        with self.w.db.session() as session:
-            send = session.get(Send, self.send_id)
-            if send is None:
-                raise ValueError(f"no send {self.send_id}")
-            self.issue_id = send.issue_id
-            self.started = send.created_at
+        try:
+            self.issue_id, self.started = await self.db(self._send_info)
+        except _Abandoned:
+            return RunResult(RunEnd.stopped, self.progress)
         lanes = [asyncio.create_task(self._lane()) for _ in range(self.w.lanes)]
         recorder = asyncio.create_task(self._recorder())
-        stopper = asyncio.create_task(self._watch_stop())
+        helpers = [asyncio.create_task(self._watch_stop()), asyncio.create_task(self._gate())]
         try:
-            await self._feed()
+            with contextlib.suppress(_Abandoned):
+                await self._feed()
             for _ in lanes:
-                await self.queue.put(None)
-            await asyncio.gather(*lanes)
+                while not self.abandon and not all(lane.done() for lane in lanes):
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(WAIT_STEP):
+                            await self.queue.put(None)
+                            break
+            await self._join(lanes)
         finally:
-            stopper.cancel()
-            for lane in lanes:
-                lane.cancel()
-            await asyncio.gather(*lanes, stopper, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await self._join(helpers, limit=0)
+            await self._join(lanes, limit=0)
             self.done = True
-            self.flushed.set()
-            await asyncio.gather(recorder, return_exceptions=True)
+            self.wake.set()
+            await self._join([recorder])
             # whatever is still queued was claimed but never attempted
             while not self.queue.empty():
                 item = self.queue.get_nowait()
                 if item is not None:
                     self.unsent.append(item.id)
-            await self._flush()
-            await self.w.in_db_thread(outbox.release, self.w.db, self.w.id, self.unsent)
-        return await self.w.in_db_thread(self._conclude)
+        try:
+            await self.db(outbox.release, self.w.db, self.w.id, self.unsent)
+            if not self.unwritten:  # rows a claim without an answer took, never queued
+                await self.db(outbox.release_all, self.w.db, self.w.id)
+            return await self.db(self._conclude)
+        except _Abandoned:
+            return RunResult(RunEnd.stopped, self.progress, unwritten=self.unwritten)
+
+    async def _join(self, tasks: list[asyncio.Task[None]], limit: float | None = None) -> None:
+        """Wait for ``tasks`` in steps; cancel them after ``limit`` seconds (None: only
+        when abandoning), then give up on them after 5 s (a cancellation may be lost).
+        Raises the first error of a task (other than a cancellation)."""
+        loop = asyncio.get_running_loop()
+        end = None if limit is None else loop.time() + limit
+        pending = {t for t in tasks if not t.done()}
+        while pending:
+            if self.abandon or (end is not None and loop.time() >= end):
+                for task in pending:
+                    task.cancel()
+                _done, pending = await asyncio.wait(pending, timeout=5.0)
+                if pending:
+                    log.error("%d worker tasks did not stop; leaving them", len(pending))
+                break
+            _done, pending = await asyncio.wait(pending, timeout=WAIT_STEP)
+        for task in tasks:
+            if task.done() and not task.cancelled():
+                error = task.exception()
+                if error is not None and not isinstance(error, _Abandoned):
+                    raise error
+
+    def _send_info(self) -> tuple[int, datetime]:
+        with self.w.db.session() as session:
+            send = session.get(Send, self.send_id)
+            if send is None:
+                raise ValueError(f"no send {self.send_id}")
+            return send.issue_id, send.created_at
 
     async def _watch_stop(self) -> None:
         """Halt on ``stop``, or as soon as the issue leaves ``sending`` (paused or
-        cancelled by the coordinator): claimed rows not yet sent are given back."""
+        cancelled by the coordinator): claimed rows not yet sent are given back. After
+        ``stop``, give up waiting for the database after STOP_DRAIN_SECONDS."""
         while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=STATUS_POLL_SECONDS)
+            await self._sleep(STATUS_POLL_SECONDS, self.stop)
             if self.stop.is_set():
                 break
-            status = await self.w.in_db_thread(self._issue_status)
-            if status is IssueStatus.sent:  # another sender finished it
-                return
+            status = await self._try(self._issue_status)
+            if status is None or status is IssueStatus.sent:  # down, or finished elsewhere
+                continue
             if status is not IssueStatus.sending:
                 self._halt(RunEnd.paused, "")
-                return
         self._halt(RunEnd.stopped, "")
+        await asyncio.sleep(self.w.stop_drain_seconds)
+        self.abandon = True
+        self.abandoned.set()
+        self.wake.set()
+
+    async def _gate(self) -> None:
+        """Every GATE_SECONDS, which claimed rows belong to someone who left."""
+        while not self.halt.is_set():
+            await self._sleep(self.w.gate_seconds, self.halt)
+            gone = await self._try(outbox.unwanted_claimed, self.w.db, self.send_id, self.w.id)
+            if gone is not None:
+                self.gone = gone
 
     def _halt(self, end: RunEnd, reason: str) -> None:
         if not self.halt.is_set():
@@ -262,7 +436,7 @@ class _Run:
 
     async def _feed(self) -> None:
         while not self.halt.is_set():
-            status = await self.w.in_db_thread(self._issue_status)
+            status = await self.db(self._issue_status)
             if status is IssueStatus.sent:  # another sender finished it
                 return
             if status is not IssueStatus.sending:
@@ -271,17 +445,21 @@ class _Run:
             limit = await self._allowance()
             if limit is None:
                 continue
-            claimed, skipped = await self.w.in_db_thread(
+            claimed, skipped = await self.db(
                 outbox.claim, self.w.db, self.send_id, self.w.id, limit
             )
             self.progress.skipped += skipped
             if not claimed and not skipped:
                 return
             for index, row in enumerate(claimed):
+                while not self.halt.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(WAIT_STEP):
+                            await self.queue.put(row)
+                            break
                 if self.halt.is_set():
                     self.unsent.extend(r.id for r in claimed[index:])
                     return
-                await self.queue.put(row)
 
     def _issue_status(self) -> IssueStatus:
         with self.w.db.session() as session:
@@ -308,49 +486,82 @@ class _Run:
                     best = min(best, left)
             return best, wake
 
-        left, wake = await self.w.in_db_thread(room)
+        left, wake = await self.db(room)
         if left > 0:
             return left
         self.progress.note = N_("Sending cap reached; waiting.")
         self._report()
         delay = max(1.0, min(60.0, ((wake or now) - now).total_seconds() + 0.5))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.halt.wait(), timeout=delay)
+        await self._sleep(delay, self.halt)
         self.progress.note = ""
         return None
 
     # --- lanes -----------------------------------------------------------------------
 
-    async def _lane(self) -> None:
+    async def _next(self) -> Claimed | None:
         while True:
-            row = await self.queue.get()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WAIT_STEP):
+                    return await self.queue.get()
+            if self.abandon:
+                return None
+
+    async def _written(self, batch: _Batch) -> bool:
+        """Wait until ``batch`` is written; False if the run halts first."""
+        while not batch.written.is_set():
+            if self.halt.is_set():
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WAIT_STEP):
+                    await batch.written.wait()
+        return True
+
+    async def _lane(self) -> None:
+        before_last: _Batch | None = None  # the batch of the result before the last one
+        last: _Batch | None = None
+        while True:
+            row = await self._next()
             if row is None:
                 return
             if self.halt.is_set():
                 self.unsent.append(row.id)
                 continue
             await self.w.bucket.acquire()
+            # the crash bound: one unwritten result and one message on the wire at most
+            if before_last is not None and not await self._written(before_last):
+                self.unsent.append(row.id)
+                continue
             if self.halt.is_set():
                 self.unsent.append(row.id)
+                continue
+            if row.id in self.gone:  # unsubscribed since the claim
+                before_last, last = last, self._skip(row)
                 continue
             try:
                 message, sender = self.factory(row)
             except Exception as error:  # a message that cannot be built is a permanent failure
                 log.exception("building message for delivery %s failed", row.id)
-                self._result(row, RecipientResult(row.email, Result.permanent, 0, repr(error)))
-                continue
-            await self.room.wait()
-            results = await self.w.transport.send(message, sender, [row.email])
-            self._result(row, results[0])
+                result = RecipientResult(row.email, Result.permanent, 0, type(error).__name__)
+            else:
+                results = await self.w.transport.send(message, sender, [row.email])
+                result = results[0]
+            before_last, last = last, self._result(row, result)
 
-    def _result(self, row: Claimed, result: RecipientResult) -> None:
+    def _skip(self, row: Claimed) -> _Batch:
+        self.pending.updates.append(RowUpdate(row.id, D.skipped, UNSUBSCRIBED, utcnow()))
+        self.progress.skipped += 1
+        self.wake.set()
+        return self.pending
+
+    def _result(self, row: Claimed, result: RecipientResult) -> _Batch:
         now = utcnow()
         reply = f"{result.code} {result.reply}".strip() if result.code else result.reply
+        batch = self.pending
         if result.outcome is Result.sent:
-            outcome = Outcome(row.id, D.sent, reply, now)
+            update = RowUpdate(row.id, D.sent, reply, now)
             self.progress.sent += 1
         elif result.outcome is Result.temporary and not self.w.policy.expired(self.started, now):
-            outcome = Outcome(
+            update = RowUpdate(
                 row.id, D.failed_temporary, reply, now,
                 self.w.policy.next_attempt(row.attempts, now),
             )  # fmt: skip
@@ -358,31 +569,28 @@ class _Run:
         else:
             if result.outcome is Result.temporary:
                 reply = f"gave up after {row.attempts} attempts: {reply}"
-            outcome = Outcome(row.id, D.failed_permanent, reply, now)
-            self.pending.permanent.append((row.subscriber_id, reply))
+            update = RowUpdate(row.id, D.failed_permanent, reply, now)
+            batch.permanent.append((row.subscriber_id, reply))
             self.progress.failed += 1
-        self.pending.outcomes.append(outcome)
+        batch.updates.append(update)
         failed = result.outcome is not Result.sent
-        if len(self.window) == self.window.maxlen and self.window[0]:
-            self.window_failures -= 1
-        self.window.append(failed)
-        self.window_failures += failed
+        self.window.add(failed)
         if failed:
             self.last_reply = reply
-        if len(self.pending.outcomes) >= self.w.flush_size:
-            self.room.clear()
-            self.flushed.set()
+        self.wake.set()
         self._judge()
+        return batch
 
     def _judge(self) -> None:
-        """Auto-pause when too large a share of the recent messages failed."""
-        if len(self.window) < min(MIN_SAMPLE, self.window.maxlen or MIN_SAMPLE):
+        """Auto-pause when too large a share of the send's recent messages failed, once
+        the window holds AUTO_PAUSE_MIN_RESULTS results."""
+        window = self.window
+        if len(window.results) < self.min_results:
             return
-        share = self.window_failures / len(self.window)
+        share = window.failures / len(window.results)
         if share > self.w.settings.auto_pause_failure_ratio:
-            failed = self.window_failures
             reason = gettext(DEFAULT_LANGUAGE, AUTO_PAUSED).format(
-                failed=failed, window=len(self.window), reply=self.last_reply
+                failed=window.failures, window=len(window.results), reply=self.last_reply
             )
             self._halt(RunEnd.paused, reason)
 
@@ -391,23 +599,41 @@ class _Run:
     async def _recorder(self) -> None:
         loop = asyncio.get_running_loop()
         last_beat = loop.time()
-        while not self.done:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.flushed.wait(), timeout=self.w.flush_interval)
-            self.flushed.clear()
-            await self._flush()
-            if loop.time() - last_beat > HEARTBEAT_SECONDS:
-                await self.w.in_db_thread(outbox.heartbeat, self.w.db, self.w.id)
-                last_beat = loop.time()
+        while True:
+            if not self.pending.updates:
+                if self.done:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.w.flush_interval):
+                        await self.wake.wait()
+                self.wake.clear()
+                if loop.time() - last_beat > HEARTBEAT_SECONDS:
+                    await self._try(outbox.heartbeat, self.w.db, self.w.id)
+                    last_beat = loop.time()
+                continue
+            batch, self.pending = self.pending, _Batch()
+            try:
+                await self.db(self._write, batch)
+            except _Abandoned:
+                self.unwritten += len(batch.updates) + len(self.pending.updates)
+                log.error(
+                    "stopping with %d results not written: those recipients may get a "
+                    "second copy when the send resumes", self.unwritten
+                )  # fmt: skip
+                return
+            except Exception:  # not a fault of the database: the run cannot go on
+                self._halt(RunEnd.stopped, "")
+                raise
+            batch.written.set()
+            self._report()
 
-    async def _flush(self) -> None:
-        pending, self.pending = self.pending, _Pending()
-        self.room.set()
-        if pending.outcomes:
-            await self.w.in_db_thread(outbox.record, self.w.db, self.w.id, pending.outcomes)
-        if pending.permanent and self.w.on_permanent is not None:
-            await self.w.in_db_thread(self.w.on_permanent, pending.permanent)
-        self._report()
+    def _write(self, batch: _Batch) -> None:
+        """Write a batch; safe to run again after a failure (a row already written is
+        no longer ``sending`` under this worker, so it is left alone)."""
+        outbox.record(self.w.db, self.w.id, batch.updates)
+        if batch.permanent and self.w.on_permanent is not None:
+            self.w.on_permanent(batch.permanent)
+            batch.permanent = []
 
     def _report(self) -> None:
         if self.w.progress is not None:

@@ -17,8 +17,9 @@ from newsletter.editorial import assemblies as ag
 from newsletter.editorial import attendance as door
 from newsletter.editorial import invitations as inv
 from newsletter.editorial import participation as part
+from newsletter.editorial import sheet
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_, ngettext
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, ngettext
 from newsletter.models import RsvpChoice
 from newsletter.service.delivery import DeliveryService
 from newsletter.store.base import utcnow
@@ -68,6 +69,16 @@ class Reminder:
     issue_id: int | None
     recipients: int
     planned_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AssemblyRules:
+    """The coordinator's settings of one AG and when its reminder goes."""
+
+    proxy_limit: int
+    closes_at: datetime
+    reminder_at: datetime | None
+    reminder_sent_at: datetime | None
 
 
 class AssembliesService:
@@ -167,6 +178,16 @@ class AssembliesService:
                 closes_at=part.closes_at(assembly),
             )
 
+    def rules(self, assembly_id: int) -> AssemblyRules:
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            return AssemblyRules(
+                proxy_limit=assembly.proxy_limit,
+                closes_at=part.closes_at(assembly),
+                reminder_at=inv.reminder_time(self.ctx.settings, assembly),
+                reminder_sent_at=assembly.reminder_sent_at,
+            )
+
     def set_rules(
         self,
         assembly_id: int,
@@ -213,6 +234,10 @@ class AssembliesService:
         with self.ctx.db.session() as session:
             return door.record(session, ag.get_assembly(session, assembly_id))
 
+    def attendance_line(self, assembly_id: int, lang: str) -> str:
+        """ "N personnes représentant M partenaires" for the report."""
+        return attendance_line(self.attendance(assembly_id), lang)
+
     def attendance_json(self, assembly_id: int, lang: str) -> dict[str, Any]:
         """The document of ``assembly attendance --json``."""
         record = self.attendance(assembly_id)
@@ -226,6 +251,16 @@ class AssembliesService:
                 for g in record.by_organisation
             ],
         }
+
+    def sheet_pdf(self, assembly_id: int, lang: str = DEFAULT_LANGUAGE) -> bytes:
+        """The attendance sheet to print (PDF): organisations, expected people, proxies,
+        a column to sign."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            html = sheet.sheet_html(
+                self.ctx.settings, assembly, sheet.sheet_rows(session, assembly), lang
+            )
+        return sheet.html_to_pdf(html)
 
     def attendance_csv(self, assembly_id: int) -> bytes:
         with self.ctx.db.session() as session:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -36,13 +38,20 @@ from newsletter.delivery.transport import Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import ConfigurationError, NotFoundError, RenderError, ValidationError
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg, gettext
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.models import Language, Membership
 from newsletter.render import PreparedIssue, PreparedMessage, prepare_issue
 from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.service.audience import AudienceService
+from newsletter.service.supervision import (
+    DELIVERY,
+    RUNNING,
+    WAITING,
+    HealthBoard,
+    read_health,
+)
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, Send
 from newsletter.store.editorial import Issue
@@ -65,6 +74,7 @@ class DeliveryService:
         #: issues rendered by ``check_renderable`` and not yet used by ``message_factory``
         #: (a sending issue cannot change: its rendering stays valid)
         self._rendered: dict[int, PreparedIssue] = {}
+        self._serve_worker_id = f"serve-{uuid.uuid4().hex[:12]}"
 
     # --- starting ----------------------------------------------------------------------
 
@@ -260,11 +270,20 @@ class DeliveryService:
             await asyncio.to_thread(worker.unregister)
 
     async def run_worker(self, stop: asyncio.Event, transport: Transport | None = None,
-                         idle_seconds: float = 2.0, **options: Any) -> None:  # fmt: skip
-        """Send every issue in status ``sending`` (retries included) until ``stop``."""
+                         idle_seconds: float = 2.0, board: HealthBoard | None = None,
+                         **options: Any) -> None:  # fmt: skip
+        """Send every issue in status ``sending`` (retries included) until ``stop``.
+
+        Started again by ``serve``'s supervision after an error: the worker keeps one id
+        per process, so the rows its previous run had claimed go back to the queue at
+        once instead of after the lease."""
         own = transport is None
         transport = transport or self.transport()
+        options.setdefault("worker_id", self._serve_worker_id)
+        if board is not None:
+            options.setdefault("progress", partial(_show_waiting, board))
         worker = self.worker(transport, **options)
+        await asyncio.to_thread(outbox.release_all, self.ctx.db, worker.id)
         factories: dict[int, MessageFactory] = {}
         try:
             while not stop.is_set():
@@ -420,7 +439,14 @@ class DeliveryService:
             }
             if issue.status in (S.paused, S.cancelled) or issue.status_reason:
                 document["reason"] = issue.status_reason
-            return document
+        document["workers"] = self.workers()
+        return document
+
+    def workers(self, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+        """What the sending tasks of the running processes are doing:
+        ``[{"task","state","message","since","retry_at"}]``; ``state`` is ``running``,
+        ``stopped`` (restarting at ``retry_at``) or ``waiting`` (for the database)."""
+        return [state.document(lang) for state in read_health(self.ctx.settings.data_dir)]
 
     def deliveries(self, issue_id: int, status: D | None = None) -> list[dict[str, Any]]:
         """Who got what: one entry per recipient with status, attempts and last reply."""
@@ -484,6 +510,14 @@ async def run_worker(ctx: Context, stop: asyncio.Event, transport: Transport | N
     from newsletter.service import Service
 
     await Service(ctx).delivery.run_worker(stop, transport)
+
+
+def _show_waiting(board: HealthBoard, progress: Progress) -> None:
+    """The serve worker's state on the board: waiting for the database, or running."""
+    if progress.fault is not None:
+        board.set(DELIVERY, WAITING, Msg(progress.fault.waiting()))
+    else:
+        board.set(DELIVERY, RUNNING)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -62,6 +63,20 @@ class PollReport:
             "left": self.left,
             "busy": self.busy,
         }
+
+
+@dataclass(frozen=True)
+class BounceVerdict:
+    """What a bounce said of one delivery (``IntakeService.bounce_verdicts``)."""
+
+    #: "hard", "soft" or "other" (not the address's fault), see ``intake.mail.bounce_codes``
+    severity: str
+    #: the readable reason, translated when shown (``reason.render(lang)``)
+    reason: Msg | None
+    status: str
+    diagnostic: str
+    #: the incoming message it came in
+    record_id: int
 
 
 def is_unmatched_bounce(record: InboundMessage) -> bool:
@@ -282,6 +297,32 @@ class IntakeService:
         with self.ctx.db.session() as session:
             rows = store.list_messages(session, InboundOutcome.bounce, limit * 10)
             return [message_view(r) for r in rows if is_unmatched_bounce(r)][:limit]
+
+    def bounce_verdicts(self, delivery_ids: Iterable[int]) -> dict[int, BounceVerdict]:
+        """What the last bounce of each delivery said (for the delivery report): its
+        severity ("hard", "soft", "other"), the reason as a message id, the status code
+        and the server's text. Deliveries without a matched bounce are absent."""
+        wanted = set(delivery_ids)
+        found: dict[int, BounceVerdict] = {}
+        if not wanted:
+            return found
+        with self.ctx.db.session() as session:
+            for record in store.list_messages(session, InboundOutcome.bounce, limit=1_000_000):
+                for bounce in record.bounces or []:
+                    delivery_id = bounce.get("delivery_id")
+                    if delivery_id in wanted and delivery_id not in found:  # newest first
+                        found[int(delivery_id)] = BounceVerdict(
+                            severity=str(
+                                bounce.get("severity") or ("hard" if bounce.get("hard") else "soft")
+                            ),
+                            reason=Msg(str(bounce.get("reason") or ""))
+                            if bounce.get("reason")
+                            else None,
+                            status=str(bounce.get("status") or ""),
+                            diagnostic=str(bounce.get("diagnostic") or ""),
+                            record_id=record.id,
+                        )
+        return found
 
     def raw_message(self, record_id: int) -> bytes:
         """The original message as received (cut at ``RAW_KEEP`` bytes)."""

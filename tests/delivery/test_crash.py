@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from newsletter.context import Context
-from newsletter.delivery.worker import FLUSH_SIZE
+from newsletter.delivery.worker import DUPLICATES_PER_CONNECTION
 from newsletter.models import DeliveryStatus as D
 from newsletter.service import Service
 from newsletter.store.delivery import Delivery
@@ -99,7 +99,7 @@ def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Servi
     # only messages in flight at the kill (claimed, result not yet written) can repeat;
     # a row recorded as sent is never sent again
     assert all(at_kill[email] is D.sending for email in duplicates)
-    assert len(duplicates) <= 2 * (LANES + FLUSH_SIZE)
+    assert len(duplicates) <= DUPLICATES_PER_CONNECTION * LANES  # at most 2 per connection
     print(
         f"in flight at the kill: {sum(s is D.sending for s in at_kill.values())}, "
         f"sent twice: {len(duplicates)}"

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from newsletter.context import Context
 from newsletter.delivery import outbox
-from newsletter.delivery.outbox import Outcome
+from newsletter.delivery.outbox import RowUpdate
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import SubscriberStatus
 from newsletter.store.audience import ListOptOut, Subscriber
@@ -79,12 +79,12 @@ def test_record_and_temporary_rows_wait_for_their_time(ctx: Context) -> None:
     claimed, _ = outbox.claim(ctx.db, send_id, "w1", 10)
     now = utcnow()
     outbox.record(ctx.db, "w1", [
-        Outcome(claimed[0].id, D.sent, "250 ok", now),
-        Outcome(claimed[1].id, D.failed_permanent, "550 no such user", now),
-        Outcome(claimed[2].id, D.failed_temporary, "451 later", now, now + timedelta(hours=1)),
+        RowUpdate(claimed[0].id, D.sent, "250 ok", now),
+        RowUpdate(claimed[1].id, D.failed_permanent, "550 no such user", now),
+        RowUpdate(claimed[2].id, D.failed_temporary, "451 later", now, now + timedelta(hours=1)),
     ])  # fmt: skip
     # a worker cannot overwrite rows it does not hold
-    outbox.record(ctx.db, "w2", [Outcome(claimed[0].id, D.failed_permanent, "x", now)])
+    outbox.record(ctx.db, "w2", [RowUpdate(claimed[0].id, D.failed_permanent, "x", now)])
     with ctx.db.session() as session:
         tally = outbox.counts(session, send_id)
         replies = dict(session.execute(select(Delivery.id, Delivery.last_reply)).all())
@@ -121,7 +121,7 @@ def test_caps_count_sent_and_sending_rows(ctx: Context) -> None:
     _, send_id = _snapshot(ctx, 6)
     claimed, _ = outbox.claim(ctx.db, send_id, "w1", 4)
     now = utcnow()
-    outbox.record(ctx.db, "w1", [Outcome(c.id, D.sent, "250", now) for c in claimed[:3]])
+    outbox.record(ctx.db, "w1", [RowUpdate(c.id, D.sent, "250", now) for c in claimed[:3]])
     with ctx.db.session() as session:
         assert outbox.used_in_window(session, now - timedelta(hours=1)) == 4
         assert outbox.used_in_window(session, now + timedelta(seconds=1)) == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import email
+import random
+import re
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -207,3 +209,31 @@ async def test_pool_sends_lines_starting_with_a_dot_and_bare_line_ends(
         b"From: news@example.org\r\nSubject: dots\r\n\r\n.first\r\n..second\r\nthird\r\n.\r\n"
     )
     assert received[1] == MESSAGE
+
+
+def _wire_body_by_regex(message: bytes) -> bytes:
+    """The regex version ``wire_body`` replaced, kept as the reference."""
+    crlf = message.count(b"\r\n")
+    if (
+        crlf != message.count(b"\n")
+        or crlf != message.count(b"\r")
+        or message.startswith(b".")
+        or b"\n." in message
+    ):
+        message = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r\n|\n|\r", b"\r\n", message))
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return message + b".\r\n"
+
+
+def test_wire_body_gives_the_bytes_of_the_regex_version_on_many_inputs() -> None:
+    generator = random.Random(18)
+    pieces = [b".", b"..", b"\r\n", b"\n", b"\r", b"=\r\n", b"uur=\r\n. Het", b"a", b"\xc3\xa9"]
+    samples = [MESSAGE, MESSAGE + b".x\r\n", b".\r\n" * 50, b"\r\n." * 50]
+    for _ in range(5000):
+        samples.append(b"".join(generator.choices(pieces, k=generator.randrange(0, 40))))
+    for _ in range(50):  # message-sized: 20 KB of quoted-printable-like lines
+        lines = [generator.choice([b".", b"", b"x"]) + b"y" * 70 for _ in range(280)]
+        samples.append(b"\r\n".join(lines))
+    for sample in samples:
+        assert wire_body(sample) == _wire_body_by_regex(sample), sample[:80]

@@ -64,6 +64,7 @@ async def test_send_with_faults_is_exact(service: Service) -> None:
 
 async def test_relay_refusing_everything_pauses_the_send(service: Service) -> None:
     ctx = service.ctx
+    ctx.settings = ctx.settings.model_copy(update={"auto_pause_min_results": 20})
     recipients = add_subscribers(ctx, 40)
     issue_id = add_issue(ctx)
     service.delivery.start_send(issue_id, ["tous"], recipients=recipients)

@@ -8,6 +8,7 @@ from email.utils import make_msgid
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.context import Context
 from newsletter.models import DeliveryStatus, SubscriberStatus
+from newsletter.service import Service
 from newsletter.store.audience import Subscriber
 from newsletter.store.delivery import Delivery
 from tests.delivery.smtpd import RecordingServer
@@ -164,6 +165,15 @@ def test_forged_dsn_naming_a_guessed_message_id_changes_no_one(
     after = _statuses(ctx)
     assert after[OTHER][0] is SubscriberStatus.bounced
     assert after[VICTIM] == before[VICTIM]
+
+    # the delivery report can say why, in the reader's language
+    verdicts = Service(ctx).intake.bounce_verdicts([real_verp_id, 10**9])
+    assert list(verdicts) == [real_verp_id]
+    verdict = verdicts[real_verp_id]
+    assert (verdict.severity, verdict.status) == ("hard", "5.1.1")
+    assert verdict.reason is not None
+    assert verdict.reason.render("fr").startswith("L'adresse n'existe pas")
+    assert verdict.reason.render("nl").startswith("Het adres bestaat niet")
 
 
 def test_signed_message_id_alone_matches_without_a_bounce_address(

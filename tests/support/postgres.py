@@ -52,6 +52,11 @@ class PostgresCluster:
             str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
+        self.resume()
+        return self.url("postgres")
+
+    def resume(self) -> None:
+        """Start the server (again, after ``halt``) on the same data and port."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -60,7 +65,11 @@ class PostgresCluster:
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
             "-w", "-o", options, "start",
         )  # fmt: skip
-        return self.url("postgres")
+
+    def halt(self) -> None:
+        """Stop the server as ``pg_ctl stop -m fast`` does (clients are disconnected);
+        the data stays for ``resume``."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from newsletter.web.console import (
     assemblies,
+    attendance,
     dashboard,
     issues,
     members,
@@ -18,5 +19,5 @@ from newsletter.web.security import csrf_protect, current_account
 router = APIRouter(
     prefix="/console", dependencies=[Depends(current_account), Depends(csrf_protect)]
 )
-for module in (dashboard, news, issues, members, assemblies, partners, reports):
+for module in (dashboard, news, issues, members, assemblies, attendance, partners, reports):
     router.include_router(module.router)

@@ -97,6 +97,10 @@ def detail(request: Request, service: ServiceDep, assembly_id: int) -> Response:
         assembly=assembly,
         speakers_text=speakers_text,
         summary=service.rsvp.summary(assembly_id),
+        status=service.assemblies.status(assembly_id),
+        record=service.assemblies.attendance(assembly_id),
+        record_line=service.assemblies.attendance_line(assembly_id, request_language(request)),
+        rules=service.assemblies.rules(assembly_id),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -13,7 +14,9 @@ from starlette.responses import Response
 
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
+from newsletter.service import Service
 from newsletter.web.deps import ServiceDep
+from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.public.archive import INLINE_TYPES, file_policy
 
@@ -38,7 +41,13 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         next_ag=next_ag,
         rsvp=service.rsvp.summary(next_ag.id) if next_ag else None,
         catcher=getattr(request.app.state, "catcher", None),
+        workers=stopped_tasks(service, request_language(request)),
     )
+
+
+def stopped_tasks(service: Service, lang: str) -> list[dict[str, Any]]:
+    """The supervised tasks that are not running ("delivery worker stopped: …")."""
+    return [w for w in service.delivery.workers(lang) if w["state"] != "running"]
 
 
 @router.get("/files/{file_id}")
