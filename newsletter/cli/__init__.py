@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     except NewsletterError as error:
         sys.stderr.write(_("Error: ") + shown(error.localized(), lines=True) + "\n")
         return 1
+    except TyperException as error:  # usage errors (exit code 2) and other click errors
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(error, "exit_code", 2))
     except Exception as error:  # the database gone, the disk full: one line, no data
         message = storage_error(error)
         if message is None:
@@ -42,11 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("newsletter").error("command failed: %s", message, exc_info=error)
         sys.stderr.write(_("Error: ") + message.render() + "\n")
         return 1
-    except TyperException as error:  # usage errors (exit code 2) and other click errors
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        return int(getattr(error, "exit_code", 2))
     return result if isinstance(result, int) else 0
 
 
