@@ -10,6 +10,13 @@ is its own.
 
     uv run python bench/send.py                      # 10,000 and 100,000 recipients
     uv run python bench/send.py --sizes 2000 --connections 8
+    uv run python bench/send.py --cli --sizes 10000,100000   # 'issue send' end to end
+
+``--cli`` measures the process users run: ``newsletter issue send ID --to public --yes``
+started with ``python -m newsletter`` on a database holding a realistic issue (the
+shipped templates, items in French and Dutch, AGs, a PDF annex, quoted-printable lines
+starting with a dot), with wall time, CPU and peak RSS of that process, and its ratio to
+``smtp-source -d`` against the same sink in the same run.
 
 Installs Debian's ``postfix`` (only its tools are used; no daemon) when run as root
 and ``/usr/sbin/smtp-sink`` is missing.
@@ -78,11 +85,12 @@ def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def smtp_source(port: int, connections: int, count: int, size: int) -> tuple[float, float]:
-    """(messages per second, client CPU µs per message) of Postfix's smtp-source."""
+    """(messages per second, client CPU µs per message) of Postfix's smtp-source with
+    persistent connections (-d), the fair ceiling for a pooled sender."""
     cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
-        [SOURCE, "-s", str(connections), "-l", str(size), "-m", str(count),
+        [SOURCE, "-d", "-s", str(connections), "-l", str(size), "-m", str(count),
          "-f", "a@example.org", "-t", "b@example.org", f"127.0.0.1:{port}"],
         check=True, capture_output=True,
     )  # fmt: skip
@@ -184,8 +192,8 @@ def setup(folder: Path, count: int) -> None:
 def helper(folder: Path, port: int, connections: int, size: int, batch: int) -> dict[str, float]:
     """An extra sender process on the same outbox: waits for the go, sends, reports."""
     from newsletter.context import open_context
+    from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import Worker
@@ -227,8 +235,8 @@ def child(
     from newsletter.audience.segments import Segment, iter_recipients
     from newsletter.context import open_context
     from newsletter.delivery import outbox
+    from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.runner import run as run_loop
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.template import TemplateMessage
     from newsletter.delivery.worker import RunEnd, Worker
@@ -321,6 +329,144 @@ def child(
         ctx.close()
 
 
+# --- the end-to-end mode: ``issue send`` as users run it -----------------------------
+
+DUTCH_HOURS = "Het spreekuur begint om negen uur. Kom gerust langs met uw vragen. " * 12
+FRENCH_HOURS = "La permanence ouvre à neuf heures. Venez avec vos questions. " * 12
+
+
+def cli_env(folder: Path, port: int, connections: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update({
+        "NEWSLETTER_DATA_DIR": str(folder), "NEWSLETTER_SECRET_KEY": "bench-secret-key-0123456789",
+        "NEWSLETTER_BOUNCE_ADDRESS": "bounces@example.org",
+        "NEWSLETTER_BASE_URL": "https://news.example.org",
+        "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
+        "NEWSLETTER_SMTP_HOST": "127.0.0.1", "NEWSLETTER_SMTP_PORT": str(port),
+        "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_CONNECTIONS": str(connections),
+        "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
+        "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
+    })  # fmt: skip
+    return env
+
+
+def setup_cli(folder: Path, count: int) -> dict[str, Any]:
+    """``count`` subscribers (French and Dutch) and a realistic issue: the project's
+    sample (items in French and Dutch, two AGs, a PDF annex) plus items whose
+    quoted-printable lines start with a dot. Returns the issue id and message sizes."""
+    from sqlalchemy import insert
+
+    from newsletter.config import load_settings
+    from newsletter.context import open_context
+    from newsletter.intake.news import submit_news, transition_news
+    from newsletter.models import Language, NewsStatus, SubscriberStatus
+    from newsletter.render import prepare_issue
+    from newsletter.store.audience import Subscriber
+    from tests.content.sample import build_sample
+
+    os.environ.update(cli_env(folder, 0, 1))
+    ctx = open_context(load_settings())
+    settings = ctx.settings
+    with ctx.db.session() as session:
+        for title, body, language in (
+            ("Nouveaux horaires de la permanence", FRENCH_HOURS, Language.fr),
+            ("Nieuwe uren van het spreekuur", DUTCH_HOURS, Language.nl),
+        ):
+            item = submit_news(session, settings, title=title, body=body, language=language,
+                               organisation_name="Maison de quartier Exemple",
+                               category="actualite")  # fmt: skip
+            transition_news(item, NewsStatus.approved, actor="bench@example.org")
+        issue_id = build_sample(session, settings, extra_items=6)
+        chunk = 5000
+        for start in range(0, count, chunk):
+            session.execute(insert(Subscriber), [
+                {"email": f"abonne{i}@example.net", "email_key": f"abonne{i}@example.net",
+                 "name": f"Abonné·e {i}", "language": Language.fr if i % 3 else Language.nl,
+                 "groups": [], "roles": [], "status": SubscriberStatus.active,
+                 "bounce_count": 0, "consent_source": "bench", "status_reason": ""}
+                for i in range(start, min(count, start + chunk))
+            ])  # fmt: skip
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, settings, issue_id)
+        sizes, dots = [], 0
+        for lang in ("fr", "nl"):
+            sample = prepared.variant(lang, "none").personalize(_values())
+            sizes.append(len(sample))
+            dots += sample.count(b"\n.")
+    ctx.close()
+    return {"issue_id": issue_id, "message_bytes": max(sizes), "dot_lines": dots}
+
+
+def _values() -> Any:
+    from newsletter.render.contract import Personalization
+
+    return Personalization(
+        email="abonne1@example.net", name="Abonné·e 1", message_id="<1@example.org>",
+        unsubscribe_url="https://news.example.org/u/x", preferences_url="https://news.example.org/p/x",
+        web_url="https://news.example.org/issues/1", rsvp_url="",
+    )  # fmt: skip
+
+
+def run_cli(folder: Path, issue_id: int, port: int, connections: int) -> dict[str, float]:
+    """``newsletter issue send`` started as users start it; its wall time, CPU, peak RSS."""
+    env = cli_env(folder, port, connections)
+    command = [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
+               "--to", "public", "--yes"]  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"issue send exited with {status}")
+    return {"total_s": elapsed, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024}  # fmt: skip
+
+
+def main_cli(sizes: list[int], connections: int) -> None:
+    ensure_postfix_tools()
+    port = free_port()
+    sink = start_sink(port)
+    runs = []
+    try:
+        for count in sizes:
+            folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
+            try:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder)],
+                    check=True, capture_output=True, text=True, cwd=ROOT,
+                )  # fmt: skip
+                info = json.loads(out.stdout.strip().splitlines()[-1])
+                figures = run_cli(folder, info["issue_id"], port, connections)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            runs.append({"count": count, **info, **figures})
+        reference, reference_cpu = smtp_source(port, connections, max(20000, min(sizes)),
+                                               runs[0]["message_bytes"])  # fmt: skip
+    finally:
+        sink.terminate()
+        sink.wait()
+    print(f"end to end: 'newsletter issue send' (SQLite), {connections} connections, realistic "
+          f"issue of {runs[0]['message_bytes']:,} bytes with {runs[0]['dot_lines']} lines "
+          f"starting with a dot (fr + nl samples)")  # fmt: skip
+    print(f"smtp-source -d -s {connections} reference: {reference:,.0f} msg/s, client CPU "
+          f"{reference_cpu:.0f} µs/message (1-min load {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs)")  # fmt: skip
+    for run in runs:
+        rate = run["count"] / run["total_s"]
+        print(f"{run['count']:>7,} recipients: {run['total_s']:.2f} s end to end "
+              f"(process start, snapshot, render, send): {rate:,.0f} msg/s = "
+              f"{rate / reference:.2f} × smtp-source; CPU "
+              f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message; "
+              f"peak RSS {run['peak_rss_mb']:.1f} MB")  # fmt: skip
+    if len(runs) >= 2:
+        small, large = runs[0], runs[-1]
+        print(f"time({large['count']:,}) / time({small['count']:,}) = "
+              f"{large['total_s'] / small['total_s']:.2f} "
+              f"(size factor {large['count'] / small['count']:.0f})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -334,7 +480,16 @@ def main() -> None:
     parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cli", action="store_true",
+                        help="end to end: run 'newsletter issue send' as users do")  # fmt: skip
+    parser.add_argument("--setup-cli", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.setup_cli:
+        print(json.dumps(setup_cli(args.folder, args.setup_cli)))
+        return
+    if args.cli:
+        main_cli([int(s) for s in args.sizes.split(",")], args.connections)
+        return
     if args.setup:
         setup(args.folder, args.setup)
         return

@@ -11,20 +11,28 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli import assembly as _assembly  # noqa: F401  (registers commands)
-from newsletter.cli import audience as _audience  # noqa: F401
-from newsletter.cli import delivery as _delivery  # noqa: F401
-from newsletter.cli import editorial as _editorial  # noqa: F401
-from newsletter.cli import intake as _intake  # noqa: F401
-from newsletter.cli import report as _report  # noqa: F401
-from newsletter.cli import web as _web  # noqa: F401
 from newsletter.cli.common import _, app, shown
 from newsletter.errors import NewsletterError
 from newsletter.faults import storage_error
 
+#: the modules whose import registers the commands
+COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "report", "web")
+
+
+def load_commands(argv: list[str]) -> None:
+    """Register the commands: all of them, except for ``issue send``, which loads only
+    the delivery commands (the sender process imports what sending needs, not the web,
+    intake or directory import code)."""
+    import importlib
+
+    wanted = ("delivery",) if argv[:2] == ["issue", "send"] else COMMAND_MODULES
+    for name in wanted:
+        importlib.import_module(f"newsletter.cli.{name}")
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsletter`` command; returns the exit code."""
+    load_commands(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="newsletter", standalone_mode=False)
     except typer.Exit as exit_:

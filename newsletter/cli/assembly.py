@@ -164,3 +164,33 @@ def assembly_attendance(
     say(document["line"])
     for group in document["by_organisation"]:
         say(f"  {group['organisation'] or '—'}: {', '.join(group['people'])}")
+
+
+@assembly_app.command("approve-minutes")
+def assembly_approve_minutes(
+    assembly_id: IdArgument,
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="approved or approved_with_changes.")
+    ] = "approved",
+    final: Annotated[
+        Path | None, typer.Option("--final", help="The final PV (PDF), with the changes.")
+    ] = None,
+    public: Annotated[
+        bool | None,
+        typer.Option("--public/--members-only", help="Who reads the PV on the web."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the approval of an AG's PV at the next AG: the PV becomes final."""
+    if final is not None and not final.is_file():
+        raise typer.BadParameter(_("No such file: {path}").format(path=final))
+    given = (final.name, final.read_bytes()) if final is not None else None
+    with service() as svc:
+        entry = svc.assemblies.approve_minutes(
+            assembly_id, outcome.replace("-", "_"), given, public=public
+        )
+    if as_json:
+        print_json({"assembly": assembly_id, "final": entry.final, "approval": entry.approval,
+                    "public": entry.public, "file": entry.filename})  # fmt: skip
+    else:
+        say(_("Minutes of assembly {id} approved: final in the archive.").format(id=assembly_id))

@@ -24,7 +24,7 @@ from newsletter.cli.common import _, console, err_console, issue_app, print_json
 from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
 from newsletter.delivery.catcher import MailCatcher, catcher_dir
-from newsletter.delivery.runner import run as run_loop
+from newsletter.delivery.event_loop import run as run_loop
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.throttle import TokenBucket
 from newsletter.delivery.transport import Transport

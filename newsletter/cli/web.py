@@ -44,6 +44,16 @@ def admin_create(
     console.print(_("Account ready: {email}").format(email=shown(account.email)))
 
 
+@admin_app.command("remove")
+def admin_remove(
+    email: str = typer.Argument(..., help="E-mail address of the account."),
+) -> None:
+    """Remove a coordinator's access to the console (its open sessions end at once)."""
+    with service() as svc:
+        svc.accounts.remove(email)
+    console.print(_("Account removed: {email}").format(email=email))
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),

@@ -9,6 +9,7 @@
 - ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one
 - ``verp``       envelope senders that name the delivery; ``dkim`` signing
 - ``identity``   deterministic, signed Message-IDs
+- ``event_loop`` the loop the sender runs on (uvloop when installed)
 - ``bounces``    a bounce (read by ``intake.mail.bounces``) matched to the delivery it
                  proves it is about (VERP token or signed Message-ID, and its address)
 """

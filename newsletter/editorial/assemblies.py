@@ -70,11 +70,14 @@ def previous_assembly(session: Session, assembly: Assembly) -> Assembly | None:
 
 
 def minutes_to_attach(session: Session, assembly: Assembly) -> StoredFile | None:
-    """The previous AG's PV when this AG's first agenda item approves it."""
+    """The previous AG's PV when this AG's first agenda item approves it (its final
+    version once approved, else the draft)."""
     if not approves_previous_minutes(list(assembly.agenda)):
         return None
     previous = previous_assembly(session, assembly)
-    return previous.minutes if previous is not None else None
+    if previous is None:
+        return None
+    return previous.minutes_final or previous.minutes
 
 
 def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
@@ -177,8 +180,61 @@ def attach_minutes(
     stored = store_file(session, one_line(filename, 255), kind, data)
     assembly.minutes_file_id = stored.id
     assembly.minutes = stored
+    # a new draft: approved again at the next AG
+    assembly.minutes_approval = ""
+    assembly.minutes_approved_at = None
+    assembly.minutes_final_file_id = None
+    assembly.minutes_final = None
     session.flush()
     return stored
+
+
+MINUTES_OUTCOMES = ("approved", "approved_with_changes")
+
+
+def approve_minutes(
+    session: Session,
+    assembly: Assembly,
+    outcome: str,
+    final: tuple[str, bytes] | None = None,
+    *,
+    public: bool | None = None,
+) -> None:
+    """Record the approval of an AG's PV (at the next AG): approved as it is, or with
+    changes, then with the final PDF. The PV is then final in the archive."""
+    if outcome not in MINUTES_OUTCOMES:
+        raise ValidationError(
+            N_("The approval is 'approved' or 'approved_with_changes', not {outcome}."),
+            outcome=outcome,
+        )
+    if assembly.minutes is None:
+        raise ValidationError(N_("This assembly has no minutes (PV) to approve yet."))
+    if outcome == "approved_with_changes" and final is None:
+        raise ValidationError(N_("Approved with changes: give the final PV (PDF)."))
+    if final is not None:
+        name, data = final
+        if not data.startswith(b"%PDF-"):
+            raise ValidationError(
+                N_("{name} is not a PDF file: only PDFs are accepted."), name=one_line(name, 255)
+            )
+        stored = store_file(session, one_line(name, 255), "application/pdf", data)
+        assembly.minutes_final_file_id = stored.id
+        assembly.minutes_final = stored
+    assembly.minutes_approval = outcome
+    assembly.minutes_approved_at = utcnow()
+    if public is not None:
+        assembly.minutes_public = public
+    session.flush()
+
+
+def minutes_archive(session: Session) -> list[Assembly]:
+    """AGs with a PV, newest first (drafts and final ones)."""
+    query = (
+        select(Assembly)
+        .where(Assembly.minutes_file_id.is_not(None), Assembly.cancelled.is_(False))
+        .order_by(Assembly.starts_at.desc())
+    )
+    return list(session.scalars(query))
 
 
 def upcoming_assemblies(session: Session, now: datetime | None = None) -> list[Assembly]:

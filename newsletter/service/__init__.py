@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
+    from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
 
 
@@ -52,6 +53,12 @@ class Service:
         from newsletter.service.accounts import AccountsService
 
         return AccountsService(self.ctx, self.limits)
+
+    @cached_property
+    def sessions(self) -> SessionsService:
+        from newsletter.service.sessions import SessionsService
+
+        return SessionsService(self.ctx)
 
     @cached_property
     def partners(self) -> PartnerLinksService:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,14 +15,18 @@ from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
 from newsletter.service.ratelimit import RateLimiter
+from newsletter.service.sessions import revoke_account_sessions
 from newsletter.store.base import utcnow
 from newsletter.store.web import AdminAccount
 
 MIN_PASSWORD_LENGTH = 10
-#: failed logins allowed per IP address and per e-mail within LOGIN_WINDOW
-LOGIN_FAILURES_PER_IP = 20
-LOGIN_FAILURES_PER_EMAIL = 5
-LOGIN_WINDOW = timedelta(minutes=15)
+#: tries of one e-mail from one client without delay; then 5 s, 10 s, 20 s… between tries
+LOGIN_FREE_FAILURES = 5
+LOGIN_FIRST_DELAY = 5
+LOGIN_MAX_DELAY = 15 * 60
+#: tries a client may make within LOGIN_WINDOW, all e-mails together
+LOGIN_FAILURES_PER_CLIENT = 30
+LOGIN_WINDOW = timedelta(hours=1)
 
 _hasher = PasswordHasher()
 
@@ -68,6 +73,8 @@ class AccountsService:
             row.language = language if language in ("fr", "nl") else "fr"
             row.active = True
             session.flush()
+            # a new password ends every session opened with the old one
+            revoke_account_sessions(session, row.id)
             return _account(row)
 
     def list(self) -> list[Account]:
@@ -82,15 +89,26 @@ class AccountsService:
                 raise NotFoundError(N_("Unknown account."))
             return _account(row)
 
-    def authenticate(self, email: str, password: str, ip: str) -> Account:
-        """The account whose e-mail and password match; counts and limits failures.
+    def authenticate(self, email: str, password: str, client: str) -> Account:
+        """The account whose e-mail and password match; limits failures.
 
-        Raises TooManyAttemptsError before checking anything once the IP address or
-        the e-mail had too many failures in the last quarter of an hour."""
-        key = email.strip().lower()
-        if self.limiter.exceeded(
-            "login-ip", ip, LOGIN_FAILURES_PER_IP, LOGIN_WINDOW
-        ) or self.limiter.exceeded("login-email", key, LOGIN_FAILURES_PER_EMAIL, LOGIN_WINDOW):
+        Failures are counted per (e-mail, client) with growing delays: after
+        LOGIN_FREE_FAILURES failures, each next try from that client must wait twice as long
+        (up to LOGIN_MAX_DELAY). The real coordinator on another client is not slowed
+        down. A client also has LOGIN_FAILURES_PER_CLIENT failures per window across all
+        e-mails. The attempt is counted before the password is checked, in one locked
+        step, so parallel tries cannot pass the limits together; a success forgets it."""
+        key = email.strip().lower()[:320]
+        pair = f"{key}|{client}"
+        wait = self.limiter.wait_then_hit("login", pair, LOGIN_WINDOW, login_delay)
+        if wait > 0:
+            raise TooManyAttemptsError(
+                N_("Too many failed attempts. Please wait {seconds} seconds and try again."),
+                seconds=math.ceil(wait),
+            )
+        if self.limiter.exceeded_then_hit(
+            "login-client", client, LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW
+        ):
             raise TooManyAttemptsError(
                 N_("Too many failed attempts. Please wait a quarter of an hour and try again.")
             )
@@ -110,10 +128,32 @@ class AccountsService:
                 if _hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = _hasher.hash(password)
                 row.last_login_at = utcnow()
-                return _account(row)
-        self.limiter.hit("login-ip", ip)
-        self.limiter.hit("login-email", key)
-        raise ValidationError(N_("Wrong e-mail address or password."))
+                account = _account(row)
+            else:
+                account = None
+        if account is None:
+            raise ValidationError(N_("Wrong e-mail address or password."))
+        self.limiter.clear("login", pair)
+        self.limiter.clear("login-client", client)
+        return account
+
+    def remove(self, email: str) -> None:
+        """The account can no longer log in; its open sessions end at once."""
+        with self.ctx.db.session() as session:
+            row = session.scalar(
+                select(AdminAccount).where(AdminAccount.email_key == email.strip().lower())
+            )
+            if row is None:
+                raise NotFoundError(N_("Unknown account."))
+            row.active = False
+            revoke_account_sessions(session, row.id)
+
+
+def login_delay(failures: int) -> float:
+    """Seconds between the last failure and the next try allowed from the same client."""
+    if failures < LOGIN_FREE_FAILURES:
+        return 0.0
+    return float(min(LOGIN_MAX_DELAY, LOGIN_FIRST_DELAY * 2 ** (failures - LOGIN_FREE_FAILURES)))
 
 
 _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")

@@ -18,11 +18,12 @@ from newsletter.editorial import attendance as door
 from newsletter.editorial import invitations as inv
 from newsletter.editorial import participation as part
 from newsletter.editorial import sheet
-from newsletter.errors import ValidationError
+from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, ngettext
 from newsletter.models import RsvpChoice
 from newsletter.service.delivery import DeliveryService
 from newsletter.store.base import utcnow
+from newsletter.store.editorial import Assembly
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,20 @@ class AssemblyRules:
     closes_at: datetime
     reminder_at: datetime | None
     reminder_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MinutesEntry:
+    """An AG's PV in the archive: a draft until its approval is recorded."""
+
+    assembly_id: int
+    title: str
+    starts_at: datetime
+    final: bool
+    approval: str
+    approved_at: datetime | None
+    public: bool
+    filename: str
 
 
 class AssembliesService:
@@ -265,6 +280,50 @@ class AssembliesService:
     def attendance_csv(self, assembly_id: int) -> bytes:
         with self.ctx.db.session() as session:
             return door.to_csv(session, ag.get_assembly(session, assembly_id))
+
+    # --- the PV cycle --------------------------------------------------------------------
+
+    def approve_minutes(
+        self,
+        assembly_id: int,
+        outcome: str,
+        final: tuple[str, bytes] | None = None,
+        *,
+        public: bool | None = None,
+    ) -> MinutesEntry:
+        """Record the approval of an AG's PV (approved, or approved with changes and the
+        final PDF): the PV becomes final in the archive."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            ag.approve_minutes(session, assembly, outcome, final, public=public)
+            return _minutes_entry(assembly)
+
+    def minutes_archive(self) -> list[MinutesEntry]:
+        with self.ctx.db.session() as session:
+            return [_minutes_entry(a) for a in ag.minutes_archive(session)]
+
+    def minutes_file(self, assembly_id: int) -> tuple[MinutesEntry, str, bytes]:
+        """The PV to download (its final version once approved): entry, type, bytes."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            stored = assembly.minutes_final or assembly.minutes
+            if stored is None:
+                raise NotFoundError(N_("This assembly has no minutes (PV) yet."))
+            return _minutes_entry(assembly), stored.content_type, bytes(stored.data)
+
+
+def _minutes_entry(assembly: Assembly) -> MinutesEntry:
+    stored = assembly.minutes_final or assembly.minutes
+    return MinutesEntry(
+        assembly_id=assembly.id,
+        title=assembly.title,
+        starts_at=assembly.starts_at,
+        final=bool(assembly.minutes_approval),
+        approval=assembly.minutes_approval,
+        approved_at=assembly.minutes_approved_at,
+        public=assembly.minutes_public,
+        filename=stored.filename if stored else "",
+    )
 
 
 def attendance_line(record: door.AttendanceRecord, lang: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import subscriptions
-from newsletter.audience.columns import ColumnMatch
-from newsletter.audience.csv_import import read_directory
+from newsletter.audience import staging, subscriptions
+from newsletter.audience.columns import ColumnMatch, check_field
+from newsletter.audience.csv_import import DirectoryRow, read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags
 from newsletter.audience.segments import (
@@ -54,6 +55,17 @@ class SubscriberView:
         """The CLI contract's fields."""
         keys = ("email", "name", "organisation", "membership", "language", "groups", "roles")
         return {**{key: asdict(self)[key] for key in keys}, "status": self.status}
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """The console's matching step: what an import of the staged file would do."""
+
+    token: str
+    filename: str
+    columns: ColumnMatch
+    rows: list[DirectoryRow]
+    report: ImportReport
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,49 @@ class AudienceService:
     ) -> ColumnMatch:
         """How the columns of a file would be read (nothing imported)."""
         return read_directory(source, filename, overrides=overrides, sheet=sheet).columns
+
+    # --- the console's two-step import ---------------------------------------------------
+    def stage_import(self, data: bytes, filename: str) -> str:
+        """Keep an uploaded file for the matching step (raises when it cannot be read)."""
+        read_directory(data, filename)
+        return staging.stage(self.ctx.settings.data_dir, data, filename)
+
+    def preview_import(
+        self, token: str, fields: Sequence[str | None] | None = None, rows: int = 5
+    ) -> ImportPreview:
+        """The matching of a staged file (``fields``, or the one remembered for the same
+        headers, or the automatic one), its first rows as they will be imported and the
+        counts a real import would give (a dry run)."""
+        path, filename = staging.staged(self.ctx.settings.data_dir, token)
+        overrides = self._overrides(path, filename, fields)
+        reader = read_directory(path, filename, overrides=overrides)
+        first = list(islice(reader.rows(), rows))
+        report = self.import_members(path, filename, dry_run=True, overrides=overrides)
+        return ImportPreview(token, filename, reader.columns, first, report)
+
+    def confirm_import(self, token: str, fields: Sequence[str | None]) -> ImportReport:
+        """Import the staged file with the matching shown; remember that matching."""
+        data_dir = self.ctx.settings.data_dir
+        path, filename = staging.staged(data_dir, token)
+        overrides = self._overrides(path, filename, fields)
+        report = self.import_members(path, filename, overrides=overrides)
+        if report.match is not None:
+            staging.remember(data_dir, report.match.signature(), list(report.match.fields))
+        staging.save_rejected(data_dir, token, report.rejected_csv())
+        return report
+
+    def rejected_rows(self, token: str) -> bytes:
+        return staging.rejected(self.ctx.settings.data_dir, token)
+
+    def _overrides(
+        self, path: Path, filename: str, fields: Sequence[str | None] | None
+    ) -> dict[str, str | None]:
+        if fields is None:
+            signature = read_directory(path, filename).columns.signature()
+            fields = staging.remembered(self.ctx.settings.data_dir, signature)
+            if fields is None:
+                return {}
+        return {f"#{index + 1}": check_field(value or "") for index, value in enumerate(fields)}
 
     def export_members(self) -> bytes:
         with self.ctx.db.session() as session:

@@ -7,11 +7,14 @@ SQLite — so parallel requests cannot all read "4 of 5" and all pass.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsletter.context import Context
@@ -20,6 +23,9 @@ from newsletter.store.web import RateHit
 
 #: hits older than this are deleted now and then
 KEEP = timedelta(days=1)
+#: tries of a locked step that SQLite refused (stale snapshot)
+ATTEMPTS = 20
+T = TypeVar("T")
 
 
 class RateLimiter:
@@ -53,16 +59,31 @@ class RateLimiter:
         """True when ``key`` already has ``limit`` hits or more in ``window``."""
         return self.count(bucket, key, window) >= limit
 
+    def _atomic(self, bucket: str, key: str, step: Callable[[Session, datetime], T]) -> T:
+        """Run ``step`` in a transaction that holds the (bucket, key) lock. SQLite may
+        refuse a write whose snapshot another writer just made stale: try again then."""
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.ctx.db.session() as session:
+                    self._lock(session, bucket, key, utcnow())
+                    return step(session, utcnow())  # the time once the lock is held
+            except OperationalError:
+                if self.ctx.db.is_postgres or attempt == ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def exceeded_then_hit(self, bucket: str, key: str, limit: int, window: timedelta) -> bool:
         """Atomically: True when ``key`` already has ``limit`` hits in ``window`` (nothing
         is counted then); otherwise count this one and return False."""
-        now = utcnow()
-        with self.ctx.db.session() as session:
-            self._lock(session, bucket, key, now)
+
+        def step(session: Session, now: datetime) -> bool:
             if self._hits(session, bucket, key, now - window)[0] >= limit:
                 return True
             session.add(RateHit(bucket=bucket, key=key[:320], at=now))
             return False
+
+        return self._atomic(bucket, key, step)
 
     def wait_then_hit(
         self, bucket: str, key: str, window: timedelta, delay: Callable[[int], float]
@@ -70,16 +91,17 @@ class RateLimiter:
         """Growing delays: with n hits in ``window``, the next is allowed ``delay(n)``
         seconds after the last one. Returns 0 and counts this hit when allowed, else the
         seconds still to wait (nothing counted)."""
-        now = utcnow()
-        with self.ctx.db.session() as session:
-            self._lock(session, bucket, key, now)
+
+        def step(session: Session, now: datetime) -> float:
             count, last = self._hits(session, bucket, key, now - window)
-            if count and last is not None:
+            if count and last is not None and delay(count) > 0:
                 remaining = delay(count) - (now - last).total_seconds()
                 if remaining > 0:
                     return remaining
             session.add(RateHit(bucket=bucket, key=key[:320], at=now))
             return 0.0
+
+        return self._atomic(bucket, key, step)
 
     def hit(self, bucket: str, key: str) -> None:
         now = utcnow()

@@ -78,3 +78,35 @@ class RsvpAnswer(Base):
     people: Mapped[int] = mapped_column(Integer, default=1)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WebSession(Base):
+    """A console login. The cookie carries a random secret; only its SHA-256 is kept here,
+    so a copy of the database opens no session. Logout, a new password and the removal
+    of the account delete the rows, and the cookie is then refused."""
+
+    __tablename__ = "web_sessions"
+
+    #: hex SHA-256 of the secret in the cookie
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SubscriptionConfirmation(Base):
+    """One confirmation link sent for a double opt-in: single use, expiring, and the
+    time it was sent (no new one within the cool-down)."""
+
+    __tablename__ = "subscription_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    #: random value carried by the signed link
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

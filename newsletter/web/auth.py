@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES
+from newsletter.web.client import client_key
 from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
-from newsletter.web.security import csrf_protect, login, logout
+from newsletter.web.security import csrf_protect, login, logout, session_account_id
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -29,12 +30,13 @@ def _safe_next(target: str | None) -> str:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client as rate limits see it (see ``web.client``)."""
+    return client_key(request)
 
 
 @router.get("/console/login")
 def login_page(request: Request, next: str = "/console/") -> Response:
-    if isinstance(request.session.get("account"), int):
+    if session_account_id(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "login.html", next=_safe_next(next), email="")
 

@@ -1,4 +1,8 @@
-"""Console login, CSRF tokens and flash messages, all kept in the signed session cookie."""
+"""Console login, CSRF tokens and flash messages.
+
+The signed cookie carries the language, the CSRF token, flash messages and the secret
+of a server-side session (``service.sessions``); being logged in is decided by the
+database, so logout and a new password end a session even for a copied cookie."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from newsletter.web.deps import get_service
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: the cookie's key holding the secret of the server-side session
+SESSION_KEY = "sid"
 
 
 class LoginRequired(Exception):
@@ -50,32 +56,54 @@ async def csrf_protect(request: Request) -> None:
 
 
 def login(request: Request, account: Account) -> None:
-    """Start a fresh session for ``account`` (a new CSRF token too)."""
+    """Start a fresh server-side session for ``account`` (a new CSRF token too)."""
+    service = get_service(request)
+    old = request.session.get(SESSION_KEY)
+    if isinstance(old, str):
+        service.sessions.close(old)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
         request.session["lang"] = lang
-    request.session["account"] = account.id
+    request.session[SESSION_KEY] = service.sessions.open(account.id)
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
 def logout(request: Request) -> None:
+    """End the session in the database (a copy of the cookie is refused) and in the
+    browser."""
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        get_service(request).sessions.close(secret)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
         request.session["lang"] = lang
 
 
+def session_account_id(request: Request) -> int | None:
+    """The account of the request's live console session, if any."""
+    if "session" not in request.scope:
+        return None
+    secret = request.session.get(SESSION_KEY)
+    if not isinstance(secret, str):
+        return None
+    account_id = get_service(request).sessions.account_of(secret)
+    if account_id is None:
+        request.session.pop(SESSION_KEY, None)
+    return account_id
+
+
 def current_account(request: Request) -> Account:
     """Router dependency of the console: the logged-in account, or LoginRequired."""
-    account_id = request.session.get("account")
-    if not isinstance(account_id, int):
+    account_id = session_account_id(request)
+    if account_id is None:
         raise LoginRequired()
     service = get_service(request)
     try:
         account: Account = service.accounts.get(account_id)
     except NotFoundError as error:
-        request.session.pop("account", None)
+        request.session.pop(SESSION_KEY, None)
         raise LoginRequired() from error
     request.state.account = account
     return account

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.context import open_context
+from newsletter.delivery.event_loop import run as run_loop
 from newsletter.delivery.retry import RetryPolicy
-from newsletter.delivery.runner import run as run_loop
 from newsletter.delivery.smtp import SmtpConfig, SmtpPool
 from newsletter.delivery.throttle import TokenBucket
 from newsletter.service import Service

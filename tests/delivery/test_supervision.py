@@ -176,3 +176,66 @@ def test_a_database_that_does_not_answer_is_one_line_on_the_terminal(
     assert result.code == 1
     assert result.err.startswith("Erreur : la base de données ne répond pas (OperationalError")
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+
+
+def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
+    cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    with RecordingServer() as smtp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
+        env.update({
+            "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
+            "NEWSLETTER_DATABASE_URL": cluster.url("postgres"),
+            "NEWSLETTER_SECRET_KEY": "test-secret-key-not-for-production",
+            "NEWSLETTER_BASE_URL": "https://news.example.org",
+            "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
+            "NEWSLETTER_BOUNCE_ADDRESS": "bounces@example.org",
+            "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
+            "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
+            "NEWSLETTER_SMTP_HOST": "127.0.0.1", "NEWSLETTER_SMTP_PORT": str(smtp.port),
+            "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_CONNECTIONS": "2",
+            "NEWSLETTER_SEND_RATE": "60",
+        })  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database_url=cluster.url("postgres"),
+            secret_key=SecretStr("test-secret-key-not-for-production"),
+            lists_dir=ROOT / "lists",
+            templates_dir=ROOT / "templates",
+            base_url="https://news.example.org",
+            from_address="Coordination sociale <news@example.org>",
+            bounce_address="bounces@example.org",
+        )
+        ctx = open_context(settings)
+        with ctx.db.session() as session:
+            issue_id = build_sample(session, settings)
+        recipients = add_subscribers(ctx, 400, prefix="restart")
+        ctx.close()
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
+             "--to", "public", "--yes"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while len(smtp.received) < 60:
+            assert sender.poll() is None, sender.communicate()
+            assert time.monotonic() < deadline, "the sender never got going"
+            time.sleep(0.02)
+        cluster.halt()  # pg_ctl restart -m fast, in two steps
+        at_restart = len(smtp.received)
+        cluster.resume()
+        _out, err = sender.communicate(timeout=120)  # no hang
+        received = smtp.handler.counts()
+    assert sender.returncode == 0, err[-2000:]
+    assert at_restart < len(recipients)  # the restart came in the middle of the send
+    assert set(received) == {r.email for r in recipients}  # 0 missing
+    assert max(received.values()) == 1  # 0 duplicates
+    assert "Traceback" not in err

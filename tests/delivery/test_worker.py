@@ -218,3 +218,34 @@ async def test_bounce_matched_by_verp_marks_delivery_and_subscriber(
         subscriber = session.get(Subscriber, subscriber_id)
         assert subscriber is not None and subscriber.status is SubscriberStatus.bounced
     assert service.delivery.mark_bounced(10**9, hard=True, reason="x") is None
+
+
+async def test_one_click_unsubscribe_during_a_send_stops_claimed_messages(
+    service: Service,
+) -> None:
+    """Every row is claimed at the start (one batch); those who unsubscribe meanwhile
+    are still skipped: the worker re-reads its claimed rows every second."""
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 120)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    leaving = recipients[60:]
+    with RecordingServer(Faults(delay=0.1)) as server:  # 2 connections: 20 messages/s
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        run = asyncio.create_task(service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
+        ))  # fmt: skip
+        while len(server.received) < 10:
+            await asyncio.sleep(0.01)
+        for person in leaving:  # what the one-click POST calls
+            await asyncio.to_thread(service.audience.unsubscribe, person.subscriber_id,
+                                    source="one-click")  # fmt: skip
+        at_unsubscribe = len(server.received)
+        result = await asyncio.wait_for(run, timeout=60)
+        await pool.close()
+    assert at_unsubscribe < 40  # the leaving ones were claimed and not yet handed over
+    assert result.end is RunEnd.finished
+    received = server.handler.counts()
+    assert not {p.email for p in leaving} & set(received)
+    status = service.delivery.status(issue_id)
+    assert (status["sent"], status["skipped"], status["status"]) == (60, 60, "sent")

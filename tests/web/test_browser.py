@@ -267,17 +267,32 @@ def test_members_pages(coordinator: Page, env: Env, auditor: Auditor, tmp_path: 
     auditor.check(page, "lists")
     csv_file = tmp_path / "annuaire.csv"
     csv_file.write_text(
-        "organisation;nom;email;statut\n"
-        "Régie de quartier des Deux Parcs;Direction;direction@deux-parcs.example.org;effectif\n"
-        "Sans adresse;Personne;pas-une-adresse;effectif\n",
+        "Entité;nom;email;statut;Téléphone\n"
+        "Régie de quartier des Deux Parcs;Direction;direction@deux-parcs.example.org;effectif;02\n"
+        "Sans adresse;Personne;pas-une-adresse;effectif;\n",
         encoding="utf-8",
     )
+    before = {info.id: info.count for info in env.service.audience.lists()[0]}
     page.goto("/console/import")
     page.set_input_files("#file", str(csv_file))
     page.click("button:has-text('Importer')")
+    page.wait_for_selector("text=Vérifier les colonnes")
+    assert page.locator("#col_0").input_value() == ""  # "Entité" is not recognised
+    auditor.check(page, "import-matching")
+    page.select_option("#col_0", "organisation")
+    page.click("button:has-text('Mettre à jour l')")
+    page.wait_for_selector("text=Régie de quartier des Deux Parcs")
+    assert page.locator("#col_0").input_value() == "organisation"
+    page.click("button:has-text('Confirmer l')")
     page.wait_for_selector("text=Rapport d'import")
     assert "pas-une-adresse" in page.inner_text("main")
+    assert "Téléphone" in page.inner_text("main")
     auditor.check(page, "import-report")
+    after = {info.id: info.count for info in env.service.audience.lists()[0]}
+    assert after["effectifs"] == before["effectifs"] + 1
+    page.goto("/console/members/lists")
+    row = page.locator("a[href='/console/members?list=effectifs']").locator("xpath=ancestor::tr")
+    assert row.locator("td").last.inner_text().strip() == str(after["effectifs"])
     page.goto("/console/partners")
     page.locator("a:has-text('Afficher le lien')").first.click()
     assert "/submit/" in page.locator("input[readonly]").input_value()

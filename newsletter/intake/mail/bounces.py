@@ -86,7 +86,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"delivery (?:status notification|failure|has failed|notification|report|problem)|"
     r"failure (?:notice|delivery)|failed mail|mail (?:system )?error|mail not delivered|"
     r"mail could not be delivered|mail failed|permanent delivery failure|non-delivery|"
-    r"delayed mail|message delayed|warning: message|message delivery failure|"
+    r"delayed mail|message delayed|warning: message .*(?:delayed|not yet been delivered)|"
+    r"message delivery failure|"
     r"non remis|non distribuable|échec de (?:la )?remise|onbestelbaar|niet bezorgd|"
     r"unzustellbar|message not delivered|could not send message|utilisateur non recensé)",
     re.I,

@@ -101,6 +101,9 @@ def detail(request: Request, service: ServiceDep, assembly_id: int) -> Response:
         record=service.assemblies.attendance(assembly_id),
         record_line=service.assemblies.attendance_line(assembly_id, request_language(request)),
         rules=service.assemblies.rules(assembly_id),
+        pv=next(
+            (e for e in service.assemblies.minutes_archive() if e.assembly_id == assembly_id), None
+        ),
     )
 
 
@@ -164,3 +167,22 @@ def invitation(request: Request, service: ServiceDep, assembly_id: int) -> Respo
     issue_id = service.assemblies.invitation(assembly_id)
     message = t(request, "Invitation prepared: choose the lists, check the preview and send it.")
     return redirect(f"/console/issues/{issue_id}", message, request)
+
+
+@router.post("/assemblies/{assembly_id}/minutes/approve")
+def approve_minutes(
+    request: Request,
+    service: ServiceDep,
+    assembly_id: int,
+    outcome: str = Form("approved"),
+    public: str = Form(""),
+    file: UploadFile | None = File(None),
+) -> Response:
+    """Record the approval of the PV (at the next AG), with the final PDF if changed."""
+    url = f"/console/assemblies/{assembly_id}"
+    try:
+        upload = read_upload(file) if file is not None else None
+        service.assemblies.approve_minutes(assembly_id, outcome, upload, public=public == "yes")
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Approval recorded: the PV is final in the archive."), request)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.audience.columns import FIELD_LABELS, FIELDS
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
+from newsletter.service.audience import ImportPreview
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -15,6 +18,7 @@ from newsletter.web.pages import redirect, render, t
 router = APIRouter()
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 PAGE_SIZE = 200
+MAX_COLUMNS = 200
 
 
 @router.get("/members")
@@ -110,32 +114,74 @@ def import_page(request: Request) -> Response:
 
 
 @router.post("/import")
-def import_file(
-    request: Request, service: ServiceDep, file: UploadFile = File(...), dry_run: str = Form("")
-) -> Response:
+def import_file(request: Request, service: ServiceDep, file: UploadFile = File(...)) -> Response:
+    """Step 1: keep the file, then show how its columns are matched."""
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        message = t(request, "The file is too large (5 MB at most).")
-        return render(
-            request, "console/import.html", status_code=400, section="members", tab="import",
-            report=None, error=message,
-        )  # fmt: skip
+        return _import_error(request, t(request, "The file is too large (5 MB at most)."))
     try:
-        report = service.audience.import_members(
-            data, file.filename or "import.csv", dry_run=bool(dry_run)
-        )
+        token = service.audience.stage_import(data, file.filename or "import.csv")
     except ValidationError as error:
-        return render(
-            request, "console/import.html", status_code=400, section="members", tab="import",
-            report=None, error=error.localized(request_language(request)),
-        )  # fmt: skip
+        return _import_error(request, error.localized(request_language(request)))
+    return redirect(f"/console/import/{token}")
+
+
+def _import_error(request: Request, message: str) -> Response:
     return render(
-        request,
-        "console/import.html",
-        section="members",
-        tab="import",
-        report=report,
-        filename=file.filename,
+        request, "console/import.html", status_code=400, section="members", tab="import",
+        report=None, error=message,
+    )  # fmt: skip
+
+
+@router.get("/import/{token}")
+def import_matching(request: Request, service: ServiceDep, token: str) -> Response:
+    """Step 2: each column with its field, the first rows, the counts it would give."""
+    try:
+        preview = service.audience.preview_import(token)
+    except ValidationError as error:
+        return _import_error(request, error.localized(request_language(request)))
+    return _matching_page(request, preview)
+
+
+def _matching_page(request: Request, preview: ImportPreview) -> Response:
+    return render(
+        request, "console/import_match.html", section="members", tab="import",
+        preview=preview, fields=FIELDS, labels=FIELD_LABELS,
+    )  # fmt: skip
+
+
+@router.post("/import/{token}")
+async def import_confirm(request: Request, service: ServiceDep, token: str) -> Response:
+    """Step 3: the matching changed (preview again) or confirmed (import)."""
+    form = await request.form()
+    fields: list[str | None] = []
+    for index in range(MAX_COLUMNS):
+        value = form.get(f"col_{index}")
+        if not isinstance(value, str):
+            break
+        fields.append(value if value in FIELDS else None)
+    if form.get("action") != "confirm":
+        try:
+            preview = await run_in_threadpool(service.audience.preview_import, token, fields)
+        except ValidationError as error:
+            return _import_error(request, error.localized(request_language(request)))
+        return _matching_page(request, preview)
+    try:
+        report = await run_in_threadpool(service.audience.confirm_import, token, fields)
+    except ValidationError as error:
+        return _import_error(request, error.localized(request_language(request)))
+    return render(
+        request, "console/import.html", section="members", tab="import", report=report,
+        token=token,
+    )  # fmt: skip
+
+
+@router.get("/import/{token}/rejected.csv")
+def import_rejected(request: Request, service: ServiceDep, token: str) -> Response:
+    return Response(
+        service.audience.rejected_rows(token),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="lignes-rejetees.csv"'},
     )
 
 

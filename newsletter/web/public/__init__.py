@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from newsletter.web.public import archive, feeds, partner, rsvp, subscription, unsubscribe
+from newsletter.web.public import (
+    archive,
+    feeds,
+    minutes,
+    partner,
+    rsvp,
+    subscription,
+    unsubscribe,
+)
 from newsletter.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-for module in (subscription, archive, partner, rsvp, feeds, unsubscribe):
+for module in (subscription, archive, minutes, partner, rsvp, feeds, unsubscribe):
     router.include_router(module.router)
 unprotected = unsubscribe.one_click

@@ -21,6 +21,7 @@ from newsletter.tokens import verify
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
+from newsletter.web.security import session_account_id
 
 router = APIRouter()
 WEB_READER_ID = 0
@@ -73,7 +74,7 @@ def web_version_body(
 def may_read(request: Request, public: bool) -> bool:
     """Public issues for all; members-only ones for a coordinator, or for a member who
     came through one of their personal links (preferences, RSVP) in this browser."""
-    if public or isinstance(request.session.get("account"), int):
+    if public or session_account_id(request) is not None:
         return True
     reader = request.session.get("reader")
     if not isinstance(reader, int):
