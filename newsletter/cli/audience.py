@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from newsletter.audience.columns import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
 from newsletter.cli.common import (
     _,
     app,
@@ -22,6 +21,7 @@ from newsletter.cli.common import (
     subscribers_app,
 )
 from newsletter.config import describe, load_settings
+from newsletter.service.audience import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -29,7 +29,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 @app.command()
 def init() -> None:
     """Create or migrate the database (idempotent)."""
-    with service() as svc:
+    with service(migrate=True) as svc:
         url = svc.ctx.db.engine.url.render_as_string(hide_password=True)
         console.print(_("Database ready: {url}").format(url=url))
 
@@ -170,6 +170,32 @@ def subscribers_list(
         table.add_row(*(shown(cell) for cell in cells))
     console.print(table)
     console.print(_("{n} subscriber(s)").format(n=len(rows)))
+
+
+@subscribers_app.command("export-data")
+def subscribers_export_data(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+) -> None:
+    """Everything held about one person, as JSON (the right of access)."""
+    with service() as svc:
+        print_json(svc.audience.export_person(email))
+
+
+@subscribers_app.command("erase")
+def subscribers_erase(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase one person; their deliveries stay as anonymised counts."""
+    if not yes:
+        typer.confirm(_("Erase {email} for good?").format(email=plain(email)), abort=True)
+    with service() as svc:
+        kept = svc.audience.erase_person(email)
+    console.print(
+        _("{email} erased; {n} deliveries kept without name or address.").format(
+            email=plain(email), n=kept
+        )
+    )
 
 
 @subscribers_app.command("unsubscribe")

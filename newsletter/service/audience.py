@@ -13,8 +13,14 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import staging, subscriptions
-from newsletter.audience.columns import ColumnMatch, check_field
+from newsletter.audience import gdpr, staging, subscriptions
+
+# what the doors show of a directory's columns, and how they read a column matched by hand
+from newsletter.audience.columns import FIELD_LABELS as FIELD_LABELS
+from newsletter.audience.columns import FIELDS as FIELDS
+from newsletter.audience.columns import ColumnMatch as ColumnMatch
+from newsletter.audience.columns import check_field
+from newsletter.audience.columns import parse_overrides as parse_overrides
 from newsletter.audience.csv_import import DirectoryRow, read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags
@@ -307,6 +313,17 @@ class AudienceService:
             subscriber.language_chosen = True
             session.flush()
             return _view(subscriber)
+
+    def export_person(self, email: str) -> dict[str, Any]:
+        """Everything held about one person (the right of access)."""
+        with self.ctx.db.session() as session:
+            return gdpr.export_person(session, subscriptions.get_by_email(session, email))
+
+    def erase_person(self, email: str) -> int:
+        """Erase one person (the right to erasure); their deliveries stay, anonymised,
+        so the reports keep their counts. Returns how many deliveries were kept."""
+        with self.ctx.db.session() as session:
+            return gdpr.erase_person(session, subscriptions.get_by_email(session, email))
 
     def subscribe(
         self, email: str, *, name: str = "", language: str = "fr", source: str

@@ -15,7 +15,9 @@ from newsletter.context import Context
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.service import Service
 from newsletter.web import auth, console, public
+from newsletter.web.headers import add_security_headers
 from newsletter.web.lang import request_language
+from newsletter.web.limits import BodyLimit
 from newsletter.web.pages import make_templates, render, t
 from newsletter.web.security import CsrfFailed, LoginRequired
 
@@ -39,14 +41,12 @@ def create_app(ctx: Context, service: Service | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    app.add_middleware(BodyLimit, settings=ctx.settings)
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.url.path.startswith("/console"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        add_security_headers(ctx.settings, request.url.path, response)
         return response
 
     app.include_router(auth.router)
@@ -78,6 +78,16 @@ def create_app(ctx: Context, service: Service | None = None) -> FastAPI:
         status = 404 if isinstance(error, NotFoundError) else 400
         message = error.localized(request_language(request))
         return render(request, "error.html", status_code=status, message=message)
+
+    @app.exception_handler(413)
+    async def _too_large(request: Request, _error: Exception) -> Response:
+        message = t(request, "What you sent is too large.")
+        return render(request, "error.html", status_code=413, message=message)
+
+    @app.exception_handler(408)
+    async def _too_slow(request: Request, _error: Exception) -> Response:
+        message = t(request, "What you sent took too long to arrive. Try again.")
+        return render(request, "error.html", status_code=408, message=message)
 
     @app.exception_handler(404)
     async def _not_found(request: Request, _error: Exception) -> Response:

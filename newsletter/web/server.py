@@ -68,7 +68,14 @@ async def serve_async(
             tasks.append(asyncio.create_task(supervise(
                 SCHEDULER, lambda: run_scheduler(ctx, service, stop, board), stop, board
             )))  # fmt: skip
-        config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="info", lifespan="off",
+            # forwarded headers are read by the app, from TRUSTED_PROXIES only
+            proxy_headers=False, server_header=False,
+            timeout_keep_alive=settings.keep_alive_timeout,
+            h11_max_incomplete_event_size=16 * 1024,  # request line and headers
+            limit_concurrency=200,
+        )  # fmt: skip
         server = uvicorn.Server(config)
         watcher = asyncio.create_task(_exit_on(shutdown, server)) if shutdown else None
         await server.serve()

@@ -9,7 +9,8 @@ import lxml.html
 
 from newsletter.context import Context
 from newsletter.editorial.issues import add_item, get_issue
-from newsletter.intake.news import submit_news, transition_news
+from newsletter.editorial.news_status import transition_news
+from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import prepare_issue, sample_personalization
 from newsletter.render.inline import ALLOWED_ON

@@ -17,7 +17,8 @@ from email.policy import default
 from newsletter.context import Context
 from newsletter.editorial.assemblies import attach_minutes, create_assembly
 from newsletter.editorial.issues import add_annex, draft_issue, set_texts
-from newsletter.intake.news import submit_news, transition_news
+from newsletter.editorial.news_status import transition_news
+from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import Personalization, prepare_issue
 from newsletter.render.preview import personalization_for

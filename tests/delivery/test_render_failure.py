@@ -18,8 +18,9 @@ import pytest
 from newsletter.config import Settings, SmtpSecurity
 from newsletter.context import open_context
 from newsletter.delivery.smtp import SmtpPool
+from newsletter.editorial.news_status import transition_news
 from newsletter.errors import RenderError
-from newsletter.intake.news import submit_news, transition_news
+from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.service import Service
 from newsletter.store.base import utcnow

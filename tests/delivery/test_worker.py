@@ -229,8 +229,8 @@ async def test_one_click_unsubscribe_during_a_send_stops_claimed_messages(
     recipients = add_subscribers(ctx, 120)
     issue_id = add_issue(ctx)
     service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
-    leaving = recipients[60:]
-    with RecordingServer(Faults(delay=0.1)) as server:  # 2 connections: 20 messages/s
+    leaving = recipients[80:]
+    with RecordingServer(Faults(delay=0.2)) as server:  # 2 connections: 10 messages/s
         pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
         run = asyncio.create_task(service.delivery.run(
             issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
@@ -243,9 +243,9 @@ async def test_one_click_unsubscribe_during_a_send_stops_claimed_messages(
         at_unsubscribe = len(server.received)
         result = await asyncio.wait_for(run, timeout=60)
         await pool.close()
-    assert at_unsubscribe < 40  # the leaving ones were claimed and not yet handed over
+    assert at_unsubscribe < 65  # the leaving ones were claimed and not yet handed over
     assert result.end is RunEnd.finished
     received = server.handler.counts()
     assert not {p.email for p in leaving} & set(received)
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["skipped"], status["status"]) == (60, 60, "sent")
+    assert (status["sent"], status["skipped"], status["status"]) == (80, 40, "sent")

@@ -16,6 +16,7 @@ from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
 from newsletter.service import Service
 from newsletter.web.deps import ServiceDep
+from newsletter.web.headers import EMAIL_FRAME_POLICY
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.public.archive import INLINE_TYPES, file_policy
@@ -95,7 +96,7 @@ def mailbox_message(request: Request, index: int) -> Response:
     if body is not None and body.get_content_type() == "text/plain":
         return Response(content, media_type="text/plain; charset=utf-8")
     return Response(content, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
+                    headers={"Content-Security-Policy": EMAIL_FRAME_POLICY})  # fmt: skip
 
 
 def _caught(request: Request) -> list[EmailMessage]:

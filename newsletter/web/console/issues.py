@@ -3,7 +3,7 @@ sending page with live progress and the delivery report (CSV export)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
-from newsletter.store.base import utcnow
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
+from newsletter.web.headers import EMAIL_FRAME_POLICY
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -71,7 +71,7 @@ def compose(
         preview_lang=lang if lang in ("fr", "nl") else "fr",
         width="mobile" if width == "mobile" else "desktop",
         preview_error=preview_error,
-        now_local=utcnow(),
+        now_local=datetime.now(UTC),
     )
 
 
@@ -84,7 +84,7 @@ def preview_html(
     return Response(
         result.html,
         media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "script-src 'none'", "X-Frame-Options": "SAMEORIGIN"},
+        headers={"Content-Security-Policy": EMAIL_FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN"},
     )
 
 
@@ -251,7 +251,7 @@ def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     rate = None
     started = status.get("started_at")
     if started and status["sent"]:
-        end = status.get("sent_at") or utcnow().isoformat()
+        end = status.get("sent_at") or datetime.now(UTC).isoformat()
         seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
         rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
     done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]

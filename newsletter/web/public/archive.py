@@ -15,20 +15,16 @@ from starlette.responses import Response
 from newsletter import links
 from newsletter.errors import NotFoundError, RenderError, ValidationError
 from newsletter.i18n import N_
-from newsletter.render.contract import Personalization
-from newsletter.render.preview import decode_parts, message_id
 from newsletter.tokens import verify
 from newsletter.web.deps import ServiceDep, get_service
+from newsletter.web.headers import EMAIL_FRAME_POLICY
 from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.security import session_account_id
 
 router = APIRouter()
-WEB_READER_ID = 0
 #: shown in the browser; anything else (SVG, HTML…) is downloaded
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
-#: the To of the web version's message: never shown, never sent to
-WEB_READER_EMAIL = "lecteur@example.org"
 
 
 @router.get("/archive")
@@ -68,7 +64,7 @@ def web_version_body(
         message = error.localized(lang if lang in ("fr", "nl") else "fr")
         return render(request, "error.html", status_code=503, message=message)
     return Response(html, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "script-src 'none'"})  # fmt: skip
+                    headers={"Content-Security-Policy": EMAIL_FRAME_POLICY})  # fmt: skip
 
 
 def may_read(request: Request, public: bool) -> bool:
@@ -88,20 +84,7 @@ def may_read(request: Request, public: bool) -> bool:
 
 def _web_html(request: Request, issue_id: int, language: str) -> str:
     """The issue as a reader sees it, with the links of a web reader (no subscriber)."""
-    service = get_service(request)
-    settings = service.ctx.settings
-    base = settings.base_url.rstrip("/")
-    variant = service.editorial.prepare(issue_id).variant(language, "none")
-    values = Personalization(
-        email=WEB_READER_EMAIL,
-        name="",
-        message_id=message_id(settings, issue_id, WEB_READER_ID),
-        unsubscribe_url=f"{base}/preferences",
-        preferences_url=f"{base}/preferences",
-        web_url=links.web_version_url(settings, issue_id),
-    )
-    html, _text = decode_parts(variant.personalize(values))
-    return html
+    return get_service(request).editorial.web_version_html(issue_id, language)
 
 
 @router.get("/preferences")

@@ -32,3 +32,18 @@ document.addEventListener("click", function (event) {
     });
   }, 2000);
 })();
+// Preview of a news submission without leaving the page, so the chosen files stay selected.
+(function () {
+  var button = document.getElementById("preview-button");
+  if (!button) return;
+  button.addEventListener("click", function (event) {
+    event.preventDefault();
+    var form = document.getElementById("submit-form");
+    var data = new FormData();
+    data.append("csrf_token", form.elements["csrf_token"].value);
+    data.append("title", form.elements["title"].value);
+    data.append("body", form.elements["body"].value);
+    fetch("/submit-preview", {method: "POST", body: data}).then(function (r) { return r.text(); })
+      .then(function (html) { document.getElementById("preview").innerHTML = html; });
+  });
+})();
