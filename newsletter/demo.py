@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_
 from newsletter.models import NewsSource
 from newsletter.service import Service
 
@@ -158,10 +160,18 @@ def _minutes_pdf(title: str) -> bytes:
 
 
 def load_demo(service: Service) -> bool:
-    """Fill an empty database with the demo network; False when it already had data."""
-    service.accounts.create(DEMO_EMAIL, DEMO_PASSWORD, name="Coordination", language="fr")
-    if service.audience.organisations():
+    """Fill an empty database with the demo network; False when it already holds the
+    demo. A database with other data (another account, organisations without the demo
+    account) is refused: the demo's public password never opens a real console."""
+    emails = {account.email.lower() for account in service.accounts.list()}
+    if emails == {DEMO_EMAIL}:
         return False
+    if emails or service.audience.organisations():
+        raise ValidationError(
+            N_("This database already holds data: the demo only fills an empty one. "
+               "Give it another DATA_DIR.")
+        )  # fmt: skip
+    service.accounts.create(DEMO_EMAIL, DEMO_PASSWORD, name="Coordination", language="fr")
     service.audience.import_members(DIRECTORY.encode("utf-8"), "demo.csv")
     zone = ZoneInfo(service.ctx.settings.timezone)
     today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
