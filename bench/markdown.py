@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from newsletter.intake.sanitize import to_safe_html
+from newsletter.text import to_safe_html
 
 CASES = {
     "ordinary text": "Un **texte** ordinaire avec un [lien](https://example.org).\n\n",

@@ -359,7 +359,8 @@ def setup_cli(folder: Path, count: int) -> dict[str, Any]:
 
     from newsletter.config import load_settings
     from newsletter.context import open_context
-    from newsletter.intake.news import submit_news, transition_news
+    from newsletter.editorial.news_status import transition_news
+    from newsletter.intake.news import submit_news
     from newsletter.models import Language, NewsStatus, SubscriberStatus
     from newsletter.render import prepare_issue
     from newsletter.store.audience import Subscriber

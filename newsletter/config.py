@@ -13,8 +13,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from newsletter.shipped import shipped_dir
 
 ENV_PREFIX = "NEWSLETTER_"
 DEFAULT_CATEGORIES = ["actualite", "agenda", "emploi", "appel-a-projets", "formation"]
@@ -73,9 +75,16 @@ class Settings(BaseSettings):
         "",
         description="List-Id header domain part (RFC 2919). Empty: derived from FROM.",
     )
-    lists_dir: Path = Field(Path("lists"), description="Folder of segment definitions (YAML).")
+    lists_dir: Path = Field(
+        Path("lists"),
+        description="Folder of segment definitions (YAML). Left unset and with no lists "
+        "folder in the working directory: the lists shipped with the application.",
+    )
     templates_dir: Path = Field(
-        Path("templates"), description="Folder of the e-mail templates (HTML and text)."
+        Path("templates"),
+        description="Folder of the e-mail templates (HTML and text); a file missing there "
+        "comes from the shipped templates. Left unset and with no templates folder in the "
+        "working directory: the shipped ones.",
     )
     timezone: str = Field("Europe/Brussels", description="Time zone of dates shown and typed.")
     categories: Annotated[list[str], NoDecode] = Field(
@@ -279,6 +288,17 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _shipped_folders(self) -> Settings:
+        """The coordinator's ``lists/`` and ``templates/`` when present, else the shipped
+        ones (an installed package run from any folder). A folder given explicitly is
+        kept as it is, even missing: the error then says which folder."""
+        if "lists_dir" not in self.model_fields_set and not self.lists_dir.is_dir():
+            self.lists_dir = shipped_dir("lists")
+        if "templates_dir" not in self.model_fields_set and not self.templates_dir.is_dir():
+            self.templates_dir = shipped_dir("templates")
+        return self
 
     # --- derived values ------------------------------------------------------------------
     @property

@@ -26,6 +26,10 @@ class NewsletterError(Exception):
         return self.msg.render(lang)
 
 
+class SchemaError(NewsletterError):
+    """The database is not at the schema this version needs (``newsletter init``)."""
+
+
 class ConfigurationError(NewsletterError):
     """A setting is missing or invalid."""
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+#: a file given with a news item or an issue: (file name, content type, data)
+FileUpload = tuple[str, str, bytes]
+
 
 class Membership(StrEnum):
     """Kind of membership of an organisation in the network."""

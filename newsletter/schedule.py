@@ -1,4 +1,6 @@
-"""Scheduling: APScheduler 3.x wiring only; the jobs call the service.
+"""Scheduling: APScheduler 3.x wiring only; the jobs call the service, and what to plan
+comes from the service too (``delivery.scheduled_sends``, ``assemblies.reminders_due``):
+no query here.
 
 ``serve`` calls ``start_scheduler(ctx)`` inside its event loop. The issues table is the
 source of truth (status ``scheduled`` + ``scheduled_at``): ``sync_jobs`` turns it into
@@ -27,15 +29,11 @@ from typing import Any
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
 
 from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.errors import NewsletterError
-from newsletter.models import IssueStatus
 from newsletter.service import Service
-from newsletter.store.base import utcnow
-from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +84,7 @@ def add_intake_job(scheduler: Any, settings: Settings) -> bool:
         id=INTAKE_JOB,
         jobstore="memory",
         replace_existing=True,
-        next_run_time=utcnow() + timedelta(seconds=5),
+        next_run_time=datetime.now(UTC) + timedelta(seconds=5),
     )
     return True
 
@@ -133,12 +131,9 @@ def reminder_job_id(assembly_id: int) -> str:
 
 def sync_jobs(scheduler: Any, service: Service, now: datetime | None = None) -> None:
     """Make the jobs match the scheduled issues and the AG reminders due."""
-    now = now or utcnow()
     wanted: dict[str, tuple[Any, datetime, int]] = {}
-    with service.ctx.db.session() as session:
-        for issue in session.scalars(select(Issue).where(Issue.status == IssueStatus.scheduled)):
-            if issue.scheduled_at is not None:
-                wanted[issue_job_id(issue.id)] = (run_scheduled_send, issue.scheduled_at, issue.id)
+    for issue_id, at in service.delivery.scheduled_sends():
+        wanted[issue_job_id(issue_id)] = (run_scheduled_send, at, issue_id)
     for assembly_id, at in service.assemblies.reminders_due(now):
         wanted[reminder_job_id(assembly_id)] = (run_assembly_reminder, at, assembly_id)
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}

@@ -107,8 +107,12 @@ def service(ctx: Context) -> Service:
 
 @pytest.fixture
 def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], settings: Settings
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    ctx: Context,
 ) -> Cli:
-    """The ``newsletter`` command, run in-process with this test's settings."""
+    """The ``newsletter`` command, run in-process with this test's settings, over the
+    test's database (migrated, as ``newsletter init`` leaves it)."""
     monkeypatch.chdir(settings.data_dir.parent)
     return Cli(monkeypatch, capsys, settings)

@@ -15,8 +15,8 @@ import typer
 from newsletter.cli.common import _, assembly_app, console, print_json, service
 from newsletter.cli.editorial import JsonOption, parse_when
 from newsletter.i18n import DEFAULT_LANGUAGE
-from newsletter.intake.news import one_line
 from newsletter.models import RsvpChoice
+from newsletter.text import one_line
 
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id of the AG.")]
 

@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from newsletter.audience.columns import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
 from newsletter.cli.common import (
     _,
     app,
@@ -22,6 +21,7 @@ from newsletter.cli.common import (
     subscribers_app,
 )
 from newsletter.config import describe, load_settings
+from newsletter.service.audience import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -29,7 +29,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 @app.command()
 def init() -> None:
     """Create or migrate the database (idempotent)."""
-    with service() as svc:
+    with service(migrate=True) as svc:
         url = svc.ctx.db.engine.url.render_as_string(hide_password=True)
         console.print(_("Database ready: {url}").format(url=url))
 

@@ -49,9 +49,19 @@ def _(message: str) -> str:
 
 
 @contextmanager
-def service() -> Iterator[Service]:
-    """Settings from the environment, a migrated database, and the service over them."""
-    ctx = open_context(load_settings())
+def service(*, migrate: bool = False) -> Iterator[Service]:
+    """Settings from the environment, the database, and the service over them.
+
+    Only ``init`` migrates (and ``serve`` / ``demo``, which open their own context); the
+    other commands check that the schema is the newest and stop with a one-line
+    ``SchemaError`` otherwise (``intake eml`` exits 75 so that the MTA tries again)."""
+    ctx = open_context(load_settings(), migrate=migrate)
+    try:
+        if not migrate:
+            ctx.db.check_schema()
+    except BaseException:
+        ctx.close()
+        raise
     try:
         yield Service(ctx)
     finally:

@@ -14,9 +14,8 @@ from newsletter.cli.common import _, assembly_app, console, issue_app, news_app,
 from newsletter.config import load_settings
 from newsletter.editorial.assemblies import parse_agenda, parse_speaker
 from newsletter.i18n import LANGUAGES
-from newsletter.intake.news import FileUpload
-from newsletter.intake.sanitize import guess_format
-from newsletter.models import Membership, NewsStatus
+from newsletter.models import FileUpload, Membership, NewsStatus
+from newsletter.text import guess_format
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 

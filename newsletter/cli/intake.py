@@ -11,8 +11,9 @@ import typer
 from typer.exceptions import TyperException
 
 from newsletter.cli.common import _, console, err_console, intake_app, print_json, service
-from newsletter.intake.mail.pipeline import Result
+from newsletter.errors import SchemaError
 from newsletter.models import InboundOutcome
+from newsletter.service.intake import Result
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 #: sysexits.h EX_TEMPFAIL: an MTA piping a message keeps it and tries again later
@@ -47,6 +48,10 @@ def intake_eml(
             raise typer.BadParameter(_("No such file: {path}").format(path=path))
     try:
         results = _ingest(files)
+    except SchemaError as error:
+        # not migrated yet (an upgrade in progress): the MTA keeps the message, tries again
+        sys.stderr.write(_("Error: ") + error.localized() + "\n")
+        raise typer.Exit(EX_TEMPFAIL) from error
     except Exception as error:
         if "-" not in files or isinstance(error, TyperException):
             raise

@@ -89,6 +89,9 @@ def warn(message: Msg) -> None:
 def demo(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Create the database and the demo network, then stop."
+    ),
 ) -> None:
     """Create the database, a fictitious demo network, then serve with the mail catcher."""
     from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
@@ -103,6 +106,8 @@ def demo(
         ctx.close()
     if created:
         console.print(_("Demo network created."))
+    if no_serve:
+        return
     console.print(
         _("Console: http://{host}:{port}/console/ — log in as {email} / {password}").format(
             host=host, port=port, email=DEMO_EMAIL, password=DEMO_PASSWORD

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from newsletter.config import Settings
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import one_line
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, StoredFile, store_file
+from newsletter.text import one_line
 
 #: an agenda item that approves minutes ("Approbation du PV…", "Goedkeuring notulen…")
 _MINUTES_ITEM = re.compile(

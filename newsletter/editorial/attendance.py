@@ -18,13 +18,13 @@ from newsletter.audience.directory import spreadsheet_safe
 from newsletter.audience.normalize import name_key
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import one_line
 from newsletter.models import RsvpChoice, SubscriberStatus
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly
 from newsletter.store.web import RsvpAnswer
+from newsletter.text import one_line
 
 SEARCH_LIMIT = 30
 CSV_COLUMNS = ("organisation", "membership", "name", "email", "present", "walk_in")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from newsletter.editorial.news_status import transition_news
 from newsletter.errors import InvalidTransitionError
 from newsletter.i18n import N_
 from newsletter.models import IssueStatus as S
@@ -48,9 +49,6 @@ def transition_issue(issue: Issue, to: S, *, reason: str = "", at: datetime | No
 
 def _publish_items(issue: Issue, now: datetime) -> None:
     """The news items of a sent issue become ``published`` (through their own machine)."""
-    # imported here: intake (sanitiser, Markdown) is not needed to send
-    from newsletter.intake.news import transition_news
-
     for link in issue.items:
         if link.news.status is NewsStatus.approved:
             transition_news(link.news, NewsStatus.published, reason=f"issue {issue.number}", at=now)

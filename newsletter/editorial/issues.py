@@ -20,8 +20,7 @@ from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assembli
 from newsletter.editorial.issue_status import is_editable
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import FileUpload, one_line
-from newsletter.models import IssueStatus, NewsStatus
+from newsletter.models import FileUpload, IssueStatus, NewsStatus
 from newsletter.store.editorial import (
     Assembly,
     Issue,
@@ -31,6 +30,7 @@ from newsletter.store.editorial import (
     NewsItem,
     store_file,
 )
+from newsletter.text import one_line
 
 #: French is the coordinator's language; titles are content, not interface strings
 DEFAULT_TITLE = "Lettre d'information n° {number}"

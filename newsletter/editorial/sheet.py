@@ -2,8 +2,8 @@
 the people it announced, the proxies it holds and a column to sign; a few blank rows
 for those who walk in.
 
-Made from ``templates/attendance_sheet.html`` (restylable like the e-mail templates) and
-turned into a PDF by WeasyPrint, loaded only when a sheet is asked for.
+The rows are read here; ``newsletter.render.sheet`` makes the page from
+``templates/attendance_sheet.html`` (restylable like the e-mail templates) and the PDF.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsletter.config import Settings
 from newsletter.editorial import participation as part
 from newsletter.models import RsvpChoice
-from newsletter.render.templating import environment
 from newsletter.store.audience import Subscriber
 from newsletter.store.editorial import Assembly
 from newsletter.store.web import RsvpAnswer
@@ -71,25 +69,3 @@ def sheet_rows(session: Session, assembly: Assembly) -> list[SheetRow]:
         )
         for s in standings
     ]
-
-
-def sheet_html(settings: Settings, assembly: Assembly, rows: list[SheetRow], lang: str) -> str:
-    env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
-    return env.get_template("attendance_sheet.html").render(
-        assembly=assembly,
-        rows=rows,
-        blank_rows=BLANK_ROWS,
-        organisation_name=settings.organisation_name,
-    )
-
-
-def html_to_pdf(html: str) -> bytes:
-    """WeasyPrint over HTML that refers to nothing outside itself."""
-    from weasyprint import HTML
-
-    def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-        raise ValueError(f"the attendance sheet loads nothing from outside ({url[:80]})")
-
-    pdf = HTML(string=html, url_fetcher=no_fetch).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf

@@ -1,21 +1,13 @@
-"""News items: submission from any source and moderation, with an audit trail.
+"""News items: submission from any source, with an audit trail.
 
 ``submit_news`` is the single way a news item enters the queue (CLI, partner form,
-e-mail intake, coordinator). ``transition_news`` is the single way its status changes:
-
-    pending ──► approved ──► published (when the issue carrying it is sent)
-       │  ╲         │
-       │   ╲        └──► pending / rejected
-       │    └► changes_requested ──► pending / approved / rejected
-       └──► rejected ──► pending (reconsidered)
-
-Every transition appends a ``NewsEvent`` (from, to, who, when, why).
+e-mail intake, coordinator); its status then changes only through
+``newsletter.editorial.news_status.transition_news`` (moderation, publication).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,38 +16,18 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
-from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
+from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
 from newsletter.intake.limits import check_body, check_news_fields
-from newsletter.intake.sanitize import BodyFormat, to_safe_html
-from newsletter.models import Language, NewsSource, NewsStatus
+from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
-from newsletter.store.base import utcnow
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
+from newsletter.text import BodyFormat, one_line, to_safe_html
 
 S = NewsStatus
 
-#: (filename, content type, content)
-FileUpload = tuple[str, str, bytes]
-
-ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
-    S.pending: frozenset({S.approved, S.rejected, S.changes_requested}),
-    S.changes_requested: frozenset({S.pending, S.approved, S.rejected}),
-    S.approved: frozenset({S.published, S.pending, S.rejected}),
-    S.rejected: frozenset({S.pending}),
-    S.published: frozenset(),
-}
-#: transitions that need a reason (said to the partner)
-NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
-
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _SPACES = re.compile(r"\s+")
-
-
-def one_line(value: str, limit: int) -> str:
-    """A single line of printable text (control characters and newlines become spaces)."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
-    return _SPACES.sub(" ", cleaned).strip()[:limit]
 
 
 def find_organisation(session: Session, name: str) -> Organisation | None:
@@ -188,38 +160,6 @@ def submit_news(
     session.add(item)
     session.flush()
     return item
-
-
-def transition_news(
-    item: NewsItem,
-    to: NewsStatus,
-    *,
-    actor: str = "",
-    reason: str = "",
-    at: datetime | None = None,
-) -> None:
-    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why."""
-    if to not in ALLOWED[item.status]:
-        raise InvalidTransitionError(
-            N_("News item {id} cannot go from {current} to {target}."),
-            id=item.id,
-            current=item.status.value,
-            target=to.value,
-        )
-    reason = reason.strip()
-    if to in NEEDS_REASON and not reason:
-        raise ValidationError(N_("Say why (--reason): the partner will read it."))
-    item.events.append(
-        NewsEvent(
-            from_status=item.status.value,
-            to_status=to.value,
-            actor=one_line(actor, 320),
-            reason=reason,
-            at=at or utcnow(),
-        )
-    )
-    item.status = to
-    item.status_reason = reason
 
 
 def get_news(session: Session, news_id: int) -> NewsItem:

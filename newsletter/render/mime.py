@@ -19,9 +19,9 @@ from email.message import MIMEPart
 from email.policy import SMTP
 from enum import Enum
 
-from newsletter.intake.news import one_line
 from newsletter.render.model import AnnexView
 from newsletter.render.splice import CRLF, Conditional, LineTemplate, Slot, split_body
+from newsletter.text import one_line
 
 POLICY = SMTP
 NL = CRLF.encode("ascii")

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from newsletter.config import Settings
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.editorial.issues import get_issue, section_rank
-from newsletter.intake.sanitize import markdown_to_html
 from newsletter.links import annex_url, web_version_url
-from newsletter.render.text import html_to_text
 from newsletter.store.editorial import Assembly, NewsItem, StoredFile
+from newsletter.text import html_to_text, markdown_to_html
 
 
 @dataclass(frozen=True)

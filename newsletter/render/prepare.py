@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from newsletter.config import Settings
 from newsletter.errors import ConfigurationError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
-from newsletter.intake.news import one_line
 from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
@@ -46,6 +45,7 @@ from newsletter.render.splice import (
     text_values,
 )
 from newsletter.render.templating import environment
+from newsletter.text import one_line
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")

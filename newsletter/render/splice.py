@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
-from newsletter.intake.news import one_line
+from newsletter.text import one_line
 
 CRLF = "\r\n"
 #: the policy's line length; quoted-printable wraps at it (soft line breaks)

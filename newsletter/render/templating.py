@@ -1,4 +1,4 @@
-"""Jinja2 over the top-level ``templates/`` folder, one environment per language.
+"""Jinja2 over TEMPLATES_DIR, then the shipped templates, one environment per language.
 
 Autoescape is on for ``.html`` templates. Interface strings go through the gettext
 catalogues (``{% trans %}`` / ``_()``, English msgids, ``%(name)s`` parameters); dates
@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from newsletter.i18n import translations
+from newsletter.shipped import shipped_dir
 
 
 def _filesize(size: int, lang: str) -> str:
@@ -27,7 +28,7 @@ def _filesize(size: int, lang: str) -> str:
 
 
 #: the templates shipped with the application (a coordinator's folder overrides them)
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SHIPPED_TEMPLATES = shipped_dir("templates")
 
 
 @lru_cache(maxsize=16)

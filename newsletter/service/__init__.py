@@ -1,7 +1,12 @@
 """The one API that the web, the CLI and the scheduler call.
 
-It holds no SQL and no SMTP: each area's service delegates to its stage package.
-``Service`` gathers them: ``service.audience``, and one attribute per later area.
+Rules live here, once for every door (console, CLI, e-mail, scheduler). A service method
+opens the session (one transaction per action) and may query through it; the work of a
+stage (sanitising, rendering, the outbox, the status machines) is delegated to the stage
+package. It never talks SMTP or IMAP itself: the transports and the mailbox do. The doors
+(``web``, ``cli``, ``schedule``) hold no query: they call the methods here. Where each
+kind of code may live: ``docs/architecture.md``.
+``Service`` gathers one service per area: ``service.audience``, ``service.delivery``, …
 Each area is built (and its modules imported) the first time it is used, so that a
 command such as ``members import`` loads neither the renderer nor the web stack.
 """

@@ -21,6 +21,7 @@ from newsletter.editorial import sheet
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, ngettext
 from newsletter.models import RsvpChoice
+from newsletter.render import sheet as render_sheet
 from newsletter.service.delivery import DeliveryService
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly
@@ -272,10 +273,10 @@ class AssembliesService:
         a column to sign."""
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
-            html = sheet.sheet_html(
+            html = render_sheet.sheet_html(
                 self.ctx.settings, assembly, sheet.sheet_rows(session, assembly), lang
             )
-        return sheet.html_to_pdf(html)
+        return render_sheet.html_to_pdf(html)
 
     def attendance_csv(self, assembly_id: int) -> bytes:
         with self.ctx.db.session() as session:

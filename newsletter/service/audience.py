@@ -14,7 +14,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience import gdpr, staging, subscriptions
-from newsletter.audience.columns import ColumnMatch, check_field
+
+# what the doors show of a directory's columns, and how they read a column matched by hand
+from newsletter.audience.columns import FIELD_LABELS as FIELD_LABELS
+from newsletter.audience.columns import FIELDS as FIELDS
+from newsletter.audience.columns import ColumnMatch as ColumnMatch
+from newsletter.audience.columns import check_field
+from newsletter.audience.columns import parse_overrides as parse_overrides
 from newsletter.audience.csv_import import DirectoryRow, read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags

@@ -1,8 +1,9 @@
 """Service of the delivery stage: start, run, pause, resume, cancel and report sends.
 
-The web console, the command line and the scheduler call this; it holds no SQL and no
-SMTP itself (``delivery.outbox`` and the transports do). The parts live in their own
-modules: ``sending`` (start, run the worker), ``scheduling`` (later sends) and
+The web console, the command line and the scheduler call this. Its methods open the
+session of each action and query next to their rules (the outbox's own queries are in
+``delivery.outbox``); it never talks SMTP itself (the transports do). The parts live in
+their own modules: ``sending`` (start, run the worker), ``scheduling`` (later sends) and
 ``delivery_report`` (counts, deliveries, worker states); the coordinator's actions are
 here.
 """

@@ -11,15 +11,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsletter import links
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
 from newsletter.editorial import issues
 from newsletter.intake import news
-from newsletter.intake.sanitize import BodyFormat
-from newsletter.models import Language, Membership, NewsSource, NewsStatus
+from newsletter.models import FileUpload, Language, Membership, NewsSource, NewsStatus
+from newsletter.render.contract import Personalization
 from newsletter.render.prepare import PreparedIssue, prepare_issue
-from newsletter.render.preview import Preview, preview, sample_personalization, write_preview
+from newsletter.render.preview import (
+    Preview,
+    decode_parts,
+    message_id,
+    preview,
+    sample_personalization,
+    write_preview,
+)
 from newsletter.service.results import AssemblySummary, IssueSummary, NewsHistoryEntry, NewsSummary
+from newsletter.text import BodyFormat
+
+#: the subscriber id and To of the web version's message: never shown, never sent to
+WEB_READER_ID = 0
+WEB_READER_EMAIL = "lecteur@example.org"
 
 
 class EditorialService:
@@ -39,8 +52,8 @@ class EditorialService:
         category: str | None = None,
         source: NewsSource = NewsSource.coordinator,
         language: Language | str = Language.fr,
-        attachments: Sequence[news.FileUpload] = (),
-        image: news.FileUpload | None = None,
+        attachments: Sequence[FileUpload] = (),
+        image: FileUpload | None = None,
         image_alt: str = "",
         link: str = "",
         event_start: datetime | None = None,
@@ -180,9 +193,7 @@ class EditorialService:
             issues.move_item(session, issue, news_id, position)
             return IssueSummary.of(issue)
 
-    def add_issue_annex(
-        self, issue_id: int, upload: news.FileUpload, label: str = ""
-    ) -> IssueSummary:
+    def add_issue_annex(self, issue_id: int, upload: FileUpload, label: str = "") -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.add_annex(session, issue, upload, label)
@@ -199,6 +210,23 @@ class EditorialService:
         """The issue read once, ready to render variants (delivery and preview use it)."""
         with self.ctx.db.session() as session:
             return prepare_issue(session, self.ctx.settings, issue_id)
+
+    def web_version_html(self, issue_id: int, language: str) -> str:
+        """The issue's HTML as the archive shows it: the links of a web reader (no
+        subscriber; unsubscribing points to the preferences help page)."""
+        settings = self.ctx.settings
+        base = settings.base_url.rstrip("/")
+        variant = self.prepare(issue_id).variant(language, "none")
+        values = Personalization(
+            email=WEB_READER_EMAIL,
+            name="",
+            message_id=message_id(settings, issue_id, WEB_READER_ID),
+            unsubscribe_url=f"{base}/preferences",
+            preferences_url=f"{base}/preferences",
+            web_url=links.web_version_url(settings, issue_id),
+        )
+        html, _text = decode_parts(variant.personalize(values))
+        return html
 
     def preview(
         self,

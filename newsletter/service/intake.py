@@ -28,7 +28,8 @@ from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail.bounce_codes import Severity
 from newsletter.intake.mail.imap import PROCESSED, QUARANTINE, Mailbox
-from newsletter.intake.mail.pipeline import Origin, Result, process_message, record_failure
+from newsletter.intake.mail.pipeline import Origin, process_message, record_failure
+from newsletter.intake.mail.pipeline import Result as Result  # what the doors are given
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
 from newsletter.models import InboundOutcome
 from newsletter.store import intake as store

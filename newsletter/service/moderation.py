@@ -12,6 +12,7 @@ import logging
 from enum import StrEnum
 
 from newsletter.context import Context
+from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, gettext
 from newsletter.intake import news
@@ -91,7 +92,7 @@ class ModerationService:
             raise ValidationError(N_("Unknown action.")) from error
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
-            news.transition_news(item, TARGET[wanted], actor=by, reason=reason)
+            transition_news(item, TARGET[wanted], actor=by, reason=reason)
             session.flush()
             summary = NewsSummary.of(item)
         if wanted in (ModerationAction.reject, ModerationAction.changes) and "@" in summary.sender:

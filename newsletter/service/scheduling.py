@@ -1,9 +1,14 @@
-"""Scheduling: plan a send for later, and start (or hold) it when its time comes."""
+"""Scheduling: plan a send for later, and start (or hold) it when its time comes.
+
+The scheduler (``newsletter/schedule.py``) holds no query: it asks ``scheduled_sends``
+what to plan and calls ``run_scheduled`` when a time comes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
@@ -43,6 +48,16 @@ class Scheduling(DeliveryBase):
             transition_issue(issue, S.scheduled)
             issue.scheduled_at = at
             issue.lists = target
+
+    def scheduled_sends(self) -> list[tuple[int, datetime]]:
+        """(issue id, time) of every scheduled issue: what the scheduler plans."""
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(Issue.id, Issue.scheduled_at).where(
+                    Issue.status == S.scheduled, Issue.scheduled_at.is_not(None)
+                )
+            ).all()
+        return [(issue_id, at) for issue_id, at in rows if at is not None]
 
     def run_scheduled(self, issue_id: int, now: datetime | None = None) -> bool:
         """Called when a scheduled time comes: start the send, or hold it when the time

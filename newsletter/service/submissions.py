@@ -19,15 +19,14 @@ from newsletter.context import Context
 from newsletter.errors import InvalidTransitionError, ValidationError
 from newsletter.i18n import N_
 from newsletter.intake.limits import check_news_fields
-from newsletter.intake.news import FileUpload, one_line
-from newsletter.intake.sanitize import to_safe_html
-from newsletter.models import Language, NewsSource, NewsStatus
+from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.results import NewsSummary
 from newsletter.store.editorial import NewsItem
+from newsletter.text import one_line, to_safe_html
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +109,10 @@ class SubmissionsService:
         self.notices = notices
         self.moderation = moderation
         self.limits = limits
+
+    def preview_body(self, body: str) -> str:
+        """A partner's Markdown as it will appear in the issue (the form's preview)."""
+        return to_safe_html(body, "markdown")
 
     def check_rate(self, ip: str, link_key: str | None) -> None:
         hour = timedelta(hours=1)

@@ -2,20 +2,27 @@
 
 SQLite (the default) runs in WAL mode with foreign keys on; PostgreSQL is reached
 through psycopg 3. ``migrate`` brings any database to the newest schema and is
-called by ``newsletter init`` and at every start.
+called by ``newsletter init``, ``serve`` and ``demo``. The other commands (among them
+``intake eml``, which the MTA runs for every message) only compare the database's
+``alembic_version`` with the newest migration (``check_schema``), without loading Alembic.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from newsletter.errors import SchemaError
+from newsletter.i18n import N_
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -88,6 +95,43 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "heads")
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest migration, read from the files of ``migrations/versions`` (their
+    ``revision`` and ``down_revision``) without loading Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, expression = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, expression = node.targets[0], node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name):
+                continue
+            value = ast.literal_eval(expression)
+            if target.id == "revision":
+                revisions.add(value)
+            elif target.id == "down_revision" and value:
+                parents.update([value] if isinstance(value, str) else value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must have one head, found {sorted(heads)}")
+    return heads.pop()
+
+
+def schema_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database (empty: never migrated)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return set()
+        rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+        return {str(value) for value in rows.scalars()}
+
+
 class Database:
     """An engine and its session factory, passed explicitly to whoever needs them."""
 
@@ -111,6 +155,26 @@ class Database:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def check_schema(self) -> None:
+        """Raise ``SchemaError`` unless the database is at the newest migration."""
+        found = schema_revisions(self.engine)
+        needed = head_revision()
+        if found == {needed}:
+            return
+        if not found:
+            raise SchemaError(
+                N_(
+                    "The database is not initialised (newest schema: {needed}). "
+                    "Run: newsletter init"
+                ),
+                needed=needed,
+            )
+        raise SchemaError(
+            N_("The database schema is {found}, this version needs {needed}. Run: newsletter init"),
+            found=", ".join(sorted(found)),
+            needed=needed,
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,8 @@ from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import attach_minutes, create_assembly
 from newsletter.editorial.issues import draft_issue
-from newsletter.intake.news import submit_news, transition_news
+from newsletter.editorial.news_status import transition_news
+from newsletter.intake.news import submit_news
 from newsletter.models import Language, Membership, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
 

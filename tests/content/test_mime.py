@@ -14,8 +14,9 @@ from icalendar import Calendar
 
 from newsletter.context import Context
 from newsletter.editorial.issues import add_annex, add_item, get_issue
+from newsletter.editorial.news_status import transition_news
 from newsletter.errors import ValidationError
-from newsletter.intake.news import submit_news, transition_news
+from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import Personalization, PreparedIssue, prepare_issue
 from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto

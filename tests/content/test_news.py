@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from newsletter.context import Context
+from newsletter.editorial.news_status import transition_news
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
-from newsletter.intake.news import get_news, list_news, submit_news, transition_news
+from newsletter.intake.news import get_news, list_news, submit_news
 from newsletter.models import Membership, NewsSource, NewsStatus
 from tests.content.sample import add_organisation
 

@@ -6,7 +6,7 @@ from typing import get_args
 
 import pytest
 
-from newsletter.intake.sanitize import BodyFormat, guess_format, to_safe_html
+from newsletter.text import BodyFormat, guess_format, to_safe_html
 
 ATTACKS = [
     "<script>alert(1)</script>",

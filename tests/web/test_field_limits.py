@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from newsletter.errors import ValidationError
-from newsletter.intake.sanitize import to_safe_html
 from newsletter.service import Service
 from newsletter.service.submissions import PREVIEWS_PER_IP_HOUR, NewsForm
+from newsletter.text import to_safe_html
 from tests.support.cli import Cli
 from tests.web.conftest import Browser
 

@@ -16,8 +16,9 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from newsletter.config import Settings
 from newsletter.i18n import N_, gettext
-from newsletter.intake.mail.headers import clean_address, one_line
+from newsletter.intake.mail.headers import clean_address
 from newsletter.store.base import utcnow
+from newsletter.text import one_line
 
 _SAFE_MSGID = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{3,250}$")
 

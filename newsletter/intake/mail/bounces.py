@@ -28,7 +28,8 @@ from flufl.bounce import all_failures
 from newsletter.intake.mail.automatic import is_out_of_office
 from newsletter.intake.mail.bounce_codes import Severity, Verdict, basic_code, classify
 from newsletter.intake.mail.charset import decode_bytes
-from newsletter.intake.mail.headers import addresses, clean_address, header, one_line, sender
+from newsletter.intake.mail.headers import addresses, clean_address, header, sender
+from newsletter.text import one_line
 
 log = logging.getLogger(__name__)
 

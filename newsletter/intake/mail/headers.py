@@ -10,13 +10,13 @@ from __future__ import annotations
 import binascii
 import email.quoprimime
 import re
-import unicodedata
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
 from newsletter.intake.mail.charset import decode_bytes, unsurrogate
+from newsletter.text import one_line
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 #: whitespace between two encoded words is not part of the text (RFC 2047 §6.2)
@@ -55,16 +55,6 @@ def decode_header_value(value: str | None) -> str:
     text = unsurrogate(str(value))
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
     return _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)), text)
-
-
-def one_line(text: str) -> str:
-    """Fold every kind of line break and whitespace into one space; drop control chars."""
-    cleaned = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn")
-    )
-    return _SPACES.sub(" ", cleaned).strip()
 
 
 def raw_values(message: Message, name: str) -> list[str]:

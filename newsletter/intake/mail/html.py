@@ -2,8 +2,9 @@
 
 Outlook (Word) HTML carries conditional comments, ``<o:p>`` elements, ``MsoNormal``
 classes, list bullets drawn as text and a stylesheet per message. They are removed
-before the body goes through nh3 with a short allow-list: what is left is the text,
-its paragraphs, emphasis, lists and links, never a script, a style or a remote image.
+before the body goes through the allow-list narrowed to mail (``newsletter.text``): what
+is left is the text, its paragraphs, emphasis, lists and links, never a script, a style or
+a remote image.
 """
 
 from __future__ import annotations
@@ -11,52 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import nh3
 from lxml import etree
 from lxml import html as lxml_html
 
 from newsletter.intake.mail.trim import FORWARD_MARKERS, HEADER_LINE, REPLY_MARKERS
+from newsletter.text import DROP_WITH_CONTENT, html_text_content, sanitize_html
 
-ALLOWED_TAGS = frozenset(
-    {
-        "p",
-        "br",
-        "strong",
-        "b",
-        "em",
-        "i",
-        "u",
-        "a",
-        "ul",
-        "ol",
-        "li",
-        "h2",
-        "h3",
-        "h4",
-        "blockquote",
-    }
-)
-_DROP_WITH_CONTENT = frozenset(
-    {
-        "script",
-        "style",
-        "head",
-        "title",
-        "meta",
-        "xml",
-        "object",
-        "iframe",
-        "embed",
-        "noscript",
-        "template",
-        "svg",
-        "math",
-        "form",
-        "button",
-        "select",
-        "textarea",
-    }
-)
 #: conditional comments of Outlook: hidden ones and "downlevel-revealed" list bullets
 _CONDITIONAL = re.compile(
     r"<!--\[if[^\]]*\]>.*?<!\[endif\]-->|<!\[if[^\]]*\]>.*?<!\[endif\]>",
@@ -204,7 +165,7 @@ def clean_html(html: str, *, forward: bool, reply: bool) -> CleanHtml:
     for element in list(root.iter()):
         if (
             not isinstance(element.tag, str)
-            or element.tag.lower() in _DROP_WITH_CONTENT
+            or element.tag.lower() in DROP_WITH_CONTENT
             or ":" in element.tag
         ):  # comments, processing instructions
             _remove(element)
@@ -259,7 +220,7 @@ def _cut_preceding(element: etree._Element) -> str:
             break
         removed: list[str] = []
         for sibling in list(node.itersiblings(preceding=True)):
-            removed.append(html_to_text(lxml_html.tostring(sibling, encoding="unicode")))
+            removed.append(html_text_content(lxml_html.tostring(sibling, encoding="unicode")))
             tail, sibling.tail = sibling.tail, None
             parent.remove(sibling)
             if tail:
@@ -280,16 +241,8 @@ def _inner_html(element: etree._Element) -> str:
 
 
 def sanitize(fragment: str) -> str:
-    """The allow-list: structure, emphasis, lists and http(s)/mailto links only."""
-    cleaned = nh3.clean(
-        fragment,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={"a": {"href"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    """The allow-list narrowed to mail (``MAIL_TAGS``), then Outlook's empty blocks go."""
+    cleaned = sanitize_html(fragment, mail=True)
     cleaned = cleaned.replace("\xa0", " ").replace("&nbsp;", " ")
     previous = None
     while previous != cleaned:
@@ -297,15 +250,3 @@ def sanitize(fragment: str) -> str:
         cleaned = _EMPTY_BLOCK.sub("", cleaned)
     cleaned = _BREAK_RUNS.sub("<br><br>", cleaned)
     return cleaned.strip()
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment (for notes and checks), paragraphs kept."""
-    root = _parse(f"<div>{html}</div>")
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    for block in root.iter("p", "li", "div", "h2", "h3", "h4", "tr"):
-        block.tail = "\n\n" + (block.tail or "")
-    text = root.text_content()
-    text = re.sub(r"[ \t\xa0]+", " ", text)
-    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()

@@ -20,8 +20,9 @@ from newsletter.i18n import N_, Msg
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.attachments import Candidate, Kind, classify, safe_filename
 from newsletter.intake.mail.charset import decode_bytes, unsurrogate
-from newsletter.intake.mail.html import clean_html, html_to_text
+from newsletter.intake.mail.html import clean_html
 from newsletter.intake.mail.trim import trim_text, unflow
+from newsletter.text import html_text_content, one_line
 
 #: nesting and part counts past which a message is refused (a MIME bomb, not mail)
 MAX_DEPTH = 12
@@ -119,7 +120,7 @@ def _filename(part: Message) -> str:
         raw = ""
     if isinstance(raw, tuple):  # an RFC 2231 value the library could not collapse
         raw = decode_bytes(raw[2].encode("latin-1", "replace"), raw[0])
-    name = h.one_line(h.decode_header_value(str(raw)))
+    name = one_line(h.decode_header_value(str(raw)))
     if not name:
         ext = _EXTENSIONS.get(part.get_content_type(), "")
         name = f"attachment{ext}"
@@ -308,7 +309,7 @@ def _fill(
         result.forwarded = True
         own = result.body.strip()
         if own:
-            own_text = html_to_text(own) if result.body_format == "html" else own
+            own_text = html_text_content(own) if result.body_format == "html" else own
             result.notes.append(Msg(N_("Message from the sender: {text}"), {"text": own_text}))
         result.body, result.body_format = nested.body, nested.body_format
         if nested.title and (forward or not result.title):
@@ -328,7 +329,7 @@ def _fill(
 
 
 def _first_line(body: str, body_format: str) -> str:
-    text = html_to_text(body) if body_format == "html" else body
+    text = html_text_content(body) if body_format == "html" else body
     for line in text.splitlines():
         if line.strip():
             return line.strip().lstrip("#*> ")[:120]

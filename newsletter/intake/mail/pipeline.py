@@ -38,7 +38,6 @@ from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.authentication import SenderAuth, authenticate
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.bounces import Bounce, parse_bounce
-from newsletter.intake.mail.html import html_to_text
 from newsletter.intake.mail.language import guess_language
 from newsletter.intake.mail.parse import ParsedMail, parse_message
 from newsletter.intake.mail.source import RawMessage
@@ -46,6 +45,7 @@ from newsletter.intake.news import submit_news
 from newsletter.models import InboundOutcome, Language, NewsSource, NewsStatus, SubscriberStatus
 from newsletter.store import intake as store
 from newsletter.store.intake import RAW_KEEP, InboundMessage
+from newsletter.text import html_text_content
 
 UNKNOWN_SENDER = N_("Unknown sender")
 UNTITLED = N_("(untitled)")
@@ -398,7 +398,7 @@ def _submission(
             Msg(N_("Received through a mailing list or a bulk sender")).render(DEFAULT_LANGUAGE)
         )
     default = subscriber.language if known and subscriber is not None else Language.fr
-    text = html_to_text(parsed.body) if parsed.body_format == "html" else parsed.body
+    text = html_text_content(parsed.body) if parsed.body_format == "html" else parsed.body
     language = guess_language(f"{parsed.title}\n{text}", default=default)
     image = (
         (parsed.image.filename, parsed.image.content_type, parsed.image.data)

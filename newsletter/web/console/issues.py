@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
-from newsletter.store.base import utcnow
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -74,7 +73,7 @@ def compose(
         preview_lang=lang if lang in ("fr", "nl") else "fr",
         width="mobile" if width == "mobile" else "desktop",
         preview_error=preview_error,
-        now_local=utcnow(),
+        now_local=datetime.now(UTC),
     )
 
 
@@ -254,7 +253,7 @@ def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     rate = None
     started = status.get("started_at")
     if started and status["sent"]:
-        end = status.get("sent_at") or utcnow().isoformat()
+        end = status.get("sent_at") or datetime.now(UTC).isoformat()
         seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
         rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
     done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]

@@ -7,10 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.audience.columns import FIELD_LABELS, FIELDS
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
-from newsletter.service.audience import ImportPreview
+from newsletter.service.audience import FIELD_LABELS, FIELDS, ImportPreview
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t

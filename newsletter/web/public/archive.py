@@ -15,8 +15,6 @@ from starlette.responses import Response
 from newsletter import links
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.render.contract import Personalization
-from newsletter.render.preview import decode_parts, message_id
 from newsletter.tokens import verify
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -25,11 +23,8 @@ from newsletter.web.pages import render
 from newsletter.web.security import session_account_id
 
 router = APIRouter()
-WEB_READER_ID = 0
 #: shown in the browser; anything else (SVG, HTML…) is downloaded
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
-#: the To of the web version's message: never shown, never sent to
-WEB_READER_EMAIL = "lecteur@example.org"
 
 
 @router.get("/archive")
@@ -78,20 +73,7 @@ def may_read(request: Request, public: bool) -> bool:
 
 def _web_html(request: Request, issue_id: int, language: str) -> str:
     """The issue as a reader sees it, with the links of a web reader (no subscriber)."""
-    service = get_service(request)
-    settings = service.ctx.settings
-    base = settings.base_url.rstrip("/")
-    variant = service.editorial.prepare(issue_id).variant(language, "none")
-    values = Personalization(
-        email=WEB_READER_EMAIL,
-        name="",
-        message_id=message_id(settings, issue_id, WEB_READER_ID),
-        unsubscribe_url=f"{base}/preferences",
-        preferences_url=f"{base}/preferences",
-        web_url=links.web_version_url(settings, issue_id),
-    )
-    html, _text = decode_parts(variant.personalize(values))
-    return html
+    return get_service(request).editorial.web_version_html(issue_id, language)
 
 
 @router.get("/preferences")

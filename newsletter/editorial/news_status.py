@@ -1,0 +1,69 @@
+"""The status machine of a news item: every change of ``NewsItem.status`` goes through
+``transition_news``, which records who, when and why (``news_events``).
+
+A partner's item is moderated in the queue (approved, rejected, sent back for changes)
+and becomes ``published`` when the issue that carries it is sent (``issue_status``)::
+
+    pending ──► approved ──► published (when the issue carrying it is sent)
+       │  ╲         │
+       │   ╲        └──► pending / rejected
+       │    └► changes_requested ──► pending / approved / rejected
+       └──► rejected ──► pending (reconsidered)
+
+Every transition appends a ``NewsEvent`` (from, to, who, when, why).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from newsletter.errors import InvalidTransitionError, ValidationError
+from newsletter.i18n import N_
+from newsletter.models import NewsStatus
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import NewsEvent, NewsItem
+from newsletter.text import one_line
+
+S = NewsStatus
+
+ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
+    S.pending: frozenset({S.approved, S.rejected, S.changes_requested}),
+    S.changes_requested: frozenset({S.pending, S.approved, S.rejected}),
+    S.approved: frozenset({S.published, S.pending, S.rejected}),
+    S.rejected: frozenset({S.pending}),
+    S.published: frozenset(),
+}
+#: transitions that need a reason (said to the partner)
+NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
+
+
+def transition_news(
+    item: NewsItem,
+    to: NewsStatus,
+    *,
+    actor: str = "",
+    reason: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why."""
+    if to not in ALLOWED[item.status]:
+        raise InvalidTransitionError(
+            N_("News item {id} cannot go from {current} to {target}."),
+            id=item.id,
+            current=item.status.value,
+            target=to.value,
+        )
+    reason = reason.strip()
+    if to in NEEDS_REASON and not reason:
+        raise ValidationError(N_("Say why (--reason): the partner will read it."))
+    item.events.append(
+        NewsEvent(
+            from_status=item.status.value,
+            to_status=to.value,
+            actor=one_line(actor, 320),
+            reason=reason,
+            at=at or utcnow(),
+        )
+    )
+    item.status = to
+    item.status_reason = reason
