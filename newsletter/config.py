@@ -278,18 +278,6 @@ class Settings(BaseSettings):
         description="Addresses or networks (comma-separated) of reverse proxies whose "
         "X-Forwarded-For is believed. Empty: the connection's address is the client.",
     )
-    confirm_link_hours: int = Field(
-        72, ge=1, description="A subscription confirmation link works this long (hours)."
-    )
-    partner_link_days: int = Field(
-        400, ge=1, description="A partner's personal submission link works this long (days)."
-    )
-    personal_link_days: int = Field(
-        730,
-        ge=1,
-        description="Unsubscribe, preferences, RSVP and annex links in e-mails work this "
-        "long (days).",
-    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -46,6 +46,10 @@ class InvalidTransitionError(NewsletterError):
     """A status change that the state machine does not allow."""
 
 
+class RenderError(NewsletterError):
+    """An issue (or one of its variants) cannot be rendered: nothing may be sent."""
+
+
 class DeliveryError(NewsletterError):
     """A message could not be handed to the mail server."""
 

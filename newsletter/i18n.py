@@ -69,7 +69,11 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return gettext(lang, self.msgid).format(**self.params)
+        """The text in ``lang``; a parameter that is a ``Msg`` is translated too."""
+        params = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return gettext(lang, self.msgid).format(**params)
 
     def __str__(self) -> str:
-        return self.msgid.format(**self.params)
+        return self.msgid.format(
+            **{k: str(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        )

@@ -11,12 +11,12 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli.common import _, app
+from newsletter.cli.common import _, app, shown
 from newsletter.errors import NewsletterError
 from newsletter.faults import storage_error
 
 #: the modules whose import registers the commands
-COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "web")
+COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "report", "web")
 
 
 def load_commands(argv: list[str]) -> None:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(_("Aborted.") + "\n")
         return 1
     except NewsletterError as error:
-        sys.stderr.write(_("Error: ") + error.localized() + "\n")
+        sys.stderr.write(_("Error: ") + shown(error.localized(), lines=True) + "\n")
         return 1
     except TyperException as error:  # usage errors (exit code 2) and other click errors
         show = getattr(error, "show", None)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from newsletter.cli.common import _, assembly_app, console, print_json, service
+from newsletter.cli.common import _, assembly_app, console, print_json, service, shown
 from newsletter.cli.editorial import JsonOption, parse_when
 from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import RsvpChoice
@@ -23,7 +23,7 @@ IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id of the AG.")]
 
 def say(text: str) -> None:
     """One line for a person at a terminal: no markup, no control characters."""
-    console.print(one_line(text, 2000), markup=False, highlight=False)
+    console.print(shown(one_line(text, 2000)))
 
 
 @assembly_app.command("invite")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from newsletter.cli.common import (
@@ -18,6 +17,7 @@ from newsletter.cli.common import (
     members_app,
     print_json,
     service,
+    shown,
     subscribers_app,
 )
 from newsletter.config import describe, load_settings
@@ -39,7 +39,7 @@ def config() -> None:
     """Every setting, its value (secrets masked) and its help."""
     table = Table(_("Variable"), _("Value"), _("Help"))
     for name, value, help_text in describe(load_settings()):
-        table.add_row(name, value, help_text)
+        table.add_row(name, shown(value), help_text)
     console.print(table)
 
 
@@ -55,9 +55,9 @@ MapOption = Annotated[
 
 
 def plain(text: object) -> str:
-    """Text from a file, safe on a terminal: no control characters, no Rich markup."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    return escape(cleaned)
+    """Text from a file, safe on a terminal (``common.shown``: the consoles print no
+    Rich markup, control characters are shown as escapes)."""
+    return shown(text)
 
 
 @members_app.command("import")
@@ -146,7 +146,7 @@ def members_export(
         sys.stdout.buffer.write(data)
         return
     file.write_bytes(data)
-    console.print(_("Directory written to {file}").format(file=file))
+    console.print(_("Directory written to {file}").format(file=shown(file)))
 
 
 @subscribers_app.command("list")
@@ -165,8 +165,9 @@ def subscribers_list(
     table = Table(_("E-mail"), _("Name"), _("Organisation"), _("Membership"), _("Language"),
                   _("Groups"), _("Status"))  # fmt: skip
     for row in rows:
-        table.add_row(row.email, row.name, row.organisation, row.membership, row.language,
-                      ", ".join(row.groups), row.status)  # fmt: skip
+        cells = (row.email, row.name, row.organisation, row.membership, row.language,
+                 ", ".join(row.groups), row.status)  # fmt: skip
+        table.add_row(*(shown(cell) for cell in cells))
     console.print(table)
     console.print(_("{n} subscriber(s)").format(n=len(rows)))
 
@@ -206,11 +207,13 @@ def subscribers_unsubscribe(
     with service() as svc:
         changed = svc.audience.unsubscribe(email, list_id=list_id, source="cli")
     if not changed:
-        console.print(_("{email} was already unsubscribed.").format(email=email))
+        console.print(_("{email} was already unsubscribed.").format(email=shown(email)))
     elif list_id:
-        console.print(_("{email} unsubscribed from {list}.").format(email=email, list=list_id))
+        console.print(
+            _("{email} unsubscribed from {list}.").format(email=shown(email), list=shown(list_id))
+        )
     else:
-        console.print(_("{email} unsubscribed from every list.").format(email=email))
+        console.print(_("{email} unsubscribed from every list.").format(email=shown(email)))
 
 
 @app.command("lists")
@@ -219,11 +222,11 @@ def lists_command(json: JsonOption = False) -> None:
     with service() as svc:
         infos, errors = svc.audience.lists()
     for error in errors:
-        err_console.print(_("List file in error: {error}").format(error=error.render()))
+        err_console.print(_("List file in error: {error}").format(error=shown(error.render())))
     if json:
         print_json([{"id": i.id, "title": i.title["fr"], "count": i.count} for i in infos])
         return
     table = Table(_("List"), _("Title"), _("Recipients"))
     for info in infos:
-        table.add_row(info.id, info.title["fr"], str(info.count))
+        table.add_row(shown(info.id), shown(info.title["fr"]), str(info.count))
     console.print(table)

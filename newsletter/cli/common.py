@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,8 +40,30 @@ app.add_typer(issue_app, name="issue")
 app.add_typer(intake_app, name="intake")
 app.add_typer(admin_app, name="admin")
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+#: Rich markup, emoji codes and highlighting are off: a ``[/]`` or ``:x:`` in a title is
+#: printed as written (our own messages use none of them)
+console = Console(highlight=False, markup=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+#: what a terminal would act on: C0 and C1 controls (ESC, CSI, BEL, CR, backspace…),
+#: DEL, and the bidirectional overrides that make text display in another order
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROL_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(value: object, *, lines: bool = False) -> str:
+    """Any text from outside (titles, names, addresses, replies, errors) as the CLI prints
+    it: control characters become visible ``\\x1b``-style escapes, so content can neither
+    move the cursor, recolour, retitle the terminal nor fake a line (``lines=True`` keeps
+    line breaks). Every value from content goes through here before it is printed."""
+    text = str(value)
+    return (_CONTROL_LINES if lines else _CONTROL).sub(_visible, text)
 
 
 def _(message: str) -> str:
@@ -68,11 +91,16 @@ def service(*, migrate: bool = False) -> Iterator[Service]:
         ctx.close()
 
 
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{_BIDI}]")
+
+
 def print_json(document: Any) -> None:
-    """One JSON document on stdout; typed service results print their ``as_json()``."""
-    sys.stdout.write(
-        json.dumps(_jsonable(document), ensure_ascii=False, indent=2, default=str) + "\n"
-    )
+    """One JSON document on stdout; typed service results print their ``as_json()``.
+    C0 controls are escaped by ``json``, the C1 ones and bidi overrides here (still the
+    same strings for a JSON reader)."""
+    text = json.dumps(_jsonable(document), ensure_ascii=False, indent=2, default=str)
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def _jsonable(document: Any) -> Any:

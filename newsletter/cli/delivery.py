@@ -20,7 +20,7 @@ from rich.progress import (
 )
 
 from newsletter import baseurl
-from newsletter.cli.common import _, console, err_console, issue_app, print_json, service
+from newsletter.cli.common import _, console, err_console, issue_app, print_json, service, shown
 from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
 from newsletter.delivery.catcher import MailCatcher, catcher_dir
@@ -229,7 +229,9 @@ def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
             ).format(**status)
         )
     if result.end is RunEnd.paused:
-        err_console.print(_("Sending paused: {reason}").format(reason=result.reason or "-"))
+        err_console.print(
+            _("Sending paused: {reason}").format(reason=shown(result.reason or "-", lines=True))
+        )
     elif result.end is RunEnd.stopped:
         err_console.print(_("Stopped. Run the same command again to resume."))
         if result.unwritten:
@@ -258,9 +260,9 @@ def schedule(
     with service() as svc:
         when = _parse_time(at, svc.ctx.settings.timezone)
         svc.delivery.schedule(issue_id, when, _lists(to) or None)
-        shown = when.astimezone(ZoneInfo(svc.ctx.settings.timezone))
+        local = when.astimezone(ZoneInfo(svc.ctx.settings.timezone))
         console.print(
-            _("Issue {issue} scheduled for {at}.").format(issue=issue_id, at=shown.isoformat())
+            _("Issue {issue} scheduled for {at}.").format(issue=issue_id, at=local.isoformat())
         )
 
 
@@ -292,10 +294,10 @@ def status(
         ).format(**document)
     )
     if document.get("reason"):
-        console.print(_("Reason: {reason}").format(reason=document["reason"]))
+        console.print(_("Reason: {reason}").format(reason=shown(document["reason"], lines=True)))
     for worker in document.get("workers", []):
         if worker["state"] != "running":
-            console.print(worker["message"], markup=False)
+            console.print(shown(worker["message"]))
 
 
 @issue_app.command("pause")

@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from newsletter.cli.common import _, assembly_app, console, issue_app, news_app, print_json, service
+from newsletter.cli.common import (
+    _,
+    assembly_app,
+    console,
+    issue_app,
+    news_app,
+    print_json,
+    service,
+    shown,
+)
 from newsletter.config import load_settings
 from newsletter.i18n import LANGUAGES
 from newsletter.models import FileUpload, Membership, NewsStatus
@@ -24,7 +33,9 @@ def parse_when(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise typer.BadParameter(_("Not an ISO date-time: {value}").format(value=value)) from error
+        raise typer.BadParameter(
+            _("Not an ISO date-time: {value}").format(value=shown(value))
+        ) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(load_settings().timezone))
     return moment
@@ -32,14 +43,14 @@ def parse_when(value: str) -> datetime:
 
 def read_upload(path: Path) -> FileUpload:
     if not path.is_file():
-        raise typer.BadParameter(_("No such file: {path}").format(path=path))
+        raise typer.BadParameter(_("No such file: {path}").format(path=shown(path)))
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return path.name, kind, path.read_bytes()
 
 
 def read_text(path: Path) -> str:
     if not path.is_file():
-        raise typer.BadParameter(_("No such file: {path}").format(path=path))
+        raise typer.BadParameter(_("No such file: {path}").format(path=shown(path)))
     return path.read_text(encoding="utf-8")
 
 
@@ -86,7 +97,7 @@ def news_submit(
         return
     console.print(_("News item {id} submitted: {status}.").format(id=item.id, status=item.status))
     if item.note:
-        console.print(item.note)
+        console.print(shown(item.note, lines=True))
 
 
 @news_app.command("list")
@@ -102,8 +113,8 @@ def news_list(
         return
     for item in items:
         console.print(
-            f"{item.id:>5}  {item.status:<18} {item.category:<16} "
-            f"{item.organisation or '-'} — {item.title}",
+            f"{item.id:>5}  {item.status:<18} {shown(item.category):<16} "
+            f"{shown(item.organisation or '-')} — {shown(item.title)}",
             soft_wrap=True,
         )
 
@@ -204,7 +215,7 @@ def assembly_create(
     if result.previous_minutes:
         console.print(
             _("The minutes of the previous AG go with the invitation: {file}").format(
-                file=result.previous_minutes
+                file=shown(result.previous_minutes)
             )
         )
 
@@ -217,7 +228,7 @@ def assembly_minutes(
 ) -> None:
     """Attach the minutes (PV) of an AG."""
     if not file.is_file():
-        raise typer.BadParameter(_("No such file: {path}").format(path=file))
+        raise typer.BadParameter(_("No such file: {path}").format(path=shown(file)))
     with service() as svc:
         result = svc.editorial.attach_minutes(assembly_id, file.name, file.read_bytes())
     if as_json:
@@ -273,4 +284,4 @@ def issue_preview(
             issue_id, out, language=lang, membership=membership.value
         )
     for path in paths:
-        console.print(str(path))
+        console.print(shown(path))

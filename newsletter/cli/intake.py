@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from typer.exceptions import TyperException
 
-from newsletter.cli.common import _, console, err_console, intake_app, print_json, service
+from newsletter.cli.common import _, console, err_console, intake_app, print_json, service, shown
 from newsletter.errors import SchemaError
 from newsletter.models import InboundOutcome
 from newsletter.service.intake import Result
@@ -31,7 +31,8 @@ def _line(result: Result) -> str:
     if result.duplicate and result.outcome is not InboundOutcome.ignored:
         outcome = _("already processed ({outcome})").format(outcome=outcome)
     reason = result.reason.render() if result.reason else ""
-    return f"{result.label}: {outcome}" + (f" — {reason}" if reason else "")
+    line = f"{result.label}: {outcome}" + (f" — {reason}" if reason else "")
+    return shown(line)
 
 
 @intake_app.command("eml")
@@ -45,7 +46,7 @@ def intake_eml(
     paths = [Path(f) for f in files if f != "-"]
     for path in paths:
         if not path.is_file():
-            raise typer.BadParameter(_("No such file: {path}").format(path=path))
+            raise typer.BadParameter(_("No such file: {path}").format(path=shown(path)))
     try:
         results = _ingest(files)
     except SchemaError as error:
@@ -130,7 +131,9 @@ def intake_list(
     try:
         wanted = InboundOutcome(outcome) if outcome else None
     except ValueError as error:
-        raise typer.BadParameter(_("Unknown outcome: {value}").format(value=outcome)) from error
+        raise typer.BadParameter(
+            _("Unknown outcome: {value}").format(value=shown(outcome))
+        ) from error
     offset = (page - 1) * per_page
     with service() as svc:
         if unmatched:
@@ -147,8 +150,8 @@ def intake_list(
         return
     for row in rows:
         console.print(
-            f"{row['id']:>5}  {row['outcome']:<10}  {row['sender']:<35}  {row['subject']}"
-            + (f"  — {row['reason']}" if row["reason"] else ""),
+            f"{row['id']:>5}  {row['outcome']:<10}  {shown(row['sender']):<35}  "
+            f"{shown(row['subject'])}" + (f"  — {shown(row['reason'])}" if row["reason"] else ""),
             markup=False,
         )
     console.print(summary, markup=False)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import typer
 
 from newsletter import baseurl
-from newsletter.cli.common import _, admin_app, app, console, err_console, service
+from newsletter.cli.common import _, admin_app, app, console, err_console, service, shown
 from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.errors import ValidationError
@@ -41,7 +41,7 @@ def admin_create(
         password = sys.stdin.readline().rstrip("\n")
     with service() as svc:
         account = svc.accounts.create(email, password, name=name, language=language)
-    console.print(_("Account ready: {email}").format(email=account.email))
+    console.print(_("Account ready: {email}").format(email=shown(account.email)))
 
 
 @admin_app.command("remove")

@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vText
 
 from newsletter.config import Settings
 from newsletter.store.editorial import Assembly
+from newsletter.xmltext import xml_text
 
 DEFAULT_DURATION = timedelta(hours=3)
 
@@ -22,7 +23,8 @@ def assembly_ics(assembly: Assembly, settings: Settings) -> bytes:
     """An iCalendar (RFC 5545) document with one VEVENT for the AG."""
     zone = ZoneInfo(settings.timezone)
     calendar = Calendar()
-    calendar.add("prodid", f"-//{settings.organisation_name}//newsletter//FR")
+    prodid = " ".join(xml_text(settings.organisation_name).splitlines())
+    calendar.add("prodid", f"-//{prodid}//newsletter//FR")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
@@ -32,19 +34,19 @@ def assembly_ics(assembly: Assembly, settings: Settings) -> bytes:
     start = assembly.starts_at.astimezone(zone)
     event.add("dtstart", start)
     event.add("dtend", (assembly.ends_at or assembly.starts_at + DEFAULT_DURATION).astimezone(zone))
-    event.add("summary", assembly.title)
+    event.add("summary", " ".join(xml_text(assembly.title).splitlines()))
     if assembly.place:
-        event.add("location", vText(assembly.place))
+        event.add("location", vText(xml_text(assembly.place)))
     elif assembly.video_url:
-        event.add("location", vText(assembly.video_url))
+        event.add("location", vText(xml_text(assembly.video_url)))
     if assembly.video_url:
-        event.add("url", assembly.video_url)
+        event.add("url", xml_text(assembly.video_url))
     lines = [assembly.theme] if assembly.theme else []
     lines += [f"{index}. {item}" for index, item in enumerate(assembly.agenda, start=1)]
     if assembly.video_url:
         lines.append(assembly.video_url)
     if lines:
-        event.add("description", "\n".join(lines))
+        event.add("description", xml_text("\n".join(lines)))
     event.add("status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
     calendar.add_component(event)
     calendar.add_missing_timezones()

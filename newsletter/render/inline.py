@@ -1,15 +1,49 @@
-"""CSS inlining with premailer, once per variant; nothing is fetched from the network."""
+"""CSS inlining with premailer, once per variant; nothing is fetched from the network.
+
+Premailer also copies some styles into old presentational attributes for mail clients
+that ignore CSS (Outlook): ``bgcolor``, ``align``, ``valign``. It does so on any element;
+here they are kept only where HTML defines them (``bgcolor`` on a ``<p>`` or an ``<a>``
+is invalid markup), the style itself stays on every element.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from premailer import Premailer
+
+#: the elements each presentational attribute is defined on (HTML 4.01)
+ALLOWED_ON: dict[str, frozenset[str]] = {
+    "bgcolor": frozenset({"body", "table", "tr", "td", "th"}),
+    "align": frozenset(
+        {"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "div", "p", "img", "hr"}
+        | {f"h{level}" for level in range(1, 7)}
+    ),
+    "valign": frozenset({"tr", "td", "th", "thead", "tbody", "tfoot"}),
+    "width": frozenset({"table", "td", "th", "img", "hr", "col", "colgroup"}),
+    "height": frozenset({"td", "th", "img"}),
+}
+
+
+class _Inliner(Premailer):  # type: ignore[misc]
+    """Premailer that sets a presentational attribute only where it is valid."""
+
+    def _style_to_basic_html_attributes(
+        self, element: Any, style_content: str, force: bool = False
+    ) -> None:
+        before = dict(element.attrib)
+        super()._style_to_basic_html_attributes(element, style_content, force)
+        tag = element.tag if isinstance(element.tag, str) else ""
+        for name in list(element.attrib):
+            if name in before or name not in ALLOWED_ON or tag.lower() in ALLOWED_ON[name]:
+                continue
+            del element.attrib[name]
 
 
 def inline_css(html: str) -> str:
     """Styles of <style> blocks moved onto the elements; @media rules kept in <head>."""
-    premailer = Premailer(
+    premailer = _Inliner(
         html,
         allow_network=False,
         allow_loading_external_files=False,

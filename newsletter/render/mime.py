@@ -20,7 +20,7 @@ from email.policy import SMTP
 from enum import Enum
 
 from newsletter.render.model import AnnexView
-from newsletter.render.splice import CRLF, Conditional, LineTemplate, Slot, split_body
+from newsletter.render.splice import CRLF, Conditional, LineTemplate, Markers, Slot, split_body
 from newsletter.text import one_line
 
 POLICY = SMTP
@@ -94,9 +94,9 @@ def _body_head(subtype: str) -> bytes:
     return flat[: flat.index(b"QZHEADQZ")]
 
 
-def _body(html: bool, text: str) -> list[MessagePiece]:
+def _body(html: bool, text: str, markers: Markers) -> list[MessagePiece]:
     segments: list[MessagePiece] = []
-    for segment in split_body(text):
+    for segment in split_body(text, markers):
         if isinstance(segment, bytes):
             segments.append(segment)
         elif isinstance(segment, Conditional):
@@ -116,6 +116,7 @@ def layout(
     html: str,
     annex_parts: list[bytes],
     boundary: str,
+    markers: Markers,
 ) -> list[MessagePiece]:
     """All segments of one variant, adjacent literal bytes merged."""
     mixed, alternative = f"{boundary}-m", f"{boundary}-a"
@@ -131,9 +132,9 @@ def layout(
     else:
         segments += [fold("Content-Type", alt_type), NL]
     segments += [f"--{alternative}{CRLF}".encode("ascii"), _body_head("plain")]
-    segments += _body(False, text)
+    segments += _body(False, text, markers)
     segments += [f"{CRLF}--{alternative}{CRLF}".encode("ascii"), _body_head("html")]
-    segments += _body(True, html)
+    segments += _body(True, html, markers)
     segments += [f"{CRLF}--{alternative}--{CRLF}".encode("ascii")]
     if annex_parts:
         for part in annex_parts:

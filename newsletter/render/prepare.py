@@ -17,6 +17,7 @@ The interface the delivery stage (and preview, test send) calls:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -25,17 +26,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
-from newsletter.errors import ConfigurationError
-from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
+from newsletter.errors import ConfigurationError, NewsletterError, RenderError
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.model import IssueView, load_issue_view
 from newsletter.render.splice import (
-    END_IF,
-    IF_RSVP,
-    PLACEHOLDERS,
+    Markers,
     Slot,
     address_header,
     check_url,
@@ -80,16 +79,14 @@ def unsubscribe_mailto(settings: Settings) -> str:
     return f"mailto:{address}?subject=unsubscribe"
 
 
-_SLOT_ATTRIBUTE = re.compile(r'(="QZSLOT[A-Z]+QZ")(?=[\s>])')
-
-
-def _short_slot_lines(html: str) -> str:
+def _short_slot_lines(html: str, markers: Markers) -> str:
     """End the line after an attribute holding a placeholder (the inlined styles follow).
 
     Lines with per-recipient values are encoded per recipient: short ones cost less.
     A line break between attributes is plain HTML whitespace.
     """
-    return _SLOT_ATTRIBUTE.sub("\\1\n", html)
+    attribute = re.compile(rf'(="QZSLOT[A-Z]+{markers.nonce}QZ")(?=[\s>])')
+    return attribute.sub("\\1\n", html)
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,8 @@ class RenderedVariant:
     block: str
     html: str
     text: str
+    #: the placeholder words of this render (with their nonce)
+    markers: Markers
 
 
 def render_variant(
@@ -107,20 +106,20 @@ def render_variant(
 ) -> RenderedVariant:
     """Jinja2 + premailer for one variant (the expensive step, done once per variant)."""
     env = environment(settings.templates_dir.resolve(), language, settings.timezone)
+    markers = Markers.new()
     context = {
         "issue": view,
         "block": block,
         "member": block in MEMBER_KINDS,
-        "slot": {slot.value: word for slot, word in PLACEHOLDERS.items()}
-        | {"if_rsvp": IF_RSVP, "end_if": END_IF},
+        "slot": markers.context(),
         "section_title": lambda key: section_title(language, key),
         "organisation_name": settings.organisation_name,
         "attached": [annex for annex in view.annexes if annex.attached],
         "linked": [annex for annex in view.annexes if not annex.attached],
     }
-    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)))
+    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
-    unsubscribe = PLACEHOLDERS[Slot.unsubscribe_url]
+    unsubscribe = markers.words[Slot.unsubscribe_url]
     for name, body in (("issue.html", html), ("issue.txt", text)):
         if unsubscribe not in body:
             raise ConfigurationError(
@@ -128,7 +127,7 @@ def render_variant(
                 name=name,
                 slot="{{ slot.unsubscribe_url }}",
             )
-    return RenderedVariant(language, block, html, text)
+    return RenderedVariant(language, block, html, text, markers)
 
 
 @dataclass
@@ -212,12 +211,23 @@ class PreparedIssue:
         return lang, ASSEMBLY_BLOCKS.get(membership, "public")
 
     def variant(self, language: str, membership: str = Membership.none.value) -> PreparedVariant:
+        """The variant for a reader; RenderError when it cannot be rendered."""
         key = self.variant_key(language, membership)
         prepared = self._variants.get(key)
         if prepared is None:
-            prepared = self._prepare(*key)
+            try:
+                prepared = self._prepare(*key)
+            except Exception as error:
+                raise render_error(self.view.id, key, error) from error
             self._variants[key] = prepared
         return prepared
+
+    def render_all(self, readers: Iterable[tuple[str, str]] | None = None) -> list[PreparedVariant]:
+        """Every variant a send may use: each (language, membership) of ``readers``, or
+        every language × membership kind. A send checks this before its first delivery,
+        so a failure stops it with its reason."""
+        wanted = readers or [(lang, kind.value) for lang in LANGUAGES for kind in Membership]
+        return [self.variant(lang, kind) for lang, kind in wanted]
 
     def _prepare(self, language: str, block: str) -> PreparedVariant:
         settings = self.settings
@@ -234,6 +244,7 @@ class PreparedIssue:
             html=rendered.html,
             annex_parts=self.annex_parts,
             boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
+            markers=rendered.markers,
         )
         return PreparedVariant(
             language=language,
@@ -246,6 +257,19 @@ class PreparedIssue:
             mailto=unsubscribe_mailto(settings),
             rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )
+
+
+RENDER_FAILED = N_("Issue {issue} cannot be rendered ({variant}): {reason}")
+
+
+def render_error(issue_id: int, key: tuple[str, str], error: Exception) -> RenderError:
+    """A render failure with what a coordinator needs to fix it (a template, a text)."""
+    reason: Msg | str
+    if isinstance(error, NewsletterError):
+        reason = error.msg
+    else:
+        reason = one_line(f"{type(error).__name__}: {error}", 500)
+    return RenderError(RENDER_FAILED, issue=issue_id, variant="/".join(key), reason=reason)
 
 
 def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:

@@ -1,6 +1,8 @@
 """Per-recipient substitution on finished message bytes (no MIME work per recipient).
 
-A variant is rendered with placeholder words where per-recipient values go. Each body
+A variant is rendered with placeholder words where per-recipient values go; the words
+carry a random nonce drawn for that render (``Markers``), so that text from outside,
+whatever it contains, is never taken for one. Each body
 (HTML, text) is cut into lines *before* transfer encoding: lines without a placeholder
 are quoted-printable-encoded once; a line with placeholders is kept as a template and
 encoded per recipient. Quoted-printable works line by line, so the joined result is
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import secrets
 from dataclasses import dataclass
 from email import quoprimime
 from enum import StrEnum
@@ -40,14 +43,49 @@ class Slot(StrEnum):
 
 #: lines between ``{{ slot.if_rsvp }}`` and ``{{ slot.end_if }}`` (each on a line of its
 #: own) are kept only for a recipient who has an RSVP link
-IF_RSVP = "QZIFRSVPQZ"
-END_IF = "QZENDIFQZ"
-#: placeholder words: letters only, so no escaping, inlining or encoding alters them
-PLACEHOLDERS: dict[Slot, str] = {
-    slot: f"QZSLOT{slot.name.upper().replace('_', '')}QZ" for slot in Slot
-}
-_FIND = re.compile("|".join(PLACEHOLDERS.values()))
-_BY_WORD = {word: slot for slot, word in PLACEHOLDERS.items()}
+NONCE_BYTES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Markers:
+    """The placeholder words of one render, each carrying a random nonce.
+
+    A marker is ``QZ`` + a name + the nonce + ``QZ``: letters and digits only, so no
+    escaping, inlining or encoding alters it. The nonce is drawn when a variant is
+    rendered, after its content was read, and never leaves the process: no text from
+    outside (a news item, a title, a file name) can contain a marker of the render it
+    goes into, so the splice only ever finds the template's own.
+    """
+
+    nonce: str
+    words: dict[Slot, str]
+    if_rsvp: str
+    end_if: str
+    find: re.Pattern[str]
+    by_word: dict[str, Slot]
+
+    @classmethod
+    def new(cls, nonce: str | None = None) -> Markers:
+        nonce = nonce or secrets.token_hex(NONCE_BYTES).upper()
+        if not nonce.isalnum() or not nonce.isascii():
+            raise ValueError("a marker nonce is letters and digits")
+        words = {slot: f"QZSLOT{slot.name.upper().replace('_', '')}{nonce}QZ" for slot in Slot}
+        return cls(
+            nonce=nonce,
+            words=words,
+            if_rsvp=f"QZIFRSVP{nonce}QZ",
+            end_if=f"QZENDIF{nonce}QZ",
+            find=re.compile("|".join(words.values())),
+            by_word={word: slot for slot, word in words.items()},
+        )
+
+    def context(self) -> dict[str, str]:
+        """The ``slot`` object of the templates: ``{{ slot.greeting }}``, ``{{ slot.if_rsvp }}``…"""
+        return {slot.value: word for slot, word in self.words.items()} | {
+            "if_rsvp": self.if_rsvp,
+            "end_if": self.end_if,
+        }
+
 
 #: values for one part, already in the part's form (escaped for HTML), as latin-1 text,
 #: keyed by slot name
@@ -130,13 +168,13 @@ class Conditional:
     when: Slot
 
 
-def _template(line: str, when: Slot | None) -> LineTemplate:
+def _template(line: str, when: Slot | None, markers: Markers) -> LineTemplate:
     pieces: list[str | Slot] = []
     position = 0
-    for match in _FIND.finditer(line):
+    for match in markers.find.finditer(line):
         if match.start() > position:
             pieces.append(line[position : match.start()])
-        pieces.append(_BY_WORD[match.group(0)])
+        pieces.append(markers.by_word[match.group(0)])
         position = match.end()
     if position < len(line):
         pieces.append(line[position:])
@@ -147,7 +185,7 @@ def _template(line: str, when: Slot | None) -> LineTemplate:
 BodySegment = bytes | LineTemplate | Conditional
 
 
-def split_body(text: str) -> list[BodySegment]:
+def split_body(text: str, markers: Markers) -> list[BodySegment]:
     """A body with placeholders → encoded static chunks and per-recipient line templates.
 
     The text is normalised as the ``email`` package does for ``set_content``: UTF-8
@@ -168,14 +206,16 @@ def split_body(text: str) -> list[BodySegment]:
     for raw in text.encode("utf-8").splitlines():
         line = raw.decode("latin-1")
         marker = line.strip()
-        if marker in (IF_RSVP, END_IF):
+        if marker in (markers.if_rsvp, markers.end_if):
             flush()
-            when = Slot.rsvp_url if marker == IF_RSVP else None
-        elif IF_RSVP in line or END_IF in line:
-            raise ValueError(f"template: {IF_RSVP} / {END_IF} must stand on a line of their own")
-        elif _FIND.search(line):
+            when = Slot.rsvp_url if marker == markers.if_rsvp else None
+        elif markers.nonce in line:
+            if markers.if_rsvp in line or markers.end_if in line:
+                raise ValueError(
+                    "template: slot.if_rsvp / slot.end_if must stand on a line of their own"
+                )
             flush()
-            segments.append(_template(line, when))
+            segments.append(_template(line, when, markers))
         else:
             static.append(line)
     flush()

@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from newsletter.i18n import translations
 from newsletter.shipped import shipped_dir
+from newsletter.xmltext import finalize
 
 
 def _filesize(size: int, lang: str) -> str:
@@ -48,6 +49,7 @@ def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=finalize,  # no XML-illegal control character reaches the HTML
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     zone = ZoneInfo(timezone)
@@ -62,5 +64,19 @@ def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
     )
     env.filters["date_short"] = lambda v: format_date(local(v), "d MMMM y", locale=lang)
     env.filters["filesize"] = lambda v: _filesize(int(v), lang)
+
+    def moment(value: datetime) -> str:
+        day = format_date(local(value), "full", locale=lang)
+        return f"{day}, {format_time(local(value), 'HH:mm', locale=lang)}"
+
+    def event_span(start: datetime, end: datetime | None) -> str:
+        """``jeudi 3 décembre 2026, 19:30–21:00``; an end on another day is written out."""
+        if end is None or end <= start:
+            return moment(start)
+        if local(end).date() == local(start).date():
+            return f"{moment(start)}–{format_time(local(end), 'HH:mm', locale=lang)}"
+        return f"{moment(start)} – {moment(end)}"
+
+    env.filters["event_span"] = event_span
     env.globals["lang"] = lang
     return env

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.ratelimit import RateLimiter
+    from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
@@ -138,3 +139,9 @@ class Service:
         from newsletter.service.intake import IntakeService
 
         return IntakeService(self.ctx, self.delivery, self.notices)
+
+    @cached_property
+    def reports(self) -> ReportsService:
+        from newsletter.service.reports import ReportsService
+
+        return ReportsService(self.ctx)

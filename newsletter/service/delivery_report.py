@@ -10,6 +10,7 @@ from newsletter.delivery import outbox
 from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
+from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import read_health
 from newsletter.store.delivery import Delivery
@@ -82,3 +83,8 @@ class Reporting(DeliveryBase):
         if self.audience is not None:
             self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
+
+    def report_csv(self, issue_id: int) -> bytes:
+        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``)."""
+        self.status(issue_id)  # NotFoundError for an unknown issue
+        return delivery_report_csv(self.deliveries(issue_id))

@@ -13,9 +13,29 @@ from newsletter.context import Context
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, Issue, NewsItem
+from newsletter.xmltext import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ISSUES = 30
+
+
+def _add(event: Calendar | Event, name: str, value: object) -> None:
+    """An iCalendar property; text goes through ``xml_text`` (no control characters) and
+    only a description keeps its line breaks (escaped by icalendar)."""
+    if isinstance(value, str):
+        value = xml_text(value)
+        if name != "description":
+            value = " ".join(value.splitlines())
+    event.add(name, value)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    """An Atom element whose text and attributes are XML-safe."""
+    safe = {key: xml_text(value) for key, value in attrib.items()}
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", safe)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
 
 
 class FeedsService:
@@ -30,31 +50,31 @@ class FeedsService:
         settings = self.ctx.settings
         since = utcnow() - timedelta(days=7)
         cal = Calendar()
-        cal.add("prodid", "-//newsletter//agenda//FR")
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("x-wr-calname", settings.organisation_name)
-        cal.add("x-wr-timezone", settings.timezone)
+        _add(cal, "prodid", "-//newsletter//agenda//FR")
+        _add(cal, "version", "2.0")
+        _add(cal, "calscale", "GREGORIAN")
+        _add(cal, "x-wr-calname", settings.organisation_name)
+        _add(cal, "x-wr-timezone", settings.timezone)
         with self.ctx.db.session() as session:
             for assembly in session.scalars(
                 select(Assembly).where(Assembly.starts_at >= since).order_by(Assembly.starts_at)
             ):
                 event = Event()
-                event.add("uid", assembly.uid)
-                event.add("sequence", assembly.sequence)
-                event.add("summary", assembly.title)
-                event.add("dtstart", assembly.starts_at)
-                event.add("dtend", assembly.ends_at or assembly.starts_at + timedelta(hours=3))
-                event.add("dtstamp", assembly.updated_at)
+                _add(event, "uid", assembly.uid)
+                _add(event, "sequence", assembly.sequence)
+                _add(event, "summary", assembly.title)
+                _add(event, "dtstart", assembly.starts_at)
+                _add(event, "dtend", assembly.ends_at or assembly.starts_at + timedelta(hours=3))
+                _add(event, "dtstamp", assembly.updated_at)
                 location = assembly.place or assembly.video_url
                 if location:
-                    event.add("location", location)
+                    _add(event, "location", location)
                 if assembly.video_url:
-                    event.add("url", assembly.video_url)
+                    _add(event, "url", assembly.video_url)
                 agenda = "\n".join(f"- {item}" for item in assembly.agenda or [])
                 if agenda:
-                    event.add("description", agenda)
-                event.add("status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
+                    _add(event, "description", agenda)
+                _add(event, "status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
                 cal.add_component(event)
             news = select(NewsItem).where(
                 NewsItem.event_start.is_not(None),
@@ -64,18 +84,18 @@ class FeedsService:
             for item in session.scalars(news.order_by(NewsItem.event_start)):
                 assert item.event_start is not None
                 event = Event()
-                event.add("uid", f"news-{item.id}@{self._host()}")
-                event.add("summary", item.title)
-                event.add("dtstart", item.event_start)
-                event.add("dtend", item.event_end or item.event_start + timedelta(hours=2))
-                event.add("dtstamp", item.updated_at)
+                _add(event, "uid", f"news-{item.id}@{self._host()}")
+                _add(event, "summary", item.title)
+                _add(event, "dtstart", item.event_start)
+                _add(event, "dtend", item.event_end or item.event_start + timedelta(hours=2))
+                _add(event, "dtstamp", item.updated_at)
                 if item.event_place:
-                    event.add("location", item.event_place)
+                    _add(event, "location", item.event_place)
                 if item.link:
-                    event.add("url", item.link)
+                    _add(event, "url", item.link)
                 organiser = item.organisation_name
                 if organiser:
-                    event.add("description", organiser)
+                    _add(event, "description", organiser)
                 cal.add_component(event)
         ical: bytes = cal.to_ical()
         return ical
@@ -97,26 +117,25 @@ class FeedsService:
         settings = self.ctx.settings
         ET.register_namespace("", ATOM)
         feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "fr"})
-        ET.SubElement(feed, f"{{{ATOM}}}title").text = settings.organisation_name
-        ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{settings.base_url.rstrip('/')}/archive"
+        _sub(feed, "title", settings.organisation_name)
         base = settings.base_url.rstrip("/")
-        ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": f"{base}/feeds/issues.atom"})
-        ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": f"{base}/archive"})
+        _sub(feed, "id", f"{base}/archive")
+        _sub(feed, "link", rel="self", href=f"{base}/feeds/issues.atom")
+        _sub(feed, "link", rel="alternate", href=f"{base}/archive")
         issues = [i for i in self.published_issues(FEED_ISSUES) if i.public]
         updated = max((i.sent_at or i.updated_at for i in issues), default=utcnow())
-        ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated.isoformat()
-        author = ET.SubElement(feed, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = settings.organisation_name
+        _sub(feed, "updated", updated.isoformat())
+        _sub(_sub(feed, "author"), "name", settings.organisation_name)
         for issue in issues:
             url = links.web_version_url(settings, issue.id)
-            entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-            ET.SubElement(entry, f"{{{ATOM}}}title").text = f"N° {issue.number} — {issue.title}"
-            ET.SubElement(entry, f"{{{ATOM}}}id").text = url
-            ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url})
+            entry = _sub(feed, "entry")
+            _sub(entry, "title", f"N° {issue.number} — {issue.title}")
+            _sub(entry, "id", url)
+            _sub(entry, "link", rel="alternate", href=url)
             stamp = (issue.sent_at or issue.updated_at).isoformat()
-            ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp
-            ET.SubElement(entry, f"{{{ATOM}}}published").text = stamp
+            _sub(entry, "updated", stamp)
+            _sub(entry, "published", stamp)
             if issue.introduction:
-                ET.SubElement(entry, f"{{{ATOM}}}summary").text = issue.introduction[:1000]
+                _sub(entry, "summary", issue.introduction[:1000])
         document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
         return document

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
-from newsletter.errors import ValidationError
+from newsletter.errors import RenderError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import IssueStatus as S
 from newsletter.service.delivery_base import DeliveryBase
@@ -75,5 +75,8 @@ class Scheduling(DeliveryBase):
                 transition_issue(issue, S.paused, reason=gettext(DEFAULT_LANGUAGE, HELD_LATE))
                 issue.scheduled_at = due
                 return False
-        self.start_send(issue_id)
+        try:
+            self.start_send(issue_id)
+        except RenderError:
+            return False  # paused, with the reason on the issue
         return True

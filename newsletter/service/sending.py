@@ -39,9 +39,9 @@ from newsletter.i18n import N_, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.models import Language, Membership
-from newsletter.render import PreparedMessage, prepare_issue
+from newsletter.render import PreparedMessage
 from newsletter.service.audience import AudienceService
-from newsletter.service.delivery_base import DeliveryBase
+from newsletter.service.render_check import RenderCheck
 from newsletter.service.supervision import DELIVERY, RUNNING, WAITING, HealthBoard
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Send
@@ -50,7 +50,7 @@ from newsletter.store.editorial import Issue
 log = logging.getLogger(__name__)
 
 
-class Sending(DeliveryBase):
+class Sending(RenderCheck):
     """Start sends and run the worker."""
 
     def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
@@ -67,7 +67,13 @@ class Sending(DeliveryBase):
         """Snapshot the recipients into the outbox (once) and mark the issue sending.
 
         Idempotent: on an issue whose send already started (a crash, a resume) it only
-        makes sure the issue is ``sending``. Returns the number of recipients."""
+        makes sure the issue is ``sending``. Returns the number of recipients.
+
+        Every variant is rendered first: an issue that cannot be rendered is refused
+        (RenderError, reason kept on the issue) before anyone is queued; a started send
+        is checked by ``message_factory``."""
+        if not self.has_send(issue_id):
+            self.check_renderable(issue_id)
         try:
             return self._start_send(issue_id, lists, recipients)
         except IntegrityError:
@@ -125,9 +131,11 @@ class Sending(DeliveryBase):
     # --- running -----------------------------------------------------------------------
 
     def message_factory(self, issue_id: int) -> MessageFactory:
-        """Per-recipient messages of ``issue_id`` through the rendering stage."""
-        with self.ctx.db.session() as session:
-            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        """Per-recipient messages of ``issue_id`` through the rendering stage (every
+        variant its recipients need rendered before the first message)."""
+        prepared = self.rendered(issue_id)
+        if prepared is None:
+            prepared = self.check_renderable(issue_id, self.readers(issue_id))
 
         def variant(language: Language, membership: Membership) -> PreparedMessage:
             return prepared.variant(language.value, membership.value)

@@ -17,6 +17,7 @@ from newsletter.i18n import gettext, ngettext
 from newsletter.web.deps import get_service
 from newsletter.web.lang import request_language
 from newsletter.web.security import CSRF_FIELD, csrf_token, flash, pop_flashes
+from newsletter.xmltext import finalize
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,6 +25,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
+    templates.env.finalize = finalize  # no XML-illegal control character reaches a page
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True
     return templates

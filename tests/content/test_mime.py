@@ -21,7 +21,7 @@ from newsletter.models import NewsStatus
 from newsletter.render import Personalization, PreparedIssue, prepare_issue
 from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
 from newsletter.render.preview import personalization_for
-from newsletter.render.splice import END_IF, IF_RSVP, PLACEHOLDERS, Slot, address_header
+from newsletter.render.splice import Markers, Slot, address_header
 from tests.content.sample import PDF
 from tests.support.checks import text_body
 
@@ -50,11 +50,12 @@ def values(
     return personalization_for(ctx.settings, issue_id, sid, f"reader{sid}@example.net", name, ag)
 
 
-def blocks(text: str, keep: bool) -> str:
+def blocks(text: str, keep: bool, markers: Markers) -> str:
     """The conditional RSVP block kept (markers dropped) or dropped whole."""
+    start, end = markers.if_rsvp, markers.end_if
     if keep:
-        return re.sub(rf"(?m)^[ \t]*({IF_RSVP}|{END_IF})[ \t]*(\r\n|\n|\r)", "", text)
-    return re.sub(rf"(?ms)^[ \t]*{IF_RSVP}.*?{END_IF}[ \t]*(\r\n|\n|\r)", "", text)
+        return re.sub(rf"(?m)^[ \t]*({start}|{end})[ \t]*(\r\n|\n|\r)", "", text)
+    return re.sub(rf"(?ms)^[ \t]*{start}.*?{end}[ \t]*(\r\n|\n|\r)", "", text)
 
 
 def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalization,
@@ -65,8 +66,10 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
              Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url,
              Slot.rsvp_url: v.rsvp_url}  # fmt: skip
-    html, text = blocks(variant.html, bool(v.rsvp_url)), blocks(variant.text, bool(v.rsvp_url))
-    for slot, word in PLACEHOLDERS.items():
+    markers = variant.rendered.markers
+    keep = bool(v.rsvp_url)
+    html, text = blocks(variant.html, keep, markers), blocks(variant.text, keep, markers)
+    for slot, word in markers.words.items():
         html = html.replace(word, html_lib.escape(slots[slot], quote=True))
         text = text.replace(word, slots[slot])
     policy = SMTP.clone(refold_source="none")

@@ -103,7 +103,7 @@ def test_coordinator_templates_override_shipped_ones(
 def test_a_template_without_unsubscribe_link_is_refused(
     ctx: Context, issue_id: int, tmp_path: Path
 ) -> None:
-    from newsletter.errors import ConfigurationError
+    from newsletter.errors import RenderError
 
     (tmp_path / "issue.txt").write_text(
         "{{ slot.greeting }}\n{{ issue.title }}\n", encoding="utf-8"
@@ -111,10 +111,11 @@ def test_a_template_without_unsubscribe_link_is_refused(
     settings = ctx.settings.model_copy(update={"templates_dir": tmp_path})
     with ctx.db.session() as session:
         prepared = prepare_issue(session, settings, issue_id)
-    with pytest.raises(ConfigurationError) as raised:
+    with pytest.raises(RenderError) as raised:
         prepared.variant("fr", "none")
     assert "issue.txt" in raised.value.localized("fr")
     assert "désinscription" in raised.value.localized("fr")
+    assert "uitschrijf" in raised.value.localized("nl")  # the cause is translated too
 
 
 def test_voting_rights_differ_by_membership(ctx: Context, issue_id: int) -> None:

@@ -12,11 +12,12 @@ from newsletter.web.console import (
     members,
     news,
     partners,
+    reports,
 )
 from newsletter.web.security import csrf_protect, current_account
 
 router = APIRouter(
     prefix="/console", dependencies=[Depends(current_account), Depends(csrf_protect)]
 )
-for module in (dashboard, news, issues, members, assemblies, attendance, partners):
+for module in (dashboard, news, issues, members, assemblies, attendance, partners, reports):
     router.include_router(module.router)

@@ -3,8 +3,6 @@ sending page with live progress and the delivery report (CSV export)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -288,17 +286,10 @@ def control(
 
 
 @router.get("/issues/{issue_id}/report.csv")
-def report_csv(request: Request, service: ServiceDep, issue_id: int) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["email", "statut", "tentatives", "derniere_reponse", "envoye_le"])
-    for d in service.delivery.deliveries(issue_id):
-        reply = str(d["last_reply"] or "")
-        if reply[:1] in ("=", "+", "-", "@"):
-            reply = "'" + reply
-        writer.writerow([d["email"], d["status"], d["attempts"], reply, d["sent_at"] or ""])
+def report_csv(service: ServiceDep, issue_id: int) -> Response:
+    data = service.delivery.report_csv(issue_id)
     return Response(
-        "\ufeff" + out.getvalue(),
+        data,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="rapport-numero-{issue_id}.csv"'},
     )

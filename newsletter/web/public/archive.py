@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.errors import NotFoundError
+from newsletter.errors import NotFoundError, RenderError
 from newsletter.i18n import N_, known_language
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -37,8 +37,15 @@ def web_version(request: Request, service: ServiceDep, issue_id: int, lang: str 
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
     language = known_language(lang, request_language(request))
-    html = _web_html(request, issue_id, language) if may_read(request, issue.public) else None
-    return render(request, "public/web_version.html", issue=issue, html=html, language=language)
+    html = None
+    unavailable = False
+    if may_read(request, issue.public):
+        try:
+            html = _web_html(request, issue_id, language)
+        except RenderError:  # logged by the send; the page says so instead of failing
+            unavailable = True
+    return render(request, "public/web_version.html", issue=issue, html=html,
+                  language=language, unavailable=unavailable)  # fmt: skip
 
 
 @router.get("/archive/{issue_id}/issue.html")
@@ -49,7 +56,11 @@ def web_version_body(
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None or not may_read(request, issue.public):
         raise NotFoundError(N_("This issue is not published."))
-    html = _web_html(request, issue_id, known_language(lang))
+    try:
+        html = _web_html(request, issue_id, known_language(lang))
+    except RenderError as error:
+        message = error.localized(known_language(lang))
+        return render(request, "error.html", status_code=503, message=message)
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": EMAIL_FRAME_POLICY})  # fmt: skip
 

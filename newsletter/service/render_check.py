@@ -1,0 +1,81 @@
+"""Before the first delivery: every variant a send needs is rendered, or nothing goes out.
+
+A template that cannot be rendered (a coordinator's TEMPLATES_DIR, say) stops the send
+with its reason: kept on the issue (``issue status`` and the console show it), a
+scheduled or sending issue paused, ``RenderError`` raised at the door that asked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from newsletter.context import Context
+from newsletter.delivery import outbox
+from newsletter.editorial.issue_status import transition_issue
+from newsletter.errors import RenderError
+from newsletter.i18n import DEFAULT_LANGUAGE
+from newsletter.models import IssueStatus as S
+from newsletter.render import PreparedIssue, prepare_issue
+from newsletter.service.audience import AudienceService
+from newsletter.service.delivery_base import DeliveryBase
+from newsletter.store.delivery import Delivery
+
+log = logging.getLogger(__name__)
+
+
+class RenderCheck(DeliveryBase):
+    """``check_renderable``; issues it rendered are kept for ``message_factory`` (a
+    sending issue cannot change, so its rendering stays valid)."""
+
+    def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
+        super().__init__(ctx, audience)
+        self._rendered: dict[int, PreparedIssue] = {}
+
+    def rendered(self, issue_id: int) -> PreparedIssue | None:
+        """The issue as ``check_renderable`` rendered it in this process, once."""
+        return self._rendered.pop(issue_id, None)
+
+    def has_send(self, issue_id: int) -> bool:
+        with self.ctx.db.session() as session:
+            return outbox.get_send(session, issue_id) is not None
+
+    def readers(self, issue_id: int) -> list[tuple[str, str]]:
+        """The (language, membership) pairs of the recipients of a started send."""
+        with self.ctx.db.session() as session:
+            rows = session.execute(
+                select(Delivery.language, Delivery.membership)
+                .where(Delivery.issue_id == issue_id)
+                .distinct()
+            ).all()
+            return [(language.value, membership.value) for language, membership in rows]
+
+    def check_renderable(
+        self, issue_id: int, readers: list[tuple[str, str]] | None = None
+    ) -> PreparedIssue:
+        """The issue with every variant a send may use rendered (those of ``readers``,
+        (language, membership) pairs, or all of them); RenderError otherwise."""
+        with self.ctx.db.session() as session:
+            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        try:
+            prepared.render_all(readers)
+        except RenderError as error:
+            self._hold(issue_id, error)
+            raise
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            if issue.status is S.draft and issue.status_reason:
+                issue.status_reason = ""  # a former render failure, fixed since
+        self._rendered[issue_id] = prepared
+        return prepared
+
+    def _hold(self, issue_id: int, error: RenderError) -> None:
+        reason = error.localized(DEFAULT_LANGUAGE)
+        log.error("issue %s not sent: %s", issue_id, ascii(reason))
+        with self.ctx.db.session() as session:
+            issue = self._issue(session, issue_id)
+            if issue.status in (S.scheduled, S.sending):
+                transition_issue(issue, S.paused, reason=reason)
+            elif issue.status in (S.draft, S.paused):
+                issue.status_reason = reason

@@ -1,0 +1,168 @@
+"""An issue that cannot be rendered stops before the first delivery, with its reason.
+
+Content can no longer break the rendering (its marker-like words are plain text); a
+coordinator's template still can. Either way nothing goes out, the issue is never
+marked sent, its items are not published, and the reason shows in ``issue status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import Settings, SmtpSecurity
+from newsletter.context import open_context
+from newsletter.delivery.smtp import SmtpPool
+from newsletter.editorial.news_status import transition_news
+from newsletter.errors import RenderError
+from newsletter.intake.news import submit_news
+from newsletter.models import NewsStatus
+from newsletter.service import Service
+from newsletter.store.base import utcnow
+from newsletter.store.editorial import Issue, NewsItem
+from tests.content.sample import build_sample
+from tests.delivery.helpers import add_subscribers
+from tests.delivery.smtpd import RecordingServer
+from tests.support.cli import Cli
+
+MARKERS = "QZIFRSVPQZ\n\nQZSLOTUNSUBSCRIBEURLQZ\n\nQZENDIFQZ"
+
+
+def _smtp(settings: Settings, port: int) -> Settings:
+    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                       "smtp_security": SmtpSecurity.none,
+                                       "smtp_connections": 2})  # fmt: skip
+
+
+def broken_templates(folder: Path) -> Path:
+    """A coordinator's text template with the RSVP block marker inside a sentence."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "issue.txt").write_text(
+        "{{ slot.greeting }}\nRépondez {{ slot.if_rsvp }} ici\n{{ slot.unsubscribe_url }}\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _sample(service: Service, count: int = 6) -> tuple[int, list[str]]:
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    return issue_id, [r.email for r in add_subscribers(service.ctx, count, prefix="lecteur")]
+
+
+def _item_statuses(service: Service, issue_id: int) -> set[NewsStatus]:
+    with service.ctx.db.session() as session:
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        return {link.news.status for link in issue.items}
+
+
+def test_a_news_item_with_the_rsvp_marker_is_sent_to_everyone(cli: Cli, service: Service) -> None:
+    """The former failure: the block marker in a partner's text made every delivery fail."""
+    with service.ctx.db.session() as session:
+        item = submit_news(session, service.ctx.settings, title="QZIFRSVPQZ titre",
+                           body=MARKERS, organisation_name="ASBL QZENDIFQZ")  # fmt: skip
+        transition_news(item, NewsStatus.approved)
+    issue_id, emails = _sample(service)
+    with RecordingServer() as server:
+        cli.set(_smtp(service.ctx.settings, server.port))
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+    assert result.code == 0, result.err
+    assert sorted(server.handler.counts()) == sorted(emails)
+    status = service.delivery.status(issue_id)
+    assert (status["status"], status["sent"], status["failed"]) == ("sent", 6, 0)
+    for received in server.handler.received:
+        message = email.message_from_bytes(received.data, policy=email.policy.default)
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "QZIFRSVPQZ" in text and "QZSLOTUNSUBSCRIBEURLQZ" in text and "QZENDIFQZ" in text
+
+
+def test_an_unrenderable_issue_is_refused_before_the_first_delivery(
+    cli: Cli, service: Service, tmp_path: Path
+) -> None:
+    issue_id, _emails = _sample(service)
+    broken = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    with RecordingServer() as server:
+        cli.set(_smtp(broken, server.port))
+        result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
+        assert result.code == 1
+        assert "ne peut pas être mis en page" in result.err and "if_rsvp" in result.err
+        assert server.handler.received == [] and server.handler.rcpt_attempts == {}
+        status = cli("issue", "status", str(issue_id), "--json").json()
+        assert (status["status"], status["total"], status["sent"]) == ("draft", 0, 0)
+        assert "ne peut pas être mis en page" in status["reason"]
+        shown = cli("issue", "status", str(issue_id))
+        assert shown.code == 0 and "mis en page" in shown.out
+        assert NewsStatus.published not in _item_statuses(service, issue_id)
+        # fixed template: the send goes out and the reason is gone
+        cli.set(_smtp(service.ctx.settings, server.port))
+        assert cli("issue", "send", str(issue_id), "--to", "public", "--yes").code == 0
+    assert len(server.handler.received) == 6
+    status = service.delivery.status(issue_id)
+    assert status["status"] == "sent" and "reason" not in status
+
+
+def test_a_scheduled_unrenderable_issue_is_held(service: Service, tmp_path: Path) -> None:
+    issue_id, _ = _sample(service)
+    due = utcnow() + timedelta(hours=1)
+    service.delivery.schedule(issue_id, due, ["public"])
+    settings = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    broken = open_context(settings)
+    try:
+        assert Service(broken).delivery.run_scheduled(issue_id, now=due) is False
+    finally:
+        broken.close()
+    status = service.delivery.status(issue_id)
+    assert (status["status"], status["total"]) == ("paused", 0)
+    assert "ne peut pas être mis en page" in status["reason"]
+
+
+def test_a_send_whose_template_broke_meanwhile_pauses_without_sending(
+    service: Service, tmp_path: Path
+) -> None:
+    issue_id, _ = _sample(service)
+    assert service.delivery.start_send(issue_id, ["public"]) == 6
+    settings = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    broken = open_context(settings)
+    try:
+        with RecordingServer() as server:
+            pool = SmtpPool.from_settings(_smtp(settings, server.port))
+
+            async def attempts() -> None:
+                try:
+                    stop = asyncio.Event()
+                    task = asyncio.create_task(
+                        Service(broken).delivery.run_worker(stop, pool, idle_seconds=0.05)
+                    )
+                    await asyncio.sleep(0.5)
+                    stop.set()
+                    await task
+                    assert service.delivery.status(issue_id)["status"] == "paused"
+                    service.delivery.resume(issue_id)
+                    with pytest.raises(RenderError):
+                        await Service(broken).delivery.run(issue_id, pool, asyncio.Event())
+                finally:
+                    await pool.close()
+
+            asyncio.run(attempts())
+            assert server.handler.received == []
+    finally:
+        broken.close()
+    status = service.delivery.status(issue_id)
+    assert (status["status"], status["sent"], status["failed"], status["queued"]) == (
+        "paused", 0, 0, 6,
+    )  # fmt: skip
+    assert "ne peut pas être mis en page" in status["reason"]
+    with service.ctx.db.session() as session:
+        assert {n.status for n in session.query(NewsItem)} != {NewsStatus.published}
