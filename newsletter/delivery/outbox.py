@@ -403,7 +403,8 @@ def unregister_worker(db: Database, worker_id: str) -> None:
         session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == worker_id))
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host still runs (a lease holder, a supervised task)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -433,7 +434,7 @@ def recover_stale(db: Database, lease: timedelta, now: datetime | None = None) -
             if (
                 worker is None
                 or worker.heartbeat_at < now - lease
-                or (worker.hostname == HOSTNAME and not _pid_alive(worker.pid))
+                or (worker.hostname == HOSTNAME and not pid_alive(worker.pid))
             ):
                 gone.append(owner)
         count = 0

@@ -18,13 +18,13 @@ import contextlib
 import json
 import logging
 import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from newsletter.delivery.outbox import HOSTNAME, pid_alive
 from newsletter.faults import fault_of
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg, gettext
 from newsletter.store.base import utcnow
@@ -49,7 +49,6 @@ TASK_WAITING = N_("{task}: {reason}")
 UNEXPECTED = N_("unexpected error {error} (see the log)")
 RETURNED = N_("it ended without being asked to")
 MAX_BACKOFF = 60.0
-HOSTNAME = socket.gethostname()
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def read_health(data_dir: Path) -> list[TaskState]:
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-            if document.get("hostname") == HOSTNAME and not _alive(int(document["pid"])):
+            if document.get("hostname") == HOSTNAME and not pid_alive(int(document["pid"])):
                 continue
             for entry in document["tasks"]:
                 reason = entry.get("reason")
@@ -169,16 +168,6 @@ def read_health(data_dir: Path) -> list[TaskState]:
         except (OSError, ValueError, KeyError, TypeError):
             continue  # being replaced, or not ours
     return states
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def supervise(
