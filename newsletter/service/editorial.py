@@ -14,8 +14,9 @@ from typing import Any
 from newsletter import links
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
-from newsletter.editorial import issues
-from newsletter.i18n import Msg
+from newsletter.editorial import issues, translate, versions
+from newsletter.errors import NotFoundError
+from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.files import FilePolicy
 from newsletter.models import FileUpload, Language, Membership, NewsSource, NewsStatus
@@ -61,6 +62,7 @@ class EditorialService:
         event_start: datetime | None = None,
         event_end: datetime | None = None,
         event_place: str = "",
+        link_text: str = "",
         notes: Sequence[Msg] = (),
         actor: str = "",
     ) -> NewsSummary:
@@ -89,9 +91,38 @@ class EditorialService:
                 event_start=event_start,
                 event_end=event_end,
                 event_place=event_place,
+                link_text=link_text,
                 notes=notes,
                 actor=actor,
             )
+            return NewsSummary.of(item)
+
+    def translate_news(
+        self,
+        news_id: int,
+        lang: str,
+        *,
+        title: str,
+        body: str,
+        body_format: BodyFormat = "markdown",
+        link_text: str = "",
+        image_alt: str = "",
+        event_place: str = "",
+    ) -> NewsSummary:
+        """Add or replace one language version of a news item (console and CLI alike)."""
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            translate.translate_news(
+                self.ctx.settings, item, lang, title=title, body=body, body_format=body_format,
+                link_text=link_text, image_alt=image_alt, event_place=event_place,
+            )  # fmt: skip
+            return NewsSummary.of(item)
+
+    def drop_news_version(self, news_id: int, lang: str) -> NewsSummary:
+        """Remove the other language version of a news item (the original stays)."""
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            translate.drop_news_version(item, lang)
             return NewsSummary.of(item)
 
     def list_news(self, status: NewsStatus | None = None) -> list[NewsSummary]:
@@ -129,7 +160,10 @@ class EditorialService:
         agenda: list[str] | None = None,
         speakers: list[dict[str, str]] | None = None,
         theme: str = "",
+        language: str = "fr",
+        other: dict[str, Any] | None = None,
     ) -> AssemblySummary:
+        """A new AG; ``other``: the other language's texts (title, theme, place, agenda)."""
         with self.ctx.db.session() as session:
             assembly = ag.create_assembly(
                 session,
@@ -142,7 +176,24 @@ class EditorialService:
                 agenda=agenda,
                 speakers=speakers,
                 theme=theme,
+                language=language,
             )
+            if other:
+                translate.set_assembly_version(
+                    self.ctx.settings, assembly, versions.other_language(language),
+                    previous=ag.previous_assembly(session, assembly), **other,
+                )  # fmt: skip
+                assembly.sequence = 0
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
+
+    def set_assembly_version(self, assembly_id: int, lang: str, **texts: Any) -> AssemblySummary:
+        """One language's title, theme, place or agenda of an AG."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            translate.set_assembly_version(
+                self.ctx.settings, assembly, lang,
+                previous=ag.previous_assembly(session, assembly), **texts,
+            )  # fmt: skip
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def update_assembly(self, assembly_id: int, **changes: Any) -> AssemblySummary:
@@ -166,12 +217,52 @@ class EditorialService:
 
     # --- issues --------------------------------------------------------------------------
     def draft_issue(
-        self, *, title: str | None = None, lists: list[str] | None = None, introduction: str = ""
+        self,
+        *,
+        title: str | None = None,
+        lists: list[str] | None = None,
+        introduction: str = "",
+        language: str = "fr",
+        other_title: str = "",
+        other_introduction: str = "",
+        bilingual: bool = False,
     ) -> IssueSummary:
+        """A new draft; ``other_*``: the title and introduction in the other language."""
         with self.ctx.db.session() as session:
             issue = issues.draft_issue(
-                session, self.ctx.settings, title=title, lists=lists, introduction=introduction
-            )
+                session, self.ctx.settings, title=title, lists=lists,
+                introduction=introduction, language=language, bilingual=bilingual,
+            )  # fmt: skip
+            if other_title or other_introduction:
+                translate.set_issue_version(
+                    issue, versions.other_language(versions.original_language(issue)),
+                    title=other_title or None, introduction=other_introduction or None,
+                )  # fmt: skip
+            return IssueSummary.of(issue)
+
+    def set_issue_version(
+        self,
+        issue_id: int,
+        lang: str,
+        *,
+        title: str | None = None,
+        introduction: str | None = None,
+    ) -> IssueSummary:
+        """One language's title and introduction of an issue (None: unchanged)."""
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.require_editable(issue)
+            translate.set_issue_version(issue, lang, title=title, introduction=introduction)
+            return IssueSummary.of(issue)
+
+    def set_annex_label(self, issue_id: int, annex_id: int, lang: str, label: str) -> IssueSummary:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.require_editable(issue)
+            annex = next((a for a in issue.annexes if a.id == annex_id), None)
+            if annex is None:
+                raise NotFoundError(N_("No annex {id} in this issue."), id=annex_id)
+            translate.set_annex_label(issue, annex, lang, label)
             return IssueSummary.of(issue)
 
     def get_issue(self, issue_id: int) -> IssueSummary:
@@ -186,12 +277,14 @@ class EditorialService:
         introduction: str | None = None,
         lists: list[str] | None = None,
         public: bool | None = None,
+        bilingual: bool | None = None,
     ) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.set_texts(
-                issue, title=title, introduction=introduction, lists=lists, public=public
-            )
+                issue, title=title, introduction=introduction, lists=lists, public=public,
+                bilingual=bilingual,
+            )  # fmt: skip
             return IssueSummary.of(issue)
 
     def add_issue_item(self, issue_id: int, news_id: int) -> IssueSummary:
