@@ -21,6 +21,28 @@ from newsletter.intake.news import EDITABLE
 from newsletter.store.editorial import Assembly, Issue, IssueAnnex, NewsItem
 from newsletter.text import BodyFormat, one_line, to_safe_html
 
+GIVEN_TWICE = N_("The {code} {field} is given twice (once as the original, once as {code}).")
+
+
+def split_versions(
+    language: str, original: dict[str, object], by_language: dict[str, dict[str, object]]
+) -> tuple[str, dict[str, object], dict[str, object]]:
+    """(original language, original texts, other language's texts) from texts given per
+    language (``--title-nl``…): a text in the original language is the original's,
+    unless the original was given as well (refused)."""
+    language = versions.check_language(language)
+    main = {name: value for name, value in original.items() if value}
+    for lang in by_language:
+        versions.check_language(lang)
+    for name, value in (by_language.get(language) or {}).items():
+        if not value:
+            continue
+        if main.get(name) and main[name] != value:
+            raise ValidationError(GIVEN_TWICE, code=language.upper(), field=name)
+        main[name] = value
+    other = by_language.get(versions.other_language(language)) or {}
+    return language, main, {name: value for name, value in other.items() if value}
+
 
 def translate_news(
     settings: Settings,

@@ -161,9 +161,17 @@ class EditorialService:
         speakers: list[dict[str, str]] | None = None,
         theme: str = "",
         language: str = "fr",
-        other: dict[str, Any] | None = None,
+        texts: dict[str, dict[str, object]] | None = None,
     ) -> AssemblySummary:
-        """A new AG; ``other``: the other language's texts (title, theme, place, agenda)."""
+        """A new AG in ``language``; ``texts``: title, theme, place, agenda per language."""
+        language, main, other = translate.split_versions(
+            language,
+            {"title": title, "theme": theme, "place": place, "agenda": agenda},
+            texts or {},
+        )
+        title, theme = str(main.get("title") or ""), str(main.get("theme") or "")
+        place = str(main.get("place") or "")
+        agenda = [str(point) for point in main.get("agenda") or []]  # type: ignore[attr-defined]
         with self.ctx.db.session() as session:
             assembly = ag.create_assembly(
                 session,
@@ -179,9 +187,15 @@ class EditorialService:
                 language=language,
             )
             if other:
+                agenda_other = other.get("agenda")
                 translate.set_assembly_version(
                     self.ctx.settings, assembly, versions.other_language(language),
-                    previous=ag.previous_assembly(session, assembly), **other,
+                    title=str(other["title"]) if "title" in other else None,
+                    theme=str(other["theme"]) if "theme" in other else None,
+                    place=str(other["place"]) if "place" in other else None,
+                    agenda=[str(p) for p in agenda_other]
+                    if isinstance(agenda_other, list) else None,
+                    previous=ag.previous_assembly(session, assembly),
                 )  # fmt: skip
                 assembly.sequence = 0
             return AssemblySummary.of(session, self.ctx.settings, assembly)
@@ -223,20 +237,25 @@ class EditorialService:
         lists: list[str] | None = None,
         introduction: str = "",
         language: str = "fr",
-        other_title: str = "",
-        other_introduction: str = "",
+        texts: dict[str, dict[str, object]] | None = None,
         bilingual: bool = False,
     ) -> IssueSummary:
-        """A new draft; ``other_*``: the title and introduction in the other language."""
+        """A new draft. ``title``/``introduction`` are in ``language`` (the original);
+        ``texts``: ``{"nl": {"title": …, "introduction": …}}`` per language, either."""
+        language, main, other = translate.split_versions(
+            language, {"title": title or "", "introduction": introduction}, texts or {}
+        )
         with self.ctx.db.session() as session:
             issue = issues.draft_issue(
-                session, self.ctx.settings, title=title, lists=lists,
-                introduction=introduction, language=language, bilingual=bilingual,
+                session, self.ctx.settings, title=str(main.get("title") or "") or None,
+                lists=lists, introduction=str(main.get("introduction") or ""),
+                language=language, bilingual=bilingual,
             )  # fmt: skip
-            if other_title or other_introduction:
+            if other:
                 translate.set_issue_version(
-                    issue, versions.other_language(versions.original_language(issue)),
-                    title=other_title or None, introduction=other_introduction or None,
+                    issue, versions.other_language(language),
+                    title=str(other.get("title", "")) or None,
+                    introduction=str(other.get("introduction", "")) or None,
                 )  # fmt: skip
             return IssueSummary.of(issue)
 
@@ -351,7 +370,9 @@ class EditorialService:
         membership: str = Membership.full.value,
         email: str = "lecteur@example.org",
     ) -> Preview:
-        """What a sample recipient gets, through the same ``personalize`` as a send."""
+        """What a sample recipient gets, through the same ``personalize`` as a send; a
+        language other than fr or nl is refused."""
+        language = versions.check_language(language)
         variant = self.prepare(issue_id).variant(language, membership)
         values = sample_personalization(
             self.ctx.settings, issue_id, variant.language, email, variant.rsvp_assembly_id

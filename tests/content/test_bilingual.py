@@ -129,9 +129,13 @@ def test_service_writes_both_versions_and_lists_languages(service: Service) -> N
     with pytest.raises(ValidationError):
         service.editorial.submit_news(title="T", body="x", language="en")
     issue = service.editorial.draft_issue(
-        title="Nieuwsbrief", language="nl", other_title="Lettre", other_introduction="Intro"
+        title="Nieuwsbrief", language="nl", texts={"fr": {"title": "Lettre", "introduction": "I"}}
     )
     assert issue.language == "nl" and issue.languages == ["fr", "nl"]
+    with pytest.raises(ValidationError):  # the original's title given twice, differently
+        service.editorial.draft_issue(title="A", texts={"fr": {"title": "B"}})
+    with pytest.raises(ValidationError):
+        service.editorial.draft_issue(title="A", texts={"de": {"title": "B"}})
     default = service.editorial.draft_issue()
     assert default.languages == ["fr", "nl"]  # each language gets its default title
 
