@@ -199,9 +199,7 @@ class AnnexLabel:
         self.label = annex.label
 
 
-def _issue_view(
-    session: Session, settings: Settings, issue: Issue, reader: str, ics: list[AnnexView]
-) -> IssueView:
+def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str) -> IssueView:
     grouped: dict[str, list[ItemView]] = {}
     for link in sorted(issue.items, key=lambda link: link.position):
         news = link.news
@@ -213,6 +211,12 @@ def _issue_view(
         _annex(settings, annex.file, str(versions.pick(AnnexLabel(annex, issue), "label", reader)))
         for annex in issue.annexes
     ]
+    ics = []
+    for announced in issue.assemblies:
+        data = assembly_ics(announced.assembly, settings, reader)
+        name = ics_filename(announced.assembly, settings)
+        ics.append(AnnexView(filename=name, label=name, content_type="text/calendar",
+                             size=len(data), data=data))  # fmt: skip
     text_lang = versions.shown_language(issue, reader)
     introduction = str(versions.field_in(issue, "introduction", text_lang))
     intro_html = markdown_to_html(introduction) if introduction else ""
@@ -227,7 +231,7 @@ def _issue_view(
             _assembly_view(settings, link.assembly, reader) for link in issue.assemblies
         ),
         annexes=(*annexes, *ics),
-        web_url=web_version_url(settings, issue.id),
+        web_url=web_version_url(settings, issue.id, reader),
         timezone=settings.timezone,
         organisation_name=settings.organisation_name,
         language=reader,
@@ -239,13 +243,7 @@ def _issue_view(
 def load_issue_views(session: Session, settings: Settings, issue_id: int) -> dict[str, IssueView]:
     """Everything the templates need, as immutable plain data, one view per language."""
     issue = get_issue(session, issue_id)
-    ics = []
-    for link in issue.assemblies:
-        data = assembly_ics(link.assembly, settings)
-        name = ics_filename(link.assembly, settings)
-        ics.append(AnnexView(filename=name, label=name, content_type="text/calendar",
-                             size=len(data), data=data))  # fmt: skip
-    return {lang: _issue_view(session, settings, issue, lang, ics) for lang in LANGUAGES}
+    return {lang: _issue_view(session, settings, issue, lang) for lang in LANGUAGES}
 
 
 def load_issue_view(

@@ -37,7 +37,7 @@ from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.model import IssueView, SectionView, load_issue_views
+from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
     Markers,
     Slot,
@@ -278,7 +278,20 @@ class PreparedIssue:
         self.views = views if isinstance(views, dict) else {lang: views for lang in LANGUAGES}
         self.view = self.views.get(DEFAULT_LANGUAGE) or next(iter(self.views.values()))
         self.date = (date or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
-        self.annex_parts = [annex_part(annex) for annex in self.view.annexes if annex.attached]
+        # encoded once: a file both languages attach (a PV) is one part; only the calendar
+        # entry (.ics) differs, its texts being in the reader's language
+        encoded: dict[tuple[str, bytes], bytes] = {}
+
+        def part(annex: AnnexView) -> bytes:
+            key = (annex.filename, annex.data)
+            if key not in encoded:
+                encoded[key] = annex_part(annex)
+            return encoded[key]
+
+        self.annex_parts_by_language = {
+            lang: [part(a) for a in view.annexes if a.attached] for lang, view in self.views.items()
+        }
+        self.annex_parts = [part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
 
     @property
@@ -335,7 +348,7 @@ class PreparedIssue:
             list_id=list_id(settings),
             text=rendered.text,
             html=rendered.html,
-            annex_parts=self.annex_parts,
+            annex_parts=self.annex_parts_by_language.get(language, self.annex_parts),
             boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
             markers=rendered.markers,
         )

@@ -357,7 +357,7 @@ class EditorialService:
             message_id=message_id(settings, issue_id, WEB_READER_ID),
             unsubscribe_url=f"{base}/preferences",
             preferences_url=f"{base}/preferences",
-            web_url=links.web_version_url(settings, issue_id),
+            web_url=links.web_version_url(settings, issue_id, language),
         )
         html, _text = decode_parts(variant.personalize(values))
         return html
