@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.languages import LanguagesService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
@@ -47,6 +48,12 @@ class Service:
         from newsletter.service.audience import AudienceService
 
         return AudienceService(self.ctx)
+
+    @cached_property
+    def languages(self) -> LanguagesService:
+        from newsletter.service.languages import LanguagesService
+
+        return LanguagesService(self.ctx)
 
     @cached_property
     def tokens(self) -> TokensService:

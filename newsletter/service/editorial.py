@@ -297,13 +297,24 @@ class EditorialService:
         lists: list[str] | None = None,
         public: bool | None = None,
         bilingual: bool | None = None,
+        texts: dict[str, dict[str, str | None]] | None = None,
     ) -> IssueSummary:
+        """Change an issue's texts and settings; ``texts``: the title and introduction of
+        the other language (``{"nl": {"title": …, "introduction": …}}``; None: unchanged,
+        "": removed)."""
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.set_texts(
                 issue, title=title, introduction=introduction, lists=lists, public=public,
                 bilingual=bilingual,
             )  # fmt: skip
+            original = versions.original_language(issue)
+            for lang, values in (texts or {}).items():
+                if versions.check_language(lang) == original:
+                    continue  # the original's texts are ``title`` and ``introduction``
+                translate.set_issue_version(
+                    issue, lang, title=values.get("title"), introduction=values.get("introduction")
+                )
             return IssueSummary.of(issue)
 
     def add_issue_item(self, issue_id: int, news_id: int) -> IssueSummary:
