@@ -17,8 +17,8 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
 from newsletter.models import Language

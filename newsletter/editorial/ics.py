@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vText
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.store.editorial import Assembly
 from newsletter.xmltext import xml_text
 

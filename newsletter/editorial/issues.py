@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assemblies
 from newsletter.editorial.issue_status import is_editable
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError

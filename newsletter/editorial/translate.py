@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.errors import InvalidTransitionError, ValidationError
 from newsletter.i18n import N_
 from newsletter.intake.limits import check_body, check_news_fields

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
-from newsletter.editorial.versions import check_language, relabel_original
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake.limits import check_body, check_news_fields
@@ -24,6 +23,7 @@ from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
 from newsletter.text import BodyFormat, one_line, to_safe_html
+from newsletter.versions import check_language, relabel_original
 
 S = NewsStatus
 #: the statuses in which the coordinator may still correct an item

@@ -3,7 +3,7 @@
 Nothing here is bound to a session: a ``PreparedIssue`` keeps one ``IssueView`` per
 reader language (``load_issue_views``) and renders its variants later, outside the
 transaction that loaded it. Each view holds the version of every text its reader gets
-(``newsletter.editorial.versions``): theirs, else the other one marked ``fallback``.
+(``newsletter.versions``): theirs, else the other one marked ``fallback``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.editorial.issues import get_issue, section_rank
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES

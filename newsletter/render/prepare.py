@@ -30,7 +30,6 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
-from newsletter.editorial.versions import FALLBACK_NOTES
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
@@ -50,6 +49,7 @@ from newsletter.render.splice import (
 )
 from newsletter.render.templating import environment
 from newsletter.text import one_line
+from newsletter.versions import FALLBACK_NOTES
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from newsletter import versions
 from newsletter.context import Context
-from newsletter.editorial import versions
 from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
@@ -266,7 +266,7 @@ class ConsoleQueries:
                         for name in versions.ISSUE_FIELDS
                     }
                     for lang in LANGUAGES
-                },  # fmt: skip
+                },
                 bilingual=bool(issue.bilingual),
             )
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter import links
+from newsletter import links, versions
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
-from newsletter.editorial import issues, translate, versions
+from newsletter.editorial import issues, translate
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news

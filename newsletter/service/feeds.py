@@ -8,9 +8,8 @@ from xml.etree import ElementTree as ET
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from newsletter import links
+from newsletter import links, versions
 from newsletter.context import Context
-from newsletter.editorial import versions
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, Issue, NewsItem

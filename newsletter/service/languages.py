@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from newsletter import versions
 from newsletter.audience.segments import iter_recipients, load_segments
 from newsletter.context import Context
-from newsletter.editorial import versions
 from newsletter.editorial.issues import get_issue
 from newsletter.i18n import LANGUAGES, N_, Msg, known_language
 from newsletter.service.results import JsonResult
@@ -63,7 +63,7 @@ class LanguageGaps(JsonResult):
                     "language": Msg(LANGUAGE_NAMES[lang]),
                     "items": self.missing(lang),
                 },
-            )  # fmt: skip
+            )
             for lang in LANGUAGES
             if self.missing(lang) and self.readers.get(lang, 0)
         ]
@@ -90,14 +90,14 @@ class LanguagesService:
                         link.news_id
                         for link in issue.items
                         if not versions.has_version(link.news, lang)
-                    ]  # fmt: skip
+                    ]
                     for lang in LANGUAGES
                 },
                 missing_title={lang: not versions.has_version(issue, lang) for lang in LANGUAGES},
                 missing_assemblies={
                     lang: sum(
                         1 for a in issue.assemblies if not versions.has_version(a.assembly, lang)
-                    )  # fmt: skip
+                    )
                     for lang in LANGUAGES
                 },
                 readers={lang: readers.get(lang, 0) for lang in LANGUAGES},

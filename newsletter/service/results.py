@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial import versions
 from newsletter.editorial.assemblies import minutes_to_attach
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem
 

@@ -80,7 +80,7 @@ class NewsItem(Base):
     #: the original language: the columns above hold that version
     language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
     #: the other language's version: ``{"nl": {"title": …, "body_html": …}}`` (see
-    #: ``newsletter.editorial.versions``)
+    #: ``newsletter.versions``)
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source: Mapped[NewsSource] = mapped_column(_enum(NewsSource), default=NewsSource.coordinator)
     status: Mapped[NewsStatus] = mapped_column(

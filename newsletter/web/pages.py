@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from newsletter.editorial import versions
+from newsletter import versions
 from newsletter.i18n import gettext, ngettext
 from newsletter.web.deps import get_service
 from newsletter.web.lang import request_language

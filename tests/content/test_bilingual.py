@@ -10,8 +10,8 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.context import Context
-from newsletter.editorial import versions
 from newsletter.editorial.translate import translate_news
 from newsletter.errors import ValidationError
 from newsletter.render import prepare_issue, sample_personalization
@@ -168,3 +168,27 @@ def test_migration_keeps_existing_content_as_french(tmp_path: Path) -> None:
         assert versions.shown_language(assembly, "nl") == "fr"
         assert versions.choose(assembly, "nl") == versions.Chosen("fr", fallback=True)
     engine.dispose()
+
+
+def test_send_report_says_who_gets_a_fallback(
+    ctx: Context, service: Service, issue_id: int
+) -> None:
+    from tests.delivery.helpers import add_subscribers
+
+    add_subscribers(ctx, 5)  # 3 Dutch-speaking, 2 French-speaking, not members: "public"
+    gaps = service.languages.gaps(issue_id, ["public"])
+    assert gaps.readers == {"fr": 2, "nl": 3}
+    assert gaps.missing_items["nl"] and gaps.missing_items["fr"]
+    assert gaps.missing("fr") == 1 and gaps.missing("nl") == 1  # one item each way
+    assert [w.render("fr") for w in gaps.warnings()] == [
+        "2 lecteur·rice(s) en français recevront 1 texte(s) dans l'autre langue.",
+        "3 lecteur·rice(s) en néerlandais recevront 1 texte(s) dans l'autre langue.",
+    ]
+    assert gaps.warnings()[1].render("nl") == (
+        "3 Nederlandstalige lezer(s) krijgen 1 tekst(en) in de andere taal."
+    )
+    with ctx.db.session() as session:
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        issue.bilingual = True
+    assert service.languages.gaps(issue_id, ["public"]).warnings() == []  # both for all
