@@ -12,6 +12,7 @@ from newsletter.web.console import (
     members,
     news,
     partners,
+    people,
     reports,
 )
 from newsletter.web.security import csrf_protect, current_account
@@ -19,5 +20,5 @@ from newsletter.web.security import csrf_protect, current_account
 router = APIRouter(
     prefix="/console", dependencies=[Depends(current_account), Depends(csrf_protect)]
 )
-for module in (dashboard, news, issues, members, assemblies, attendance, partners, reports):
+for module in (dashboard, news, issues, people, members, assemblies, attendance, partners, reports):
     router.include_router(module.router)
