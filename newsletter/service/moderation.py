@@ -16,6 +16,7 @@ from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, gettext
 from newsletter.intake import news
+from newsletter.intake.limits import check_news_fields
 from newsletter.models import NewsStatus
 from newsletter.service.notices import NoticesService
 from newsletter.service.results import NewsSummary
@@ -90,6 +91,7 @@ class ModerationService:
             wanted = ModerationAction(action)
         except ValueError as error:
             raise ValidationError(N_("Unknown action.")) from error
+        check_news_fields(self.ctx.settings, reason=reason)
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
             transition_news(item, TARGET[wanted], actor=by, reason=reason)
