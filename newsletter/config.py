@@ -279,6 +279,22 @@ class Settings(BaseSettings):
         "X-Forwarded-For is believed. Empty: the connection's address is the client.",
     )
 
+    unsubscribe_link_days: int = Field(
+        1825,
+        ge=30,
+        description="A one-click unsubscribe link in an e-mail works this long (days); "
+        "long, as RFC 8058 expects of an old message.",
+    )
+    personal_link_days: int = Field(
+        730, ge=1, description="Preferences and RSVP links in e-mails work this long (days)."
+    )
+    confirm_link_hours: int = Field(
+        72, ge=1, description="A subscription confirmation link works this long (hours)."
+    )
+    partner_link_days: int = Field(
+        400, ge=1, description="A partner's personal submission link works this long (days)."
+    )
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:

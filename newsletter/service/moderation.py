@@ -17,6 +17,7 @@ from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, gettext
 from newsletter.intake import news
+from newsletter.intake.limits import check_news_fields
 from newsletter.models import NewsStatus
 from newsletter.service.notices import NoticesService
 from newsletter.service.results import NewsSummary
@@ -103,6 +104,7 @@ class ModerationService:
             wanted = ModerationAction(action)
         except ValueError as error:
             raise ValidationError(N_("Unknown action.")) from error
+        check_news_fields(self.ctx.settings, reason=reason)
         ids = list(dict.fromkeys(news_ids))
         if not ids:
             raise ValidationError(N_("Select at least one news item."))
