@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
@@ -114,6 +115,12 @@ class Service:
         from newsletter.service.editorial import EditorialService
 
         return EditorialService(self.ctx)
+
+    @cached_property
+    def issue_life(self) -> IssueLifeService:
+        from newsletter.service.issue_life import IssueLifeService
+
+        return IssueLifeService(self.ctx, self.editorial, self.notices)
 
     @cached_property
     def console(self) -> ConsoleQueries:
