@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
+    from newsletter.service.people import PeopleService
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
@@ -48,6 +49,12 @@ class Service:
         from newsletter.service.audience import AudienceService
 
         return AudienceService(self.ctx)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        from newsletter.service.people import PeopleService
+
+        return PeopleService(self.ctx, self.audience, self.partners, self.notices)
 
     @cached_property
     def tokens(self) -> TokensService:

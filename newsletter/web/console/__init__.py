@@ -13,6 +13,7 @@ from newsletter.web.console import (
     members,
     news,
     partners,
+    people,
     reports,
 )
 from newsletter.web.security import csrf_protect, current_account
@@ -25,6 +26,7 @@ for module in (
     news,
     issue_life,
     issues,
+    people,
     members,
     assemblies,
     attendance,
