@@ -1,7 +1,7 @@
 """content in two languages: original language and the other language's version
 
-Revision ID: 0011_two_languages
-Revises: 0010_news_notes
+Revision ID: 0013_two_languages
+Revises: 0012_relay_pause
 Create Date: 2026-12-01 13:55:34
 
 Issues and assemblies gain their original language (existing ones: French, the language
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011_two_languages'
-down_revision: str | None = '0010_news_notes'
+revision: str = '0013_two_languages'
+down_revision: str | None = '0012_relay_pause'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
