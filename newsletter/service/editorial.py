@@ -65,9 +65,12 @@ class EditorialService:
         link_text: str = "",
         notes: Sequence[Msg] = (),
         actor: str = "",
+        other: dict[str, str] | None = None,
     ) -> NewsSummary:
         """A news item into the queue, from any door but e-mail (whose pipeline applies
-        the same file policy, turning a refused file into a note)."""
+        the same file policy, turning a refused file into a note). ``other``: its version
+        in the other language (``title``, ``body``…), in the same transaction: a bad
+        translation refuses the whole submission, nothing half-stored."""
         policy = FilePolicy.of(self.ctx.settings)
         documents = [policy.document(name, data) for name, _declared, data in attachments]
         picture = policy.image(image[0], image[2]) if image is not None else None
@@ -95,6 +98,13 @@ class EditorialService:
                 notes=notes,
                 actor=actor,
             )
+            if other:
+                translate.translate_news(
+                    self.ctx.settings, item, versions.other_language(item.language.value),
+                    title=other.get("title", ""), body=other.get("body", ""),
+                    body_format=body_format, link_text=other.get("link_text", ""),
+                    image_alt=other.get("image_alt", ""), event_place=other.get("event_place", ""),
+                )  # fmt: skip
             return NewsSummary.of(item)
 
     def translate_news(

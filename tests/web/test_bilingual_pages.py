@@ -10,6 +10,7 @@ from newsletter.service import Service
 from newsletter.store.editorial import Issue
 from tests.content.sample import build_sample
 from tests.web.conftest import Browser
+from tests.web.smtp import SmtpServer
 
 
 def _sample(ctx: Context) -> int:
@@ -100,3 +101,29 @@ def test_a_dutch_reader_reads_the_archive_and_feeds_in_dutch(
     calendar = browser.client.get("/feeds/agenda.ics?lang=nl").text
     assert "Algemene vergadering van december" in calendar
     assert "Infoavond over energiepremies" in calendar
+
+
+def test_a_partner_gives_both_languages(
+    mailing_service: Service, mailing_client: Browser, smtp: SmtpServer
+) -> None:
+    service, browser = mailing_service, mailing_client
+    form = browser.get("/submit")
+    assert 'name="other_title"' in form.text
+    sent = browser.post("/submit", {
+        "title": "Opendeurdag", "body": "Welkom!", "language": "nl", "category": "actualite",
+        "sender": "info@example.org", "organisation": "Huis van het Voorbeeld",
+        "other_title": "Portes ouvertes", "other_body": "Bienvenue !",
+    })  # fmt: skip
+    assert sent.status_code in (200, 303), sent.text
+    item = service.editorial.list_news()[-1]
+    assert item.title == "Opendeurdag" and item.language == "nl"
+    assert item.languages == ["fr", "nl"]
+    too_long = browser.post("/submit", {
+        "title": "T", "body": "x", "language": "fr", "category": "actualite",
+        "sender": "info@example.org", "organisation": "O", "other_title": "T2",
+        "other_body": "y" * (service.ctx.settings.news_max_body + 1),
+    })  # fmt: skip
+    assert too_long.status_code == 400 or "trop long" in too_long.text
+    assert len(service.editorial.list_news()) == 1  # nothing half-stored
+    (mail,) = smtp.recorder.wait_for(1)  # the acknowledgement, in the partner's language
+    assert "Opendeurdag" in mail.body() and "ontvangen" in mail.body()
