@@ -1,5 +1,6 @@
-"""Service of the reports: the printable edition of an issue (and the yearly activity
-report). Console and CLI call these; the layout lives in ``newsletter.report``."""
+"""Service of the reports: the delivery report of an issue (``issue_report``), the
+printable edition, the bounce overview and the yearly activity report. Console and CLI
+call these; the layout lives in ``newsletter.report``."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from newsletter.context import Context
 from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES, N_
 from newsletter.render.model import load_issue_view
+from newsletter.service.bounce_overview import BounceOverview
+from newsletter.service.issue_report import IssueReports
 
 
-class ReportsService:
+class ReportsService(IssueReports, BounceOverview):
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
 
     def print_issue(self, issue_id: int, lang: str = "fr") -> bytes:
         """The printable edition of an issue: an A4 PDF (large type, QR codes, no tracking)."""
