@@ -8,14 +8,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from newsletter.config import Settings
+from newsletter.tokens import ANNEX as ANNEX
+from newsletter.tokens import CONFIRM as CONFIRM
+from newsletter.tokens import PARTNER as PARTNER
+from newsletter.tokens import PREFERENCES as PREFERENCES
+from newsletter.tokens import RSVP as RSVP
+from newsletter.tokens import UNSUBSCRIBE as UNSUBSCRIBE
 from newsletter.tokens import sign
 
-UNSUBSCRIBE = "unsubscribe"
-PREFERENCES = "preferences"
-RSVP = "rsvp"
-ANNEX = "annex"
-PARTNER = "partner"
-CONFIRM = "confirm"
+#: the public paths whose next segment is a token (kept out of the access log)
+TOKEN_PATHS = ("/u/", "/preferences/", "/rsvp/", "/confirm/", "/submit/", "/files/")
 
 
 def _base(settings: Settings) -> str:
