@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import gdpr, subscriptions
+from newsletter.audience import gdpr, people, subscriptions
 from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
@@ -159,7 +158,7 @@ class BounceOverview:
 
     # --- the coordinator's actions ---------------------------------------------------------
 
-    def reactivate(self, subscriber_id: int, reason: str) -> None:
+    def reactivate(self, subscriber_id: int, reason: str, *, by: str = "") -> None:
         """Make a bounced address active again (its failures forgotten); a reason is
         required and recorded (``the address works again, checked by phone``)."""
         reason = " ".join(reason.split())
@@ -176,30 +175,20 @@ class BounceOverview:
                     email=subscriber.email,
                     status=subscriber.status.value,
                 )
-            subscriptions.set_status(subscriber, S.active, reason=reason, at=utcnow())
+            subscriptions.set_status(subscriber, S.active, reason=reason, at=utcnow(), actor=by)
 
-    def fix_address(self, subscriber_id: int, email: str) -> str:
-        """Correct a mistyped address: the person keeps their lists and becomes active;
-        returns the address as stored."""
-        try:
-            address = validate_email(email.strip(), check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise ValidationError(
-                N_("'{email}' is not a valid e-mail address."), email=email
-            ) from error
+    def fix_address(self, subscriber_id: int, email: str, *, by: str = "") -> str:
+        """Correct a mistyped address (the old one stays in the person's history): the
+        person keeps their lists and becomes active; returns the address as stored."""
         with self.ctx.db.session() as session:
             subscriber = _get(session, subscriber_id)
-            other = subscriptions.find_by_email(session, address)
-            if other is not None and other.id != subscriber.id:
-                raise ValidationError(
-                    N_("{email} is already the address of another subscriber."), email=address
-                )
-            subscriber.email = address
-            subscriber.email_key = address.lower()
+            people.change_address(session, subscriber, email, by=by, at=utcnow())
             if subscriber.status is S.bounced:
-                subscriptions.set_status(subscriber, S.active, reason=FIXED_REASON, at=utcnow())
+                subscriptions.set_status(
+                    subscriber, S.active, reason=FIXED_REASON, at=utcnow(), actor=by
+                )
             subscriber.bounce_count = 0
-            return address
+            return subscriber.email
 
     def remove_address(self, subscriber_id: int) -> None:
         """Remove the person behind a dead address (as an erasure: their past deliveries

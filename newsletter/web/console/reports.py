@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
-from newsletter.web.deps import ServiceDep
+from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -83,10 +83,14 @@ def _failed(request: Request, error: NewsletterError) -> Response:
 
 @router.post("/bounces/{subscriber_id}/reactivate")
 def reactivate(
-    request: Request, service: ServiceDep, subscriber_id: int, reason: str = Form("")
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    subscriber_id: int,
+    reason: str = Form(""),
 ) -> Response:
     try:
-        service.reports.reactivate(subscriber_id, reason)
+        service.reports.reactivate(subscriber_id, reason, by=account.email)
     except NewsletterError as error:
         return _failed(request, error)
     return _done(request, t(request, "The address is active again."))
@@ -94,10 +98,14 @@ def reactivate(
 
 @router.post("/bounces/{subscriber_id}/fix")
 def fix_address(
-    request: Request, service: ServiceDep, subscriber_id: int, email: str = Form("")
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    subscriber_id: int,
+    email: str = Form(""),
 ) -> Response:
     try:
-        address = service.reports.fix_address(subscriber_id, email)
+        address = service.reports.fix_address(subscriber_id, email, by=f"console: {account.email}")
     except NewsletterError as error:
         return _failed(request, error)
     return _done(request, t(request, "Address corrected: {email}.", email=address))
