@@ -80,3 +80,19 @@ def bounces_list(
     for a in found:
         line = f"{a['email']}\t{a['status']}\t{a['kind']}\t{a['bounces']}\t{a['since'] or ''}"
         console.print(shown(f"{line}\t{a['organisation']}\t{a['last_reply']}"))
+
+
+@report_app.command("activity")
+def report_activity(
+    year: Annotated[int, typer.Option("--year", help="The year, e.g. 2026.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the three files into.")],
+    lang: LangOption = "fr",
+) -> None:
+    """The yearly activity report: activity.html, activity.pdf and activity.csv."""
+    language = _lang(lang)
+    with service() as svc:
+        files = svc.reports.activity_files(year, language)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        console.print(shown(out / name))

@@ -11,8 +11,8 @@ from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.report.delivery_csv import delivery_report_csv
+from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
-from newsletter.service.issue_report import feedback
 from newsletter.service.supervision import read_health
 from newsletter.store.delivery import Delivery
 

@@ -19,22 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, exists, func, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
 
 from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
 from newsletter.models import DeliveryStatus as D
-from newsletter.models import SubscriberStatus
+from newsletter.report.feedback import COMPLAINT as COMPLAINT
+from newsletter.report.feedback import Feedback, feedback
 from newsletter.report.reasons import FAILING, MESSAGES, Reason, reason_of
-from newsletter.store.audience import ListOptOut, Subscriber
 from newsletter.store.delivery import Delivery
 from newsletter.store.editorial import Issue
 
-#: the unsubscribe source that records a complaint (a spam report of a recipient)
-COMPLAINT = "complaint"
 PER_PAGE = 50
 #: the status filter that shows every delivery that went wrong
 PROBLEMS = "problems"
@@ -67,16 +65,6 @@ class ReportRow:
             "attempts": self.attempts,
             "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    """What an issue caused after it went out."""
-
-    unsubscribed: int
-    complaints: int
-    #: addresses the issue made ``bounced`` (hard bounce or last counted one)
-    disabled: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,75 +233,3 @@ def _failing_groups(session: Session, send_id: int) -> list[_Group]:
         .group_by(Delivery.status, Delivery.last_reply)
     ).all()
     return [_Group(D(st), reply, int(n), reason_of(st, reply)) for st, reply, n in found]
-
-
-def feedback(session: Session, issue_id: int) -> Feedback:
-    """Unsubscribes, complaints and disabled addresses caused by ``issue_id`` (SQL).
-
-    Each query starts from the few people who left or bounced (the subscribers' status
-    index) and looks their deliveries up, never from the issue's thousands of rows."""
-    d = aliased(Delivery)
-    later = aliased(Delivery)
-    s: Table = Subscriber.__table__  # type: ignore[assignment]
-    o: Table = ListOptOut.__table__  # type: ignore[assignment]
-
-    def caused(subscriber_id: Any, moment: Any) -> Any:
-        """The issue reached the subscriber before ``moment`` and no later issue did."""
-        return (
-            exists()
-            .where(
-                d.subscriber_id == subscriber_id,
-                d.issue_id == issue_id,
-                d.sent_at.is_not(None),
-                d.sent_at <= moment,
-                ~exists()
-                .where(
-                    later.subscriber_id == subscriber_id,
-                    # through a function: the subscriber's index finds their few rows, the
-                    # sent_at index would walk every later delivery of everybody
-                    func.coalesce(later.sent_at, d.sent_at) > d.sent_at,
-                    later.sent_at <= moment,
-                )
-                .correlate_except(later),
-            )
-            .correlate_except(d)
-        )
-
-    left = (
-        select(s.c.status_reason, func.count())
-        .where(
-            s.c.status == SubscriberStatus.unsubscribed.value,
-            caused(s.c.id, s.c.status_changed_at),
-        )
-        .group_by(s.c.status_reason)
-    )
-    unsubscribed = complaints = 0
-    for reason, number in session.execute(left).all():
-        if reason == COMPLAINT:
-            complaints += int(number)
-        else:
-            unsubscribed += int(number)
-    opted_out = session.execute(
-        select(func.count(func.distinct(o.c.subscriber_id)))
-        .select_from(o.join(s, s.c.id == o.c.subscriber_id))
-        .where(
-            s.c.status != SubscriberStatus.unsubscribed.value,
-            caused(o.c.subscriber_id, o.c.created_at),
-        )
-    ).scalar_one()
-    disabled = session.execute(
-        select(func.count()).where(
-            s.c.status == SubscriberStatus.bounced.value,
-            exists().where(
-                d.subscriber_id == s.c.id,
-                d.issue_id == issue_id,
-                d.status.in_([D.failed_permanent, D.bounced]),
-                d.created_at <= s.c.status_changed_at,
-            ),
-        )
-    ).scalar_one()
-    return Feedback(
-        unsubscribed=unsubscribed + int(opted_out),
-        complaints=complaints,
-        disabled=int(disabled),
-    )

@@ -76,3 +76,6 @@ def test_report_and_bounce_pages_pass_axe(page: tuple[Page, int]) -> None:
     tab.click("button:has-text('Réactiver') >> nth=0")
     tab.wait_for_selector("text=L'adresse est à nouveau active.")
     auditor.check(tab, "bounces-after-reactivation", screenshot=False)
+    tab.click("nav.mainnav >> text=Rapport d'activités")
+    tab.wait_for_selector("h1:has-text('Rapport d')")
+    auditor.check(tab, "activity-report")

@@ -3,6 +3,9 @@ failed ones), the printable edition."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
@@ -118,6 +121,39 @@ def remove_address(request: Request, service: ServiceDep, subscriber_id: int) ->
     except NewsletterError as error:
         return _failed(request, error)
     return _done(request, t(request, "The person was removed."))
+
+
+@router.get("/reports/activity")
+def activity(request: Request, service: ServiceDep, year: int = 0) -> Response:
+    """The yearly activity report's figures, with its files in French and Dutch."""
+    chosen = year or datetime.now(ZoneInfo(service.ctx.settings.timezone)).year
+    return render(
+        request, "console/activity.html", section="reports", report=service.reports.activity(chosen)
+    )
+
+
+ACTIVITY_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get("/reports/activity/{year}/activity.{kind}")
+def activity_file(service: ServiceDep, year: int, kind: str, lang: str = "fr") -> Response:
+    if kind not in ACTIVITY_TYPES:
+        return Response(status_code=404)
+    language = lang if lang in ("fr", "nl") else "fr"
+    data = service.reports.activity_file(year, kind, language)
+    disposition = "inline" if kind == "pdf" else "attachment"
+    return Response(
+        data,
+        media_type=ACTIVITY_TYPES[kind],
+        headers={
+            "Content-Disposition": f'{disposition}; filename="activite-{year}-{language}.{kind}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.get("/issues/{issue_id}/print.pdf")
