@@ -142,6 +142,14 @@ class Settings(BaseSettings):
         description="The auto-pause rule judges only once this many results are in its window "
         "(a few refused addresses at the head of a list never pause a send).",
     )
+    relay_retry_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="After an automatic pause because the SMTP relay did not answer, wait "
+        "this long before trying it again, doubling after each try up to 10 minutes; the "
+        "send resumes by itself once it answers, unless the coordinator paused it "
+        "(0 = never resume by itself).",
+    )
     bounce_limit: int = Field(
         3,
         ge=2,

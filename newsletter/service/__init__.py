@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partners import PartnerLinksService
+    from newsletter.service.people import PeopleService
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
@@ -48,6 +50,12 @@ class Service:
         from newsletter.service.audience import AudienceService
 
         return AudienceService(self.ctx)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        from newsletter.service.people import PeopleService
+
+        return PeopleService(self.ctx, self.audience, self.partners, self.notices)
 
     @cached_property
     def tokens(self) -> TokensService:
@@ -108,6 +116,12 @@ class Service:
         from newsletter.service.editorial import EditorialService
 
         return EditorialService(self.ctx)
+
+    @cached_property
+    def issue_life(self) -> IssueLifeService:
+        from newsletter.service.issue_life import IssueLifeService
+
+        return IssueLifeService(self.ctx, self.editorial, self.notices)
 
     @cached_property
     def console(self) -> ConsoleQueries:

@@ -34,7 +34,14 @@ class DeliveryService(Sending, Scheduling, Reporting):
         """Pause; ``reason`` (default: paused by the coordinator) shows in the status."""
         reason = reason or gettext(DEFAULT_LANGUAGE, PAUSED_BY_COORDINATOR)
         with self.ctx.db.session() as session:
-            transition_issue(self._issue(session, issue_id), S.paused, reason=reason)
+            issue = self._issue(session, issue_id)
+            send = outbox.get_send(session, issue_id)
+            if send is not None and send.relay_paused_at is not None:
+                send.relay_paused_at = None  # the coordinator's pause: no automatic resume
+                if issue.status is S.paused:
+                    issue.status_reason = reason
+                    return
+            transition_issue(issue, S.paused, reason=reason)
 
     def resume(self, issue_id: int) -> None:
         """Resume a paused send (waiting retries become due now), or start a held
@@ -44,6 +51,7 @@ class DeliveryService(Sending, Scheduling, Reporting):
             send = outbox.get_send(session, issue_id)
             if send is not None:
                 transition_issue(issue, S.sending)
+                send.relay_paused_at = None
                 outbox.retry_now(session, send.id)
                 return
         self.start_send(issue_id)
@@ -70,4 +78,7 @@ class DeliveryService(Sending, Scheduling, Reporting):
                 issue, S.cancelled, reason=gettext(DEFAULT_LANGUAGE, CANCELLED_BY_COORDINATOR)
             )
             send = outbox.get_send(session, issue_id)
-            return outbox.cancel_open(session, send.id, CANCELLED) if send else 0
+            if send is None:
+                return 0
+            send.relay_paused_at = None
+            return outbox.cancel_open(session, send.id, CANCELLED)

@@ -9,6 +9,7 @@ for changes, whichever door the coordinator used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from enum import StrEnum
 
 from newsletter.context import Context
@@ -97,17 +98,59 @@ class ModerationService:
     ) -> NewsSummary:
         """Apply ``action`` to news item ``news_id`` (the reason is required for a
         rejection or a request for changes: the partner reads it)."""
+        return self.moderate_many([news_id], action, reason=reason, by=by)[0]
+
+    def moderate_many(
+        self,
+        news_ids: Sequence[int],
+        action: ModerationAction | str,
+        *,
+        reason: str = "",
+        by: str = "",
+    ) -> list[NewsSummary]:
+        """``action`` on several items at once (one reason for all): every one of them,
+        or none when one cannot (the error names it). Partners are told afterwards."""
         try:
             wanted = ModerationAction(action)
         except ValueError as error:
             raise ValidationError(N_("Unknown action.")) from error
         check_news_fields(self.ctx.settings, reason=reason)
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
         with self.ctx.db.session() as session:
-            item = news.get_news(session, news_id)
-            transition_news(item, TARGET[wanted], actor=by, reason=reason)
-            session.flush()
-            summary = NewsSummary.of(item)
-        if wanted in (ModerationAction.reject, ModerationAction.changes) and "@" in summary.sender:
-            tell_partner(self.notices, summary.sender, summary.language, wanted.value,
-                         summary.title, summary.status_reason)  # fmt: skip
-        return summary
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                transition_news(item, TARGET[wanted], actor=by, reason=reason)
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+        if wanted in (ModerationAction.reject, ModerationAction.changes):
+            for summary in summaries:
+                if "@" in summary.sender:
+                    self._tell(summary, wanted.value)
+        return summaries
+
+    def recategorize(self, news_ids: Sequence[int], category: str) -> list[NewsSummary]:
+        """Move several items to ``category`` (a section of the ``categories`` setting)."""
+        if category not in self.ctx.settings.categories:
+            raise ValidationError(
+                N_("Unknown category {category}; choose one of: {choices}."),
+                category=category,
+                choices=", ".join(self.ctx.settings.categories),
+            )
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
+        with self.ctx.db.session() as session:
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                item.category = category
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+            return summaries
+
+    def _tell(self, summary: NewsSummary, what: str) -> None:
+        tell_partner(self.notices, summary.sender, summary.language, what,
+                     summary.title, summary.status_reason)  # fmt: skip

@@ -99,15 +99,31 @@ class RecordingServer:
             kwargs.update(tls_context=tls_context, require_starttls=True)
         if users is not None:
             kwargs.update(authenticator=self._authenticator(users), auth_require_tls=True)
-        self.controller = Controller(
+        self._options = dict(ssl_context=tls_context if implicit_tls else None, **kwargs)
+        self.controller = self._controller()
+        self.running = False
+
+    def _controller(self) -> Controller:
+        return Controller(
             self.handler,
             hostname="127.0.0.1",
             port=self.port,
-            ssl_context=tls_context if implicit_tls else None,
             decode_data=False,
             data_size_limit=0,
-            **kwargs,
+            **self._options,
         )
+
+    def down(self) -> None:
+        """Stop listening (the relay goes away); ``up`` starts it again on the same port."""
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    def up(self) -> None:
+        if not self.running:
+            self.controller = self._controller()
+            self.controller.start()
+            self.running = True
 
     @staticmethod
     def _authenticator(users: dict[str, str]) -> Any:
@@ -128,7 +144,8 @@ class RecordingServer:
 
     def __enter__(self) -> RecordingServer:
         self.controller.start()
+        self.running = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
+        self.down()
