@@ -34,7 +34,7 @@ ORGS = [  # name, membership, created
     ("Centre Exemple", Membership.full, datetime(2021, 3, 3, tzinfo=UTC)),
     ("Atelier Exemple", Membership.associate, datetime(2022, 9, 9, tzinfo=UTC)),
     ("Nouvelle ASBL", Membership.full, datetime(2025, 4, 2, tzinfo=UTC)),
-    ("=HYPERLINK(\"x\") asbl", Membership.associate, datetime(2025, 10, 20, tzinfo=UTC)),
+    ('=HYPERLINK("x") asbl', Membership.associate, datetime(2025, 10, 20, tzinfo=UTC)),
 ]
 #: the AGs of 2025: (date, title, people ticked present by organisation index)
 AGS = [
@@ -153,7 +153,7 @@ def test_activity_figures(service: Service) -> None:
                       "Nouvelle ASBL": (1, 0, 0), "": (0, 1, 0)}  # fmt: skip
     d = report.directory
     assert (d.full_members, d.associate_members, d.organisations) == (4, 2, 6)
-    assert d.new == ["=HYPERLINK(\"x\") asbl", "Nouvelle ASBL"]
+    assert d.new == ['=HYPERLINK("x") asbl', "Nouvelle ASBL"]
     # people reached: the ten recipients (the one who left too), of six organisations
     assert (report.reach.people, report.reach.services) == (10, 6)
     assert service.reports.activity(2024).assemblies == []
