@@ -40,12 +40,14 @@ TARGET = {
     ModerationAction.reopen: NewsStatus.pending,
 }
 
-#: what the partner is told: (subject, body with {title} and {reason})
+#: what the partner is told: (subject, body with {title}, {reason}, {reference}). The
+#: receipt of a form goes to an address the visitor typed: it carries none of their text
 PARTNER_MAIL = {
     "received": (
         N_("Your news item was received"),
-        N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
-           "coordination reads it before it appears in the newsletter.\n"),
+        N_("Hello,\n\nThank you: your news item was received under the reference "
+           "{reference}. The coordination reads it before it appears in the newsletter.\n"
+           "\nIf you did not send anything, ignore this e-mail.\n"),
     ),
     ModerationAction.reject.value: (
         N_("Your news item was not accepted"),
@@ -68,6 +70,7 @@ def tell_partner(
     what: str,
     title: str,
     reason: str = "",
+    reference: str = "",
     url: str = "",
 ) -> bool:
     """One of ``PARTNER_MAIL`` to ``to`` in ``lang`` (``url``: the sender's link to the
@@ -75,7 +78,7 @@ def tell_partner(
     subject, body = PARTNER_MAIL[what]
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
-        text = gettext(lang, body).format(title=title, reason=reason, url=url)
+        text = gettext(lang, body).format(title=title, reason=reason, reference=reference, url=url)
         notices.send(to, gettext(lang, subject), text)
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)
