@@ -155,4 +155,4 @@ class ModerationService:
     def _tell(self, summary: NewsSummary, what: str) -> None:
         url = links.news_item_url(self.ctx.settings, summary.id)
         tell_partner(self.notices, summary.sender, summary.language, what,
-                     summary.title, summary.status_reason, url)  # fmt: skip
+                     summary.title, summary.status_reason, url=url)  # fmt: skip

@@ -45,7 +45,11 @@ def test_partner_loop(mailing: Service, partner: Browser, smtp: SmtpServer) -> N
     location = first.headers["location"]
     assert location.startswith("/news-item/") and location.endswith("?sent=1")
     again = partner.post(path, data)  # the form sent twice: a double click, a reload
-    assert again.status_code == 303 and again.headers["location"] == location
+    assert again.status_code == 303
+    same = again.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert mailing.tokens.news_item(same) == mailing.tokens.news_item(
+        location.split("?")[0].rsplit("/", 1)[1]
+    )
     assert len(mailing.editorial.list_news()) == 1
     confirmation = html.unescape(partner.get(location).text)
     assert "Merci, votre actualité est bien reçue" in confirmation
