@@ -55,6 +55,7 @@ def partner_form_url(settings: Settings, organisation_id: int, generation: int =
     return f"{_base(settings)}/submit/{token}"
 
 
-def confirm_url(settings: Settings, subscriber_id: int) -> str:
-    """Double opt-in confirmation link."""
-    return f"{_base(settings)}/confirm/{sign(settings, CONFIRM, {'s': subscriber_id})}"
+def confirm_url(settings: Settings, subscriber_id: int, nonce: str) -> str:
+    """Double opt-in confirmation link (``nonce``: its row in subscription_confirmations)."""
+    token = sign(settings, CONFIRM, {"s": subscriber_id, "n": nonce})
+    return f"{_base(settings)}/confirm/{token}"

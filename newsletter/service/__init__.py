@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from newsletter.service.rsvp import RsvpService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
+    from newsletter.service.subscriptions import SubscriptionsService
     from newsletter.service.tokens import TokensService
 
 
@@ -147,6 +148,12 @@ class Service:
         return SubmissionsService(
             self.ctx, self.editorial, self.notices, self.limits, self.moderation
         )
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionsService:
+        from newsletter.service.subscriptions import SubscriptionsService
+
+        return SubscriptionsService(self.ctx, self.audience, self.notices, self.limits)
 
     @cached_property
     def intake(self) -> IntakeService:

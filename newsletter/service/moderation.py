@@ -39,12 +39,14 @@ TARGET = {
     ModerationAction.reopen: NewsStatus.pending,
 }
 
-#: what the partner is told: (subject, body with {title} and {reason})
+#: what the partner is told: (subject, body with {title}, {reason}, {reference}). The
+#: receipt of a form goes to an address the visitor typed: it carries none of their text
 PARTNER_MAIL = {
     "received": (
         N_("Your news item was received"),
-        N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
-           "coordination reads it before it appears in the newsletter.\n"),
+        N_("Hello,\n\nThank you: your news item was received under the reference "
+           "{reference}. The coordination reads it before it appears in the newsletter.\n"
+           "\nIf you did not send anything, ignore this e-mail.\n"),
     ),
     ModerationAction.reject.value: (
         N_("Your news item was not accepted"),
@@ -60,14 +62,22 @@ PARTNER_MAIL = {
 
 
 def tell_partner(
-    notices: NoticesService, to: str, lang: str, what: str, title: str, reason: str = ""
+    notices: NoticesService,
+    to: str,
+    lang: str,
+    what: str,
+    title: str,
+    reason: str = "",
+    reference: str = "",
 ) -> bool:
     """One of ``PARTNER_MAIL`` to ``to`` in ``lang``; False (logged) when it could not go."""
     subject, body = PARTNER_MAIL[what]
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
         notices.send(
-            to, gettext(lang, subject), gettext(lang, body).format(title=title, reason=reason)
+            to,
+            gettext(lang, subject),
+            gettext(lang, body).format(title=title, reason=reason, reference=reference),
         )
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)

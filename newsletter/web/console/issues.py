@@ -52,10 +52,9 @@ def compose(
     detail = service.console.issue_detail(issue_id)
     if detail.row.status not in EDIT_STATES:
         return RedirectResponse(f"/console/issues/{issue_id}/sending", status_code=303)
-    infos, _errors = service.audience.lists()
+    infos, _errors, count = service.audience.lists_and_reach(detail.row.lists)
     in_issue = {entry.news_id for entry in detail.entries}
     available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
-    count = service.audience.count_recipients(detail.row.lists) if detail.row.lists else 0
     preview_error = None
     try:
         service.editorial.prepare(issue_id)
