@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from newsletter.service.languages import LanguagesService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
+    from newsletter.service.partner_items import PartnerItemsService
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.people import PeopleService
     from newsletter.service.ratelimit import RateLimiter
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from newsletter.service.rsvp import RsvpService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
+    from newsletter.service.subscriptions import SubscriptionsService
     from newsletter.service.tokens import TokensService
 
 
@@ -92,6 +94,12 @@ class Service:
         from newsletter.service.partners import PartnerLinksService
 
         return PartnerLinksService(self.ctx)
+
+    @cached_property
+    def partner_items(self) -> PartnerItemsService:
+        from newsletter.service.partner_items import PartnerItemsService
+
+        return PartnerItemsService(self.ctx)
 
     @cached_property
     def rsvp(self) -> RsvpService:
@@ -154,6 +162,12 @@ class Service:
         return SubmissionsService(
             self.ctx, self.editorial, self.notices, self.limits, self.moderation
         )
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionsService:
+        from newsletter.service.subscriptions import SubscriptionsService
+
+        return SubscriptionsService(self.ctx, self.audience, self.notices, self.limits)
 
     @cached_property
     def intake(self) -> IntakeService:

@@ -66,6 +66,7 @@ class EditorialService:
         notes: Sequence[Msg] = (),
         actor: str = "",
         other: dict[str, str] | None = None,
+        submission_key: str | None = None,
     ) -> NewsSummary:
         """A news item into the queue, from any door but e-mail (whose pipeline applies
         the same file policy, turning a refused file into a note). ``other``: its version
@@ -98,6 +99,9 @@ class EditorialService:
                 notes=notes,
                 actor=actor,
             )
+            if submission_key:
+                item.submission_key = submission_key
+                session.flush()  # a second form with the same key fails here, adding nothing
             if other:
                 translate.translate_news(
                     self.ctx.settings, item, versions.other_language(item.language.value),

@@ -1,7 +1,7 @@
 """content in two languages: original language and the other language's version
 
-Revision ID: 0013_two_languages
-Revises: 0012_relay_pause
+Revision ID: 0014_two_languages
+Revises: 0013_news_submission_key
 Create Date: 2026-12-01 13:55:34
 
 Issues and assemblies gain their original language (existing ones: French, the language
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_two_languages'
-down_revision: str | None = '0012_relay_pause'
+revision: str = '0014_two_languages'
+down_revision: str | None = '0013_news_submission_key'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
