@@ -126,4 +126,4 @@ def test_a_partner_gives_both_languages(
     assert too_long.status_code == 400 or "trop long" in too_long.text
     assert len(service.editorial.list_news()) == 1  # nothing half-stored
     (mail,) = smtp.recorder.wait_for(1)  # the acknowledgement, in the partner's language
-    assert "Opendeurdag" in mail.body() and "ontvangen" in mail.body()
+    assert "Bedankt" in mail.body() and "ontvangen" in mail.body()
