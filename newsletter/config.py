@@ -164,6 +164,12 @@ class Settings(BaseSettings):
         "fault (message too big, spam or policy refusal, loop, protocol error) marks it "
         "bounced.",
     )
+    bounce_soft_expiry_days: int = Field(
+        60,
+        ge=0,
+        description="Days without a new failure after which the counted soft bounces of an "
+        "active address are forgotten (0: never).",
+    )
     bounce_address: str = Field(
         "",
         description="Where bounces come back (envelope sender of every message), "
@@ -298,6 +304,13 @@ class Settings(BaseSettings):
     )
     confirm_link_hours: int = Field(
         72, ge=1, description="A subscription confirmation link works this long (hours)."
+    )
+    subscribe_cooldown_minutes: int = Field(
+        30,
+        ge=1,
+        le=1440,
+        description="The subscription form sends an address at most one confirmation "
+        "e-mail in this many minutes (the page answers the same meanwhile).",
     )
     partner_link_days: int = Field(
         400, ge=1, description="A partner's personal submission link works this long (days)."

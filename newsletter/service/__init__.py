@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
+    from newsletter.service.partner_items import PartnerItemsService
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.people import PeopleService
     from newsletter.service.ratelimit import RateLimiter
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from newsletter.service.rsvp import RsvpService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
+    from newsletter.service.subscriptions import SubscriptionsService
     from newsletter.service.tokens import TokensService
 
 
@@ -85,6 +87,12 @@ class Service:
         from newsletter.service.partners import PartnerLinksService
 
         return PartnerLinksService(self.ctx)
+
+    @cached_property
+    def partner_items(self) -> PartnerItemsService:
+        from newsletter.service.partner_items import PartnerItemsService
+
+        return PartnerItemsService(self.ctx)
 
     @cached_property
     def rsvp(self) -> RsvpService:
@@ -147,6 +155,12 @@ class Service:
         return SubmissionsService(
             self.ctx, self.editorial, self.notices, self.limits, self.moderation
         )
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionsService:
+        from newsletter.service.subscriptions import SubscriptionsService
+
+        return SubscriptionsService(self.ctx, self.audience, self.notices, self.limits)
 
     @cached_property
     def intake(self) -> IntakeService:
