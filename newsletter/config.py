@@ -299,6 +299,13 @@ class Settings(BaseSettings):
     confirm_link_hours: int = Field(
         72, ge=1, description="A subscription confirmation link works this long (hours)."
     )
+    subscribe_cooldown_minutes: int = Field(
+        30,
+        ge=1,
+        le=1440,
+        description="The subscription form sends an address at most one confirmation "
+        "e-mail in this many minutes (the page answers the same meanwhile).",
+    )
     partner_link_days: int = Field(
         400, ge=1, description="A partner's personal submission link works this long (days)."
     )

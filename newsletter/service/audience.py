@@ -28,6 +28,7 @@ from newsletter.audience.segments import (
     Recipient,
     Segment,
     SegmentError,
+    count_lists,
     facts_of,
     iter_recipients,
     load_segments,
@@ -115,6 +116,9 @@ def _view(subscriber: Subscriber, optouts: Sequence[str] = ()) -> SubscriberView
 class AudienceService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._segments: (
+            tuple[tuple[Path, object], tuple[dict[str, Segment], list[SegmentError]]] | None
+        ) = None
 
     # --- directory -----------------------------------------------------------------------
     def import_members(
@@ -420,7 +424,17 @@ class AudienceService:
 
     # --- lists ---------------------------------------------------------------------------
     def segments(self) -> tuple[dict[str, Segment], list[SegmentError]]:
-        return load_segments(self.ctx.settings.lists_dir)
+        """The lists of LISTS_DIR, parsed again only when a file there changed."""
+        folder = self.ctx.settings.lists_dir
+        try:
+            # the files' bytes (small): a change within one clock tick is still seen
+            stamp = tuple((p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file())
+        except OSError:
+            return load_segments(folder)
+        if self._segments is None or self._segments[0] != (folder, stamp):
+            self._segments = ((folder, stamp), load_segments(folder))
+        segments, errors = self._segments[1]
+        return dict(segments), list(errors)
 
     def segment(self, list_id: str) -> Segment:
         segments, _ = self.segments()
@@ -434,23 +448,21 @@ class AudienceService:
 
     def lists(self) -> tuple[list[ListInfo], list[SegmentError]]:
         """Every list with its number of active recipients, and the files in error."""
+        infos, errors, _reach = self.lists_and_reach()
+        return infos, errors
+
+    def lists_and_reach(
+        self, selected: Sequence[str] = ()
+    ) -> tuple[list[ListInfo], list[SegmentError], int]:
+        """Every list with its number of active recipients, the files in error, and how
+        many people the ``selected`` lists reach together (each once): counted once."""
         segments, errors = self.segments()
-        counts = dict.fromkeys(segments, 0)
         with self.ctx.db.session() as session:
-            optouts = self._optouts(session)
-            organisations = {org.id: org for org in session.scalars(select(Organisation))}
-            for subscriber in session.scalars(
-                select(Subscriber).where(Subscriber.status == SubscriberStatus.active)
-            ):
-                facts = facts_of(subscriber, organisations.get(subscriber.organisation_id or -1))
-                left = optouts.get(subscriber.id, ())
-                for segment in segments.values():
-                    if segment.id not in left and segment.contains(facts, subscriber.email_key):
-                        counts[segment.id] += 1
+            counts, reach = count_lists(session, segments, selected)
         infos = [
             ListInfo(s.id, dict(s.title), s.description, counts[s.id]) for s in segments.values()
         ]
-        return infos, errors
+        return infos, errors, reach
 
     def lists_of(self, subscriber_id: int) -> list[str]:
         """The lists a subscriber belongs to by their profile (opt-outs not applied)."""

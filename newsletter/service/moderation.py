@@ -9,8 +9,10 @@ for changes, whichever door the coordinator used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from enum import StrEnum
 
+from newsletter import links
 from newsletter.context import Context
 from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
@@ -38,12 +40,14 @@ TARGET = {
     ModerationAction.reopen: NewsStatus.pending,
 }
 
-#: what the partner is told: (subject, body with {title} and {reason})
+#: what the partner is told: (subject, body with {title}, {reason}, {reference}). The
+#: receipt of a form goes to an address the visitor typed: it carries none of their text
 PARTNER_MAIL = {
     "received": (
         N_("Your news item was received"),
-        N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
-           "coordination reads it before it appears in the newsletter.\n"),
+        N_("Hello,\n\nThank you: your news item was received under the reference "
+           "{reference}. The coordination reads it before it appears in the newsletter.\n"
+           "\nIf you did not send anything, ignore this e-mail.\n"),
     ),
     ModerationAction.reject.value: (
         N_("Your news item was not accepted"),
@@ -53,21 +57,29 @@ PARTNER_MAIL = {
     ModerationAction.changes.value: (
         N_("Your news item needs changes"),
         N_("Hello,\n\nYour news item \"{title}\" needs changes before it can appear "
-           "in the newsletter:\n\n{reason}\n\nSend it again with your personal link.\n"),
+           "in the newsletter:\n\n{reason}\n\nCorrect it here (the same item comes back "
+           "to the coordination):\n{url}\n"),
     ),
 }  # fmt: skip
 
 
 def tell_partner(
-    notices: NoticesService, to: str, lang: str, what: str, title: str, reason: str = ""
+    notices: NoticesService,
+    to: str,
+    lang: str,
+    what: str,
+    title: str,
+    reason: str = "",
+    reference: str = "",
+    url: str = "",
 ) -> bool:
-    """One of ``PARTNER_MAIL`` to ``to`` in ``lang``; False (logged) when it could not go."""
+    """One of ``PARTNER_MAIL`` to ``to`` in ``lang`` (``url``: the sender's link to the
+    item); False (logged) when it could not go."""
     subject, body = PARTNER_MAIL[what]
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
-        notices.send(
-            to, gettext(lang, subject), gettext(lang, body).format(title=title, reason=reason)
-        )
+        text = gettext(lang, body).format(title=title, reason=reason, reference=reference, url=url)
+        notices.send(to, gettext(lang, subject), text)
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)
         return False
@@ -87,17 +99,60 @@ class ModerationService:
     ) -> NewsSummary:
         """Apply ``action`` to news item ``news_id`` (the reason is required for a
         rejection or a request for changes: the partner reads it)."""
+        return self.moderate_many([news_id], action, reason=reason, by=by)[0]
+
+    def moderate_many(
+        self,
+        news_ids: Sequence[int],
+        action: ModerationAction | str,
+        *,
+        reason: str = "",
+        by: str = "",
+    ) -> list[NewsSummary]:
+        """``action`` on several items at once (one reason for all): every one of them,
+        or none when one cannot (the error names it). Partners are told afterwards."""
         try:
             wanted = ModerationAction(action)
         except ValueError as error:
             raise ValidationError(N_("Unknown action.")) from error
         check_news_fields(self.ctx.settings, reason=reason)
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
         with self.ctx.db.session() as session:
-            item = news.get_news(session, news_id)
-            transition_news(item, TARGET[wanted], actor=by, reason=reason)
-            session.flush()
-            summary = NewsSummary.of(item)
-        if wanted in (ModerationAction.reject, ModerationAction.changes) and "@" in summary.sender:
-            tell_partner(self.notices, summary.sender, summary.language, wanted.value,
-                         summary.title, summary.status_reason)  # fmt: skip
-        return summary
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                transition_news(item, TARGET[wanted], actor=by, reason=reason)
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+        if wanted in (ModerationAction.reject, ModerationAction.changes):
+            for summary in summaries:
+                if "@" in summary.sender:
+                    self._tell(summary, wanted.value)
+        return summaries
+
+    def recategorize(self, news_ids: Sequence[int], category: str) -> list[NewsSummary]:
+        """Move several items to ``category`` (a section of the ``categories`` setting)."""
+        if category not in self.ctx.settings.categories:
+            raise ValidationError(
+                N_("Unknown category {category}; choose one of: {choices}."),
+                category=category,
+                choices=", ".join(self.ctx.settings.categories),
+            )
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
+        with self.ctx.db.session() as session:
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                item.category = category
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+            return summaries
+
+    def _tell(self, summary: NewsSummary, what: str) -> None:
+        url = links.news_item_url(self.ctx.settings, summary.id)
+        tell_partner(self.notices, summary.sender, summary.language, what,
+                     summary.title, summary.status_reason, url=url)  # fmt: skip

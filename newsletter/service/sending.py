@@ -232,21 +232,25 @@ class Sending(RenderCheck):
             options.setdefault("progress", partial(_show_waiting, board))
         worker = self.worker(transport, **options)
         await asyncio.to_thread(outbox.release_all, self.ctx.db, worker.id)
-        factories: dict[int, MessageFactory] = {}
+        factories: dict[tuple[int, int], MessageFactory] = {}
         relay_tries: dict[int, tuple[float, float]] = {}
         try:
             while not stop.is_set():
                 await self._resume_relays(transport, relay_tries)
                 worked = False
-                for issue_id, send_id in await asyncio.to_thread(self._due_sends):
+                due = await asyncio.to_thread(self._due_sends)
+                for gone in set(factories) - set(due):
+                    del factories[gone]  # back to draft, say: its next send renders anew
+                for issue_id, send_id in due:
                     if stop.is_set():
                         break
                     try:
-                        factory = factories.get(issue_id) or self.message_factory(issue_id)
+                        key = (issue_id, send_id)
+                        factory = factories.get(key) or self.message_factory(issue_id)
                     except Exception:
                         log.exception("cannot prepare issue %s", issue_id)
                         continue
-                    factories[issue_id] = factory
+                    factories[key] = factory
                     before = worker.totals.sent + worker.totals.failed + worker.totals.retrying
                     result = await worker.run_send(send_id, factory, stop)
                     after = result.progress.sent + result.progress.failed + result.progress.retrying

@@ -2,9 +2,11 @@
 
 Uploads are checked by ``service.editorial.submit_news`` with the one file policy of
 ``intake.files`` (images re-encoded, documents real PDFs), as from every door.
-Submissions are rate-limited per IP address and per personal link. The partner is told
-by e-mail when an item is received; moderation (``service.moderation``) tells them of
-a rejection or a request for changes.
+Submissions are rate-limited per client, per personal link and per sender address, in
+one locked step (``RateLimiter.exceeded_then_hit_all``) taken before the item is
+stored. The sender is told by e-mail that an item was received, with its reference and
+none of the text they typed (the form sends mail to any address typed in it);
+moderation (``service.moderation``) tells them of a rejection or a request for changes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
 from newsletter.errors import ValidationError
@@ -22,6 +26,7 @@ from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
+from newsletter.service.partner_items import PartnerItemsService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.results import NewsSummary
 from newsletter.text import to_safe_html
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+#: submissions (and so receipts) per sender address and hour
+SUBMISSIONS_PER_SENDER_HOUR = 10
 PUBLIC_FORM_NOTE = N_("Proposed through the public form (not a member)")
 #: previews of the submission form per IP address and hour (each one renders Markdown)
 PREVIEWS_PER_IP_HOUR = 60
@@ -72,12 +79,17 @@ class SubmissionsService:
         """A partner's Markdown as it will appear in the issue (the form's preview)."""
         return to_safe_html(body, "markdown")
 
-    def check_rate(self, ip: str, link_key: str | None) -> None:
+    def check_rate(self, ip: str, link_key: str | None, sender: str) -> None:
+        """Count one submission; ValidationError (nothing counted) when the client, the
+        personal link or the sender address already had its share of the hour."""
         hour = timedelta(hours=1)
-        if self.limits.exceeded("submit-ip", ip, SUBMISSIONS_PER_IP_HOUR, hour) or (
-            link_key is not None
-            and self.limits.exceeded("submit-link", link_key, SUBMISSIONS_PER_LINK_HOUR, hour)
-        ):
+        rules = [
+            ("submit-ip", ip, SUBMISSIONS_PER_IP_HOUR, hour),
+            ("submit-sender", sender.strip().casefold(), SUBMISSIONS_PER_SENDER_HOUR, hour),
+        ]
+        if link_key is not None:
+            rules.append(("submit-link", link_key, SUBMISSIONS_PER_LINK_HOUR, hour))
+        if self.limits.exceeded_then_hit_all(rules):  # fmt: skip
             raise ValidationError(
                 N_("Too many submissions in the last hour. Please try again later.")
             )
@@ -101,10 +113,18 @@ class SubmissionsService:
         organisation_id: int | None = None,
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
+        submission_key: str = "",
     ) -> NewsSummary:
-        """A news item from a partner's link (``organisation_id``) or the public form."""
+        """A news item from a partner's link (``organisation_id``) or the public form.
+
+        ``submission_key`` is the form's one-time key: a form already sent (a reload, a
+        double click) gives back the item it made, adding nothing and telling nobody."""
+        key = PartnerItemsService.check_key(submission_key)
+        items = PartnerItemsService(self.ctx)
+        done = items.submitted(key)
+        if done is not None:
+            return done
         link_key = str(organisation_id) if organisation_id is not None else None
-        self.check_rate(ip, link_key)
         if "@" not in form.sender:
             raise ValidationError(N_("Give your e-mail address: we will tell you what happens."))
         if not form.body.strip():
@@ -112,9 +132,30 @@ class SubmissionsService:
         uploads = [(name, "", data) for name, data in (files or []) if data]
         if len(uploads) > MAX_FILES:
             raise ValidationError(N_("At most {n} documents."), n=MAX_FILES)
+        check_news_fields(self.ctx.settings, sender=form.sender)
+        self.check_rate(ip, link_key, form.sender)  # counted before the costly checks
         clean_image = (image[0], "", image[1]) if image and image[1] else None
+        try:
+            summary = self._submit_news(form, organisation_id, uploads, clean_image, key)
+        except IntegrityError:
+            done = items.submitted(key)  # the same form, sent twice at the same moment
+            if done is None:
+                raise
+            return done
+        tell_partner(self.notices, form.sender, form.language, "received", "",
+                     reference=f"#{summary.id}")  # fmt: skip
+        return summary
+
+    def _submit_news(
+        self,
+        form: NewsForm,
+        organisation_id: int | None,
+        uploads: list[tuple[str, str, bytes]],
+        clean_image: tuple[str, str, bytes] | None,
+        key: str,
+    ) -> NewsSummary:
         public = organisation_id is None
-        summary = self.editorial.submit_news(
+        return self.editorial.submit_news(
             title=form.title,
             body=form.body,
             body_format="markdown",
@@ -133,12 +174,8 @@ class SubmissionsService:
             event_place=form.event_place,
             notes=[Msg(PUBLIC_FORM_NOTE)] if public else [],
             actor=form.sender,
+            submission_key=key or None,
         )
-        self.limits.hit("submit-ip", ip)
-        if link_key is not None:
-            self.limits.hit("submit-link", link_key)
-        tell_partner(self.notices, form.sender, form.language, "received", form.title)
-        return summary
 
     def add_by_coordinator(
         self,

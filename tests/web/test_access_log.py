@@ -49,7 +49,7 @@ def test_the_access_log_of_a_served_request_holds_no_token(tmp_path: Path) -> No
         links.unsubscribe_url(settings, 1, 2),
         links.preferences_url(settings, 1),
         links.rsvp_url(settings, 1, 1),
-        links.confirm_url(settings, 1),
+        links.confirm_url(settings, 1, "n" * 32),
         links.partner_form_url(settings, 1),
         links.annex_url(settings, 1, "pv.pdf"),
     ]
