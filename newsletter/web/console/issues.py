@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_, known_language
+from newsletter.web.console.autosave import autosave_answer, autosaving
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -122,7 +123,11 @@ def save_texts(
             issue_id, title=title, introduction=introduction, lists=lists, public=public == "yes"
         )
     except NewsletterError as error:
+        if autosaving(request):
+            return autosave_answer(request, service, issue_id, error)
         return _fail(request, url, error)
+    if autosaving(request):
+        return autosave_answer(request, service, issue_id)
     return redirect(url, t(request, "Issue saved."), request)
 
 
