@@ -82,8 +82,8 @@ def test_nothing_typed_is_lost(page: Page, served: tuple[Service, str]) -> None:
     page.fill("#introduction", "Bonjour à toutes et à tous.")
     page.check("#list-membres")
     # move an item at once, before any "Enregistrer": the button saves the form first
-    page.click("button[aria-label^='Descendre']")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("button[aria-label^='Descendre']")
     assert page.input_value("#introduction") == "Bonjour à toutes et à tous."
     assert page.is_checked("#list-membres")
     entries = page.locator("#items ol.order-list strong").all_inner_texts()
@@ -92,7 +92,8 @@ def test_nothing_typed_is_lost(page: Page, served: tuple[Service, str]) -> None:
     page.fill("#introduction", "Bonjour à toutes et à tous, voici l'hiver.")
     annex: FilePayload = {"name": "programme.pdf", "mimeType": "application/pdf", "buffer": PDF}
     page.set_input_files("#annex-file", files=[annex])
-    page.click("#annexes button[type=submit]:not([aria-label])")
+    with page.expect_navigation():
+        page.click("#annexes button[type=submit]:not([aria-label])")
     page.wait_for_selector("text=programme.pdf")
     assert page.input_value("#introduction") == "Bonjour à toutes et à tous, voici l'hiver."
     # autosave alone: the state says it, the preview follows (its delay is not timed here)
