@@ -21,6 +21,7 @@ from newsletter.cli.common import (
     shown,
 )
 from newsletter.config import load_settings
+from newsletter.i18n import LANGUAGES
 from newsletter.models import FileUpload, Membership, NewsStatus
 from newsletter.text import guess_format
 
@@ -346,6 +347,8 @@ def issue_preview(
     ] = Membership.full,
 ) -> None:
     """Write the exact bytes a sample recipient (a reader of --lang) would get."""
+    if lang not in LANGUAGES:  # a bad option value is bad usage (exit 2); the service checks too
+        raise typer.BadParameter(_("Language must be fr or nl."))
     with service() as svc:
         paths = svc.editorial.write_preview(
             issue_id, out, language=lang, membership=membership.value

@@ -52,7 +52,7 @@ def test_news_in_two_languages_from_the_command_line(cli: Cli, tmp_path: Path) -
     assert message["Subject"] == "Nieuwsbrief"
     html = (out / "issue.html").read_text(encoding="utf-8")
     assert "Opendeurdag" in html and "Veel leesplezier." in html and "Portes ouvertes" not in html
-    assert cli("issue", "preview", issue_id, "--out", str(out), "--lang", "de").code == 1
+    assert cli("issue", "preview", issue_id, "--out", str(out), "--lang", "de").code == 2
 
     dutch = cli("issue", "draft", "--lang", "nl", "--title", "Nieuwsbrief 2",
                 "--title-fr", "Lettre 2", "--intro-fr", str(fr_intro), "--json")  # fmt: skip
