@@ -97,7 +97,8 @@ class IssueDetail:
     entries: list[IssueEntry]
     assemblies: list[tuple[int, str]]
     annexes: list[tuple[int, str, FileRef]]
-    status_reason: str
+    #: why it is paused or held (a render failure), translated when shown
+    reason: Msg | None
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class ConsoleQueries:
                 entries=entries,
                 assemblies=assemblies,
                 annexes=annexes,
-                status_reason=issue.status_reason,
+                reason=issue.reason,
             )
 
     def next_scheduled(self) -> IssueRow | None:

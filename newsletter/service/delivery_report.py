@@ -17,9 +17,9 @@ from newsletter.store.delivery import Delivery
 
 
 class Reporting(DeliveryBase):
-    def status(self, issue_id: int) -> dict[str, Any]:
+    def status(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
-        ``reason`` says why a send is paused or held."""
+        ``reason`` says why a send is paused or held (in ``lang``)."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -42,8 +42,8 @@ class Reporting(DeliveryBase):
                 "next_retry_at": _iso(retry_at),
             }
             if issue.status in (S.paused, S.cancelled) or issue.status_reason:
-                document["reason"] = issue.status_reason
-        document["workers"] = self.workers()
+                document["reason"] = issue.reason.render(lang) if issue.reason else ""
+        document["workers"] = self.workers(lang)
         return document
 
     def workers(self, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:

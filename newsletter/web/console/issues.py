@@ -237,7 +237,7 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id)
+    status = service.delivery.status(issue_id, request_language(request))
     failures = [
         d
         for d in service.delivery.deliveries(issue_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from newsletter.i18n import known_language
 from newsletter.web.deps import ServiceDep
 
 router = APIRouter()
@@ -13,7 +14,7 @@ router = APIRouter()
 @router.get("/issues/{issue_id}/print.pdf")
 def print_issue(service: ServiceDep, issue_id: int, lang: str = "fr") -> Response:
     """The printable edition (A4 PDF) in French or Dutch."""
-    language = lang if lang in ("fr", "nl") else "fr"
+    language = known_language(lang)
     data = service.reports.print_issue(issue_id, language)
     return Response(
         data,
