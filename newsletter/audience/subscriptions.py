@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from newsletter.errors import InvalidTransitionError, NotFoundError
 from newsletter.i18n import N_
 from newsletter.models import SubscriberStatus as S
-from newsletter.store.audience import ListOptOut, Subscriber
+from newsletter.store.audience import ConsentEvent, ListOptOut, Subscriber
 
 ALLOWED: dict[S, frozenset[S]] = {
     S.pending: frozenset({S.active, S.unsubscribed, S.blocked}),
@@ -24,9 +24,16 @@ ALLOWED: dict[S, frozenset[S]] = {
 
 
 def set_status(
-    subscriber: Subscriber, to: S, *, reason: str, at: datetime, source: str = ""
+    subscriber: Subscriber,
+    to: S,
+    *,
+    reason: str,
+    at: datetime,
+    source: str = "",
+    actor: str = "",
 ) -> bool:
-    """Change the status (False when it already was ``to``); records why and when.
+    """Change the status (False when it already was ``to``); records why and when, and
+    keeps the change as a ``ConsentEvent`` (the evidence shown on the person's page).
 
     Becoming ``active`` records the consent (``source``, time).
     """
@@ -39,6 +46,7 @@ def set_status(
             current=subscriber.status.value,
             target=to.value,
         )
+    previous = subscriber.status
     subscriber.status = to
     subscriber.status_reason = reason
     subscriber.status_changed_at = at
@@ -46,6 +54,14 @@ def set_status(
         subscriber.consent_source = source or reason
         subscriber.consent_at = at
         subscriber.bounce_count = 0
+    session = object_session(subscriber)
+    if session is not None:
+        session.add(
+            ConsentEvent(
+                subscriber=subscriber, status=to.value, previous=previous.value,
+                source=(source or reason)[:200], actor=actor[:320], reason=reason, at=at,
+            )
+        )  # fmt: skip
     return True
 
 

@@ -172,9 +172,18 @@ async def _send_with_progress(
         )
 
         last_poll = [0.0]
+        shown_fault: list[object] = [None]
 
         def on_progress(p: SendProgress) -> None:
             now = loop.time()
+            if p.fault != shown_fault[0]:  # one line when a fault starts, one when it ends
+                if p.fault is not None:
+                    bar.console.print(
+                        f"{p.fault.msg().render()}: {_(p.fault.waiting())}", markup=False
+                    )
+                elif shown_fault[0] is not None:
+                    bar.console.print(_("Sending again."), markup=False)
+                shown_fault[0] = p.fault
             elapsed = max(1e-6, now - started)
             if helpers and p.note:  # the outbox cannot be asked now
                 bar.update(task, description=_(p.note))

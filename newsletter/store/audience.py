@@ -1,4 +1,5 @@
-"""Tables of the audience: member organisations, subscribers, per-list opt-outs."""
+"""Tables of the audience: member organisations, subscribers, per-list opt-outs, the
+addresses a person had before, and the evidence of their consent."""
 
 from __future__ import annotations
 
@@ -83,3 +84,45 @@ class ListOptOut(Base):
     )
     list_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PastAddress(Base):
+    """An address a subscriber had before it was changed (the history of the person)."""
+
+    __tablename__ = "subscriber_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    #: lower-cased address: a search by an old address finds the person
+    email_key: Mapped[str] = mapped_column(String(320), index=True)
+    #: who changed it: "console: <account>", "cli"
+    changed_by: Mapped[str] = mapped_column(String(320), default="")
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsentEvent(Base):
+    """One change of a subscriber's status: when, how (the door and its source) and why.
+
+    The evidence of consent: a subscription confirmed, an import, a coordinator who
+    reactivated an address with the reason given."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    previous: Mapped[str] = mapped_column(String(20), default="")
+    #: how and from where: "double opt-in", "import:annuaire.csv", "console", "cli"…
+    source: Mapped[str] = mapped_column(String(200), default="")
+    #: who acted, when it was not the person: the coordinator's account
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    #: the reason given (a coordinator reactivating someone who had unsubscribed)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    subscriber: Mapped[Subscriber] = relationship()

@@ -1,0 +1,147 @@
+"""A full disk under the SQLite database during ``issue send``: the sender says so in
+one line, waits, and finishes once space is back, with nobody missed or sent twice.
+
+The database lives on a small tmpfs of the test's own (mounted as root, as the test
+script runs in CI); a ballast file fills it in the middle of the send and is deleted a
+few seconds later. The writes then fail with the kernel's ENOSPC, as on a real disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from newsletter.config import Settings
+from newsletter.context import open_context
+from tests.content.sample import build_sample
+from tests.delivery.helpers import add_subscribers
+from tests.delivery.smtpd import RecordingServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB tmpfs: room for the database, and quickly filled by a ballast file."""
+    mountpoint = tmp_path / "disk"
+    mountpoint.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", str(mountpoint)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs for the full-disk test (needs root): {result.stderr}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+def _fill(path: Path) -> int:
+    """Write ``path`` until the filesystem is full; returns the bytes written."""
+    written = 0
+    block = b"\0" * 65536
+    with open(path, "wb", buffering=0) as ballast:
+        while True:
+            try:
+                written += ballast.write(block)
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+                break
+        with contextlib.suppress(OSError):  # the last few bytes
+            while ballast.write(b"\0" * 512):
+                written += 512
+    return written
+
+
+def test_issue_send_through_a_full_disk_sends_everyone_once(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    database = small_disk / "newsletter.db"
+    url = f"sqlite:///{database}"
+    with RecordingServer() as smtp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
+        env.update({
+            "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
+            "NEWSLETTER_DATABASE_URL": url,
+            "NEWSLETTER_SECRET_KEY": "test-secret-key-not-for-production",
+            "NEWSLETTER_BASE_URL": "https://news.example.org",
+            "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
+            "NEWSLETTER_BOUNCE_ADDRESS": "bounces@example.org",
+            "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
+            "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
+            "NEWSLETTER_SMTP_HOST": "127.0.0.1", "NEWSLETTER_SMTP_PORT": str(smtp.port),
+            "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_CONNECTIONS": "2",
+            "NEWSLETTER_SEND_RATE": "100",
+            "COLUMNS": "200",
+        })  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database_url=url,
+            secret_key=SecretStr("test-secret-key-not-for-production"),
+            lists_dir=ROOT / "lists",
+            templates_dir=ROOT / "templates",
+            base_url="https://news.example.org",
+            from_address="Coordination sociale <news@example.org>",
+            bounce_address="bounces@example.org",
+        )
+        ctx = open_context(settings)
+        with ctx.db.session() as session:
+            issue_id = build_sample(session, settings)
+        recipients = add_subscribers(ctx, 1000, prefix="disk")
+        ctx.close()
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
+             "--to", "public", "--yes"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        ballast = small_disk / "ballast"
+        try:
+            deadline = time.monotonic() + 90
+            while len(smtp.received) < 100:
+                assert sender.poll() is None, sender.communicate()
+                assert time.monotonic() < deadline, "the sender never got going"
+                time.sleep(0.02)
+            _fill(ballast)
+            at_full = len(smtp.received)
+            # the sender soon cannot write its results: it stops handing messages over
+            deadline = time.monotonic() + 30
+            stalled, last, since = False, -1, time.monotonic()
+            while time.monotonic() < deadline:
+                assert sender.poll() is None, sender.communicate()
+                now_received = len(smtp.received)
+                if now_received != last:
+                    last, since = now_received, time.monotonic()
+                elif time.monotonic() - since > 3:
+                    stalled = True
+                    break
+                time.sleep(0.1)
+            during = len(smtp.received)
+        finally:
+            ballast.unlink(missing_ok=True)  # space is back
+        _out, err = sender.communicate(timeout=120)
+        received = smtp.handler.counts()
+    assert stalled, "the send never stopped on the full disk"
+    assert at_full < during < len(recipients)  # the disk filled in the middle of the send
+    assert sender.returncode == 0, err[-2000:]
+    assert set(received) == {r.email for r in recipients}  # 0 missing
+    assert max(received.values()) == 1  # 0 duplicates
+    assert "Traceback" not in err
+    full = [line for line in err.splitlines() if "disque est plein" in line]
+    assert full, err  # one line each time the disk fills, the same line
+    assert set(full) == {"le disque est plein (OperationalError): en attente d'espace disque"}
+    assert "L'envoi reprend." in err
+    assert not any("@example.org" in line for line in err.splitlines())  # no personal data
