@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
+from newsletter.service.results import AssemblySummary, FileRef, NewsHistoryEntry
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import (
     Assembly,
@@ -25,14 +25,6 @@ from newsletter.store.editorial import (
     StoredFile,
     note_text,
 )
-
-
-@dataclass(frozen=True)
-class FileRef:
-    id: int
-    filename: str
-    content_type: str
-    size: int
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class NewsDetail:
     #: notes for the coordinator, translated when shown (``note_in(lang)``)
     notes: list[Msg]
     created_at: datetime
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[NewsHistoryEntry] = field(default_factory=list)
 
     def note_in(self, lang: str) -> str:
         """The notes in the reader's language, one a line."""
@@ -101,28 +93,6 @@ class IssueDetail:
     reason: Msg | None
 
 
-@dataclass(frozen=True)
-class AssemblyRow:
-    id: int
-    title: str
-    theme: str
-    starts_at: datetime
-    ends_at: datetime | None
-    place: str
-    video_url: str
-    agenda: list[str]
-    speakers: list[dict[str, str]]
-    minutes: FileRef | None
-    cancelled: bool
-    invitation_issue_id: int | None
-
-
-def _file(row: StoredFile | None) -> FileRef | None:
-    if row is None:
-        return None
-    return FileRef(row.id, row.filename, row.content_type, row.size)
-
-
 def _issue_row(issue: Issue, items: int) -> IssueRow:
     return IssueRow(
         id=issue.id,
@@ -158,7 +128,7 @@ class ConsoleQueries:
             if item is None:
                 raise NotFoundError(N_("No news item with id {id}."), id=news_id)
             image = session.get(StoredFile, item.image_id) if item.image_id else None
-            attachments = [_file(a.file) for a in item.attachments]
+            attachments = [FileRef.of(a.file) for a in item.attachments]
             return NewsDetail(
                 id=item.id,
                 title=item.title,
@@ -176,17 +146,13 @@ class ConsoleQueries:
                 event_start=item.event_start,
                 event_end=item.event_end,
                 event_place=item.event_place,
-                image=_file(image),
+                image=FileRef.of(image),
                 image_alt=item.image_alt,
                 attachments=[a for a in attachments if a is not None],
                 notes=item.note_messages,
                 created_at=item.created_at,
-                history=[
-                    {"from": e.from_status, "to": e.to_status, "actor": e.actor,
-                     "reason": e.reason, "at": e.at}
-                    for e in item.events
-                ],
-            )  # fmt: skip
+                history=[NewsHistoryEntry.of(e) for e in item.events],
+            )
 
     def news_list(self, status: str | None) -> list[NewsDetail]:
         with self.ctx.db.session() as session:
@@ -226,7 +192,7 @@ class ConsoleQueries:
             assemblies = [(link.assembly_id, link.assembly.title) for link in issue.assemblies]
             annexes = []
             for annex in issue.annexes:
-                ref = _file(annex.file)
+                ref = FileRef.of(annex.file)
                 assert ref is not None
                 annexes.append((annex.id, annex.label or annex.file.filename, ref))
             return IssueDetail(
@@ -258,32 +224,17 @@ class ConsoleQueries:
             ).first()
             return _issue_row(issue, len(issue.items)) if issue else None
 
-    def assemblies(self, upcoming_only: bool = False) -> list[AssemblyRow]:
+    def assemblies(self, upcoming_only: bool = False) -> list[AssemblySummary]:
         with self.ctx.db.session() as session:
             query = select(Assembly).options(selectinload(Assembly.minutes))
             if upcoming_only:
                 query = query.where(Assembly.starts_at >= utcnow())
             rows = list(session.scalars(query.order_by(Assembly.starts_at.desc())))
             invitations = invitation_ids(session)
-            return [
-                AssemblyRow(
-                    id=a.id,
-                    title=a.title,
-                    theme=a.theme,
-                    starts_at=a.starts_at,
-                    ends_at=a.ends_at,
-                    place=a.place,
-                    video_url=a.video_url,
-                    agenda=list(a.agenda or []),
-                    speakers=list(a.speakers or []),
-                    minutes=_file(a.minutes),
-                    cancelled=a.cancelled,
-                    invitation_issue_id=invitations.get(a.id),
-                )
-                for a in rows
-            ]
+            settings = self.ctx.settings
+            return [AssemblySummary.of(session, settings, a, invitations.get(a.id)) for a in rows]
 
-    def assembly(self, assembly_id: int) -> AssemblyRow:
+    def assembly(self, assembly_id: int) -> AssemblySummary:
         for row in self.assemblies():
             if row.id == assembly_id:
                 return row
@@ -294,7 +245,7 @@ class ConsoleQueries:
             row = session.get(StoredFile, file_id)
             if row is None:
                 raise NotFoundError(N_("No file {id}."), id=file_id)
-            ref = _file(row)
+            ref = FileRef.of(row)
             assert ref is not None
             return ref, bytes(row.data)
 
