@@ -142,6 +142,14 @@ class Settings(BaseSettings):
         description="The auto-pause rule judges only once this many results are in its window "
         "(a few refused addresses at the head of a list never pause a send).",
     )
+    relay_retry_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="After an automatic pause because the SMTP relay did not answer, wait "
+        "this long before trying it again, doubling after each try up to 10 minutes; the "
+        "send resumes by itself once it answers, unless the coordinator paused it "
+        "(0 = never resume by itself).",
+    )
     bounce_limit: int = Field(
         3,
         ge=2,
@@ -277,6 +285,29 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses or networks (comma-separated) of reverse proxies whose "
         "X-Forwarded-For is believed. Empty: the connection's address is the client.",
+    )
+
+    unsubscribe_link_days: int = Field(
+        1825,
+        ge=30,
+        description="A one-click unsubscribe link in an e-mail works this long (days); "
+        "long, as RFC 8058 expects of an old message.",
+    )
+    personal_link_days: int = Field(
+        730, ge=1, description="Preferences and RSVP links in e-mails work this long (days)."
+    )
+    confirm_link_hours: int = Field(
+        72, ge=1, description="A subscription confirmation link works this long (hours)."
+    )
+    subscribe_cooldown_minutes: int = Field(
+        30,
+        ge=1,
+        le=1440,
+        description="The subscription form sends an address at most one confirmation "
+        "e-mail in this many minutes (the page answers the same meanwhile).",
+    )
+    partner_link_days: int = Field(
+        400, ge=1, description="A partner's personal submission link works this long (days)."
     )
 
     @field_validator("trusted_proxies", mode="before")

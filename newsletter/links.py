@@ -8,14 +8,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from newsletter.config import Settings
+from newsletter.tokens import ANNEX as ANNEX
+from newsletter.tokens import CONFIRM as CONFIRM
+from newsletter.tokens import PARTNER as PARTNER
+from newsletter.tokens import PREFERENCES as PREFERENCES
+from newsletter.tokens import RSVP as RSVP
+from newsletter.tokens import UNSUBSCRIBE as UNSUBSCRIBE
 from newsletter.tokens import sign
 
-UNSUBSCRIBE = "unsubscribe"
-PREFERENCES = "preferences"
-RSVP = "rsvp"
-ANNEX = "annex"
-PARTNER = "partner"
-CONFIRM = "confirm"
+#: the public paths whose next segment is a token (kept out of the access log)
+TOKEN_PATHS = ("/u/", "/preferences/", "/rsvp/", "/confirm/", "/submit/", "/files/")
 
 
 def _base(settings: Settings) -> str:
@@ -53,6 +55,7 @@ def partner_form_url(settings: Settings, organisation_id: int, generation: int =
     return f"{_base(settings)}/submit/{token}"
 
 
-def confirm_url(settings: Settings, subscriber_id: int) -> str:
-    """Double opt-in confirmation link."""
-    return f"{_base(settings)}/confirm/{sign(settings, CONFIRM, {'s': subscriber_id})}"
+def confirm_url(settings: Settings, subscriber_id: int, nonce: str) -> str:
+    """Double opt-in confirmation link (``nonce``: its row in subscription_confirmations)."""
+    token = sign(settings, CONFIRM, {"s": subscriber_id, "n": nonce})
+    return f"{_base(settings)}/confirm/{token}"

@@ -43,6 +43,15 @@ INTAKE_JOB = "intake-poll"
 _SERVICES: dict[str, Service] = {}
 
 
+class _SharedEngineJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """The job store over the context's engine. Its own ``shutdown`` would dispose of
+    that engine's pool while other tasks (the delivery worker) hold connections from it,
+    which then go back to a dropped pool unclosed; the context disposes of the engine."""
+
+    def shutdown(self) -> None:
+        pass
+
+
 def _service() -> Service:
     service = _SERVICES.get(JOBS_TABLE)
     if service is None:
@@ -96,7 +105,7 @@ def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOSche
     _SERVICES[JOBS_TABLE] = service
     scheduler = AsyncIOScheduler(
         jobstores={
-            "default": SQLAlchemyJobStore(engine=ctx.db.engine, tablename=JOBS_TABLE),
+            "default": _SharedEngineJobStore(engine=ctx.db.engine, tablename=JOBS_TABLE),
             "memory": MemoryJobStore(),
         },
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},

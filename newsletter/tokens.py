@@ -6,10 +6,20 @@ purpose): a send signs two links per recipient. Short payloads (a few ids) are n
 run through zlib: it cannot make them shorter, and trying costs as much as the
 signature. Longer ones are compressed when that helps, as itsdangerous does; tokens
 of either form verify.
+
+Every purpose has its lifetime here (``LIFETIMES``), checked by ``verify`` from the
+time signed into the token: a one-click unsubscribe link keeps working for years (an
+old e-mail must still let its reader leave, RFC 8058), preferences and RSVP links for
+``PERSONAL_LINK_DAYS``, a subscription confirmation for ``CONFIRM_LINK_HOURS`` (and
+once: ``service.subscriptions``), a partner's submission link for
+``PARTNER_LINK_DAYS``. Annex and image links name a file of a published issue, the same
+for every reader and no person: they do not expire (an old e-mail keeps its images).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +33,28 @@ from newsletter.i18n import N_
 
 #: JSON payloads up to this size are not offered to zlib
 SHORT_PAYLOAD = 48
+
+UNSUBSCRIBE = "unsubscribe"
+PREFERENCES = "preferences"
+RSVP = "rsvp"
+ANNEX = "annex"
+PARTNER = "partner"
+CONFIRM = "confirm"
+
+#: how long a token of each purpose is accepted after it was made (None: no expiry)
+LIFETIMES: dict[str, Callable[[Settings], timedelta | None]] = {
+    UNSUBSCRIBE: lambda s: timedelta(days=s.unsubscribe_link_days),
+    PREFERENCES: lambda s: timedelta(days=s.personal_link_days),
+    RSVP: lambda s: timedelta(days=s.personal_link_days),
+    CONFIRM: lambda s: timedelta(hours=s.confirm_link_hours),
+    PARTNER: lambda s: timedelta(days=s.partner_link_days),
+    ANNEX: lambda s: None,
+}
+
+
+def lifetime(settings: Settings, purpose: str) -> timedelta | None:
+    """How long a token of ``purpose`` works (KeyError for a purpose without one)."""
+    return LIFETIMES[purpose](settings)
 
 
 class _Serializer(URLSafeTimedSerializer):
@@ -43,12 +75,16 @@ def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
 
 
 def sign(settings: Settings, purpose: str, payload: Any) -> str:
-    """A URL-safe token carrying ``payload`` (JSON-serialisable)."""
+    """A URL-safe token carrying ``payload`` (JSON-serialisable) and the time it was made."""
+    lifetime(settings, purpose)  # every purpose has a lifetime
     return _serializer(settings, purpose).dumps(payload)
 
 
-def verify(settings: Settings, purpose: str, token: str, max_age: int | None = None) -> Any:
-    """The payload of a valid token; ValidationError when forged, altered or expired."""
+def verify(settings: Settings, purpose: str, token: str) -> Any:
+    """The payload of a valid token; ValidationError when forged, altered or older than
+    the lifetime of its purpose."""
+    life = lifetime(settings, purpose)
+    max_age = None if life is None else int(life.total_seconds())
     try:
         return _serializer(settings, purpose).loads(token, max_age=max_age)
     except SignatureExpired as error:

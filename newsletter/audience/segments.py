@@ -241,3 +241,59 @@ def iter_recipients(
                 organisation=org.name if org else "",
             )
         session.expunge(subscriber)
+
+
+def count_lists(
+    session: Session, segments: dict[str, Segment], selected: Sequence[str] = ()
+) -> tuple[dict[str, int], int]:
+    """Active recipients of every list, and of the ``selected`` lists together (each
+    person once), per-list opt-outs honoured: the figures ``iter_recipients`` would give,
+    in one pass over plain columns, each distinct profile matched against the lists once."""
+    counts = dict.fromkeys(segments, 0)
+    wanted = {list_id for list_id in selected if list_id in segments}
+    optouts: dict[int, set[str]] = {}
+    for subscriber_id, list_id in session.execute(
+        select(ListOptOut.subscriber_id, ListOptOut.list_id)
+    ):
+        optouts.setdefault(subscriber_id, set()).add(list_id)
+    organisations = {
+        org_id: (membership.value, key)
+        for org_id, membership, key in session.execute(
+            select(Organisation.id, Organisation.membership, Organisation.name_key)
+        )
+    }
+    static = [segment for segment in segments.values() if segment.subscribers]
+    by_name = any("organisation" in s.match or "organisation" in s.exclude
+                  for s in segments.values())  # fmt: skip
+    matched: dict[tuple[Any, ...], frozenset[str]] = {}
+    reach = 0
+    rows = session.execute(
+        select(
+            Subscriber.id, Subscriber.email_key, Subscriber.organisation_id,
+            Subscriber.language, Subscriber.groups, Subscriber.roles,
+        ).where(Subscriber.status == SubscriberStatus.active)
+    )  # fmt: skip
+    for subscriber_id, email_key, org_id, language, groups, roles in rows:
+        org = organisations.get(org_id) if org_id is not None else None
+        kind = org[0] if org else Membership.none.value
+        name = org[1] if org and by_name else ""
+        profile = (kind, name, language, tuple(sorted(groups or ())), tuple(sorted(roles or ())))
+        lists = matched.get(profile)
+        if lists is None:
+            facts: Criteria = {
+                "membership": frozenset({kind}),
+                "language": frozenset({language.value}),
+                "groups": frozenset(profile[3]),
+                "roles": frozenset(profile[4]),
+                "organisation": frozenset({name}) if name else frozenset(),
+            }
+            lists = frozenset(s.id for s in segments.values() if s.contains(facts, ""))
+            matched[profile] = lists
+        mine = set(lists)
+        mine.update(s.id for s in static if email_key in s.subscribers)
+        mine.difference_update(optouts.get(subscriber_id, ()))
+        for list_id in mine:
+            counts[list_id] += 1
+        if wanted & mine:
+            reach += 1
+    return counts, reach

@@ -16,7 +16,9 @@ from newsletter.errors import NewsletterError
 from newsletter.faults import storage_error
 
 #: the modules whose import registers the commands
-COMMAND_MODULES = ("assembly", "audience", "delivery", "editorial", "intake", "report", "web")
+COMMAND_MODULES = (
+    "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "report", "web",
+)  # fmt: skip
 
 
 def load_commands(argv: list[str]) -> None:

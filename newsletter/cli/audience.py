@@ -230,3 +230,94 @@ def lists_command(json: JsonOption = False) -> None:
     for info in infos:
         table.add_row(shown(info.id), shown(info.title["fr"]), str(info.count))
     console.print(table)
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+    name: Annotated[str, typer.Option("--name", help="Their name.")] = "",
+    organisation: Annotated[
+        str, typer.Option("--org", help="Their organisation (already in the directory).")
+    ] = "",
+    language: Annotated[str, typer.Option("--language", help="fr or nl.")] = "fr",
+    groups: Annotated[str, typer.Option("--groups", help="Working groups, comma-separated.")] = "",
+    roles: Annotated[str, typer.Option("--roles", help="Roles, comma-separated.")] = "",
+    json: JsonOption = False,
+) -> None:
+    """Add one person to the directory, active at once (the consent is theirs to give)."""
+    with service() as svc:
+        view = svc.people.add(
+            email, name=name, organisation=organisation, language=language, groups=groups,
+            roles=roles, by="cli", source="cli",
+        )  # fmt: skip
+    if json:
+        print_json(view.as_json())
+        return
+    console.print(_("{email} added.").format(email=plain(view.email)))
+
+
+@subscribers_app.command("change-email")
+def subscribers_change_email(
+    old: Annotated[str, typer.Argument(help="The person's current address.")],
+    new: Annotated[str, typer.Argument(help="Their new address.")],
+) -> None:
+    """Give a person a new address; the old one stays in their history."""
+    with service() as svc:
+        view = svc.people.change_email(old, new, by="cli")
+    console.print(
+        _("{old} is now {new}; the old address is kept in the history.").format(
+            old=plain(old), new=plain(view.email)
+        )
+    )
+
+
+@subscribers_app.command("reactivate")
+def subscribers_reactivate(
+    email: Annotated[str, typer.Argument(help="Address of the person.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why they may receive the newsletter again (when and how they asked)."
+        ),
+    ] = "",
+) -> None:
+    """Make an address active again; someone who had unsubscribed needs --reason, kept as
+    the evidence of their consent."""
+    with service() as svc:
+        view = svc.people.set_status(email, "active", by="cli", source="cli", reason=reason)
+    console.print(_("{email} is active again.").format(email=plain(view.email)))
+
+
+@members_app.command("organisation")
+def members_organisation(
+    name: Annotated[str, typer.Argument(help="The organisation's name as in the directory.")],
+    rename: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    membership: Annotated[
+        str | None, typer.Option("--membership", help="effectif, adherent or none.")
+    ] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Its sector.")] = None,
+    website: Annotated[str | None, typer.Option("--website", help="Its website.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Show an organisation, or change its name, membership, sector or website."""
+    with service() as svc:
+        found = svc.audience.find_organisation(name)
+        if found is None:
+            err_console.print(_("No organisation named '{name}'.").format(name=plain(name)))
+            raise typer.Exit(1)
+        if any(value is not None for value in (rename, membership, sector, website)):
+            found = svc.people.update_organisation(
+                found.id,
+                name=found.name if rename is None else rename,
+                membership=found.membership if membership is None else membership,
+                sector=found.sector if sector is None else sector,
+                website=found.website if website is None else website,
+            )
+    if json:
+        print_json({"name": found.name, "membership": found.membership, "sector": found.sector,
+                    "website": found.website, "subscribers": found.subscribers})  # fmt: skip
+        return
+    console.print(
+        f"{plain(found.name)} · {plain(found.membership)} · {plain(found.sector)} · "
+        f"{plain(found.website)} · {found.subscribers}"
+    )

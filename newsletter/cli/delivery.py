@@ -34,6 +34,7 @@ from newsletter.errors import ConfigurationError, ValidationError
 from newsletter.faults import storage_error
 from newsletter.i18n import N_
 from newsletter.service import Service
+from newsletter.service.sending import WAITING_FOR_RELAY
 
 
 def _lists(to: str) -> list[str]:
@@ -173,6 +174,7 @@ async def _send_with_progress(
 
         last_poll = [0.0]
         shown_fault: list[object] = [None]
+        shown_note = [""]
 
         def on_progress(p: SendProgress) -> None:
             now = loop.time()
@@ -184,6 +186,10 @@ async def _send_with_progress(
                 elif shown_fault[0] is not None:
                     bar.console.print(_("Sending again."), markup=False)
                 shown_fault[0] = p.fault
+            if p.note != shown_note[0]:
+                if p.note == WAITING_FOR_RELAY:
+                    bar.console.print(_(p.note), markup=False)
+                shown_note[0] = p.note
             elapsed = max(1e-6, now - started)
             if helpers and p.note:  # the outbox cannot be asked now
                 bar.update(task, description=_(p.note))

@@ -121,16 +121,18 @@ def news_list(
 
 @news_app.command("approve")
 def news_approve(
-    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    news_ids: Annotated[list[int], typer.Argument(metavar="ID...")],
     as_json: JsonOption = False,
 ) -> None:
-    """Approve a news item: the next issue draft takes it."""
+    """Approve news items (all of them, or none when one cannot be): the next issue draft
+    takes them. --json: the item, or a list when several ids are given."""
     with service() as svc:
-        item = svc.moderation.moderate(news_id, "approve", by="cli")
+        items = svc.moderation.moderate_many(news_ids, "approve", by="cli")
     if as_json:
-        print_json(item)
-    else:
-        console.print(_("News item {id} approved.").format(id=news_id))
+        print_json(items[0] if len(news_ids) == 1 else items)
+        return
+    for item in items:
+        console.print(_("News item {id} approved.").format(id=item.id))
 
 
 @news_app.command("reject")

@@ -212,6 +212,22 @@ class SmtpPool:
         except (aiosmtplib.SMTPResponseException, *_NETWORK_ERRORS):
             self._drop(smtp)
 
+    async def probe(self) -> bool:
+        """Whether the relay answers: a new connection (greeting, EHLO, TLS and AUTH as
+        configured), then QUIT. Never raises."""
+        try:
+            async with asyncio.timeout(self.config.timeout):
+                smtp = await self._connect()
+        except (aiosmtplib.SMTPException, *_NETWORK_ERRORS):
+            return False
+        try:
+            async with asyncio.timeout(self.config.timeout):
+                await smtp.quit()
+        except (aiosmtplib.SMTPException, *_NETWORK_ERRORS):
+            pass
+        self._drop(smtp)
+        return True
+
     async def close(self) -> None:
         for smtp in list(self._open):
             try:

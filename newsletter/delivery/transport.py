@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Outcome(StrEnum):
@@ -54,4 +54,13 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         """Release connections; the transport may not be used afterwards."""
+        ...
+
+
+@runtime_checkable
+class Probing(Protocol):
+    """A transport that can tell whether its server answers (the SMTP pool)."""
+
+    async def probe(self) -> bool:
+        """True when the server answers now; never raises."""
         ...

@@ -120,6 +120,7 @@ class RunResult:
     #: why it paused, translated when shown
     reason: Msg | None = None
     unwritten: int = 0  # results given up on at stop (the database never answered)
+    relay_down: bool = False  # paused because the SMTP relay did not answer
 
 
 class _Abandoned(Exception):
@@ -136,17 +137,30 @@ class _Batch:
 
 
 class _Window:
-    """The last ``size`` results of a send (True = failed), kept across runs."""
+    """The last ``size`` results of a send, kept across runs: 0 sent, FAILED, or
+    UNREACHABLE (no answer from the relay: connection refused or lost, 421)."""
+
+    FAILED = 1
+    UNREACHABLE = 2
 
     def __init__(self, size: int) -> None:
-        self.results: deque[bool] = deque(maxlen=size)
+        self.results: deque[int] = deque(maxlen=size)
         self.failures = 0
+        self.unreachable = 0
 
-    def add(self, failed: bool) -> None:
-        if len(self.results) == self.results.maxlen and self.results[0]:
-            self.failures -= 1
-        self.results.append(failed)
-        self.failures += failed
+    def add(self, result: int) -> None:
+        if len(self.results) == self.results.maxlen:
+            oldest = self.results[0]
+            self.failures -= oldest != 0
+            self.unreachable -= oldest == self.UNREACHABLE
+        self.results.append(result)
+        self.failures += result != 0
+        self.unreachable += result == self.UNREACHABLE
+
+    @property
+    def relay_down(self) -> bool:
+        """Most failures are the relay not answering (rather than refusing)."""
+        return self.failures > 0 and self.unreachable * 2 >= self.failures
 
 
 class Worker:
@@ -575,7 +589,8 @@ class _Run:
             self.progress.failed += 1
         batch.updates.append(update)
         failed = result.outcome is not Result.sent
-        self.window.add(failed)
+        unreachable = result.outcome is Result.temporary and result.code in (0, 421)
+        self.window.add(_Window.UNREACHABLE if unreachable else _Window.FAILED if failed else 0)
         if failed:
             self.last_reply = reply
         self.wake.set()
@@ -646,9 +661,14 @@ class _Run:
         with db.session() as session:
             issue = session.get(Issue, self.issue_id)
             if self.halt.is_set() and self.halt_end is RunEnd.paused and self.halt_reason:
+                relay_down = self.window.relay_down
                 if issue is not None and issue.status is IssueStatus.sending:
                     transition_issue(issue, IssueStatus.paused, reason=self.halt_reason)
-                return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason)
+                    send = session.get(Send, self.send_id)
+                    if send is not None:
+                        send.relay_paused_at = utcnow() if relay_down else None
+                return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason,
+                                 relay_down=relay_down)  # fmt: skip
             if issue is not None and issue.status is IssueStatus.cancelled:
                 outbox.cancel_open(session, self.send_id, "cancelled before delivery")
             if self.halt.is_set():

@@ -121,6 +121,64 @@ def add_assembly(session: Session, issue: Issue, assembly: Assembly) -> None:
         )
 
 
+def remove_assembly(session: Session, issue: Issue, assembly_id: int) -> None:
+    """Take an AG out of the issue, and the PV that came with it (unless another AG of
+    the issue brings the same PV)."""
+    require_editable(issue)
+    kept = [link for link in issue.assemblies if link.assembly_id != assembly_id]
+    if len(kept) == len(issue.assemblies):
+        raise NotFoundError(N_("Assembly {id} is not in this issue."), id=assembly_id)
+    removed = session.get(Assembly, assembly_id)
+    still = {
+        minutes.id
+        for link in kept
+        if (minutes := minutes_to_attach(session, link.assembly)) is not None
+    }
+    gone = minutes_to_attach(session, removed) if removed is not None else None
+    if gone is not None and gone.id not in still:
+        issue.annexes = [annex for annex in issue.annexes if annex.file_id != gone.id]
+        _renumber(issue.annexes)
+    issue.assemblies = kept
+    _renumber(issue.assemblies)
+    if issue.assembly_id == assembly_id:
+        issue.assembly_id = kept[0].assembly_id if kept else None
+    session.flush()
+
+
+def duplicate_issue(session: Session, source: Issue) -> Issue:
+    """A new draft with the same title, introduction, sections, AGs, annexes and lists
+    (from any issue, a sent one too). A title that was the default numbered one takes the
+    new number."""
+    number = next_number(session)
+    title = source.title
+    if title == DEFAULT_TITLE.format(number=source.number):
+        title = DEFAULT_TITLE.format(number=number)
+    copy = Issue(
+        number=number,
+        title=title,
+        introduction=source.introduction,
+        status=IssueStatus.draft,
+        lists=list(source.lists or []),
+        public=source.public,
+        assembly_id=source.assembly_id,
+    )
+    session.add(copy)
+    for link in source.items:
+        copy.items.append(
+            IssueItem(news_id=link.news_id, section=link.section, position=link.position)
+        )
+    for ag_link in source.assemblies:
+        copy.assemblies.append(
+            IssueAssembly(assembly_id=ag_link.assembly_id, position=ag_link.position)
+        )
+    for annex in source.annexes:
+        copy.annexes.append(
+            IssueAnnex(file_id=annex.file_id, label=annex.label, position=annex.position)
+        )
+    session.flush()
+    return copy
+
+
 def add_item(session: Session, issue: Issue, news: NewsItem, section: str | None = None) -> None:
     require_editable(issue)
     if news.status not in (NewsStatus.approved, NewsStatus.published):

@@ -28,6 +28,7 @@ from newsletter.audience.segments import (
     Recipient,
     Segment,
     SegmentError,
+    count_lists,
     facts_of,
     iter_recipients,
     load_segments,
@@ -434,23 +435,21 @@ class AudienceService:
 
     def lists(self) -> tuple[list[ListInfo], list[SegmentError]]:
         """Every list with its number of active recipients, and the files in error."""
+        infos, errors, _reach = self.lists_and_reach()
+        return infos, errors
+
+    def lists_and_reach(
+        self, selected: Sequence[str] = ()
+    ) -> tuple[list[ListInfo], list[SegmentError], int]:
+        """Every list with its number of active recipients, the files in error, and how
+        many people the ``selected`` lists reach together (each once): counted once."""
         segments, errors = self.segments()
-        counts = dict.fromkeys(segments, 0)
         with self.ctx.db.session() as session:
-            optouts = self._optouts(session)
-            organisations = {org.id: org for org in session.scalars(select(Organisation))}
-            for subscriber in session.scalars(
-                select(Subscriber).where(Subscriber.status == SubscriberStatus.active)
-            ):
-                facts = facts_of(subscriber, organisations.get(subscriber.organisation_id or -1))
-                left = optouts.get(subscriber.id, ())
-                for segment in segments.values():
-                    if segment.id not in left and segment.contains(facts, subscriber.email_key):
-                        counts[segment.id] += 1
+            counts, reach = count_lists(session, segments, selected)
         infos = [
             ListInfo(s.id, dict(s.title), s.description, counts[s.id]) for s in segments.values()
         ]
-        return infos, errors
+        return infos, errors, reach
 
     def lists_of(self, subscriber_id: int) -> list[str]:
         """The lists a subscriber belongs to by their profile (opt-outs not applied)."""

@@ -35,7 +35,14 @@ class DeliveryService(Sending, Scheduling, Reporting):
         shows in the status."""
         stored = Msg.as_written(reason) if reason.strip() else Msg(PAUSED_BY_COORDINATOR)
         with self.ctx.db.session() as session:
-            transition_issue(self._issue(session, issue_id), S.paused, reason=stored)
+            issue = self._issue(session, issue_id)
+            send = outbox.get_send(session, issue_id)
+            if send is not None and send.relay_paused_at is not None:
+                send.relay_paused_at = None  # the coordinator's pause: no automatic resume
+                if issue.status is S.paused:
+                    issue.set_reason(stored)
+                    return
+            transition_issue(issue, S.paused, reason=stored)
 
     def resume(self, issue_id: int) -> None:
         """Resume a paused send (waiting retries become due now), or start a held
@@ -45,6 +52,7 @@ class DeliveryService(Sending, Scheduling, Reporting):
             send = outbox.get_send(session, issue_id)
             if send is not None:
                 transition_issue(issue, S.sending)
+                send.relay_paused_at = None
                 outbox.retry_now(session, send.id)
                 return
         self.start_send(issue_id)
@@ -69,4 +77,7 @@ class DeliveryService(Sending, Scheduling, Reporting):
             issue = self._issue(session, issue_id)
             transition_issue(issue, S.cancelled, reason=Msg(CANCELLED_BY_COORDINATOR))
             send = outbox.get_send(session, issue_id)
-            return outbox.cancel_open(session, send.id, CANCELLED) if send else 0
+            if send is None:
+                return 0
+            send.relay_paused_at = None
+            return outbox.cancel_open(session, send.id, CANCELLED)

@@ -9,6 +9,7 @@ for changes, whichever door the coordinator used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from enum import StrEnum
 
 from newsletter.context import Context
@@ -16,6 +17,7 @@ from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, gettext
 from newsletter.intake import news
+from newsletter.intake.limits import check_news_fields
 from newsletter.models import NewsStatus
 from newsletter.service.notices import NoticesService
 from newsletter.service.results import NewsSummary
@@ -37,12 +39,14 @@ TARGET = {
     ModerationAction.reopen: NewsStatus.pending,
 }
 
-#: what the partner is told: (subject, body with {title} and {reason})
+#: what the partner is told: (subject, body with {title}, {reason}, {reference}). The
+#: receipt of a form goes to an address the visitor typed: it carries none of their text
 PARTNER_MAIL = {
     "received": (
         N_("Your news item was received"),
-        N_("Hello,\n\nThank you: your news item \"{title}\" was received. The "
-           "coordination reads it before it appears in the newsletter.\n"),
+        N_("Hello,\n\nThank you: your news item was received under the reference "
+           "{reference}. The coordination reads it before it appears in the newsletter.\n"
+           "\nIf you did not send anything, ignore this e-mail.\n"),
     ),
     ModerationAction.reject.value: (
         N_("Your news item was not accepted"),
@@ -58,14 +62,22 @@ PARTNER_MAIL = {
 
 
 def tell_partner(
-    notices: NoticesService, to: str, lang: str, what: str, title: str, reason: str = ""
+    notices: NoticesService,
+    to: str,
+    lang: str,
+    what: str,
+    title: str,
+    reason: str = "",
+    reference: str = "",
 ) -> bool:
     """One of ``PARTNER_MAIL`` to ``to`` in ``lang``; False (logged) when it could not go."""
     subject, body = PARTNER_MAIL[what]
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
         notices.send(
-            to, gettext(lang, subject), gettext(lang, body).format(title=title, reason=reason)
+            to,
+            gettext(lang, subject),
+            gettext(lang, body).format(title=title, reason=reason, reference=reference),
         )
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)
@@ -86,16 +98,59 @@ class ModerationService:
     ) -> NewsSummary:
         """Apply ``action`` to news item ``news_id`` (the reason is required for a
         rejection or a request for changes: the partner reads it)."""
+        return self.moderate_many([news_id], action, reason=reason, by=by)[0]
+
+    def moderate_many(
+        self,
+        news_ids: Sequence[int],
+        action: ModerationAction | str,
+        *,
+        reason: str = "",
+        by: str = "",
+    ) -> list[NewsSummary]:
+        """``action`` on several items at once (one reason for all): every one of them,
+        or none when one cannot (the error names it). Partners are told afterwards."""
         try:
             wanted = ModerationAction(action)
         except ValueError as error:
             raise ValidationError(N_("Unknown action.")) from error
+        check_news_fields(self.ctx.settings, reason=reason)
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
         with self.ctx.db.session() as session:
-            item = news.get_news(session, news_id)
-            transition_news(item, TARGET[wanted], actor=by, reason=reason)
-            session.flush()
-            summary = NewsSummary.of(item)
-        if wanted in (ModerationAction.reject, ModerationAction.changes) and "@" in summary.sender:
-            tell_partner(self.notices, summary.sender, summary.language, wanted.value,
-                         summary.title, summary.status_reason)  # fmt: skip
-        return summary
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                transition_news(item, TARGET[wanted], actor=by, reason=reason)
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+        if wanted in (ModerationAction.reject, ModerationAction.changes):
+            for summary in summaries:
+                if "@" in summary.sender:
+                    self._tell(summary, wanted.value)
+        return summaries
+
+    def recategorize(self, news_ids: Sequence[int], category: str) -> list[NewsSummary]:
+        """Move several items to ``category`` (a section of the ``categories`` setting)."""
+        if category not in self.ctx.settings.categories:
+            raise ValidationError(
+                N_("Unknown category {category}; choose one of: {choices}."),
+                category=category,
+                choices=", ".join(self.ctx.settings.categories),
+            )
+        ids = list(dict.fromkeys(news_ids))
+        if not ids:
+            raise ValidationError(N_("Select at least one news item."))
+        with self.ctx.db.session() as session:
+            summaries = []
+            for news_id in ids:
+                item = news.get_news(session, news_id)
+                item.category = category
+                session.flush()
+                summaries.append(NewsSummary.of(item))
+            return summaries
+
+    def _tell(self, summary: NewsSummary, what: str) -> None:
+        tell_partner(self.notices, summary.sender, summary.language, what,
+                     summary.title, summary.status_reason)  # fmt: skip

@@ -13,7 +13,6 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
 
-from newsletter import links
 from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.delivery.dkim import DkimSigner
@@ -83,20 +82,6 @@ class NoticesService:
         if not all(result.ok for result in results):
             log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
             raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)
-
-    def confirmation(self, subscriber_id: int) -> None:
-        """The double opt-in e-mail with the confirmation link."""
-        subscriber = self.audience.get_subscriber(subscriber_id)
-        lang = subscriber.language
-        settings = self.ctx.settings
-        body = gettext(
-            lang,
-            "Hello,\n\nPlease confirm your subscription to the newsletter of {network} "
-            "by opening this link:\n\n{url}\n\nIf you did not ask for it, ignore this "
-            "e-mail: you will receive nothing more.\n",
-        ).format(network=settings.organisation_name, url=links.confirm_url(settings, subscriber.id))
-        subject = gettext(lang, "Confirm your subscription").format()
-        self.send(subscriber.email, subject, body)
 
     def partner_link(self, to: list[str], organisation: str, url: str, lang: str = "fr") -> None:
         settings = self.ctx.settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -32,11 +32,12 @@ class RateLimiter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def _lock(self, session: Session, bucket: str, key: str, now: datetime) -> None:
-        """Serialise the transactions working on (bucket, key) until commit."""
+    def _lock(self, session: Session, pairs: list[tuple[str, str]], now: datetime) -> None:
+        """Serialise the transactions working on these (bucket, key) pairs until commit."""
         if self.ctx.db.is_postgres:
-            lock_id = zlib.crc32(f"{bucket}\0{key}".encode()) - 2**31
-            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+            ids = sorted({zlib.crc32(f"{b}\0{k}".encode()) - 2**31 for b, k in pairs})
+            for lock_id in ids:  # in one order: two steps never wait on each other
+                session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
         # on SQLite any write takes the database's write lock for the transaction
         session.execute(delete(RateHit).where(RateHit.at < now - KEEP))
 
@@ -59,14 +60,15 @@ class RateLimiter:
         """True when ``key`` already has ``limit`` hits or more in ``window``."""
         return self.count(bucket, key, window) >= limit
 
-    def _atomic(self, bucket: str, key: str, step: Callable[[Session, datetime], T]) -> T:
-        """Run ``step`` in a transaction that holds the (bucket, key) lock. SQLite may
-        refuse a write whose snapshot another writer just made stale: try again then."""
+    def _atomic(self, pairs: list[tuple[str, str]], step: Callable[[Session, datetime], T]) -> T:
+        """Run ``step`` in a transaction that holds the locks of the (bucket, key) pairs.
+        SQLite may refuse a write whose snapshot another writer just made stale: try
+        again then."""
         for attempt in range(ATTEMPTS):
             try:
                 with self.ctx.db.session() as session:
-                    self._lock(session, bucket, key, utcnow())
-                    return step(session, utcnow())  # the time once the lock is held
+                    self._lock(session, pairs, utcnow())
+                    return step(session, utcnow())  # the time once the locks are held
             except OperationalError:
                 if self.ctx.db.is_postgres or attempt == ATTEMPTS - 1:
                     raise
@@ -83,7 +85,22 @@ class RateLimiter:
             session.add(RateHit(bucket=bucket, key=key[:320], at=now))
             return False
 
-        return self._atomic(bucket, key, step)
+        return self._atomic([(bucket, key)], step)
+
+    def exceeded_then_hit_all(self, rules: Sequence[tuple[str, str, int, timedelta]]) -> bool:
+        """Atomically, over several (bucket, key, limit, window) rules: True when one of
+        them is already at its limit (nothing is counted then); otherwise count a hit in
+        every rule and return False."""
+
+        def step(session: Session, now: datetime) -> bool:
+            for bucket, key, limit, window in rules:
+                if self._hits(session, bucket, key, now - window)[0] >= limit:
+                    return True
+            for bucket, key, _limit, _window in rules:
+                session.add(RateHit(bucket=bucket, key=key[:320], at=now))
+            return False
+
+        return self._atomic([(bucket, key) for bucket, key, _l, _w in rules], step)
 
     def wait_then_hit(
         self, bucket: str, key: str, window: timedelta, delay: Callable[[int], float]
@@ -101,7 +118,7 @@ class RateLimiter:
             session.add(RateHit(bucket=bucket, key=key[:320], at=now))
             return 0.0
 
-        return self._atomic(bucket, key, step)
+        return self._atomic([(bucket, key)], step)
 
     def hit(self, bucket: str, key: str) -> None:
         now = utcnow()

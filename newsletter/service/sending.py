@@ -31,10 +31,11 @@ from newsletter.delivery.messages import IssueMessages
 from newsletter.delivery.outbox import RecipientLike
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.smtp import SmtpPool
-from newsletter.delivery.transport import Transport
+from newsletter.delivery.transport import Probing, Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import ConfigurationError, ValidationError
+from newsletter.faults import storage_error
 from newsletter.i18n import N_, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
@@ -48,6 +49,11 @@ from newsletter.store.delivery import Send
 from newsletter.store.editorial import Issue
 
 log = logging.getLogger(__name__)
+
+#: the progress note while an automatically paused send waits for its relay
+WAITING_FOR_RELAY = N_("waiting for the SMTP relay")
+#: the longest wait between two tries of a relay that does not answer
+RELAY_RETRY_MAX_SECONDS = 600.0
 
 
 class Sending(RenderCheck):
@@ -191,6 +197,15 @@ class Sending(RenderCheck):
         try:
             while True:
                 result = await worker.run_send(send_id, factory, stop)
+                if result.end is RunEnd.paused and result.relay_down and not stop.is_set():
+                    if await self._await_relay(issue_id, transport, stop, worker.totals, progress):
+                        worker.windows.pop(send_id, None)  # judge the resumed send afresh
+                        continue
+                    result = await asyncio.to_thread(self._paused_result, issue_id, result)
+                    if result.end is RunEnd.busy and not stop.is_set():  # resumed by hand
+                        worker.windows.pop(send_id, None)
+                        continue
+                    return result
                 if result.end is RunEnd.busy and not stop.is_set():
                     await _sleep_or_stop(stop, 1.0)
                     continue
@@ -217,19 +232,25 @@ class Sending(RenderCheck):
             options.setdefault("progress", partial(_show_waiting, board))
         worker = self.worker(transport, **options)
         await asyncio.to_thread(outbox.release_all, self.ctx.db, worker.id)
-        factories: dict[int, MessageFactory] = {}
+        factories: dict[tuple[int, int], MessageFactory] = {}
+        relay_tries: dict[int, tuple[float, float]] = {}
         try:
             while not stop.is_set():
+                await self._resume_relays(transport, relay_tries)
                 worked = False
-                for issue_id, send_id in await asyncio.to_thread(self._due_sends):
+                due = await asyncio.to_thread(self._due_sends)
+                for gone in set(factories) - set(due):
+                    del factories[gone]  # back to draft, say: its next send renders anew
+                for issue_id, send_id in due:
                     if stop.is_set():
                         break
                     try:
-                        factory = factories.get(issue_id) or self.message_factory(issue_id)
+                        key = (issue_id, send_id)
+                        factory = factories.get(key) or self.message_factory(issue_id)
                     except Exception:
                         log.exception("cannot prepare issue %s", issue_id)
                         continue
-                    factories[issue_id] = factory
+                    factories[key] = factory
                     before = worker.totals.sent + worker.totals.failed + worker.totals.retrying
                     result = await worker.run_send(send_id, factory, stop)
                     after = result.progress.sent + result.progress.failed + result.progress.retrying
@@ -240,6 +261,119 @@ class Sending(RenderCheck):
             await asyncio.to_thread(worker.unregister)
             if own:
                 await transport.close()
+
+    # --- automatic resume after a relay outage -----------------------------------------
+
+    def relay_paused(self, issue_id: int) -> bool:
+        """Whether the send is paused because its relay did not answer (and will resume
+        by itself once it answers)."""
+        with self.ctx.db.session() as session:
+            send = outbox.get_send(session, issue_id)
+            issue = session.get(Issue, issue_id)
+            return (
+                send is not None
+                and send.relay_paused_at is not None
+                and issue is not None
+                and issue.status is S.paused
+            )
+
+    def resume_after_relay(self, issue_id: int) -> bool:
+        """Resume a send the relay outage paused, unless the coordinator paused, resumed or
+        cancelled it since (which clears the mark); the waiting retries become due now.
+        Returns whether it resumed."""
+        with self.ctx.db.session() as session:
+            send = outbox.get_send(session, issue_id)
+            issue = session.get(Issue, issue_id)
+            if send is None or send.relay_paused_at is None or issue is None:
+                return False
+            if issue.status is not S.paused:
+                send.relay_paused_at = None
+                return False
+            send.relay_paused_at = None
+            transition_issue(issue, S.sending)
+            outbox.retry_now(session, send.id)
+            log.info("issue %s: the relay answers again, the send resumes", issue_id)
+            return True
+
+    async def _await_relay(
+        self,
+        issue_id: int,
+        transport: Transport,
+        stop: asyncio.Event,
+        shown: Progress,
+        progress: Callable[[Progress], None] | None,
+    ) -> bool:
+        """Try the relay with a backoff (RELAY_RETRY_SECONDS doubling to 10 minutes) until
+        it answers, then resume; False when stopped, when the coordinator took the send
+        over (paused, resumed or cancelled it) or when automatic resume is off."""
+        delay = self.ctx.settings.relay_retry_seconds
+        if delay <= 0 or not isinstance(transport, Probing):
+            return False
+        shown.note = WAITING_FOR_RELAY
+        if progress is not None:
+            progress(shown)
+        try:
+            while not stop.is_set():
+                await _sleep_or_stop(stop, delay)
+                if stop.is_set():
+                    return False
+                try:
+                    still = await asyncio.to_thread(self.relay_paused, issue_id)
+                except Exception as error:  # the database is away too: wait for it
+                    if storage_error(error) is None:
+                        raise
+                    continue
+                if not still:
+                    return False
+                if await transport.probe():
+                    return await asyncio.to_thread(self.resume_after_relay, issue_id)
+                delay = min(RELAY_RETRY_MAX_SECONDS, delay * 2)
+            return False
+        finally:
+            shown.note = ""
+
+    def _paused_result(self, issue_id: int, result: RunResult) -> RunResult:
+        """The run's end when the coordinator took over a send that waited for its relay."""
+        with self.ctx.db.session() as session:
+            issue = session.get(Issue, issue_id)
+            if issue is None:
+                return result
+            if issue.status is S.sending:
+                return RunResult(RunEnd.busy, result.progress)
+            return RunResult(RunEnd.paused, result.progress, reason=issue.reason)
+
+    async def _resume_relays(self, transport: Transport, tries: dict[int, tuple[float, float]]
+                             ) -> None:  # fmt: skip
+        """For ``serve``: resume the sends a relay outage paused once the relay answers;
+        ``tries`` holds (next try, delay) per issue, in the event loop's time."""
+        first = self.ctx.settings.relay_retry_seconds
+        if first <= 0 or not isinstance(transport, Probing):
+            return
+        loop = asyncio.get_running_loop()
+        waiting = await asyncio.to_thread(self._relay_paused_issues)
+        for gone in set(tries) - set(waiting):
+            del tries[gone]
+        for issue_id in waiting:
+            at, delay = tries.setdefault(issue_id, (loop.time() + first, first))
+            if loop.time() < at:
+                continue
+            if await transport.probe() and await asyncio.to_thread(
+                self.resume_after_relay, issue_id
+            ):
+                del tries[issue_id]
+                continue
+            delay = min(RELAY_RETRY_MAX_SECONDS, delay * 2)
+            tries[issue_id] = (loop.time() + delay, delay)
+
+    def _relay_paused_issues(self) -> list[int]:
+        with self.ctx.db.session() as session:
+            return list(
+                session.scalars(
+                    select(Send.issue_id)
+                    .join(Issue, Issue.id == Send.issue_id)
+                    .where(Issue.status == S.paused, Send.relay_paused_at.is_not(None))
+                )
+            )
 
     def _due_sends(self) -> list[tuple[int, int]]:
         now = utcnow()

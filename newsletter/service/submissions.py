@@ -2,9 +2,11 @@
 
 Uploads are checked by ``service.editorial.submit_news`` with the one file policy of
 ``intake.files`` (images re-encoded, documents real PDFs), as from every door.
-Submissions are rate-limited per IP address and per personal link. The partner is told
-by e-mail when an item is received; moderation (``service.moderation``) tells them of
-a rejection or a request for changes.
+Submissions are rate-limited per client, per personal link and per sender address, in
+one locked step (``RateLimiter.exceeded_then_hit_all``) taken before the item is
+stored. The sender is told by e-mail that an item was received, with its reference and
+none of the text they typed (the form sends mail to any address typed in it);
+moderation (``service.moderation``) tells them of a rejection or a request for changes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_FILES = 3
 SUBMISSIONS_PER_IP_HOUR = 20
 SUBMISSIONS_PER_LINK_HOUR = 10
+#: submissions (and so receipts) per sender address and hour
+SUBMISSIONS_PER_SENDER_HOUR = 10
 PUBLIC_FORM_NOTE = N_("Proposed through the public form (not a member)")
 #: previews of the submission form per IP address and hour (each one renders Markdown)
 PREVIEWS_PER_IP_HOUR = 60
@@ -72,12 +76,17 @@ class SubmissionsService:
         """A partner's Markdown as it will appear in the issue (the form's preview)."""
         return to_safe_html(body, "markdown")
 
-    def check_rate(self, ip: str, link_key: str | None) -> None:
+    def check_rate(self, ip: str, link_key: str | None, sender: str) -> None:
+        """Count one submission; ValidationError (nothing counted) when the client, the
+        personal link or the sender address already had its share of the hour."""
         hour = timedelta(hours=1)
-        if self.limits.exceeded("submit-ip", ip, SUBMISSIONS_PER_IP_HOUR, hour) or (
-            link_key is not None
-            and self.limits.exceeded("submit-link", link_key, SUBMISSIONS_PER_LINK_HOUR, hour)
-        ):
+        rules = [
+            ("submit-ip", ip, SUBMISSIONS_PER_IP_HOUR, hour),
+            ("submit-sender", sender.strip().casefold(), SUBMISSIONS_PER_SENDER_HOUR, hour),
+        ]
+        if link_key is not None:
+            rules.append(("submit-link", link_key, SUBMISSIONS_PER_LINK_HOUR, hour))
+        if self.limits.exceeded_then_hit_all(rules):  # fmt: skip
             raise ValidationError(
                 N_("Too many submissions in the last hour. Please try again later.")
             )
@@ -104,7 +113,6 @@ class SubmissionsService:
     ) -> NewsSummary:
         """A news item from a partner's link (``organisation_id``) or the public form."""
         link_key = str(organisation_id) if organisation_id is not None else None
-        self.check_rate(ip, link_key)
         if "@" not in form.sender:
             raise ValidationError(N_("Give your e-mail address: we will tell you what happens."))
         if not form.body.strip():
@@ -112,6 +120,8 @@ class SubmissionsService:
         uploads = [(name, "", data) for name, data in (files or []) if data]
         if len(uploads) > MAX_FILES:
             raise ValidationError(N_("At most {n} documents."), n=MAX_FILES)
+        check_news_fields(self.ctx.settings, sender=form.sender)
+        self.check_rate(ip, link_key, form.sender)  # counted before the costly checks
         clean_image = (image[0], "", image[1]) if image and image[1] else None
         public = organisation_id is None
         summary = self.editorial.submit_news(
@@ -134,10 +144,8 @@ class SubmissionsService:
             notes=[Msg(PUBLIC_FORM_NOTE)] if public else [],
             actor=form.sender,
         )
-        self.limits.hit("submit-ip", ip)
-        if link_key is not None:
-            self.limits.hit("submit-link", link_key)
-        tell_partner(self.notices, form.sender, form.language, "received", form.title)
+        tell_partner(self.notices, form.sender, form.language, "received", "",
+                     reference=f"#{summary.id}")  # fmt: skip
         return summary
 
     def add_by_coordinator(

@@ -1,4 +1,5 @@
-"""Decoding of the personal links (unsubscribe, preferences, confirmation, annexes): one
+"""Decoding of the personal links (unsubscribe, preferences, annexes; confirmations in
+``service.subscriptions``): one
 place, so every door that receives a link decodes it the same way. A forged, altered,
 expired or malformed token is a ValidationError ("This link is not valid.")."""
 
@@ -37,10 +38,6 @@ class TokensService:
     def preferences_subscriber(self, token: str) -> int:
         """The subscriber of a preferences link."""
         return self._subscriber(links.PREFERENCES, token)
-
-    def confirm_subscriber(self, token: str) -> int:
-        """The subscriber of a double opt-in confirmation link."""
-        return self._subscriber(links.CONFIRM, token)
 
     def annex_file(self, token: str) -> int:
         """The stored file of a signed annex or image link."""

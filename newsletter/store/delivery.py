@@ -48,6 +48,10 @@ class Send(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: set when the sender paused the send because the SMTP relay did not answer; the
+    #: send resumes by itself once the relay answers again, unless this is cleared (the
+    #: coordinator paused, resumed or cancelled it)
+    relay_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Delivery(Base):

@@ -27,6 +27,7 @@ from newsletter.service.supervision import (
     sleep_or_stop,
     supervise,
 )
+from newsletter.web.access_log import log_config
 from newsletter.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ async def serve_async(
             timeout_keep_alive=settings.keep_alive_timeout,
             h11_max_incomplete_event_size=16 * 1024,  # request line and headers
             limit_concurrency=200,
+            log_config=log_config(),  # no personal token in the access log
         )  # fmt: skip
         server = uvicorn.Server(config)
         watcher = asyncio.create_task(_exit_on(shutdown, server)) if shutdown else None

@@ -2,7 +2,10 @@
 
 Faults: ``temp_first`` recipients get 451 on their first RCPT and are accepted after;
 ``perm`` recipients always get 550; ``drop_every`` N closes the connection instead of
-answering every Nth DATA (the message is not kept); ``delay`` slows every DATA.
+answering every Nth DATA (the message is not kept); ``delay`` slows every DATA;
+``hold_until_connections`` N holds every DATA reply until N client connections have
+given a recipient (or ``HOLD_LIMIT`` seconds passed), so that several senders are
+sure to be at work together however slowly each one starts.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.support.ports import free_port
 
+#: the longest a held DATA reply waits for the other connections
+HOLD_LIMIT = 240.0
+
 
 @dataclass
 class Received:
@@ -34,6 +40,7 @@ class Faults:
     drop_every: int = 0
     delay: float = 0.0
     refuse_all: int = 0  # reply code to every RCPT (e.g. 451 for a relay refusing us)
+    hold_until_connections: int = 0
 
 
 class RecordingHandler:
@@ -44,6 +51,7 @@ class RecordingHandler:
         self.data_count = 0
         self.dropped = 0
         self.peers: set[Any] = set()  # client connections that delivered a message
+        self.asking: set[Any] = set()  # client connections that gave a recipient
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -51,6 +59,7 @@ class RecordingHandler:
         with self.lock:
             self.rcpt_attempts[address] += 1
             attempt = self.rcpt_attempts[address]
+            self.asking.add(session.peer)
         if self.faults.refuse_all:
             return f"{self.faults.refuse_all} 4.3.2 Relay refusing for now"
         if address in self.faults.perm:
@@ -61,6 +70,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.faults.hold_until_connections:
+            await self._hold(self.faults.hold_until_connections)
         if self.faults.delay:
             await asyncio.sleep(self.faults.delay)
         with self.lock:
@@ -77,6 +88,15 @@ class RecordingHandler:
             for recipient in envelope.rcpt_tos:
                 self.received.append(Received(envelope.mail_from, recipient, content))
         return "250 2.0.0 Accepted"
+
+    async def _hold(self, connections: int) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + HOLD_LIMIT
+        while loop.time() < end:
+            with self.lock:
+                if len(self.asking) >= connections:
+                    return
+            await asyncio.sleep(0.05)
 
     def counts(self) -> Counter[str]:
         with self.lock:
@@ -99,15 +119,31 @@ class RecordingServer:
             kwargs.update(tls_context=tls_context, require_starttls=True)
         if users is not None:
             kwargs.update(authenticator=self._authenticator(users), auth_require_tls=True)
-        self.controller = Controller(
+        self._options = dict(ssl_context=tls_context if implicit_tls else None, **kwargs)
+        self.controller = self._controller()
+        self.running = False
+
+    def _controller(self) -> Controller:
+        return Controller(
             self.handler,
             hostname="127.0.0.1",
             port=self.port,
-            ssl_context=tls_context if implicit_tls else None,
             decode_data=False,
             data_size_limit=0,
-            **kwargs,
+            **self._options,
         )
+
+    def down(self) -> None:
+        """Stop listening (the relay goes away); ``up`` starts it again on the same port."""
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    def up(self) -> None:
+        if not self.running:
+            self.controller = self._controller()
+            self.controller.start()
+            self.running = True
 
     @staticmethod
     def _authenticator(users: dict[str, str]) -> Any:
@@ -128,7 +164,8 @@ class RecordingServer:
 
     def __enter__(self) -> RecordingServer:
         self.controller.start()
+        self.running = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
+        self.down()

@@ -147,9 +147,9 @@ def test_send_with_two_processes_reaches_everyone_once(cli: Cli, service: Servic
     cli.monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     cache = Path(tempfile.gettempdir()) / "newsletter-test-pycache"
     cli.monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(cache))
-    # 10 messages/s per connection: one process alone would need 20 s, longer than the
-    # second one takes to start even on a busy machine
-    with RecordingServer(Faults(delay=0.1)) as server:
+    # the first replies wait until three connections asked (2 per process): both
+    # processes are at work together however long the second one takes to start
+    with RecordingServer(Faults(hold_until_connections=3)) as server:
         cli.set(service.ctx.settings.model_copy(update={
             "smtp_host": "127.0.0.1", "smtp_port": server.port,
             "smtp_security": SmtpSecurity.none, "smtp_connections": 4, "send_batch_size": 20,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from newsletter import schedule
 from newsletter.service import Service
@@ -93,3 +94,20 @@ async def test_missed_send_beyond_grace_is_held(service: Service) -> None:
     assert status["scheduled_at"] is not None
     service.delivery.resume(issue_id)  # the coordinator decides to send it after all
     assert service.delivery.status(issue_id)["status"] == "sending"
+
+
+async def test_stopping_the_scheduler_leaves_the_shared_engine_alone(service: Service) -> None:
+    """The job store shares the context's engine: its shutdown (scheduler restarts under
+    ``serve``'s supervision) must not dispose of the pool while other tasks hold
+    connections from it, or those connections go back to a dropped pool, unclosed."""
+    engine = service.ctx.db.engine
+    pool = engine.pool
+    held = engine.connect()  # the delivery worker's connection, in its thread
+    try:
+        scheduler = schedule.start_scheduler(service.ctx, service)
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0.1)  # AsyncIOScheduler shuts down in the loop's next turn
+        assert engine.pool is pool
+    finally:
+        held.close()
+    assert isinstance(pool, QueuePool) and pool.checkedin() >= 1  # back in the engine's pool

@@ -76,3 +76,24 @@ def test_moderation_is_the_same_through_every_door(
         assert str(message["Subject"]) == subject
     else:
         assert smtp.recorder.to(PARTNER) == []
+
+
+@pytest.mark.parametrize("door", ["console", "cli"])
+def test_a_reason_over_the_limit_is_refused_by_every_door(
+    door: str, mailing: Service, console: Browser, mailing_cli: Cli, smtp: SmtpServer
+) -> None:
+    news_id = _item(mailing)
+    reason = "x" * (mailing.ctx.settings.news_max_body + 1)
+    if door == "console":
+        console.get(f"/console/news/{news_id}")
+        response = console.post(
+            f"/console/news/{news_id}/decide", {"action": "reject", "reason": reason}
+        )
+        assert response.status_code in (303, 400)
+    else:
+        result = mailing_cli("news", "reject", str(news_id), "--reason", reason, "--json")
+        assert result.code != 0
+        assert "raison est trop longue" in result.out + result.err
+    assert mailing.editorial.get_news(news_id).status == "pending"
+    assert len(mailing.editorial.news_history(news_id)) == 1
+    assert smtp.recorder.to(PARTNER) == []

@@ -57,24 +57,32 @@ def test_demo_command_serves_the_console(tmp_path: Path) -> None:
         "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
         "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
     })  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsletter", "demo", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    log = tmp_path / "demo.log"  # a file, not a pipe: a full pipe would stop the server
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "demo", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 180  # a shared machine under load starts slowly
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/console/login") as page:
+                url = f"http://127.0.0.1:{port}/console/login"
+                with urllib.request.urlopen(url, timeout=30) as page:
                     body = page.read().decode()
                 break
             except OSError:
-                assert process.poll() is None, process.communicate()[0].decode()
+                assert process.poll() is None, log.read_text(errors="replace")
                 assert time.monotonic() < deadline, "demo did not start"
                 time.sleep(0.2)
         assert "Console de la coordination" in body
         assert (tmp_path / "data" / "catcher").is_dir()  # the embedded mail catcher
     finally:
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0].decode()
-    assert "coordination@example.org" in output
+        try:
+            process.wait(timeout=120)  # serve drains its tasks first
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert "coordination@example.org" in log.read_text(errors="replace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
@@ -51,10 +52,9 @@ def compose(
     detail = service.console.issue_detail(issue_id)
     if detail.row.status not in EDIT_STATES:
         return RedirectResponse(f"/console/issues/{issue_id}/sending", status_code=303)
-    infos, _errors = service.audience.lists()
+    infos, _errors, count = service.audience.lists_and_reach(detail.row.lists)
     in_issue = {entry.news_id for entry in detail.entries}
     available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
-    count = service.audience.count_recipients(detail.row.lists) if detail.row.lists else 0
     preview_error = None
     try:
         service.editorial.prepare(issue_id)
@@ -72,7 +72,15 @@ def compose(
         width="mobile" if width == "mobile" else "desktop",
         preview_error=preview_error,
         now_local=datetime.now(UTC),
+        planned=_local_input(detail.row.scheduled_at, service.ctx.settings.timezone),
     )
+
+
+def _local_input(moment: datetime | None, timezone: str) -> str:
+    """A time as a ``datetime-local`` field shows it (the planned time kept on unscheduling)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
 @router.get("/issues/{issue_id}/preview.html")
@@ -170,26 +178,6 @@ def add_annex(
 def remove_annex(request: Request, service: ServiceDep, issue_id: int, annex_id: int) -> Response:
     service.editorial.remove_issue_annex(issue_id, annex_id)
     return redirect(f"/console/issues/{issue_id}#annexes", t(request, "Annex removed."), request)
-
-
-@router.post("/issues/{issue_id}/test")
-def test_send(
-    request: Request,
-    service: ServiceDep,
-    issue_id: int,
-    email: str = Form(""),
-    lang: str = Form("fr"),
-) -> Response:
-    """The exact message of a recipient, sent to one address."""
-    url = f"/console/issues/{issue_id}#send"
-    try:
-        result = service.editorial.preview(
-            issue_id, language=known_language(lang), email=email.strip()
-        )
-        service.notices.send_raw(result.eml, email.strip())
-    except NewsletterError as error:
-        return _fail(request, url, error)
-    return redirect(url, t(request, "Test sent to {email}.", email=email.strip()), request)
 
 
 @router.post("/issues/{issue_id}/send")

@@ -1,4 +1,5 @@
-"""Members and subscribers: search, edit, status, CSV import with its report, lists."""
+"""Members: a person's details, the organisations and lists, the import with its report
+(the search and the actions on people: ``people.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_, known_language
+from newsletter.i18n import known_language
 from newsletter.service.audience import FIELD_LABELS, FIELDS, ImportPreview
-from newsletter.web.deps import AccountDep, ServiceDep
+from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
@@ -18,25 +19,6 @@ router = APIRouter()
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 PAGE_SIZE = 200
 MAX_COLUMNS = 200
-
-
-@router.get("/members")
-def members(request: Request, service: ServiceDep, q: str = "", list: str = "") -> Response:
-    # the lists without their counts (counting every list costs ~1 s at 10,000 people;
-    # the Lists tab shows them)
-    segments, _errors = service.audience.segments()
-    subscribers = service.audience.list_subscribers(list_id=list or None, search=q or None)
-    return render(
-        request,
-        "console/members.html",
-        section="members",
-        tab="subscribers",
-        q=q,
-        list_id=list,
-        lists=[*segments.values()],
-        subscribers=subscribers[:PAGE_SIZE],
-        total=len(subscribers),
-    )
 
 
 @router.get("/members/organisations")
@@ -58,22 +40,7 @@ def lists(request: Request, service: ServiceDep) -> Response:
     )
 
 
-@router.get("/members/{subscriber_id}")
-def subscriber(request: Request, service: ServiceDep, subscriber_id: int) -> Response:
-    view = service.audience.get_subscriber(subscriber_id)
-    return render(
-        request,
-        "console/subscriber.html",
-        section="members",
-        tab="subscribers",
-        subscriber=view,
-        member_of=service.audience.lists_of(subscriber_id),
-        titles={info.id: info.title for info in service.audience.lists()[0]},
-        organisations=service.audience.organisations(),
-    )
-
-
-@router.post("/members/{subscriber_id}")
+@router.post("/members/{subscriber_id:int}")
 def save_subscriber(
     request: Request,
     service: ServiceDep,
@@ -93,20 +60,6 @@ def save_subscriber(
         roles=roles,
     )
     return redirect(f"/console/members/{subscriber_id}", t(request, "Changes saved."), request)
-
-
-@router.post("/members/{subscriber_id}/status")
-def change_status(
-    request: Request,
-    service: ServiceDep,
-    account: AccountDep,
-    subscriber_id: int,
-    status: str = Form(...),
-) -> Response:
-    if status not in ("active", "unsubscribed", "blocked"):
-        raise ValidationError(N_("Unknown status."))
-    service.audience.set_status(subscriber_id, status, reason=f"console: {account.email}")
-    return redirect(f"/console/members/{subscriber_id}", t(request, "Status changed."), request)
 
 
 @router.get("/import")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Form
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +16,6 @@ from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
-SUBSCRIBE_PER_IP_HOUR = 10
 
 
 @router.get("/")
@@ -39,25 +37,23 @@ def subscribe(
     language: str = Form("fr"),
     consent: str = Form(""),
 ) -> Response:
-    ip = client_ip(request)
+    """The same answer for any address; the e-mail, if any, leaves after it."""
     errors: list[str] = []
     if not consent:
         errors.append(t(request, "Please tick the box to give your consent."))
-    if service.limits.exceeded("subscribe-ip", ip, SUBSCRIBE_PER_IP_HOUR, timedelta(hours=1)):
-        errors.append(t(request, "Too many requests from your connection. Try again later."))
-    if not errors:
+    else:
         try:
-            subscriber = service.audience.subscribe(
-                email, name=name, language=known_language(language),
+            confirmation = service.subscriptions.request(
+                email, name=name, language=known_language(language), client=client_ip(request),
                 source="web form (consent given)",
             )  # fmt: skip
         except ValidationError as error:
             errors.append(error.localized(request_language(request)))
         else:
-            service.limits.hit("subscribe-ip", ip)
-            if subscriber.status == "pending":
-                service.notices.confirmation(subscriber.id)
-            return render(request, "public/subscribe.html", sent=True, email=subscriber.email)
+            response = render(request, "public/subscribe.html", sent=True,
+                              email=confirmation.address)  # fmt: skip
+            response.background = BackgroundTask(service.subscriptions.send, confirmation)
+            return response
     return render(
         request, "public/subscribe.html", status_code=400, errors=errors, email=email,
         name=name, sent=False,
@@ -66,8 +62,7 @@ def subscribe(
 
 @router.get("/confirm/{token}")
 def confirm(request: Request, service: ServiceDep, token: str) -> Response:
-    subscriber_id = service.tokens.confirm_subscriber(token)
-    subscriber = service.audience.confirm(subscriber_id, source="double opt-in (web)")
+    subscriber = service.subscriptions.confirm(token, source="double opt-in (web)")
     return render(
         request,
         "public/confirmed.html",

@@ -47,3 +47,11 @@ document.addEventListener("click", function (event) {
       .then(function (html) { document.getElementById("preview").innerHTML = html; });
   });
 })();
+// "Select every person of this page": ticks the checkboxes of its form.
+document.addEventListener("change", function (event) {
+  var box = event.target.closest("[data-select-all]");
+  if (!box) return;
+  var form = document.getElementById(box.getAttribute("data-select-all"));
+  if (!form) return;
+  form.querySelectorAll("input[name='ids']").forEach(function (item) { item.checked = box.checked; });
+});

@@ -1,0 +1,107 @@
+"""Commands of an issue's life after drafting: unschedule, duplicate, edit, test sends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsletter.cli.common import _, console, issue_app, print_json, service, shown
+from newsletter.cli.editorial import JsonOption, read_text
+from newsletter.i18n import LANGUAGES
+from newsletter.models import Membership
+
+
+@issue_app.command("unschedule")
+def issue_unschedule(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOption = False,
+) -> None:
+    """Back to draft: a scheduled issue (its planned time and lists kept), or a paused send
+    that delivered nothing yet. Edit it, then schedule or send it again."""
+    with service() as svc:
+        result = svc.issue_life.back_to_draft(issue_id)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(_("Issue {issue} is a draft again.").format(issue=issue_id))
+
+
+@issue_app.command("duplicate")
+def issue_duplicate(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOption = False,
+) -> None:
+    """A new draft with the same introduction, items, AGs, annexes and lists (from any
+    issue, a sent one too)."""
+    with service() as svc:
+        result = svc.issue_life.duplicate(issue_id)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            _("Issue {issue} copied into the new draft {id} (number {number}).").format(
+                issue=issue_id, id=result.id, number=result.number
+            )
+        )
+
+
+@issue_app.command("edit")
+def issue_edit(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    intro: Annotated[Path | None, typer.Option(help="Introduction (Markdown file).")] = None,
+    add_news: Annotated[
+        list[int] | None, typer.Option("--add-news", metavar="ID", help="Add a news item.")
+    ] = None,
+    remove_news: Annotated[
+        list[int] | None,
+        typer.Option("--remove-news", metavar="ID", help="Remove a news item."),
+    ] = None,
+    add_assembly: Annotated[
+        list[int] | None,
+        typer.Option("--add-assembly", metavar="ID", help="Announce an AG (with its PV)."),
+    ] = None,
+    remove_assembly: Annotated[
+        list[int] | None,
+        typer.Option("--remove-assembly", metavar="ID", help="Take an AG (and its PV) out."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a draft issue: all the changes given, or none of them."""
+    with service() as svc:
+        result = svc.issue_life.edit(
+            issue_id,
+            title=title,
+            introduction=read_text(intro) if intro else None,
+            add_news=add_news or [],
+            remove_news=remove_news or [],
+            add_assemblies=add_assembly or [],
+            remove_assemblies=remove_assembly or [],
+        )
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            _("Issue {id} saved: {items} items, {assemblies} AG.").format(
+                id=issue_id, items=len(result.items), assemblies=len(result.assemblies)
+            )
+        )
+
+
+@issue_app.command("test")
+def issue_test(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    to: Annotated[str, typer.Option("--to", help="Addresses, comma-separated.")],
+    lang: Annotated[str, typer.Option("--lang", help="fr or nl.")] = "fr",
+    membership: Annotated[
+        Membership, typer.Option(help="The reader's kind: effectif, adherent or none.")
+    ] = Membership.full,
+) -> None:
+    """Send the exact message of such a reader, subject marked "[TEST] ", to each address."""
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(_("Language must be fr or nl."))
+    with service() as svc:
+        sent = svc.issue_life.send_test(issue_id, to, language=lang, membership=membership)
+    console.print(_("Test sent to {email}.").format(email=shown(", ".join(sent))))
