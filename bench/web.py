@@ -83,6 +83,11 @@ def main() -> None:
         "dashboard": lambda: client.get("/console/"),
         "news queue": lambda: client.get("/console/news"),
         "members (search)": lambda: client.get("/console/members?q=personne 1"),
+        "members (page 20, status filter)": lambda: client.get(
+            "/console/members?status=active&page=20"
+        ),
+        "members (list filter)": lambda: client.get("/console/members?list=effectifs&q=p1"),
+        "person page": lambda: client.get(f"/console/members/{subscriber.id}"),
         "issue composer": lambda: client.get(f"/console/issues/{issue_id}"),
         "issue preview (exact e-mail)": lambda: client.get(
             f"/console/issues/{issue_id}/preview.html?lang=nl"

@@ -164,6 +164,12 @@ class Settings(BaseSettings):
         "fault (message too big, spam or policy refusal, loop, protocol error) marks it "
         "bounced.",
     )
+    bounce_soft_expiry_days: int = Field(
+        60,
+        ge=0,
+        description="Days without a new failure after which the counted soft bounces of an "
+        "active address are forgotten (0: never).",
+    )
     bounce_address: str = Field(
         "",
         description="Where bounces come back (envelope sender of every message), "

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from newsletter.config import Settings
 from newsletter.tokens import ANNEX as ANNEX
 from newsletter.tokens import CONFIRM as CONFIRM
+from newsletter.tokens import NEWS_ITEM as NEWS_ITEM
 from newsletter.tokens import PARTNER as PARTNER
 from newsletter.tokens import PREFERENCES as PREFERENCES
 from newsletter.tokens import RSVP as RSVP
@@ -17,7 +18,9 @@ from newsletter.tokens import UNSUBSCRIBE as UNSUBSCRIBE
 from newsletter.tokens import sign
 
 #: the public paths whose next segment is a token (kept out of the access log)
-TOKEN_PATHS = ("/u/", "/preferences/", "/rsvp/", "/confirm/", "/submit/", "/files/")
+TOKEN_PATHS = (
+    "/u/", "/preferences/", "/rsvp/", "/confirm/", "/submit/", "/files/", "/news-item/",
+)  # fmt: skip
 
 
 def _base(settings: Settings) -> str:
@@ -59,3 +62,9 @@ def confirm_url(settings: Settings, subscriber_id: int, nonce: str) -> str:
     """Double opt-in confirmation link (``nonce``: its row in subscription_confirmations)."""
     token = sign(settings, CONFIRM, {"s": subscriber_id, "n": nonce})
     return f"{_base(settings)}/confirm/{token}"
+
+
+def news_item_url(settings: Settings, news_id: int) -> str:
+    """The sender's link to one news item they sent: its state, and the form to correct
+    it when the coordination asks for changes."""
+    return f"{_base(settings)}/news-item/{sign(settings, NEWS_ITEM, {'n': news_id})}"

@@ -82,6 +82,11 @@ def run_intake_poll() -> None:
     log.info("intake poll: %s", report.counts())
 
 
+def run_bounce_expiry() -> None:
+    """Job: forget the soft bounces of addresses quiet for BOUNCE_SOFT_EXPIRY_DAYS."""
+    log.info("soft bounces expired: %d", _service().reports.expire_soft_bounces())
+
+
 def add_intake_job(scheduler: Any, settings: Settings) -> bool:
     """Poll the IMAP mailbox every IMAP_POLL_MINUTES when one is configured."""
     if not settings.imap_host or settings.imap_poll_minutes <= 0:
@@ -127,6 +132,15 @@ def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOSche
         replace_existing=True,
     )
     add_intake_job(scheduler, ctx.settings)
+    scheduler.add_job(
+        run_bounce_expiry,
+        "interval",
+        hours=24,
+        id="bounce-expiry",
+        jobstore="memory",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+    )
     return scheduler
 
 

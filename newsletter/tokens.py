@@ -12,8 +12,9 @@ time signed into the token: a one-click unsubscribe link keeps working for years
 old e-mail must still let its reader leave, RFC 8058), preferences and RSVP links for
 ``PERSONAL_LINK_DAYS``, a subscription confirmation for ``CONFIRM_LINK_HOURS`` (and
 once: ``service.subscriptions``), a partner's submission link for
-``PARTNER_LINK_DAYS``. Annex and image links name a file of a published issue, the same
-for every reader and no person: they do not expire (an old e-mail keeps its images).
+``PARTNER_LINK_DAYS`` (the link to one news item they sent too). Annex and image links
+name a file of a published issue, the same for every reader and no person: they do not
+expire (an old e-mail keeps its images).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ RSVP = "rsvp"
 ANNEX = "annex"
 PARTNER = "partner"
 CONFIRM = "confirm"
+NEWS_ITEM = "news-item"
 
 #: how long a token of each purpose is accepted after it was made (None: no expiry)
 LIFETIMES: dict[str, Callable[[Settings], timedelta | None]] = {
@@ -48,6 +50,7 @@ LIFETIMES: dict[str, Callable[[Settings], timedelta | None]] = {
     RSVP: lambda s: timedelta(days=s.personal_link_days),
     CONFIRM: lambda s: timedelta(hours=s.confirm_link_hours),
     PARTNER: lambda s: timedelta(days=s.partner_link_days),
+    NEWS_ITEM: lambda s: timedelta(days=s.partner_link_days),
     ANNEX: lambda s: None,
 }
 

@@ -19,8 +19,9 @@ from pydantic import SecretStr
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
 from newsletter.service import Service
+from newsletter.store.db import Database
 from tests.support.cli import Cli
-from tests.support.postgres import PostgresCluster
+from tests.support.postgres import PostgresCluster, RestartableDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
@@ -40,11 +41,38 @@ def postgres_server() -> Iterator[str]:
         cluster.stop()
 
 
-def _fresh_pg_database(server_url: str) -> str:
+@pytest.fixture(scope="session")
+def restartable_server() -> Iterator[PostgresCluster]:
+    """A cluster for the tests that stop and start their server (outage, restart),
+    started once for all of them; the other tests never use it."""
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def restartable_db(restartable_server: PostgresCluster) -> Iterator[RestartableDatabase]:
+    """A fresh database of its own in ``restartable_server``, which is running again
+    when the test ends (whatever the test left it in)."""
+    if not restartable_server.running():
+        restartable_server.resume()
+    url = _fresh_pg_database(restartable_server.url("postgres"))
+    name = url.rsplit("/", 1)[1]
+    yield RestartableDatabase(restartable_server, name)
+    if not restartable_server.running():
+        restartable_server.resume()
+    _drop_pg_database(restartable_server.url("postgres"), name)
+
+
+def _fresh_pg_database(server_url: str, template: str | None = None) -> str:
     name = f"t{os.getpid()}_{next(_counter)}"
     plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -56,13 +84,50 @@ _DATABASES = [
 ]
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database at the newest schema, migrated once for the session."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL database at the newest schema, migrated once for the session: the
+    template of the databases of the tests that use ``ctx``."""
+    url = _fresh_pg_database(postgres_server)
+    name = url.rsplit("/", 1)[1]
+    _migrate(url)
+    yield name
+    _drop_pg_database(postgres_server, name)
+
+
+def _migrate(url: str) -> None:
+    db = Database.from_url(url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+
+
 @pytest.fixture(params=_DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database; for a test that uses ``ctx`` (whose ``open_context`` migrates),
+    a copy of one migrated once for the session, which the migration leaves as it is:
+    the same schema as a fresh migration, without running every migration per test."""
+    migrated = "ctx" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if migrated:
+            template: Path = request.getfixturevalue("migrated_sqlite")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as copy:
+                copy.write(template.read_bytes())
+        yield f"sqlite:///{path}"
         return
     server: str = request.getfixturevalue("postgres_server")
-    url = _fresh_pg_database(server)
+    url = _fresh_pg_database(server, request.getfixturevalue("migrated_pg") if migrated else None)
     yield url
     _drop_pg_database(server, url.rsplit("/", 1)[1])
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
-from newsletter.models import Membership, SubscriberStatus
+from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
 
 KEYS = ("membership", "language", "groups", "roles", "organisation")
@@ -207,7 +207,8 @@ def iter_recipients(
 ) -> Iterator[Recipient]:
     """Active subscribers of any of the lists, each once, per-list opt-outs honoured.
 
-    Streams the subscribers table; memory grows only with the set of ids already seen.
+    Streams the subscribers table as plain rows (no ORM objects: this runs once per
+    recipient of a send); memory grows only with the set of ids already seen.
     """
     chosen = pick(segments, list_ids)
     optouts: dict[int, set[str]] = {}
@@ -217,30 +218,54 @@ def iter_recipients(
         )
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
-    organisations = {org.id: org for org in session.scalars(select(Organisation))}
-    rows = session.scalars(
-        select(Subscriber)
+    none = frozenset({Membership.none.value})
+    organisations: dict[int, tuple[str, frozenset[str], frozenset[str]]] = {
+        org_id: (membership.value, frozenset({membership.value}), frozenset({key}))
+        for org_id, membership, key in session.execute(
+            select(Organisation.id, Organisation.membership, Organisation.name_key)
+        )
+    }
+    names: dict[int, str] = {
+        org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))
+    }
+    languages = {language: frozenset({language.value}) for language in Language}
+    rows = session.execute(
+        select(
+            Subscriber.id,
+            Subscriber.email,
+            Subscriber.email_key,
+            Subscriber.name,
+            Subscriber.language,
+            Subscriber.groups,
+            Subscriber.roles,
+            Subscriber.organisation_id,
+        )
         .where(Subscriber.status == SubscriberStatus.active)
         .order_by(Subscriber.id)
         .execution_options(yield_per=1000)
     )
-    for subscriber in rows:
-        org = organisations.get(subscriber.organisation_id or -1)
-        facts = facts_of(subscriber, org)
-        left = optouts.get(subscriber.id, set())
+    for sid, email, email_key, name, language, groups, roles, org_id in rows:
+        org = organisations.get(org_id or -1)
+        facts: Criteria = {
+            "membership": org[1] if org else none,
+            "language": languages[language],
+            "groups": frozenset(groups or ()),
+            "roles": frozenset(roles or ()),
+            "organisation": org[2] if org else frozenset(),
+        }
+        left = optouts.get(sid)
         if any(
-            segment.id not in left and segment.contains(facts, subscriber.email_key)
+            (left is None or segment.id not in left) and segment.contains(facts, email_key)
             for segment in chosen
         ):
             yield Recipient(
-                subscriber_id=subscriber.id,
-                email=subscriber.email,
-                name=subscriber.name,
-                language=subscriber.language.value,
-                membership=org.membership.value if org else Membership.none.value,
-                organisation=org.name if org else "",
+                subscriber_id=sid,
+                email=email,
+                name=name,
+                language=language.value,
+                membership=org[0] if org else Membership.none.value,
+                organisation=names.get(org_id or -1, ""),
             )
-        session.expunge(subscriber)
 
 
 def count_lists(

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -23,7 +24,6 @@ from newsletter import baseurl
 from newsletter.cli.common import _, console, err_console, issue_app, print_json, service, shown
 from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
-from newsletter.delivery.catcher import MailCatcher, catcher_dir
 from newsletter.delivery.event_loop import run as run_loop
 from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.throttle import TokenBucket
@@ -35,6 +35,9 @@ from newsletter.faults import storage_error
 from newsletter.i18n import N_
 from newsletter.service import Service
 from newsletter.service.sending import WAITING_FOR_RELAY
+
+if TYPE_CHECKING:
+    from newsletter.delivery.catcher import MailCatcher
 
 
 def _lists(to: str) -> list[str]:
@@ -83,7 +86,9 @@ def send(
         total = svc.delivery.start_send(issue_id, lists or None)
         mail_catcher: MailCatcher | None = None
         smtp_settings = settings
-        if catcher:
+        if catcher:  # aiosmtpd only when asked for
+            from newsletter.delivery.catcher import MailCatcher, catcher_dir
+
             mail_catcher = MailCatcher(catcher_dir(settings))
             mail_catcher.start()
             smtp_settings = mail_catcher.smtp_settings(settings)

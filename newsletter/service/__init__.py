@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
+    from newsletter.service.partner_items import PartnerItemsService
     from newsletter.service.partners import PartnerLinksService
     from newsletter.service.people import PeopleService
     from newsletter.service.ratelimit import RateLimiter
@@ -86,6 +87,12 @@ class Service:
         from newsletter.service.partners import PartnerLinksService
 
         return PartnerLinksService(self.ctx)
+
+    @cached_property
+    def partner_items(self) -> PartnerItemsService:
+        from newsletter.service.partner_items import PartnerItemsService
+
+        return PartnerItemsService(self.ctx)
 
     @cached_property
     def rsvp(self) -> RsvpService:

@@ -116,6 +116,9 @@ def _view(subscriber: Subscriber, optouts: Sequence[str] = ()) -> SubscriberView
 class AudienceService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._segments: (
+            tuple[tuple[Path, object], tuple[dict[str, Segment], list[SegmentError]]] | None
+        ) = None
 
     # --- directory -----------------------------------------------------------------------
     def import_members(
@@ -421,7 +424,17 @@ class AudienceService:
 
     # --- lists ---------------------------------------------------------------------------
     def segments(self) -> tuple[dict[str, Segment], list[SegmentError]]:
-        return load_segments(self.ctx.settings.lists_dir)
+        """The lists of LISTS_DIR, parsed again only when a file there changed."""
+        folder = self.ctx.settings.lists_dir
+        try:
+            # the files' bytes (small): a change within one clock tick is still seen
+            stamp = tuple((p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file())
+        except OSError:
+            return load_segments(folder)
+        if self._segments is None or self._segments[0] != (folder, stamp):
+            self._segments = ((folder, stamp), load_segments(folder))
+        segments, errors = self._segments[1]
+        return dict(segments), list(errors)
 
     def segment(self, list_id: str) -> Segment:
         segments, _ = self.segments()

@@ -11,6 +11,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.report.delivery_csv import delivery_report_csv
+from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import read_health
 from newsletter.store.delivery import Delivery
@@ -19,7 +20,8 @@ from newsletter.store.delivery import Delivery
 class Reporting(DeliveryBase):
     def status(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
-        ``reason`` says why a send is paused or held (in ``lang``)."""
+        ``reason`` says why a send is paused or held (in ``lang``); ``unsubscribed`` and
+        ``complaints`` count what the issue caused (``issue_report.feedback``)."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -41,6 +43,9 @@ class Reporting(DeliveryBase):
                 "sent_at": _iso(issue.sent_at),
                 "next_retry_at": _iso(retry_at),
             }
+            caused = feedback(session, issue_id)
+            document["unsubscribed"] = caused.unsubscribed
+            document["complaints"] = caused.complaints
             if issue.status in (S.paused, S.cancelled) or issue.status_reason:
                 document["reason"] = issue.reason.render(lang) if issue.reason else ""
         document["workers"] = self.workers(lang)

@@ -63,6 +63,7 @@ class EditorialService:
         event_place: str = "",
         notes: Sequence[Msg] = (),
         actor: str = "",
+        submission_key: str | None = None,
     ) -> NewsSummary:
         """A news item into the queue, from any door but e-mail (whose pipeline applies
         the same file policy, turning a refused file into a note)."""
@@ -92,6 +93,9 @@ class EditorialService:
                 notes=notes,
                 actor=actor,
             )
+            if submission_key:
+                item.submission_key = submission_key
+                session.flush()  # a second form with the same key fails here, adding nothing
             return NewsSummary.of(item)
 
     def list_news(self, status: NewsStatus | None = None) -> list[NewsSummary]:

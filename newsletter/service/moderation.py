@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from enum import StrEnum
 
+from newsletter import links
 from newsletter.context import Context
 from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
@@ -56,7 +57,8 @@ PARTNER_MAIL = {
     ModerationAction.changes.value: (
         N_("Your news item needs changes"),
         N_("Hello,\n\nYour news item \"{title}\" needs changes before it can appear "
-           "in the newsletter:\n\n{reason}\n\nSend it again with your personal link.\n"),
+           "in the newsletter:\n\n{reason}\n\nCorrect it here (the same item comes back "
+           "to the coordination):\n{url}\n"),
     ),
 }  # fmt: skip
 
@@ -69,16 +71,15 @@ def tell_partner(
     title: str,
     reason: str = "",
     reference: str = "",
+    url: str = "",
 ) -> bool:
-    """One of ``PARTNER_MAIL`` to ``to`` in ``lang``; False (logged) when it could not go."""
+    """One of ``PARTNER_MAIL`` to ``to`` in ``lang`` (``url``: the sender's link to the
+    item); False (logged) when it could not go."""
     subject, body = PARTNER_MAIL[what]
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
-        notices.send(
-            to,
-            gettext(lang, subject),
-            gettext(lang, body).format(title=title, reason=reason, reference=reference),
-        )
+        text = gettext(lang, body).format(title=title, reason=reason, reference=reference, url=url)
+        notices.send(to, gettext(lang, subject), text)
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)
         return False
@@ -152,5 +153,6 @@ class ModerationService:
             return summaries
 
     def _tell(self, summary: NewsSummary, what: str) -> None:
+        url = links.news_item_url(self.ctx.settings, summary.id)
         tell_partner(self.notices, summary.sender, summary.language, what,
-                     summary.title, summary.status_reason)  # fmt: skip
+                     summary.title, summary.status_reason, url=url)  # fmt: skip

@@ -133,28 +133,37 @@ class PeopleService:
         if status and status not in SubscriberStatus.__members__:
             raise ValidationError(N_("Unknown status."))
         per_page = min(max(per_page, 1), MAX_PER_PAGE)
-        member_ids = None
-        if list_id:
-            self.audience.segment(list_id)
-            member_ids = {r.subscriber_id for r in self.audience.recipients([list_id])}
-        filters = people.Filters(text[:200], status, organisation_id, member_ids)
+        filters = people.Filters(text[:200], status, organisation_id)
         with self.ctx.db.session() as session:
-            base = select(Subscriber.id).outerjoin(Organisation)
-            total = int(
-                session.scalar(
-                    select(func.count()).select_from(people.filtered(base, filters).subquery())
+            if list_id:
+                # a list is a rule, not a column: its members are found in Python, then
+                # the ids of the page are taken in address order
+                members = people.member_ids(session, self.audience.segment(list_id))
+                ordered = (
+                    session.connection()
+                    .execute(
+                        people.filtered(select(Subscriber.id), filters).order_by(
+                            Subscriber.email_key
+                        )
+                    )
+                    .scalars()
                 )
-                or 0
-            )
-            page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-            query = (
-                people.filtered(select(Subscriber).outerjoin(Organisation), filters)
-                .options(selectinload(Subscriber.organisation))
-                .order_by(Subscriber.email_key)
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-            )
-            items = [_view(s) for s in session.scalars(query)]
+                ids = [sid for sid in ordered if sid in members]
+                total = len(ids)
+                page = _clamp(page, total, per_page)
+                wanted = ids[(page - 1) * per_page : page * per_page]
+                query = select(Subscriber).where(Subscriber.id.in_(wanted))
+            else:
+                counted = people.filtered(select(func.count(Subscriber.id)), filters)
+                total = int(session.scalar(counted) or 0)
+                page = _clamp(page, total, per_page)
+                query = (
+                    people.filtered(select(Subscriber), filters)
+                    .limit(per_page)
+                    .offset((page - 1) * per_page)
+                )
+            query = query.options(selectinload(Subscriber.organisation))
+            items = [_view(s) for s in session.scalars(query.order_by(Subscriber.email_key))]
         return PeoplePage(items, total, page, per_page)
 
     def detail(self, subscriber_id: int) -> PersonDetail:
@@ -404,6 +413,11 @@ class PeopleService:
                 )
             subscriber.organisation_id = None
         return self.audience.get_subscriber(subscriber_id)
+
+
+def _clamp(page: int, total: int, per_page: int) -> int:
+    """The page asked for, within the pages there are."""
+    return min(max(page, 1), max(1, math.ceil(total / per_page)))
 
 
 def _get(session: Session, subscriber_id: int) -> Subscriber:

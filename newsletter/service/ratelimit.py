@@ -56,10 +56,6 @@ class RateLimiter:
         with self.ctx.db.session() as session:
             return self._hits(session, bucket, key, utcnow() - window)[0]
 
-    def exceeded(self, bucket: str, key: str, limit: int, window: timedelta) -> bool:
-        """True when ``key`` already has ``limit`` hits or more in ``window``."""
-        return self.count(bucket, key, window) >= limit
-
     def _atomic(self, pairs: list[tuple[str, str]], step: Callable[[Session, datetime], T]) -> T:
         """Run ``step`` in a transaction that holds the locks of the (bucket, key) pairs.
         SQLite may refuse a write whose snapshot another writer just made stale: try
@@ -121,6 +117,7 @@ class RateLimiter:
         return self._atomic([(bucket, key)], step)
 
     def hit(self, bucket: str, key: str) -> None:
+        """Count one event without a check (a limit is checked with ``exceeded_then_hit``)."""
         now = utcnow()
         with self.ctx.db.session() as session:
             session.add(RateHit(bucket=bucket, key=key[:320], at=now))

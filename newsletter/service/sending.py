@@ -166,7 +166,11 @@ class Sending(RenderCheck):
                       **options)  # fmt: skip
 
     def _permanent(self, failures: list[tuple[int, str]]) -> None:
-        """Permanent failures count towards the subscriber's bounce limit."""
+        """Permanent failures count towards the subscriber's bounce limit; one that says
+        the address does not exist (5.1.1 user unknown, 5.1.2 no such domain) is a hard
+        bounce: the subscriber is ``bounced`` at once."""
+        from newsletter.report.reasons import is_hard
+
         if self.audience is None:
             return
         record_bounce: Callable[..., Any] | None = getattr(self.audience, "record_bounce", None)
@@ -175,7 +179,7 @@ class Sending(RenderCheck):
                         len(failures))  # fmt: skip
             return
         for subscriber_id, reason in failures:
-            record_bounce(subscriber_id, hard=False, reason=reason)
+            record_bounce(subscriber_id, hard=is_hard(reason), reason=reason)
 
     async def run(
         self,

@@ -15,6 +15,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from newsletter.context import Context
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
@@ -24,6 +26,7 @@ from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
 from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
 from newsletter.service.notices import NoticesService
+from newsletter.service.partner_items import PartnerItemsService
 from newsletter.service.ratelimit import RateLimiter
 from newsletter.service.results import NewsSummary
 from newsletter.text import to_safe_html
@@ -110,8 +113,17 @@ class SubmissionsService:
         organisation_id: int | None = None,
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
+        submission_key: str = "",
     ) -> NewsSummary:
-        """A news item from a partner's link (``organisation_id``) or the public form."""
+        """A news item from a partner's link (``organisation_id``) or the public form.
+
+        ``submission_key`` is the form's one-time key: a form already sent (a reload, a
+        double click) gives back the item it made, adding nothing and telling nobody."""
+        key = PartnerItemsService.check_key(submission_key)
+        items = PartnerItemsService(self.ctx)
+        done = items.submitted(key)
+        if done is not None:
+            return done
         link_key = str(organisation_id) if organisation_id is not None else None
         if "@" not in form.sender:
             raise ValidationError(N_("Give your e-mail address: we will tell you what happens."))
@@ -123,8 +135,27 @@ class SubmissionsService:
         check_news_fields(self.ctx.settings, sender=form.sender)
         self.check_rate(ip, link_key, form.sender)  # counted before the costly checks
         clean_image = (image[0], "", image[1]) if image and image[1] else None
+        try:
+            summary = self._submit_news(form, organisation_id, uploads, clean_image, key)
+        except IntegrityError:
+            done = items.submitted(key)  # the same form, sent twice at the same moment
+            if done is None:
+                raise
+            return done
+        tell_partner(self.notices, form.sender, form.language, "received", "",
+                     reference=f"#{summary.id}")  # fmt: skip
+        return summary
+
+    def _submit_news(
+        self,
+        form: NewsForm,
+        organisation_id: int | None,
+        uploads: list[tuple[str, str, bytes]],
+        clean_image: tuple[str, str, bytes] | None,
+        key: str,
+    ) -> NewsSummary:
         public = organisation_id is None
-        summary = self.editorial.submit_news(
+        return self.editorial.submit_news(
             title=form.title,
             body=form.body,
             body_format="markdown",
@@ -143,10 +174,8 @@ class SubmissionsService:
             event_place=form.event_place,
             notes=[Msg(PUBLIC_FORM_NOTE)] if public else [],
             actor=form.sender,
+            submission_key=key or None,
         )
-        tell_partner(self.notices, form.sender, form.language, "received", "",
-                     reference=f"#{summary.id}")  # fmt: skip
-        return summary
 
     def add_by_coordinator(
         self,

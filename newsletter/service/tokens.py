@@ -42,3 +42,7 @@ class TokensService:
     def annex_file(self, token: str) -> int:
         """The stored file of a signed annex or image link."""
         return _number(verify(self.ctx.settings, links.ANNEX, token), "f")
+
+    def news_item(self, token: str) -> int:
+        """The news item of a sender's item link."""
+        return _number(verify(self.ctx.settings, links.NEWS_ITEM, token), "n")

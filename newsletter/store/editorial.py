@@ -84,6 +84,9 @@ class NewsItem(Base):
     #: notes for the coordinator (unknown sender, refused attachment…), language-neutral:
     #: ``[{"msgid": …, "params": {…}}]``, translated when shown (``note_messages``)
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: the one-time key of the form that sent it: the same form sent twice (a reload, a
+    #: double click) finds this item instead of making another
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsletter.config import SmtpSecurity
 from newsletter.delivery.verp import delivery_id_from_address
+from newsletter.models import SubscriberStatus
 from newsletter.render.preview import message_id
 from newsletter.service import Service
 from newsletter.store.audience import Subscriber
@@ -91,6 +92,10 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
     with service.ctx.db.session() as session:
         subscriber = session.query(Subscriber).filter(Subscriber.email == gone).one()
         assert subscriber.bounce_count == 1
+        # "550 5.1.1 No such user" is a hard bounce: the address is bounced at once
+        assert subscriber.status == SubscriberStatus.bounced
+        subscriber_id = subscriber.id
+    service.audience.set_status(subscriber_id, "active", reason="address checked by phone")
 
     # the relay is fixed: the coordinator retries the failed recipient, and only them
     with RecordingServer(Faults()) as fixed:

@@ -4,10 +4,8 @@ a database outage during a send under ``serve`` ends with the send completed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pydantic import SecretStr
 
 from newsletter.config import Settings
@@ -28,7 +26,7 @@ from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import RecordingServer
 from tests.support.cli import Cli
 from tests.support.ports import free_port
-from tests.support.postgres import PostgresCluster
+from tests.support.postgres import RestartableDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,24 +93,13 @@ def test_issue_status_shows_a_stopped_worker(service: Service, cli: Cli) -> None
     assert cli("issue", "status", str(issue_id), "--json").json()["workers"] == []
 
 
-@pytest.fixture
-def cluster() -> Iterator[PostgresCluster]:
-    """A cluster of this test's own: it is stopped and started during the test."""
-    server = PostgresCluster()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 async def test_serve_finishes_a_send_through_a_ten_second_database_outage(
-    cluster: PostgresCluster, tmp_path: Path
+    restartable_db: RestartableDatabase, tmp_path: Path
 ) -> None:
     with RecordingServer() as smtp:
         settings = Settings(
             data_dir=tmp_path / "data",
-            database_url=cluster.url("postgres"),
+            database_url=restartable_db.url,
             secret_key=SecretStr("test-secret-key-not-for-production"),
             lists_dir=ROOT / "lists",
             templates_dir=ROOT / "templates",
@@ -141,11 +128,11 @@ async def test_serve_finishes_a_send_through_a_ten_second_database_outage(
             while len(smtp.received) < 60:
                 assert loop.time() < end and not server.done()
                 await asyncio.sleep(0.02)
-            await asyncio.to_thread(cluster.halt)
+            await asyncio.to_thread(restartable_db.halt)
             await asyncio.sleep(5)
             during = [s for s in read_health(settings.data_dir) if s.task == DELIVERY]
             await asyncio.sleep(5)
-            await asyncio.to_thread(cluster.resume)
+            await asyncio.to_thread(restartable_db.resume)
             end = loop.time() + 90
             status = ""
             while status != "sent":
@@ -179,7 +166,7 @@ def test_a_database_that_does_not_answer_is_one_line_on_the_terminal(
 
 
 def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
-    cluster: PostgresCluster, tmp_path: Path
+    restartable_db: RestartableDatabase, tmp_path: Path
 ) -> None:
     import os
     import subprocess
@@ -193,7 +180,7 @@ def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
         env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
         env.update({
             "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
-            "NEWSLETTER_DATABASE_URL": cluster.url("postgres"),
+            "NEWSLETTER_DATABASE_URL": restartable_db.url,
             "NEWSLETTER_SECRET_KEY": "test-secret-key-not-for-production",
             "NEWSLETTER_BASE_URL": "https://news.example.org",
             "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
@@ -206,7 +193,7 @@ def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
         })  # fmt: skip
         settings = Settings(
             data_dir=tmp_path / "data",
-            database_url=cluster.url("postgres"),
+            database_url=restartable_db.url,
             secret_key=SecretStr("test-secret-key-not-for-production"),
             lists_dir=ROOT / "lists",
             templates_dir=ROOT / "templates",
@@ -229,9 +216,9 @@ def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
             assert sender.poll() is None, sender.communicate()
             assert time.monotonic() < deadline, "the sender never got going"
             time.sleep(0.02)
-        cluster.halt()  # pg_ctl restart -m fast, in two steps
+        restartable_db.halt()  # pg_ctl restart -m fast, in two steps
         at_restart = len(smtp.received)
-        cluster.resume()
+        restartable_db.resume()
         _out, err = sender.communicate(timeout=120)  # no hang
         received = smtp.handler.counts()
     assert sender.returncode == 0, err[-2000:]

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.ports import free_port
@@ -71,6 +72,12 @@ class PostgresCluster:
         the data stays for ``resume``."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def running(self) -> bool:
+        cmd = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
@@ -79,3 +86,22 @@ class PostgresCluster:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class RestartableDatabase:
+    """A fresh database in a cluster that the test may stop (``halt``) and start again
+    (``resume``): the cluster is shared by such tests only, never by the others."""
+
+    cluster: PostgresCluster
+    name: str
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url(self.name)
+
+    def halt(self) -> None:
+        self.cluster.halt()
+
+    def resume(self) -> None:
+        self.cluster.resume()

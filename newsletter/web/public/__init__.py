@@ -13,6 +13,7 @@ from newsletter.web.public import (
     archive,
     feeds,
     minutes,
+    news_item,
     partner,
     rsvp,
     subscription,
@@ -21,6 +22,6 @@ from newsletter.web.public import (
 from newsletter.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-for module in (subscription, archive, minutes, partner, rsvp, feeds, unsubscribe):
+for module in (subscription, archive, minutes, partner, news_item, rsvp, feeds, unsubscribe):
     router.include_router(module.router)
 unprotected = unsubscribe.one_click

@@ -4,11 +4,13 @@ and a public form for non-members whose news are marked as such in the queue."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter import links
 from newsletter.errors import NewsletterError
 from newsletter.service.partners import PartnerOrganisation
 from newsletter.service.submissions import NewsForm
@@ -16,12 +18,13 @@ from newsletter.web.auth import client_ip
 from newsletter.web.deps import get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
-from newsletter.web.pages import render
+from newsletter.web.pages import redirect, render
 
 router = APIRouter()
 EMPTY: dict[str, str] = {
     "title": "", "body": "", "category": "", "sender": "", "organisation": "", "link": "",
     "language": "", "event_start": "", "event_end": "", "event_place": "", "image_alt": "",
+    "submission_key": "",
 }  # fmt: skip
 
 
@@ -47,7 +50,9 @@ def _page(
         organisation=_organisation(request, token),
         action=f"/submit/{token}" if token else "/submit",
         categories=service.ctx.settings.categories,
-        values=values,
+        values=dict(
+            values, submission_key=values.get("submission_key") or service.partner_items.new_key()
+        ),
         **extra,
     )
 
@@ -69,13 +74,13 @@ def public_submit(
     title: str = Form(""), body: str = Form(""), category: str = Form(""),
     sender: str = Form(""), organisation: str = Form(""), link: str = Form(""),
     language: str = Form("fr"), event_start: str = Form(""), event_end: str = Form(""),
-    event_place: str = Form(""), image_alt: str = Form(""),
+    event_place: str = Form(""), image_alt: str = Form(""), submission_key: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
     values = dict(title=title, body=body, category=category, sender=sender,
                   organisation=organisation, link=link, language=language,
                   event_start=event_start, event_end=event_end, event_place=event_place,
-                  image_alt=image_alt)  # fmt: skip
+                  image_alt=image_alt, submission_key=submission_key)  # fmt: skip
     return _submit(request, None, action, values, image, files or [])
 
 
@@ -87,12 +92,13 @@ def partner_submit(
     title: str = Form(""), body: str = Form(""), category: str = Form(""),
     sender: str = Form(""), link: str = Form(""),
     language: str = Form("fr"), event_start: str = Form(""), event_end: str = Form(""),
-    event_place: str = Form(""), image_alt: str = Form(""),
+    event_place: str = Form(""), image_alt: str = Form(""), submission_key: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
     values = dict(title=title, body=body, category=category, sender=sender,
                   organisation="", link=link, language=language, event_start=event_start,
-                  event_end=event_end, event_place=event_place, image_alt=image_alt)  # fmt: skip
+                  event_end=event_end, event_place=event_place, image_alt=image_alt,
+                  submission_key=submission_key)  # fmt: skip
     return _submit(request, token, action, values, image, files or [])
 
 
@@ -139,17 +145,17 @@ def _submit(
             event_place=values["event_place"], image_alt=values["image_alt"],
         )  # fmt: skip
         uploads = [u for u in (read_upload(f) for f in files) if u is not None]
-        service.submissions.submit(
+        summary = service.submissions.submit(
             form,
             ip=client_ip(request),
             organisation_id=organisation.id if organisation else None,
             image=read_upload(image),
             files=uploads,
+            submission_key=values["submission_key"],
         )
     except NewsletterError as error:
         return _page(request, token, values, status_code=400,
                      error=error.localized(request_language(request)))  # fmt: skip
-    return render(
-        request, "public/submitted.html", organisation=organisation, title=values["title"],
-        sender=values["sender"], again=request.url.path,
-    )  # fmt: skip
+    # POST-redirect-GET: reloading the confirmation submits nothing again
+    item = urlsplit(links.news_item_url(service.ctx.settings, summary.id)).path
+    return redirect(f"{item}?sent=1")
