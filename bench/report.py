@@ -6,8 +6,9 @@
 A fresh database (SQLite unless ``--database-url``) with N subscribers and one sent
 issue whose outbox has a share ``--failed`` of failures (550 5.1.1, 552 5.2.2,
 554 5.7.1, 451 4.7.1, bounces) and some unsubscribes after it. Prints the median and
-the 95th percentile, in milliseconds, of the report page with each filter, of
-``issue status`` and of the sending page.
+the 95th percentile, in milliseconds, of the report page with each filter, of the
+sending page and of ``issue status``: wall-clock time, and the CPU time of the process
+(the app runs in it), which is what a page costs when the machine is shared.
 """
 
 from __future__ import annotations
@@ -56,15 +57,20 @@ FAILURES = [
 ]
 
 
-def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float]:
-    samples = []
+def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float, float, float]:
+    """Median and p95 of the wall-clock time, and of the CPU time of this process (the
+    app runs in it): on a shared machine the CPU time says what the page costs."""
+    wall, cpu = [], []
     for _ in range(count):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = call()
-        samples.append((time.perf_counter() - start) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         assert response.status_code == 200, response.status_code
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+    wall.sort()
+    cpu.sort()
+    at = max(0, int(count * 0.95) - 1)
+    return statistics.median(wall), wall[at], statistics.median(cpu), cpu[at]
 
 
 def fill(service: Service, recipients: int, failed: float) -> int:
@@ -149,17 +155,21 @@ def main() -> None:
         "report ?reason=unknown_address": f"{report}?reason=unknown_address",
         "report ?status=sent&page=200": f"{report}?status=sent&page=200",
         "sending page": f"/console/issues/{issue_id}/sending",
+        "dashboard (for comparison)": "/console/",
     }
     print(f"{args.recipients} recipients, {args.failed:.0%} failed, {args.requests} requests")
     for name, url in pages.items():
         client.get(url)  # warm
-        median, p95 = timed(partial(client.get, url), args.requests)
-        print(f"{name:34} median {median:7.1f} ms   p95 {p95:7.1f} ms")
+        median, p95, cpu_median, cpu_p95 = timed(partial(client.get, url), args.requests)
+        print(
+            f"{name:32} wall median {median:6.1f} p95 {p95:6.1f} ms · "
+            f"CPU median {cpu_median:6.1f} p95 {cpu_p95:6.1f} ms"
+        )
     start = time.perf_counter()
     for _ in range(args.requests):
         service.delivery.status(issue_id)
     mean = (time.perf_counter() - start) * 1000 / args.requests
-    print(f"{'issue status (service)':34} mean   {mean:7.1f} ms")
+    print(f"{'issue status (service)':32} wall mean   {mean:6.1f} ms")
     ctx.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from newsletter.config import Settings
+from newsletter.i18n import LANGUAGES
 from newsletter.tokens import ANNEX as ANNEX
 from newsletter.tokens import CONFIRM as CONFIRM
 from newsletter.tokens import NEWS_ITEM as NEWS_ITEM
@@ -37,8 +38,10 @@ def preferences_url(settings: Settings, subscriber_id: int) -> str:
     return f"{_base(settings)}/preferences/{sign(settings, PREFERENCES, {'s': subscriber_id})}"
 
 
-def web_version_url(settings: Settings, issue_id: int) -> str:
-    return f"{_base(settings)}/archive/{issue_id}"
+def web_version_url(settings: Settings, issue_id: int, lang: str = "") -> str:
+    """The issue on the web; with ``lang``, in that reader's version of the texts."""
+    query = f"?lang={lang}" if lang in LANGUAGES else ""
+    return f"{_base(settings)}/archive/{issue_id}{query}"
 
 
 def rsvp_url(settings: Settings, assembly_id: int, subscriber_id: int) -> str:

@@ -4,6 +4,7 @@ run, with the same arguments (so a commit that passes the hooks passes the check
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -47,3 +48,16 @@ def test_pre_commit_runs_what_scripts_check_runs() -> None:
 
 def test_the_full_test_script_runs_the_same_checks() -> None:
     assert {c for c in _commands("test") if not c.startswith("uv run pytest")} == _commands("check")
+
+
+def test_no_merge_conflict_markers_are_left_in_tracked_text() -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "*.md", "*.py", "*.po", "*.html", "*.txt", "*.yaml", "*.toml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+    left = [name for name in files if marker.search((ROOT / name).read_text(errors="replace"))]
+    assert left == []

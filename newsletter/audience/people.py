@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from newsletter.audience.directory import spreadsheet_safe
@@ -62,9 +62,10 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         matches = [
             Subscriber.email_key.like(pattern, escape="\\"),
             func.lower(Subscriber.name).like(pattern, escape="\\"),
-            exists().where(
-                PastAddress.subscriber_id == Subscriber.id,
-                PastAddress.email_key.like(pattern, escape="\\"),
+            Subscriber.id.in_(  # evaluated once, not once per person
+                select(PastAddress.subscriber_id).where(
+                    PastAddress.email_key.like(pattern, escape="\\")
+                )
             ),
         ]
         org_key = name_key(text)

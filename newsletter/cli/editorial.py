@@ -21,7 +21,6 @@ from newsletter.cli.common import (
     shown,
 )
 from newsletter.config import load_settings
-from newsletter.i18n import LANGUAGES
 from newsletter.models import FileUpload, Membership, NewsStatus
 from newsletter.text import guess_format
 
@@ -72,9 +71,10 @@ def news_submit(
     event_start: Annotated[str | None, typer.Option("--event", help="Event date (ISO).")] = None,
     event_end: Annotated[str | None, typer.Option(help="Event end (ISO).")] = None,
     place: Annotated[str, typer.Option(help="Place of the event.")] = "",
+    link_text: Annotated[str, typer.Option(help="Words of the link (default: Read more).")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Put a news item into the moderation queue."""
+    """Put a news item into the moderation queue (in its original language, --lang)."""
     with service() as svc:
         item = svc.editorial.submit_news(
             title=title,
@@ -91,6 +91,7 @@ def news_submit(
             event_start=parse_when(event_start) if event_start else None,
             event_end=parse_when(event_end) if event_end else None,
             event_place=place,
+            link_text=link_text,
         )
     if as_json:
         print_json(item)
@@ -98,6 +99,36 @@ def news_submit(
     console.print(_("News item {id} submitted: {status}.").format(id=item.id, status=item.status))
     if item.note:
         console.print(shown(item.note, lines=True))
+
+
+@news_app.command("translate")
+def news_translate(
+    news_id: Annotated[int, typer.Argument(metavar="ID")],
+    language: Annotated[str, typer.Option("--lang", help="Language of this version: fr or nl.")],
+    title: Annotated[str, typer.Option("--title", help="Title in that language.")],
+    body: Annotated[Path, typer.Option("--body", help="Body file: .md, .html or .txt.")],
+    image_alt: Annotated[str, typer.Option(help="Text alternative of the image.")] = "",
+    place: Annotated[str, typer.Option(help="Place of the event.")] = "",
+    link_text: Annotated[str, typer.Option(help="Words of the link.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Add or replace a news item's version in the other language."""
+    with service() as svc:
+        item = svc.editorial.translate_news(
+            news_id, language, title=title, body=read_text(body),
+            body_format=guess_format(body.name), image_alt=image_alt, event_place=place,
+            link_text=link_text,
+        )  # fmt: skip
+    if as_json:
+        print_json(item)
+        return
+    console.print(
+        _("News item {id}: versions {languages}.").format(
+            id=item.id, languages=", ".join(item.languages)
+        )
+    )
+    for flag in item.flags:
+        console.print(shown(flag))
 
 
 @news_app.command("list")
@@ -194,12 +225,29 @@ def assembly_create(
         list[str] | None, typer.Option(help='"Name, Organisation" (repeatable).')
     ] = None,
     theme: Annotated[str, typer.Option(help="Theme of the AG.")] = "",
+    language: Annotated[
+        str, typer.Option("--lang", help="Language of the texts: fr or nl.")
+    ] = "fr",
+    title_fr: Annotated[str, typer.Option("--title-fr", help="Title in French.")] = "",
+    title_nl: Annotated[str, typer.Option("--title-nl", help="Title in Dutch.")] = "",
+    theme_fr: Annotated[str, typer.Option("--theme-fr", help="Theme in French.")] = "",
+    theme_nl: Annotated[str, typer.Option("--theme-nl", help="Theme in Dutch.")] = "",
+    place_fr: Annotated[str, typer.Option("--place-fr", help="Place in French.")] = "",
+    place_nl: Annotated[str, typer.Option("--place-nl", help="Place in Dutch.")] = "",
+    agenda_fr: Annotated[Path | None, typer.Option("--agenda-fr", help="Agenda in French.")] = None,
+    agenda_nl: Annotated[Path | None, typer.Option("--agenda-nl", help="Agenda in Dutch.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an AG; its invitation is sent as (part of) an issue."""
     if bool(place.strip()) == bool(video.strip()):
         raise typer.BadParameter(_("Give either --place or --video."))
     with service() as svc:
+        texts: dict[str, dict[str, object]] = {
+            "fr": {"title": title_fr, "theme": theme_fr, "place": place_fr,
+                   "agenda": svc.editorial.parse_agenda(read_text(agenda_fr)) if agenda_fr else []},
+            "nl": {"title": title_nl, "theme": theme_nl, "place": place_nl,
+                   "agenda": svc.editorial.parse_agenda(read_text(agenda_nl)) if agenda_nl else []},
+        }  # fmt: skip
         result = svc.editorial.create_assembly(
             title=title,
             starts_at=parse_when(starts),
@@ -209,6 +257,8 @@ def assembly_create(
             agenda=svc.editorial.parse_agenda(read_text(agenda)) if agenda else [],
             speakers=svc.editorial.parse_speakers("\n".join(speaker or [])),
             theme=theme,
+            language=language,
+            texts=texts,
         )
     if as_json:
         print_json(result)
@@ -249,13 +299,30 @@ def issue_draft(
         list[str] | None, typer.Option("--list", help="Target list (repeatable).")
     ] = None,
     intro: Annotated[Path | None, typer.Option(help="Introduction (Markdown file).")] = None,
+    language: Annotated[str, typer.Option("--lang", help="Language of --title/--intro.")] = "fr",
+    title_fr: Annotated[str, typer.Option("--title-fr", help="Title in French.")] = "",
+    title_nl: Annotated[str, typer.Option("--title-nl", help="Title in Dutch.")] = "",
+    intro_fr: Annotated[
+        Path | None, typer.Option("--intro-fr", help="Introduction in French.")
+    ] = None,
+    intro_nl: Annotated[
+        Path | None, typer.Option("--intro-nl", help="Introduction in Dutch.")
+    ] = None,
+    bilingual: Annotated[
+        bool, typer.Option("--bilingual", help="Both versions in one e-mail, French first.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """A new issue from every approved item and the upcoming AGs."""
+    texts: dict[str, dict[str, object]] = {
+        "fr": {"title": title_fr, "introduction": read_text(intro_fr) if intro_fr else ""},
+        "nl": {"title": title_nl, "introduction": read_text(intro_nl) if intro_nl else ""},
+    }
     with service() as svc:
         result = svc.editorial.draft_issue(
-            title=title, lists=to or [], introduction=read_text(intro) if intro else ""
-        )
+            title=title, lists=to or [], introduction=read_text(intro) if intro else "",
+            language=language, texts=texts, bilingual=bilingual,
+        )  # fmt: skip
     if as_json:
         print_json(result)
         return
@@ -278,9 +345,7 @@ def issue_preview(
         Membership, typer.Option(help="Membership of the sample reader's organisation.")
     ] = Membership.full,
 ) -> None:
-    """Write the exact bytes a sample recipient would get."""
-    if lang not in LANGUAGES:
-        raise typer.BadParameter(_("Language must be fr or nl."))
+    """Write the exact bytes a sample recipient (a reader of --lang) would get."""
     with service() as svc:
         paths = svc.editorial.write_preview(
             issue_id, out, language=lang, membership=membership.value

@@ -37,7 +37,8 @@ class IssueMessages:
         self._variant = variant
         self._variants: dict[tuple[Language, Membership], PreparedMessage] = {}
         self.signer = signer
-        self.web_url = links.web_version_url(settings, issue_id)
+        #: the web version in each reader language
+        self.web_urls = {lang: links.web_version_url(settings, issue_id, lang) for lang in Language}
 
     def variant(self, language: Language, membership: Membership) -> PreparedMessage:
         key = (language, membership)
@@ -54,7 +55,7 @@ class IssueMessages:
             message_id=row.message_id,
             unsubscribe_url=links.unsubscribe_url(settings, row.subscriber_id, self.issue_id),
             preferences_url=links.preferences_url(settings, row.subscriber_id),
-            web_url=self.web_url,
+            web_url=self.web_urls[row.language],
             rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id)
             if assembly_id
             else "",

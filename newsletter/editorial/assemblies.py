@@ -17,9 +17,11 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_
+from newsletter.models import Language
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, StoredFile, store_file
 from newsletter.text import one_line
@@ -111,8 +113,11 @@ def create_assembly(
     agenda: list[str] | None = None,
     speakers: list[dict[str, str]] | None = None,
     theme: str = "",
+    language: str = "fr",
 ) -> Assembly:
-    """A new AG; the PV approval of the previous AG is put first on its agenda."""
+    """A new AG; the PV approval of the previous AG is put first on its agenda (in the
+    AG's original ``language``)."""
+    language = versions.check_language(language)
     clean_title = one_line(title, 300)
     if not clean_title:
         raise ValidationError(N_("An assembly needs a title."))
@@ -130,15 +135,16 @@ def create_assembly(
         video_url=_check_video(video_url),
         agenda=[one_line(item, 500) for item in agenda or [] if item.strip()],
         speakers=list(speakers or []),
+        language=Language(language),
     )
     session.add(assembly)
     session.flush()
     previous = previous_assembly(session, assembly)
     if previous is not None and not approves_previous_minutes(list(assembly.agenda)):
         day = format_date(
-            previous.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale="fr"
+            previous.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale=language
         )
-        assembly.agenda = [f"Approbation du procès-verbal de l'AG du {day}", *assembly.agenda]
+        assembly.agenda = [versions.PV_APPROVAL[language].format(day=day), *assembly.agenda]
     return assembly
 
 

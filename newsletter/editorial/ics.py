@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vText
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.store.editorial import Assembly
 from newsletter.xmltext import xml_text
@@ -19,8 +20,14 @@ from newsletter.xmltext import xml_text
 DEFAULT_DURATION = timedelta(hours=3)
 
 
-def assembly_ics(assembly: Assembly, settings: Settings) -> bytes:
-    """An iCalendar (RFC 5545) document with one VEVENT for the AG."""
+def assembly_ics(assembly: Assembly, settings: Settings, lang: str = "") -> bytes:
+    """An iCalendar (RFC 5545) document with one VEVENT for the AG, its texts in the
+    ``lang`` version (else the other one; no ``lang``: the original)."""
+    shown = versions.shown_language(assembly, lang or versions.original_language(assembly))
+    title = str(versions.field_in(assembly, "title", shown))
+    place = str(versions.pick(assembly, "place", shown))
+    theme = str(versions.pick(assembly, "theme", shown))
+    agenda = [str(point) for point in versions.pick(assembly, "agenda", shown) or []]
     zone = ZoneInfo(settings.timezone)
     calendar = Calendar()
     prodid = " ".join(xml_text(settings.organisation_name).splitlines())
@@ -34,15 +41,15 @@ def assembly_ics(assembly: Assembly, settings: Settings) -> bytes:
     start = assembly.starts_at.astimezone(zone)
     event.add("dtstart", start)
     event.add("dtend", (assembly.ends_at or assembly.starts_at + DEFAULT_DURATION).astimezone(zone))
-    event.add("summary", " ".join(xml_text(assembly.title).splitlines()))
-    if assembly.place:
-        event.add("location", vText(xml_text(assembly.place)))
+    event.add("summary", " ".join(xml_text(title).splitlines()))
+    if place:
+        event.add("location", vText(xml_text(place)))
     elif assembly.video_url:
         event.add("location", vText(xml_text(assembly.video_url)))
     if assembly.video_url:
         event.add("url", xml_text(assembly.video_url))
-    lines = [assembly.theme] if assembly.theme else []
-    lines += [f"{index}. {item}" for index, item in enumerate(assembly.agenda, start=1)]
+    lines = [theme] if theme else []
+    lines += [f"{index}. {item}" for index, item in enumerate(agenda, start=1)]
     if assembly.video_url:
         lines.append(assembly.video_url)
     if lines:

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assemblies
 from newsletter.editorial.issue_status import is_editable
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
-from newsletter.models import FileUpload, IssueStatus, NewsStatus
+from newsletter.models import FileUpload, IssueStatus, Language, NewsStatus
 from newsletter.store.editorial import (
     Assembly,
     Issue,
@@ -34,6 +35,8 @@ from newsletter.text import one_line
 
 #: French is the coordinator's language; titles are content, not interface strings
 DEFAULT_TITLE = "Lettre d'information n° {number}"
+#: the default title per language (content: each version gets its own)
+DEFAULT_TITLES = {"fr": DEFAULT_TITLE, "nl": "Nieuwsbrief nr. {number}"}
 
 
 def get_issue(session: Session, issue_id: int) -> Issue:
@@ -86,16 +89,26 @@ def draft_issue(
     lists: list[str] | None = None,
     introduction: str = "",
     now: datetime | None = None,
+    language: str = "fr",
+    bilingual: bool = False,
 ) -> Issue:
-    """A new draft issue from the approved queue and the upcoming AGs."""
+    """A new draft issue from the approved queue and the upcoming AGs, its title and
+    introduction in ``language`` (the other version is added with
+    ``translate.set_issue_version``). Without a title, each language gets its default."""
     number = next_number(session)
+    language = versions.check_language(language)
     issue = Issue(
         number=number,
-        title=one_line(title or DEFAULT_TITLE.format(number=number), 300),
+        title=one_line(title or DEFAULT_TITLES[language].format(number=number), 300),
         introduction=introduction.strip(),
         status=IssueStatus.draft,
         lists=list(lists or []),
+        language=Language(language),
+        bilingual=bilingual,
     )
+    if not title:
+        other = versions.other_language(language)
+        issue.translations = {other: {"title": DEFAULT_TITLES[other].format(number=number)}}
     session.add(issue)
     news = sorted(available_news(session), key=lambda n: section_rank(settings, n.category))
     for position, item in enumerate(news):
@@ -237,8 +250,11 @@ def set_texts(
     introduction: str | None = None,
     lists: list[str] | None = None,
     public: bool | None = None,
+    bilingual: bool | None = None,
 ) -> None:
     require_editable(issue)
+    if bilingual is not None:
+        issue.bilingual = bilingual
     if title is not None:
         if not one_line(title, 300):
             raise ValidationError(N_("An issue needs a title."))

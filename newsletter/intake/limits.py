@@ -21,6 +21,7 @@ LINE_FIELDS = {
     "image_alt": N_(
         "The description of the image is too long: {length} characters, {limit} at most."
     ),
+    "link_text": N_("The link text is too long: {length} characters, {limit} at most."),
     "reason": N_("The reason is too long: {length} characters, {limit} at most."),
 }
 BODY_TOO_LONG = N_("The text is too long: {length} characters, {limit} at most.")

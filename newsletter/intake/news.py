@@ -23,6 +23,7 @@ from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
 from newsletter.store.editorial import NewsAttachment, NewsEvent, NewsItem, store_file
 from newsletter.text import BodyFormat, one_line, to_safe_html
+from newsletter.versions import check_language, relabel_original
 
 S = NewsStatus
 #: the statuses in which the coordinator may still correct an item
@@ -85,10 +86,7 @@ def check_fields(
             category=chosen_category,
             choices=", ".join(settings.categories),
         )
-    try:
-        lang = Language(language)
-    except ValueError as error:
-        raise ValidationError(N_("Unknown language {language}."), language=language) from error
+    lang = Language(check_language(language))
     _check_event(event_start, event_end)
     return clean_title, chosen_category, lang, check_link(link)
 
@@ -106,13 +104,14 @@ def edit_news(
     event_end: datetime | None = None,
     event_place: str = "",
     image_alt: str = "",
+    link_text: str = "",
 ) -> None:
     """The coordinator's corrections, checked as a new item is (``check_fields``)."""
     if item.status not in EDITABLE:
         raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
     check_news_fields(
         settings, body=body, link=link, title=title, event_place=event_place,
-        image_alt=image_alt,
+        image_alt=image_alt, link_text=link_text,
     )  # fmt: skip
     clean_title, chosen_category, lang, clean_link = check_fields(
         settings, title=title, category=category, language=language, link=link,
@@ -127,7 +126,9 @@ def edit_news(
     item.event_end = event_end
     item.event_place = one_line(event_place, 300)
     item.image_alt = one_line(image_alt, 300)
-    item.language = lang
+    item.link_text = one_line(link_text, 200)
+    if lang != item.language:
+        relabel_original(item, lang.value)
 
 
 def submit_news(
@@ -150,6 +151,7 @@ def submit_news(
     event_start: datetime | None = None,
     event_end: datetime | None = None,
     event_place: str = "",
+    link_text: str = "",
     notes: Sequence[Msg] = (),
     status: NewsStatus = NewsStatus.pending,
     actor: str = "",
@@ -165,7 +167,7 @@ def submit_news(
     check_news_fields(
         settings, body=None if body_format == "html" else body, link=link, title=title,
         organisation=organisation_name, sender=sender, event_place=event_place,
-        image_alt=image_alt,
+        image_alt=image_alt, link_text=link_text,
     )  # fmt: skip
     body_html = to_safe_html(body, body_format)
     if body_format == "html":
@@ -199,6 +201,7 @@ def submit_news(
         event_end=event_end,
         event_place=one_line(event_place, 300),
         link=check_link(link),
+        link_text=one_line(link_text, 200),
         image_alt=one_line(image_alt, 300),
         language=lang,
         source=source,

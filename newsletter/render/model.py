@@ -1,7 +1,9 @@
 """The issue as plain data, read from the database once, then rendered per variant.
 
-Nothing here is bound to a session: a ``PreparedIssue`` keeps an ``IssueView`` and
-renders its variants later, outside the transaction that loaded it.
+Nothing here is bound to a session: a ``PreparedIssue`` keeps one ``IssueView`` per
+reader language (``load_issue_views``) and renders its variants later, outside the
+transaction that loaded it. Each view holds the version of every text its reader gets
+(``newsletter.versions``): theirs, else the other one marked ``fallback``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.editorial.issues import get_issue, section_rank
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from newsletter.links import annex_url, web_version_url
-from newsletter.store.editorial import Assembly, NewsItem, StoredFile
+from newsletter.store.editorial import Assembly, Issue, IssueAnnex, NewsItem, StoredFile
 from newsletter.text import html_to_text, markdown_to_html
 
 
@@ -35,6 +39,7 @@ class ItemView:
     title: str
     organisation: str
     category: str
+    #: the language of the version shown
     language: str
     body_html: str
     body_text: str
@@ -45,6 +50,10 @@ class ItemView:
     image_url: str
     image_alt: str
     files: tuple[FileLink, ...]
+    #: the reader's language has no version: this is the other one (shown with a note)
+    fallback: bool = False
+    #: the words of the link ("" : the template's "Read more")
+    link_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class AssemblyView:
     agenda: tuple[str, ...]
     speakers: tuple[Speaker, ...]
     ics_filename: str
+    language: str = DEFAULT_LANGUAGE
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,12 @@ class IssueView:
     web_url: str
     timezone: str
     organisation_name: str
+    #: the reader language this view is for
+    language: str = DEFAULT_LANGUAGE
+    #: the language of the title and introduction shown
+    text_language: str = DEFAULT_LANGUAGE
+    #: the bilingual edition: every reader gets both versions
+    bilingual: bool = False
 
     @property
     def item_count(self) -> int:
@@ -112,40 +129,52 @@ def _file_link(settings: Settings, stored: StoredFile) -> FileLink:
     return FileLink(stored.filename, annex_url(settings, stored.id, stored.filename), stored.size)
 
 
-def _item_view(settings: Settings, news: NewsItem, image: StoredFile | None) -> ItemView:
+def _item_view(
+    settings: Settings, news: NewsItem, image: StoredFile | None, reader: str
+) -> ItemView:
+    chosen = versions.choose(news, reader)
+    lang = chosen.language
+    title = str(versions.field_in(news, "title", lang))
+    body_html = str(versions.pick(news, "body_html", lang))
     return ItemView(
         id=news.id,
-        title=news.title,
+        title=title,
         organisation=news.organisation_name,
         category=news.category,
-        language=news.language.value,
-        body_html=news.body_html,
-        body_text=html_to_text(news.body_html),
+        language=lang,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
         link=news.link,
         event_start=news.event_start,
         event_end=news.event_end,
-        event_place=news.event_place,
+        event_place=str(versions.pick(news, "event_place", lang)),
         image_url=annex_url(settings, image.id, image.filename) if image else "",
-        image_alt=news.image_alt or news.title,
+        image_alt=str(versions.field_in(news, "image_alt", lang)) or title,
         files=tuple(_file_link(settings, a.file) for a in news.attachments),
+        fallback=chosen.fallback,
+        link_text=str(versions.field_in(news, "link_text", lang)),
     )
 
 
-def _assembly_view(settings: Settings, assembly: Assembly) -> AssemblyView:
+def _assembly_view(settings: Settings, assembly: Assembly, reader: str) -> AssemblyView:
+    chosen = versions.choose(assembly, reader)
+    lang = chosen.language
     return AssemblyView(
         id=assembly.id,
-        title=assembly.title,
-        theme=assembly.theme,
+        title=str(versions.field_in(assembly, "title", lang)),
+        theme=str(versions.pick(assembly, "theme", lang)),
         starts_at=assembly.starts_at,
         ends_at=assembly.ends_at,
-        place=assembly.place,
+        place=str(versions.pick(assembly, "place", lang)),
         video_url=assembly.video_url,
-        agenda=tuple(assembly.agenda),
+        agenda=tuple(str(point) for point in versions.pick(assembly, "agenda", lang)),
         speakers=tuple(
             Speaker(str(s.get("name", "")), str(s.get("organisation", "")))
             for s in assembly.speakers
         ),
         ics_filename=ics_filename(assembly, settings),
+        language=lang,
+        fallback=chosen.fallback,
     )
 
 
@@ -161,44 +190,67 @@ def _annex(settings: Settings, stored: StoredFile, label: str) -> AnnexView:
     )
 
 
-def load_issue_view(session: Session, settings: Settings, issue_id: int) -> IssueView:
-    """Everything the templates need, as immutable plain data."""
-    issue = get_issue(session, issue_id)
+class AnnexLabel:
+    """An annex label's versions: its original language is its issue's."""
+
+    def __init__(self, annex: IssueAnnex, issue: Issue) -> None:
+        self.language = issue.language
+        self.translations = annex.translations
+        self.label = annex.label
+
+
+def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str) -> IssueView:
     grouped: dict[str, list[ItemView]] = {}
     for link in sorted(issue.items, key=lambda link: link.position):
         news = link.news
         image = session.get(StoredFile, news.image_id) if news.image_id else None
-        grouped.setdefault(link.section, []).append(_item_view(settings, news, image))
+        grouped.setdefault(link.section, []).append(_item_view(settings, news, image, reader))
     order = sorted(grouped, key=lambda key: (section_rank(settings, key), key))
     sections = tuple(SectionView(key, tuple(grouped[key])) for key in order)
-
-    assemblies = [link.assembly for link in issue.assemblies]
-    annexes = [_annex(settings, annex.file, annex.label) for annex in issue.annexes]
-    for assembly in assemblies:
-        ics = assembly_ics(assembly, settings)
-        annexes.append(
-            AnnexView(
-                filename=ics_filename(assembly, settings),
-                label=ics_filename(assembly, settings),
-                content_type="text/calendar",
-                size=len(ics),
-                data=ics,
-            )
-        )
-    intro_html = markdown_to_html(issue.introduction) if issue.introduction else ""
+    annexes = [
+        _annex(settings, annex.file, str(versions.pick(AnnexLabel(annex, issue), "label", reader)))
+        for annex in issue.annexes
+    ]
+    ics = []
+    for announced in issue.assemblies:
+        data = assembly_ics(announced.assembly, settings, reader)
+        name = ics_filename(announced.assembly, settings)
+        ics.append(AnnexView(filename=name, label=name, content_type="text/calendar",
+                             size=len(data), data=data))  # fmt: skip
+    text_lang = versions.shown_language(issue, reader)
+    introduction = str(versions.field_in(issue, "introduction", text_lang))
+    intro_html = markdown_to_html(introduction) if introduction else ""
     return IssueView(
         id=issue.id,
         number=issue.number,
-        title=issue.title,
+        title=str(versions.field_in(issue, "title", text_lang)),
         introduction_html=intro_html,
         introduction_text=html_to_text(intro_html) if intro_html else "",
         sections=sections,
-        assemblies=tuple(_assembly_view(settings, a) for a in assemblies),
-        annexes=tuple(annexes),
-        web_url=web_version_url(settings, issue.id),
+        assemblies=tuple(
+            _assembly_view(settings, link.assembly, reader) for link in issue.assemblies
+        ),
+        annexes=(*annexes, *ics),
+        web_url=web_version_url(settings, issue.id, reader),
         timezone=settings.timezone,
         organisation_name=settings.organisation_name,
+        language=reader,
+        text_language=text_lang,
+        bilingual=issue.bilingual,
     )
+
+
+def load_issue_views(session: Session, settings: Settings, issue_id: int) -> dict[str, IssueView]:
+    """Everything the templates need, as immutable plain data, one view per language."""
+    issue = get_issue(session, issue_id)
+    return {lang: _issue_view(session, settings, issue, lang) for lang in LANGUAGES}
+
+
+def load_issue_view(
+    session: Session, settings: Settings, issue_id: int, lang: str = DEFAULT_LANGUAGE
+) -> IssueView:
+    """The view of one reader language (the print edition, one-language pages)."""
+    return load_issue_views(session, settings, issue_id)[lang]
 
 
 def local(value: datetime, timezone: str) -> datetime:

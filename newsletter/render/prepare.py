@@ -9,7 +9,10 @@ The interface the delivery stage (and preview, test send) calls:
   then cached. The key is (language, block): when the issue announces an AG, ``block`` is
   the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
   voting, ``"public"`` for everyone else), ``"all"`` otherwise. At most six variants,
-  so the per-recipient cost stays one dictionary look-up and the splice.
+  so the per-recipient cost stays one dictionary look-up and the splice. The reader's
+  language picks the version of every text (``editorial.versions``); in the bilingual
+  edition (``Issue.bilingual``) each variant holds both versions, French first, and
+  the language still sets the interface words around them.
 - ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
   (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
 """
@@ -17,12 +20,13 @@ The interface the delivery stage (and preview, test send) calls:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
@@ -32,7 +36,7 @@ from newsletter.models import Membership
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.model import IssueView, load_issue_view
+from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
     Markers,
     Slot,
@@ -45,6 +49,7 @@ from newsletter.render.splice import (
 )
 from newsletter.render.templating import environment
 from newsletter.text import one_line
+from newsletter.versions import FALLBACK_NOTES
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
@@ -90,6 +95,53 @@ def _short_slot_lines(html: str, markers: Markers) -> str:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """One language edition of the content, rendered in its own language."""
+
+    lang: str
+    #: the title shown and the language it is in (the fallback's when there is no version)
+    title: str
+    title_lang: str
+    html: Markup
+    text: str
+
+
+def _own_items(view: IssueView) -> IssueView:
+    sections = []
+    for section in view.sections:
+        own = tuple(item for item in section.items if not item.fallback)
+        if own:
+            sections.append(SectionView(section.key, own))
+    return replace(view, sections=tuple(sections))
+
+
+def subject_of(views: Sequence[IssueView]) -> str:
+    """The subject: the reader's title; both titles in the bilingual edition."""
+    titles: list[str] = []
+    for view in views:
+        if view.title not in titles:
+            titles.append(view.title)
+    return " / ".join(titles)
+
+
+def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
+             show_rsvp: bool) -> Edition:  # fmt: skip
+    env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
+    values = {
+        **context,
+        "issue": view,
+        "lang": view.language,
+        "show_rsvp": show_rsvp,
+        "section_title": lambda key: section_title(view.language, key),
+        "attached": [annex for annex in view.annexes if annex.attached],
+        "linked": [annex for annex in view.annexes if not annex.attached],
+    }
+    html = Markup(env.get_template("issue_content.html").render(values))  # noqa: S704 - rendered with autoescape
+    text = env.get_template("issue_content.txt").render(values)
+    return Edition(view.language, view.title, view.text_language, html, text)
+
+
+@dataclass(frozen=True)
 class RenderedVariant:
     """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
 
@@ -102,18 +154,39 @@ class RenderedVariant:
 
 
 def render_variant(
-    settings: Settings, view: IssueView, language: str, block: str
+    settings: Settings,
+    view: IssueView,
+    language: str,
+    block: str,
+    editions: Sequence[IssueView] = (),
 ) -> RenderedVariant:
-    """Jinja2 + premailer for one variant (the expensive step, done once per variant)."""
+    """Jinja2 + premailer for one variant (the expensive step, done once per variant).
+
+    ``view`` is the reader's language version; ``editions``, when given, the views the
+    e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
     env = environment(settings.templates_dir.resolve(), language, settings.timezone)
     markers = Markers.new()
-    context = {
-        "issue": view,
+    shown = tuple(editions) or (view,)
+    if len(shown) > 1:
+        # both editions side by side: a news item shows in the editions it is written in
+        shown = tuple(_own_items(edition) for edition in shown)
+    shared: dict[str, object] = {
         "block": block,
         "member": block in MEMBER_KINDS,
         "slot": markers.context(),
-        "section_title": lambda key: section_title(language, key),
         "organisation_name": settings.organisation_name,
+        "fallback_notes": FALLBACK_NOTES,
+    }
+    parts = [
+        _edition(settings, edition, block, shared, show_rsvp=number == 0)
+        for number, edition in enumerate(shown)
+    ]
+    context = {
+        **shared,
+        "issue": view,
+        "editions": parts,
+        "subject": subject_of(shown),
+        "section_title": lambda key: section_title(language, key),
         "attached": [annex for annex in view.annexes if annex.attached],
         "linked": [annex for annex in view.annexes if not annex.attached],
     }
@@ -193,11 +266,32 @@ class PreparedVariant:
 class PreparedIssue:
     """An issue read once, its annexes encoded once, its variants rendered on demand."""
 
-    def __init__(self, settings: Settings, view: IssueView, *, date: datetime | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        views: IssueView | dict[str, IssueView],
+        *,
+        date: datetime | None = None,
+    ):
         self.settings = settings
-        self.view = view
+        #: one view per reader language (a single view serves every language)
+        self.views = views if isinstance(views, dict) else {lang: views for lang in LANGUAGES}
+        self.view = self.views.get(DEFAULT_LANGUAGE) or next(iter(self.views.values()))
         self.date = (date or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
-        self.annex_parts = [annex_part(annex) for annex in view.annexes if annex.attached]
+        # encoded once: a file both languages attach (a PV) is one part; only the calendar
+        # entry (.ics) differs, its texts being in the reader's language
+        encoded: dict[tuple[str, bytes], bytes] = {}
+
+        def part(annex: AnnexView) -> bytes:
+            key = (annex.filename, annex.data)
+            if key not in encoded:
+                encoded[key] = annex_part(annex)
+            return encoded[key]
+
+        self.annex_parts_by_language = {
+            lang: [part(a) for a in view.annexes if a.attached] for lang, view in self.views.items()
+        }
+        self.annex_parts = [part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
 
     @property
@@ -229,27 +323,39 @@ class PreparedIssue:
         wanted = readers or [(lang, kind.value) for lang in LANGUAGES for kind in Membership]
         return [self.variant(lang, kind) for lang, kind in wanted]
 
+    def editions(self, language: str) -> tuple[IssueView, ...]:
+        """The language versions a reader of ``language`` gets, in order."""
+        if self.view.bilingual:
+            return tuple(self.views[lang] for lang in LANGUAGES if lang in self.views)
+        return (self.views.get(language, self.view),)
+
+    def subject(self, language: str) -> str:
+        return subject_of(self.editions(language))
+
     def _prepare(self, language: str, block: str) -> PreparedVariant:
         settings = self.settings
-        rendered = render_variant(settings, self.view, language, block)
+        view = self.views.get(language, self.view)
+        editions = self.editions(language)
+        rendered = render_variant(settings, view, language, block, editions)
+        subject = subject_of(editions)
         headers = [("From", settings.from_address)]
         if settings.reply_to:
             headers.append(("Reply-To", settings.reply_to))
         segments = layout(
             headers_before_to=headers,
-            subject=self.view.title,
+            subject=subject,
             date=format_datetime(self.date),
             list_id=list_id(settings),
             text=rendered.text,
             html=rendered.html,
-            annex_parts=self.annex_parts,
+            annex_parts=self.annex_parts_by_language.get(language, self.annex_parts),
             boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
             markers=rendered.markers,
         )
         return PreparedVariant(
             language=language,
             block=block,
-            subject=self.view.title,
+            subject=subject,
             rendered=rendered,
             segments=segments,
             greeting_named=gettext(language, "Hello {name},"),
@@ -274,4 +380,4 @@ def render_error(issue_id: int, key: tuple[str, str], error: Exception) -> Rende
 
 def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:
     """Read an issue and its annexes once; render variants later, outside the session."""
-    return PreparedIssue(settings, load_issue_view(session, settings, issue_id))
+    return PreparedIssue(settings, load_issue_views(session, settings, issue_id))

@@ -30,6 +30,7 @@ def personalization_for(
     email: str,
     name: str,
     assembly_id: int | None = None,
+    language: str = "",
 ) -> Personalization:
     """The per-recipient values of a subscriber (what a send computes per recipient).
 
@@ -42,7 +43,7 @@ def personalization_for(
         message_id=message_id(settings, issue_id, subscriber_id),
         unsubscribe_url=unsubscribe_url(settings, subscriber_id, issue_id),
         preferences_url=preferences_url(settings, subscriber_id),
-        web_url=web_version_url(settings, issue_id),
+        web_url=web_version_url(settings, issue_id, language),
         rsvp_url=rsvp_url(settings, assembly_id, subscriber_id) if assembly_id else "",
     )
 
@@ -55,7 +56,9 @@ def sample_personalization(
     assembly_id: int | None = None,
 ) -> Personalization:
     name = gettext(language, "Sample Reader")
-    return personalization_for(settings, issue_id, SAMPLE_SUBSCRIBER_ID, email, name, assembly_id)
+    return personalization_for(
+        settings, issue_id, SAMPLE_SUBSCRIBER_ID, email, name, assembly_id, language
+    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
     from newsletter.service.issue_life import IssueLifeService
+    from newsletter.service.languages import LanguagesService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partner_items import PartnerItemsService
@@ -51,6 +52,12 @@ class Service:
         from newsletter.service.audience import AudienceService
 
         return AudienceService(self.ctx)
+
+    @cached_property
+    def languages(self) -> LanguagesService:
+        from newsletter.service.languages import LanguagesService
+
+        return LanguagesService(self.ctx)
 
     @cached_property
     def people(self) -> PeopleService:

@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from newsletter import versions
 from newsletter.context import Context
 from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
-from newsletter.i18n import N_, Msg
+from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.service.results import AssemblySummary, FileRef, NewsHistoryEntry
 from newsletter.store.base import utcnow
@@ -52,6 +53,12 @@ class NewsDetail:
     notes: list[Msg]
     created_at: datetime
     history: list[NewsHistoryEntry] = field(default_factory=list)
+    #: the other language's version as stored (title, body_source, …; "" when missing)
+    other_language: str = ""
+    other: dict[str, str] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)
+    #: what differs in structure between the two versions
+    flags: list[Msg] = field(default_factory=list)
 
     def note_in(self, lang: str) -> str:
         """The notes in the reader's language, one a line."""
@@ -80,6 +87,10 @@ class IssueEntry:
     organisation: str
     section: str
     position: int
+    #: the languages the item has a version in
+    languages: list[str] = field(default_factory=list)
+    #: what differs in structure between its versions (a link missing…)
+    flags: list[Msg] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,11 @@ class IssueDetail:
     annexes: list[tuple[int, str, FileRef]]
     #: why it is paused or held (a render failure), translated when shown
     reason: Msg | None
+    #: the original language of title and introduction
+    language: str = "fr"
+    #: {"fr": {"title": …, "introduction": …}, "nl": {…}}: each version as stored
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    bilingual: bool = False
 
 
 def _issue_row(issue: Issue, items: int) -> IssueRow:
@@ -152,7 +168,13 @@ class ConsoleQueries:
                 notes=item.note_messages,
                 created_at=item.created_at,
                 history=[NewsHistoryEntry.of(e) for e in item.events],
-            )
+                other_language=versions.other_language(item.language.value),
+                other={name: str(versions.field_in(item, name,
+                                                   versions.other_language(item.language.value)))
+                       for name in versions.NEWS_FIELDS},
+                languages=versions.languages(item),
+                flags=versions.structure_flags(item),
+            )  # fmt: skip
 
     def news_list(self, status: str | None) -> list[NewsDetail]:
         with self.ctx.db.session() as session:
@@ -186,6 +208,8 @@ class ConsoleQueries:
                     organisation=link.news.organisation_name,
                     section=link.section,
                     position=link.position,
+                    languages=versions.languages(link.news),
+                    flags=versions.structure_flags(link.news),
                 )
                 for link in issue.items
             ]
@@ -202,6 +226,15 @@ class ConsoleQueries:
                 assemblies=assemblies,
                 annexes=annexes,
                 reason=issue.reason,
+                language=versions.original_language(issue),
+                texts={
+                    lang: {
+                        name: str(versions.field_in(issue, name, lang))
+                        for name in versions.ISSUE_FIELDS
+                    }
+                    for lang in LANGUAGES
+                },
+                bilingual=bool(issue.bilingual),
             )
 
     def next_scheduled(self) -> IssueRow | None:

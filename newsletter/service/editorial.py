@@ -11,11 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter import links
+from newsletter import links, versions
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
-from newsletter.editorial import issues
-from newsletter.i18n import Msg
+from newsletter.editorial import issues, translate
+from newsletter.errors import NotFoundError
+from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.files import FilePolicy
 from newsletter.models import FileUpload, Language, Membership, NewsSource, NewsStatus
@@ -61,12 +62,16 @@ class EditorialService:
         event_start: datetime | None = None,
         event_end: datetime | None = None,
         event_place: str = "",
+        link_text: str = "",
         notes: Sequence[Msg] = (),
         actor: str = "",
+        other: dict[str, str] | None = None,
         submission_key: str | None = None,
     ) -> NewsSummary:
         """A news item into the queue, from any door but e-mail (whose pipeline applies
-        the same file policy, turning a refused file into a note)."""
+        the same file policy, turning a refused file into a note). ``other``: its version
+        in the other language (``title``, ``body``…), in the same transaction: a bad
+        translation refuses the whole submission, nothing half-stored."""
         policy = FilePolicy.of(self.ctx.settings)
         documents = [policy.document(name, data) for name, _declared, data in attachments]
         picture = policy.image(image[0], image[2]) if image is not None else None
@@ -90,12 +95,48 @@ class EditorialService:
                 event_start=event_start,
                 event_end=event_end,
                 event_place=event_place,
+                link_text=link_text,
                 notes=notes,
                 actor=actor,
             )
             if submission_key:
                 item.submission_key = submission_key
                 session.flush()  # a second form with the same key fails here, adding nothing
+            if other:
+                translate.translate_news(
+                    self.ctx.settings, item, versions.other_language(item.language.value),
+                    title=other.get("title", ""), body=other.get("body", ""),
+                    body_format=body_format, link_text=other.get("link_text", ""),
+                    image_alt=other.get("image_alt", ""), event_place=other.get("event_place", ""),
+                )  # fmt: skip
+            return NewsSummary.of(item)
+
+    def translate_news(
+        self,
+        news_id: int,
+        lang: str,
+        *,
+        title: str,
+        body: str,
+        body_format: BodyFormat = "markdown",
+        link_text: str = "",
+        image_alt: str = "",
+        event_place: str = "",
+    ) -> NewsSummary:
+        """Add or replace one language version of a news item (console and CLI alike)."""
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            translate.translate_news(
+                self.ctx.settings, item, lang, title=title, body=body, body_format=body_format,
+                link_text=link_text, image_alt=image_alt, event_place=event_place,
+            )  # fmt: skip
+            return NewsSummary.of(item)
+
+    def drop_news_version(self, news_id: int, lang: str) -> NewsSummary:
+        """Remove the other language version of a news item (the original stays)."""
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, news_id)
+            translate.drop_news_version(item, lang)
             return NewsSummary.of(item)
 
     def list_news(self, status: NewsStatus | None = None) -> list[NewsSummary]:
@@ -133,7 +174,18 @@ class EditorialService:
         agenda: list[str] | None = None,
         speakers: list[dict[str, str]] | None = None,
         theme: str = "",
+        language: str = "fr",
+        texts: dict[str, dict[str, object]] | None = None,
     ) -> AssemblySummary:
+        """A new AG in ``language``; ``texts``: title, theme, place, agenda per language."""
+        language, main, other = translate.split_versions(
+            language,
+            {"title": title, "theme": theme, "place": place, "agenda": agenda},
+            texts or {},
+        )
+        title, theme = str(main.get("title") or ""), str(main.get("theme") or "")
+        place = str(main.get("place") or "")
+        agenda = [str(point) for point in main.get("agenda") or []]  # type: ignore[attr-defined]
         with self.ctx.db.session() as session:
             assembly = ag.create_assembly(
                 session,
@@ -146,7 +198,30 @@ class EditorialService:
                 agenda=agenda,
                 speakers=speakers,
                 theme=theme,
+                language=language,
             )
+            if other:
+                agenda_other = other.get("agenda")
+                translate.set_assembly_version(
+                    self.ctx.settings, assembly, versions.other_language(language),
+                    title=str(other["title"]) if "title" in other else None,
+                    theme=str(other["theme"]) if "theme" in other else None,
+                    place=str(other["place"]) if "place" in other else None,
+                    agenda=[str(p) for p in agenda_other]
+                    if isinstance(agenda_other, list) else None,
+                    previous=ag.previous_assembly(session, assembly),
+                )  # fmt: skip
+                assembly.sequence = 0
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
+
+    def set_assembly_version(self, assembly_id: int, lang: str, **texts: Any) -> AssemblySummary:
+        """One language's title, theme, place or agenda of an AG."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            translate.set_assembly_version(
+                self.ctx.settings, assembly, lang,
+                previous=ag.previous_assembly(session, assembly), **texts,
+            )  # fmt: skip
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def update_assembly(self, assembly_id: int, **changes: Any) -> AssemblySummary:
@@ -170,12 +245,57 @@ class EditorialService:
 
     # --- issues --------------------------------------------------------------------------
     def draft_issue(
-        self, *, title: str | None = None, lists: list[str] | None = None, introduction: str = ""
+        self,
+        *,
+        title: str | None = None,
+        lists: list[str] | None = None,
+        introduction: str = "",
+        language: str = "fr",
+        texts: dict[str, dict[str, object]] | None = None,
+        bilingual: bool = False,
     ) -> IssueSummary:
+        """A new draft. ``title``/``introduction`` are in ``language`` (the original);
+        ``texts``: ``{"nl": {"title": …, "introduction": …}}`` per language, either."""
+        language, main, other = translate.split_versions(
+            language, {"title": title or "", "introduction": introduction}, texts or {}
+        )
         with self.ctx.db.session() as session:
             issue = issues.draft_issue(
-                session, self.ctx.settings, title=title, lists=lists, introduction=introduction
-            )
+                session, self.ctx.settings, title=str(main.get("title") or "") or None,
+                lists=lists, introduction=str(main.get("introduction") or ""),
+                language=language, bilingual=bilingual,
+            )  # fmt: skip
+            if other:
+                translate.set_issue_version(
+                    issue, versions.other_language(language),
+                    title=str(other.get("title", "")) or None,
+                    introduction=str(other.get("introduction", "")) or None,
+                )  # fmt: skip
+            return IssueSummary.of(issue)
+
+    def set_issue_version(
+        self,
+        issue_id: int,
+        lang: str,
+        *,
+        title: str | None = None,
+        introduction: str | None = None,
+    ) -> IssueSummary:
+        """One language's title and introduction of an issue (None: unchanged)."""
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.require_editable(issue)
+            translate.set_issue_version(issue, lang, title=title, introduction=introduction)
+            return IssueSummary.of(issue)
+
+    def set_annex_label(self, issue_id: int, annex_id: int, lang: str, label: str) -> IssueSummary:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.require_editable(issue)
+            annex = next((a for a in issue.annexes if a.id == annex_id), None)
+            if annex is None:
+                raise NotFoundError(N_("No annex {id} in this issue."), id=annex_id)
+            translate.set_annex_label(issue, annex, lang, label)
             return IssueSummary.of(issue)
 
     def get_issue(self, issue_id: int) -> IssueSummary:
@@ -190,12 +310,25 @@ class EditorialService:
         introduction: str | None = None,
         lists: list[str] | None = None,
         public: bool | None = None,
+        bilingual: bool | None = None,
+        texts: dict[str, dict[str, str | None]] | None = None,
     ) -> IssueSummary:
+        """Change an issue's texts and settings; ``texts``: the title and introduction of
+        the other language (``{"nl": {"title": …, "introduction": …}}``; None: unchanged,
+        "": removed)."""
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.set_texts(
-                issue, title=title, introduction=introduction, lists=lists, public=public
-            )
+                issue, title=title, introduction=introduction, lists=lists, public=public,
+                bilingual=bilingual,
+            )  # fmt: skip
+            original = versions.original_language(issue)
+            for lang, values in (texts or {}).items():
+                if versions.check_language(lang) == original:
+                    continue  # the original's texts are ``title`` and ``introduction``
+                translate.set_issue_version(
+                    issue, lang, title=values.get("title"), introduction=values.get("introduction")
+                )
             return IssueSummary.of(issue)
 
     def add_issue_item(self, issue_id: int, news_id: int) -> IssueSummary:
@@ -249,7 +382,7 @@ class EditorialService:
             message_id=message_id(settings, issue_id, WEB_READER_ID),
             unsubscribe_url=f"{base}/preferences",
             preferences_url=f"{base}/preferences",
-            web_url=links.web_version_url(settings, issue_id),
+            web_url=links.web_version_url(settings, issue_id, language),
         )
         html, _text = decode_parts(variant.personalize(values))
         return html
@@ -262,7 +395,9 @@ class EditorialService:
         membership: str = Membership.full.value,
         email: str = "lecteur@example.org",
     ) -> Preview:
-        """What a sample recipient gets, through the same ``personalize`` as a send."""
+        """What a sample recipient gets, through the same ``personalize`` as a send; a
+        language other than fr or nl is refused."""
+        language = versions.check_language(language)
         variant = self.prepare(issue_id).variant(language, membership)
         values = sample_personalization(
             self.ctx.settings, issue_id, variant.language, email, variant.rsvp_assembly_id

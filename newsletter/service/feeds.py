@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from newsletter import links
+from newsletter import links, versions
 from newsletter.context import Context
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.store.base import utcnow
@@ -16,6 +16,7 @@ from newsletter.store.editorial import Assembly, Issue, NewsItem
 from newsletter.xmltext import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_ISSUES = 30
 
 
@@ -45,8 +46,9 @@ class FeedsService:
     def _host(self) -> str:
         return self.ctx.settings.base_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
 
-    def calendar(self) -> bytes:
-        """Upcoming (and recent, one week back) AGs and approved events, as iCalendar."""
+    def calendar(self, lang: str = "fr") -> bytes:
+        """Upcoming (and recent, one week back) AGs and approved events, as iCalendar, each
+        in its ``lang`` version (else the other one)."""
         settings = self.ctx.settings
         since = utcnow() - timedelta(days=7)
         cal = Calendar()
@@ -62,16 +64,18 @@ class FeedsService:
                 event = Event()
                 _add(event, "uid", assembly.uid)
                 _add(event, "sequence", assembly.sequence)
-                _add(event, "summary", assembly.title)
+                shown = versions.shown_language(assembly, lang)
+                _add(event, "summary", versions.field_in(assembly, "title", shown))
                 _add(event, "dtstart", assembly.starts_at)
                 _add(event, "dtend", assembly.ends_at or assembly.starts_at + timedelta(hours=3))
                 _add(event, "dtstamp", assembly.updated_at)
-                location = assembly.place or assembly.video_url
+                location = versions.pick(assembly, "place", shown) or assembly.video_url
                 if location:
                     _add(event, "location", location)
                 if assembly.video_url:
                     _add(event, "url", assembly.video_url)
-                agenda = "\n".join(f"- {item}" for item in assembly.agenda or [])
+                points = versions.pick(assembly, "agenda", shown) or []
+                agenda = "\n".join(f"- {item}" for item in points)
                 if agenda:
                     _add(event, "description", agenda)
                 _add(event, "status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
@@ -85,12 +89,14 @@ class FeedsService:
                 assert item.event_start is not None
                 event = Event()
                 _add(event, "uid", f"news-{item.id}@{self._host()}")
-                _add(event, "summary", item.title)
+                shown = versions.shown_language(item, lang)
+                _add(event, "summary", versions.field_in(item, "title", shown))
                 _add(event, "dtstart", item.event_start)
                 _add(event, "dtend", item.event_end or item.event_start + timedelta(hours=2))
                 _add(event, "dtstamp", item.updated_at)
-                if item.event_place:
-                    _add(event, "location", item.event_place)
+                place = versions.pick(item, "event_place", shown)
+                if place:
+                    _add(event, "location", place)
                 if item.link:
                     _add(event, "url", item.link)
                 organiser = item.organisation_name
@@ -112,15 +118,16 @@ class FeedsService:
                 query = query.limit(limit)
             return list(session.scalars(query))
 
-    def atom(self) -> bytes:
-        """Atom feed of the public sent issues, linking to their web versions."""
+    def atom(self, lang: str = "fr") -> bytes:
+        """Atom feed of the public sent issues, linking to their web versions; titles and
+        summaries in the ``lang`` version (else the other, marked with its language)."""
         settings = self.ctx.settings
         ET.register_namespace("", ATOM)
-        feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "fr"})
+        feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: lang})
         _sub(feed, "title", settings.organisation_name)
         base = settings.base_url.rstrip("/")
         _sub(feed, "id", f"{base}/archive")
-        _sub(feed, "link", rel="self", href=f"{base}/feeds/issues.atom")
+        _sub(feed, "link", rel="self", href=f"{base}/feeds/issues.atom?lang={lang}")
         _sub(feed, "link", rel="alternate", href=f"{base}/archive")
         issues = [i for i in self.published_issues(FEED_ISSUES) if i.public]
         updated = max((i.sent_at or i.updated_at for i in issues), default=utcnow())
@@ -128,14 +135,19 @@ class FeedsService:
         _sub(_sub(feed, "author"), "name", settings.organisation_name)
         for issue in issues:
             url = links.web_version_url(settings, issue.id)
+            shown = versions.shown_language(issue, lang)
             entry = _sub(feed, "entry")
-            _sub(entry, "title", f"N° {issue.number} — {issue.title}")
+            if shown != lang:
+                entry.set(XML_LANG, shown)
+            title = versions.field_in(issue, "title", shown)
+            _sub(entry, "title", f"N° {issue.number} — {title}")
             _sub(entry, "id", url)
             _sub(entry, "link", rel="alternate", href=url)
             stamp = (issue.sent_at or issue.updated_at).isoformat()
             _sub(entry, "updated", stamp)
             _sub(entry, "published", stamp)
-            if issue.introduction:
-                _sub(entry, "summary", issue.introduction[:1000])
+            introduction = str(versions.field_in(issue, "introduction", shown))
+            if introduction:
+                _sub(entry, "summary", introduction[:1000])
         document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
         return document

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience import gdpr, people, subscriptions
@@ -135,33 +135,23 @@ class PeopleService:
         per_page = min(max(per_page, 1), MAX_PER_PAGE)
         filters = people.Filters(text[:200], status, organisation_id)
         with self.ctx.db.session() as session:
+            # one pass: the ids of every match in address order (plain rows), then the
+            # people of the page; a list is a rule, not a column, so its members are kept
+            # in Python
+            ids: list[int] = list(
+                session.connection()
+                .execute(
+                    people.filtered(select(Subscriber.id), filters).order_by(Subscriber.email_key)
+                )
+                .scalars()
+            )
             if list_id:
-                # a list is a rule, not a column: its members are found in Python, then
-                # the ids of the page are taken in address order
                 members = people.member_ids(session, self.audience.segment(list_id))
-                ordered = (
-                    session.connection()
-                    .execute(
-                        people.filtered(select(Subscriber.id), filters).order_by(
-                            Subscriber.email_key
-                        )
-                    )
-                    .scalars()
-                )
-                ids = [sid for sid in ordered if sid in members]
-                total = len(ids)
-                page = _clamp(page, total, per_page)
-                wanted = ids[(page - 1) * per_page : page * per_page]
-                query = select(Subscriber).where(Subscriber.id.in_(wanted))
-            else:
-                counted = people.filtered(select(func.count(Subscriber.id)), filters)
-                total = int(session.scalar(counted) or 0)
-                page = _clamp(page, total, per_page)
-                query = (
-                    people.filtered(select(Subscriber), filters)
-                    .limit(per_page)
-                    .offset((page - 1) * per_page)
-                )
+                ids = [sid for sid in ids if sid in members]
+            total = len(ids)
+            page = _clamp(page, total, per_page)
+            wanted = ids[(page - 1) * per_page : page * per_page]
+            query = select(Subscriber).where(Subscriber.id.in_(wanted))
             query = query.options(selectinload(Subscriber.organisation))
             items = [_view(s) for s in session.scalars(query.order_by(Subscriber.email_key))]
         return PeoplePage(items, total, page, per_page)

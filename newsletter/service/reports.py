@@ -62,5 +62,5 @@ class ReportsService(IssueReports, BounceOverview):
         if lang not in LANGUAGES:
             raise ValidationError(N_("Language must be fr or nl."))
         with self.ctx.db.session() as session:
-            view = load_issue_view(session, self.ctx.settings, issue_id)
+            view = load_issue_view(session, self.ctx.settings, issue_id, lang)
         return printable_pdf(self.ctx.settings, view, lang)

@@ -6,13 +6,14 @@ Each result has ``as_json()``, the exact document the CLI prints with ``--json``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
@@ -55,6 +56,10 @@ class NewsSummary(JsonResult):
     status_reason: str
     note: str
     created_at: datetime | None
+    #: the languages the item has a version in (``["fr", "nl"]``)
+    languages: list[str] = field(default_factory=list)
+    #: what differs in structure between the two versions (French text)
+    flags: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, item: NewsItem) -> NewsSummary:
@@ -75,6 +80,8 @@ class NewsSummary(JsonResult):
             status_reason=item.status_reason,
             note=item.note,
             created_at=item.created_at,
+            languages=versions.languages(item),
+            flags=[flag.render("fr") for flag in versions.structure_flags(item)],
         )
 
 
@@ -110,6 +117,10 @@ class IssueSummary(JsonResult):
     assemblies: list[int]
     annexes: list[str]
     annex_ids: list[int]
+    #: the original language of title and introduction, and the languages with a title
+    language: str = "fr"
+    languages: list[str] = field(default_factory=list)
+    bilingual: bool = False
 
     @classmethod
     def of(cls, issue: Issue) -> IssueSummary:
@@ -123,6 +134,9 @@ class IssueSummary(JsonResult):
             assemblies=[link.assembly_id for link in issue.assemblies],
             annexes=[annex.file.filename for annex in issue.annexes],
             annex_ids=[annex.id for annex in issue.annexes],
+            language=versions.original_language(issue),
+            languages=versions.languages(issue),
+            bilingual=bool(issue.bilingual),
         )
 
 

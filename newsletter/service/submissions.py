@@ -58,6 +58,15 @@ class NewsForm:
     event_end: datetime | None = None
     event_place: str = ""
     image_alt: str = ""
+    #: the same news in the other language (optional): title and text
+    other_title: str = ""
+    other_body: str = ""
+
+    def other(self) -> dict[str, str] | None:
+        """The other language's version, when one was given (checked as the original)."""
+        if not self.other_title.strip() and not self.other_body.strip():
+            return None
+        return {"title": self.other_title, "body": self.other_body}
 
 
 class SubmissionsService:
@@ -175,6 +184,7 @@ class SubmissionsService:
             notes=[Msg(PUBLIC_FORM_NOTE)] if public else [],
             actor=form.sender,
             submission_key=key or None,
+            other=form.other(),
         )
 
     def add_by_coordinator(
@@ -199,7 +209,7 @@ class SubmissionsService:
             source=NewsSource.coordinator, language=form.language, attachments=uploads,
             image=clean_image, image_alt=form.image_alt, link=form.link,
             event_start=form.event_start, event_end=form.event_end,
-            event_place=form.event_place, actor=actor,
+            event_place=form.event_place, actor=actor, other=form.other(),
         )  # fmt: skip
         if approve:
             summary = self.moderation.moderate(summary.id, ModerationAction.approve, by=actor)

@@ -4,10 +4,11 @@
 work for any address, known or not: the same checks and rate-limit hits, the same
 statements (an insert that does nothing for a known address, the subscriber read back,
 one confirmation row), the same signature of a link. Only the e-mail differs, and it
-leaves after the answer (``send``): a pending subscriber gets a confirmation link, an
-active one nothing. Limits: ``SUBSCRIBE_PER_CLIENT_HOUR`` requests per client, and one
-confirmation per address within ``SUBSCRIBE_COOLDOWN_MINUTES`` (the page answers the
-same meanwhile).
+leaves from a thread of its own (``send_later``), so neither the answer nor the next
+request on the same connection waits for the mail server: a pending subscriber gets a
+confirmation link, an active one nothing. Limits: ``SUBSCRIBE_PER_CLIENT_HOUR``
+requests per client, and one confirmation per address within
+``SUBSCRIBE_COOLDOWN_MINUTES`` (the page answers the same meanwhile).
 
 A confirmation link carries a random nonce kept in ``subscription_confirmations``: it
 works once, for ``CONFIRM_LINK_HOURS``, and only while the subscriber is still in the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,9 +147,21 @@ class SubscriptionsService:
         statement = dialect.insert(Subscriber).values(**values)
         session.execute(statement.on_conflict_do_nothing(index_elements=["email_key"]))
 
+    def send_later(self, confirmation: Confirmation) -> threading.Thread:
+        """``send`` in a thread of its own, started now (whatever there is to send)."""
+        thread = threading.Thread(target=self._send_logged, args=(confirmation,), daemon=True)
+        thread.start()
+        return thread
+
+    def _send_logged(self, confirmation: Confirmation) -> None:
+        try:
+            self.send(confirmation)
+        except Exception:  # a thread of its own: nobody else would see it
+            log.exception("confirmation to %s not sent", confirmation.to)
+
     def send(self, confirmation: Confirmation) -> None:
-        """Send what ``request`` decided, after the answer; a mail failure is logged
-        (the person can ask again once the cool-down is over)."""
+        """Send what ``request`` decided; a mail failure is logged (the person can ask
+        again once the cool-down is over)."""
         if confirmation.url is None:
             return
         settings = self.ctx.settings

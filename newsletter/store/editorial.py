@@ -73,9 +73,15 @@ class NewsItem(Base):
     event_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     event_place: Mapped[str] = mapped_column(String(300), default="")
     link: Mapped[str] = mapped_column(String(1000), default="")
+    #: the words of the link (empty: "Read more" in the reader's language)
+    link_text: Mapped[str] = mapped_column(String(200), default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     image_alt: Mapped[str] = mapped_column(String(300), default="")
+    #: the original language: the columns above hold that version
     language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    #: the other language's version: ``{"nl": {"title": …, "body_html": …}}`` (see
+    #: ``newsletter.versions``)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source: Mapped[NewsSource] = mapped_column(_enum(NewsSource), default=NewsSource.coordinator)
     status: Mapped[NewsStatus] = mapped_column(
         _enum(NewsStatus), default=NewsStatus.pending, index=True
@@ -156,6 +162,10 @@ class Assembly(Base):
     video_url: Mapped[str] = mapped_column(String(1000), default="")
     #: ordered agenda items ("objet")
     agenda: Mapped[list[str]] = mapped_column(default=list)
+    #: the original language of title, theme, place and agenda (the columns)
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    #: the other language's version: ``{"nl": {"title": …, "agenda": […]}}``
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: [{"name": ..., "organisation": ...}]
     speakers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     minutes_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
@@ -193,6 +203,12 @@ class Issue(Base):
     number: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(300))
     introduction: Mapped[str] = mapped_column(Text, default="")
+    #: the original language of title and introduction (the columns)
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    #: the other language's version: ``{"nl": {"title": …, "introduction": …}}``
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: bilingual edition: every reader gets both versions in one e-mail
+    bilingual: Mapped[bool] = mapped_column(default=False)
     status: Mapped[IssueStatus] = mapped_column(
         _enum(IssueStatus), default=IssueStatus.draft, index=True
     )
@@ -267,6 +283,8 @@ class IssueAnnex(Base):
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(300), default="")
+    #: the label in the issue's other language: ``{"nl": {"label": …}}``
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     file: Mapped[StoredFile] = relationship()

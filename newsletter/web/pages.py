@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from newsletter import versions
 from newsletter.i18n import gettext, ngettext
 from newsletter.web.deps import get_service
 from newsletter.web.lang import request_language
@@ -62,8 +63,15 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         query.update({k: str(v) for k, v in params.items() if v is not None})
         return f"{request.url.path}?{urlencode(query)}"
 
+    def versioned(record: Any, name: str, reader: str | None = None) -> Any:
+        """A field of content in the reader's version (the page's language), else the
+        other version's."""
+        chosen = versions.shown_language(record, reader or lang)
+        return versions.field_in(record, name, chosen) or versions.pick(record, name, chosen)
+
     context: dict[str, Any] = {
         "request": request,
+        "versioned": versioned,
         "lang": lang,
         "_": translator(lang),
         "nplural": lambda s, p, n: ngettext(lang, s, p, n).format(n=n),

@@ -11,6 +11,7 @@ from newsletter.config import Settings
 from newsletter.editorial.assemblies import attach_minutes, create_assembly
 from newsletter.editorial.issues import draft_issue
 from newsletter.editorial.news_status import transition_news
+from newsletter.editorial.translate import set_assembly_version, set_issue_version, translate_news
 from newsletter.intake.news import submit_news
 from newsletter.models import Language, Membership, NewsSource, NewsStatus
 from newsletter.store.audience import Organisation
@@ -31,7 +32,9 @@ def add_organisation(session: Session, name: str, membership: Membership) -> Org
 
 
 def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> int:
-    """Three approved items (one in Dutch), one pending, two AGs; returns the issue id."""
+    """Three approved items (French and Dutch, Dutch only, French only), one pending, two
+    AGs; the issue and the coming AG have both versions of their title; returns the
+    issue id."""
     add_organisation(session, "Maison de quartier Exemple", Membership.full)
     add_organisation(session, "Huis van het Voorbeeld", Membership.associate)
     approved = [
@@ -84,6 +87,17 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
                 category=settings.categories[index % len(settings.categories)],
             )
         )
+    translate_news(
+        settings,
+        approved[0],
+        "nl",
+        title="Huisvestingspermanentie: nieuwe uren",
+        body="De **huisvestingspermanentie** is voortaan op dinsdag open.\n\n"
+        "- onthaal zonder afspraak\n- hulp bij de stappen\n\n"
+        "Info: [website van het huis](https://quartier.example.org/logement).",
+        image_alt="De gevel van het buurthuis",
+        link_text="Meer over de permanentie",
+    )
     for item in approved:
         transition_news(item, NewsStatus.approved, actor="coordination@example.org")
     submit_news(session, settings, title="Encore en attente", body="Pas encore relu.")
@@ -97,7 +111,7 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
         agenda=["Accueil"],
     )
     attach_minutes(session, previous, "PV AG septembre 2026.pdf", PDF)
-    create_assembly(
+    coming = create_assembly(
         session,
         settings,
         title="Assemblée générale de décembre",
@@ -108,6 +122,14 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
         speakers=[{"name": "Une intervenante", "organisation": "Huis van het Voorbeeld"}],
         theme="Logement et énergie",
     )
+    set_assembly_version(
+        settings,
+        coming,
+        "nl",
+        title="Algemene vergadering van december",
+        agenda=["Activiteitenverslag", "Begroting 2027"],
+        previous=previous,
+    )
     issue = draft_issue(
         session,
         settings,
@@ -115,5 +137,11 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
         introduction="Bonne lecture ! Ce numéro annonce l'**AG de décembre**.",
         lists=["membres"],
         now=NOW,
+    )
+    set_issue_version(
+        issue,
+        "nl",
+        title="Nieuwsbrief van november",
+        introduction="Veel leesplezier! Dit nummer kondigt de **AV van december** aan.",
     )
     return issue.id

@@ -8,6 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from newsletter.i18n import LANGUAGES, translations
+from tests.test_i18n import _same
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"N_": None, "_": None, "gettext": (2,), "ngettext": (2, 3)}
@@ -39,5 +40,8 @@ def test_every_message_is_translated(lang: str) -> None:
     ids = message_ids()
     assert len(ids) > 60
     catalogue = translations(lang)
-    missing = [msgid for msgid in ids if catalogue.gettext(msgid) == msgid and msgid != "Agenda"]
+    # a translation written the same as the English id ("Total", "Date") is a real entry
+    missing = [
+        msgid for msgid in ids if catalogue.gettext(msgid) == msgid and not _same(msgid, lang)
+    ]
     assert missing == []

@@ -84,7 +84,9 @@ def test_readable_everywhere(ctx: Context, issue_id: int) -> None:
     assert "@media only screen and (max-width: 620px)" in html
     assert "<link" not in html and "@import" not in html
     assert "Algemene vergadering" in html and "donderdag 10 december 2026" in html
-    assert "Assemblée générale de décembre" in html  # content stays as written
+    # the Dutch version of the AG; its theme has no Dutch version: the French one is shown
+    assert "Algemene vergadering van december" in html and "Begroting 2027" in html
+    assert "Assemblée générale de décembre" not in html and "Logement et énergie" in html
 
 
 def test_coordinator_templates_override_shipped_ones(

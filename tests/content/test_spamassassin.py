@@ -6,20 +6,31 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from newsletter.context import Context
 from newsletter.render import prepare_issue, sample_personalization
 from newsletter.render.preview import preview
+from newsletter.store.editorial import Issue
 
 FAULTS = {"MIME_HTML_ONLY", "MISSING_DATE", "MISSING_MID", "MISSING_HEADERS", "MISSING_SUBJECT",
           "MIME_QP_LONG_LINE", "HTML_MIME_NO_HTML_TAG", "MIME_HTML_MOSTLY", "MPART_ALT_DIFF",
           "INVALID_DATE", "FROM_EXCESS_BASE64", "SUBJ_ALL_CAPS"}  # fmt: skip
 
 
-def test_no_structural_fault(ctx: Context, issue_id: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("edition", ["fr", "nl", "bilingual"])
+def test_no_structural_fault(ctx: Context, issue_id: int, tmp_path: Path, edition: str) -> None:
+    """In French, in Dutch, and in the bilingual edition (both versions in one e-mail)."""
+    lang = "nl" if edition == "nl" else "fr"
     with ctx.db.session() as session:
+        if edition == "bilingual":
+            issue = session.get(Issue, issue_id)
+            assert issue is not None
+            issue.bilingual = True
+            session.flush()
         prepared = prepare_issue(session, ctx.settings, issue_id)
-    values = sample_personalization(ctx.settings, issue_id, "fr")
-    eml = preview(prepared.variant("fr", "effectif"), values).eml
+    values = sample_personalization(ctx.settings, issue_id, lang)
+    eml = preview(prepared.variant(lang, "effectif"), values).eml
     result = subprocess.run(
         ["spamassassin", "-t", "-L", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
         input=eml, capture_output=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},

@@ -121,7 +121,7 @@ def test_migration_keeps_old_french_reasons(tmp_path: Path) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0013_news_submission_key")
+        command.upgrade(cfg, "0014_two_languages")
         for number, reason in enumerate(["Mis en pause par la coordination.",
                                          "3 sur 4 ont échoué {x}", ""]):  # fmt: skip
             connection.execute(

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_, known_language
+from newsletter.i18n import LANGUAGES, N_, known_language
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -55,6 +55,8 @@ def compose(
     infos, _errors, count = service.audience.lists_and_reach(detail.row.lists)
     in_issue = {entry.news_id for entry in detail.entries}
     available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
+    gaps = service.languages.gaps(issue_id)
+    page_lang = request_language(request)
     preview_error = None
     try:
         service.editorial.prepare(issue_id)
@@ -72,6 +74,9 @@ def compose(
         width="mobile" if width == "mobile" else "desktop",
         preview_error=preview_error,
         now_local=datetime.now(UTC),
+        missing_counts=[(lang, gaps.missing(lang)) for lang in LANGUAGES],
+        missing_total=sum(gaps.missing(lang) for lang in LANGUAGES),
+        fallback_warnings=[warning.render(page_lang) for warning in gaps.warnings()],
         planned=_local_input(detail.row.scheduled_at, service.ctx.settings.timezone),
     )
 
@@ -115,12 +120,26 @@ def save_texts(
     introduction: str = Form(""),
     lists: list[str] = Form([]),
     public: str = Form(""),
+    bilingual: str = Form(""),
+    title_fr: str | None = Form(None),
+    introduction_fr: str | None = Form(None),
+    title_nl: str | None = Form(None),
+    introduction_nl: str | None = Form(None),
 ) -> Response:
+    """The original's title and introduction (``title``, ``introduction``), the other
+    language's (``title_nl``… when the original is French), lists, public, bilingual."""
     url = f"/console/issues/{issue_id}"
+    other = {
+        "fr": {"title": title_fr, "introduction": introduction_fr},
+        "nl": {"title": title_nl, "introduction": introduction_nl},
+    }
     try:
         service.editorial.edit_issue(
-            issue_id, title=title, introduction=introduction, lists=lists, public=public == "yes"
-        )
+            issue_id, title=title, introduction=introduction, lists=lists,
+            public=public == "yes", bilingual=bilingual == "yes",
+            texts={lang: texts for lang, texts in other.items()
+                   if any(value is not None for value in texts.values())},
+        )  # fmt: skip
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Issue saved."), request)

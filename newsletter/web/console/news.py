@@ -129,6 +129,34 @@ def edit(
     return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
 
 
+@router.post("/news/{news_id}/translate")
+def translate(
+    request: Request,
+    service: ServiceDep,
+    news_id: int,
+    language: str = Form(...),
+    title: str = Form(""),
+    body: str = Form(""),
+    event_place: str = Form(""),
+    image_alt: str = Form(""),
+    link_text: str = Form(""),
+    remove: str = Form(""),
+) -> Response:
+    """Add, replace or remove the other language's version (checked as the original)."""
+    url = f"/console/news/{news_id}"
+    try:
+        if remove == "yes":
+            service.editorial.drop_news_version(news_id, language)
+        else:
+            service.editorial.translate_news(
+                news_id, language, title=title, body=body, event_place=event_place,
+                image_alt=image_alt, link_text=link_text,
+            )  # fmt: skip
+    except NewsletterError as error:
+        return redirect(url, error.localized(request_language(request)), request, kind="error")
+    return redirect(url, t(request, "Changes saved."), request)
+
+
 @router.post("/news/{news_id}/decide")
 def decide(
     request: Request,

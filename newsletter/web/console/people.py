@@ -127,7 +127,8 @@ def subscriber(request: Request, service: ServiceDep, subscriber_id: int) -> Res
         subscriber=detail.subscriber,
         detail=detail,
         member_of=service.audience.lists_of(subscriber_id),
-        titles={info.id: info.title for info in service.audience.lists()[0]},
+        # the titles only: counting every list's recipients is the Lists tab's work
+        titles={key: segment.title for key, segment in service.audience.segments()[0].items()},
         organisations=service.audience.organisations(),
     )
 

@@ -24,6 +24,7 @@ router = APIRouter()
 EMPTY: dict[str, str] = {
     "title": "", "body": "", "category": "", "sender": "", "organisation": "", "link": "",
     "language": "", "event_start": "", "event_end": "", "event_place": "", "image_alt": "",
+    "other_title": "", "other_body": "",
     "submission_key": "",
 }  # fmt: skip
 
@@ -75,12 +76,14 @@ def public_submit(
     sender: str = Form(""), organisation: str = Form(""), link: str = Form(""),
     language: str = Form("fr"), event_start: str = Form(""), event_end: str = Form(""),
     event_place: str = Form(""), image_alt: str = Form(""), submission_key: str = Form(""),
+    other_title: str = Form(""), other_body: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
     values = dict(title=title, body=body, category=category, sender=sender,
                   organisation=organisation, link=link, language=language,
                   event_start=event_start, event_end=event_end, event_place=event_place,
-                  image_alt=image_alt, submission_key=submission_key)  # fmt: skip
+                  image_alt=image_alt, submission_key=submission_key,
+                  other_title=other_title, other_body=other_body)  # fmt: skip
     return _submit(request, None, action, values, image, files or [])
 
 
@@ -93,12 +96,14 @@ def partner_submit(
     sender: str = Form(""), link: str = Form(""),
     language: str = Form("fr"), event_start: str = Form(""), event_end: str = Form(""),
     event_place: str = Form(""), image_alt: str = Form(""), submission_key: str = Form(""),
+    other_title: str = Form(""), other_body: str = Form(""),
     image: UploadFile | None = File(None), files: list[UploadFile] | None = File(None),
 ) -> Response:  # fmt: skip
     values = dict(title=title, body=body, category=category, sender=sender,
                   organisation="", link=link, language=language, event_start=event_start,
                   event_end=event_end, event_place=event_place, image_alt=image_alt,
-                  submission_key=submission_key)  # fmt: skip
+                  submission_key=submission_key,
+                  other_title=other_title, other_body=other_body)  # fmt: skip
     return _submit(request, token, action, values, image, files or [])
 
 
@@ -143,6 +148,7 @@ def _submit(
             event_start=local_datetime(values["event_start"], zone),
             event_end=local_datetime(values["event_end"], zone),
             event_place=values["event_place"], image_alt=values["image_alt"],
+            other_title=values.get("other_title", ""), other_body=values.get("other_body", ""),
         )  # fmt: skip
         uploads = [u for u in (read_upload(f) for f in files) if u is not None]
         summary = service.submissions.submit(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Form
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -37,7 +36,7 @@ def subscribe(
     language: str = Form("fr"),
     consent: str = Form(""),
 ) -> Response:
-    """The same answer for any address; the e-mail, if any, leaves after it."""
+    """The same answer for any address; the e-mail, if any, leaves from another thread."""
     errors: list[str] = []
     if not consent:
         errors.append(t(request, "Please tick the box to give your consent."))
@@ -50,10 +49,9 @@ def subscribe(
         except ValidationError as error:
             errors.append(error.localized(request_language(request)))
         else:
-            response = render(request, "public/subscribe.html", sent=True,
-                              email=confirmation.address)  # fmt: skip
-            response.background = BackgroundTask(service.subscriptions.send, confirmation)
-            return response
+            service.subscriptions.send_later(confirmation)
+            return render(request, "public/subscribe.html", sent=True,
+                          email=confirmation.address)  # fmt: skip
     return render(
         request, "public/subscribe.html", status_code=400, errors=errors, email=email,
         name=name, sent=False,

@@ -1,7 +1,7 @@
 """issue reasons stored language-neutral (message id + parameters)
 
-Revision ID: 0014_issue_reasons
-Revises: 0013_news_submission_key
+Revision ID: 0015_issue_reasons
+Revises: 0014_two_languages
 Create Date: 2026-12-01 14:20:00
 
 Old reasons were French text. The three fixed ones become their message ids again; any
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014_issue_reasons'
-down_revision: str | None = '0013_news_submission_key'
+revision: str = '0015_issue_reasons'
+down_revision: str | None = '0014_two_languages'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,105 @@
+"""What is missing in each language before an issue goes out, and who gets a fallback.
+
+The composer shows it (a count at the top, "NL manquant" on each item) and the send
+asks for a confirmation that says it; console and CLI read the same report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from newsletter import versions
+from newsletter.audience.segments import iter_recipients, load_segments
+from newsletter.context import Context
+from newsletter.editorial.issues import get_issue
+from newsletter.i18n import LANGUAGES, N_, Msg, known_language
+from newsletter.service.results import JsonResult
+
+#: the confirmation a send with missing versions asks for, per language lacking
+FALLBACK_READERS = N_(
+    "{readers} {language} reader(s) will get {items} text(s) in the other language."
+)
+LANGUAGE_NAMES = {"fr": N_("French"), "nl": N_("Dutch")}
+
+
+@dataclass(frozen=True)
+class LanguageGaps(JsonResult):
+    """Per language: the texts without that version and the readers who get a fallback."""
+
+    issue_id: int
+    #: {"nl": [news ids without a Dutch version]}
+    missing_items: dict[str, list[int]] = field(default_factory=dict)
+    #: {"nl": True} when the issue's own title has no Dutch version
+    missing_title: dict[str, bool] = field(default_factory=dict)
+    #: {"nl": number of AGs announced without a Dutch title}
+    missing_assemblies: dict[str, int] = field(default_factory=dict)
+    #: recipients of the issue's lists by language
+    readers: dict[str, int] = field(default_factory=dict)
+    bilingual: bool = False
+
+    def missing(self, lang: str) -> int:
+        """How many texts a reader of ``lang`` gets in the other language."""
+        return (
+            len(self.missing_items.get(lang, []))
+            + int(self.missing_title.get(lang, False))
+            + self.missing_assemblies.get(lang, 0)
+        )
+
+    @property
+    def complete(self) -> bool:
+        return self.bilingual or all(self.missing(lang) == 0 for lang in LANGUAGES)
+
+    def warnings(self) -> list[Msg]:
+        """One message per language whose readers get a fallback (none in the bilingual
+        edition: everyone gets both versions)."""
+        if self.bilingual:
+            return []
+        return [
+            Msg(
+                FALLBACK_READERS,
+                {
+                    "readers": self.readers.get(lang, 0),
+                    "language": Msg(LANGUAGE_NAMES[lang]),
+                    "items": self.missing(lang),
+                },
+            )
+            for lang in LANGUAGES
+            if self.missing(lang) and self.readers.get(lang, 0)
+        ]
+
+
+class LanguagesService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def gaps(self, issue_id: int, lists: list[str] | None = None) -> LanguageGaps:
+        """The missing versions of an issue and its readers per language (its own lists
+        unless ``lists`` is given)."""
+        with self.ctx.db.session() as session:
+            issue = get_issue(session, issue_id)
+            segments, _errors = load_segments(self.ctx.settings.lists_dir)
+            wanted = list(lists if lists is not None else issue.lists)
+            readers: Counter[str] = Counter(
+                known_language(r.language) for r in iter_recipients(session, segments, wanted)
+            ) if wanted else Counter()  # fmt: skip
+            return LanguageGaps(
+                issue_id=issue.id,
+                missing_items={
+                    lang: [
+                        link.news_id
+                        for link in issue.items
+                        if not versions.has_version(link.news, lang)
+                    ]
+                    for lang in LANGUAGES
+                },
+                missing_title={lang: not versions.has_version(issue, lang) for lang in LANGUAGES},
+                missing_assemblies={
+                    lang: sum(
+                        1 for a in issue.assemblies if not versions.has_version(a.assembly, lang)
+                    )
+                    for lang in LANGUAGES
+                },
+                readers={lang: readers.get(lang, 0) for lang in LANGUAGES},
+                bilingual=bool(issue.bilingual),
+            )
