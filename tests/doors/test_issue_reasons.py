@@ -3,6 +3,7 @@ shown in the reader's language: the console in the coordinator's, the CLI in Fre
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,14 @@ def _stored(service: Service, issue_id: int) -> tuple[str, dict[str, object]]:
 
 
 def _console_warning(console: Browser, issue_id: int) -> str:
-    """The warning of the issue's page (the composer, or the sending page once sent)."""
+    """The warnings of the issue's page (the composer, or the sending page once sent)."""
     page = console.get(f"/console/issues/{issue_id}")
     if page.status_code == 303:
         page = console.get(page.headers["location"])
     assert page.status_code == 200
-    start = page.text.index('class="flash flash-warning"')
-    return page.text[start : page.text.index("</p>", start)]
+    found = re.findall(r'<p class="flash flash-warning"[^>]*>(.*?)</p>', page.text, re.S)
+    assert found, "no warning on the page"
+    return "\n".join(found)
 
 
 @pytest.mark.parametrize("door", ["console", "cli"])
