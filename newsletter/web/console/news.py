@@ -32,6 +32,7 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         items=service.console.news_list(None if status == "all" else status),
         quarantine=_quarantine(service),
         unmatched=service.intake.unmatched_bounces(limit=20),
+        categories=service.ctx.settings.categories,
     )
 
 
