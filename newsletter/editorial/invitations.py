@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.audience.segments import Recipient, iter_recipients, load_segments
 from newsletter.config import Settings
 from newsletter.editorial import issues
 from newsletter.editorial import participation as part
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
 from newsletter.models import IssueStatus
 from newsletter.store.audience import Subscriber
 from newsletter.store.editorial import Assembly, Issue, IssueAssembly
@@ -29,6 +30,17 @@ from newsletter.store.editorial import Assembly, Issue, IssueAssembly
 INVITATION_TITLE = N_("Invitation: {title}")
 REMINDER_TITLE = N_("Reminder: {title}")
 LIVE = (IssueStatus.sending, IssueStatus.sent)
+
+
+def _titles_in_other_languages(assembly: Assembly, msgid: str) -> dict[str, dict[str, str]]:
+    """ "Uitnodiging: …" for the Dutch readers, with the AG's title in their version."""
+    return {
+        lang: {"title": gettext(lang, msgid).format(
+            title=versions.field_in(assembly, "title", versions.shown_language(assembly, lang))
+        )}
+        for lang in LANGUAGES
+        if lang != DEFAULT_LANGUAGE
+    }  # fmt: skip
 
 
 def invitation_of(session: Session, assembly_id: int) -> Issue | None:
@@ -55,8 +67,13 @@ def prepare_invitation(
     existing = invitation_of(session, assembly.id)
     if existing is not None:
         return existing
-    title = title or gettext(DEFAULT_LANGUAGE, INVITATION_TITLE).format(title=assembly.title)
+    given = bool(title)
+    title = title or gettext(DEFAULT_LANGUAGE, INVITATION_TITLE).format(
+        title=versions.field_in(assembly, "title", versions.shown_language(assembly, "fr"))
+    )
     issue = issues.draft_issue(session, settings, title=title)
+    if not given:
+        issue.translations = _titles_in_other_languages(assembly, INVITATION_TITLE)
     for link in list(issue.items):
         issues.remove_item(session, issue, link.news_id)
     issue.assemblies.clear()
@@ -127,6 +144,7 @@ def new_reminder(session: Session, assembly: Assembly, invitation: Issue) -> Iss
         public=False,
         status=IssueStatus.draft,
     )
+    reminder.translations = _titles_in_other_languages(assembly, REMINDER_TITLE)
     reminder.assemblies.append(IssueAssembly(assembly_id=assembly.id, position=0))
     session.add(reminder)
     session.flush()

@@ -9,6 +9,7 @@ Status changes go through ``issue_status.transition_issue``.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 
@@ -170,6 +171,9 @@ def duplicate_issue(session: Session, source: Issue) -> Issue:
         number=number,
         title=title,
         introduction=source.introduction,
+        language=source.language,
+        translations=deepcopy(source.translations or {}),
+        bilingual=source.bilingual,
         status=IssueStatus.draft,
         lists=list(source.lists or []),
         public=source.public,

@@ -192,3 +192,19 @@ def test_send_report_says_who_gets_a_fallback(
         assert issue is not None
         issue.bilingual = True
     assert service.languages.gaps(issue_id, ["public"]).warnings() == []  # both for all
+
+
+def test_an_invitation_has_its_title_in_both_languages(ctx: Context, issue_id: int) -> None:
+    from datetime import UTC, datetime
+
+    from newsletter.editorial.assemblies import create_assembly
+    from newsletter.editorial.invitations import prepare_invitation
+    from newsletter.editorial.translate import set_assembly_version
+
+    with ctx.db.session() as session:
+        march = create_assembly(session, ctx.settings, title="AG de mars", place="Ici",
+                                starts_at=datetime(2027, 3, 10, 13, 0, tzinfo=UTC))  # fmt: skip
+        set_assembly_version(ctx.settings, march, "nl", title="AV van maart")
+        invitation = prepare_invitation(session, ctx.settings, march)
+        assert invitation.title == "Invitation : AG de mars"
+        assert versions.field_in(invitation, "title", "nl") == "Uitnodiging: AV van maart"

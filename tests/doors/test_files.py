@@ -75,7 +75,7 @@ def test_huge_image_refused_on_the_public_form(mailing: Service, console: Browse
         "/submit", data=dict(FORM, csrf_token=console.token),
         files={"image": ("affiche.png", small_png(), "image/png")},
     )  # fmt: skip
-    assert fine.status_code == 200, fine.text
+    assert fine.status_code == 303, fine.text  # POST-redirect-GET to the item
     assert _count(mailing) == 1
 
 

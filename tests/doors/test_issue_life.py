@@ -77,7 +77,8 @@ def test_a_paused_send_goes_back_to_draft_only_while_nothing_went_out(
     assert mailing.delivery.start_send(issue_id) == 3
     _deliver(mailing, issue_id)
     assert len(smtp.recorder.wait_for(3)) == 3
-    assert all("Après correction" in str(m.message["Subject"]) for m in smtp.recorder.messages)
+    subjects = [str(m.message["Subject"]) for m in smtp.recorder.messages]
+    assert "Après correction" in subjects, subjects  # the French readers get the edit
     assert mailing.delivery.status(issue_id)["status"] == "sent"
     with pytest.raises(InvalidTransitionError):
         mailing.issue_life.back_to_draft(issue_id)
@@ -254,3 +255,34 @@ def test_console_unschedule_duplicate_and_confirmed_cancel(
                                                "lang": "fr", "membership": "effectif"})  # fmt: skip
     assert "p@example.net, q@example.net" in console.get(tested.headers["location"]).text
     assert len(smtp.recorder.wait_for(2)) == 2
+
+
+def test_console_bulk_moderation(mailing: Service, console: Browser) -> None:
+    ids = [mailing.editorial.submit_news(title=f"Info {n}", body="Texte.").id for n in range(3)]
+    page = console.get("/console/news")
+    assert 'name="ids"' in page.text
+    chosen: dict[str, str | list[str]] = {
+        "ids": [str(ids[0]), str(ids[1])],
+        "action": "category",
+        "category": "emploi",
+    }
+    moved = console.post("/console/news/bulk", chosen)
+    assert moved.status_code == 303
+    assert [mailing.editorial.get_news(i).category for i in ids[:2]] == ["emploi", "emploi"]
+    console.get("/console/news")
+    no_reason = console.post(
+        "/console/news/bulk", {"ids": [str(i) for i in ids], "action": "reject"}
+    )
+    assert no_reason.status_code == 303
+    assert {mailing.editorial.get_news(i).status for i in ids} == {"pending"}  # none of them
+    console.get("/console/news")
+    console.post("/console/news/bulk", {"ids": [str(ids[0]), str(ids[2])], "action": "reject",
+                                        "reason": "Hors sujet"})  # fmt: skip
+    assert [mailing.editorial.get_news(i).status for i in ids] == [
+        "rejected",
+        "pending",
+        "rejected",
+    ]
+    console.get("/console/news")
+    console.post("/console/news/bulk", {"ids": [str(ids[1])], "action": "approve"})
+    assert mailing.editorial.get_news(ids[1]).status == "approved"

@@ -52,11 +52,13 @@ def test_issue_print_writes_an_a4_pdf_with_qr_codes(
     for personal in ("/u/", "/preferences/", "/rsvp/"):
         assert personal not in text  # nothing personal, nothing that tracks
     codes = _codes(out, tmp_path)
-    assert web_version_url(service.ctx.settings, issue_id) in codes
+    # the web version in the language of the printed edition
+    assert web_version_url(service.ctx.settings, issue_id, "fr") in codes
     assert "https://quartier.example.org/logement" in codes
     dutch = tmp_path / "nummer.pdf"
     assert cli("issue", "print", str(issue_id), "--out", str(dutch), "--lang", "nl").code == 0
     assert "Lees deze nieuwsbrief op het internet" in _text(dutch)
+    assert web_version_url(service.ctx.settings, issue_id, "nl") in _codes(dutch, tmp_path)
     assert cli("issue", "print", str(issue_id), "--out", str(dutch), "--lang", "de").code == 2
     assert cli("issue", "print", "9999", "--out", str(dutch)).code == 1
 

@@ -55,7 +55,8 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
     )
     assert fake.status_code == 400 and "image" in fake.text
     done = web.client.post(path, data=fields, files={"image": ("atelier.png", png(), "image/png")})
-    assert done.status_code == 200, done.text
+    assert done.status_code == 303, done.text
+    assert done.headers["location"].startswith("/news-item/")  # POST-redirect-GET
     receipt = smtp.recorder.wait_for(1)[0].message
     assert receipt["To"] == "accueil@maison.example.org"
 

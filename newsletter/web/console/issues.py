@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, known_language
+from newsletter.web.console.autosave import autosave_answer, autosaving
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -141,7 +142,11 @@ def save_texts(
                    if any(value is not None for value in texts.values())},
         )  # fmt: skip
     except NewsletterError as error:
+        if autosaving(request):
+            return autosave_answer(request, service, issue_id, error)
         return _fail(request, url, error)
+    if autosaving(request):
+        return autosave_answer(request, service, issue_id)
     return redirect(url, t(request, "Issue saved."), request)
 
 

@@ -31,6 +31,7 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         # incoming e-mails that could not become news items, with the reason
         quarantine=service.intake.quarantined(limit=50),
         unmatched=service.intake.unmatched_bounces(limit=20),
+        categories=service.ctx.settings.categories,
     )
 
 

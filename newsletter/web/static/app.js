@@ -55,3 +55,68 @@ document.addEventListener("change", function (event) {
   if (!form) return;
   form.querySelectorAll("input[name='ids']").forEach(function (item) { item.checked = box.checked; });
 });
+// Composer: the whole form is saved as it changes (a visible "saved" state), the preview
+// follows each save, every other button of the page saves it first, and leaving the page
+// with unsaved changes asks first. Without JavaScript the form's own button saves it.
+(function () {
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch || !window.FormData) return;
+  var state = document.getElementById("save-state");
+  var count = document.getElementById("recipient-count");
+  var frame = document.getElementById("preview-frame");
+  var source = frame ? frame.getAttribute("src") : "";
+  var dirty = false, timer = null, pending = null;
+  function show(key, text) {
+    if (!state) return;
+    state.textContent = text || state.getAttribute("data-" + key) || "";
+    state.setAttribute("data-state", key);
+  }
+  function answer(response) {
+    return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+  }
+  function save() {
+    clearTimeout(timer);
+    timer = null;
+    if (pending) return pending.then(function () { return dirty ? save() : true; });
+    if (!dirty) return Promise.resolve(true);
+    dirty = false;
+    show("saving");
+    pending = fetch(form.getAttribute("action"), {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: {"X-Autosave": "1"}
+    }).then(answer).then(function (result) {
+      pending = null;
+      if (!result.ok) { dirty = true; show("failed", result.data.state); return false; }
+      if (!dirty) show("saved", result.data.state);
+      if (count && result.data.recipients) count.textContent = result.data.recipients;
+      if (frame && source) {
+        frame.setAttribute("src", source + (source.indexOf("?") < 0 ? "?" : "&") + "t=" + Date.now());
+      }
+      return true;
+    }).catch(function () { pending = null; dirty = true; show("failed"); return false; });
+    return pending;
+  }
+  function changed() {
+    dirty = true;
+    show("unsaved");
+    clearTimeout(timer);
+    timer = setTimeout(save, 400);
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", function () { dirty = false; clearTimeout(timer); });
+  document.addEventListener("submit", function (event) {
+    var other = event.target;
+    if (other === form || !(dirty || pending)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var button = event.submitter || null;
+    save().then(function (ok) {
+      if (!ok) return;
+      if (other.requestSubmit) { other.requestSubmit(button); } else { other.submit(); }
+    });
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty || pending) { event.preventDefault(); event.returnValue = ""; }
+  });
+})();
