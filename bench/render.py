@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsletter.config import Settings  # noqa: E402
 from newsletter.context import open_context  # noqa: E402
+from newsletter.i18n import LANGUAGES  # noqa: E402
 from newsletter.render import personalization_for, prepare_issue  # noqa: E402
 from newsletter.render.prepare import render_variant  # noqa: E402
 from newsletter.store.editorial import Issue  # noqa: E402
@@ -59,7 +60,7 @@ def main() -> None:
     cold = []
     variants = []
     kinds = ("effectif", "adherent", "none")
-    for lang, kind in ((lang, kind) for lang in ("fr", "nl") for kind in kinds):
+    for lang, kind in ((lang, kind) for lang in LANGUAGES for kind in kinds):
         start = time.perf_counter()
         variants.append(prepared.variant(lang, kind))
         cold.append(time.perf_counter() - start)
@@ -84,7 +85,7 @@ def main() -> None:
     cpu = (time.process_time() - cpu_start) / len(people)
     per_recipient = statistics.median(batches)
     # readers of every language and membership kind: the variant look-up + the splice
-    readers = [(("fr", "nl")[n % 2], kinds[n % 3]) for n in range(len(people))]
+    readers = [(LANGUAGES[n % 2], kinds[n % 3]) for n in range(len(people))]
     start = time.perf_counter()
     for values, (lang, kind) in zip(people, readers, strict=True):
         prepared.variant(lang, kind).personalize(values)

@@ -73,7 +73,37 @@ class Msg:
         params = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.params.items()}
         return gettext(lang, self.msgid).format(**params)
 
+    @classmethod
+    def as_written(cls, text: str) -> Msg:
+        """A person's own words (a coordinator's reason, a text from before messages were
+        stored by id): shown as written in every language."""
+        return cls(text.replace("{", "{{").replace("}", "}}"))
+
+    def stored_params(self) -> dict[str, Any]:
+        """The parameters as JSON can keep them (a ``Msg`` parameter as its own
+        ``{"msgid", "params"}``); ``Msg.stored`` reads them back."""
+        return {k: _storable(v) for k, v in self.params.items()}
+
+    @classmethod
+    def stored(cls, msgid: str, params: dict[str, Any] | None) -> Msg:
+        """The message of a stored message id and ``stored_params()``."""
+        return cls(msgid, {k: _stored_value(v) for k, v in (params or {}).items()})
+
     def __str__(self) -> str:
         return self.msgid.format(
             **{k: str(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
         )
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return {"msgid": value.msgid, "params": value.stored_params()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _stored_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"msgid", "params"}:
+        return Msg.stored(str(value["msgid"]), value["params"])
+    return value

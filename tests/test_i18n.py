@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from newsletter.i18n import translations
+from newsletter.i18n import LANGUAGES, translations
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"N_": None, "_": None, "gettext": (2,), "ngettext": (2, 3)}
@@ -30,7 +30,7 @@ def _msgids() -> set[str]:
 def test_catalogues_cover_every_message() -> None:
     msgids = _msgids()
     assert len(msgids) > 20
-    for lang in ("fr", "nl"):
+    for lang in LANGUAGES:
         catalogue = translations(lang)
         missing = sorted(m for m in msgids if catalogue.gettext(m) == m and not _same(m, lang))
         assert missing == [], f"untranslated in {lang}: {missing}"
@@ -52,7 +52,7 @@ def test_no_message_is_translated_twice_differently() -> None:
     """Catalogues are merged at load time: the same id in two files must agree."""
     from babel.messages.pofile import read_po
 
-    for lang in ("fr", "nl"):
+    for lang in LANGUAGES:
         seen: dict[str, tuple[str, str]] = {}
         clashes = []
         for po in sorted((ROOT / "newsletter" / "locale" / lang / "LC_MESSAGES").glob("*.po")):
@@ -68,3 +68,19 @@ def test_no_message_is_translated_twice_differently() -> None:
                         clashes.append((key, seen[key][0], po.name))
                     seen.setdefault(key, (po.name, string))
         assert clashes == [], f"{lang}: same id, different translations: {clashes}"
+
+
+def test_the_languages_are_listed_once() -> None:
+    """Code names the languages through ``i18n.LANGUAGES``, never as its own tuple
+    (comments may show the value)."""
+    import re
+
+    literal = re.compile(r"""[(\[]\s*["'](fr|nl)["']\s*,\s*["'](fr|nl)["']\s*,?\s*[)\]]""")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "newsletter").rglob("*.py"))
+        if path.name != "i18n.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if literal.search(line.split("#", 1)[0])
+    ]
+    assert found == []

@@ -155,15 +155,15 @@ def assembly_attendance(
 ) -> None:
     """Who came: "N people representing M partners", by organisation."""
     with service() as svc:
-        document = svc.assemblies.attendance_json(assembly_id, DEFAULT_LANGUAGE)
+        summary = svc.assemblies.attendance_summary(assembly_id, DEFAULT_LANGUAGE)
         if csv_out is not None:
             csv_out.write_bytes(svc.assemblies.attendance_csv(assembly_id))
     if as_json:
-        print_json(document)
+        print_json(summary)
         return
-    say(document["line"])
-    for group in document["by_organisation"]:
-        say(f"  {group['organisation'] or '—'}: {', '.join(group['people'])}")
+    say(summary.line)
+    for group in summary.by_organisation:
+        say(f"  {group.organisation or '—'}: {', '.join(group.people)}")
 
 
 @assembly_app.command("approve-minutes")

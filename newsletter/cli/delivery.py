@@ -250,7 +250,9 @@ def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
         )
     if result.end is RunEnd.paused:
         err_console.print(
-            _("Sending paused: {reason}").format(reason=shown(result.reason or "-", lines=True))
+            _("Sending paused: {reason}").format(
+                reason=shown(result.reason.render() if result.reason else "-", lines=True)
+            )
         )
     elif result.end is RunEnd.stopped:
         err_console.print(_("Stopped. Run the same command again to resume."))

@@ -268,7 +268,7 @@ def assembly_create(
     if result.previous_minutes:
         console.print(
             _("The minutes of the previous AG go with the invitation: {file}").format(
-                file=shown(result.previous_minutes)
+                file=shown(result.previous_minutes.filename)
             )
         )
 

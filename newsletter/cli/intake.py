@@ -149,9 +149,10 @@ def intake_list(
             err_console.print(summary, markup=False)
         return
     for row in rows:
+        reason = row.reason_in()
         console.print(
-            f"{row['id']:>5}  {row['outcome']:<10}  {shown(row['sender']):<35}  "
-            f"{shown(row['subject'])}" + (f"  — {shown(row['reason'])}" if row["reason"] else ""),
+            f"{row.id:>5}  {row.outcome:<10}  {shown(row.sender):<35}  "
+            f"{shown(row.subject)}" + (f"  — {shown(reason)}" if reason else ""),
             markup=False,
         )
     console.print(summary, markup=False)

@@ -55,7 +55,7 @@ from newsletter.delivery.transport import Outcome as Result
 from newsletter.delivery.transport import RecipientResult, Transport
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.faults import DatabaseTimeout, Fault, fault_of
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import N_, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus
 from newsletter.store.base import utcnow
@@ -117,7 +117,8 @@ class RunResult:
     end: RunEnd
     progress: Progress
     next_retry_at: datetime | None = None
-    reason: str = ""
+    #: why it paused, translated when shown
+    reason: Msg | None = None
     unwritten: int = 0  # results given up on at stop (the database never answered)
     relay_down: bool = False  # paused because the SMTP relay did not answer
 
@@ -279,7 +280,7 @@ class _Run:
         self.window = worker.windows.setdefault(send_id, _Window(settings.auto_pause_window))
         self.min_results = min(settings.auto_pause_min_results, settings.auto_pause_window)
         self.halt = asyncio.Event()  # stop claiming and sending (pause, cancel, stop)
-        self.halt_reason = ""
+        self.halt_reason: Msg | None = None
         self.halt_end = RunEnd.stopped
         self.abandon = False  # stop was asked long enough ago: give up waiting
         self.abandoned = asyncio.Event()  # set with ``abandon``
@@ -425,8 +426,8 @@ class _Run:
             if status is None or status is IssueStatus.sent:  # down, or finished elsewhere
                 continue
             if status is not IssueStatus.sending:
-                self._halt(RunEnd.paused, "")
-        self._halt(RunEnd.stopped, "")
+                self._halt(RunEnd.paused)
+        self._halt(RunEnd.stopped)
         await asyncio.sleep(self.w.stop_drain_seconds)
         self.abandon = True
         self.abandoned.set()
@@ -440,7 +441,7 @@ class _Run:
             if gone is not None:
                 self.gone = gone
 
-    def _halt(self, end: RunEnd, reason: str) -> None:
+    def _halt(self, end: RunEnd, reason: Msg | None = None) -> None:
         if not self.halt.is_set():
             self.halt_end = end
             self.halt_reason = reason
@@ -454,7 +455,7 @@ class _Run:
             if status is IssueStatus.sent:  # another sender finished it
                 return
             if status is not IssueStatus.sending:
-                self._halt(RunEnd.paused, "")
+                self._halt(RunEnd.paused)
                 return
             limit = await self._allowance()
             if limit is None:
@@ -604,9 +605,8 @@ class _Run:
             return
         share = window.failures / len(window.results)
         if share > self.w.settings.auto_pause_failure_ratio:
-            reason = gettext(DEFAULT_LANGUAGE, AUTO_PAUSED).format(
-                failed=window.failures, window=len(window.results), reply=self.last_reply
-            )
+            figures = {"failed": window.failures, "window": len(window.results)}
+            reason = Msg(AUTO_PAUSED, {**figures, "reply": self.last_reply})
             self._halt(RunEnd.paused, reason)
 
     # --- recorder --------------------------------------------------------------------
@@ -637,7 +637,7 @@ class _Run:
                 )  # fmt: skip
                 return
             except Exception:  # not a fault of the database: the run cannot go on
-                self._halt(RunEnd.stopped, "")
+                self._halt(RunEnd.stopped)
                 raise
             batch.written.set()
             self._report()
@@ -672,7 +672,7 @@ class _Run:
             if issue is not None and issue.status is IssueStatus.cancelled:
                 outbox.cancel_open(session, self.send_id, "cancelled before delivery")
             if self.halt.is_set():
-                reason = issue.status_reason if issue is not None else ""
+                reason = issue.reason if issue is not None else None
                 return RunResult(self.halt_end, self.progress, reason=reason)
             tally = outbox.counts(session, self.send_id)
             if tally[D.queued] or tally[D.sending]:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from newsletter.editorial.news_status import transition_news
 from newsletter.errors import InvalidTransitionError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus as S
 from newsletter.models import NewsStatus
 from newsletter.store.base import utcnow
@@ -31,8 +31,11 @@ ALLOWED: dict[S, frozenset[S]] = {
 }
 
 
-def transition_issue(issue: Issue, to: S, *, reason: str = "", at: datetime | None = None) -> None:
-    """Move ``issue`` to ``to`` or raise InvalidTransitionError; stamps the times."""
+def transition_issue(
+    issue: Issue, to: S, *, reason: Msg | None = None, at: datetime | None = None
+) -> None:
+    """Move ``issue`` to ``to`` or raise InvalidTransitionError; stamps the times.
+    ``reason`` (why it is paused or cancelled) is kept language-neutral on the issue."""
     if to not in ALLOWED[issue.status]:
         raise InvalidTransitionError(
             N_("Issue {issue} cannot go from {current} to {target}."),
@@ -49,7 +52,7 @@ def transition_issue(issue: Issue, to: S, *, reason: str = "", at: datetime | No
     if issue.status is S.scheduled and to not in (S.scheduled, S.sending, S.draft):
         issue.scheduled_at = None  # unscheduling keeps the planned time, to plan again
     issue.status = to
-    issue.status_reason = reason
+    issue.set_reason(reason)
 
 
 def _publish_items(issue: Issue, now: datetime) -> None:

@@ -23,8 +23,28 @@ from newsletter.i18n import DEFAULT_LANGUAGE, N_, ngettext
 from newsletter.models import RsvpChoice
 from newsletter.render import sheet as render_sheet
 from newsletter.service.delivery import DeliveryService
+from newsletter.service.results import JsonResult
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly
+
+
+@dataclass(frozen=True)
+class OrganisationAttendance(JsonResult):
+    organisation: str
+    membership: str
+    people: list[str]
+
+
+@dataclass(frozen=True)
+class AttendanceSummary(JsonResult):
+    """Who came to an AG (``assembly attendance --json``)."""
+
+    assembly: int
+    people: int
+    organisations: int
+    #: "N people representing M partners", in the language asked for
+    line: str
+    by_organisation: list[OrganisationAttendance]
 
 
 @dataclass(frozen=True)
@@ -254,19 +274,19 @@ class AssembliesService:
         """ "N personnes représentant M partenaires" for the report."""
         return attendance_line(self.attendance(assembly_id), lang)
 
-    def attendance_json(self, assembly_id: int, lang: str) -> dict[str, Any]:
-        """The document of ``assembly attendance --json``."""
+    def attendance_summary(self, assembly_id: int, lang: str) -> AttendanceSummary:
+        """Who came, with the report's line in ``lang`` (``assembly attendance``)."""
         record = self.attendance(assembly_id)
-        return {
-            "assembly": assembly_id,
-            "people": record.people,
-            "organisations": record.organisations,
-            "line": attendance_line(record, lang),
-            "by_organisation": [
-                {"organisation": g.name, "membership": g.membership, "people": g.people}
+        return AttendanceSummary(
+            assembly=assembly_id,
+            people=record.people,
+            organisations=record.organisations,
+            line=attendance_line(record, lang),
+            by_organisation=[
+                OrganisationAttendance(g.name, g.membership, list(g.people))
                 for g in record.by_organisation
             ],
-        }
+        )
 
     def sheet_pdf(self, assembly_id: int, lang: str = DEFAULT_LANGUAGE) -> bytes:
         """The attendance sheet to print (PDF): organisations, expected people, proxies,

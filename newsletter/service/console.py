@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -16,6 +15,7 @@ from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
+from newsletter.service.results import AssemblySummary, FileRef, NewsHistoryEntry
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import (
     Assembly,
@@ -26,14 +26,6 @@ from newsletter.store.editorial import (
     StoredFile,
     note_text,
 )
-
-
-@dataclass(frozen=True)
-class FileRef:
-    id: int
-    filename: str
-    content_type: str
-    size: int
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,7 @@ class NewsDetail:
     #: notes for the coordinator, translated when shown (``note_in(lang)``)
     notes: list[Msg]
     created_at: datetime
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[NewsHistoryEntry] = field(default_factory=list)
     #: the other language's version as stored (title, body_source, …; "" when missing)
     other_language: str = ""
     other: dict[str, str] = field(default_factory=dict)
@@ -108,34 +100,13 @@ class IssueDetail:
     entries: list[IssueEntry]
     assemblies: list[tuple[int, str]]
     annexes: list[tuple[int, str, FileRef]]
-    status_reason: str
+    #: why it is paused or held (a render failure), translated when shown
+    reason: Msg | None
     #: the original language of title and introduction
     language: str = "fr"
     #: {"fr": {"title": …, "introduction": …}, "nl": {…}}: each version as stored
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     bilingual: bool = False
-
-
-@dataclass(frozen=True)
-class AssemblyRow:
-    id: int
-    title: str
-    theme: str
-    starts_at: datetime
-    ends_at: datetime | None
-    place: str
-    video_url: str
-    agenda: list[str]
-    speakers: list[dict[str, str]]
-    minutes: FileRef | None
-    cancelled: bool
-    invitation_issue_id: int | None
-
-
-def _file(row: StoredFile | None) -> FileRef | None:
-    if row is None:
-        return None
-    return FileRef(row.id, row.filename, row.content_type, row.size)
 
 
 def _issue_row(issue: Issue, items: int) -> IssueRow:
@@ -173,7 +144,7 @@ class ConsoleQueries:
             if item is None:
                 raise NotFoundError(N_("No news item with id {id}."), id=news_id)
             image = session.get(StoredFile, item.image_id) if item.image_id else None
-            attachments = [_file(a.file) for a in item.attachments]
+            attachments = [FileRef.of(a.file) for a in item.attachments]
             return NewsDetail(
                 id=item.id,
                 title=item.title,
@@ -191,16 +162,12 @@ class ConsoleQueries:
                 event_start=item.event_start,
                 event_end=item.event_end,
                 event_place=item.event_place,
-                image=_file(image),
+                image=FileRef.of(image),
                 image_alt=item.image_alt,
                 attachments=[a for a in attachments if a is not None],
                 notes=item.note_messages,
                 created_at=item.created_at,
-                history=[
-                    {"from": e.from_status, "to": e.to_status, "actor": e.actor,
-                     "reason": e.reason, "at": e.at}
-                    for e in item.events
-                ],
+                history=[NewsHistoryEntry.of(e) for e in item.events],
                 other_language=versions.other_language(item.language.value),
                 other={name: str(versions.field_in(item, name,
                                                    versions.other_language(item.language.value)))
@@ -249,7 +216,7 @@ class ConsoleQueries:
             assemblies = [(link.assembly_id, link.assembly.title) for link in issue.assemblies]
             annexes = []
             for annex in issue.annexes:
-                ref = _file(annex.file)
+                ref = FileRef.of(annex.file)
                 assert ref is not None
                 annexes.append((annex.id, annex.label or annex.file.filename, ref))
             return IssueDetail(
@@ -258,7 +225,7 @@ class ConsoleQueries:
                 entries=entries,
                 assemblies=assemblies,
                 annexes=annexes,
-                status_reason=issue.status_reason,
+                reason=issue.reason,
                 language=versions.original_language(issue),
                 texts={
                     lang: {
@@ -290,32 +257,17 @@ class ConsoleQueries:
             ).first()
             return _issue_row(issue, len(issue.items)) if issue else None
 
-    def assemblies(self, upcoming_only: bool = False) -> list[AssemblyRow]:
+    def assemblies(self, upcoming_only: bool = False) -> list[AssemblySummary]:
         with self.ctx.db.session() as session:
             query = select(Assembly).options(selectinload(Assembly.minutes))
             if upcoming_only:
                 query = query.where(Assembly.starts_at >= utcnow())
             rows = list(session.scalars(query.order_by(Assembly.starts_at.desc())))
             invitations = invitation_ids(session)
-            return [
-                AssemblyRow(
-                    id=a.id,
-                    title=a.title,
-                    theme=a.theme,
-                    starts_at=a.starts_at,
-                    ends_at=a.ends_at,
-                    place=a.place,
-                    video_url=a.video_url,
-                    agenda=list(a.agenda or []),
-                    speakers=list(a.speakers or []),
-                    minutes=_file(a.minutes),
-                    cancelled=a.cancelled,
-                    invitation_issue_id=invitations.get(a.id),
-                )
-                for a in rows
-            ]
+            settings = self.ctx.settings
+            return [AssemblySummary.of(session, settings, a, invitations.get(a.id)) for a in rows]
 
-    def assembly(self, assembly_id: int) -> AssemblyRow:
+    def assembly(self, assembly_id: int) -> AssemblySummary:
         for row in self.assemblies():
             if row.id == assembly_id:
                 return row
@@ -326,7 +278,7 @@ class ConsoleQueries:
             row = session.get(StoredFile, file_id)
             if row is None:
                 raise NotFoundError(N_("No file {id}."), id=file_id)
-            ref = _file(row)
+            ref = FileRef.of(row)
             assert ref is not None
             return ref, bytes(row.data)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import NotFoundError
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus as S
 from newsletter.service.delivery_report import Reporting
 from newsletter.service.scheduling import HELD_LATE, Scheduling
@@ -31,17 +31,18 @@ class DeliveryService(Sending, Scheduling, Reporting):
     # --- coordinator actions -----------------------------------------------------------
 
     def pause(self, issue_id: int, reason: str = "") -> None:
-        """Pause; ``reason`` (default: paused by the coordinator) shows in the status."""
-        reason = reason or gettext(DEFAULT_LANGUAGE, PAUSED_BY_COORDINATOR)
+        """Pause; ``reason`` (the coordinator's words; default: paused by the coordinator)
+        shows in the status."""
+        stored = Msg.as_written(reason) if reason.strip() else Msg(PAUSED_BY_COORDINATOR)
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
             if send is not None and send.relay_paused_at is not None:
                 send.relay_paused_at = None  # the coordinator's pause: no automatic resume
                 if issue.status is S.paused:
-                    issue.status_reason = reason
+                    issue.set_reason(stored)
                     return
-            transition_issue(issue, S.paused, reason=reason)
+            transition_issue(issue, S.paused, reason=stored)
 
     def resume(self, issue_id: int) -> None:
         """Resume a paused send (waiting retries become due now), or start a held
@@ -74,9 +75,7 @@ class DeliveryService(Sending, Scheduling, Reporting):
         """Cancel: nothing more goes out; returns how many deliveries were dropped."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
-            transition_issue(
-                issue, S.cancelled, reason=gettext(DEFAULT_LANGUAGE, CANCELLED_BY_COORDINATOR)
-            )
+            transition_issue(issue, S.cancelled, reason=Msg(CANCELLED_BY_COORDINATOR))
             send = outbox.get_send(session, issue_id)
             if send is None:
                 return 0

@@ -18,9 +18,9 @@ from newsletter.store.delivery import Delivery
 
 
 class Reporting(DeliveryBase):
-    def status(self, issue_id: int) -> dict[str, Any]:
+    def status(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
-        ``reason`` says why a send is paused or held; ``unsubscribed`` and
+        ``reason`` says why a send is paused or held (in ``lang``); ``unsubscribed`` and
         ``complaints`` count what the issue caused (``issue_report.feedback``)."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
@@ -47,8 +47,8 @@ class Reporting(DeliveryBase):
             document["unsubscribed"] = caused.unsubscribed
             document["complaints"] = caused.complaints
             if issue.status in (S.paused, S.cancelled) or issue.status_reason:
-                document["reason"] = issue.status_reason
-        document["workers"] = self.workers()
+                document["reason"] = issue.reason.render(lang) if issue.reason else ""
+        document["workers"] = self.workers(lang)
         return document
 
     def workers(self, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:

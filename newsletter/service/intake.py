@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,6 +32,7 @@ from newsletter.intake.mail.pipeline import Result as Result  # what the doors a
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
 from newsletter.models import InboundOutcome
 from newsletter.service.notices import NoticesService
+from newsletter.service.results import JsonResult
 from newsletter.store import intake as store
 from newsletter.store.base import utcnow
 from newsletter.store.intake import InboundMessage
@@ -86,27 +88,54 @@ def is_unmatched_bounce(record: InboundMessage) -> bool:
     )
 
 
-def message_view(record: InboundMessage) -> dict[str, Any]:
-    """The JSON form of an incoming message record (the console's list)."""
-    reason = Msg(record.reason, dict(record.reason_params)) if record.reason else None
-    return {
-        "id": record.id,
-        "received_at": record.received_at.isoformat() if record.received_at else None,
-        "source": record.source,
-        "folder": record.folder,
-        "uid": record.uid,
-        "message_id": record.message_id,
-        "sender": record.sender,
-        "subject": record.subject,
-        "outcome": record.outcome.value,
-        "reason": reason.render(DEFAULT_LANGUAGE) if reason else "",
-        "news_id": record.news_id,
-        "bounces": record.bounces,
-        #: a bounce that proved no delivery of ours: recorded, it changed no one
-        "unmatched": is_unmatched_bounce(record),
-        "size": record.size,
-        "raw_truncated": record.raw_truncated,
-    }
+@dataclass(frozen=True)
+class InboundView(JsonResult):
+    """An incoming message record (the console's lists, ``intake list --json``)."""
+
+    id: int
+    received_at: datetime | None
+    source: str
+    folder: str | None
+    uid: int | None
+    message_id: str
+    sender: str
+    subject: str
+    outcome: str
+    #: why it became what it did (quarantine, unknown sender…), translated when shown
+    reason: Msg | None
+    news_id: int | None
+    bounces: list[Any]
+    #: a bounce that proved no delivery of ours: recorded, it changed no one
+    unmatched: bool
+    size: int
+    raw_truncated: bool
+
+    @classmethod
+    def of(cls, record: InboundMessage) -> InboundView:
+        return cls(
+            id=record.id,
+            received_at=record.received_at,
+            source=record.source,
+            folder=record.folder,
+            uid=record.uid,
+            message_id=record.message_id,
+            sender=record.sender,
+            subject=record.subject,
+            outcome=record.outcome.value,
+            reason=Msg.stored(record.reason, record.reason_params) if record.reason else None,
+            news_id=record.news_id,
+            bounces=list(record.bounces or []),
+            unmatched=is_unmatched_bounce(record),
+            size=record.size,
+            raw_truncated=record.raw_truncated,
+        )
+
+    def reason_in(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.reason.render(lang) if self.reason else ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's document: the reason in French, as before."""
+        return {**super().as_json(), "reason": self.reason_in()}
 
 
 class IntakeService:
@@ -267,26 +296,26 @@ class IntakeService:
     # --- reading the records ------------------------------------------------------------
     def messages(
         self, outcome: InboundOutcome | None = None, limit: int = 200, offset: int = 0
-    ) -> list[dict[str, Any]]:
+    ) -> list[InboundView]:
         with self.ctx.db.session() as session:
             rows = store.list_messages(session, outcome, limit, offset)
-            return [message_view(r) for r in rows]
+            return [InboundView.of(r) for r in rows]
 
     def count(self, outcome: InboundOutcome | None = None) -> int:
         """How many incoming messages are recorded (with this outcome)."""
         with self.ctx.db.session() as session:
             return store.count_messages(session, outcome)
 
-    def quarantined(self, limit: int = 200) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int = 200) -> list[InboundView]:
         """Messages that could not become items, with the reason (the console's queue)."""
         return self.messages(InboundOutcome.quarantine, limit)
 
-    def unmatched_bounces(self, limit: int = 50) -> list[dict[str, Any]]:
+    def unmatched_bounces(self, limit: int = 50) -> list[InboundView]:
         """Bounces that proved no delivery of ours, newest first: they changed no one,
         the coordinator reads them (a forged report, or mail about an old message)."""
         with self.ctx.db.session() as session:
             rows = store.list_messages(session, InboundOutcome.bounce, limit * 10)
-            return [message_view(r) for r in rows if is_unmatched_bounce(r)][:limit]
+            return [InboundView.of(r) for r in rows if is_unmatched_bounce(r)][:limit]
 
     def bounce_verdicts(self, delivery_ids: Iterable[int]) -> dict[int, BounceVerdict]:
         """What the last bounce of each delivery said (for the delivery report): its
@@ -322,8 +351,8 @@ class IntakeService:
                 raise NotFoundError(N_("No incoming message {id}."), id=record_id)
             return bytes(record.raw or b"")
 
-    def for_news(self, news_id: int) -> dict[str, Any] | None:
+    def for_news(self, news_id: int) -> InboundView | None:
         """The incoming message a news item came from, if it came by e-mail."""
         with self.ctx.db.session() as session:
             record = store.by_news_id(session, news_id)
-            return message_view(record) if record is not None else None
+            return InboundView.of(record) if record is not None else None

@@ -15,7 +15,6 @@ from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import RenderError
-from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import IssueStatus as S
 from newsletter.render import PreparedIssue, prepare_issue
 from newsletter.service.audience import AudienceService
@@ -66,16 +65,16 @@ class RenderCheck(DeliveryBase):
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             if issue.status is S.draft and issue.status_reason:
-                issue.status_reason = ""  # a former render failure, fixed since
+                issue.set_reason(None)  # a former render failure, fixed since
         self._rendered[issue_id] = prepared
         return prepared
 
     def _hold(self, issue_id: int, error: RenderError) -> None:
-        reason = error.localized(DEFAULT_LANGUAGE)
-        log.error("issue %s not sent: %s", issue_id, ascii(reason))
+        reason = error.msg
+        log.error("issue %s not sent: %s", issue_id, ascii(str(reason)))
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             if issue.status in (S.scheduled, S.sending):
                 transition_issue(issue, S.paused, reason=reason)
             elif issue.status in (S.draft, S.paused):
-                issue.status_reason = reason
+                issue.set_reason(reason)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
-from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem
+from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
 
 
 class JsonResult:
@@ -141,8 +141,24 @@ class IssueSummary(JsonResult):
 
 
 @dataclass(frozen=True)
+class FileRef:
+    """A stored file as the pages link to it."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+    @classmethod
+    def of(cls, row: StoredFile | None) -> FileRef | None:
+        if row is None:
+            return None
+        return cls(row.id, row.filename, row.content_type, row.size)
+
+
+@dataclass(frozen=True)
 class AssemblySummary(JsonResult):
-    """An AG (``assembly create --json``); times in the local zone."""
+    """An AG: the console's pages and ``assembly create --json``; times in the local zone."""
 
     id: int
     uid: str
@@ -155,12 +171,21 @@ class AssemblySummary(JsonResult):
     video_url: str
     agenda: list[str]
     speakers: list[dict[str, str]]
-    minutes: str | None
-    previous_minutes: str | None
+    minutes: FileRef | None
+    #: the previous AG's PV sent with this one's invitation (its first agenda item
+    #: approves it)
+    previous_minutes: FileRef | None
+    cancelled: bool = False
+    invitation_issue_id: int | None = None
 
     @classmethod
-    def of(cls, session: Session, settings: Settings, assembly: Assembly) -> AssemblySummary:
-        previous_minutes = minutes_to_attach(session, assembly)
+    def of(
+        cls,
+        session: Session,
+        settings: Settings,
+        assembly: Assembly,
+        invitation_issue_id: int | None = None,
+    ) -> AssemblySummary:
         zone = ZoneInfo(settings.timezone)
         return cls(
             id=assembly.id,
@@ -172,8 +197,20 @@ class AssemblySummary(JsonResult):
             ends_at=assembly.ends_at.astimezone(zone) if assembly.ends_at else None,
             place=assembly.place,
             video_url=assembly.video_url,
-            agenda=list(assembly.agenda),
-            speakers=list(assembly.speakers),
-            minutes=assembly.minutes.filename if assembly.minutes else None,
-            previous_minutes=previous_minutes.filename if previous_minutes else None,
+            agenda=list(assembly.agenda or []),
+            speakers=list(assembly.speakers or []),
+            minutes=FileRef.of(assembly.minutes),
+            previous_minutes=FileRef.of(minutes_to_attach(session, assembly)),
+            cancelled=assembly.cancelled,
+            invitation_issue_id=invitation_issue_id,
         )
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's document (as before: the PVs by file name, no console fields)."""
+        document = super().as_json()
+        del document["cancelled"], document["invitation_issue_id"]
+        document["minutes"] = self.minutes.filename if self.minutes else None
+        document["previous_minutes"] = (
+            self.previous_minutes.filename if self.previous_minutes else None
+        )
+        return document

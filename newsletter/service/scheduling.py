@@ -13,7 +13,7 @@ from sqlalchemy import select
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import RenderError, ValidationError
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus as S
 from newsletter.service.delivery_base import DeliveryBase
 from newsletter.store.base import utcnow
@@ -72,7 +72,7 @@ class Scheduling(DeliveryBase):
                 return False
             due = issue.scheduled_at
             if now - due > grace:
-                transition_issue(issue, S.paused, reason=gettext(DEFAULT_LANGUAGE, HELD_LATE))
+                transition_issue(issue, S.paused, reason=Msg(HELD_LATE))
                 issue.scheduled_at = due
                 return False
         try:

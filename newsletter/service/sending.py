@@ -344,7 +344,7 @@ class Sending(RenderCheck):
                 return result
             if issue.status is S.sending:
                 return RunResult(RunEnd.busy, result.progress)
-            return RunResult(RunEnd.paused, result.progress, reason=issue.status_reason)
+            return RunResult(RunEnd.paused, result.progress, reason=issue.reason)
 
     async def _resume_relays(self, transport: Transport, tries: dict[int, tuple[float, float]]
                              ) -> None:  # fmt: skip

@@ -105,11 +105,12 @@ class NewsItem(Base):
 
     @property
     def note_messages(self) -> list[Msg]:
-        return [Msg(str(n.get("msgid", "")), dict(n.get("params") or {}))
+        return [Msg.stored(str(n.get("msgid", "")), dict(n.get("params") or {}))
                 for n in self.notes or [] if isinstance(n, dict)]  # fmt: skip
 
     def add_note(self, message: Msg) -> None:
-        self.notes = [*(self.notes or []), {"msgid": message.msgid, "params": message.params}]
+        stored = {"msgid": message.msgid, "params": message.stored_params()}
+        self.notes = [*(self.notes or []), stored]
 
     @property
     def note(self) -> str:
@@ -211,7 +212,10 @@ class Issue(Base):
     status: Mapped[IssueStatus] = mapped_column(
         _enum(IssueStatus), default=IssueStatus.draft, index=True
     )
+    #: why it is paused or held (a render failure): English message id and its parameters,
+    #: translated when shown (``reason``, ``set_reason``)
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_reason_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: list ids (files in lists/) the issue is sent to
     lists: Mapped[list[str]] = mapped_column(default=list)
     #: assembly this issue is the invitation (or reminder) of, if any
@@ -234,6 +238,17 @@ class Issue(Base):
     assemblies: Mapped[list[IssueAssembly]] = relationship(
         cascade="all, delete-orphan", order_by="IssueAssembly.position"
     )
+
+    @property
+    def reason(self) -> Msg | None:
+        """Why it is paused or held, translated when shown; None without a reason."""
+        if not self.status_reason:
+            return None
+        return Msg.stored(self.status_reason, self.status_reason_params)
+
+    def set_reason(self, reason: Msg | None) -> None:
+        self.status_reason = reason.msgid if reason else ""
+        self.status_reason_params = reason.stored_params() if reason else {}
 
 
 class IssueItem(Base):

@@ -29,7 +29,8 @@ def test_draft_goes_with_the_next_invitation_then_approval_makes_it_final(
             year=service.editorial.get_assembly(past).starts_at.year + 1),
         place="Salle Exemple",
     )  # fmt: skip
-    assert coming.previous_minutes == "PV AG hiver.pdf"
+    assert coming.previous_minutes is not None
+    assert coming.previous_minutes.filename == "PV AG hiver.pdf"
     assert coming.agenda[0].startswith("Approbation du procès-verbal")
     invitation = service.assemblies.invitation(coming.id)
     annexes = [a.filename for a in service.editorial.prepare(invitation).view.annexes]

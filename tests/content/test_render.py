@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.context import Context
+from newsletter.i18n import LANGUAGES
 from newsletter.render import prepare_issue, sample_personalization
 from newsletter.render.preview import preview
 
@@ -35,7 +36,7 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
 
-READERS = [(lang, kind) for lang in ("fr", "nl") for kind in ("effectif", "adherent", "none")]
+READERS = [(lang, kind) for lang in LANGUAGES for kind in ("effectif", "adherent", "none")]
 
 
 @pytest.mark.parametrize(("lang", "membership"), READERS)

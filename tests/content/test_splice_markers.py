@@ -18,6 +18,7 @@ from newsletter.context import Context
 from newsletter.editorial.assemblies import attach_minutes, create_assembly
 from newsletter.editorial.issues import add_annex, draft_issue, set_texts
 from newsletter.editorial.news_status import transition_news
+from newsletter.i18n import LANGUAGES
 from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import Personalization, prepare_issue
@@ -99,7 +100,7 @@ def test_marker_words_reach_every_recipient_as_written(ctx: Context) -> None:
     issue_id = hostile(ctx)
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
-    for lang in ("fr", "nl"):
+    for lang in LANGUAGES:
         for kind in ("effectif", "none"):
             variant = prepared.variant(lang, kind)
             readers = [

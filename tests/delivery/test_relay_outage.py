@@ -92,7 +92,8 @@ async def test_a_send_the_coordinator_paused_during_the_outage_stays_paused(
         await pool.close()
         after = len(server.received)
     assert result.end is RunEnd.paused
-    assert result.reason == "On attend la correction du lien."
+    assert result.reason is not None
+    assert result.reason.render("nl") == "On attend la correction du lien."
     assert after == before < len(everyone)  # nothing more went out
     status = service.delivery.status(issue_id)
     assert status["status"] == IssueStatus.paused.value

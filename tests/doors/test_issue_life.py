@@ -255,3 +255,34 @@ def test_console_unschedule_duplicate_and_confirmed_cancel(
                                                "lang": "fr", "membership": "effectif"})  # fmt: skip
     assert "p@example.net, q@example.net" in console.get(tested.headers["location"]).text
     assert len(smtp.recorder.wait_for(2)) == 2
+
+
+def test_console_bulk_moderation(mailing: Service, console: Browser) -> None:
+    ids = [mailing.editorial.submit_news(title=f"Info {n}", body="Texte.").id for n in range(3)]
+    page = console.get("/console/news")
+    assert 'name="ids"' in page.text
+    chosen: dict[str, str | list[str]] = {
+        "ids": [str(ids[0]), str(ids[1])],
+        "action": "category",
+        "category": "emploi",
+    }
+    moved = console.post("/console/news/bulk", chosen)
+    assert moved.status_code == 303
+    assert [mailing.editorial.get_news(i).category for i in ids[:2]] == ["emploi", "emploi"]
+    console.get("/console/news")
+    no_reason = console.post(
+        "/console/news/bulk", {"ids": [str(i) for i in ids], "action": "reject"}
+    )
+    assert no_reason.status_code == 303
+    assert {mailing.editorial.get_news(i).status for i in ids} == {"pending"}  # none of them
+    console.get("/console/news")
+    console.post("/console/news/bulk", {"ids": [str(ids[0]), str(ids[2])], "action": "reject",
+                                        "reason": "Hors sujet"})  # fmt: skip
+    assert [mailing.editorial.get_news(i).status for i in ids] == [
+        "rejected",
+        "pending",
+        "rejected",
+    ]
+    console.get("/console/news")
+    console.post("/console/news/bulk", {"ids": [str(ids[1])], "action": "approve"})
+    assert mailing.editorial.get_news(ids[1]).status == "approved"

@@ -58,4 +58,4 @@ def test_acknowledgements(ctx: Context) -> None:
     raw_headers = smtp.received[1].data.split(b"\r\n\r\n", 1)[0]
     assert b"\nBcc:" not in raw_headers and b"\nX-Injected" not in raw_headers
     records = service.intake.messages()
-    assert sum(1 for r in records if r["outcome"] == "item") == 4
+    assert sum(1 for r in records if r.outcome == "item") == 4

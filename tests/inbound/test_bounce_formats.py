@@ -108,5 +108,5 @@ Something went wrong, sorry.
         assert result.news_id is None
     unmatched = service.intake.unmatched_bounces()
     assert len(unmatched) == 2
-    assert "aucune adresse en échec" in unmatched[0]["reason"]
+    assert "aucune adresse en échec" in unmatched[0].reason_in()
     assert service.console.news_counts().get("pending", 0) == 0

@@ -99,7 +99,7 @@ def test_raw_message_is_kept_and_capped(service: Service, ctx: Context) -> None:
     kept = service.intake.raw_message(result.record_id)
     assert len(kept) == RAW_KEEP and big.startswith(kept)
     origin = service.intake.for_news(result.news_id or 0)
-    assert origin is not None and origin["raw_truncated"] is True
+    assert origin is not None and origin.raw_truncated is True
 
 
 def test_attachment_over_the_limit_and_message_over_the_cap(ctx: Context) -> None:
@@ -116,14 +116,14 @@ def test_attachment_over_the_limit_and_message_over_the_cap(ctx: Context) -> Non
     assert huge.outcome is InboundOutcome.quarantine
     assert huge.reason is not None and "too large" in str(huge.reason)
     [row] = service.intake.quarantined()
-    assert row["subject"] == "Rapport annuel 2026" and row["raw_truncated"]
+    assert row.subject == "Rapport annuel 2026" and row.raw_truncated
 
 
 def test_quarantine_keeps_the_reason_for_the_console(service: Service) -> None:
     service.intake.ingest_bytes(corpus("09-malformed-boundary.eml"))
     service.intake.ingest_bytes(corpus("22-no-sender.eml"))
     rows = service.intake.quarantined()
-    reasons = {row["subject"]: row["reason"] for row in rows}
+    reasons = {row.subject: row.reason_in() for row in rows}
     assert "structure MIME" in reasons["Repas solidaire"]
     assert "adresse d’expéditeur" in reasons["Annonce"]
 

@@ -25,7 +25,7 @@ async def test_scheduler_polls_the_mailbox(ctx: Context, mail_user: MailUser) ->
     finally:
         scheduler.shutdown(wait=False)
     [record] = service.intake.messages()
-    assert record["outcome"] == InboundOutcome.item.value
+    assert record.outcome == InboundOutcome.item.value
     assert mail_user.folder_count("Processed") == 1
 
 

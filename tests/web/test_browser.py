@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
+from newsletter.i18n import LANGUAGES
 from newsletter.service import Service
 from tests.support.checks import search, subscriber, text_body
 from tests.support.ports import free_port
@@ -222,7 +223,7 @@ def test_coordinator_approves_composes_previews_and_sends(
         storage_state=page.context.storage_state(), bypass_csp=True, base_url=env.base
     )
     preview = reader.new_page()
-    for lang in ("fr", "nl"):
+    for lang in LANGUAGES:
         preview.goto(f"/console/issues/{issue_id}/preview.html?lang={lang}")
         auditor.check(preview, f"issue-rendered-{lang}")
     preview.set_viewport_size({"width": 360, "height": 740})

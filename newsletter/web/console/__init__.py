@@ -12,6 +12,7 @@ from newsletter.web.console import (
     issues,
     members,
     news,
+    news_bulk,
     partners,
     people,
     reports,
@@ -23,6 +24,7 @@ router = APIRouter(
 )
 for module in (
     dashboard,
+    news_bulk,
     news,
     issue_life,
     issues,

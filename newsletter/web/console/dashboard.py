@@ -38,7 +38,7 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         quarantined=len(service.intake.quarantined(limit=100)),
         next_scheduled=service.console.next_scheduled(),
         last=last,
-        last_status=service.delivery.status(last.id) if last else None,
+        last_status=service.delivery.status(last.id, request_language(request)) if last else None,
         next_ag=next_ag,
         rsvp=service.rsvp.summary(next_ag.id) if next_ag else None,
         catcher=getattr(request.app.state, "catcher", None),

@@ -249,7 +249,7 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id)
+    status = service.delivery.status(issue_id, request_language(request))
     # the first failures only (the delivery report pages through all of them)
     failures = service.reports.issue_report(issue_id, status="problems", per_page=20)
     rate = None

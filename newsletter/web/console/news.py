@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,14 +28,11 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         tabs=TABS,
         counts=service.console.news_counts(),
         items=service.console.news_list(None if status == "all" else status),
-        quarantine=_quarantine(service),
+        # incoming e-mails that could not become news items, with the reason
+        quarantine=service.intake.quarantined(limit=50),
         unmatched=service.intake.unmatched_bounces(limit=20),
+        categories=service.ctx.settings.categories,
     )
-
-
-def _quarantine(service: Any) -> list[dict[str, Any]]:
-    """Incoming e-mails that could not become news items, with the reason."""
-    return list(service.intake.quarantined(limit=50))
 
 
 @router.get("/inbound/{record_id}.eml")

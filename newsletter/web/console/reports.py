@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
+from newsletter.i18n import known_language
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -143,7 +144,7 @@ ACTIVITY_TYPES = {
 def activity_file(service: ServiceDep, year: int, kind: str, lang: str = "fr") -> Response:
     if kind not in ACTIVITY_TYPES:
         return Response(status_code=404)
-    language = lang if lang in ("fr", "nl") else "fr"
+    language = known_language(lang)
     data = service.reports.activity_file(year, kind, language)
     disposition = "inline" if kind == "pdf" else "attachment"
     return Response(
@@ -159,7 +160,7 @@ def activity_file(service: ServiceDep, year: int, kind: str, lang: str = "fr") -
 @router.get("/issues/{issue_id}/print.pdf")
 def print_issue(service: ServiceDep, issue_id: int, lang: str = "fr") -> Response:
     """The printable edition (A4 PDF) in French or Dutch."""
-    language = lang if lang in ("fr", "nl") else "fr"
+    language = known_language(lang)
     data = service.reports.print_issue(issue_id, language)
     return Response(
         data,
