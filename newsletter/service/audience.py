@@ -9,7 +9,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -34,7 +33,7 @@ from newsletter.audience.segments import (
     load_segments,
 )
 from newsletter.context import Context
-from newsletter.errors import NotFoundError, ValidationError
+from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
@@ -328,50 +327,6 @@ class AudienceService:
         so the reports keep their counts. Returns how many deliveries were kept."""
         with self.ctx.db.session() as session:
             return gdpr.erase_person(session, subscriptions.get_by_email(session, email))
-
-    def subscribe(
-        self, email: str, *, name: str = "", language: str = "fr", source: str
-    ) -> SubscriberView:
-        """A new subscriber from a public form: ``pending`` until the e-mail is confirmed.
-
-        An address already known keeps its status, except that someone who had
-        unsubscribed goes back to ``pending`` (they asked again; they must confirm)."""
-        try:
-            address = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise ValidationError(
-                N_("'{email}' is not a valid e-mail address."), email=email
-            ) from error
-        now = utcnow()
-        with self.ctx.db.session() as session:
-            subscriber = subscriptions.find_by_email(session, address)
-            if subscriber is None:
-                subscriber = Subscriber(
-                    email=address,
-                    email_key=address.casefold(),
-                    name=name.strip(),
-                    language=Language(language),
-                    status=SubscriberStatus.pending,
-                    consent_source=source,
-                    status_changed_at=now,
-                )
-                session.add(subscriber)
-            elif subscriber.status is SubscriberStatus.unsubscribed:
-                subscriptions.set_status(
-                    subscriber, SubscriberStatus.pending, reason=source, at=now
-                )
-            session.flush()
-            return _view(subscriber)
-
-    def confirm(self, subscriber_id: int, *, source: str = "double opt-in") -> SubscriberView:
-        """The subscriber clicked the confirmation link: consent is recorded, now active."""
-        with self.ctx.db.session() as session:
-            subscriber = self._get(session, subscriber_id)
-            if subscriber.status in (SubscriberStatus.pending, SubscriberStatus.unsubscribed):
-                subscriptions.set_status(
-                    subscriber, SubscriberStatus.active, reason=source, at=utcnow(), source=source
-                )
-            return _view(subscriber)
 
     def set_status(self, subscriber_id: int, status: str, *, reason: str) -> SubscriberView:
         """The coordinator's change of status (block, reactivate…)."""

@@ -125,10 +125,14 @@ def test_recipients_of_several_lists_are_deduplicated(service: Service) -> None:
 
 
 def test_double_opt_in_and_soft_bounces(service: Service) -> None:
-    pending = service.audience.subscribe("New@Example.net", name="Neuf", source="web form")
+    asked = service.subscriptions.request(
+        "New@Example.net", name="Neuf", client="192.0.2.7", source="web form"
+    )
+    assert asked.url is not None
+    pending = subscriber(service, "New@example.net")
     assert pending.status == "pending"
     assert service.audience.recipients(["public"]) == []
-    active = service.audience.confirm(pending.id)
+    active = service.subscriptions.confirm(asked.url.rsplit("/", 1)[1])
     assert active.status == "active" and active.consent_at is not None
     assert [r.email for r in service.audience.recipients(["public"])] == ["New@example.net"]
     bounce = service.audience.record_bounce
