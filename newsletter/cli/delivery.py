@@ -78,6 +78,9 @@ def send(
             for problem in baseurl.problems(settings.base_url):
                 warn(problem)
         lists = _lists(to)
+        # readers of a language that some texts lack get the other version: say how many
+        for gap in svc.languages.gaps(issue_id, lists or None).warnings():
+            warn(gap)
         if not yes:
             target = ", ".join(lists) or _("the issue's lists")
             typer.confirm(

@@ -20,6 +20,7 @@ from newsletter.service import Service
 from newsletter.store.db import alembic_config
 from newsletter.store.editorial import Assembly, Issue, NewsItem
 from tests.content.test_render import check_golden, normalise
+from tests.support.cli import Cli
 
 FR_NOTE = "Ce message n'existe qu'en néerlandais."
 NL_NOTE = "Dit bericht is enkel in het Frans beschikbaar."
@@ -192,6 +193,19 @@ def test_send_report_says_who_gets_a_fallback(
         assert issue is not None
         issue.bilingual = True
     assert service.languages.gaps(issue_id, ["public"]).warnings() == []  # both for all
+
+
+def test_the_command_line_send_says_who_gets_a_fallback(
+    ctx: Context, cli: Cli, issue_id: int
+) -> None:
+    from tests.delivery.helpers import add_subscribers
+
+    add_subscribers(ctx, 5)  # 3 Dutch-speaking, 2 French-speaking
+    result = cli("issue", "send", str(issue_id), "--to", "public", "--yes", "--catcher")
+    assert result.code == 0, result.err
+    err = " ".join(result.err.split())  # the terminal wraps long lines
+    assert "3 lecteur·rice(s) en néerlandais recevront 1 texte(s) dans l'autre langue." in err
+    assert "2 lecteur·rice(s) en français recevront 1 texte(s) dans l'autre langue." in err
 
 
 def test_an_invitation_has_its_title_in_both_languages(ctx: Context, issue_id: int) -> None:
