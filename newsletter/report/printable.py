@@ -19,6 +19,7 @@ from newsletter.config import Settings
 from newsletter.render.model import IssueView
 from newsletter.render.prepare import section_title
 from newsletter.render.templating import environment
+from newsletter.versions import FALLBACK_NOTES
 
 #: longest address printed as it is; a longer one is printed shortened (the QR code has it)
 SHORT_URL = 48
@@ -98,6 +99,7 @@ def printable_html(settings: Settings, view: IssueView, lang: str) -> str:
         intro=printable_body(view.introduction_html)[0],
         section_title=lambda key: section_title(lang, key),
         organisation_name=settings.organisation_name,
+        fallback_notes=FALLBACK_NOTES,
     )
 
 

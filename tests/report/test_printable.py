@@ -49,6 +49,9 @@ def test_issue_print_writes_an_a4_pdf_with_qr_codes(
                      "Assemblée générale de décembre", "Lisez cette lettre sur internet",
                      "news.example.org/archive/", "quartier.example.org/logement"):  # fmt: skip
         assert expected in text, expected
+    flat = " ".join(text.split())
+    # the Dutch-only item is printed in Dutch, with the note in the reader's language
+    assert flat.count("Ce message n'existe qu'en néerlandais.") == 1
     for personal in ("/u/", "/preferences/", "/rsvp/"):
         assert personal not in text  # nothing personal, nothing that tracks
     codes = _codes(out, tmp_path)
@@ -57,7 +60,9 @@ def test_issue_print_writes_an_a4_pdf_with_qr_codes(
     assert "https://quartier.example.org/logement" in codes
     dutch = tmp_path / "nummer.pdf"
     assert cli("issue", "print", str(issue_id), "--out", str(dutch), "--lang", "nl").code == 0
-    assert "Lees deze nieuwsbrief op het internet" in _text(dutch)
+    dutch_text = " ".join(_text(dutch).split())
+    assert "Lees deze nieuwsbrief op het internet" in dutch_text
+    assert dutch_text.count("Dit bericht is enkel in het Frans beschikbaar.") == 1
     assert web_version_url(service.ctx.settings, issue_id, "nl") in _codes(dutch, tmp_path)
     assert cli("issue", "print", str(issue_id), "--out", str(dutch), "--lang", "de").code == 2
     assert cli("issue", "print", "9999", "--out", str(dutch)).code == 1
