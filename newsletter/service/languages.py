@@ -7,7 +7,7 @@ asks for a confirmation that says it; console and CLI read the same report.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsletter import versions
 from newsletter.audience.segments import iter_recipients, load_segments
@@ -34,7 +34,8 @@ class LanguageGaps(JsonResult):
     missing_title: dict[str, bool] = field(default_factory=dict)
     #: {"nl": number of AGs announced without a Dutch title}
     missing_assemblies: dict[str, int] = field(default_factory=dict)
-    #: recipients of the issue's lists by language
+    #: recipients of the issue's lists by language (counted only when some of them get a
+    #: fallback: empty when the issue is complete or bilingual)
     readers: dict[str, int] = field(default_factory=dict)
     bilingual: bool = False
 
@@ -80,10 +81,7 @@ class LanguagesService:
             issue = get_issue(session, issue_id)
             segments, _errors = load_segments(self.ctx.settings.lists_dir)
             wanted = list(lists if lists is not None else issue.lists)
-            readers: Counter[str] = Counter(
-                known_language(r.language) for r in iter_recipients(session, segments, wanted)
-            ) if wanted else Counter()  # fmt: skip
-            return LanguageGaps(
+            gaps = LanguageGaps(
                 issue_id=issue.id,
                 missing_items={
                     lang: [
@@ -100,6 +98,11 @@ class LanguagesService:
                     )
                     for lang in LANGUAGES
                 },
-                readers={lang: readers.get(lang, 0) for lang in LANGUAGES},
                 bilingual=bool(issue.bilingual),
             )
+            if gaps.complete or not wanted:
+                return gaps  # nobody gets a fallback: no pass over the recipients
+            readers = Counter(
+                known_language(r.language) for r in iter_recipients(session, segments, wanted)
+            )
+            return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
