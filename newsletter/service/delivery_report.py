@@ -10,7 +10,6 @@ from newsletter.delivery import outbox
 from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
-from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import read_health
@@ -92,4 +91,6 @@ class Reporting(DeliveryBase):
     def report_csv(self, issue_id: int) -> bytes:
         """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``)."""
         self.status(issue_id)  # NotFoundError for an unknown issue
+        from newsletter.report.delivery_csv import delivery_report_csv  # the directory code
+
         return delivery_report_csv(self.deliveries(issue_id))
