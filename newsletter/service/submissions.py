@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.context import Context
+from newsletter.editorial.news_status import Editor, check_editable
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news
@@ -221,6 +222,7 @@ class SubmissionsService:
         as a new item is."""
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
+            check_editable(item, Editor.coordinator)
             news.edit_news(
                 self.ctx.settings, item, title=form.title, body=form.body,
                 category=form.category, language=form.language, link=form.link,

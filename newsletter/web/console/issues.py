@@ -249,21 +249,19 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id, request_language(request))
+    status = service.delivery.status(issue_id)
     # the first failures only (the delivery report pages through all of them)
     failures = service.reports.issue_report(issue_id, status="problems", per_page=20)
     rate = None
-    started = status.get("started_at")
-    if started and status["sent"]:
-        end = status.get("sent_at") or datetime.now(UTC).isoformat()
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
-        rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
-    done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]
+    if status.started_at and status.sent:
+        end = status.sent_at or datetime.now(UTC)
+        seconds = (end - status.started_at).total_seconds()
+        rate = round(status.sent / seconds, 1) if seconds > 0 else None
     return {
         "status": status,
         "failures": failures,
         "rate": rate,
-        "done": done,
+        "done": status.done,
     }
 
 
