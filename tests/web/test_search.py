@@ -42,12 +42,12 @@ def _received(service: Service, news_id: int, when: datetime) -> None:
 def queue(service: Service) -> dict[str, int]:
     service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
     maison = _org(service, "Maison de quartier Exemple")
+    buurthuis = _org(service, "Buurthuis Voorbeeld")
+    elan = "Élan solidaire : ÉTÉ des quartiers"
     ids = {
-        "elan": _news(service, "Élan solidaire : ÉTÉ des quartiers", organisation_id=maison,
-                      category="agenda"),  # fmt: skip
+        "elan": _news(service, elan, organisation_id=maison, category="agenda"),
         "repair": _news(service, "Repair café", body="On répare les vélos d'hiver."),
-        "buurt": _news(service, "Buurtfeest", language="nl",
-                       organisation_id=_org(service, "Buurthuis Voorbeeld")),  # fmt: skip
+        "buurt": _news(service, "Buurtfeest", language="nl", organisation_id=buurthuis),
         "percent": _news(service, "Réduction 50% sur_les repas"),
     }
     service.moderation.moderate(ids["repair"], "approve", by="test")
