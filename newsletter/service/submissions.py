@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from newsletter import versions
 from newsletter.context import Context
 from newsletter.editorial import translate
+from newsletter.editorial.news_status import Editor, check_editable
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news
@@ -233,6 +234,7 @@ class SubmissionsService:
         can change language without losing either version."""
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
+            check_editable(item, Editor.coordinator)
             lang = versions.check_language(form.language)
             if both and lang != versions.original_language(item):
                 versions.drop_version(item, lang)  # its texts come back as the original

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.i18n import LANGUAGES
+from newsletter.service.search import NewsFilter
 from newsletter.service.submissions import NewsForm
+from newsletter.web.console import filters
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
@@ -19,8 +23,27 @@ TABS = ("pending", "changes_requested", "approved", "rejected", "published")
 
 
 @router.get("/news")
-def queue(request: Request, service: ServiceDep, status: str = "pending") -> Response:
+def queue(
+    request: Request, service: ServiceDep, status: str = "pending", q: str = "",
+    organisation: str = "", category: str = "", since: str = "", until: str = "",
+    page: str = "1",
+) -> Response:  # fmt: skip
+    """The queue, filtered by the query string (status tab, words, organisation,
+    category, days received), one page at a time."""
     status = status if status in (*TABS, "all") else "pending"
+    error = None
+    wanted = NewsFilter(
+        text=q[:300], statuses=() if status == "all" else (status,),
+        organisation_id=filters.number(organisation),
+        category=category if category in service.ctx.settings.categories else "",
+        page=filters.page_number(page),
+    )  # fmt: skip
+    try:
+        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
+        found = service.search.news(wanted)
+    except NewsletterError as failure:
+        error = failure.localized(request_language(request))
+        found = service.search.news(replace(wanted, since=None, until=None))
     return render(
         request,
         "console/news_list.html",
@@ -28,7 +51,14 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         status=status,
         tabs=TABS,
         counts=service.console.news_counts(),
-        items=service.console.news_list(None if status == "all" else status),
+        found=found,
+        items=found.rows,
+        wanted=wanted,
+        filtering=bool(q.strip() or wanted.organisation_id or wanted.category or since or until),
+        filter_error=error,
+        values={"q": q[:300], "since": since[:10], "until": until[:10]},
+        back=filters.kept_query(request.url.query, filters.NEWS_KEYS),
+        organisations=service.audience.organisations(),
         # incoming e-mails that could not become news items, with the reason
         quarantine=service.intake.quarantined(limit=50),
         unmatched=service.intake.unmatched_bounces(limit=20),
