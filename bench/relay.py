@@ -162,7 +162,8 @@ def main() -> None:
           f"{os.cpu_count()} CPUs)")  # fmt: skip
     print(f"smtp-source -d -s {args.connections} into Postfix: {rate:,.0f} msg/s accepted, "
           f"client CPU {cpu:.0f} µs/message; {source_count:,} delivered to the sink after "
-          f"{source_total:.1f} s ({source_count / source_total:,.0f} msg/s through Postfix)")  # fmt: skip
+          f"{source_total:.1f} s "
+          f"({source_count / source_total:,.0f} msg/s through Postfix)")  # fmt: skip
     for run in runs:
         handed = run["count"] / run["total_s"]
         through = run["count"] / (run["total_s"] + run["drain_s"])
