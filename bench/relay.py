@@ -43,6 +43,10 @@ class PrivatePostfix:
         self.queue = self.root / "queue"
         self.port = port
         self.config.mkdir()
+        self.queue.mkdir()
+        (self.root / "data").mkdir()
+        self.root.chmod(0o755)  # the daemons run as postfix
+        shutil.chown(self.root / "data", "postfix", "postfix")
         main = {
             "compatibility_level": "3.6",
             "queue_directory": str(self.queue),
@@ -60,6 +64,7 @@ class PrivatePostfix:
             "alias_database": "",
             "local_recipient_maps": "",
             "maillog_file": str(self.root / "maillog"),
+            "maillog_file_prefixes": str(self.root),
             "default_destination_concurrency_limit": str(concurrency),
             "smtpd_client_connection_count_limit": "0",
             "smtpd_client_message_rate_limit": "0",
