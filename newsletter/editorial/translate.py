@@ -16,7 +16,7 @@ from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.news_status import Editor, check_editable
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import LANGUAGES, N_
 from newsletter.intake.limits import check_body, check_news_fields
 from newsletter.store.editorial import Assembly, Issue, IssueAnnex, NewsItem
 from newsletter.text import BodyFormat, one_line, to_safe_html
@@ -161,3 +161,9 @@ def set_annex_label(issue: Issue, annex: IssueAnnex, lang: str, label: str) -> N
     versions.set_version(record, lang, {"label": one_line(label, 300)}, versions.ANNEX_FIELDS)
     annex.label = record.label
     annex.translations = record.translations
+
+
+def annex_labels(issue: Issue, annex: IssueAnnex) -> dict[str, str]:
+    """An annex's label per language as stored ("" when that version is missing)."""
+    record = _AnnexRecord(annex, issue)
+    return {lang: str(versions.field_in(record, "label", lang)) for lang in LANGUAGES}

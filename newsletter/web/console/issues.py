@@ -210,6 +210,7 @@ def add_annex(
     issue_id: int,
     file: UploadFile = File(...),
     label: str = Form(""),
+    label_other: str = Form(""),
 ) -> Response:
     url = f"/console/issues/{issue_id}#annexes"
     upload = read_upload(file)
@@ -218,10 +219,26 @@ def add_annex(
     name, data = upload
     content_type = file.content_type or "application/octet-stream"
     try:
-        service.editorial.add_issue_annex(issue_id, (name, content_type, data), label)
+        service.editorial.add_issue_annex(
+            issue_id, (name, content_type, data), label, other_label=label_other
+        )
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Annex added."), request)
+
+
+@router.post("/issues/{issue_id}/annexes/{annex_id}/labels")
+def annex_labels(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int,
+    label_fr: str = Form(""), label_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """An annex's label in French and in Dutch (an empty one: its readers get the other)."""
+    url = f"/console/issues/{issue_id}#annexes"
+    try:
+        service.editorial.set_annex_labels(issue_id, annex_id, {"fr": label_fr, "nl": label_nl})
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Changes saved."), request)
 
 
 @router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
