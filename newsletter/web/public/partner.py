@@ -158,6 +158,7 @@ def _submit(
             image=read_upload(image),
             files=uploads,
             submission_key=values["submission_key"],
+            page_language=request_language(request),
         )
     except NewsletterError as error:
         return _page(request, token, values, status_code=400,
