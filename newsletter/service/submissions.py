@@ -143,7 +143,8 @@ class SubmissionsService:
     ) -> NewsSummary:
         """A news item from a partner's link (``organisation_id``) or the public form.
         The receipt is in the sender's language when the address is known, otherwise in
-        ``page_language`` (the form's), then the item's.
+        ``page_language`` (the form's, when the visitor chose or their browser said it),
+        otherwise in the item's.
 
         ``submission_key`` is the form's one-time key: a form already sent (a reload, a
         double click) gives back the item it made, adding nothing and telling nobody."""

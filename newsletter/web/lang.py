@@ -44,6 +44,12 @@ def remember_reader(request: Request, language: str) -> None:
 
 
 def request_language(request: Request) -> str:
+    return chosen_language(request) or DEFAULT_LANGUAGE
+
+
+def chosen_language(request: Request) -> str | None:
+    """The page's language when something says it (a choice, a known reader, the
+    browser); None when the page is in French only by default."""
     session = request.session if "session" in request.scope else {}
     chosen = session.get("lang")
     if chosen in LANGUAGES:
@@ -52,4 +58,4 @@ def request_language(request: Request) -> str:
     # the coordinator's console keeps its own language, whoever's link was opened
     if reader in LANGUAGES and not request.url.path.startswith("/console"):
         return str(reader)
-    return parse_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+    return parse_accept_language(request.headers.get("accept-language", ""))
