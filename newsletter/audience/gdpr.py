@@ -158,7 +158,9 @@ def erase_intake(session: Session, keys: list[str]) -> None:
         mail.raw, mail.raw_truncated, mail.size = b"", False, 0
         mail.reason_params = {k: _scrub(v, keys) for k, v in (mail.reason_params or {}).items()}
     for bounce in session.scalars(
-        select(InboundMessage).where(InboundMessage.outcome == InboundOutcome.bounce)
+        select(InboundMessage).where(
+            InboundMessage.outcome.in_([InboundOutcome.bounce, InboundOutcome.complaint])
+        )
     ):
         about = [
             b for b in bounce.bounces or []

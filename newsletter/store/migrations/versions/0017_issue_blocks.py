@@ -1,7 +1,7 @@
 """issue blocks, PV per AG, annex audience
 
-Revision ID: 0016_issue_blocks
-Revises: 0015_issue_reasons
+Revision ID: 0017_issue_blocks
+Revises: 0016_departed_clicks
 Create Date: 2026-12-01 17:04:03
 
 The coordinator's own blocks (text, image, button) between the sections; which AG's PV
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0016_issue_blocks"
-down_revision: str | None = "0015_issue_reasons"
+revision: str = "0017_issue_blocks"
+down_revision: str | None = "0016_departed_clicks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
