@@ -1,7 +1,7 @@
 """issue blocks, PV per AG, annex audience
 
-Revision ID: 0017_issue_blocks
-Revises: 0016_departed_clicks
+Revision ID: 0018_issue_blocks
+Revises: 0017_reply_notes
 Create Date: 2026-12-01 17:04:03
 
 The coordinator's own blocks (text, image, button) between the sections; which AG's PV
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0017_issue_blocks"
-down_revision: str | None = "0016_departed_clicks"
+revision: str = "0018_issue_blocks"
+down_revision: str | None = "0017_reply_notes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
