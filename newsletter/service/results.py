@@ -126,6 +126,10 @@ class IssueSummary(JsonResult):
     language: str = "fr"
     languages: list[str] = field(default_factory=list)
     bilingual: bool = False
+    #: per AG of the issue, the AG whose PV goes with it (None: no PV)
+    minutes: dict[str, int | None] = field(default_factory=dict)
+    #: the coordinator's blocks, in order
+    blocks: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, issue: Issue) -> IssueSummary:
@@ -142,6 +146,8 @@ class IssueSummary(JsonResult):
             language=versions.original_language(issue),
             languages=versions.languages(issue),
             bilingual=bool(issue.bilingual),
+            minutes={str(link.assembly_id): link.minutes_from_id for link in issue.assemblies},
+            blocks=[block.id for block in issue.blocks],
         )
 
 

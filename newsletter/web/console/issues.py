@@ -94,6 +94,7 @@ def compose(
         "console/compose.html",
         section="issues",
         issue=detail,
+        content=service.issue_content.content(issue_id),
         lists=infos,
         available=available,
         recipients=count,
