@@ -66,7 +66,7 @@ def test_the_migration_turns_issue_n_into_the_message(tmp_path: Path) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0017_reply_notes")
+        command.upgrade(cfg, "0018_issue_blocks")
         for news_id, status, reason in ((1, "published", "issue 4"),
                                         (2, "rejected", "issue 4 is full")):  # fmt: skip
             connection.execute(text(
@@ -83,7 +83,7 @@ def test_the_migration_turns_issue_n_into_the_message(tmp_path: Path) -> None:
             ), {"id": news_id, "status": status, "reason": reason})  # fmt: skip
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0018_news_reasons")
+        command.upgrade(cfg, "0019_news_reasons")
     with Session(engine) as session:
         items = {i.id: i for i in session.scalars(select(NewsItem))}
         events = {e.news_id: e for e in session.scalars(select(NewsEvent))}
@@ -99,7 +99,7 @@ def test_the_migration_turns_issue_n_into_the_message(tmp_path: Path) -> None:
         assert items[2].reason is not None and items[2].reason.render("nl") == "issue 4 is full"
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0017_reply_notes")
+        command.downgrade(cfg, "0018_issue_blocks")
         found = connection.execute(text("SELECT id, status_reason FROM news_items")).all()
         trail = connection.execute(text("SELECT news_id, reason FROM news_events")).all()
     assert sorted((int(a), str(b)) for a, b in found) == [(1, "issue 4"), (2, "issue 4 is full")]

@@ -1,7 +1,7 @@
 """news reasons of ours stored language-neutral (message id + parameters)
 
-Revision ID: 0018_news_reasons
-Revises: 0017_reply_notes
+Revision ID: 0019_news_reasons
+Revises: 0018_issue_blocks
 Create Date: 2026-12-01 18:00:00
 
 Why a news item has its status was stored as text: a coordinator's words (a reason for
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0018_news_reasons'
-down_revision: str | None = '0017_reply_notes'
+revision: str = '0019_news_reasons'
+down_revision: str | None = '0018_issue_blocks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
