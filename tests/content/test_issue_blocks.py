@@ -5,8 +5,10 @@ audiences, in the e-mail (HTML and text), the web version and the printed editio
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,6 +19,7 @@ from newsletter.render.model import load_issue_view
 from newsletter.report.printable import printable_pdf
 from newsletter.service import Service
 from tests.content.sample import PDF, PNG
+from tests.content.test_spamassassin import FAULTS
 from tests.support.cli import Cli
 
 PV_NAME = "PV AG septembre 2026.pdf"
@@ -328,3 +331,30 @@ def test_unknown_kind_place_or_audience(service: Service, issue_id: int) -> None
         service.issue_content.add_block(issue_id, "text", texts={"fr": {"body": "  "}})
     with pytest.raises(ValidationError):
         service.issue_content.add_block(issue_id, "text", texts={"de": {"body": "Text"}})
+
+
+def test_spamassassin_finds_no_fault_with_blocks(
+    service: Service, issue_id: int, tmp_path: Path
+) -> None:
+    content = service.issue_content
+    content.add_block(issue_id, "text", texts={"fr": {"body": "Le mot de la **coordination**."}})
+    content.add_block(
+        issue_id, "button", place="end", url="https://example.org/inscription",
+        texts={"fr": {"label": "Je m'inscris"}},
+    )  # fmt: skip
+    content.add_block(
+        issue_id, "image", place="assemblies", image=("photo.png", "image/png", _png()),
+        texts={"fr": {"image_alt": "La fête de quartier"}},
+    )  # fmt: skip
+    for membership in ("effectif", "none"):
+        eml = _eml(service, issue_id, membership)
+        result = subprocess.run(
+            ["spamassassin", "-t", "-L", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
+            input=eml, capture_output=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+            timeout=120, check=False,
+        )  # fmt: skip
+        report = result.stdout.decode("utf-8", "replace")
+        assert "Content analysis details" in report, result.stderr.decode()
+        fired = set(re.findall(r"^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s", report, re.MULTILINE))
+        assert "HTML_MESSAGE" in fired
+        assert fired & FAULTS == set(), membership
