@@ -33,6 +33,7 @@ from newsletter.config import Settings
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
+from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
@@ -41,6 +42,7 @@ from newsletter.render.splice import (
     Markers,
     Slot,
     address_header,
+    check_click_person,
     check_url,
     html_values,
     list_unsubscribe_header,
@@ -192,6 +194,9 @@ def render_variant(
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
+    if settings.click_counting:
+        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
+        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
     unsubscribe = markers.words[Slot.unsubscribe_url]
     for name, body in (("issue.html", html), ("issue.txt", text)):
         if unsubscribe not in body:
@@ -240,6 +245,7 @@ class PreparedVariant:
             Slot.preferences_url: check_url(values.preferences_url),
             Slot.web_url: check_url(values.web_url),
             Slot.rsvp_url: check_url(values.rsvp_url) if values.rsvp_url else "",
+            Slot.click_person: check_click_person(values.click_person),
         }
         in_html = html_values(slots)
         in_text = text_values(slots)

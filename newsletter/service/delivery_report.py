@@ -10,6 +10,7 @@ from newsletter.delivery import outbox
 from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
+from newsletter.report.clicks import link_counts
 from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
@@ -21,7 +22,8 @@ class Reporting(DeliveryBase):
     def status(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
         ``reason`` says why a send is paused or held (in ``lang``); ``unsubscribed`` and
-        ``complaints`` count what the issue caused (``issue_report.feedback``)."""
+        ``complaints`` count what the issue caused (``issue_report.feedback``); ``clicks``
+        how many times each link was followed (``[{"url","count"}]``, CLICK_COUNTING)."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -46,6 +48,7 @@ class Reporting(DeliveryBase):
             caused = feedback(session, issue_id)
             document["unsubscribed"] = caused.unsubscribed
             document["complaints"] = caused.complaints
+            document["clicks"] = [c.as_json() for c in link_counts(session, issue_id)]
             if issue.status in (S.paused, S.cancelled) or issue.status_reason:
                 document["reason"] = issue.reason.render(lang) if issue.reason else ""
         document["workers"] = self.workers(lang)
