@@ -1,4 +1,4 @@
-"""Commands of an issue's life after drafting: unschedule, duplicate, edit, test sends."""
+"""Commands of an issue's life after drafting: list, unschedule, duplicate, edit, tests."""
 
 from __future__ import annotations
 
@@ -8,9 +8,44 @@ from typing import Annotated
 import typer
 
 from newsletter.cli.common import _, console, issue_app, print_json, service, shown
-from newsletter.cli.editorial import JsonOption, read_text
+from newsletter.cli.editorial import (
+    JsonOption,
+    SearchOption,
+    SinceOption,
+    UntilOption,
+    parse_day,
+    read_text,
+)
 from newsletter.i18n import LANGUAGES
-from newsletter.models import Membership
+from newsletter.models import IssueStatus, Membership
+from newsletter.service.search import IssueFilter
+
+
+@issue_app.command("list")
+def issue_list(
+    status: Annotated[IssueStatus | None, typer.Option(help="Only this status.")] = None,
+    search: SearchOption = "",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The issues, oldest first: ``[{"id","number","title","status","lists","items",
+    "public","scheduled_at","sent_at","created_at"}]``. The day filtered on is the send
+    day (else the planned one, else the creation)."""
+    wanted = IssueFilter(
+        text=search, statuses=(status.value,) if status else (),
+        since=parse_day(since), until=parse_day(until),
+    )  # fmt: skip
+    with service() as svc:
+        issues = svc.search.every_issue(wanted)
+    if as_json:
+        print_json(issues)
+        return
+    for issue in issues:
+        console.print(
+            f"{issue.id:>5}  #{issue.number:<4} {issue.status:<10} {shown(issue.title)}",
+            soft_wrap=True,
+        )
 
 
 @issue_app.command("unschedule")

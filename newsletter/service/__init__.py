@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
+    from newsletter.service.search import SearchService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
     from newsletter.service.subscriptions import SubscriptionsService
@@ -143,6 +144,12 @@ class Service:
         from newsletter.service.console import ConsoleQueries
 
         return ConsoleQueries(self.ctx)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from newsletter.service.search import SearchService
+
+        return SearchService(self.ctx)
 
     @cached_property
     def assemblies(self) -> AssembliesService:

@@ -3,6 +3,7 @@ sending page with live progress and the delivery report (CSV export)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, known_language
+from newsletter.models import IssueStatus
+from newsletter.service.search import IssueFilter
+from newsletter.web.console import filters
 from newsletter.web.console.autosave import autosave_answer, autosaving
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
@@ -22,6 +26,7 @@ from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
 EDIT_STATES = ("draft",)
+ISSUE_STATES = tuple(state.value for state in IssueStatus)
 
 
 def _fail(request: Request, url: str, error: NewsletterError) -> Response:
@@ -29,12 +34,33 @@ def _fail(request: Request, url: str, error: NewsletterError) -> Response:
 
 
 @router.get("/issues")
-def issues(request: Request, service: ServiceDep) -> Response:
+def issues(
+    request: Request, service: ServiceDep, q: str = "", status: str = "", since: str = "",
+    until: str = "", page: str = "1",
+) -> Response:  # fmt: skip
+    """The issues, filtered by the query string (words, status, days), a page at a time."""
+    error = None
+    wanted = IssueFilter(
+        text=q[:300], statuses=(status,) if status in ISSUE_STATES else (),
+        page=filters.page_number(page),
+    )  # fmt: skip
+    try:
+        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
+        found = service.search.issues(wanted)
+    except NewsletterError as failure:
+        error = failure.localized(request_language(request))
+        found = service.search.issues(replace(wanted, since=None, until=None))
     return render(
         request,
         "console/issues.html",
         section="issues",
-        issues=service.console.issues(),
+        found=found,
+        issues=found.rows,
+        states=ISSUE_STATES,
+        status=status if status in ISSUE_STATES else "",
+        values={"q": q[:300], "since": since[:10], "until": until[:10]},
+        filtering=bool(q.strip() or wanted.statuses or since or until),
+        filter_error=error,
         approved=service.console.news_counts().get("approved", 0),
     )
 
@@ -184,6 +210,7 @@ def add_annex(
     issue_id: int,
     file: UploadFile = File(...),
     label: str = Form(""),
+    label_other: str = Form(""),
 ) -> Response:
     url = f"/console/issues/{issue_id}#annexes"
     upload = read_upload(file)
@@ -192,10 +219,26 @@ def add_annex(
     name, data = upload
     content_type = file.content_type or "application/octet-stream"
     try:
-        service.editorial.add_issue_annex(issue_id, (name, content_type, data), label)
+        service.editorial.add_issue_annex(
+            issue_id, (name, content_type, data), label, other_label=label_other
+        )
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Annex added."), request)
+
+
+@router.post("/issues/{issue_id}/annexes/{annex_id}/labels")
+def annex_labels(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int,
+    label_fr: str = Form(""), label_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """An annex's label in French and in Dutch (an empty one: its readers get the other)."""
+    url = f"/console/issues/{issue_id}#annexes"
+    try:
+        service.editorial.set_annex_labels(issue_id, annex_id, {"fr": label_fr, "nl": label_nl})
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Changes saved."), request)
 
 
 @router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
@@ -249,21 +292,19 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id, request_language(request))
+    status = service.delivery.status(issue_id)
     # the first failures only (the delivery report pages through all of them)
     failures = service.reports.issue_report(issue_id, status="problems", per_page=20)
     rate = None
-    started = status.get("started_at")
-    if started and status["sent"]:
-        end = status.get("sent_at") or datetime.now(UTC).isoformat()
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
-        rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
-    done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]
+    if status.started_at and status.sent:
+        end = status.sent_at or datetime.now(UTC)
+        seconds = (end - status.started_at).total_seconds()
+        rate = round(status.sent / seconds, 1) if seconds > 0 else None
     return {
         "status": status,
         "failures": failures,
         "rate": rate,
-        "done": done,
+        "done": status.done,
     }
 
 
