@@ -11,11 +11,16 @@ and becomes ``published`` when the issue that carries it is sent (``issue_status
        └──► rejected ──► pending (reconsidered)
 
 Every transition appends a ``NewsEvent`` (from, to, who, when, why).
+
+Who may still change an item depends on its status (``may_edit``, ``check_editable``):
+the coordination until it is published, its sender only while it waits in the queue or
+was sent back for changes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from newsletter.errors import InvalidTransitionError, ValidationError
 from newsletter.i18n import N_
@@ -35,6 +40,31 @@ ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
 }
 #: transitions that need a reason (said to the partner)
 NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
+
+
+class Editor(StrEnum):
+    """Who changes a news item's text."""
+
+    coordinator = "coordinator"  # console or command line
+    sender = "sender"  # the partner who sent it, through the link of their item
+
+
+#: the statuses in which each editor may still change an item
+EDITABLE_BY: dict[Editor, frozenset[NewsStatus]] = {
+    Editor.coordinator: frozenset({S.pending, S.changes_requested, S.approved}),
+    Editor.sender: frozenset({S.pending, S.changes_requested}),
+}
+
+
+def may_edit(status: NewsStatus | str, by: Editor) -> bool:
+    """Whether an item in ``status`` may still be edited by ``by``."""
+    return NewsStatus(status) in EDITABLE_BY[by]
+
+
+def check_editable(item: NewsItem, by: Editor) -> None:
+    """InvalidTransitionError unless ``by`` may still edit ``item``."""
+    if not may_edit(item.status, by):
+        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
 
 
 def transition_news(

@@ -38,14 +38,16 @@ from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
+    LineTemplate,
     Markers,
     Slot,
     address_header,
-    check_url,
-    html_values,
+    clean_name,
+    html_text,
     list_unsubscribe_header,
     message_id_header,
-    text_values,
+    qp_text,
+    url_forms,
 )
 from newsletter.render.templating import environment
 from newsletter.text import one_line
@@ -226,40 +228,97 @@ class PreparedVariant:
     def text(self) -> str:
         return self.rendered.text
 
-    def personalize(self, values: Personalization) -> bytes:
-        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
-        name = values.name
-        if not name.isprintable() or "  " in name or len(name) > 200:
-            name = one_line(name, 200)
-        else:
-            name = name.strip()
-        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
-        slots = {
-            Slot.greeting: greeting,
-            Slot.unsubscribe_url: check_url(values.unsubscribe_url),
-            Slot.preferences_url: check_url(values.preferences_url),
-            Slot.web_url: check_url(values.web_url),
-            Slot.rsvp_url: check_url(values.rsvp_url) if values.rsvp_url else "",
-        }
-        in_html = html_values(slots)
-        in_text = text_values(slots)
-        out: list[bytes] = []
+    def __post_init__(self) -> None:
+        # the segments as one list of bytes, with the indexes where a recipient's values go
+        self._parts: list[bytes] = []
+        self._to = self._message_id = self._unsubscribe = -1
+        #: (index, line, is in the HTML part)
+        self._lines: list[tuple[int, LineTemplate, bool]] = []
+        #: (index, encoded lines) kept for a recipient with an RSVP link
+        self._rsvp_blocks: list[tuple[int, bytes]] = []
+        #: lines whose only value is the web version's link (the same for every reader of a
+        #: language): encoded once per link, kept in ``_web_lines``
+        self._web_only: list[tuple[int, LineTemplate, bool]] = []
+        self._web_lines: dict[str, list[tuple[int, bytes]]] = {}
         for segment in self.segments:
+            index = len(self._parts)
+            self._parts.append(b"")
             if type(segment) is bytes:
-                out.append(segment)
+                self._parts[index] = segment
             elif type(segment) is BodyLine:
                 template = segment.template
-                if template.when is None or slots[template.when]:
-                    out.append(template.encode(in_html if segment.html else in_text))
+                slots = {piece for piece in template.pieces if isinstance(piece, Slot)}
+                if slots == {Slot.web_url} and template.when is None:
+                    self._web_only.append((index, template, segment.html))
+                else:
+                    self._lines.append((index, template, segment.html))
             elif type(segment) is BodyBlock:
-                if slots[segment.when]:
-                    out.append(segment.data)
+                if segment.when is not Slot.rsvp_url:
+                    raise ValueError(f"no conditional block on {segment.when}")
+                self._rsvp_blocks.append((index, segment.data))
             elif segment is HeaderMark.to:
-                out.append(address_header("To", name, values.email))
+                self._to = index
             elif segment is HeaderMark.message_id:
-                out.append(message_id_header(values.message_id))
+                self._message_id = index
             else:
-                out.append(list_unsubscribe_header(values.unsubscribe_url, self.mailto))
+                self._unsubscribe = index
+        if min(self._to, self._message_id, self._unsubscribe) < 0:
+            raise ValueError("a message layout without its To, Message-ID or List-Unsubscribe")
+        for _index, line, _html in self._lines:
+            if line.when not in (None, Slot.rsvp_url):
+                raise ValueError(f"no conditional line on {line.when}")
+
+    def personalize(self, values: Personalization) -> bytes:
+        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA).
+
+        Every value is checked or escaped for where it goes: links by ``url_forms``
+        (refused unless plain printable ASCII), the greeting escaped for HTML, the
+        headers built by the ``splice`` header functions; then put in quoted-printable
+        form once, whatever the number of lines that show it.
+        """
+        name = clean_name(values.name)
+        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
+        unsubscribe = values.unsubscribe_url
+        html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
+        html_preferences, text_preferences = url_forms(values.preferences_url)
+        html_web, text_web = url_forms(values.web_url)
+        rsvp = values.rsvp_url
+        html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
+        in_html = {
+            "greeting": html_text(greeting),
+            "unsubscribe_url": html_unsubscribe,
+            "preferences_url": html_preferences,
+            "web_url": html_web,
+            "rsvp_url": html_rsvp,
+        }
+        text_greeting = qp_text(greeting)
+        in_text = {
+            "greeting": text_greeting,
+            "unsubscribe_url": text_unsubscribe,
+            "preferences_url": text_preferences,
+            "web_url": text_web,
+            "rsvp_url": text_rsvp,
+        }
+        out = self._parts.copy()
+        web_lines = self._web_lines.get(values.web_url)
+        if web_lines is None:
+            if len(self._web_lines) >= 8:
+                self._web_lines.clear()
+            web_lines = self._web_lines[values.web_url] = [
+                (index, line.encode(in_html if is_html else in_text))
+                for index, line, is_html in self._web_only
+            ]
+        for index, data in web_lines:
+            out[index] = data
+        for index, line, is_html in self._lines:
+            if rsvp or line.when is None:
+                out[index] = line.encode(in_html if is_html else in_text)
+        if rsvp:
+            for index, data in self._rsvp_blocks:
+                out[index] = data
+        out[self._to] = address_header("To", name, values.email)
+        out[self._message_id] = message_id_header(values.message_id)
+        out[self._unsubscribe] = list_unsubscribe_header(unsubscribe, self.mailto)
         return b"".join(out)
 
 

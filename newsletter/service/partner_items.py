@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from newsletter.context import Context
-from newsletter.editorial.news_status import transition_news
-from newsletter.errors import InvalidTransitionError, ValidationError
+from newsletter.editorial.news_status import Editor, check_editable, may_edit, transition_news
+from newsletter.errors import ValidationError
 from newsletter.i18n import N_
 from newsletter.intake import news
 from newsletter.models import IssueStatus, NewsStatus
@@ -29,8 +29,6 @@ from newsletter.store.editorial import Issue, IssueItem, NewsItem
 if TYPE_CHECKING:
     from newsletter.service.submissions import NewsForm
 
-#: what a sender may correct in place
-CORRECTABLE = (NewsStatus.changes_requested, NewsStatus.pending)
 KEY_BYTES = 24
 
 
@@ -58,7 +56,7 @@ class PartnerItem:
 
     @property
     def correctable(self) -> bool:
-        return self.status in {s.value for s in CORRECTABLE}
+        return may_edit(self.status, Editor.sender)
 
 
 class PartnerItemsService:
@@ -114,10 +112,7 @@ class PartnerItemsService:
             raise ValidationError(N_("The text of the news item is empty."))
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
-            if item.status not in CORRECTABLE:
-                raise InvalidTransitionError(
-                    N_("News item {id} cannot be edited any more."), id=news_id
-                )
+            check_editable(item, Editor.sender)
             news.edit_news(
                 self.ctx.settings, item, title=form.title, body=form.body,
                 category=form.category, language=form.language, link=form.link,

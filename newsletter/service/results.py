@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
+from newsletter.i18n import LANGUAGES
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
 
 
@@ -177,6 +178,10 @@ class AssemblySummary(JsonResult):
     previous_minutes: FileRef | None
     cancelled: bool = False
     invitation_issue_id: int | None = None
+    #: the original language, and the title, theme, place and agenda per language as
+    #: stored ("" or [] when missing), French first: the console's side-by-side form
+    language: str = "fr"
+    texts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -203,12 +208,16 @@ class AssemblySummary(JsonResult):
             previous_minutes=FileRef.of(minutes_to_attach(session, assembly)),
             cancelled=assembly.cancelled,
             invitation_issue_id=invitation_issue_id,
-        )
+            language=versions.original_language(assembly),
+            texts={code: {name: versions.field_in(assembly, name, code)
+                          for name in versions.ASSEMBLY_FIELDS} for code in LANGUAGES},
+        )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's document (as before: the PVs by file name, no console fields)."""
         document = super().as_json()
         del document["cancelled"], document["invitation_issue_id"]
+        del document["language"], document["texts"]
         document["minutes"] = self.minutes.filename if self.minutes else None
         document["previous_minutes"] = (
             self.previous_minutes.filename if self.previous_minutes else None

@@ -122,5 +122,5 @@ def test_schedule_unschedule_edit_schedule(page: Page, served: tuple[Service, st
     page.wait_for_selector("#save-state[data-state=saved]", timeout=15000)
     page.click("button[formaction$='/schedule']")
     page.wait_for_selector("text=Envoi programmé")
-    assert service.delivery.status(issue_id)["status"] == "scheduled"
+    assert service.delivery.status(issue_id).status == "scheduled"
     assert service.editorial.get_issue(issue_id).title == "Lettre d'hiver (corrigée)"

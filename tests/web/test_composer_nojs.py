@@ -152,3 +152,24 @@ def test_a_bare_action_changes_nothing_else(service: Service, console: Browser) 
     assert bad.status_code == 303 and service.console.issue_detail(issue_id).row.title == (
         "Lettre d'hiver"
     )
+
+
+def test_the_labels_of_the_annexes_are_saved_with_any_button(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    annex = service.editorial.add_issue_annex(
+        issue_id, ("plan.pdf", "application/pdf", PDF), "Plan"
+    ).annex_ids[0]
+    first = service.console.issue_detail(issue_id).entries[0].news_id
+    typed = {**_typed(console, issue_id), f"annex_label_{annex}_fr": "Plan d'accès",
+             f"annex_label_{annex}_nl": "Toegangsplan", "item": f"down:{first}"}  # fmt: skip
+    assert console.post(f"/console/issues/{issue_id}/items", typed).status_code == 303
+    _saved(service, issue_id)
+    labels = service.console.issue_detail(issue_id).annex_labels[annex]
+    assert labels == {"fr": "Plan d'accès", "nl": "Toegangsplan"}
+    typed[f"annex_label_{annex}_nl"] = "Plattegrond"
+    del typed["item"]
+    saved = console.post(f"/console/issues/{issue_id}/annexes/{annex}/labels", typed)
+    assert saved.status_code == 303
+    assert service.console.issue_detail(issue_id).annex_labels[annex]["nl"] == "Plattegrond"

@@ -259,7 +259,7 @@ def test_duplicate_a_sent_issue_and_send_the_copy(
     for address in (PARTNER, "onthaal@buurthuis.example.org"):
         subjects = [str(m.message["Subject"]) for m in env.mails_to(address, 2)]
         assert sum("Lettre de janvier (bis)" in s for s in subjects) == 1
-    assert service.delivery.status(copy_id)["sent"] == 3
+    assert service.delivery.status(copy_id).sent == 3
 
 
 def test_partner_loop(chromium: Browser, coordinator: Page, env: Env, auditor: Auditor) -> None:

@@ -202,6 +202,7 @@ def add_annex(
     fields: ComposerDep,
     file: UploadFile | None = File(None),
     label: str = Form(""),
+    label_other: str = Form(""),
 ) -> Response:
     url = f"/console/issues/{issue_id}#annexes"
     try:
@@ -211,10 +212,31 @@ def add_annex(
             raise ValidationError(N_("Choose a file first."))
         name, data = upload
         content_type = (file.content_type if file else None) or "application/octet-stream"
-        service.editorial.add_issue_annex(issue_id, (name, content_type, data), label)
+        service.editorial.add_issue_annex(
+            issue_id, (name, content_type, data), label, other_label=label_other
+        )
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Annex added."), request)
+
+
+@router.post("/issues/{issue_id}/annexes/{annex_id}/labels")
+def annex_labels(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int, fields: ComposerDep,
+    label_fr: str = Form(""), label_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """An annex's label in French and in Dutch (an empty one: its readers get the other);
+    from the composer, with everything typed (the labels of every annex among it)."""
+    url = f"/console/issues/{issue_id}#annexes"
+    try:
+        if fields.sent:
+            fields.save(service, issue_id)
+        else:
+            labels = {"fr": label_fr, "nl": label_nl}
+            service.editorial.set_annex_labels(issue_id, annex_id, labels)
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Changes saved."), request)
 
 
 @router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
@@ -279,21 +301,19 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id, request_language(request))
+    status = service.delivery.status(issue_id)
     # the first failures only (the delivery report pages through all of them)
     failures = service.reports.issue_report(issue_id, status="problems", per_page=20)
     rate = None
-    started = status.get("started_at")
-    if started and status["sent"]:
-        end = status.get("sent_at") or datetime.now(UTC).isoformat()
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
-        rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
-    done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]
+    if status.started_at and status.sent:
+        end = status.sent_at or datetime.now(UTC)
+        seconds = (end - status.started_at).total_seconds()
+        rate = round(status.sent / seconds, 1) if seconds > 0 else None
     return {
         "status": status,
         "failures": failures,
         "rate": rate,
-        "done": done,
+        "done": status.done,
     }
 
 
