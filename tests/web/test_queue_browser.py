@@ -161,7 +161,7 @@ def test_composer_without_javascript_keeps_typed_input(
     page.fill("#introduction", "Bonjour, voici l'hiver.")
     annex: FilePayload = {"name": "programme.pdf", "mimeType": "application/pdf", "buffer": PDF}
     page.set_input_files("#annex-file", files=[annex])
-    page.fill("#annex-label", "Programme")
+    page.fill("#annex-label-fr", "Programme")
     with page.expect_navigation():
         page.click('button:has-text("Ajouter l\'annexe")')
     page.wait_for_selector("#annexes li:has-text('Programme')")
