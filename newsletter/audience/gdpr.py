@@ -187,7 +187,15 @@ def erase_person(session: Session, subscriber: Subscriber) -> int:
     session.execute(
         update(Delivery)
         .where(Delivery.subscriber_id == subscriber_id)
-        .values(subscriber_id=-Delivery.id, email="", name="", last_reply="", message_id="")
+        .values(
+            subscriber_id=-Delivery.id,
+            email="",
+            name="",
+            last_reply="",
+            message_id="",
+            reply_note="",
+            reply_note_params=None,
+        )
     )
     session.execute(
         update(Attendance)

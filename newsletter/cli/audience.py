@@ -22,6 +22,7 @@ from newsletter.cli.common import (
 )
 from newsletter.config import describe, load_settings
 from newsletter.service.audience import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
+from newsletter.service.person_form import PersonForm
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -246,10 +247,9 @@ def subscribers_add(
 ) -> None:
     """Add one person to the directory, active at once (the consent is theirs to give)."""
     with service() as svc:
-        view = svc.people.add(
-            email, name=name, organisation=organisation, language=language, groups=groups,
-            roles=roles, by="cli", source="cli",
-        )  # fmt: skip
+        form = PersonForm(name=name, language=language, organisation=organisation,
+                          groups=groups, roles=roles)  # fmt: skip
+        view = svc.people.add(email, form, by="cli", source="cli")
     if json:
         print_json(view.as_json())
         return

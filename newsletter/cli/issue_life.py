@@ -102,9 +102,18 @@ def issue_edit(
         list[int] | None,
         typer.Option("--remove-assembly", metavar="ID", help="Take an AG (and its PV) out."),
     ] = None,
+    assembly_pv: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--assembly-pv",
+            metavar="AG=PV_AG",
+            help="Send the PV of the AG PV_AG with the AG AG of the issue (none: no PV).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a draft issue: all the changes given, or none of them."""
+    minutes = parse_minutes_choices(assembly_pv or [])
     with service() as svc:
         result = svc.issue_life.edit(
             issue_id,
@@ -114,6 +123,7 @@ def issue_edit(
             remove_news=remove_news or [],
             add_assemblies=add_assembly or [],
             remove_assemblies=remove_assembly or [],
+            assembly_minutes=minutes,
         )
     if as_json:
         print_json(result)
@@ -123,6 +133,25 @@ def issue_edit(
                 id=issue_id, items=len(result.items), assemblies=len(result.assemblies)
             )
         )
+
+
+def parse_minutes_choices(values: list[str]) -> dict[int, int | None]:
+    """``AG=PV_AG`` or ``AG=none``, each → {AG: PV_AG or None}; bad usage otherwise."""
+    choices: dict[int, int | None] = {}
+    for value in values:
+        assembly, sep, source = value.partition("=")
+        try:
+            key = int(assembly)
+            choices[key] = None if source.strip().lower() == "none" else int(source)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise typer.BadParameter(
+                _("--assembly-pv takes AG=PV_AG (two AG ids) or AG=none: {value}").format(
+                    value=shown(value)
+                )
+            )
+    return choices
 
 
 @issue_app.command("test")

@@ -6,8 +6,9 @@ The interface the delivery stage (and preview, test send) calls:
   and encodes its annexes once (base64, shared by every variant).
 - ``PreparedIssue.variant(language, membership) -> PreparedVariant``: rendered with
   Jinja2 and CSS-inlined with premailer the first time a variant key is asked for,
-  then cached. The key is (language, block): when the issue announces an AG, ``block`` is
-  the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
+  then cached. The key is (language, block): when the issue announces an AG or has
+  content for some readers only (a PV, a block: ``editorial.blocks.shown_to``), ``block``
+  is the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
   voting, ``"public"`` for everyone else), ``"all"`` otherwise. At most six variants,
   so the per-recipient cost stays one dictionary look-up and the splice. The reader's
   language picks the version of every text (``editorial.versions``); in the bilingual
@@ -135,8 +136,10 @@ def _edition(settings: Settings, view: IssueView, block: str, context: dict[str,
         "lang": view.language,
         "show_rsvp": show_rsvp,
         "section_title": lambda key: section_title(view.language, key),
-        "attached": [annex for annex in view.annexes if annex.attached],
-        "linked": [annex for annex in view.annexes if not annex.attached],
+        "annexes": view.annexes_for(block),
+        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
+        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
+        "blocks_at": lambda place: view.blocks_at(place, block),
     }
     html = Markup(env.get_template("issue_content.html").render(values))  # noqa: S704 - rendered with autoescape
     text = env.get_template("issue_content.txt").render(values)
@@ -189,8 +192,8 @@ def render_variant(
         "editions": parts,
         "subject": subject_of(shown),
         "section_title": lambda key: section_title(language, key),
-        "attached": [annex for annex in view.annexes if annex.attached],
-        "linked": [annex for annex in view.annexes if not annex.attached],
+        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
+        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
@@ -339,19 +342,24 @@ class PreparedIssue:
         self.date = (date or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
         # encoded once: a file both languages attach (a PV) is one part; only the calendar
         # entry (.ics) differs, its texts being in the reader's language
-        encoded: dict[tuple[str, bytes], bytes] = {}
-
-        def part(annex: AnnexView) -> bytes:
-            key = (annex.filename, annex.data)
-            if key not in encoded:
-                encoded[key] = annex_part(annex)
-            return encoded[key]
-
+        self._encoded: dict[tuple[str, bytes], bytes] = {}
         self.annex_parts_by_language = {
-            lang: [part(a) for a in view.annexes if a.attached] for lang, view in self.views.items()
+            lang: [self._part(a) for a in view.annexes if a.attached]
+            for lang, view in self.views.items()
         }
-        self.annex_parts = [part(a) for a in self.view.annexes if a.attached]
+        self.annex_parts = [self._part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
+
+    def _part(self, annex: AnnexView) -> bytes:
+        key = (annex.filename, annex.data)
+        if key not in self._encoded:
+            self._encoded[key] = annex_part(annex)
+        return self._encoded[key]
+
+    def _annex_parts(self, language: str, block: str) -> list[bytes]:
+        """The encoded annexes a reader of that language and variant block gets."""
+        view = self.views.get(language, self.view)
+        return [self._part(a) for a in view.annexes_for(block) if a.attached]
 
     @property
     def issue_id(self) -> int:
@@ -359,7 +367,7 @@ class PreparedIssue:
 
     def variant_key(self, language: str, membership: str) -> tuple[str, str]:
         lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        if not self.view.assemblies:
+        if not self.view.assemblies and not any(v.limited for v in self.views.values()):
             return lang, "all"
         return lang, ASSEMBLY_BLOCKS.get(membership, "public")
 
@@ -407,7 +415,7 @@ class PreparedIssue:
             list_id=list_id(settings),
             text=rendered.text,
             html=rendered.html,
-            annex_parts=self.annex_parts_by_language.get(language, self.annex_parts),
+            annex_parts=self._annex_parts(language, block),
             boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
             markers=rendered.markers,
         )

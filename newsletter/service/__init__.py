@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.issue_content import IssueContentService
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
     from newsletter.service.moderation import ModerationService
@@ -137,6 +138,12 @@ class Service:
         from newsletter.service.issue_life import IssueLifeService
 
         return IssueLifeService(self.ctx, self.editorial, self.notices)
+
+    @cached_property
+    def issue_content(self) -> IssueContentService:
+        from newsletter.service.issue_content import IssueContentService
+
+        return IssueContentService(self.ctx)
 
     @cached_property
     def console(self) -> ConsoleQueries:

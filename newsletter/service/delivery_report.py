@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from newsletter.delivery import outbox
+from newsletter.delivery import notes, outbox
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
@@ -101,6 +101,12 @@ class DeliveryRow:
     last_reply: str
     message_id: str
     sent_at: datetime | None
+    #: what the sender added (gave up after N attempts, no reply…), translated when shown
+    note: Msg | None = None
+
+    def reply_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The sender's note and the server's reply, as one line."""
+        return notes.reply_text(self.note, self.last_reply, lang)
 
     def document(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         return {
@@ -108,7 +114,7 @@ class DeliveryRow:
             "email": self.email,
             "status": self.status,
             "attempts": self.attempts,
-            "last_reply": self.last_reply,
+            "last_reply": self.reply_text(lang),
             "message_id": self.message_id,
             "sent_at": _iso(self.sent_at),
         }
@@ -166,6 +172,7 @@ class Reporting(DeliveryBase):
                     last_reply=d.last_reply,
                     message_id=d.message_id,
                     sent_at=d.sent_at,
+                    note=d.note,
                 )
                 for d in session.scalars(query)
             ]
@@ -183,7 +190,8 @@ class Reporting(DeliveryBase):
             self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
 
-    def report_csv(self, issue_id: int) -> bytes:
-        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``)."""
+    def report_csv(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> bytes:
+        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``);
+        the sender's notes in ``lang``."""
         self.status(issue_id)  # NotFoundError for an unknown issue
-        return delivery_report_csv(d.document() for d in self.deliveries(issue_id))
+        return delivery_report_csv(d.document(lang) for d in self.deliveries(issue_id))

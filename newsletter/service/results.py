@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
-from newsletter.i18n import LANGUAGES
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
 
 
@@ -78,7 +78,7 @@ class NewsSummary(JsonResult):
             link=item.link,
             event_start=item.event_start,
             event_place=item.event_place,
-            status_reason=item.status_reason,
+            status_reason=item.reason.render(DEFAULT_LANGUAGE) if item.reason else "",
             note=item.note,
             created_at=item.created_at,
             languages=versions.languages(item),
@@ -93,16 +93,20 @@ class NewsHistoryEntry(JsonResult):
     from_: str
     to: str
     actor: str
-    reason: str
+    #: why: a person's words or a message of ours ("published in issue no. 3")
+    reason: Msg | None
     at: datetime
 
     @classmethod
     def of(cls, event: NewsEvent) -> NewsHistoryEntry:
-        return cls(event.from_status, event.to_status, event.actor, event.reason, event.at)
+        return cls(event.from_status, event.to_status, event.actor, event.message, event.at)
+
+    def reason_in(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.reason.render(lang) if self.reason else ""
 
     def as_json(self) -> dict[str, Any]:
         return {"from": self.from_, "to": self.to, "actor": self.actor,
-                "reason": self.reason, "at": self.at.isoformat()}  # fmt: skip
+                "reason": self.reason_in(), "at": self.at.isoformat()}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ class IssueSummary(JsonResult):
     language: str = "fr"
     languages: list[str] = field(default_factory=list)
     bilingual: bool = False
+    #: per AG of the issue, the AG whose PV goes with it (None: no PV)
+    minutes: dict[str, int | None] = field(default_factory=dict)
+    #: the coordinator's blocks, in order
+    blocks: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, issue: Issue) -> IssueSummary:
@@ -138,6 +146,8 @@ class IssueSummary(JsonResult):
             language=versions.original_language(issue),
             languages=versions.languages(issue),
             bilingual=bool(issue.bilingual),
+            minutes={str(link.assembly_id): link.minutes_from_id for link in issue.assemblies},
+            blocks=[block.id for block in issue.blocks],
         )
 
 

@@ -27,7 +27,12 @@ from newsletter.intake import news
 from newsletter.intake.limits import check_news_fields
 from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
-from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
+from newsletter.service.moderation import (
+    ModerationAction,
+    ModerationService,
+    reader_language,
+    tell_partner,
+)
 from newsletter.service.notices import NoticesService
 from newsletter.service.partner_items import PartnerItemsService
 from newsletter.service.ratelimit import RateLimiter
@@ -134,8 +139,12 @@ class SubmissionsService:
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
         submission_key: str = "",
+        page_language: str = "",
     ) -> NewsSummary:
         """A news item from a partner's link (``organisation_id``) or the public form.
+        The receipt is in the sender's language when the address is known, otherwise in
+        ``page_language`` (the form's, when the visitor chose or their browser said it),
+        otherwise in the item's.
 
         ``submission_key`` is the form's one-time key: a form already sent (a reload, a
         double click) gives back the item it made, adding nothing and telling nobody."""
@@ -162,7 +171,8 @@ class SubmissionsService:
             if done is None:
                 raise
             return done
-        tell_partner(self.notices, form.sender, form.language, "received", "",
+        lang = reader_language(self.ctx, form.sender, page_language or form.language)
+        tell_partner(self.notices, form.sender, lang, "received", "",
                      reference=f"#{summary.id}")  # fmt: skip
         return summary
 

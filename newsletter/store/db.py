@@ -114,7 +114,7 @@ def head_revision() -> str:
                 target, expression = node.targets[0], node.value
             else:
                 continue
-            if not isinstance(target, ast.Name):
+            if not isinstance(target, ast.Name) or target.id not in ("revision", "down_revision"):
                 continue
             value = ast.literal_eval(expression)
             if target.id == "revision":

@@ -160,7 +160,8 @@ def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: in
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     v = values(ctx, issue_id)
-    data = prepared.variant("nl", "none").personalize(v)
+    # a member's copy: the PV goes to members only
+    data = prepared.variant("nl", "adherent").personalize(v)
     assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
     assert max(len(line) for line in data.split(b"\r\n")) <= 998
     message = parse(data)

@@ -3,6 +3,7 @@ the whole composer form to its own action, which saves the fields first."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from newsletter.service import Service
@@ -77,12 +78,17 @@ def test_every_button_of_the_composer_sends_the_whole_form(
     parsed = Buttons()
     parsed.feed(page.text)
     assert len(parsed.buttons) >= 8  # save, ↑ ↓ remove, add, annex, test, duplicate…
-    strays = [b for b in parsed.buttons if b["owner"] != "texts-form"]
+    # the AG, block and annex-audience sections still post their own small forms (with
+    # JavaScript the composer is saved before them; without, they keep their own fields)
+    own_forms = re.compile(r"/console/issues/\d+/(assemblies|blocks(/\d+)?|annexes/\d+/audience)$")
+    strays = [b for b in parsed.buttons
+              if b["owner"] != "texts-form" and not own_forms.search(str(b["owner"]))]  # fmt: skip
     assert strays == [], f"buttons outside the composer form lose what was typed: {strays}"
     actions = {b.get("formaction") or "/texts" for b in parsed.buttons}
     assert {f"/console/issues/{issue_id}/{end}" for end in ("items", "annexes", "test",
             "duplicate")} <= actions  # fmt: skip
-    assert [i for i in parsed.inputs if i["owner"] != "texts-form"] == []
+    fields = [i for i in parsed.inputs if i["owner"] != "texts-form"]
+    assert [i for i in fields if not own_forms.search(str(i["owner"]))] == []
 
 
 def test_moving_an_item_saves_what_was_typed_first(service: Service, console: Browser) -> None:

@@ -558,8 +558,9 @@ def _submission(
         from newsletter.intake.mail.acknowledge import build_acknowledgement
 
         ack = build_acknowledgement(
-            settings, to=parsed.sender, title=item.title, in_reply_to=parsed.message_id
-        )
+            settings, to=parsed.sender, title=item.title, in_reply_to=parsed.message_id,
+            language=subscriber.language.value if subscriber is not None else "",
+        )  # fmt: skip
         if ack is not None:
             result.acknowledgement = (parsed.sender, ack)
     return result

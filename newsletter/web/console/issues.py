@@ -95,6 +95,7 @@ def compose(
         "console/compose.html",
         section="issues",
         issue=detail,
+        content=service.issue_content.content(issue_id),
         lists=infos,
         available=available,
         recipients=count,
@@ -345,8 +346,8 @@ def control(
 
 
 @router.get("/issues/{issue_id}/report.csv")
-def report_csv(service: ServiceDep, issue_id: int) -> Response:
-    data = service.delivery.report_csv(issue_id)
+def report_csv(request: Request, service: ServiceDep, issue_id: int) -> Response:
+    data = service.delivery.report_csv(issue_id, request_language(request))
     return Response(
         data,
         media_type="text/csv; charset=utf-8",

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_, known_language
+from newsletter.i18n import N_
 from newsletter.service.people import COORDINATOR_STATUSES, describe_links
+from newsletter.web.console.person_form import PersonFormDep
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -59,21 +60,13 @@ def add_person(
     request: Request,
     service: ServiceDep,
     account: AccountDep,
+    form: PersonFormDep,
     email: str = Form(""),
-    name: str = Form(""),
-    language: str = Form("fr"),
-    organisation: str = Form(""),
-    groups: str = Form(""),
-    roles: str = Form(""),
 ) -> Response:
     try:
-        view = service.people.add(
-            email, name=name, language=known_language(language), organisation=organisation,
-            groups=groups, roles=roles, by=account.email, source="console",
-        )  # fmt: skip
+        view = service.people.add(email, form, by=account.email, source="console")
     except NewsletterError as error:
-        values = {"email": email, "name": name, "language": language,
-                  "organisation": organisation, "groups": groups, "roles": roles}  # fmt: skip
+        values = {"email": email, **form.values()}
         return render(
             request, "console/person_new.html", status_code=400, section="members",
             tab="subscribers", organisations=service.audience.organisations(), values=values,
