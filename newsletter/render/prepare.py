@@ -34,6 +34,7 @@ from newsletter.config import Settings
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
+from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization
 from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
@@ -43,6 +44,7 @@ from newsletter.render.splice import (
     Markers,
     Slot,
     address_header,
+    check_click_person,
     clean_name,
     html_text,
     list_unsubscribe_header,
@@ -197,6 +199,9 @@ def render_variant(
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
+    if settings.click_counting:
+        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
+        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
     unsubscribe = markers.words[Slot.unsubscribe_url]
     for name, body in (("issue.html", html), ("issue.txt", text)):
         if unsubscribe not in body:
@@ -287,12 +292,15 @@ class PreparedVariant:
         html_web, text_web = url_forms(values.web_url)
         rsvp = values.rsvp_url
         html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
+        # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
+        person = check_click_person(values.click_person)
         in_html = {
             "greeting": html_text(greeting),
             "unsubscribe_url": html_unsubscribe,
             "preferences_url": html_preferences,
             "web_url": html_web,
             "rsvp_url": html_rsvp,
+            "click_person": person,
         }
         text_greeting = qp_text(greeting)
         in_text = {
@@ -301,6 +309,7 @@ class PreparedVariant:
             "preferences_url": text_preferences,
             "web_url": text_web,
             "rsvp_url": text_rsvp,
+            "click_person": person,
         }
         out = self._parts.copy()
         web_lines = self._web_lines.get(values.web_url)
