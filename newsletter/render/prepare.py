@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
@@ -36,9 +36,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
 from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization
-from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
     LineTemplate,
     Markers,
@@ -52,9 +50,16 @@ from newsletter.render.splice import (
     qp_text,
     url_forms,
 )
-from newsletter.render.templating import environment
 from newsletter.text import one_line
 from newsletter.versions import FALLBACK_NOTES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.render.model import AnnexView, IssueView
+
+# Jinja2, premailer and the issue model load when a variant is rendered: a process that
+# only splices prepared variants (the sender, see ``service.variants``) never loads them.
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
@@ -112,6 +117,8 @@ class Edition:
 
 
 def _own_items(view: IssueView) -> IssueView:
+    from newsletter.render.model import SectionView
+
     sections = []
     for section in view.sections:
         own = tuple(item for item in section.items if not item.fallback)
@@ -131,6 +138,8 @@ def subject_of(views: Sequence[IssueView]) -> str:
 
 def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
              show_rsvp: bool) -> Edition:  # fmt: skip
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
     values = {
         **context,
@@ -171,6 +180,9 @@ def render_variant(
 
     ``view`` is the reader's language version; ``editions``, when given, the views the
     e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
+    from newsletter.render.inline import inline_css
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), language, settings.timezone)
     markers = Markers.new()
     shown = tuple(editions) or (view,)
@@ -456,4 +468,6 @@ def render_error(issue_id: int, key: tuple[str, str], error: Exception) -> Rende
 
 def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:
     """Read an issue and its annexes once; render variants later, outside the session."""
+    from newsletter.render.model import load_issue_views
+
     return PreparedIssue(settings, load_issue_views(session, settings, issue_id))

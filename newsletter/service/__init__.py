@@ -126,7 +126,7 @@ class Service:
     def delivery(self) -> DeliveryService:
         from newsletter.service.delivery import DeliveryService
 
-        return DeliveryService(self.ctx, self.audience)
+        return DeliveryService(self.ctx, lambda: self.audience)
 
     @cached_property
     def editorial(self) -> EditorialService:

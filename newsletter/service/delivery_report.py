@@ -13,7 +13,6 @@ from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.report.clicks import LinkCount, link_counts
-from newsletter.report.delivery_csv import delivery_report_csv
 from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import RUNNING, TaskState, read_health
@@ -199,4 +198,6 @@ class Reporting(DeliveryBase):
         """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``);
         the sender's notes in ``lang``."""
         self.status(issue_id)  # NotFoundError for an unknown issue
+        from newsletter.report.delivery_csv import delivery_report_csv  # the directory code
+
         return delivery_report_csv(d.document(lang) for d in self.deliveries(issue_id))
