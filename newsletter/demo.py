@@ -251,11 +251,11 @@ def load_demo(service: Service) -> bool:
     # the previous PV
     service.editorial.draft_issue(
         title="Lettre d'information de la coordination",
-        introduction="Bonjour à toutes et à tous,\n\nVoici les nouvelles du réseau et "
+        introduction="Voici les nouvelles du réseau et "
         "l'invitation à notre prochaine assemblée générale. Bonne lecture !",
         lists=["membres"],
         texts={"nl": {"title": "Nieuwsbrief van de coördinatie",
-                      "introduction": "Beste allemaal,\n\nHier is het nieuws van het netwerk "
+                      "introduction": "Hier is het nieuws van het netwerk "
                       "en de uitnodiging voor onze volgende algemene vergadering. "
                       "Veel leesplezier!"}},
     )  # fmt: skip
