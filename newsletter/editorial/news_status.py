@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from newsletter.errors import InvalidTransitionError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.models import NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import NewsEvent, NewsItem
@@ -40,6 +40,8 @@ ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
 }
 #: transitions that need a reason (said to the partner)
 NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
+#: the note of an item published by an issue
+PUBLISHED_IN = N_("published in issue no. {number}")
 
 
 class Editor(StrEnum):
@@ -72,10 +74,11 @@ def transition_news(
     to: NewsStatus,
     *,
     actor: str = "",
-    reason: str = "",
+    reason: str | Msg = "",
     at: datetime | None = None,
 ) -> None:
-    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why."""
+    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why
+    (``reason``: a person's words as written, or a message of ours, stored by id)."""
     if to not in ALLOWED[item.status]:
         raise InvalidTransitionError(
             N_("News item {id} cannot go from {current} to {target}."),
@@ -83,17 +86,22 @@ def transition_news(
             current=item.status.value,
             target=to.value,
         )
-    reason = reason.strip()
-    if to in NEEDS_REASON and not reason:
+    if isinstance(reason, Msg):
+        text, params = reason.msgid, reason.stored_params()
+    else:
+        text, params = reason.strip(), None
+    if to in NEEDS_REASON and not text:
         raise ValidationError(N_("Say why (--reason): the partner will read it."))
     item.events.append(
         NewsEvent(
             from_status=item.status.value,
             to_status=to.value,
             actor=one_line(actor, 320),
-            reason=reason,
+            reason=text,
+            reason_params=params,
             at=at or utcnow(),
         )
     )
     item.status = to
-    item.status_reason = reason
+    item.status_reason = text
+    item.status_reason_params = params

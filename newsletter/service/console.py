@@ -34,7 +34,8 @@ class NewsDetail:
     id: int
     title: str
     status: str
-    status_reason: str
+    #: why it has its status, translated when shown (``reason_in(lang)``)
+    status_reason: Msg | None
     organisation: str
     organisation_id: int | None
     sender: str
@@ -66,6 +67,9 @@ class NewsDetail:
     def note_in(self, lang: str) -> str:
         """The notes in the reader's language, one a line."""
         return note_text(self.notes, lang)
+
+    def reason_in(self, lang: str) -> str:
+        return self.status_reason.render(lang) if self.status_reason else ""
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class ConsoleQueries:
                 id=item.id,
                 title=item.title,
                 status=item.status.value,
-                status_reason=item.status_reason,
+                status_reason=item.reason,
                 organisation=item.organisation_name,
                 organisation_id=item.organisation_id,
                 sender=item.sender,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from newsletter.context import Context
 from newsletter.editorial.news_status import Editor, check_editable, may_edit, transition_news
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.service.results import NewsHistoryEntry, NewsSummary
@@ -39,7 +39,8 @@ class PartnerItem:
     id: int
     title: str
     status: str
-    status_reason: str
+    #: the coordination's words, or the issue that published it; ``reason_in(lang)``
+    status_reason: Msg | None
     sender: str
     body: str
     category: str
@@ -53,6 +54,9 @@ class PartnerItem:
     issue_number: int | None
     organisation_id: int | None
     history: list[NewsHistoryEntry]
+
+    def reason_in(self, lang: str) -> str:
+        return self.status_reason.render(lang) if self.status_reason else ""
 
     @property
     def correctable(self) -> bool:
@@ -98,7 +102,7 @@ class PartnerItemsService:
             )
             return PartnerItem(
                 id=item.id, title=item.title, status=item.status.value,
-                status_reason=item.status_reason, sender=item.sender, body=item.body_source,
+                status_reason=item.reason, sender=item.sender, body=item.body_source,
                 category=item.category, language=item.language.value, link=item.link,
                 event_start=item.event_start, event_end=item.event_end,
                 event_place=item.event_place, image_alt=item.image_alt, issue_number=number,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
-from newsletter.i18n import LANGUAGES
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
 
 
@@ -78,7 +78,7 @@ class NewsSummary(JsonResult):
             link=item.link,
             event_start=item.event_start,
             event_place=item.event_place,
-            status_reason=item.status_reason,
+            status_reason=item.reason.render(DEFAULT_LANGUAGE) if item.reason else "",
             note=item.note,
             created_at=item.created_at,
             languages=versions.languages(item),
@@ -93,16 +93,20 @@ class NewsHistoryEntry(JsonResult):
     from_: str
     to: str
     actor: str
-    reason: str
+    #: why: a person's words or a message of ours ("published in issue no. 3")
+    reason: Msg | None
     at: datetime
 
     @classmethod
     def of(cls, event: NewsEvent) -> NewsHistoryEntry:
-        return cls(event.from_status, event.to_status, event.actor, event.reason, event.at)
+        return cls(event.from_status, event.to_status, event.actor, event.message, event.at)
+
+    def reason_in(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.reason.render(lang) if self.reason else ""
 
     def as_json(self) -> dict[str, Any]:
         return {"from": self.from_, "to": self.to, "actor": self.actor,
-                "reason": self.reason, "at": self.at.isoformat()}  # fmt: skip
+                "reason": self.reason_in(), "at": self.at.isoformat()}  # fmt: skip
 
 
 @dataclass(frozen=True)

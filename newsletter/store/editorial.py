@@ -86,7 +86,10 @@ class NewsItem(Base):
     status: Mapped[NewsStatus] = mapped_column(
         _enum(NewsStatus), default=NewsStatus.pending, index=True
     )
+    #: why it has its status: a person's words as written (``status_reason_params`` is
+    #: None) or a message id of ours with its parameters, translated when shown (``reason``)
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     #: notes for the coordinator (unknown sender, refused attachment…), language-neutral:
     #: ``[{"msgid": …, "params": {…}}]``, translated when shown (``note_messages``)
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -117,6 +120,11 @@ class NewsItem(Base):
         """The notes in the default language, one a line (the CLI's ``note``)."""
         return note_text(self.note_messages)
 
+    @property
+    def reason(self) -> Msg | None:
+        """Why it has its status, translated when shown; None without a reason."""
+        return stored_reason(self.status_reason, self.status_reason_params)
+
 
 class NewsAttachment(Base):
     __tablename__ = "news_attachments"
@@ -141,8 +149,16 @@ class NewsEvent(Base):
     from_status: Mapped[str] = mapped_column(String(30), default="")
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(320), default="")
+    #: a person's words as written (``reason_params`` is None) or a message id of ours
+    #: with its parameters, translated when shown (``message``)
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def message(self) -> Msg | None:
+        """Why the status changed, translated when shown; None without a reason."""
+        return stored_reason(self.reason, self.reason_params)
 
 
 class Assembly(Base):
@@ -385,3 +401,11 @@ class RsvpAnswer(Base):
     people: Mapped[int] = mapped_column(Integer, default=1)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def stored_reason(text: str, params: dict[str, Any] | None) -> Msg | None:
+    """A stored reason: a message id with its parameters, or (``params`` None) a
+    person's words shown as written."""
+    if not text:
+        return None
+    return Msg.as_written(text) if params is None else Msg.stored(text, params)
