@@ -16,7 +16,8 @@ old e-mail must still let its reader leave, RFC 8058), preferences and RSVP link
 once: ``service.subscriptions``), a partner's submission link for
 ``PARTNER_LINK_DAYS`` (the link to one news item they sent too). Annex and image links
 name a file of a published issue, the same for every reader and no person: they do not
-expire (an old e-mail keeps its images).
+expire (an old e-mail keeps its images); nor do the links of an issue through the
+counting redirect (``CLICK``, ``CLICK_PERSON``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ ANNEX = "annex"
 PARTNER = "partner"
 CONFIRM = "confirm"
 NEWS_ITEM = "news-item"
+#: a link of an issue through the counting redirect (issue and URL, no person)
+CLICK = "click"
+#: who followed it, only with individual tracking on (subscriber and issue)
+CLICK_PERSON = "click-person"
 
 #: how long a token of each purpose is accepted after it was made (None: no expiry)
 LIFETIMES: dict[str, Callable[[Settings], timedelta | None]] = {
@@ -58,6 +63,9 @@ LIFETIMES: dict[str, Callable[[Settings], timedelta | None]] = {
     PARTNER: lambda s: timedelta(days=s.partner_link_days),
     NEWS_ITEM: lambda s: timedelta(days=s.partner_link_days),
     ANNEX: lambda s: None,
+    # an old e-mail's links keep leading where they did
+    CLICK: lambda s: None,
+    CLICK_PERSON: lambda s: None,
 }
 
 

@@ -24,6 +24,7 @@ from newsletter.models import InboundOutcome
 from newsletter.store.access import PartnerLink, RateHit, SubscriptionConfirmation
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import ConsentEvent, ListOptOut, PastAddress, Subscriber
+from newsletter.store.clicks import LinkClickPerson
 from newsletter.store.delivery import Delivery
 from newsletter.store.editorial import NewsEvent, NewsItem, RsvpAnswer
 from newsletter.store.intake import InboundMessage
@@ -202,7 +203,10 @@ def erase_person(session: Session, subscriber: Subscriber) -> int:
         .where(Attendance.subscriber_id == subscriber_id)
         .values(subscriber_id=None, name="", email="")
     )
-    for table in (RsvpAnswer, SubscriptionConfirmation, ListOptOut, PastAddress, ConsentEvent):
+    for table in (
+        RsvpAnswer, SubscriptionConfirmation, ListOptOut, PastAddress, ConsentEvent,
+        LinkClickPerson,
+    ):  # fmt: skip
         session.execute(delete(table).where(table.subscriber_id == subscriber_id))
     session.expunge(subscriber)
     session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))

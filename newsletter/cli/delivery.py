@@ -35,6 +35,7 @@ from newsletter.faults import storage_error
 from newsletter.i18n import N_
 from newsletter.service import Service
 from newsletter.service.sending import WAITING_FOR_RELAY
+from newsletter.service.variants import renderer_loaded
 
 if TYPE_CHECKING:
     from newsletter.delivery.catcher import MailCatcher
@@ -86,6 +87,8 @@ def send(
             typer.confirm(
                 _("Send issue {issue} to {lists}?").format(issue=issue_id, lists=target), abort=True
             )
+        # the renderer runs in a child: this process only splices and sends
+        svc.delivery.render_in_child = not renderer_loaded()
         total = svc.delivery.start_send(issue_id, lists or None)
         mail_catcher: MailCatcher | None = None
         smtp_settings = settings

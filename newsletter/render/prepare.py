@@ -25,24 +25,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
+from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization
-from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
     LineTemplate,
     Markers,
     Slot,
     address_header,
+    check_click_person,
     clean_name,
     html_text,
     list_unsubscribe_header,
@@ -50,9 +50,16 @@ from newsletter.render.splice import (
     qp_text,
     url_forms,
 )
-from newsletter.render.templating import environment
 from newsletter.text import one_line
 from newsletter.versions import FALLBACK_NOTES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.render.model import AnnexView, IssueView
+
+# Jinja2, premailer and the issue model load when a variant is rendered: a process that
+# only splices prepared variants (the sender, see ``service.variants``) never loads them.
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
@@ -110,6 +117,8 @@ class Edition:
 
 
 def _own_items(view: IssueView) -> IssueView:
+    from newsletter.render.model import SectionView
+
     sections = []
     for section in view.sections:
         own = tuple(item for item in section.items if not item.fallback)
@@ -129,6 +138,8 @@ def subject_of(views: Sequence[IssueView]) -> str:
 
 def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
              show_rsvp: bool) -> Edition:  # fmt: skip
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
     values = {
         **context,
@@ -169,6 +180,9 @@ def render_variant(
 
     ``view`` is the reader's language version; ``editions``, when given, the views the
     e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
+    from newsletter.render.inline import inline_css
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), language, settings.timezone)
     markers = Markers.new()
     shown = tuple(editions) or (view,)
@@ -197,6 +211,9 @@ def render_variant(
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
+    if settings.click_counting:
+        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
+        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
     unsubscribe = markers.words[Slot.unsubscribe_url]
     for name, body in (("issue.html", html), ("issue.txt", text)):
         if unsubscribe not in body:
@@ -287,12 +304,15 @@ class PreparedVariant:
         html_web, text_web = url_forms(values.web_url)
         rsvp = values.rsvp_url
         html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
+        # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
+        person = check_click_person(values.click_person)
         in_html = {
             "greeting": html_text(greeting),
             "unsubscribe_url": html_unsubscribe,
             "preferences_url": html_preferences,
             "web_url": html_web,
             "rsvp_url": html_rsvp,
+            "click_person": person,
         }
         text_greeting = qp_text(greeting)
         in_text = {
@@ -301,6 +321,7 @@ class PreparedVariant:
             "preferences_url": text_preferences,
             "web_url": text_web,
             "rsvp_url": text_rsvp,
+            "click_person": person,
         }
         out = self._parts.copy()
         web_lines = self._web_lines.get(values.web_url)
@@ -447,4 +468,6 @@ def render_error(issue_id: int, key: tuple[str, str], error: Exception) -> Rende
 
 def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:
     """Read an issue and its annexes once; render variants later, outside the session."""
+    from newsletter.render.model import load_issue_views
+
     return PreparedIssue(settings, load_issue_views(session, settings, issue_id))

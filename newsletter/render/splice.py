@@ -39,6 +39,8 @@ class Slot(StrEnum):
     preferences_url = "preferences_url"
     web_url = "web_url"
     rsvp_url = "rsvp_url"
+    #: the reader's part of a counted link (individual click tracking only, ``clicks``)
+    click_person = "click_person"
 
 
 #: lines between ``{{ slot.if_rsvp }}`` and ``{{ slot.end_if }}`` (each on a line of its
@@ -293,6 +295,16 @@ def check_url(url: str) -> str:
     if not _URL.match(url):
         raise ValidationError(N_("Not a usable link: {url}"), url=url)
     return url
+
+
+_CLICK_PERSON = re.compile(r"^~[A-Za-z0-9_.-]{1,300}$")
+
+
+def check_click_person(value: str) -> str:
+    """The reader's part of a counted link: empty, or ``~`` and a URL-safe token."""
+    if value and not _CLICK_PERSON.match(value):
+        raise ValidationError(N_("Not a usable link: {url}"), url=value)
+    return value
 
 
 def check_message_id(message_id: str) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from newsletter.service.accounts import AccountsService
     from newsletter.service.assemblies import AssembliesService
     from newsletter.service.audience import AudienceService
+    from newsletter.service.clicks import ClicksService
     from newsletter.service.console import ConsoleQueries
     from newsletter.service.delivery import DeliveryService
     from newsletter.service.editorial import EditorialService
@@ -125,7 +126,7 @@ class Service:
     def delivery(self) -> DeliveryService:
         from newsletter.service.delivery import DeliveryService
 
-        return DeliveryService(self.ctx, self.audience)
+        return DeliveryService(self.ctx, lambda: self.audience)
 
     @cached_property
     def editorial(self) -> EditorialService:
@@ -188,6 +189,12 @@ class Service:
         from newsletter.service.intake import IntakeService
 
         return IntakeService(self.ctx, self.delivery, self.notices)
+
+    @cached_property
+    def clicks(self) -> ClicksService:
+        from newsletter.service.clicks import ClicksService
+
+        return ClicksService(self.ctx)
 
     @cached_property
     def reports(self) -> ReportsService:

@@ -12,7 +12,7 @@ from newsletter.delivery import notes, outbox
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
-from newsletter.report.delivery_csv import delivery_report_csv
+from newsletter.report.clicks import LinkCount, link_counts
 from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import RUNNING, TaskState, read_health
@@ -45,6 +45,8 @@ class SendStatus:
     reason: Msg | None
     #: what the sending tasks of the running processes are doing
     workers: list[TaskState] = field(default_factory=list)
+    #: how many times each link was followed (CLICK_COUNTING), most followed first
+    clicks: list[LinkCount] = field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -82,6 +84,7 @@ class SendStatus:
             "next_retry_at": _iso(self.next_retry_at),
             "unsubscribed": self.unsubscribed,
             "complaints": self.complaints,
+            "clicks": [c.as_json() for c in self.clicks],
         }
         if self.shows_reason:
             document["reason"] = self.reason_text(lang)
@@ -149,6 +152,7 @@ class Reporting(DeliveryBase):
                 complaints=caused.complaints,
                 reason=issue.reason,
                 workers=self.workers(),
+                clicks=link_counts(session, issue_id),
             )
 
     def workers(self) -> list[TaskState]:
@@ -194,4 +198,6 @@ class Reporting(DeliveryBase):
         """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``);
         the sender's notes in ``lang``."""
         self.status(issue_id)  # NotFoundError for an unknown issue
+        from newsletter.report.delivery_csv import delivery_report_csv  # the directory code
+
         return delivery_report_csv(d.document(lang) for d in self.deliveries(issue_id))

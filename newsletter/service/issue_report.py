@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from newsletter.delivery import notes, outbox
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg, gettext
 from newsletter.models import DeliveryStatus as D
+from newsletter.report.clicks import LinkCount, link_counts
 from newsletter.report.feedback import COMPLAINT as COMPLAINT
 from newsletter.report.feedback import Feedback, feedback
 from newsletter.report.reasons import FAILING, MESSAGES, Reason, reason_of
@@ -105,6 +106,8 @@ class IssueReport:
     matching: int
     page: int
     pages: int
+    #: how many times each link was followed (CLICK_COUNTING), most followed first
+    clicks: list[LinkCount] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -210,6 +213,7 @@ class IssueReports:
                 matching=matching,
                 page=page,
                 pages=pages,
+                clicks=link_counts(session, issue_id),
             )
 
     def report_rows(self, issue_id: int, status: str = "") -> Iterator[ReportRow]:

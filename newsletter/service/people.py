@@ -12,12 +12,12 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import gdpr, people, subscriptions
+from newsletter.audience import departures, gdpr, people, subscriptions
 from newsletter.audience.normalize import name_key
 from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
@@ -349,8 +349,9 @@ class PeopleService:
                 .order_by(Subscriber.email_key)
             ).all()
             view = OrganisationView(
-                org.id, org.name, org.membership.value, org.sector, org.website, len(persons)
-            )
+                org.id, org.name, org.membership.value, org.sector, org.website, len(persons),
+                org.left_on,
+            )  # fmt: skip
             return OrganisationDetail(view, [_view(p) for p in persons])
 
     def update_organisation(
@@ -382,6 +383,27 @@ class PeopleService:
                 )
             org.name, org.name_key, org.membership = clean, name_key(clean), kind
             org.sector, org.website = " ".join(sector.split())[:200], site
+        return self.organisation(organisation_id).organisation
+
+    def organisation_left(
+        self, organisation_id: int, day: date, *, actor: str = ""
+    ) -> OrganisationView:
+        """The organisation left the network: ``day`` is the last day of its membership
+        (a second call corrects the day). Its row, people and history stay."""
+        with self.ctx.db.session() as session:
+            departures.record_departure(
+                session, _organisation(session, organisation_id), day, actor=actor
+            )
+        return self.organisation(organisation_id).organisation
+
+    def organisation_returned(
+        self, organisation_id: int, day: date, *, actor: str = ""
+    ) -> OrganisationView:
+        """An organisation that had left is a member again from ``day``."""
+        with self.ctx.db.session() as session:
+            departures.record_return(
+                session, _organisation(session, organisation_id), day, actor=actor
+            )
         return self.organisation(organisation_id).organisation
 
     def attach(self, organisation_id: int, email: str) -> SubscriberView:

@@ -5,8 +5,10 @@ audiences, in the e-mail (HTML and text), the web version and the printed editio
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,6 +19,7 @@ from newsletter.render.model import load_issue_view
 from newsletter.report.printable import printable_pdf
 from newsletter.service import Service
 from tests.content.sample import PDF, PNG
+from tests.content.test_spamassassin import FAULTS
 from tests.support.cli import Cli
 
 PV_NAME = "PV AG septembre 2026.pdf"
@@ -328,3 +331,54 @@ def test_unknown_kind_place_or_audience(service: Service, issue_id: int) -> None
         service.issue_content.add_block(issue_id, "text", texts={"fr": {"body": "  "}})
     with pytest.raises(ValidationError):
         service.issue_content.add_block(issue_id, "text", texts={"de": {"body": "Text"}})
+
+
+def test_spamassassin_finds_no_fault_with_blocks(
+    service: Service, issue_id: int, tmp_path: Path
+) -> None:
+    content = service.issue_content
+    content.add_block(issue_id, "text", texts={"fr": {"body": "Le mot de la **coordination**."}})
+    content.add_block(
+        issue_id, "button", place="end", url="https://example.org/inscription",
+        texts={"fr": {"label": "Je m'inscris"}},
+    )  # fmt: skip
+    content.add_block(
+        issue_id, "image", place="assemblies", image=("photo.png", "image/png", _png()),
+        texts={"fr": {"image_alt": "La fête de quartier"}},
+    )  # fmt: skip
+    for membership in ("effectif", "none"):
+        eml = _eml(service, issue_id, membership)
+        result = subprocess.run(
+            ["spamassassin", "-t", "-L", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
+            input=eml, capture_output=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+            timeout=120, check=False,
+        )  # fmt: skip
+        report = result.stdout.decode("utf-8", "replace")
+        assert "Content analysis details" in report, result.stderr.decode()
+        fired = set(re.findall(r"^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s", report, re.MULTILINE))
+        assert "HTML_MESSAGE" in fired
+        assert fired & FAULTS == set(), membership
+
+
+def test_cli_block_add_and_remove(
+    cli: Cli, service: Service, issue_id: int, tmp_path: Path
+) -> None:
+    text = tmp_path / "mot.md"
+    text.write_text("Le mot de la **coordination**.", encoding="utf-8")
+    added = cli("issue", "block", "add", str(issue_id), "--kind", "text", "--text-fr", str(text),
+                "--place", "end", "--audience", "members", "--json")  # fmt: skip
+    assert added.code == 0, added.err
+    block = added.json()["id"]
+    assert "Le mot de la" in service.editorial.preview(issue_id, membership="adherent").html
+    assert "Le mot de la" not in service.editorial.preview(issue_id, membership="none").html
+    bad = cli("issue", "block", "add", str(issue_id), "--kind", "button", "--label-fr", "Ici",
+              "--url", "javascript:alert(1)")  # fmt: skip
+    assert bad.code == 1 and "http" in bad.err
+    picture = tmp_path / "flyer.png"
+    picture.write_bytes(PDF)
+    refused = cli("issue", "block", "add", str(issue_id), "--kind", "image", "--image",
+                  str(picture), "--alt-fr", "Flyer")  # fmt: skip
+    assert refused.code == 1 and refused.err.strip()
+    assert [b.id for b in service.issue_content.content(issue_id).blocks] == [block]
+    assert cli("issue", "block", "remove", str(issue_id), str(block)).code == 0
+    assert service.issue_content.content(issue_id).blocks == []

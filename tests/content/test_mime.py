@@ -67,7 +67,7 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     greeting = variant.greeting_named.format(name=name) if name else variant.greeting_plain
     slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
              Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url,
-             Slot.rsvp_url: v.rsvp_url}  # fmt: skip
+             Slot.rsvp_url: v.rsvp_url, Slot.click_person: v.click_person}  # fmt: skip
     markers = variant.rendered.markers
     keep = bool(v.rsvp_url)
     html, text = blocks(variant.html, keep, markers), blocks(variant.text, keep, markers)
@@ -112,18 +112,46 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     return root.as_bytes(policy=policy)
 
 
+#: click counting off, on (aggregate: links rewritten per variant), on with individual
+#: tracking (each reader's part spliced into every counted link)
+CLICK_MODES = {
+    "off": {},
+    "counted": {"click_counting": True},
+    "individual": {"click_counting": True, "click_tracking_individual": True},
+}
+
+
+@pytest.mark.parametrize("clicks", list(CLICK_MODES))
 @pytest.mark.parametrize("rsvp", [True, False])
 @pytest.mark.parametrize("name", NAMES)
 def test_spliced_bytes_equal_the_email_package(
-    ctx: Context, issue_id: int, name: str, rsvp: bool
+    ctx: Context, issue_id: int, name: str, rsvp: bool, clicks: str
 ) -> None:
+    settings = ctx.settings.model_copy(update=CLICK_MODES[clicks])
     with ctx.db.session() as session:
-        prepared = prepare_issue(session, ctx.settings, issue_id)
+        prepared = prepare_issue(session, settings, issue_id)
     variant = prepared.variant("fr", "effectif")
-    recipient = values(ctx, issue_id, name, ag=variant.rsvp_assembly_id if rsvp else None)
+    ag = variant.rsvp_assembly_id if rsvp else None
+    recipient = personalization_for(settings, issue_id, 7, "reader7@example.net", name, ag)
     spliced = variant.personalize(recipient)
     date = str(parse(spliced)["Date"])
     assert spliced == reference(variant, prepared, recipient, ctx, date)
+    html, text = text_body(parse(spliced), "html"), text_body(parse(spliced), "plain")
+    counted = f"{settings.base_url}/r/"
+    if clicks == "off":
+        assert counted not in html + text
+        assert 'href="https://quartier.example.org/logement"' in html
+        assert recipient.click_person == ""
+    else:
+        assert 'href="https://quartier.example.org/logement"' not in html
+        assert "https://quartier.example.org/logement" not in text
+        assert html.count(f'href="{counted}') >= 2 and counted in text
+        # the reader's own links are not counted
+        assert f'href="{recipient.unsubscribe_url}"' in html and recipient.web_url in text
+        person = recipient.click_person
+        assert bool(person) is (clicks == "individual")
+        if person:
+            assert person.startswith("~") and f'{person}"' in html and person in text
 
 
 def test_spliced_links_and_names_of_every_shape_equal_the_email_package(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import mailbox
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +24,10 @@ from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import Faults, RecordingServer
 from tests.support.cli import Cli
+from tests.test_architecture import SEND_ENGINE_FORBIDDEN, loaded
+
+#: what the ``issue send`` process leaves to its render child (besides the engine's list)
+RENDERER_LIBRARIES = ("lxml", "cssutils", "icalendar", "html2text", "nh3", "cmarkgfm")
 
 
 def _sample(service: Service, count: int = 12) -> tuple[int, list[str]]:
@@ -168,4 +176,37 @@ def test_send_with_two_processes_reaches_everyone_once(cli: Cli, service: Servic
     assert connections > 2  # 2 connections per process: both processes sent
     assert sorted(received) == sorted(emails)
     assert max(received.values()) == 1
+    assert service.delivery.status(issue_id).status == "sent"
+
+
+def test_the_issue_send_process_renders_in_a_child_and_loads_no_renderer(
+    cli: Cli, service: Service, tmp_path: Path
+) -> None:
+    issue_id, emails = _sample(service, 6)
+    report = tmp_path / "modules.json"
+    script = (
+        "import json, sys\n"
+        "from newsletter.cli import main\n"
+        "code = main(sys.argv[2:])\n"
+        "with open(sys.argv[1], 'w') as out:\n"
+        "    json.dump({'code': code, 'modules': sorted(sys.modules)}, out)\n"
+    )
+    with RecordingServer() as server:
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": server.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
+        }))  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(report),
+             "issue", "send", str(issue_id), "--to", "public", "--yes"],
+            env=dict(os.environ), capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        received = server.handler.counts()
+    assert done.returncode == 0, done.stderr
+    result = json.loads(report.read_text())
+    assert result["code"] == 0
+    assert sorted(received) == sorted(emails)
+    assert max(received.values()) == 1
+    assert "newsletter.service.variants" in result["modules"]  # the child rendered
+    assert loaded(result["modules"], (*SEND_ENGINE_FORBIDDEN, *RENDERER_LIBRARIES)) == []
     assert service.delivery.status(issue_id).status == "sent"

@@ -166,3 +166,33 @@ def test_a_send_whose_template_broke_meanwhile_pauses_without_sending(
     assert "ne peut pas être mis en page" in status.reason_text()
     with service.ctx.db.session() as session:
         assert {n.status for n in session.query(NewsItem)} != {NewsStatus.published}
+
+
+def test_a_render_failure_in_the_render_child_is_the_same_refusal(
+    service: Service, tmp_path: Path
+) -> None:
+    """``issue send`` renders in a child process: its failure is kept on the issue and
+    raised in the sender as the same RenderError; nothing is queued."""
+    issue_id, _emails = _sample(service)
+    broken = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    sender = Service(open_context(broken, migrate=False))
+    sender.delivery.render_in_child = True
+    try:
+        with pytest.raises(RenderError) as refused:
+            sender.delivery.start_send(issue_id, ["public"])
+        assert "if_rsvp" in refused.value.localized("fr")
+        status = service.delivery.status(issue_id)
+        assert (status.status, status.total) == ("draft", 0)
+        assert status.reason is not None
+        assert "ne peut pas être mis en page" in status.reason.render("fr")
+        # the child's variants are what the sender splices
+        fixed = Service(open_context(service.ctx.settings, migrate=False))
+        fixed.delivery.render_in_child = True
+        assert fixed.delivery.start_send(issue_id, ["public"]) == 6
+        variants = fixed.delivery.rendered(issue_id)
+        assert variants is not None and type(variants).__name__ == "RenderedVariants"
+        fixed.ctx.close()
+    finally:
+        sender.ctx.close()

@@ -5,6 +5,7 @@ an organisation's page."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
@@ -203,7 +204,7 @@ def organisation(request: Request, service: ServiceDep, organisation_id: int) ->
     detail = service.people.organisation(organisation_id)
     return render(
         request, "console/organisation.html", section="members", tab="organisations",
-        detail=detail, org=detail.organisation,
+        detail=detail, org=detail.organisation, today=date.today().isoformat(),
     )  # fmt: skip
 
 
@@ -225,6 +226,31 @@ def save_organisation(
     except ValidationError as error:
         return _error(request, target, error)
     return redirect(target, t(request, "Changes saved."), request)
+
+
+@router.post("/members/organisations/{organisation_id}/departure")
+def organisation_departure(
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    organisation_id: int,
+    action: str = Form("left"),
+    day: str = Form(""),
+) -> Response:
+    """It left the network on a day (or that day is corrected), or it came back."""
+    target = f"/console/members/organisations/{organisation_id}"
+    try:
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValidationError(N_("Give the day as YYYY-MM-DD.")) from None
+        if action == "returned":
+            service.people.organisation_returned(organisation_id, when, actor=account.email)
+            return redirect(target, t(request, "It is a member again."), request)
+        service.people.organisation_left(organisation_id, when, actor=account.email)
+    except NewsletterError as error:
+        return _error(request, target, error)
+    return redirect(target, t(request, "Its departure is recorded."), request)
 
 
 @router.post("/members/organisations/{organisation_id}/people")
