@@ -138,9 +138,10 @@ def signed_short(key: bytes, payload: bytes, timestamp: int) -> str:
     payload at ``timestamp``: ``b64(payload).b64(time).b64(HMAC-SHA1)`` under the derived
     key, byte for byte (a test compares them), in one HMAC call."""
     global _stamp
-    if _stamp[0] != timestamp:
-        _stamp = (timestamp, b"." + _b64(int_to_bytes(timestamp)))
-    value = _b64(payload) + _stamp[1]
+    stamp = _stamp  # one read: another thread may replace it meanwhile
+    if stamp[0] != timestamp:
+        stamp = _stamp = (timestamp, b"." + _b64(int_to_bytes(timestamp)))
+    value = _b64(payload) + stamp[1]
     return (value + b"." + _b64(hmac.digest(key, value, "sha1"))).decode("ascii")
 
 

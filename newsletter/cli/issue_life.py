@@ -169,3 +169,61 @@ def issue_test(
     with service() as svc:
         sent = svc.issue_life.send_test(issue_id, to, language=lang, membership=membership)
     console.print(_("Test sent to {email}.").format(email=shown(", ".join(sent))))
+
+
+block_app = typer.Typer(help="The coordinator's own blocks of an issue: text, image, button.")
+issue_app.add_typer(block_app, name="block")
+
+
+@block_app.command("add")
+def issue_block_add(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    kind: Annotated[str, typer.Option("--kind", help="text, image or button.")],
+    text_fr: Annotated[Path | None, typer.Option(help="French text (Markdown file).")] = None,
+    text_nl: Annotated[Path | None, typer.Option(help="Dutch text (Markdown file).")] = None,
+    label_fr: Annotated[str, typer.Option(help="French words of the button.")] = "",
+    label_nl: Annotated[str, typer.Option(help="Dutch words of the button.")] = "",
+    url: Annotated[str, typer.Option(help="Where the button leads (http:// or https://).")] = "",
+    image: Annotated[Path | None, typer.Option(help="The image (JPEG or PNG).")] = None,
+    alt_fr: Annotated[str, typer.Option(help="French description of the image.")] = "",
+    alt_nl: Annotated[str, typer.Option(help="Dutch description of the image.")] = "",
+    place: Annotated[
+        str,
+        typer.Option(help="introduction, assemblies, a category (section) or end."),
+    ] = "introduction",
+    audience: Annotated[
+        str, typer.Option(help="all, members, effectif, adherent or public.")
+    ] = "all",
+    as_json: JsonOption = False,
+) -> None:
+    """Add a block between the sections; prints {"id": …} with --json."""
+    texts = {
+        "fr": {"body": read_text(text_fr) if text_fr else "", "label": label_fr,
+               "image_alt": alt_fr},
+        "nl": {"body": read_text(text_nl) if text_nl else "", "label": label_nl,
+               "image_alt": alt_nl},
+    }  # fmt: skip
+    upload = None
+    if image is not None:
+        if not image.is_file():
+            raise typer.BadParameter(_("No such file: {path}").format(path=shown(image)))
+        upload = (image.name, "application/octet-stream", image.read_bytes())
+    with service() as svc:
+        block_id = svc.issue_content.add_block(
+            issue_id, kind, place=place, audience=audience, texts=texts, url=url, image=upload
+        )
+    if as_json:
+        print_json({"id": block_id})
+    else:
+        console.print(_("Block {id} added.").format(id=block_id))
+
+
+@block_app.command("remove")
+def issue_block_remove(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    block_id: Annotated[int, typer.Argument(metavar="BLOCK_ID")],
+) -> None:
+    """Take a block out of a draft issue."""
+    with service() as svc:
+        svc.issue_content.remove_block(issue_id, block_id)
+    console.print(_("Block {id} removed.").format(id=block_id))

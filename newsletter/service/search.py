@@ -258,7 +258,13 @@ def _issue_lines(session: Session, issues: list[Issue]) -> list[IssueLine]:
 def _page(
     session: Session, query: Select[Any], order: tuple[Any, ...], wanted: NewsFilter | IssueFilter
 ) -> tuple[int, list[Any]]:
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    """One page of the rows, and how many match in all (counted in the same query)."""
     offset = (wanted.page - 1) * wanted.per_page
-    rows = list(session.scalars(query.order_by(*order).limit(wanted.per_page).offset(offset)))
-    return total, rows
+    counted = query.add_columns(func.count().over().label("total"))
+    found = session.execute(counted.order_by(*order).limit(wanted.per_page).offset(offset)).all()
+    if found:
+        return int(found[0].total), [row[0] for row in found]
+    if wanted.page == 1:
+        return 0, []
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    return total, []

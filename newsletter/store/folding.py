@@ -11,9 +11,10 @@ they are still found).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, or_
+from sqlalchemy import ColumnElement, String, and_, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -31,12 +32,18 @@ _ONE["Ÿ"] = "y"
 _ONE["’"] = "'"  # the typographic apostrophe
 #: letters that become two
 _TWO = {"æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ß": "ss"}
-_TABLE = str.maketrans({**_ONE, **_TWO})
+_PLAIN = {**_ONE, **_TWO}
+_ACCENTED = re.compile("[" + "".join(_PLAIN) + "]")
+
+
+def _plain_letter(found: re.Match[str]) -> str:
+    return _PLAIN[found.group()]
 
 
 def fold(text: str | None) -> str:
     """What a text is compared as: the letters of the table made plain, lower case."""
-    return (text or "").translate(_TABLE).lower()
+    text = text or ""
+    return (text if text.isascii() else _ACCENTED.sub(_plain_letter, text)).lower()
 
 
 def register_sqlite(connection: Any) -> None:
@@ -73,9 +80,13 @@ def _escape(word: str) -> str:
 
 
 def matches(text: str, *columns: Any) -> ColumnElement[bool] | None:
-    """Every word of ``text`` appears in one of ``columns`` (folded); None for no words."""
+    """Every word of ``text`` appears in one of ``columns`` (folded); None for no words.
+    The columns are folded once a row, joined by line feeds (a word has none)."""
     words = fold(text).split()
     if not words:
         return None
-    targets = [folded(column) for column in columns]
-    return and_(*(or_(*(t.like(f"%{_escape(w)}%", escape="\\") for t in targets)) for w in words))
+    joined: ColumnElement[str] = func.coalesce(columns[0], "", type_=String)
+    for column in columns[1:]:
+        joined = joined + literal("\n", String) + func.coalesce(column, "", type_=String)
+    haystack = folded(joined)
+    return and_(*(haystack.like(f"%{_escape(word)}%", escape="\\") for word in words))

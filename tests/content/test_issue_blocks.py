@@ -358,3 +358,27 @@ def test_spamassassin_finds_no_fault_with_blocks(
         fired = set(re.findall(r"^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s", report, re.MULTILINE))
         assert "HTML_MESSAGE" in fired
         assert fired & FAULTS == set(), membership
+
+
+def test_cli_block_add_and_remove(
+    cli: Cli, service: Service, issue_id: int, tmp_path: Path
+) -> None:
+    text = tmp_path / "mot.md"
+    text.write_text("Le mot de la **coordination**.", encoding="utf-8")
+    added = cli("issue", "block", "add", str(issue_id), "--kind", "text", "--text-fr", str(text),
+                "--place", "end", "--audience", "members", "--json")  # fmt: skip
+    assert added.code == 0, added.err
+    block = added.json()["id"]
+    assert "Le mot de la" in service.editorial.preview(issue_id, membership="adherent").html
+    assert "Le mot de la" not in service.editorial.preview(issue_id, membership="none").html
+    bad = cli("issue", "block", "add", str(issue_id), "--kind", "button", "--label-fr", "Ici",
+              "--url", "javascript:alert(1)")  # fmt: skip
+    assert bad.code == 1 and "http" in bad.err
+    picture = tmp_path / "flyer.png"
+    picture.write_bytes(PDF)
+    refused = cli("issue", "block", "add", str(issue_id), "--kind", "image", "--image",
+                  str(picture), "--alt-fr", "Flyer")  # fmt: skip
+    assert refused.code == 1 and refused.err.strip()
+    assert [b.id for b in service.issue_content.content(issue_id).blocks] == [block]
+    assert cli("issue", "block", "remove", str(issue_id), str(block)).code == 0
+    assert service.issue_content.content(issue_id).blocks == []

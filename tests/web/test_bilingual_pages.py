@@ -92,6 +92,7 @@ def test_a_dutch_reader_reads_the_archive_and_feeds_in_dutch(
     assert "Huisvestingspermanentie" in frame.text
     assert "Dit bericht is enkel in het Frans beschikbaar." in frame.text
     assert f"/archive/{issue_id}?lang=nl" in frame.text  # its own web link stays in Dutch
+    browser.client.cookies.clear()  # another browser: this one follows the Dutch link now
     french = browser.client.get("/archive", headers={"accept-language": "fr"})
     assert "Lettre d&#39;information de novembre" in french.text
 

@@ -162,7 +162,9 @@ def test_annex_labels_in_both_languages(service: Service, console: Browser) -> N
     annex_id = detail.annexes[0][0]
     assert detail.annex_labels[annex_id] == {"fr": "Programme", "nl": "Programma"}
     page = console.get(f"/console/issues/{issue.id}").text
-    assert 'name="label_nl" type="text" value="Programma"' in page
+    assert (
+        f'name="annex_label_{annex_id}_nl" type="text" form="texts-form" value="Programma"' in page
+    )
 
     saved = console.post(f"/console/issues/{issue.id}/annexes/{annex_id}/labels",
                          {"label_fr": "Le programme", "label_nl": ""})  # fmt: skip
