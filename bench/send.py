@@ -11,6 +11,8 @@ is its own.
     uv run python bench/send.py                      # 10,000 and 100,000 recipients
     uv run python bench/send.py --sizes 2000 --connections 8
     uv run python bench/send.py --cli --sizes 10000,100000   # 'issue send' end to end
+    uv run python bench/send.py --postgres --processes 2     # two senders, one PostgreSQL outbox
+    uv run python bench/send.py --cli --postgres --processes 2 --sizes 20000
 
 ``--cli`` measures the process users run: ``newsletter issue send ID --to public --yes``
 started with ``python -m newsletter`` on a database holding a realistic issue (the
@@ -68,15 +70,24 @@ def free_port() -> int:
 def start_sink(port: int) -> subprocess.Popen[bytes]:
     user = "nobody" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
     process = subprocess.Popen([SINK, "-u", user, f"127.0.0.1:{port}", "1000"])
-    deadline = time.monotonic() + 10
+    try:
+        wait_for_port(port)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process
+
+
+def wait_for_port(port: int, seconds: float = 10.0) -> None:
+    """Return once something accepts connections on ``port`` of loopback."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
+            return
         except OSError:
             time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("smtp-sink did not start")
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
@@ -162,7 +173,48 @@ def bench_settings(folder: Path, port: int, connections: int, batch: int) -> Any
         bounce_address="bounces@example.org", base_url="https://news.example.org",
         smtp_host="127.0.0.1", smtp_port=port, smtp_security=SmtpSecurity.none,
         smtp_connections=connections, send_batch_size=batch,
+        database_url=os.environ.get(DATABASE_VARIABLE) or None,
     )  # fmt: skip
+
+
+#: the database of a run when it is not SQLite in the run's folder (``--postgres``)
+DATABASE_VARIABLE = "BENCH_DATABASE_URL"
+
+
+class Databases:
+    """With ``--postgres``: a private PostgreSQL cluster (``tests.support.postgres``),
+    a fresh database per run; else SQLite in each run's folder."""
+
+    def __init__(self, postgres: bool) -> None:
+        self.cluster: Any = None
+        if postgres:
+            from tests.support.postgres import PostgresCluster
+
+            self.cluster = PostgresCluster()
+            self.cluster.start()
+        self.runs = 0
+
+    @property
+    def name(self) -> str:
+        return "PostgreSQL" if self.cluster else "SQLite"
+
+    def fresh(self) -> dict[str, str]:
+        """The environment variables of a new run's database."""
+        if self.cluster is None:
+            return {}
+        import psycopg
+
+        self.runs += 1
+        name = f"bench{self.runs}"
+        with psycopg.connect(self.cluster.url("postgres").replace("+psycopg", ""),
+                             autocommit=True) as conn:  # fmt: skip
+            conn.execute(f"CREATE DATABASE {name}")
+        url = self.cluster.url(name)
+        return {DATABASE_VARIABLE: url, "NEWSLETTER_DATABASE_URL": url}
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
 
 
 def setup(folder: Path, count: int) -> None:
@@ -348,6 +400,8 @@ def cli_env(folder: Path, port: int, connections: int) -> dict[str, str]:
         "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
         "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
     })  # fmt: skip
+    if os.environ.get(DATABASE_VARIABLE):
+        env["NEWSLETTER_DATABASE_URL"] = os.environ[DATABASE_VARIABLE]
     return env
 
 
@@ -409,37 +463,60 @@ def _values() -> Any:
     )  # fmt: skip
 
 
-def run_cli(folder: Path, issue_id: int, port: int, connections: int) -> dict[str, float]:
+def run_cli(
+    folder: Path, issue_id: int, port: int, connections: int, processes: int = 1
+) -> dict[str, float]:
     """``newsletter issue send`` started as users start it; its wall time, CPU, peak RSS."""
     env = cli_env(folder, port, connections)
     command = [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
-               "--to", "public", "--yes"]  # fmt: skip
+               "--to", "public", "--yes", "--processes", str(processes)]  # fmt: skip
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
-    _pid, status, usage = os.wait4(process.pid, 0)
+    own_peak = 0.0  # the sending process's own high-water mark, read until it exits
+    while True:
+        own_peak = max(own_peak, _hwm_mb(process.pid))
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.02)
     elapsed = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"issue send exited with {status}")
+    # ru_maxrss of the waited process counts its children too (the render child)
     return {"total_s": elapsed, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mb": usage.ru_maxrss / 1024}  # fmt: skip
+            "peak_rss_mb": usage.ru_maxrss / 1024, "own_peak_rss_mb": own_peak}  # fmt: skip
 
 
-def main_cli(sizes: list[int], connections: int) -> None:
+def _hwm_mb(pid: int) -> float:
+    """VmHWM of a running process in MB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def main_cli(sizes: list[int], connections: int, processes: int = 1,
+             postgres: bool = False) -> None:  # fmt: skip
     ensure_postfix_tools()
     port = free_port()
     sink = start_sink(port)
+    databases = Databases(postgres)
     runs = []
     try:
         for count in sizes:
             folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
+            os.environ.update(databases.fresh())
             try:
                 out = subprocess.run(
                     [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder)],
                     check=True, capture_output=True, text=True, cwd=ROOT,
                 )  # fmt: skip
                 info = json.loads(out.stdout.strip().splitlines()[-1])
-                figures = run_cli(folder, info["issue_id"], port, connections)
+                figures = run_cli(folder, info["issue_id"], port, connections, processes)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             runs.append({"count": count, **info, **figures})
@@ -448,7 +525,9 @@ def main_cli(sizes: list[int], connections: int) -> None:
     finally:
         sink.terminate()
         sink.wait()
-    print(f"end to end: 'newsletter issue send' (SQLite), {connections} connections, realistic "
+        databases.close()
+    print(f"end to end: 'newsletter issue send --processes {processes}' ({databases.name}), "
+          f"{connections} connections, realistic "
           f"issue of {runs[0]['message_bytes']:,} bytes with {runs[0]['dot_lines']} lines "
           f"starting with a dot (fr + nl samples)")  # fmt: skip
     print(f"smtp-source -d -s {connections} reference: {reference:,.0f} msg/s, client CPU "
@@ -459,8 +538,9 @@ def main_cli(sizes: list[int], connections: int) -> None:
         print(f"{run['count']:>7,} recipients: {run['total_s']:.2f} s end to end "
               f"(process start, snapshot, render, send): {rate:,.0f} msg/s = "
               f"{rate / reference:.2f} × smtp-source; CPU "
-              f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message; "
-              f"peak RSS {run['peak_rss_mb']:.1f} MB")  # fmt: skip
+              f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message (render child included); "
+              f"peak RSS of the sending process {run['own_peak_rss_mb']:.1f} MB, "
+              f"of it and its render child {run['peak_rss_mb']:.1f} MB")  # fmt: skip
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]
         print(f"time({large['count']:,}) / time({small['count']:,}) = "
@@ -484,12 +564,15 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true",
                         help="end to end: run 'newsletter issue send' as users do")  # fmt: skip
     parser.add_argument("--setup-cli", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--postgres", action="store_true",
+                        help="the outbox in a private PostgreSQL cluster, not SQLite")  # fmt: skip
     args = parser.parse_args()
     if args.setup_cli:
         print(json.dumps(setup_cli(args.folder, args.setup_cli)))
         return
     if args.cli:
-        main_cli([int(s) for s in args.sizes.split(",")], args.connections)
+        main_cli([int(s) for s in args.sizes.split(",")], args.connections, args.processes,
+                 args.postgres)  # fmt: skip
         return
     if args.setup:
         setup(args.folder, args.setup)
@@ -511,11 +594,13 @@ def main() -> None:
     env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "newsletter-pycache"))
     port = free_port()
     sink = start_sink(port)
+    databases = Databases(args.postgres)
     try:
         sizes = [int(s) for s in args.sizes.split(",")]
         runs = []
         for count in sizes:
             folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-"))
+            env.update(databases.fresh())
             try:
                 setup_command = [sys.executable, __file__, "--setup", str(count),
                                  "--folder", str(folder)]  # fmt: skip
@@ -535,10 +620,11 @@ def main() -> None:
     finally:
         sink.terminate()
         sink.wait()
+        databases.close()
 
     print(f"connections: {args.connections}, sender processes: {args.processes}, "
           f"message size: {runs[0]['message_bytes']} bytes, batch: {args.batch}, "
-          f"database: SQLite")  # fmt: skip
+          f"database: {databases.name}")  # fmt: skip
     print(f"smtp-source reference: {reference:,.0f} msg/s, "
           f"client CPU {reference_cpu:.0f} µs/message "
           f"(1-min load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip

@@ -170,6 +170,18 @@ class Settings(BaseSettings):
         description="Days without a new failure after which the counted soft bounces of an "
         "active address are forgotten (0: never).",
     )
+    click_counting: bool = Field(
+        False,
+        description="Count how many times each link of an issue is followed: one total per "
+        "link and issue, nothing about who. The links of the e-mail (HTML and text) then "
+        "go through a signed redirect on BASE_URL (/r/…). Off: links lead straight to "
+        "their address. There is never an open-tracking pixel.",
+    )
+    click_tracking_individual: bool = Field(
+        False,
+        description="With CLICK_COUNTING, also record which subscriber followed which link "
+        "and when (the privacy notice then says so). Off: nothing per person is stored.",
+    )
     bounce_address: str = Field(
         "",
         description="Where bounces come back (envelope sender of every message), "

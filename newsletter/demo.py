@@ -109,6 +109,22 @@ NEWS: list[dict[str, Any]] = [
         "days": 12,
         "place": "Maison de quartier Exemple, rue de l'Exemple 1, 1000 Bruxelles",
         "status": "approved",
+        "other": {
+            "title": "Repair Café op zaterdag",
+            "body": "Kom je spullen **herstellen** met onze vrijwilligers: fietsen, kleine "
+            "toestellen, kleding.\n\nGratis, zonder inschrijving.",
+            "event_place": "Buurthuis Exemple, Voorbeeldstraat 1, 1000 Brussel",
+        },
+    },
+    {
+        # French only: Dutch-speaking readers get it with the note saying so
+        "organisation": "Collectif Logement Exemple",
+        "sender": "permanence@logement-exemple.example.org",
+        "title": "Permanence logement : nouvel horaire",
+        "category": "actualite",
+        "body": "La permanence logement a lieu désormais le **mercredi de 14 h à 17 h**, "
+        "sans rendez-vous.",
+        "status": "approved",
     },
     {
         "organisation": "Épicerie solidaire du Canal",
@@ -117,6 +133,10 @@ NEWS: list[dict[str, Any]] = [
         "category": "actualite",
         "body": "Nous cherchons des bénévoles pour l'accueil du mardi et du jeudi matin.",
         "status": "pending",
+        "other": {
+            "title": "De kruidenier zoekt vrijwilligers",
+            "body": "We zoeken vrijwilligers voor het onthaal op dinsdag- en donderdagochtend.",
+        },
     },
     {
         "organisation": "Buurthuis Voorbeeld",
@@ -126,6 +146,10 @@ NEWS: list[dict[str, Any]] = [
         "body": "Het Buurthuis Voorbeeld zoekt een maatschappelijk werker (m/v/x), halftijds.",
         "language": "nl",
         "status": "pending",
+        "other": {
+            "title": "Offre d'emploi : assistant·e social·e (mi-temps)",
+            "body": "Le Buurthuis Voorbeeld cherche un·e assistant·e social·e (h/f/x), à mi-temps.",
+        },
     },
 ]
 
@@ -186,6 +210,7 @@ def load_demo(service: Service) -> bool:
             event_start=start,
             event_end=start + timedelta(hours=4) if start else None,
             event_place=str(news.get("place", "")),
+            other=news.get("other"),
         )
         if news["status"] == "approved":
             service.moderation.moderate(item.id, "approve", by=DEMO_EMAIL)
@@ -195,7 +220,11 @@ def load_demo(service: Service) -> bool:
         ends_at=today - timedelta(days=60, hours=-21),
         place="Salle Exemple, rue de l'Exemple 10, 1000 Bruxelles",
         agenda=["Approbation du PV de l'AG précédente", "Rapport d'activités", "Divers"],
-    )
+        texts={"nl": {"title": "Vorige algemene vergadering",
+                      "place": "Zaal Exemple, Voorbeeldstraat 10, 1000 Brussel",
+                      "agenda": ["Goedkeuring van het verslag van de vorige AV",
+                                 "Activiteitenverslag", "Varia"]}},
+    )  # fmt: skip
     minutes = _minutes_pdf("PV de l'AG précédente (exemple)")
     service.editorial.attach_minutes(past.id, "PV-AG-precedente.pdf", minutes)
     service.editorial.create_assembly(
@@ -211,5 +240,23 @@ def load_demo(service: Service) -> bool:
             "Divers",
         ],
         speakers=[{"name": "Équipe du GT Logement", "organisation": "Collectif Logement Exemple"}],
-    )
+        texts={"nl": {"title": "Volgende algemene vergadering",
+                      "theme": "De toegang tot huisvesting",
+                      "place": "Zaal Exemple, Voorbeeldstraat 10, 1000 Brussel",
+                      # the approval of the previous PV comes first by itself
+                      "agenda": ["Voorstelling van de WG Huisvesting",
+                                 "Verkiezing voor het Begeleidingscomité", "Varia"]}},
+    )  # fmt: skip
+    # the next issue, written in both languages: the approved news, the coming AG and
+    # the previous PV
+    service.editorial.draft_issue(
+        title="Lettre d'information de la coordination",
+        introduction="Voici les nouvelles du réseau et "
+        "l'invitation à notre prochaine assemblée générale. Bonne lecture !",
+        lists=["membres"],
+        texts={"nl": {"title": "Nieuwsbrief van de coördinatie",
+                      "introduction": "Hier is het nieuws van het netwerk "
+                      "en de uitnodiging voor onze volgende algemene vergadering. "
+                      "Veel leesplezier!"}},
+    )  # fmt: skip
     return True

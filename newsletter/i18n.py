@@ -11,7 +11,6 @@ from __future__ import annotations
 import gettext as _gettext
 from dataclasses import dataclass, field
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +30,31 @@ def N_(message: str) -> str:
     return message
 
 
+class Catalogue(_gettext.GNUTranslations):
+    """gettext translations made from a message table (``po.message_table``)."""
+
+    def __init__(self, table: dict[str | tuple[str, int], str], plural_expr: str) -> None:
+        super().__init__()
+        self._catalog = table
+        self.plural = _gettext.c2py(plural_expr)
+
+
+def catalogue_files(lang: str) -> list[Path]:
+    """The catalogue files of a language, in the order they are merged."""
+    return sorted((LOCALE_DIR / known_language(lang) / "LC_MESSAGES").glob("*.po"))
+
+
 @lru_cache(maxsize=8)
 def translations(lang: str) -> _gettext.GNUTranslations:
-    """All catalogues of a language merged into one translations object."""
+    """All catalogues of a language merged into one translations object (read once per
+    process; the plural rule is the language's own, from Babel's locale data)."""
     # imported here: processes that never translate (the sender) need not load Babel
     from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
-    merged = Catalog(locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
-    folder = LOCALE_DIR / merged.locale_identifier / "LC_MESSAGES"
-    for po_file in sorted(folder.glob("*.po")):
-        with po_file.open("rb") as handle:
-            catalog = read_po(handle, locale=lang)
-        for message in catalog:
-            if message.id and message.string and not message.fuzzy:
-                merged[message.id] = message
-    buffer = BytesIO()
-    write_mo(buffer, merged)
-    buffer.seek(0)
-    return _gettext.GNUTranslations(buffer)
+    from newsletter.po import message_table
+
+    rules = Catalog(locale=known_language(lang))
+    return Catalogue(message_table(catalogue_files(lang), rules.num_plurals), rules.plural_expr)
 
 
 def gettext(lang: str, message: str) -> str:

@@ -10,6 +10,8 @@ from urllib.parse import quote
 from newsletter.config import Settings
 from newsletter.i18n import LANGUAGES
 from newsletter.tokens import ANNEX as ANNEX
+from newsletter.tokens import CLICK as CLICK
+from newsletter.tokens import CLICK_PERSON as CLICK_PERSON
 from newsletter.tokens import CONFIRM as CONFIRM
 from newsletter.tokens import NEWS_ITEM as NEWS_ITEM
 from newsletter.tokens import PARTNER as PARTNER
@@ -21,7 +23,11 @@ from newsletter.tokens import sign
 #: the public paths whose next segment is a token (kept out of the access log)
 TOKEN_PATHS = (
     "/u/", "/preferences/", "/rsvp/", "/confirm/", "/submit/", "/files/", "/news-item/",
+    "/r/",
 )  # fmt: skip
+#: between the link's token and the reader's in a counted link (individual tracking):
+#: not a character of the tokens, so the access log hides both as one
+CLICK_SEPARATOR = "~"
 
 
 def _base(settings: Settings) -> str:
@@ -71,3 +77,13 @@ def news_item_url(settings: Settings, news_id: int) -> str:
     """The sender's link to one news item they sent: its state, and the form to correct
     it when the coordination asks for changes."""
     return f"{_base(settings)}/news-item/{sign(settings, NEWS_ITEM, {'n': news_id})}"
+
+
+def click_url(settings: Settings, issue_id: int, url: str) -> str:
+    """``url`` through the counting redirect: the same link for every reader."""
+    return f"{_base(settings)}/r/{sign(settings, CLICK, {'i': issue_id, 'u': url})}"
+
+
+def click_person(settings: Settings, issue_id: int, subscriber_id: int) -> str:
+    """The reader's part of a counted link (individual tracking only)."""
+    return CLICK_SEPARATOR + sign(settings, CLICK_PERSON, {"i": issue_id, "s": subscriber_id})

@@ -65,6 +65,8 @@ class InboundOutcome(StrEnum):
     item = "item"
     quarantine = "quarantine"
     bounce = "bounce"
+    #: a complaint report (ARF) of a mailbox provider's feedback loop
+    complaint = "complaint"
     ignored = "ignored"
 
 

@@ -24,14 +24,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import cmarkgfm
-import html2text
-import nh3
-from cmarkgfm.cmark import Options
-from lxml import etree
-from lxml import html as lxml_html
+# the HTML libraries load on first use: ``one_line`` is everywhere (the sender too)
+if TYPE_CHECKING:
+    from lxml import html as lxml_html
 
 #: the formats a body may be written in
 BodyFormat = Literal["markdown", "html", "text"]
@@ -99,6 +96,8 @@ def sanitize_html(fragment: str, *, mail: bool = False) -> str:
     if not mail:
         for old, new in _HEADING_MAP.items():
             fragment = fragment.replace(old, new).replace(old.upper(), new)
+    import nh3
+
     cleaned = nh3.clean(
         fragment,
         tags=set(tags),
@@ -111,7 +110,7 @@ def sanitize_html(fragment: str, *, mail: bool = False) -> str:
     return cleaned.strip()
 
 
-_MARKDOWN_OPTIONS = Options.CMARK_OPT_DEFAULT  # safe: raw HTML is never passed through
+_MARKDOWN_OPTIONS = 0  # cmark's CMARK_OPT_DEFAULT: raw HTML is never passed through
 _EXTENSIONS = ["table", "strikethrough"]
 #: stands for "<" while cmark reads the text, so that no tag is ever raw HTML to it
 _LT = "\ue000"
@@ -125,6 +124,8 @@ _NOT_AUTOLINK = re.compile(r"<(?!(?:https?://|mailto:)[^\s<>]*>|[^\s<>@]+@[^\s<>
 
 def markdown_to_html(source: str) -> str:
     """CommonMark (with tables) to sanitised HTML; inline HTML is shown as text."""
+    import cmarkgfm
+
     source = _NOT_AUTOLINK.sub(_LT, source.replace(_LT, "\ufffd"))
     rendered: str = cmarkgfm.markdown_to_html_with_extensions(
         source, options=_MARKDOWN_OPTIONS, extensions=_EXTENSIONS
@@ -170,6 +171,8 @@ def to_safe_html(source: str, body_format: BodyFormat) -> str:
 def html_to_text(fragment: str) -> str:
     """The text part of a sanitised HTML fragment: paragraphs, lists, emphasis marks and
     links as numbered references under the block."""
+    import html2text
+
     converter = html2text.HTML2Text(bodywidth=WIDTH)
     converter.unicode_snob = True
     converter.inline_links = False
@@ -188,6 +191,9 @@ def html_to_text(fragment: str) -> str:
 
 def html_text_content(html: str) -> str:
     """The bare text of an HTML fragment, paragraphs kept (no marks, no link list)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
     try:
         root: lxml_html.HtmlElement = lxml_html.document_fromstring(f"<div>{html}</div>")
     except (etree.ParserError, ValueError):

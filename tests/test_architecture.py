@@ -208,10 +208,13 @@ def loaded_by(modules: Iterable[str], forbidden: Iterable[str]) -> list[str]:
         cwd=ROOT,
         check=True,
     )
-    loaded = json.loads(done.stdout)
-    return sorted(
-        {f for f in forbidden for name in loaded if name == f or name.startswith(f + ".")}
-    )
+    return loaded(json.loads(done.stdout), forbidden)
+
+
+def loaded(modules: Iterable[str], forbidden: Iterable[str]) -> list[str]:
+    """Which of ``forbidden`` (modules or packages) are among ``modules``."""
+    names = list(modules)
+    return sorted({f for f in forbidden for name in names if name == f or name.startswith(f + ".")})
 
 
 # --- the rules hold for the code -----------------------------------------------------------

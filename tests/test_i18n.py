@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gettext
+from io import BytesIO
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from newsletter.i18n import LANGUAGES, translations
+from newsletter.i18n import LANGUAGES, catalogue_files, translations
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"N_": None, "_": None, "gettext": (2,), "ngettext": (2, 3)}
@@ -84,3 +86,109 @@ def test_the_languages_are_listed_once() -> None:
         if literal.search(line.split("#", 1)[0])
     ]
     assert found == []
+
+
+def _babel_table(lang: str) -> tuple[dict[object, str], gettext.GNUTranslations]:
+    """The catalogues merged by Babel, written as a .mo file and read by gettext."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    merged = Catalog(locale=lang)
+    for po_file in catalogue_files(lang):
+        with po_file.open("rb") as handle:
+            for message in read_po(handle, locale=lang):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
+    buffer = BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    reference = gettext.GNUTranslations(buffer)
+    table = {k: v for k, v in reference._catalog.items() if k != ""}  # type: ignore[attr-defined]
+    return table, reference
+
+
+def test_catalogues_read_as_babel_and_gettext_read_them() -> None:
+    for lang in LANGUAGES:
+        table, reference = _babel_table(lang)
+        ours = translations(lang)
+        assert ours._catalog == table  # type: ignore[attr-defined]
+        assert len(table) > 500
+        for n in range(0, 12):
+            assert ours.plural(n) == reference.plural(n)  # type: ignore[attr-defined]
+
+
+PO_SAMPLE = r"""# a comment
+msgid ""
+msgstr ""
+"Plural-Forms: nplurals=2; plural=(n != 1);\n"
+
+#: somewhere.py:1
+msgid "Plain"
+msgstr "Gewoon"
+
+#, python-format, fuzzy
+msgid "Fuzzy"
+msgstr "Vaag"
+
+msgid "Untranslated"
+msgstr ""
+
+msgid ""
+"Multi "
+"line \"quoted\"\t\\n"
+msgstr ""
+"Meer "
+"regels \"aangehaald\"\t\\n\n"
+
+msgctxt "menu"
+msgid "Open"
+msgstr "Openen"
+
+msgid "Open"
+msgstr "Open (zonder context)"
+
+msgid "{n} file"
+msgid_plural "{n} files"
+msgstr[0] "{n} bestand"
+msgstr[1] ""
+
+#~ msgid "Gone"
+#~ msgstr "Weg"
+
+msgid "Escapes \a \\ \r"
+msgstr "Tekens \a \\ \r"
+"""
+
+
+def test_the_catalogue_reader_follows_babel(tmp_path: Path) -> None:
+    """Fuzzy, empty, obsolete, context, plural, continuation lines and escapes."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from newsletter.po import message_table
+
+    first, second = tmp_path / "a.po", tmp_path / "b.po"
+    first.write_text(PO_SAMPLE, encoding="utf-8")
+    second.write_text('msgid "Plain"\nmsgstr "Later"\n\nmsgid "New"\nmsgstr "Nieuw"\n')
+    merged = Catalog(locale="nl")
+    for path in (first, second):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="nl"):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
+    buffer = BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    expected = gettext.GNUTranslations(buffer)._catalog  # type: ignore[attr-defined]
+    del expected[""]
+    table = message_table([first, second], 2)
+    assert table == expected
+    assert (
+        table["Plain"] == "Gewoon"
+        and table["New"] == "Nieuw"
+        and "Fuzzy" not in table
+        and "Gone" not in table
+    )
+    assert table["menu\x04Open"] == "Openen" and table[("{n} file", 1)] == "{n} files"

@@ -56,3 +56,11 @@ def test_the_two_html_to_text_conversions() -> None:
     assert html_text_content(fragment) == "Un atelier ici\n\nFin"
     reader = html_to_text(fragment)
     assert "*atelier*" in reader and "https://example.org/a" in reader and "Fin" in reader
+
+
+def test_markdown_options_are_cmarks_default() -> None:
+    from cmarkgfm.cmark import Options
+
+    from newsletter import text
+
+    assert Options.CMARK_OPT_DEFAULT == text._MARKDOWN_OPTIONS

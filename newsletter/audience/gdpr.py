@@ -24,6 +24,7 @@ from newsletter.models import InboundOutcome
 from newsletter.store.access import PartnerLink, RateHit, SubscriptionConfirmation
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import ConsentEvent, ListOptOut, PastAddress, Subscriber
+from newsletter.store.clicks import LinkClickPerson
 from newsletter.store.delivery import Delivery
 from newsletter.store.editorial import NewsEvent, NewsItem, RsvpAnswer
 from newsletter.store.intake import InboundMessage
@@ -158,7 +159,9 @@ def erase_intake(session: Session, keys: list[str]) -> None:
         mail.raw, mail.raw_truncated, mail.size = b"", False, 0
         mail.reason_params = {k: _scrub(v, keys) for k, v in (mail.reason_params or {}).items()}
     for bounce in session.scalars(
-        select(InboundMessage).where(InboundMessage.outcome == InboundOutcome.bounce)
+        select(InboundMessage).where(
+            InboundMessage.outcome.in_([InboundOutcome.bounce, InboundOutcome.complaint])
+        )
     ):
         about = [
             b for b in bounce.bounces or []
@@ -185,14 +188,25 @@ def erase_person(session: Session, subscriber: Subscriber) -> int:
     session.execute(
         update(Delivery)
         .where(Delivery.subscriber_id == subscriber_id)
-        .values(subscriber_id=-Delivery.id, email="", name="", last_reply="", message_id="")
+        .values(
+            subscriber_id=-Delivery.id,
+            email="",
+            name="",
+            last_reply="",
+            message_id="",
+            reply_note="",
+            reply_note_params=None,
+        )
     )
     session.execute(
         update(Attendance)
         .where(Attendance.subscriber_id == subscriber_id)
         .values(subscriber_id=None, name="", email="")
     )
-    for table in (RsvpAnswer, SubscriptionConfirmation, ListOptOut, PastAddress, ConsentEvent):
+    for table in (
+        RsvpAnswer, SubscriptionConfirmation, ListOptOut, PastAddress, ConsentEvent,
+        LinkClickPerson,
+    ):  # fmt: skip
         session.execute(delete(table).where(table.subscriber_id == subscriber_id))
     session.expunge(subscriber)
     session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsletter.audience.departures import membership_on
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
@@ -83,9 +85,8 @@ def _matches(criteria: Criteria, facts: Criteria) -> bool:
 
 def facts_of(subscriber: Subscriber, organisation: Organisation | None) -> Criteria:
     return {
-        "membership": frozenset(
-            {organisation.membership.value if organisation else Membership.none.value}
-        ),
+        # an organisation that has left is no member any more (``departures``)
+        "membership": frozenset({membership_on(organisation, date.today()).value}),
         "language": frozenset({subscriber.language.value}),
         "groups": frozenset(subscriber.groups or ()),
         "roles": frozenset(subscriber.roles or ()),
@@ -219,12 +220,17 @@ def iter_recipients(
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
     none = frozenset({Membership.none.value})
-    organisations: dict[int, tuple[str, frozenset[str], frozenset[str]]] = {
-        org_id: (membership.value, frozenset({membership.value}), frozenset({key}))
-        for org_id, membership, key in session.execute(
-            select(Organisation.id, Organisation.membership, Organisation.name_key)
+    today = date.today()
+    organisations: dict[int, tuple[str, frozenset[str], frozenset[str]]] = {}
+    for row in session.execute(
+        select(
+            Organisation.id, Organisation.membership, Organisation.name_key, Organisation.left_on
         )
-    }
+    ):
+        # an organisation that has left is no member any more (``departures``)
+        left = row.left_on is not None and row.left_on < today
+        kind = Membership.none if left else row.membership
+        organisations[row.id] = (kind.value, frozenset({kind.value}), frozenset({row.name_key}))
     names: dict[int, str] = {
         org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))
     }
@@ -281,12 +287,19 @@ def count_lists(
         select(ListOptOut.subscriber_id, ListOptOut.list_id)
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
+    today = date.today()
     organisations = {
-        org_id: (membership.value, key)
-        for org_id, membership, key in session.execute(
-            select(Organisation.id, Organisation.membership, Organisation.name_key)
+        org_id: (
+            Membership.none.value if left_on is not None and left_on < today else membership.value,
+            key,
         )
-    }
+        for org_id, membership, key, left_on in session.execute(
+            select(
+                Organisation.id, Organisation.membership, Organisation.name_key,
+                Organisation.left_on,
+            )
+        )
+    }  # fmt: skip
     static = [segment for segment in segments.values() if segment.subscribers]
     by_name = any("organisation" in s.match or "organisation" in s.exclude
                   for s in segments.values())  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from newsletter.cli.common import (
 )
 from newsletter.config import describe, load_settings
 from newsletter.service.audience import FIELD_LABELS, FIELDS, ColumnMatch, parse_overrides
+from newsletter.service.person_form import PersonForm
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -246,10 +248,9 @@ def subscribers_add(
 ) -> None:
     """Add one person to the directory, active at once (the consent is theirs to give)."""
     with service() as svc:
-        view = svc.people.add(
-            email, name=name, organisation=organisation, language=language, groups=groups,
-            roles=roles, by="cli", source="cli",
-        )  # fmt: skip
+        form = PersonForm(name=name, language=language, organisation=organisation,
+                          groups=groups, roles=roles)  # fmt: skip
+        view = svc.people.add(email, form, by="cli", source="cli")
     if json:
         print_json(view.as_json())
         return
@@ -297,14 +298,38 @@ def members_organisation(
     ] = None,
     sector: Annotated[str | None, typer.Option("--sector", help="Its sector.")] = None,
     website: Annotated[str | None, typer.Option("--website", help="Its website.")] = None,
+    left: Annotated[
+        datetime | None,
+        typer.Option(
+            "--left",
+            formats=["%Y-%m-%d"],
+            help="It left the network: the last day of its membership (YYYY-MM-DD); "
+            "again with another day to correct it.",
+        ),
+    ] = None,
+    returned: Annotated[
+        datetime | None,
+        typer.Option(
+            "--returned",
+            formats=["%Y-%m-%d"],
+            help="It is a member again from this day (YYYY-MM-DD), after it had left.",
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """Show an organisation, or change its name, membership, sector or website."""
+    """Show an organisation, or change its name, membership, sector or website, or record
+    that it left the network (--left) or came back (--returned); the history is kept."""
+    if left is not None and returned is not None:
+        raise typer.BadParameter(_("Give --left or --returned, not both."))
     with service() as svc:
         found = svc.audience.find_organisation(name)
         if found is None:
             err_console.print(_("No organisation named '{name}'.").format(name=plain(name)))
             raise typer.Exit(1)
+        if left is not None:
+            found = svc.people.organisation_left(found.id, left.date(), actor="cli")
+        if returned is not None:
+            found = svc.people.organisation_returned(found.id, returned.date(), actor="cli")
         if any(value is not None for value in (rename, membership, sector, website)):
             found = svc.people.update_organisation(
                 found.id,
@@ -314,10 +339,15 @@ def members_organisation(
                 website=found.website if website is None else website,
             )
     if json:
+        left_on = found.left_on.isoformat() if found.left_on else None
         print_json({"name": found.name, "membership": found.membership, "sector": found.sector,
-                    "website": found.website, "subscribers": found.subscribers})  # fmt: skip
+                    "website": found.website, "subscribers": found.subscribers,
+                    "left_on": left_on})  # fmt: skip
         return
-    console.print(
+    line = (
         f"{plain(found.name)} · {plain(found.membership)} · {plain(found.sector)} · "
         f"{plain(found.website)} · {found.subscribers}"
     )
+    if found.left_on:
+        line += " · " + _("left on {day}").format(day=found.left_on.isoformat())
+    console.print(line)

@@ -35,6 +35,7 @@ from newsletter.faults import storage_error
 from newsletter.i18n import N_
 from newsletter.service import Service
 from newsletter.service.sending import WAITING_FOR_RELAY
+from newsletter.service.variants import renderer_loaded
 
 if TYPE_CHECKING:
     from newsletter.delivery.catcher import MailCatcher
@@ -86,6 +87,8 @@ def send(
             typer.confirm(
                 _("Send issue {issue} to {lists}?").format(issue=issue_id, lists=target), abort=True
             )
+        # the renderer runs in a child: this process only splices and sends
+        svc.delivery.render_in_child = not renderer_loaded()
         total = svc.delivery.start_send(issue_id, lists or None)
         mail_catcher: MailCatcher | None = None
         smtp_settings = settings
@@ -160,7 +163,7 @@ async def _send_with_progress(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
     before = svc.delivery.status(issue_id)
-    done_before = before["total"] - before["queued"]
+    done_before = before.total - before.queued
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -175,8 +178,8 @@ async def _send_with_progress(
             _("Sending"),
             total=total,
             completed=done_before,
-            sent=before["sent"],
-            failed=before["failed"],
+            sent=before.sent,
+            failed=before.failed,
             rate=0.0,
         )
 
@@ -207,16 +210,16 @@ async def _send_with_progress(
                     return
                 last_poll[0] = now
                 current = svc.delivery.status(issue_id)
-                bar.update(task, completed=current["total"] - current["queued"],
-                           sent=current["sent"], failed=current["failed"],
-                           rate=(current["sent"] - before["sent"]) / elapsed)  # fmt: skip
+                bar.update(task, completed=current.total - current.queued,
+                           sent=current.sent, failed=current.failed,
+                           rate=(current.sent - before.sent) / elapsed)  # fmt: skip
                 return
             bar.update(
                 task,
                 description=_(p.note) if p.note else _("Sending"),
                 completed=done_before + p.sent + p.failed + p.skipped,
-                sent=before["sent"] + p.sent,
-                failed=before["failed"] + p.failed,
+                sent=before.sent + p.sent,
+                failed=before.failed + p.failed,
                 rate=p.sent / elapsed,
             )
 
@@ -243,14 +246,15 @@ def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
         if message is None:
             raise
         err_console.print(_("Error: ") + message.render(), markup=False)
-        status = {"next_retry_at": None}
+        next_retry_at = None
     else:
         console.print(
             _(
                 "Issue {id}: {sent} sent, {failed} failed, {skipped} skipped, "
                 "{queued} still queued ({retrying} waiting for a retry) of {total}."
-            ).format(**status)
+            ).format(**status.document())
         )
+        next_retry_at = status.document()["next_retry_at"]
     if result.end is RunEnd.paused:
         err_console.print(
             _("Sending paused: {reason}").format(
@@ -271,7 +275,7 @@ def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
             _(
                 "Temporary failures will be retried from {at} by 'newsletter serve' or by "
                 "running this command again."
-            ).format(at=status["next_retry_at"])
+            ).format(at=next_retry_at)
         )
 
 
@@ -308,7 +312,8 @@ def status(
 ) -> None:
     """Counts of a send: total, queued, sent, failed, bounced (and why it is paused)."""
     with service() as svc:
-        document = svc.delivery.status(issue_id)
+        result = svc.delivery.status(issue_id)
+    document = result.document()
     if as_json:
         print_json(document)
         return
@@ -318,11 +323,10 @@ def status(
             "{skipped} skipped, {queued} queued of {total}."
         ).format(**document)
     )
-    if document.get("reason"):
-        console.print(_("Reason: {reason}").format(reason=shown(document["reason"], lines=True)))
-    for worker in document.get("workers", []):
-        if worker["state"] != "running":
-            console.print(shown(worker["message"]))
+    if result.reason_text():
+        console.print(_("Reason: {reason}").format(reason=shown(result.reason_text(), lines=True)))
+    for worker in result.stopped():
+        console.print(shown(worker.message()))
 
 
 @issue_app.command("pause")

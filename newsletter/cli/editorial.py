@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from newsletter.cli.common import (
 from newsletter.config import load_settings
 from newsletter.i18n import LANGUAGES
 from newsletter.models import FileUpload, Membership, NewsStatus
+from newsletter.service.search import NewsFilter
 from newsletter.text import guess_format
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -132,14 +133,46 @@ def news_translate(
         console.print(shown(flag))
 
 
+def parse_day(value: str | None) -> date | None:
+    """A day ``YYYY-MM-DD`` (in the configured time zone), or None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(
+            _("Not a day (YYYY-MM-DD): {value}").format(value=shown(value))
+        ) from error
+
+
+SearchOption = Annotated[
+    str,
+    typer.Option("--search", help="Only those with all these words (case and accents ignored)."),
+]
+SinceOption = Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Until this day (YYYY-MM-DD).")]
+
+
 @news_app.command("list")
 def news_list(
     status: Annotated[NewsStatus | None, typer.Option(help="Only this status.")] = None,
+    search: SearchOption = "",
+    organisation: Annotated[
+        int | None, typer.Option("--organisation", help="Only this organisation (its id).")
+    ] = None,
+    category: Annotated[str, typer.Option("--category", help="Only this category.")] = "",
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The news items, oldest first."""
+    """The news items, oldest first; the options filter them as the console's queue does
+    (received from --since to --until)."""
+    wanted = NewsFilter(
+        text=search, statuses=(status.value,) if status else (), organisation_id=organisation,
+        category=category, since=parse_day(since), until=parse_day(until),
+    )  # fmt: skip
     with service() as svc:
-        items = svc.editorial.list_news(status)
+        items = svc.search.every_news(wanted)
     if as_json:
         print_json(items)
         return

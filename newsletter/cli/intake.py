@@ -26,6 +26,7 @@ def _line(result: Result) -> str:
         InboundOutcome.item: _("news item {id}"),
         InboundOutcome.quarantine: _("quarantined"),
         InboundOutcome.bounce: _("bounce"),
+        InboundOutcome.complaint: _("complaint"),
         InboundOutcome.ignored: _("ignored"),
     }[result.outcome].format(id=result.news_id)
     if result.duplicate and result.outcome is not InboundOutcome.ignored:
@@ -92,12 +93,14 @@ def intake_poll(as_json: JsonOption = False) -> None:
         console.print(_line(result), markup=False)
     counts = report.counts()
     summary = _(
-        "{items} news items, {bounces} bounces, {quarantined} quarantined, {ignored} ignored."
+        "{items} news items, {bounces} bounces, {complaints} complaints, {quarantined} "
+        "quarantined, {ignored} ignored."
     )
     console.print(
         summary.format(
             items=counts["item"],
             bounces=counts["bounce"],
+            complaints=counts["complaint"],
             quarantined=counts["quarantine"],
             ignored=counts["ignored"],
         ),
@@ -115,7 +118,7 @@ PER_PAGE = 200
 @intake_app.command("list")
 def intake_list(
     outcome: Annotated[
-        str | None, typer.Option(help="item, quarantine, bounce or ignored.")
+        str | None, typer.Option(help="item, quarantine, bounce, complaint or ignored.")
     ] = None,
     unmatched: Annotated[
         bool,

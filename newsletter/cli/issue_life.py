@@ -1,4 +1,4 @@
-"""Commands of an issue's life after drafting: unschedule, duplicate, edit, test sends."""
+"""Commands of an issue's life after drafting: list, unschedule, duplicate, edit, tests."""
 
 from __future__ import annotations
 
@@ -8,9 +8,44 @@ from typing import Annotated
 import typer
 
 from newsletter.cli.common import _, console, issue_app, print_json, service, shown
-from newsletter.cli.editorial import JsonOption, read_text
+from newsletter.cli.editorial import (
+    JsonOption,
+    SearchOption,
+    SinceOption,
+    UntilOption,
+    parse_day,
+    read_text,
+)
 from newsletter.i18n import LANGUAGES
-from newsletter.models import Membership
+from newsletter.models import IssueStatus, Membership
+from newsletter.service.search import IssueFilter
+
+
+@issue_app.command("list")
+def issue_list(
+    status: Annotated[IssueStatus | None, typer.Option(help="Only this status.")] = None,
+    search: SearchOption = "",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The issues, oldest first: ``[{"id","number","title","status","lists","items",
+    "public","scheduled_at","sent_at","created_at"}]``. The day filtered on is the send
+    day (else the planned one, else the creation)."""
+    wanted = IssueFilter(
+        text=search, statuses=(status.value,) if status else (),
+        since=parse_day(since), until=parse_day(until),
+    )  # fmt: skip
+    with service() as svc:
+        issues = svc.search.every_issue(wanted)
+    if as_json:
+        print_json(issues)
+        return
+    for issue in issues:
+        console.print(
+            f"{issue.id:>5}  #{issue.number:<4} {issue.status:<10} {shown(issue.title)}",
+            soft_wrap=True,
+        )
 
 
 @issue_app.command("unschedule")
@@ -67,9 +102,18 @@ def issue_edit(
         list[int] | None,
         typer.Option("--remove-assembly", metavar="ID", help="Take an AG (and its PV) out."),
     ] = None,
+    assembly_pv: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--assembly-pv",
+            metavar="AG=PV_AG",
+            help="Send the PV of the AG PV_AG with the AG AG of the issue (none: no PV).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a draft issue: all the changes given, or none of them."""
+    minutes = parse_minutes_choices(assembly_pv or [])
     with service() as svc:
         result = svc.issue_life.edit(
             issue_id,
@@ -79,6 +123,7 @@ def issue_edit(
             remove_news=remove_news or [],
             add_assemblies=add_assembly or [],
             remove_assemblies=remove_assembly or [],
+            assembly_minutes=minutes,
         )
     if as_json:
         print_json(result)
@@ -88,6 +133,25 @@ def issue_edit(
                 id=issue_id, items=len(result.items), assemblies=len(result.assemblies)
             )
         )
+
+
+def parse_minutes_choices(values: list[str]) -> dict[int, int | None]:
+    """``AG=PV_AG`` or ``AG=none``, each → {AG: PV_AG or None}; bad usage otherwise."""
+    choices: dict[int, int | None] = {}
+    for value in values:
+        assembly, sep, source = value.partition("=")
+        try:
+            key = int(assembly)
+            choices[key] = None if source.strip().lower() == "none" else int(source)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise typer.BadParameter(
+                _("--assembly-pv takes AG=PV_AG (two AG ids) or AG=none: {value}").format(
+                    value=shown(value)
+                )
+            )
+    return choices
 
 
 @issue_app.command("test")
@@ -105,3 +169,61 @@ def issue_test(
     with service() as svc:
         sent = svc.issue_life.send_test(issue_id, to, language=lang, membership=membership)
     console.print(_("Test sent to {email}.").format(email=shown(", ".join(sent))))
+
+
+block_app = typer.Typer(help="The coordinator's own blocks of an issue: text, image, button.")
+issue_app.add_typer(block_app, name="block")
+
+
+@block_app.command("add")
+def issue_block_add(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    kind: Annotated[str, typer.Option("--kind", help="text, image or button.")],
+    text_fr: Annotated[Path | None, typer.Option(help="French text (Markdown file).")] = None,
+    text_nl: Annotated[Path | None, typer.Option(help="Dutch text (Markdown file).")] = None,
+    label_fr: Annotated[str, typer.Option(help="French words of the button.")] = "",
+    label_nl: Annotated[str, typer.Option(help="Dutch words of the button.")] = "",
+    url: Annotated[str, typer.Option(help="Where the button leads (http:// or https://).")] = "",
+    image: Annotated[Path | None, typer.Option(help="The image (JPEG or PNG).")] = None,
+    alt_fr: Annotated[str, typer.Option(help="French description of the image.")] = "",
+    alt_nl: Annotated[str, typer.Option(help="Dutch description of the image.")] = "",
+    place: Annotated[
+        str,
+        typer.Option(help="introduction, assemblies, a category (section) or end."),
+    ] = "introduction",
+    audience: Annotated[
+        str, typer.Option(help="all, members, effectif, adherent or public.")
+    ] = "all",
+    as_json: JsonOption = False,
+) -> None:
+    """Add a block between the sections; prints {"id": …} with --json."""
+    texts = {
+        "fr": {"body": read_text(text_fr) if text_fr else "", "label": label_fr,
+               "image_alt": alt_fr},
+        "nl": {"body": read_text(text_nl) if text_nl else "", "label": label_nl,
+               "image_alt": alt_nl},
+    }  # fmt: skip
+    upload = None
+    if image is not None:
+        if not image.is_file():
+            raise typer.BadParameter(_("No such file: {path}").format(path=shown(image)))
+        upload = (image.name, "application/octet-stream", image.read_bytes())
+    with service() as svc:
+        block_id = svc.issue_content.add_block(
+            issue_id, kind, place=place, audience=audience, texts=texts, url=url, image=upload
+        )
+    if as_json:
+        print_json({"id": block_id})
+    else:
+        console.print(_("Block {id} added.").format(id=block_id))
+
+
+@block_app.command("remove")
+def issue_block_remove(
+    issue_id: Annotated[int, typer.Argument(metavar="ID")],
+    block_id: Annotated[int, typer.Argument(metavar="BLOCK_ID")],
+) -> None:
+    """Take a block out of a draft issue."""
+    with service() as svc:
+        svc.issue_content.remove_block(issue_id, block_id)
+    console.print(_("Block {id} removed.").format(id=block_id))

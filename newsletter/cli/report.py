@@ -43,10 +43,27 @@ def issue_report(
     status: Annotated[
         str, typer.Option("--status", help="Only this delivery status (or 'problems').")
     ] = "",
+    clicks: Annotated[
+        bool,
+        typer.Option(
+            "--clicks",
+            help="How many times each link was followed instead (CLICK_COUNTING): "
+            '[{"url","count"}] with --json.',
+        ),
+    ] = False,
 ) -> None:
     """Who got the issue and who did not, with the reason in words (French or Dutch) and
-    the server's reply."""
+    the server's reply; with --clicks, how many times each link was followed."""
     language = _lang(lang)
+    if clicks:
+        with service() as svc:
+            counts = svc.clicks.clicks(issue_id)
+        if as_json:
+            print_json([c.as_json() for c in counts])
+            return
+        for count in counts:
+            console.print(shown(f"{count.count}\t{count.url}"))
+        return
     with service() as svc:
         rows = [row.document(language) for row in svc.reports.report_rows(issue_id, status)]
     if as_json:

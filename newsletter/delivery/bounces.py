@@ -79,3 +79,31 @@ def match_delivery(
             if address.strip().lower() == wanted:
                 return Match(delivery.id, address, delivery.status is DeliveryStatus.bounced)
     return Match(deliveries[0].id)
+
+
+def match_complaint(
+    session: Session,
+    settings: Settings,
+    *,
+    envelope_addresses: Sequence[str],
+    original_message_id: str,
+    recipients: Sequence[str],
+) -> Match:
+    """The delivery a complaint report (ARF) is about: proven as a bounce is (VERP token
+    or signed Message-ID). When the report states recipients, one of them must be the
+    delivery's address; a provider that hid the recipient leaves the proof alone, and
+    then it must point at one delivery only."""
+    deliveries = _proven_deliveries(session, settings, envelope_addresses, original_message_id)
+    if not deliveries:
+        return Match()
+    if recipients:
+        return match_delivery(
+            session,
+            settings,
+            envelope_addresses=envelope_addresses,
+            original_message_id=original_message_id,
+            failed_addresses=recipients,
+        )
+    if len(deliveries) == 1:
+        return Match(deliveries[0].id, deliveries[0].email)
+    return Match(deliveries[0].id)

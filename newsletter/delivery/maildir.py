@@ -57,7 +57,7 @@ class MaildirTransport:
             results = []
             for recipient in recipients:
                 key = self.store.add(message, sender, recipient)
-                results.append(RecipientResult(recipient, Outcome.sent, 250, f"stored {key}"))
+                results.append(RecipientResult(recipient, Outcome.sent, 250, key))
             return results
 
         try:

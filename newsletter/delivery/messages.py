@@ -37,6 +37,8 @@ class IssueMessages:
         self._variant = variant
         self._variants: dict[tuple[Language, Membership], PreparedMessage] = {}
         self.signer = signer
+        #: each reader's counted links say who they are (individual click tracking)
+        self.tracks = settings.click_counting and settings.click_tracking_individual
         #: the web version in each reader language
         self.web_urls = {lang: links.web_version_url(settings, issue_id, lang) for lang in Language}
 
@@ -58,6 +60,9 @@ class IssueMessages:
             web_url=self.web_urls[row.language],
             rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id)
             if assembly_id
+            else "",
+            click_person=links.click_person(settings, self.issue_id, row.subscriber_id)
+            if self.tracks
             else "",
         )
 

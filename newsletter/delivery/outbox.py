@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
+from newsletter.delivery import notes
 from newsletter.delivery.identity import message_id
+from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Subscriber
@@ -74,9 +76,12 @@ class RowUpdate:
 
     id: int
     status: D
+    #: the server's reply, as received
     reply: str
     at: datetime
     next_attempt_at: datetime | None = None
+    #: what the sender adds (``delivery.notes``), translated when shown
+    note: Msg | None = None
 
 
 # --- sends and snapshots -------------------------------------------------------------
@@ -217,7 +222,9 @@ def claim(
                 .values(
                     status=D.skipped,
                     claimed_by=None,
-                    last_reply="unsubscribed before delivery",
+                    last_reply="",
+                    reply_note=notes.UNSUBSCRIBED,
+                    reply_note_params=None,
                     updated_at=now,
                 )
             )
@@ -295,6 +302,8 @@ def record(db: Database, worker_id: str, outcomes: Sequence[RowUpdate]) -> int:
         .values(
             status=bindparam("b_status"),
             last_reply=bindparam("b_reply"),
+            reply_note=bindparam("b_note"),
+            reply_note_params=bindparam("b_note_params", type_=JSON(none_as_null=True)),
             sent_at=bindparam("b_sent_at"),
             next_attempt_at=bindparam("b_next"),
             claimed_by=None,
@@ -306,6 +315,8 @@ def record(db: Database, worker_id: str, outcomes: Sequence[RowUpdate]) -> int:
             "b_id": o.id,
             "b_status": o.status,
             "b_reply": o.reply[:2000],
+            "b_note": o.note.msgid if o.note else "",
+            "b_note_params": o.note.stored_params() if o.note else None,
             "b_sent_at": o.at if o.status is D.sent else None,
             "b_next": o.next_attempt_at,
             "b_at": o.at,
@@ -348,6 +359,7 @@ def mark_bounced(session: Session, delivery_id: int, reason: str) -> int | None:
         return None
     delivery.status = D.bounced
     delivery.last_reply = reason[:2000]
+    delivery.reply_note, delivery.reply_note_params = "", None
     delivery.updated_at = utcnow()
     return delivery.subscriber_id
 
@@ -371,12 +383,18 @@ def requeue_failed(session: Session, send_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def cancel_open(session: Session, send_id: int, reason: str) -> int:
-    """Mark every row not yet sent as skipped (the send was cancelled)."""
+def cancel_open(session: Session, send_id: int) -> int:
+    """Mark every row not yet sent as skipped (the send was cancelled); a server's reply
+    to an earlier attempt stays."""
     result = session.execute(
         update(T)
         .where(T.c.send_id == send_id, T.c.status.in_([D.queued, D.failed_temporary]))
-        .values(status=D.skipped, last_reply=reason, updated_at=utcnow())
+        .values(
+            status=D.skipped,
+            reply_note=notes.CANCELLED,
+            reply_note_params=None,
+            updated_at=utcnow(),
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -288,5 +288,5 @@ def _ascii(address: str) -> bytes:
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return f"connection error: {text}"
+    """The error's own text (the worker notes that no server replied)."""
+    return str(error) or type(error).__name__

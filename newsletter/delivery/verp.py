@@ -32,9 +32,16 @@ def _base36(number: int) -> str:
     return "".join(reversed(out))
 
 
+@lru_cache(maxsize=16)
+def _keyed(secret: str) -> hmac.HMAC:
+    """The HMAC keyed with ``secret`` (copied per address: the key is hashed once)."""
+    return hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+
+
 def _mac(settings: Settings, delivery_id: int) -> str:
-    key = settings.secret.encode("utf-8")
-    return hmac.new(key, f"verp:{delivery_id}".encode(), hashlib.sha256).hexdigest()[:_MAC_SIZE]
+    mac = _keyed(settings.secret).copy()
+    mac.update(f"verp:{delivery_id}".encode())
+    return mac.hexdigest()[:_MAC_SIZE]
 
 
 def _base_address(settings: Settings) -> str:

@@ -47,7 +47,7 @@ from functools import partial
 from typing import ParamSpec, Protocol, TypeVar
 
 from newsletter.config import Settings
-from newsletter.delivery import outbox
+from newsletter.delivery import notes, outbox
 from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.throttle import Caps, TokenBucket
@@ -81,7 +81,6 @@ WAIT_STEP = 1.0
 #: the crash bound: unwritten accepted results + messages on the wire, per connection
 DUPLICATES_PER_CONNECTION = 2
 AUTO_PAUSED = N_("{failed} of the last {window} messages failed; last reply: {reply}")
-UNSUBSCRIBED = "unsubscribed before delivery"
 #: results are written at least this often (when there are any)
 FLUSH_INTERVAL = 0.05
 
@@ -287,7 +286,7 @@ class _Run:
         self.unsent: list[int] = []
         self.unwritten = 0
         self.gone: set[int] = set()  # claimed rows whose subscriber left since the claim
-        self.last_reply = ""
+        self.last_reply: Msg = Msg("")
         self.wake = asyncio.Event()  # results are waiting for the recorder
         self.done = False
         self.issue_id = 0
@@ -556,43 +555,49 @@ class _Run:
                 message, sender = self.factory(row)
             except Exception as error:  # a message that cannot be built is a permanent failure
                 log.exception("building message for delivery %s failed", row.id)
-                result = RecipientResult(row.email, Result.permanent, 0, type(error).__name__)
+                result = RecipientResult(row.email, Result.permanent, 0, "")
+                note = Msg(notes.NOT_BUILT, {"error": type(error).__name__})
+                before_last, last = last, self._result(row, result, note)
             else:
                 results = await self.w.transport.send(message, sender, [row.email])
-                result = results[0]
-            before_last, last = last, self._result(row, result)
+                before_last, last = last, self._result(row, results[0])
 
     def _skip(self, row: Claimed) -> _Batch:
-        self.pending.updates.append(RowUpdate(row.id, D.skipped, UNSUBSCRIBED, utcnow()))
+        note = Msg(notes.UNSUBSCRIBED)
+        self.pending.updates.append(RowUpdate(row.id, D.skipped, "", utcnow(), note=note))
         self.progress.skipped += 1
         self.wake.set()
         return self.pending
 
-    def _result(self, row: Claimed, result: RecipientResult) -> _Batch:
+    def _result(self, row: Claimed, result: RecipientResult, note: Msg | None = None) -> _Batch:
+        """Record ``result``: the server's reply as received, and what the sender adds
+        (``note``: no reply at all, gave up after the last retry…) as a message id."""
         now = utcnow()
         reply = f"{result.code} {result.reply}".strip() if result.code else result.reply
+        failed = result.outcome is not Result.sent
+        if note is None and failed and not result.code:
+            note = Msg(notes.NO_REPLY)  # a connection error, not a server's answer
         batch = self.pending
         if result.outcome is Result.sent:
-            update = RowUpdate(row.id, D.sent, reply, now)
+            update = RowUpdate(row.id, D.sent, reply, now, note=note)
             self.progress.sent += 1
         elif result.outcome is Result.temporary and not self.w.policy.expired(self.started, now):
             update = RowUpdate(
                 row.id, D.failed_temporary, reply, now,
-                self.w.policy.next_attempt(row.attempts, now),
+                self.w.policy.next_attempt(row.attempts, now), note=note,
             )  # fmt: skip
             self.progress.retrying += 1
         else:
             if result.outcome is Result.temporary:
-                reply = f"gave up after {row.attempts} attempts: {reply}"
-            update = RowUpdate(row.id, D.failed_permanent, reply, now)
+                note = Msg(notes.GAVE_UP, {"attempts": row.attempts})
+            update = RowUpdate(row.id, D.failed_permanent, reply, now, note=note)
             batch.permanent.append((row.subscriber_id, reply))
             self.progress.failed += 1
         batch.updates.append(update)
-        failed = result.outcome is not Result.sent
         unreachable = result.outcome is Result.temporary and result.code in (0, 421)
         self.window.add(_Window.UNREACHABLE if unreachable else _Window.FAILED if failed else 0)
         if failed:
-            self.last_reply = reply
+            self.last_reply = notes.shown(note, reply)
         self.wake.set()
         self._judge()
         return batch
@@ -670,7 +675,7 @@ class _Run:
                 return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason,
                                  relay_down=relay_down)  # fmt: skip
             if issue is not None and issue.status is IssueStatus.cancelled:
-                outbox.cancel_open(session, self.send_id, "cancelled before delivery")
+                outbox.cancel_open(session, self.send_id)
             if self.halt.is_set():
                 reason = issue.reason if issue is not None else None
                 return RunResult(self.halt_end, self.progress, reason=reason)

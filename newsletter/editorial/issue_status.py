@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newsletter.editorial.news_status import transition_news
+from newsletter.editorial.news_status import PUBLISHED_IN, transition_news
 from newsletter.errors import InvalidTransitionError
 from newsletter.i18n import N_, Msg
 from newsletter.models import IssueStatus as S
@@ -59,7 +59,8 @@ def _publish_items(issue: Issue, now: datetime) -> None:
     """The news items of a sent issue become ``published`` (through their own machine)."""
     for link in issue.items:
         if link.news.status is NewsStatus.approved:
-            transition_news(link.news, NewsStatus.published, reason=f"issue {issue.number}", at=now)
+            reason = Msg(PUBLISHED_IN, {"number": issue.number})
+            transition_news(link.news, NewsStatus.published, reason=reason, at=now)
 
 
 def require_back_to_draft(issue: Issue, *, delivered: int) -> None:

@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 
 from newsletter import versions
 from newsletter.config import Settings
-from newsletter.editorial.assemblies import minutes_to_attach, upcoming_assemblies
+from newsletter.editorial.assemblies import (
+    minutes_to_attach,
+    previous_assembly,
+    upcoming_assemblies,
+)
 from newsletter.editorial.issue_status import is_editable
 from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
 from newsletter.i18n import N_
@@ -30,6 +34,7 @@ from newsletter.store.editorial import (
     IssueAssembly,
     IssueItem,
     NewsItem,
+    StoredFile,
     store_file,
 )
 from newsletter.text import one_line
@@ -121,18 +126,89 @@ def draft_issue(
 
 
 def add_assembly(session: Session, issue: Issue, assembly: Assembly) -> None:
-    """Announce an AG in the issue; the PV its agenda approves becomes an annex."""
+    """Announce an AG in the issue (any AG, past or upcoming); the PV its agenda
+    approves (the previous AG's) goes with it, for members only (``set_minutes`` changes
+    that choice)."""
     require_editable(issue)
     if any(link.assembly_id == assembly.id for link in issue.assemblies):
         return
-    issue.assemblies.append(IssueAssembly(assembly_id=assembly.id, position=len(issue.assemblies)))
+    link = IssueAssembly(assembly_id=assembly.id, position=len(issue.assemblies))
+    issue.assemblies.append(link)
     if issue.assembly_id is None:
         issue.assembly_id = assembly.id
-    minutes = minutes_to_attach(session, assembly)
-    if minutes is not None and all(annex.file_id != minutes.id for annex in issue.annexes):
-        issue.annexes.append(
-            IssueAnnex(file_id=minutes.id, label=minutes.filename, position=len(issue.annexes))
+    source = default_minutes_source(session, assembly)
+    if source is not None:
+        _attach_minutes(issue, link, source)
+
+
+def default_minutes_source(session: Session, assembly: Assembly) -> Assembly | None:
+    """The AG whose PV goes with ``assembly`` unless the coordinator chooses another:
+    the previous AG, when this one's agenda approves its PV and it has one."""
+    if minutes_to_attach(session, assembly) is None:
+        return None
+    return previous_assembly(session, assembly)
+
+
+def minutes_file(assembly: Assembly) -> StoredFile | None:
+    """The PV of an AG as it is sent: the approved version once there is one."""
+    return assembly.minutes_final or assembly.minutes
+
+
+def _attach_minutes(issue: Issue, link: IssueAssembly, source: Assembly) -> None:
+    minutes = minutes_file(source)
+    if minutes is None:
+        raise ValidationError(N_("The assembly {id} has no minutes (PV) yet."), id=source.id)
+    link.minutes_from_id = source.id
+    if any(annex.file_id == minutes.id for annex in issue.annexes):
+        return  # another AG of the issue brings the same PV: one annex
+    issue.annexes.append(
+        IssueAnnex(
+            file_id=minutes.id,
+            label=minutes.filename,
+            position=len(issue.annexes),
+            audience="members",
+            for_assembly_id=link.assembly_id,
         )
+    )
+
+
+def _detach_minutes(issue: Issue, link: IssueAssembly, kept: list[IssueAssembly]) -> None:
+    """Take the PV of ``link`` out, unless an AG of ``kept`` brings the same one (then it
+    becomes that AG's)."""
+    for annex in list(issue.annexes):
+        if annex.for_assembly_id != link.assembly_id:
+            continue
+        other = next(
+            (k for k in kept if k.minutes_from_id is not None
+             and k.minutes_from_id == link.minutes_from_id),
+            None,
+        )  # fmt: skip
+        if other is not None:
+            annex.for_assembly_id = other.assembly_id
+        else:
+            issue.annexes.remove(annex)
+    _renumber(issue.annexes)
+    link.minutes_from_id = None
+
+
+def set_minutes(session: Session, issue: Issue, assembly_id: int, source_id: int | None) -> None:
+    """Which PV goes with the AG ``assembly_id`` of the issue: that of the AG
+    ``source_id`` (any AG with a PV), or none (None). The PV goes to members only."""
+    require_editable(issue)
+    link = next((link for link in issue.assemblies if link.assembly_id == assembly_id), None)
+    if link is None:
+        raise NotFoundError(N_("Assembly {id} is not in this issue."), id=assembly_id)
+    source = None
+    if source_id is not None:
+        source = session.get(Assembly, source_id)
+        if source is None:
+            raise NotFoundError(N_("No assembly with id {id}."), id=source_id)
+        if minutes_file(source) is None:
+            raise ValidationError(N_("The assembly {id} has no minutes (PV) yet."), id=source_id)
+    _detach_minutes(issue, link, [k for k in issue.assemblies if k is not link])
+    if source is not None:
+        _attach_minutes(issue, link, source)
+    session.flush()
 
 
 def remove_assembly(session: Session, issue: Issue, assembly_id: int) -> None:
@@ -142,21 +218,39 @@ def remove_assembly(session: Session, issue: Issue, assembly_id: int) -> None:
     kept = [link for link in issue.assemblies if link.assembly_id != assembly_id]
     if len(kept) == len(issue.assemblies):
         raise NotFoundError(N_("Assembly {id} is not in this issue."), id=assembly_id)
+    link = next(link for link in issue.assemblies if link.assembly_id == assembly_id)
+    _detach_minutes(issue, link, kept)
+    # a PV attached before the PV was tied to its AG: recognised by its file
     removed = session.get(Assembly, assembly_id)
     still = {
         minutes.id
-        for link in kept
-        if (minutes := minutes_to_attach(session, link.assembly)) is not None
+        for other in kept
+        if (minutes := minutes_to_attach(session, other.assembly)) is not None
     }
     gone = minutes_to_attach(session, removed) if removed is not None else None
     if gone is not None and gone.id not in still:
-        issue.annexes = [annex for annex in issue.annexes if annex.file_id != gone.id]
+        issue.annexes = [
+            annex
+            for annex in issue.annexes
+            if annex.file_id != gone.id or annex.for_assembly_id is not None
+        ]
         _renumber(issue.annexes)
     issue.assemblies = kept
     _renumber(issue.assemblies)
     if issue.assembly_id == assembly_id:
         issue.assembly_id = kept[0].assembly_id if kept else None
     session.flush()
+
+
+def set_annex_audience(issue: Issue, annex_id: int, audience: str) -> None:
+    """Who gets an annex: everyone, members only… (``blocks.AUDIENCES``)."""
+    from newsletter.editorial.blocks import check_audience
+
+    require_editable(issue)
+    annex = next((a for a in issue.annexes if a.id == annex_id), None)
+    if annex is None:
+        raise NotFoundError(N_("No annex {id} in this issue."), id=annex_id)
+    annex.audience = check_audience(audience)
 
 
 def duplicate_issue(session: Session, source: Issue) -> Issue:
@@ -186,12 +280,26 @@ def duplicate_issue(session: Session, source: Issue) -> Issue:
         )
     for ag_link in source.assemblies:
         copy.assemblies.append(
-            IssueAssembly(assembly_id=ag_link.assembly_id, position=ag_link.position)
+            IssueAssembly(
+                assembly_id=ag_link.assembly_id,
+                position=ag_link.position,
+                minutes_from_id=ag_link.minutes_from_id,
+            )
         )
     for annex in source.annexes:
         copy.annexes.append(
-            IssueAnnex(file_id=annex.file_id, label=annex.label, position=annex.position)
+            IssueAnnex(
+                file_id=annex.file_id,
+                label=annex.label,
+                translations=deepcopy(annex.translations or {}),
+                position=annex.position,
+                audience=annex.audience,
+                for_assembly_id=annex.for_assembly_id,
+            )
         )
+    from newsletter.editorial.blocks import copy_blocks
+
+    copy.blocks = copy_blocks(source)
     session.flush()
     return copy
 
@@ -229,11 +337,19 @@ def move_item(session: Session, issue: Issue, news_id: int, position: int) -> No
     session.flush()
 
 
-def add_annex(session: Session, issue: Issue, upload: FileUpload, label: str = "") -> IssueAnnex:
+def add_annex(
+    session: Session, issue: Issue, upload: FileUpload, label: str = "", audience: str = "all"
+) -> IssueAnnex:
+    from newsletter.editorial.blocks import check_audience
+
     require_editable(issue)
     filename, content_type, data = upload
     stored = store_file(session, one_line(filename, 255), content_type, data)
-    annex = IssueAnnex(file_id=stored.id, label=one_line(label, 300) or stored.filename)
+    annex = IssueAnnex(
+        file_id=stored.id,
+        label=one_line(label, 300) or stored.filename,
+        audience=check_audience(audience),
+    )
     annex.position = len(issue.annexes)
     issue.annexes.append(annex)
     session.flush()

@@ -11,14 +11,19 @@ and becomes ``published`` when the issue that carries it is sent (``issue_status
        └──► rejected ──► pending (reconsidered)
 
 Every transition appends a ``NewsEvent`` (from, to, who, when, why).
+
+Who may still change an item depends on its status (``may_edit``, ``check_editable``):
+the coordination until it is published, its sender only while it waits in the queue or
+was sent back for changes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from newsletter.errors import InvalidTransitionError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import N_, Msg
 from newsletter.models import NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import NewsEvent, NewsItem
@@ -35,6 +40,33 @@ ALLOWED: dict[NewsStatus, frozenset[NewsStatus]] = {
 }
 #: transitions that need a reason (said to the partner)
 NEEDS_REASON = frozenset({S.rejected, S.changes_requested})
+#: the note of an item published by an issue
+PUBLISHED_IN = N_("published in issue no. {number}")
+
+
+class Editor(StrEnum):
+    """Who changes a news item's text."""
+
+    coordinator = "coordinator"  # console or command line
+    sender = "sender"  # the partner who sent it, through the link of their item
+
+
+#: the statuses in which each editor may still change an item
+EDITABLE_BY: dict[Editor, frozenset[NewsStatus]] = {
+    Editor.coordinator: frozenset({S.pending, S.changes_requested, S.approved}),
+    Editor.sender: frozenset({S.pending, S.changes_requested}),
+}
+
+
+def may_edit(status: NewsStatus | str, by: Editor) -> bool:
+    """Whether an item in ``status`` may still be edited by ``by``."""
+    return NewsStatus(status) in EDITABLE_BY[by]
+
+
+def check_editable(item: NewsItem, by: Editor) -> None:
+    """InvalidTransitionError unless ``by`` may still edit ``item``."""
+    if not may_edit(item.status, by):
+        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
 
 
 def transition_news(
@@ -42,10 +74,11 @@ def transition_news(
     to: NewsStatus,
     *,
     actor: str = "",
-    reason: str = "",
+    reason: str | Msg = "",
     at: datetime | None = None,
 ) -> None:
-    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why."""
+    """Move ``item`` to ``to`` or raise InvalidTransitionError; records who, when, why
+    (``reason``: a person's words as written, or a message of ours, stored by id)."""
     if to not in ALLOWED[item.status]:
         raise InvalidTransitionError(
             N_("News item {id} cannot go from {current} to {target}."),
@@ -53,17 +86,22 @@ def transition_news(
             current=item.status.value,
             target=to.value,
         )
-    reason = reason.strip()
-    if to in NEEDS_REASON and not reason:
+    if isinstance(reason, Msg):
+        text, params = reason.msgid, reason.stored_params()
+    else:
+        text, params = reason.strip(), None
+    if to in NEEDS_REASON and not text:
         raise ValidationError(N_("Say why (--reason): the partner will read it."))
     item.events.append(
         NewsEvent(
             from_status=item.status.value,
             to_status=to.value,
             actor=one_line(actor, 320),
-            reason=reason,
+            reason=text,
+            reason_params=params,
             at=at or utcnow(),
         )
     )
     item.status = to
-    item.status_reason = reason
+    item.status_reason = text
+    item.status_reason_params = params

@@ -14,10 +14,10 @@ from babel.dates import format_date
 
 from newsletter import versions
 from newsletter.config import Settings
-from newsletter.errors import InvalidTransitionError, ValidationError
-from newsletter.i18n import N_
+from newsletter.editorial.news_status import Editor, check_editable
+from newsletter.errors import ValidationError
+from newsletter.i18n import LANGUAGES, N_
 from newsletter.intake.limits import check_body, check_news_fields
-from newsletter.intake.news import EDITABLE
 from newsletter.store.editorial import Assembly, Issue, IssueAnnex, NewsItem
 from newsletter.text import BodyFormat, one_line, to_safe_html
 
@@ -58,8 +58,7 @@ def translate_news(
 ) -> None:
     """Add or replace the ``lang`` version of a news item (title and body required)."""
     lang = versions.check_language(lang)
-    if item.status not in EDITABLE:
-        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
+    check_editable(item, Editor.coordinator)
     check_news_fields(
         settings, body=None if body_format == "html" else body, title=title,
         event_place=event_place, image_alt=image_alt, link_text=link_text,
@@ -88,8 +87,7 @@ def translate_news(
 def drop_news_version(item: NewsItem, lang: str) -> None:
     """Remove the ``lang`` version of a news item; the original version stays."""
     lang = versions.check_language(lang)
-    if item.status not in EDITABLE:
-        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
+    check_editable(item, Editor.coordinator)
     if lang == versions.original_language(item):
         raise ValidationError(N_("The original version of an item cannot be removed."))
     versions.drop_version(item, lang)
@@ -163,3 +161,9 @@ def set_annex_label(issue: Issue, annex: IssueAnnex, lang: str, label: str) -> N
     versions.set_version(record, lang, {"label": one_line(label, 300)}, versions.ANNEX_FIELDS)
     annex.label = record.label
     annex.translations = record.translations
+
+
+def annex_labels(issue: Issue, annex: IssueAnnex) -> dict[str, str]:
+    """An annex's label per language as stored ("" when that version is missing)."""
+    record = _AnnexRecord(annex, issue)
+    return {lang: str(versions.field_in(record, "label", lang)) for lang in LANGUAGES}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.normalize import name_key
 from newsletter.config import Settings
-from newsletter.errors import InvalidTransitionError, NotFoundError, ValidationError
+from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake.limits import check_body, check_news_fields
 from newsletter.models import FileUpload, Language, NewsSource, NewsStatus
@@ -27,7 +27,6 @@ from newsletter.versions import check_language, relabel_original
 
 S = NewsStatus
 #: the statuses in which the coordinator may still correct an item
-EDITABLE = (S.pending, S.changes_requested, S.approved)
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _SPACES = re.compile(r"\s+")
@@ -106,9 +105,8 @@ def edit_news(
     image_alt: str = "",
     link_text: str = "",
 ) -> None:
-    """The coordinator's corrections, checked as a new item is (``check_fields``)."""
-    if item.status not in EDITABLE:
-        raise InvalidTransitionError(N_("News item {id} cannot be edited any more."), id=item.id)
+    """Corrections, checked as a new item is (``check_fields``); whether this editor may
+    still change the item is the caller's to check (``news_status.check_editable``)."""
     check_news_fields(
         settings, body=body, link=link, title=title, event_place=event_place,
         image_alt=image_alt, link_text=link_text,

@@ -23,6 +23,9 @@ class Personalization:
     web_url: str
     #: answer link of the AG the issue invites to (``links.rsvp_url``); empty: no RSVP block
     rsvp_url: str = ""
+    #: the reader's part of the counted links (``links.click_person``), only with
+    #: individual click tracking; empty: the links say nothing about who follows them
+    click_person: str = ""
 
 
 class PreparedMessage(Protocol):

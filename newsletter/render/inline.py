@@ -26,8 +26,36 @@ ALLOWED_ON: dict[str, frozenset[str]] = {
 }
 
 
+#: the rules premailer draws from a style sheet, by (sheet text, its index in the page):
+#: the same sheet serves every variant, and reading it is half of an inlining. Premailer
+#: reads the rules (never changes them) and writes the leftover ones (@media) back into
+#: the page's <style>; that text is kept with them. A few sheets at most (a coordinator's
+#: edited templates): the oldest is dropped past ``_SHEETS``.
+_SHEETS = 8
+_rules: dict[tuple[str, int], tuple[tuple[Any, ...], list[Any], str]] = {}
+
+
 class _Inliner(Premailer):  # type: ignore[misc]
-    """Premailer that sets a presentational attribute only where it is valid."""
+    """Premailer that sets a presentational attribute only where it is valid, and reads
+    each style sheet once per process."""
+
+    def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list[Any], list[Any]]:
+        key = (css_body, ruleset_index)
+        known = _rules.get(key)
+        if known is None:
+            rules, leftover = super()._parse_style_rules(css_body, ruleset_index)
+            text: str = super()._css_rules_to_string(leftover)
+            if len(_rules) >= _SHEETS:
+                del _rules[next(iter(_rules))]
+            known = _rules[key] = (tuple(rules), leftover, text)
+        return list(known[0]), known[1]
+
+    def _css_rules_to_string(self, rules: list[Any]) -> str:
+        for _rules_of_sheet, leftover, text in _rules.values():
+            if leftover is rules:
+                return text
+        result: str = super()._css_rules_to_string(rules)
+        return result
 
     def _style_to_basic_html_attributes(
         self, element: Any, style_content: str, force: bool = False

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from email.message import MIMEPart
 from email.policy import SMTP
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from newsletter.render.model import AnnexView
 from newsletter.render.splice import CRLF, Conditional, LineTemplate, Markers, Slot, split_body
 from newsletter.text import one_line
+
+if TYPE_CHECKING:  # the issue model (and what it loads) only where an issue is read
+    from newsletter.render.model import AnnexView
 
 POLICY = SMTP
 NL = CRLF.encode("ascii")

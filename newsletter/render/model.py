@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from newsletter import versions
 from newsletter.config import Settings
+from newsletter.editorial.blocks import FIRST_PLACES, KEY_FIELD, LAST_PLACE, places, shown_to
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.editorial.issues import get_issue, section_rank
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -94,10 +95,31 @@ class AnnexView:
     size: int
     data: bytes = field(repr=False)
     url: str = ""
+    #: who gets it (``editorial.blocks.AUDIENCES``)
+    audience: str = "all"
 
     @property
     def attached(self) -> bool:
         return not self.url
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A block of the coordinator's own words, in the version a reader gets."""
+
+    id: int
+    kind: str
+    #: after which part it comes: "introduction", "assemblies", a section key or "end"
+    place: str
+    audience: str
+    language: str
+    body_html: str
+    body_text: str
+    label: str
+    url: str
+    image_url: str
+    image_alt: str
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,10 +141,24 @@ class IssueView:
     text_language: str = DEFAULT_LANGUAGE
     #: the bilingual edition: every reader gets both versions
     bilingual: bool = False
+    blocks: tuple[BlockView, ...] = ()
 
     @property
     def item_count(self) -> int:
         return sum(len(section.items) for section in self.sections)
+
+    @property
+    def limited(self) -> bool:
+        """Whether some content goes to some readers only (variants per membership)."""
+        audiences = [b.audience for b in self.blocks] + [a.audience for a in self.annexes]
+        return any(audience != "all" for audience in audiences)
+
+    def blocks_at(self, place: str, block: str) -> list[BlockView]:
+        """The blocks after ``place`` that a reader of variant ``block`` gets."""
+        return [b for b in self.blocks if b.place == place and shown_to(b.audience, block)]
+
+    def annexes_for(self, block: str) -> tuple[AnnexView, ...]:
+        return tuple(a for a in self.annexes if shown_to(a.audience, block))
 
 
 def _file_link(settings: Settings, stored: StoredFile) -> FileLink:
@@ -178,9 +214,10 @@ def _assembly_view(settings: Settings, assembly: Assembly, reader: str) -> Assem
     )
 
 
-def _annex(settings: Settings, stored: StoredFile, label: str) -> AnnexView:
+def _annex(settings: Settings, stored: StoredFile, label: str, audience: str = "all") -> AnnexView:
     linked = stored.size > settings.annex_link_threshold
     return AnnexView(
+        audience=audience,
         filename=stored.filename,
         label=label or stored.filename,
         content_type=stored.content_type,
@@ -208,7 +245,12 @@ def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str)
     order = sorted(grouped, key=lambda key: (section_rank(settings, key), key))
     sections = tuple(SectionView(key, tuple(grouped[key])) for key in order)
     annexes = [
-        _annex(settings, annex.file, str(versions.pick(AnnexLabel(annex, issue), "label", reader)))
+        _annex(
+            settings,
+            annex.file,
+            str(versions.pick(AnnexLabel(annex, issue), "label", reader)),
+            annex.audience or "all",
+        )
         for annex in issue.annexes
     ]
     ics = []
@@ -237,7 +279,48 @@ def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str)
         language=reader,
         text_language=text_lang,
         bilingual=issue.bilingual,
+        blocks=_block_views(settings, issue, reader, {s.key for s in sections}),
     )
+
+
+def _block_views(
+    settings: Settings, issue: Issue, reader: str, present: set[str]
+) -> tuple[BlockView, ...]:
+    """The blocks in order; one after a section the issue does not have goes to the end."""
+    order = places(settings)
+    shown = []
+    for block in issue.blocks:
+        place = block.place
+        if place not in order or (place not in FIRST_PLACES and place != LAST_PLACE
+                                  and place not in present):  # fmt: skip
+            place = LAST_PLACE
+        if place == "assemblies" and not issue.assemblies:
+            place = FIRST_PLACES[0]
+        chosen = versions.choose(block, reader, KEY_FIELD.get(block.kind, "label"))
+        lang = chosen.language
+        body_html = str(versions.field_in(block, "body_html", lang))
+        image = block.image
+        shown.append(
+            (
+                order.index(place),
+                block.position,
+                BlockView(
+                    id=block.id,
+                    kind=block.kind,
+                    place=place,
+                    audience=block.audience or "all",
+                    language=lang,
+                    body_html=body_html,
+                    body_text=html_to_text(body_html) if body_html else "",
+                    label=str(versions.field_in(block, "label", lang)),
+                    url=block.url,
+                    image_url=annex_url(settings, image.id, image.filename) if image else "",
+                    image_alt=str(versions.pick(block, "image_alt", lang)),
+                    fallback=chosen.fallback,
+                ),
+            )
+        )
+    return tuple(view for _rank, _position, view in sorted(shown, key=lambda s: s[:2]))
 
 
 def load_issue_views(session: Session, settings: Settings, issue_id: int) -> dict[str, IssueView]:

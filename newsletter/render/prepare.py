@@ -6,8 +6,9 @@ The interface the delivery stage (and preview, test send) calls:
   and encodes its annexes once (base64, shared by every variant).
 - ``PreparedIssue.variant(language, membership) -> PreparedVariant``: rendered with
   Jinja2 and CSS-inlined with premailer the first time a variant key is asked for,
-  then cached. The key is (language, block): when the issue announces an AG, ``block`` is
-  the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
+  then cached. The key is (language, block): when the issue announces an AG or has
+  content for some readers only (a PV, a block: ``editorial.blocks.shown_to``), ``block``
+  is the reader's membership kind (``"effectif"`` votes, ``"adherent"`` takes part without
   voting, ``"public"`` for everyone else), ``"all"`` otherwise. At most six variants,
   so the per-recipient cost stays one dictionary look-up and the splice. The reader's
   language picks the version of every text (``editorial.versions``); in the bilingual
@@ -24,32 +25,41 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
 from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
+from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization
-from newsletter.render.inline import inline_css
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.model import AnnexView, IssueView, SectionView, load_issue_views
 from newsletter.render.splice import (
+    LineTemplate,
     Markers,
     Slot,
     address_header,
-    check_url,
-    html_values,
+    check_click_person,
+    clean_name,
+    html_text,
     list_unsubscribe_header,
     message_id_header,
-    text_values,
+    qp_text,
+    url_forms,
 )
-from newsletter.render.templating import environment
 from newsletter.text import one_line
 from newsletter.versions import FALLBACK_NOTES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.render.model import AnnexView, IssueView
+
+# Jinja2, premailer and the issue model load when a variant is rendered: a process that
+# only splices prepared variants (the sender, see ``service.variants``) never loads them.
 
 MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
@@ -107,6 +117,8 @@ class Edition:
 
 
 def _own_items(view: IssueView) -> IssueView:
+    from newsletter.render.model import SectionView
+
     sections = []
     for section in view.sections:
         own = tuple(item for item in section.items if not item.fallback)
@@ -126,6 +138,8 @@ def subject_of(views: Sequence[IssueView]) -> str:
 
 def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
              show_rsvp: bool) -> Edition:  # fmt: skip
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
     values = {
         **context,
@@ -133,8 +147,10 @@ def _edition(settings: Settings, view: IssueView, block: str, context: dict[str,
         "lang": view.language,
         "show_rsvp": show_rsvp,
         "section_title": lambda key: section_title(view.language, key),
-        "attached": [annex for annex in view.annexes if annex.attached],
-        "linked": [annex for annex in view.annexes if not annex.attached],
+        "annexes": view.annexes_for(block),
+        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
+        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
+        "blocks_at": lambda place: view.blocks_at(place, block),
     }
     html = Markup(env.get_template("issue_content.html").render(values))  # noqa: S704 - rendered with autoescape
     text = env.get_template("issue_content.txt").render(values)
@@ -164,6 +180,9 @@ def render_variant(
 
     ``view`` is the reader's language version; ``editions``, when given, the views the
     e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
+    from newsletter.render.inline import inline_css
+    from newsletter.render.templating import environment
+
     env = environment(settings.templates_dir.resolve(), language, settings.timezone)
     markers = Markers.new()
     shown = tuple(editions) or (view,)
@@ -187,11 +206,14 @@ def render_variant(
         "editions": parts,
         "subject": subject_of(shown),
         "section_title": lambda key: section_title(language, key),
-        "attached": [annex for annex in view.annexes if annex.attached],
-        "linked": [annex for annex in view.annexes if not annex.attached],
+        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
+        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
     }
     html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
     text = env.get_template("issue.txt").render(context)
+    if settings.click_counting:
+        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
+        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
     unsubscribe = markers.words[Slot.unsubscribe_url]
     for name, body in (("issue.html", html), ("issue.txt", text)):
         if unsubscribe not in body:
@@ -226,40 +248,101 @@ class PreparedVariant:
     def text(self) -> str:
         return self.rendered.text
 
-    def personalize(self, values: Personalization) -> bytes:
-        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
-        name = values.name
-        if not name.isprintable() or "  " in name or len(name) > 200:
-            name = one_line(name, 200)
-        else:
-            name = name.strip()
-        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
-        slots = {
-            Slot.greeting: greeting,
-            Slot.unsubscribe_url: check_url(values.unsubscribe_url),
-            Slot.preferences_url: check_url(values.preferences_url),
-            Slot.web_url: check_url(values.web_url),
-            Slot.rsvp_url: check_url(values.rsvp_url) if values.rsvp_url else "",
-        }
-        in_html = html_values(slots)
-        in_text = text_values(slots)
-        out: list[bytes] = []
+    def __post_init__(self) -> None:
+        # the segments as one list of bytes, with the indexes where a recipient's values go
+        self._parts: list[bytes] = []
+        self._to = self._message_id = self._unsubscribe = -1
+        #: (index, line, is in the HTML part)
+        self._lines: list[tuple[int, LineTemplate, bool]] = []
+        #: (index, encoded lines) kept for a recipient with an RSVP link
+        self._rsvp_blocks: list[tuple[int, bytes]] = []
+        #: lines whose only value is the web version's link (the same for every reader of a
+        #: language): encoded once per link, kept in ``_web_lines``
+        self._web_only: list[tuple[int, LineTemplate, bool]] = []
+        self._web_lines: dict[str, list[tuple[int, bytes]]] = {}
         for segment in self.segments:
+            index = len(self._parts)
+            self._parts.append(b"")
             if type(segment) is bytes:
-                out.append(segment)
+                self._parts[index] = segment
             elif type(segment) is BodyLine:
                 template = segment.template
-                if template.when is None or slots[template.when]:
-                    out.append(template.encode(in_html if segment.html else in_text))
+                slots = {piece for piece in template.pieces if isinstance(piece, Slot)}
+                if slots == {Slot.web_url} and template.when is None:
+                    self._web_only.append((index, template, segment.html))
+                else:
+                    self._lines.append((index, template, segment.html))
             elif type(segment) is BodyBlock:
-                if slots[segment.when]:
-                    out.append(segment.data)
+                if segment.when is not Slot.rsvp_url:
+                    raise ValueError(f"no conditional block on {segment.when}")
+                self._rsvp_blocks.append((index, segment.data))
             elif segment is HeaderMark.to:
-                out.append(address_header("To", name, values.email))
+                self._to = index
             elif segment is HeaderMark.message_id:
-                out.append(message_id_header(values.message_id))
+                self._message_id = index
             else:
-                out.append(list_unsubscribe_header(values.unsubscribe_url, self.mailto))
+                self._unsubscribe = index
+        if min(self._to, self._message_id, self._unsubscribe) < 0:
+            raise ValueError("a message layout without its To, Message-ID or List-Unsubscribe")
+        for _index, line, _html in self._lines:
+            if line.when not in (None, Slot.rsvp_url):
+                raise ValueError(f"no conditional line on {line.when}")
+
+    def personalize(self, values: Personalization) -> bytes:
+        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA).
+
+        Every value is checked or escaped for where it goes: links by ``url_forms``
+        (refused unless plain printable ASCII), the greeting escaped for HTML, the
+        headers built by the ``splice`` header functions; then put in quoted-printable
+        form once, whatever the number of lines that show it.
+        """
+        name = clean_name(values.name)
+        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
+        unsubscribe = values.unsubscribe_url
+        html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
+        html_preferences, text_preferences = url_forms(values.preferences_url)
+        html_web, text_web = url_forms(values.web_url)
+        rsvp = values.rsvp_url
+        html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
+        # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
+        person = check_click_person(values.click_person)
+        in_html = {
+            "greeting": html_text(greeting),
+            "unsubscribe_url": html_unsubscribe,
+            "preferences_url": html_preferences,
+            "web_url": html_web,
+            "rsvp_url": html_rsvp,
+            "click_person": person,
+        }
+        text_greeting = qp_text(greeting)
+        in_text = {
+            "greeting": text_greeting,
+            "unsubscribe_url": text_unsubscribe,
+            "preferences_url": text_preferences,
+            "web_url": text_web,
+            "rsvp_url": text_rsvp,
+            "click_person": person,
+        }
+        out = self._parts.copy()
+        web_lines = self._web_lines.get(values.web_url)
+        if web_lines is None:
+            if len(self._web_lines) >= 8:
+                self._web_lines.clear()
+            web_lines = self._web_lines[values.web_url] = [
+                (index, line.encode(in_html if is_html else in_text))
+                for index, line, is_html in self._web_only
+            ]
+        for index, data in web_lines:
+            out[index] = data
+        for index, line, is_html in self._lines:
+            if rsvp or line.when is None:
+                out[index] = line.encode(in_html if is_html else in_text)
+        if rsvp:
+            for index, data in self._rsvp_blocks:
+                out[index] = data
+        out[self._to] = address_header("To", name, values.email)
+        out[self._message_id] = message_id_header(values.message_id)
+        out[self._unsubscribe] = list_unsubscribe_header(unsubscribe, self.mailto)
         return b"".join(out)
 
 
@@ -280,19 +363,24 @@ class PreparedIssue:
         self.date = (date or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
         # encoded once: a file both languages attach (a PV) is one part; only the calendar
         # entry (.ics) differs, its texts being in the reader's language
-        encoded: dict[tuple[str, bytes], bytes] = {}
-
-        def part(annex: AnnexView) -> bytes:
-            key = (annex.filename, annex.data)
-            if key not in encoded:
-                encoded[key] = annex_part(annex)
-            return encoded[key]
-
+        self._encoded: dict[tuple[str, bytes], bytes] = {}
         self.annex_parts_by_language = {
-            lang: [part(a) for a in view.annexes if a.attached] for lang, view in self.views.items()
+            lang: [self._part(a) for a in view.annexes if a.attached]
+            for lang, view in self.views.items()
         }
-        self.annex_parts = [part(a) for a in self.view.annexes if a.attached]
+        self.annex_parts = [self._part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
+
+    def _part(self, annex: AnnexView) -> bytes:
+        key = (annex.filename, annex.data)
+        if key not in self._encoded:
+            self._encoded[key] = annex_part(annex)
+        return self._encoded[key]
+
+    def _annex_parts(self, language: str, block: str) -> list[bytes]:
+        """The encoded annexes a reader of that language and variant block gets."""
+        view = self.views.get(language, self.view)
+        return [self._part(a) for a in view.annexes_for(block) if a.attached]
 
     @property
     def issue_id(self) -> int:
@@ -300,7 +388,7 @@ class PreparedIssue:
 
     def variant_key(self, language: str, membership: str) -> tuple[str, str]:
         lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        if not self.view.assemblies:
+        if not self.view.assemblies and not any(v.limited for v in self.views.values()):
             return lang, "all"
         return lang, ASSEMBLY_BLOCKS.get(membership, "public")
 
@@ -348,7 +436,7 @@ class PreparedIssue:
             list_id=list_id(settings),
             text=rendered.text,
             html=rendered.html,
-            annex_parts=self.annex_parts_by_language.get(language, self.annex_parts),
+            annex_parts=self._annex_parts(language, block),
             boundary=f"=_newsletter-{self.view.id}-{language}-{block}",
             markers=rendered.markers,
         )
@@ -380,4 +468,6 @@ def render_error(issue_id: int, key: tuple[str, str], error: Exception) -> Rende
 
 def prepare_issue(session: Session, settings: Settings, issue_id: int) -> PreparedIssue:
     """Read an issue and its annexes once; render variants later, outside the session."""
+    from newsletter.render.model import load_issue_views
+
     return PreparedIssue(settings, load_issue_views(session, settings, issue_id))

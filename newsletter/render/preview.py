@@ -15,7 +15,13 @@ from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.i18n import gettext
-from newsletter.links import preferences_url, rsvp_url, unsubscribe_url, web_version_url
+from newsletter.links import (
+    click_person,
+    preferences_url,
+    rsvp_url,
+    unsubscribe_url,
+    web_version_url,
+)
 from newsletter.message_ids import message_id as message_id
 from newsletter.render.contract import Personalization
 from newsletter.render.prepare import PreparedVariant
@@ -45,7 +51,13 @@ def personalization_for(
         preferences_url=preferences_url(settings, subscriber_id),
         web_url=web_version_url(settings, issue_id, language),
         rsvp_url=rsvp_url(settings, assembly_id, subscriber_id) if assembly_id else "",
+        click_person=click_person(settings, issue_id, subscriber_id) if tracks(settings) else "",
     )
+
+
+def tracks(settings: Settings) -> bool:
+    """Each reader's counted links say who they are (individual click tracking)."""
+    return settings.click_counting and settings.click_tracking_individual
 
 
 def sample_personalization(

@@ -39,6 +39,8 @@ class Slot(StrEnum):
     preferences_url = "preferences_url"
     web_url = "web_url"
     rsvp_url = "rsvp_url"
+    #: the reader's part of a counted link (individual click tracking only, ``clicks``)
+    click_person = "click_person"
 
 
 #: lines between ``{{ slot.if_rsvp }}`` and ``{{ slot.end_if }}`` (each on a line of its
@@ -105,10 +107,17 @@ def qp_line(line: str) -> str:
     The same output as ``email.quoprimime.body_encode`` (what ``set_content`` uses) for
     one line, written out here so that a short line costs one ``translate``.
     """
-    if not line:
-        return ""
-    line = line.translate(_QP_TABLE)
-    if len(line) <= MAX_LINE and line[-1] not in " \t":
+    return qp_fit(line.translate(_QP_TABLE))
+
+
+def qp_fit(line: str) -> str:
+    """A line already translated octet by octet (``_QP_TABLE``), cut at 76 characters with
+    soft line breaks and its trailing whitespace encoded, as ``body_encode`` does.
+
+    Translation works octet by octet, so the pieces of a line can be translated apart
+    (the static text once, a recipient's value once) and joined before this step.
+    """
+    if not line or (len(line) <= MAX_LINE and line[-1] not in " \t"):
         return line
     pieces: list[str] = []
     start = 0
@@ -146,16 +155,20 @@ class LineTemplate:
     pieces: tuple[str | Slot, ...]
     #: the line is kept only when this slot has a value (see IF_RSVP)
     when: Slot | None = None
-    #: the same line as a ``str.format_map`` pattern over slot names (built once)
+    #: the same line as a ``str.format_map`` pattern over slot names, its literal pieces
+    #: already translated to quoted-printable (built once)
     pattern: str = ""
 
     def encode(self, values: PartValues) -> bytes:
-        return (qp_line(self.pattern.format_map(values)) + CRLF).encode("ascii")
+        """The encoded line; ``values`` in their quoted-printable form (``qp_text``)."""
+        return (qp_fit(self.pattern.format_map(values)) + CRLF).encode("ascii")
 
 
 def _pattern(pieces: tuple[str | Slot, ...]) -> str:
     return "".join(
-        "{" + p.value + "}" if isinstance(p, Slot) else p.replace("{", "{{").replace("}", "}}")
+        "{" + p.value + "}"
+        if isinstance(p, Slot)
+        else p.translate(_QP_TABLE).replace("{", "{{").replace("}", "}}")
         for p in pieces
     )
 
@@ -227,27 +240,47 @@ def latin1(value: str) -> str:
     return value.encode("utf-8").decode("latin-1")
 
 
+def qp_text(value: str) -> str:
+    """A value's UTF-8 octets in quoted-printable form, before lines are cut (``qp_fit``)."""
+    if not value.isascii():
+        value = value.encode("utf-8").decode("latin-1")
+    return value.translate(_QP_TABLE)
+
+
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
 
 
+def html_text(value: str) -> str:
+    """A text for the HTML part: escaped for HTML, then in quoted-printable form."""
+    return qp_text(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
+
+
+def url_forms(url: str) -> tuple[str, str]:
+    """A link checked (``check_url``), in its HTML-part and text-part forms (as ``html_text``
+    and ``qp_text`` give them: a checked link holds printable ASCII without ``<>"'\\``, so
+    only ``&`` is escaped and only ``=`` is quoted)."""
+    check_url(url)
+    text = url.replace("=", "=3D") if "=" in url else url
+    return (text.replace("&", "&amp;") if "&" in text else text), text
+
+
 def html_values(values: dict[Slot, str]) -> PartValues:
-    return {
-        slot.value: latin1(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
-        for slot, value in values.items()
-    }
+    return {slot.value: html_text(value) for slot, value in values.items()}
 
 
 def text_values(values: dict[Slot, str]) -> PartValues:
-    return {slot.value: latin1(value) for slot, value in values.items()}
+    return {slot.value: qp_text(value) for slot, value in values.items()}
 
 
 # --- headers ---------------------------------------------------------------------------
 
-_ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_MSGID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>$")
-_URL = re.compile(r"^https?://[\x21-\x7e]+$")
+# ``\Z``, not ``$`` (which also matches before a final line feed): nothing after the value
+_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\Z")
+_MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>\Z")
+#: printable ASCII without ``"'<>\``
+_URL = re.compile(r"https?://[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5b\x5d-\x7e]+\Z")
 _ATEXT_PHRASE = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$"
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z"
 )
 _EW_CHUNK = 42  # UTF-8 bytes per encoded word: 56 base64 chars, 68 with the wrapper
 
@@ -259,9 +292,19 @@ def check_address(email: str) -> str:
 
 
 def check_url(url: str) -> str:
-    if not _URL.match(url) or any(ch in url for ch in "<>\"'\\"):
+    if not _URL.match(url):
         raise ValidationError(N_("Not a usable link: {url}"), url=url)
     return url
+
+
+_CLICK_PERSON = re.compile(r"^~[A-Za-z0-9_.-]{1,300}$")
+
+
+def check_click_person(value: str) -> str:
+    """The reader's part of a counted link: empty, or ``~`` and a URL-safe token."""
+    if value and not _CLICK_PERSON.match(value):
+        raise ValidationError(N_("Not a usable link: {url}"), url=value)
+    return value
 
 
 def check_message_id(message_id: str) -> str:
@@ -284,6 +327,14 @@ def _split_bytes(text: str, limit: int) -> list[str]:
     return pieces
 
 
+def clean_name(name: str) -> str:
+    """``one_line(name, 200)``, without its character walk for a name that is already one
+    line of printable text (the usual case)."""
+    if name.isprintable() and "  " not in name and len(name) <= 200:
+        return name.strip()
+    return one_line(name, 200)
+
+
 def display_name(name: str) -> list[str]:
     """A display name as header words: atoms, a quoted string, or encoded words.
 
@@ -291,7 +342,7 @@ def display_name(name: str) -> list[str]:
     words that carry their separating spaces inside (whitespace *between* two encoded
     words is dropped by decoders), so every decoder gives back the same name.
     """
-    name = one_line(name, 200)
+    name = clean_name(name)
     if not name:
         return []
     if name.isascii() and "=?" not in name:

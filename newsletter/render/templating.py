@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 
 from newsletter.i18n import translations
 from newsletter.shipped import shipped_dir
@@ -30,6 +38,30 @@ def _filesize(size: int, lang: str) -> str:
 
 #: the templates shipped with the application (a coordinator's folder overrides them)
 SHIPPED_TEMPLATES = shipped_dir("templates")
+
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory and shared by the environments of every language.
+
+    The environments differ only in their translations and filters, which templates look
+    up when they run: the compiled code is the same, so a template is compiled once per
+    process, not once per language (a bucket is keyed by file name and checked against
+    the source, so an edited template is compiled again).
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = SharedBytecode()
 
 
 @lru_cache(maxsize=16)
@@ -50,6 +82,7 @@ def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=finalize,  # no XML-illegal control character reaches the HTML
+        bytecode_cache=_BYTECODE,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     zone = ZoneInfo(timezone)

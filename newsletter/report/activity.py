@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from newsletter.audience import departures
 from newsletter.editorial import attendance
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus, Membership, NewsSource
@@ -85,9 +86,10 @@ class DirectoryLine:
     associate_members: int
     #: organisations recorded at the end of the year, members or not
     organisations: int
+    #: organisations recorded during the year, and those that came back in it
     new: list[str] = field(default_factory=list)
-    #: organisations that left: the directory keeps no record of departures yet
-    departed: list[str] | None = None
+    #: organisations whose membership ended during the year (``audience.departures``)
+    departed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -244,22 +246,30 @@ def _contributions(session: Session, start: datetime, end: datetime) -> list[Con
 
 
 def _directory(session: Session, start: datetime, end: datetime) -> DirectoryLine:
+    """The directory on the last day of the year: members counted without the
+    organisations that had left by then; the new and departed ones of the year."""
+    first_day, next_year = start.date(), end.date()
+    out = departures.out_on(session, next_year)
     rows = session.execute(
-        select(Organisation.membership, func.count())
-        .where(Organisation.created_at < end)
-        .group_by(Organisation.membership)
+        select(Organisation.id, Organisation.membership).where(Organisation.created_at < end)
     ).all()
-    by_kind = {Membership(k): int(n) for k, n in rows}
-    new = session.scalars(
+    by_kind: dict[Membership, int] = {}
+    for organisation_id, kind in rows:
+        if organisation_id not in out:
+            by_kind[Membership(kind)] = by_kind.get(Membership(kind), 0) + 1
+    created = session.scalars(
         select(Organisation.name)
         .where(Organisation.created_at >= start, Organisation.created_at < end)
         .order_by(Organisation.name)
     )
+    returned = departures.events_between(session, departures.RETURNED, first_day, next_year)
+    left = departures.events_between(session, departures.LEFT, first_day, next_year)
     return DirectoryLine(
         full_members=by_kind.get(Membership.full, 0),
         associate_members=by_kind.get(Membership.associate, 0),
         organisations=sum(by_kind.values()),
-        new=list(new),
+        new=list(dict.fromkeys([*created, *(name for _i, name, _d in returned)])),
+        departed=list(dict.fromkeys(name for _i, name, _d in left)),
     )
 
 

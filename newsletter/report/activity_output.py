@@ -43,6 +43,7 @@ LABELS = {
     "associate_members": N_("associate members (adhérents)"),
     "organisations": N_("organisations"),
     "new_organisation": N_("new organisation"),
+    "departed_organisation": N_("departed organisation"),
     "services": N_("services"),
 }
 
@@ -95,6 +96,9 @@ def activity_csv(settings: Settings, report: ActivityReport, lang: str) -> bytes
         (label("directory"), end, "", label("organisations"), d.organisations),
     ]
     rows += [(label("directory"), end, name, label("new_organisation"), 1) for name in d.new]
+    rows += [
+        (label("directory"), end, name, label("departed_organisation"), 1) for name in d.departed
+    ]
     rows += [
         (label("reach"), end, "", label("people"), report.reach.people),
         (label("reach"), end, "", label("services"), report.reach.services),

@@ -16,11 +16,13 @@ import lxml.html
 import segno
 
 from newsletter.config import Settings
-from newsletter.render.model import IssueView
+from newsletter.render.model import BlockView, IssueView
 from newsletter.render.prepare import section_title
 from newsletter.render.templating import environment
 from newsletter.versions import FALLBACK_NOTES
 
+#: the printed page lies at a reception desk: it shows what readers without a membership get
+PRINTED_FOR = "public"
 #: longest address printed as it is; a longer one is printed shortened (the QR code has it)
 SHORT_URL = 48
 
@@ -91,8 +93,17 @@ def printable_html(settings: Settings, view: IssueView, lang: str) -> str:
     assemblies = [
         (ag, printed_link(ag.video_url) if ag.video_url else None) for ag in view.assemblies
     ]
+
+    def blocks_at(place: str) -> list[tuple[BlockView, str, PrintedLink | None]]:
+        return [
+            (b, printable_body(b.body_html)[0], printed_link(b.url) if b.url else None)
+            for b in view.blocks_at(place, PRINTED_FOR)
+        ]
+
     return env.get_template("print.html").render(
         issue=view,
+        blocks_at=blocks_at,
+        annexes=view.annexes_for(PRINTED_FOR),
         web=printed_link(view.web_url),
         items=items,
         assemblies=assemblies,

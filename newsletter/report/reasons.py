@@ -1,9 +1,11 @@
 """Why a recipient did not get an issue, in words a coordinator reads.
 
 The outbox stores what the receiving server said (the SMTP reply, with its basic code
-and its RFC 3463 enhanced status code); the reason is derived from it when the report
-is shown, as a stable key (``Reason``) with an English message id translated into
-French or Dutch by the catalogues. Nothing translated is stored.
+and its RFC 3463 enhanced status code) as received, and what the sender itself adds as
+a message id (``delivery.notes``: gave up after the last retry, no reply at all, the
+message could not be built); the reason is derived from both when the report is shown,
+as a stable key (``Reason``) with an English message id translated into French or Dutch
+by the catalogues. Nothing translated is stored, and no text of ours is parsed.
 
 The enhanced status code decides first (``5.1.1`` unknown address, ``5.1.2`` domain
 that does not exist, ``x.2.2`` mailbox full, ``5.7.x`` refused as spam or by policy,
@@ -17,6 +19,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 
+from newsletter.delivery import notes
 from newsletter.i18n import N_
 from newsletter.intake.mail import bounce_codes as codes
 from newsletter.models import DeliveryStatus as D
@@ -40,6 +43,7 @@ class Reason(StrEnum):
     protocol = "protocol"
     unreachable = "unreachable"
     not_sent = "not_sent"
+    not_built = "not_built"
     unknown = "unknown"
 
 
@@ -63,12 +67,12 @@ MESSAGES: dict[Reason, str] = {
     Reason.protocol: N_("A protocol or message format error, not the address's fault"),
     Reason.unreachable: N_("The receiving server could not be reached"),
     Reason.not_sent: N_("Not sent: unsubscribed or cancelled before delivery"),
+    Reason.not_built: N_("Not sent: the message could not be built (see the log)"),
     Reason.unknown: N_("Refused without a known cause"),
 }
 
 _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _BASIC = re.compile(r"^\s*([245]\d\d)(?:[ -]|$)")
-_GAVE_UP = re.compile(r"^gave up after \d+ attempts: ", re.I)
 _ADDRESS = re.compile(r"<[^<>]*>|[^\s<>]+@[^\s<>]+")
 _NO_DOMAIN_TEXT = re.compile(
     r"domain (?:name )?(?:not found|does not exist|doesn't exist)|host or domain name not found|"
@@ -100,17 +104,27 @@ def enhanced_code(reply: str) -> str:
     return found.group(0) if found else ""
 
 
-def reason_of(status: D | str, reply: str) -> Reason | None:
-    """The reason of one delivery (None when it was sent or is still on its way)."""
+def reason_of(status: D | str, reply: str, note: str = "") -> Reason | None:
+    """The reason of one delivery (None when it was sent or is still on its way) from
+    its status, the server's reply and the message id of the sender's note."""
     status = D(status)
     if status not in FAILING:
         return None
     if status is D.skipped:
         return Reason.not_sent
-    reason = _reason_of_reply(_ADDRESS.sub("<>", _GAVE_UP.sub("", reply.strip()))[:400])
+    if note == notes.NOT_BUILT:
+        return Reason.not_built
+    text = reply.strip()
+    if note == notes.NO_REPLY or (note == notes.GAVE_UP and not _has_code(text)):
+        return Reason.unreachable  # no server answered: a connection error
+    reason = _reason_of_reply(_ADDRESS.sub("<>", text)[:400])
     if status is D.failed_permanent and reason in (Reason.greylisted, Reason.temporary):
         return Reason.gave_up  # a temporary refusal that lasted past the last retry
     return reason
+
+
+def _has_code(reply: str) -> bool:
+    return bool(_BASIC.search(reply) or enhanced_code(reply))
 
 
 @lru_cache(maxsize=4096)
@@ -143,7 +157,7 @@ def is_hard(reply: str) -> bool:
     """Whether a permanent SMTP reply says the address will never work (5.1.1 user
     unknown, 5.1.2 no such domain, "550 user unknown"…): such a reply during a send
     makes the subscriber ``bounced`` at once."""
-    text = _GAVE_UP.sub("", reply.strip())
+    text = reply.strip()
     if not text.startswith("5") and not enhanced_code(text).startswith("5"):
         return False
     return codes.classify(enhanced_code(text), text).hard

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from newsletter.service.accounts import AccountsService
     from newsletter.service.assemblies import AssembliesService
     from newsletter.service.audience import AudienceService
+    from newsletter.service.clicks import ClicksService
     from newsletter.service.console import ConsoleQueries
     from newsletter.service.delivery import DeliveryService
     from newsletter.service.editorial import EditorialService
     from newsletter.service.feeds import FeedsService
     from newsletter.service.intake import IntakeService
+    from newsletter.service.issue_content import IssueContentService
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
     from newsletter.service.moderation import ModerationService
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from newsletter.service.ratelimit import RateLimiter
     from newsletter.service.reports import ReportsService
     from newsletter.service.rsvp import RsvpService
+    from newsletter.service.search import SearchService
     from newsletter.service.sessions import SessionsService
     from newsletter.service.submissions import SubmissionsService
     from newsletter.service.subscriptions import SubscriptionsService
@@ -123,7 +126,7 @@ class Service:
     def delivery(self) -> DeliveryService:
         from newsletter.service.delivery import DeliveryService
 
-        return DeliveryService(self.ctx, self.audience)
+        return DeliveryService(self.ctx, lambda: self.audience)
 
     @cached_property
     def editorial(self) -> EditorialService:
@@ -138,10 +141,22 @@ class Service:
         return IssueLifeService(self.ctx, self.editorial, self.notices)
 
     @cached_property
+    def issue_content(self) -> IssueContentService:
+        from newsletter.service.issue_content import IssueContentService
+
+        return IssueContentService(self.ctx)
+
+    @cached_property
     def console(self) -> ConsoleQueries:
         from newsletter.service.console import ConsoleQueries
 
         return ConsoleQueries(self.ctx)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from newsletter.service.search import SearchService
+
+        return SearchService(self.ctx)
 
     @cached_property
     def assemblies(self) -> AssembliesService:
@@ -174,6 +189,12 @@ class Service:
         from newsletter.service.intake import IntakeService
 
         return IntakeService(self.ctx, self.delivery, self.notices)
+
+    @cached_property
+    def clicks(self) -> ClicksService:
+        from newsletter.service.clicks import ClicksService
+
+        return ClicksService(self.ctx)
 
     @cached_property
     def reports(self) -> ReportsService:

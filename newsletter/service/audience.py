@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,8 @@ class OrganisationView:
     sector: str
     website: str
     subscribers: int
+    #: the last day of its membership when it left the network (``audience.departures``)
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,13 @@ class AudienceService:
             )
             return [
                 OrganisationView(
-                    o.id, o.name, o.membership.value, o.sector, o.website, counts.get(o.id, 0)
+                    o.id,
+                    o.name,
+                    o.membership.value,
+                    o.sector,
+                    o.website,
+                    counts.get(o.id, 0),
+                    o.left_on,
                 )
                 for o in session.scalars(select(Organisation).order_by(Organisation.name_key))
             ]
@@ -234,8 +242,9 @@ class AudienceService:
                 return None
             count = session.scalar(select(func.count()).where(Subscriber.organisation_id == org.id))
             return OrganisationView(
-                org.id, org.name, org.membership.value, org.sector, org.website, count or 0
-            )
+                org.id, org.name, org.membership.value, org.sector, org.website, count or 0,
+                org.left_on,
+            )  # fmt: skip
 
     # --- subscribers ---------------------------------------------------------------------
     def list_subscribers(

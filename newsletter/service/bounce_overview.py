@@ -99,7 +99,7 @@ class BounceOverview:
     @staticmethod
     def _address(session: Session, subscriber: Subscriber) -> BouncedAddress:
         failures = session.execute(
-            select(Delivery.status, Delivery.last_reply, Delivery.updated_at)
+            select(Delivery.status, Delivery.last_reply, Delivery.updated_at, Delivery.reply_note)
             .where(Delivery.subscriber_id == subscriber.id, Delivery.status.in_(FAILED))
             .order_by(Delivery.updated_at.desc())
             .limit(50)
@@ -111,11 +111,11 @@ class BounceOverview:
         since: datetime | None
         reason: Reason | None
         if failures:
-            status, reply, last_at = failures[0]
-            reason = reason_of(status, reply)
+            status, reply, last_at, note = failures[0]
+            reason = reason_of(status, reply, note)
             # the first failure since the address last received something
             since = min(
-                (at for _s, _r, at in failures if last_sent is None or at >= last_sent),
+                (at for _s, _r, at, _n in failures if last_sent is None or at >= last_sent),
                 default=last_at,
             )
         else:  # bounced by an import or by hand: the status says why

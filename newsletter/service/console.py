@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from newsletter import versions
 from newsletter.context import Context
+from newsletter.editorial import translate
 from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
@@ -33,7 +34,8 @@ class NewsDetail:
     id: int
     title: str
     status: str
-    status_reason: str
+    #: why it has its status, translated when shown (``reason_in(lang)``)
+    status_reason: Msg | None
     organisation: str
     organisation_id: int | None
     sender: str
@@ -59,10 +61,15 @@ class NewsDetail:
     languages: list[str] = field(default_factory=list)
     #: what differs in structure between the two versions
     flags: list[Msg] = field(default_factory=list)
+    #: every field with versions, per language as stored ("" when missing), French first
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def note_in(self, lang: str) -> str:
         """The notes in the reader's language, one a line."""
         return note_text(self.notes, lang)
+
+    def reason_in(self, lang: str) -> str:
+        return self.status_reason.render(lang) if self.status_reason else ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,8 @@ class IssueDetail:
     language: str = "fr"
     #: {"fr": {"title": …, "introduction": …}, "nl": {…}}: each version as stored
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: each annex's label per language as stored ("" when missing), by annex id
+    annex_labels: dict[int, dict[str, str]] = field(default_factory=dict)
     bilingual: bool = False
 
 
@@ -149,7 +158,7 @@ class ConsoleQueries:
                 id=item.id,
                 title=item.title,
                 status=item.status.value,
-                status_reason=item.status_reason,
+                status_reason=item.reason,
                 organisation=item.organisation_name,
                 organisation_id=item.organisation_id,
                 sender=item.sender,
@@ -174,6 +183,8 @@ class ConsoleQueries:
                        for name in versions.NEWS_FIELDS},
                 languages=versions.languages(item),
                 flags=versions.structure_flags(item),
+                texts={code: {name: str(versions.field_in(item, name, code))
+                              for name in versions.NEWS_FIELDS} for code in LANGUAGES},
             )  # fmt: skip
 
     def news_list(self, status: str | None) -> list[NewsDetail]:
@@ -214,17 +225,19 @@ class ConsoleQueries:
                 for link in issue.items
             ]
             assemblies = [(link.assembly_id, link.assembly.title) for link in issue.assemblies]
-            annexes = []
+            annexes, annex_labels = [], {}
             for annex in issue.annexes:
                 ref = FileRef.of(annex.file)
                 assert ref is not None
                 annexes.append((annex.id, annex.label or annex.file.filename, ref))
+                annex_labels[annex.id] = translate.annex_labels(issue, annex)
             return IssueDetail(
                 row=_issue_row(issue, len(entries)),
                 introduction=issue.introduction,
                 entries=entries,
                 assemblies=assemblies,
                 annexes=annexes,
+                annex_labels=annex_labels,
                 reason=issue.reason,
                 language=versions.original_language(issue),
                 texts={

@@ -20,7 +20,6 @@ from newsletter.service.scheduling import HELD_LATE, Scheduling
 from newsletter.service.sending import Sending, run_worker
 
 PAUSED_BY_COORDINATOR = N_("Paused by the coordinator.")
-CANCELLED = "cancelled before delivery"
 CANCELLED_BY_COORDINATOR = N_("Cancelled by the coordinator.")
 __all__ = ["HELD_LATE", "DeliveryService", "run_worker"]
 
@@ -80,4 +79,4 @@ class DeliveryService(Sending, Scheduling, Reporting):
             if send is None:
                 return 0
             send.relay_paused_at = None
-            return outbox.cancel_open(session, send.id, CANCELLED)
+            return outbox.cancel_open(session, send.id)

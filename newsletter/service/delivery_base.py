@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
-from newsletter.service.audience import AudienceService
 from newsletter.store.editorial import Issue
+
+if TYPE_CHECKING:  # the directory code loads only when a bounce is recorded
+    from newsletter.service.audience import AudienceService
+
+
+#: the audience service, a function that makes it, or None
+Audience: TypeAlias = "AudienceService | Callable[[], AudienceService] | None"
 
 
 class DeliveryBase:
-    def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
+    """``audience``: the audience service, or a function that makes it when first needed
+    (the sender process loads the directory code only if a message bounces)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        audience: Audience = None,
+    ) -> None:
         self.ctx = ctx
-        self.audience = audience
+        self._audience = audience
+
+    @property
+    def audience(self) -> AudienceService | None:
+        found = self._audience
+        if callable(found):
+            found = self._audience = found()
+        return found
 
     def _issue(self, session: Any, issue_id: int) -> Issue:
         issue = session.get(Issue, issue_id)

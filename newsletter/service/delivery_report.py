@@ -2,77 +2,182 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from newsletter.delivery import outbox
-from newsletter.i18n import DEFAULT_LANGUAGE
+from newsletter.delivery import notes, outbox
+from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
-from newsletter.report.delivery_csv import delivery_report_csv
+from newsletter.report.clicks import LinkCount, link_counts
 from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
-from newsletter.service.supervision import read_health
+from newsletter.service.supervision import RUNNING, TaskState, read_health
 from newsletter.store.delivery import Delivery
 
 
+@dataclass(frozen=True)
+class SendStatus:
+    """The counts of an issue's send and why it is paused or held (``issue status``)."""
+
+    id: int
+    status: str
+    total: int
+    #: still to go: queued, being sent or waiting for a retry
+    queued: int
+    sent: int
+    failed: int
+    bounced: int
+    skipped: int
+    retrying: int
+    lists: list[str]
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    sent_at: datetime | None
+    next_retry_at: datetime | None
+    #: what the issue caused (``report.feedback``)
+    unsubscribed: int
+    complaints: int
+    #: why it is paused, held or cancelled, translated when shown
+    reason: Msg | None
+    #: what the sending tasks of the running processes are doing
+    workers: list[TaskState] = field(default_factory=list)
+    #: how many times each link was followed (CLICK_COUNTING), most followed first
+    clicks: list[LinkCount] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        """Deliveries that reached an end: sent, failed, bounced or skipped."""
+        return self.sent + self.failed + self.bounced + self.skipped
+
+    @property
+    def shows_reason(self) -> bool:
+        return self.status in (S.paused, S.cancelled) or self.reason is not None
+
+    def reason_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.reason.render(lang) if self.reason else ""
+
+    def stopped(self) -> list[TaskState]:
+        """The tasks that are not running ("delivery worker stopped: …")."""
+        return [w for w in self.workers if w.state != RUNNING]
+
+    def document(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The ``issue status --json`` document: ``{"id","status","total","queued",
+        "sent","failed","bounced", …}``; ``reason`` only when paused, cancelled or held."""
+        document: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "total": self.total,
+            "queued": self.queued,
+            "sent": self.sent,
+            "failed": self.failed,
+            "bounced": self.bounced,
+            "skipped": self.skipped,
+            "retrying": self.retrying,
+            "lists": list(self.lists),
+            "scheduled_at": _iso(self.scheduled_at),
+            "started_at": _iso(self.started_at),
+            "sent_at": _iso(self.sent_at),
+            "next_retry_at": _iso(self.next_retry_at),
+            "unsubscribed": self.unsubscribed,
+            "complaints": self.complaints,
+            "clicks": [c.as_json() for c in self.clicks],
+        }
+        if self.shows_reason:
+            document["reason"] = self.reason_text(lang)
+        document["workers"] = [w.document(lang) for w in self.workers]
+        return document
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """Who got what: one recipient of a send."""
+
+    id: int
+    email: str
+    status: str
+    attempts: int
+    #: the last reply of the receiving server, as received
+    last_reply: str
+    message_id: str
+    sent_at: datetime | None
+    #: what the sender added (gave up after N attempts, no reply…), translated when shown
+    note: Msg | None = None
+
+    def reply_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The sender's note and the server's reply, as one line."""
+        return notes.reply_text(self.note, self.last_reply, lang)
+
+    def document(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "status": self.status,
+            "attempts": self.attempts,
+            "last_reply": self.reply_text(lang),
+            "message_id": self.message_id,
+            "sent_at": _iso(self.sent_at),
+        }
+
+
 class Reporting(DeliveryBase):
-    def status(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
-        """``{"id","status","total","queued","sent","failed","bounced", …}`` of an issue;
-        ``reason`` says why a send is paused or held (in ``lang``); ``unsubscribed`` and
-        ``complaints`` count what the issue caused (``issue_report.feedback``)."""
+    def status(self, issue_id: int) -> SendStatus:
+        """The counts of an issue's send, why it is paused or held, what the issue caused
+        (unsubscribes, complaints) and the state of the sending tasks."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
             tally = outbox.counts(session, send.id) if send else {s: 0 for s in D}
             retry_at = outbox.next_retry_at(session, send.id) if send else None
-            document: dict[str, Any] = {
-                "id": issue.id,
-                "status": issue.status.value,
-                "total": sum(tally.values()),
-                "queued": tally[D.queued] + tally[D.sending] + tally[D.failed_temporary],
-                "sent": tally[D.sent],
-                "failed": tally[D.failed_permanent],
-                "bounced": tally[D.bounced],
-                "skipped": tally[D.skipped],
-                "retrying": tally[D.failed_temporary],
-                "lists": list(send.lists if send else issue.lists or []),
-                "scheduled_at": _iso(issue.scheduled_at),
-                "started_at": _iso(issue.send_started_at),
-                "sent_at": _iso(issue.sent_at),
-                "next_retry_at": _iso(retry_at),
-            }
             caused = feedback(session, issue_id)
-            document["unsubscribed"] = caused.unsubscribed
-            document["complaints"] = caused.complaints
-            if issue.status in (S.paused, S.cancelled) or issue.status_reason:
-                document["reason"] = issue.reason.render(lang) if issue.reason else ""
-        document["workers"] = self.workers(lang)
-        return document
+            return SendStatus(
+                id=issue.id,
+                status=issue.status.value,
+                total=sum(tally.values()),
+                queued=tally[D.queued] + tally[D.sending] + tally[D.failed_temporary],
+                sent=tally[D.sent],
+                failed=tally[D.failed_permanent],
+                bounced=tally[D.bounced],
+                skipped=tally[D.skipped],
+                retrying=tally[D.failed_temporary],
+                lists=list(send.lists if send else issue.lists or []),
+                scheduled_at=issue.scheduled_at,
+                started_at=issue.send_started_at,
+                sent_at=issue.sent_at,
+                next_retry_at=retry_at,
+                unsubscribed=caused.unsubscribed,
+                complaints=caused.complaints,
+                reason=issue.reason,
+                workers=self.workers(),
+                clicks=link_counts(session, issue_id),
+            )
 
-    def workers(self, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
-        """What the sending tasks of the running processes are doing:
-        ``[{"task","state","message","since","retry_at"}]``; ``state`` is ``running``,
-        ``stopped`` (restarting at ``retry_at``) or ``waiting`` (for the database)."""
-        return [state.document(lang) for state in read_health(self.ctx.settings.data_dir)]
+    def workers(self) -> list[TaskState]:
+        """What the sending tasks of the running processes are doing; ``state`` is
+        ``running``, ``stopped`` (restarting at ``retry_at``) or ``waiting`` (for the
+        database)."""
+        return read_health(self.ctx.settings.data_dir)
 
-    def deliveries(self, issue_id: int, status: D | None = None) -> list[dict[str, Any]]:
+    def deliveries(self, issue_id: int, status: D | None = None) -> list[DeliveryRow]:
         """Who got what: one entry per recipient with status, attempts and last reply."""
         with self.ctx.db.session() as session:
             query = select(Delivery).where(Delivery.issue_id == issue_id).order_by(Delivery.id)
             if status is not None:
                 query = query.where(Delivery.status == status)
             return [
-                {
-                    "id": d.id,
-                    "email": d.email,
-                    "status": d.status.value,
-                    "attempts": d.attempts,
-                    "last_reply": d.last_reply,
-                    "message_id": d.message_id,
-                    "sent_at": _iso(d.sent_at),
-                }
+                DeliveryRow(
+                    id=d.id,
+                    email=d.email,
+                    status=d.status.value,
+                    attempts=d.attempts,
+                    last_reply=d.last_reply,
+                    message_id=d.message_id,
+                    sent_at=d.sent_at,
+                    note=d.note,
+                )
                 for d in session.scalars(query)
             ]
 
@@ -89,7 +194,10 @@ class Reporting(DeliveryBase):
             self.audience.record_bounce(subscriber_id, hard=hard, reason=reason, limit=limit)
         return subscriber_id
 
-    def report_csv(self, issue_id: int) -> bytes:
-        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``)."""
+    def report_csv(self, issue_id: int, lang: str = DEFAULT_LANGUAGE) -> bytes:
+        """The delivery report as CSV, every cell spreadsheet-safe (``report.delivery_csv``);
+        the sender's notes in ``lang``."""
         self.status(issue_id)  # NotFoundError for an unknown issue
-        return delivery_report_csv(self.deliveries(issue_id))
+        from newsletter.report.delivery_csv import delivery_report_csv  # the directory code
+
+        return delivery_report_csv(d.document(lang) for d in self.deliveries(issue_id))

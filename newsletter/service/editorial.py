@@ -15,7 +15,7 @@ from newsletter import links, versions
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
 from newsletter.editorial import issues, translate
-from newsletter.errors import NotFoundError
+from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.files import FilePolicy
@@ -224,9 +224,33 @@ class EditorialService:
             )  # fmt: skip
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
-    def update_assembly(self, assembly_id: int, **changes: Any) -> AssemblySummary:
+    def update_assembly(
+        self,
+        assembly_id: int,
+        *,
+        other: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> AssemblySummary:
+        """Change an AG (``changes``: the original version's texts and the rest);
+        ``other``: the other language's title, theme, place and agenda at the same time
+        (all empty removes that version)."""
         with self.ctx.db.session() as session:
             assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
+            if other is not None:
+                agenda = other.get("agenda")
+                if not str(other.get("title") or "").strip() and any(
+                    other.get(name) for name in ("theme", "place", "agenda")
+                ):
+                    raise ValidationError(N_("An assembly needs a title."))
+                translate.set_assembly_version(
+                    self.ctx.settings, assembly,
+                    versions.other_language(versions.original_language(assembly)),
+                    title=str(other.get("title") or ""), theme=str(other.get("theme") or ""),
+                    place=str(other.get("place") or ""),
+                    agenda=[str(point) for point in agenda] if isinstance(agenda, list) else [],
+                    previous=ag.previous_assembly(session, assembly),
+                )  # fmt: skip
+                assembly.sequence -= 1  # one change, one new calendar SEQUENCE
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def attach_minutes(self, assembly_id: int, filename: str, data: bytes) -> AssemblySummary:
@@ -298,6 +322,20 @@ class EditorialService:
             translate.set_annex_label(issue, annex, lang, label)
             return IssueSummary.of(issue)
 
+    def set_annex_labels(self, issue_id: int, annex_id: int, labels: dict[str, str]) -> None:
+        """An annex's labels per language at once (the original's empty: the file name;
+        the other's empty: that version removed)."""
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.require_editable(issue)
+            annex = next((a for a in issue.annexes if a.id == annex_id), None)
+            if annex is None:
+                raise NotFoundError(N_("No annex {id} in this issue."), id=annex_id)
+            for lang, label in labels.items():
+                if not label.strip() and lang == versions.original_language(issue):
+                    label = annex.file.filename
+                translate.set_annex_label(issue, annex, lang, label)
+
     def get_issue(self, issue_id: int) -> IssueSummary:
         with self.ctx.db.session() as session:
             return IssueSummary.of(issues.get_issue(session, issue_id))
@@ -349,13 +387,19 @@ class EditorialService:
             issues.move_item(session, issue, news_id, position)
             return IssueSummary.of(issue)
 
-    def add_issue_annex(self, issue_id: int, upload: FileUpload, label: str = "") -> IssueSummary:
-        """A document sent with the issue: a PDF, as every document (``intake.files``)."""
+    def add_issue_annex(
+        self, issue_id: int, upload: FileUpload, label: str = "", other_label: str = ""
+    ) -> IssueSummary:
+        """A document sent with the issue: a PDF, as every document (``intake.files``);
+        ``label`` in the issue's original language, ``other_label`` in the other one."""
         filename, _declared, data = upload
         checked = FilePolicy.of(self.ctx.settings).document(filename, data)
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
-            issues.add_annex(session, issue, checked, label)
+            annex = issues.add_annex(session, issue, checked, label)
+            if other_label.strip():
+                other = versions.other_language(versions.original_language(issue))
+                translate.set_annex_label(issue, annex, other, other_label)
             return IssueSummary.of(issue)
 
     def remove_issue_annex(self, issue_id: int, annex_id: int) -> IssueSummary:

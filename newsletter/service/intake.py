@@ -21,8 +21,9 @@ from typing import Any, BinaryIO
 from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
 
+from newsletter.audience import subscriptions
 from newsletter.context import Context
-from newsletter.delivery.bounces import match_delivery
+from newsletter.delivery.bounces import match_complaint, match_delivery
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
 from newsletter.intake.mail.bounce_codes import Severity
@@ -31,10 +32,13 @@ from newsletter.intake.mail.pipeline import Origin, process_message, record_fail
 from newsletter.intake.mail.pipeline import Result as Result  # what the doors are given
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
 from newsletter.models import InboundOutcome
+from newsletter.report.feedback import COMPLAINT
 from newsletter.service.notices import NoticesService
 from newsletter.service.results import JsonResult
 from newsletter.store import intake as store
+from newsletter.store.audience import Subscriber
 from newsletter.store.base import utcnow
+from newsletter.store.delivery import Delivery
 from newsletter.store.intake import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -213,13 +217,23 @@ class IntakeService:
             try:
                 with self.ctx.db.session() as session:
                     result = process_message(
-                        session, settings, raw, origin, match_bounce=match_delivery
+                        session,
+                        settings,
+                        raw,
+                        origin,
+                        match_bounce=match_delivery,
+                        match_complaint=match_complaint,
                     )
             except IntegrityError:
                 # another poll recorded the same message at the same time: now a duplicate
                 with self.ctx.db.session() as session:
                     result = process_message(
-                        session, settings, raw, origin, match_bounce=match_delivery
+                        session,
+                        settings,
+                        raw,
+                        origin,
+                        match_bounce=match_delivery,
+                        match_complaint=match_complaint,
                     )
         except NewsletterError as error:
             result = self._quarantine(raw, origin, error.msg)
@@ -256,6 +270,13 @@ class IntakeService:
             bounces = [dict(b) for b in record.bounces if b.get("counted")]
         settings = self.ctx.settings
         for bounce in bounces:
+            if bounce.get("kind") == "complaint":
+                try:
+                    self._apply_complaint(int(bounce["delivery_id"]))
+                except Exception:
+                    log.exception("complaint about delivery %s not recorded", bounce["delivery_id"])
+                    return 0
+                continue
             reason = f"{bounce['status']} {bounce['diagnostic']}".strip()
             other = bounce.get("severity") == Severity.other.value
             try:
@@ -276,6 +297,21 @@ class IntakeService:
             if record is not None:
                 record.bounces_applied = True
         return len(bounces)
+
+    def _apply_complaint(self, delivery_id: int) -> bool:
+        """A recipient reported the issue as spam: unsubscribe them from everything, with
+        the source ``complaint`` (counted on the issue, ``report.feedback``). Someone who
+        had already left stays as they were. Returns True when they were unsubscribed."""
+        with self.ctx.db.session() as session:
+            delivery = session.get(Delivery, delivery_id)
+            if delivery is None or delivery.subscriber_id is None:
+                return False
+            subscriber = session.get(Subscriber, delivery.subscriber_id)
+            if subscriber is None:
+                return False
+            return subscriptions.unsubscribe(
+                session, subscriber, list_id=None, reason=COMPLAINT, at=utcnow()
+            )
 
     def _acknowledge(self, record_id: int, to: str, message: bytes) -> None:
         if self.notices is None:

@@ -6,7 +6,7 @@ transaction, for every door (console, CLI).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email import message_from_bytes
 from email.policy import default
 
@@ -81,8 +81,10 @@ class IssueLifeService:
         remove_news: Sequence[int] = (),
         add_assemblies: Sequence[int] = (),
         remove_assemblies: Sequence[int] = (),
+        assembly_minutes: Mapping[int, int | None] | None = None,
     ) -> IssueSummary:
-        """Several changes to a draft at once: all of them, or none."""
+        """Several changes to a draft at once: all of them, or none. ``assembly_minutes``:
+        AG of the issue → the AG whose PV goes with it (None: no PV)."""
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             issues.require_editable(issue)
@@ -101,6 +103,8 @@ class IssueLifeService:
                     raise ValidationError(N_("No assembly with id {id}."), id=assembly_id)
                 issues.add_assembly(session, issue, assembly)
             session.flush()
+            for assembly_id, source_id in (assembly_minutes or {}).items():
+                issues.set_minutes(session, issue, assembly_id, source_id)
             return IssueSummary.of(issue)
 
     # --- tests ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +23,11 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from newsletter.context import Context
-from newsletter.delivery import outbox
+from newsletter.delivery import notes, outbox
 from newsletter.errors import NotFoundError, ValidationError
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, gettext
+from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg, gettext
 from newsletter.models import DeliveryStatus as D
+from newsletter.report.clicks import LinkCount, link_counts
 from newsletter.report.feedback import COMPLAINT as COMPLAINT
 from newsletter.report.feedback import Feedback, feedback
 from newsletter.report.reasons import FAILING, MESSAGES, Reason, reason_of
@@ -47,12 +48,22 @@ class ReportRow:
     email: str
     status: D
     reason: Reason | None
+    #: the receiving server's reply, as received
     smtp_reply: str
     attempts: int
     last_attempt: datetime | None
+    #: what the sender added (gave up after N attempts, no reply…), translated when shown
+    note: Msg | None = None
 
     def reason_text(self, lang: str = DEFAULT_LANGUAGE) -> str | None:
         return gettext(lang, MESSAGES[self.reason]) if self.reason else None
+
+    def note_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.note.render(lang) if self.note else ""
+
+    def reply_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The sender's note and the server's reply, as one line."""
+        return notes.reply_text(self.note, self.smtp_reply, lang)
 
     def document(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         """The ``issue report --json`` entry."""
@@ -61,7 +72,7 @@ class ReportRow:
             "status": self.status.value,
             "reason": self.reason_text(lang),
             "reason_code": self.reason.value if self.reason else None,
-            "smtp_reply": self.smtp_reply,
+            "smtp_reply": self.reply_text(lang),
             "attempts": self.attempts,
             "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
         }
@@ -95,6 +106,8 @@ class IssueReport:
     matching: int
     page: int
     pages: int
+    #: how many times each link was followed (CLICK_COUNTING), most followed first
+    clicks: list[LinkCount] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -126,10 +139,11 @@ def _row(d: Delivery) -> ReportRow:
         id=d.id,
         email=d.email,
         status=d.status,
-        reason=reason_of(d.status, d.last_reply),
+        reason=reason_of(d.status, d.last_reply, d.reply_note),
         smtp_reply=d.last_reply,
         attempts=d.attempts,
         last_attempt=d.claimed_at if d.attempts else None,
+        note=d.note,
     )
 
 
@@ -172,8 +186,10 @@ class IssueReports:
                     if g.reason is wanted_reason and (statuses is None or g.status in statuses)
                 ]
                 matching = sum(g.count for g in chosen)
-                pairs = [(g.status.value, g.reply) for g in chosen]
-                query = query.where(tuple_(Delivery.status, Delivery.last_reply).in_(pairs))
+                triples = [(g.status.value, g.reply, g.note) for g in chosen]
+                query = query.where(
+                    tuple_(Delivery.status, Delivery.last_reply, Delivery.reply_note).in_(triples)
+                )
             else:
                 matching = sum(counts[s] for s in statuses) if statuses else sum(counts.values())
             pages = max(1, -(-matching // per_page))
@@ -197,6 +213,7 @@ class IssueReports:
                 matching=matching,
                 page=page,
                 pages=pages,
+                clicks=link_counts(session, issue_id),
             )
 
     def report_rows(self, issue_id: int, status: str = "") -> Iterator[ReportRow]:
@@ -220,16 +237,20 @@ class IssueReports:
 class _Group:
     status: D
     reply: str
+    note: str
     count: int
     reason: Reason | None
 
 
 def _failing_groups(session: Session, send_id: int) -> list[_Group]:
-    """The failed rows of a send grouped by (status, reply) in SQL: a relay that refuses
-    everyone gives one group, not 20,000 rows; each distinct reply is judged once."""
+    """The failed rows of a send grouped by (status, reply, note) in SQL: a relay that
+    refuses everyone gives one group, not 20,000 rows; each distinct reply is judged once."""
     found = session.execute(
-        select(Delivery.status, Delivery.last_reply, func.count())
+        select(Delivery.status, Delivery.last_reply, Delivery.reply_note, func.count())
         .where(Delivery.send_id == send_id, Delivery.status.in_(FAILING))
-        .group_by(Delivery.status, Delivery.last_reply)
+        .group_by(Delivery.status, Delivery.last_reply, Delivery.reply_note)
     ).all()
-    return [_Group(D(st), reply, int(n), reason_of(st, reply)) for st, reply, n in found]
+    return [
+        _Group(D(st), reply, note, int(n), reason_of(st, reply, note))
+        for st, reply, note, n in found
+    ]

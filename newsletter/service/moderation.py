@@ -12,7 +12,8 @@ import logging
 from collections.abc import Sequence
 from enum import StrEnum
 
-from newsletter import links
+from newsletter import links, versions
+from newsletter.audience.subscriptions import find_by_email
 from newsletter.context import Context
 from newsletter.editorial.news_status import transition_news
 from newsletter.errors import DeliveryError, ValidationError
@@ -61,6 +62,18 @@ PARTNER_MAIL = {
            "to the coordination):\n{url}\n"),
     ),
 }  # fmt: skip
+
+
+def reader_language(ctx: Context, address: str, fallback: str = "") -> str:
+    """The language a person reads: their own when the address is known (a subscriber,
+    a partner's contact), otherwise ``fallback`` (the language of the form they used),
+    French when that is unknown too."""
+    if "@" in address:
+        with ctx.db.session() as session:
+            found = find_by_email(session, address)
+            if found is not None:
+                return found.language.value
+    return fallback if fallback in LANGUAGES else LANGUAGES[0]
 
 
 def tell_partner(
@@ -153,6 +166,12 @@ class ModerationService:
             return summaries
 
     def _tell(self, summary: NewsSummary, what: str) -> None:
+        """The partner is told in their language (the item's when they are not known),
+        with the item's title in that language when it has one."""
         url = links.news_item_url(self.ctx.settings, summary.id)
-        tell_partner(self.notices, summary.sender, summary.language, what,
-                     summary.title, summary.status_reason, url=url)  # fmt: skip
+        lang = reader_language(self.ctx, summary.sender, summary.language)
+        with self.ctx.db.session() as session:
+            item = news.get_news(session, summary.id)
+            title = str(versions.pick(item, "title", lang)) or summary.title
+        tell_partner(self.notices, summary.sender, lang, what, title, summary.status_reason,
+                     url=url)  # fmt: skip

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from newsletter.context import Context
-from newsletter.editorial.news_status import transition_news
-from newsletter.errors import InvalidTransitionError, ValidationError
-from newsletter.i18n import N_
+from newsletter.editorial.news_status import Editor, check_editable, may_edit, transition_news
+from newsletter.errors import ValidationError
+from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.service.results import NewsHistoryEntry, NewsSummary
@@ -29,8 +29,6 @@ from newsletter.store.editorial import Issue, IssueItem, NewsItem
 if TYPE_CHECKING:
     from newsletter.service.submissions import NewsForm
 
-#: what a sender may correct in place
-CORRECTABLE = (NewsStatus.changes_requested, NewsStatus.pending)
 KEY_BYTES = 24
 
 
@@ -41,7 +39,8 @@ class PartnerItem:
     id: int
     title: str
     status: str
-    status_reason: str
+    #: the coordination's words, or the issue that published it; ``reason_in(lang)``
+    status_reason: Msg | None
     sender: str
     body: str
     category: str
@@ -56,9 +55,12 @@ class PartnerItem:
     organisation_id: int | None
     history: list[NewsHistoryEntry]
 
+    def reason_in(self, lang: str) -> str:
+        return self.status_reason.render(lang) if self.status_reason else ""
+
     @property
     def correctable(self) -> bool:
-        return self.status in {s.value for s in CORRECTABLE}
+        return may_edit(self.status, Editor.sender)
 
 
 class PartnerItemsService:
@@ -100,7 +102,7 @@ class PartnerItemsService:
             )
             return PartnerItem(
                 id=item.id, title=item.title, status=item.status.value,
-                status_reason=item.status_reason, sender=item.sender, body=item.body_source,
+                status_reason=item.reason, sender=item.sender, body=item.body_source,
                 category=item.category, language=item.language.value, link=item.link,
                 event_start=item.event_start, event_end=item.event_end,
                 event_place=item.event_place, image_alt=item.image_alt, issue_number=number,
@@ -114,10 +116,7 @@ class PartnerItemsService:
             raise ValidationError(N_("The text of the news item is empty."))
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
-            if item.status not in CORRECTABLE:
-                raise InvalidTransitionError(
-                    N_("News item {id} cannot be edited any more."), id=news_id
-                )
+            check_editable(item, Editor.sender)
             news.edit_news(
                 self.ctx.settings, item, title=form.title, body=form.body,
                 category=form.category, language=form.language, link=form.link,

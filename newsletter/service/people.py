@@ -12,13 +12,13 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from newsletter.audience import gdpr, people, subscriptions
-from newsletter.audience.normalize import name_key, split_tags
+from newsletter.audience import departures, gdpr, people, subscriptions
+from newsletter.audience.normalize import name_key
 from newsletter.context import Context
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.i18n import N_, Msg
@@ -31,6 +31,7 @@ from newsletter.service.audience import (
 )
 from newsletter.service.notices import NoticesService
 from newsletter.service.partners import PartnerLinksService
+from newsletter.service.person_form import PersonForm
 from newsletter.store.audience import (
     ConsentEvent,
     Organisation,
@@ -179,22 +180,13 @@ class PeopleService:
 
     # --- one person ----------------------------------------------------------------------
     def add(
-        self,
-        email: str,
-        *,
-        name: str = "",
-        language: str = "fr",
-        organisation: str = "",
-        groups: str = "",
-        roles: str = "",
-        by: str,
-        source: str,
+        self, email: str, form: PersonForm | None = None, *, by: str, source: str
     ) -> SubscriberView:
         """A person added by a coordinator: active at once, the consent recorded as given
         to the coordinator (``source``: "console", "cli")."""
         address = people.valid_address(email)
-        if language not in Language.__members__:
-            raise ValidationError(N_("Unknown language."))
+        fields = (form or PersonForm()).checked()
+        organisation = fields.organisation
         now = utcnow()
         with self.ctx.db.session() as session:
             if subscriptions.find_by_email(session, address) is not None:
@@ -205,9 +197,9 @@ class PeopleService:
                 if org_id is None:
                     raise NotFoundError(N_("No organisation named '{name}'."), name=organisation)
             subscriber = Subscriber(
-                email=address, email_key=address.casefold(), name=name.strip()[:200],
-                organisation_id=org_id, language=Language(language),
-                groups=split_tags(groups), roles=split_tags(roles),
+                email=address, email_key=address.casefold(), name=fields.name,
+                organisation_id=org_id, language=Language(fields.language),
+                groups=fields.groups, roles=fields.roles,
                 status=SubscriberStatus.pending, status_changed_at=now,
             )  # fmt: skip
             session.add(subscriber)
@@ -218,6 +210,15 @@ class PeopleService:
             session.flush()
             subscriber_id = subscriber.id
         return self.audience.get_subscriber(subscriber_id)
+
+    def edit(self, subscriber_id: int, form: PersonForm) -> SubscriberView:
+        """The coordinator's changes to a person's details (not their status or address),
+        checked as a new person's are."""
+        fields = form.checked()
+        return self.audience.update_subscriber(
+            subscriber_id, name=fields.name, language=fields.language,
+            organisation=fields.organisation, groups=fields.groups, roles=fields.roles,
+        )  # fmt: skip
 
     def change_email(self, who: int | str, new: str, *, by: str) -> SubscriberView:
         """A new address for the person; the old one stays in their history."""
@@ -348,8 +349,9 @@ class PeopleService:
                 .order_by(Subscriber.email_key)
             ).all()
             view = OrganisationView(
-                org.id, org.name, org.membership.value, org.sector, org.website, len(persons)
-            )
+                org.id, org.name, org.membership.value, org.sector, org.website, len(persons),
+                org.left_on,
+            )  # fmt: skip
             return OrganisationDetail(view, [_view(p) for p in persons])
 
     def update_organisation(
@@ -381,6 +383,27 @@ class PeopleService:
                 )
             org.name, org.name_key, org.membership = clean, name_key(clean), kind
             org.sector, org.website = " ".join(sector.split())[:200], site
+        return self.organisation(organisation_id).organisation
+
+    def organisation_left(
+        self, organisation_id: int, day: date, *, actor: str = ""
+    ) -> OrganisationView:
+        """The organisation left the network: ``day`` is the last day of its membership
+        (a second call corrects the day). Its row, people and history stay."""
+        with self.ctx.db.session() as session:
+            departures.record_departure(
+                session, _organisation(session, organisation_id), day, actor=actor
+            )
+        return self.organisation(organisation_id).organisation
+
+    def organisation_returned(
+        self, organisation_id: int, day: date, *, actor: str = ""
+    ) -> OrganisationView:
+        """An organisation that had left is a member again from ``day``."""
+        with self.ctx.db.session() as session:
+            departures.record_return(
+                session, _organisation(session, organisation_id), day, actor=actor
+            )
         return self.organisation(organisation_id).organisation
 
     def attach(self, organisation_id: int, email: str) -> SubscriberView:

@@ -16,23 +16,29 @@ from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import RenderError
 from newsletter.models import IssueStatus as S
-from newsletter.render import PreparedIssue, prepare_issue
-from newsletter.service.audience import AudienceService
-from newsletter.service.delivery_base import DeliveryBase
+from newsletter.render.prepare import PreparedIssue, prepare_issue
+from newsletter.service.delivery_base import Audience, DeliveryBase
+from newsletter.service.variants import RenderedVariants, render_in_child
 from newsletter.store.delivery import Delivery
 
 log = logging.getLogger(__name__)
+
+#: rendered variants, in this process or by a child
+Variants = PreparedIssue | RenderedVariants
 
 
 class RenderCheck(DeliveryBase):
     """``check_renderable``; issues it rendered are kept for ``message_factory`` (a
     sending issue cannot change, so its rendering stays valid)."""
 
-    def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
+    def __init__(self, ctx: Context, audience: Audience = None) -> None:
         super().__init__(ctx, audience)
-        self._rendered: dict[int, PreparedIssue] = {}
+        self._rendered: dict[int, Variants] = {}
+        #: render in a child process (``service.variants``) so that this one never loads
+        #: the renderer: what ``issue send`` asks for when the renderer is not loaded yet
+        self.render_in_child = False
 
-    def rendered(self, issue_id: int) -> PreparedIssue | None:
+    def rendered(self, issue_id: int) -> Variants | None:
         """The issue as ``check_renderable`` rendered it in this process, once."""
         return self._rendered.pop(issue_id, None)
 
@@ -49,6 +55,17 @@ class RenderCheck(DeliveryBase):
                 .distinct()
             ).all()
             return [(language.value, membership.value) for language, membership in rows]
+
+    def prepare_variants(
+        self, issue_id: int, readers: list[tuple[str, str]] | None = None
+    ) -> Variants:
+        """``check_renderable``, in a child process when ``render_in_child`` is set; the
+        result is kept for ``message_factory``."""
+        if not self.render_in_child:
+            return self.check_renderable(issue_id, readers)
+        prepared = render_in_child(self.ctx.settings, issue_id, readers)
+        self._rendered[issue_id] = prepared
+        return prepared
 
     def check_renderable(
         self, issue_id: int, readers: list[tuple[str, str]] | None = None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
 
 
@@ -77,7 +78,7 @@ class NewsSummary(JsonResult):
             link=item.link,
             event_start=item.event_start,
             event_place=item.event_place,
-            status_reason=item.status_reason,
+            status_reason=item.reason.render(DEFAULT_LANGUAGE) if item.reason else "",
             note=item.note,
             created_at=item.created_at,
             languages=versions.languages(item),
@@ -92,16 +93,20 @@ class NewsHistoryEntry(JsonResult):
     from_: str
     to: str
     actor: str
-    reason: str
+    #: why: a person's words or a message of ours ("published in issue no. 3")
+    reason: Msg | None
     at: datetime
 
     @classmethod
     def of(cls, event: NewsEvent) -> NewsHistoryEntry:
-        return cls(event.from_status, event.to_status, event.actor, event.reason, event.at)
+        return cls(event.from_status, event.to_status, event.actor, event.message, event.at)
+
+    def reason_in(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.reason.render(lang) if self.reason else ""
 
     def as_json(self) -> dict[str, Any]:
         return {"from": self.from_, "to": self.to, "actor": self.actor,
-                "reason": self.reason, "at": self.at.isoformat()}  # fmt: skip
+                "reason": self.reason_in(), "at": self.at.isoformat()}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,10 @@ class IssueSummary(JsonResult):
     language: str = "fr"
     languages: list[str] = field(default_factory=list)
     bilingual: bool = False
+    #: per AG of the issue, the AG whose PV goes with it (None: no PV)
+    minutes: dict[str, int | None] = field(default_factory=dict)
+    #: the coordinator's blocks, in order
+    blocks: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, issue: Issue) -> IssueSummary:
@@ -137,6 +146,8 @@ class IssueSummary(JsonResult):
             language=versions.original_language(issue),
             languages=versions.languages(issue),
             bilingual=bool(issue.bilingual),
+            minutes={str(link.assembly_id): link.minutes_from_id for link in issue.assemblies},
+            blocks=[block.id for block in issue.blocks],
         )
 
 
@@ -177,6 +188,10 @@ class AssemblySummary(JsonResult):
     previous_minutes: FileRef | None
     cancelled: bool = False
     invitation_issue_id: int | None = None
+    #: the original language, and the title, theme, place and agenda per language as
+    #: stored ("" or [] when missing), French first: the console's side-by-side form
+    language: str = "fr"
+    texts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -203,12 +218,16 @@ class AssemblySummary(JsonResult):
             previous_minutes=FileRef.of(minutes_to_attach(session, assembly)),
             cancelled=assembly.cancelled,
             invitation_issue_id=invitation_issue_id,
-        )
+            language=versions.original_language(assembly),
+            texts={code: {name: versions.field_in(assembly, name, code)
+                          for name in versions.ASSEMBLY_FIELDS} for code in LANGUAGES},
+        )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's document (as before: the PVs by file name, no console fields)."""
         document = super().as_json()
         del document["cancelled"], document["invitation_issue_id"]
+        del document["language"], document["texts"]
         document["minutes"] = self.minutes.filename if self.minutes else None
         document["previous_minutes"] = (
             self.previous_minutes.filename if self.previous_minutes else None

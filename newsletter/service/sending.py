@@ -40,8 +40,8 @@ from newsletter.i18n import N_, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
 from newsletter.models import Language, Membership
-from newsletter.render import PreparedMessage
-from newsletter.service.audience import AudienceService
+from newsletter.render.contract import PreparedMessage
+from newsletter.service.delivery_base import Audience
 from newsletter.service.render_check import RenderCheck
 from newsletter.service.supervision import DELIVERY, RUNNING, WAITING, HealthBoard
 from newsletter.store.base import utcnow
@@ -59,7 +59,7 @@ RELAY_RETRY_MAX_SECONDS = 600.0
 class Sending(RenderCheck):
     """Start sends and run the worker."""
 
-    def __init__(self, ctx: Context, audience: AudienceService | None = None) -> None:
+    def __init__(self, ctx: Context, audience: Audience = None) -> None:
         super().__init__(ctx, audience)
         self._serve_worker_id = f"serve-{uuid.uuid4().hex[:12]}"
 
@@ -79,7 +79,7 @@ class Sending(RenderCheck):
         (RenderError, reason kept on the issue) before anyone is queued; a started send
         is checked by ``message_factory``."""
         if not self.has_send(issue_id):
-            self.check_renderable(issue_id)
+            self.prepare_variants(issue_id)
         try:
             return self._start_send(issue_id, lists, recipients)
         except IntegrityError:
@@ -141,7 +141,7 @@ class Sending(RenderCheck):
         variant its recipients need rendered before the first message)."""
         prepared = self.rendered(issue_id)
         if prepared is None:
-            prepared = self.check_renderable(issue_id, self.readers(issue_id))
+            prepared = self.prepare_variants(issue_id, self.readers(issue_id))
 
         def variant(language: Language, membership: Membership) -> PreparedMessage:
             return prepared.variant(language.value, membership.value)

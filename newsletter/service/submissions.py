@@ -17,14 +17,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from newsletter import versions
 from newsletter.context import Context
+from newsletter.editorial import translate
+from newsletter.editorial.news_status import Editor, check_editable
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.intake import news
 from newsletter.intake.limits import check_news_fields
 from newsletter.models import NewsSource
 from newsletter.service.editorial import EditorialService
-from newsletter.service.moderation import ModerationAction, ModerationService, tell_partner
+from newsletter.service.moderation import (
+    ModerationAction,
+    ModerationService,
+    reader_language,
+    tell_partner,
+)
 from newsletter.service.notices import NoticesService
 from newsletter.service.partner_items import PartnerItemsService
 from newsletter.service.ratelimit import RateLimiter
@@ -58,15 +66,23 @@ class NewsForm:
     event_end: datetime | None = None
     event_place: str = ""
     image_alt: str = ""
-    #: the same news in the other language (optional): title and text
+    link_text: str = ""
+    #: the same news in the other language (optional): title and text…
     other_title: str = ""
     other_body: str = ""
+    #: … and the other language's words of the link, image description and place
+    other_link_text: str = ""
+    other_image_alt: str = ""
+    other_event_place: str = ""
 
     def other(self) -> dict[str, str] | None:
         """The other language's version, when one was given (checked as the original)."""
-        if not self.other_title.strip() and not self.other_body.strip():
+        texts = {"title": self.other_title, "body": self.other_body,
+                 "link_text": self.other_link_text, "image_alt": self.other_image_alt,
+                 "event_place": self.other_event_place}  # fmt: skip
+        if not any(value.strip() for value in texts.values()):
             return None
-        return {"title": self.other_title, "body": self.other_body}
+        return texts
 
 
 class SubmissionsService:
@@ -123,8 +139,12 @@ class SubmissionsService:
         image: tuple[str, bytes] | None = None,
         files: list[tuple[str, bytes]] | None = None,
         submission_key: str = "",
+        page_language: str = "",
     ) -> NewsSummary:
         """A news item from a partner's link (``organisation_id``) or the public form.
+        The receipt is in the sender's language when the address is known, otherwise in
+        ``page_language`` (the form's, when the visitor chose or their browser said it),
+        otherwise in the item's.
 
         ``submission_key`` is the form's one-time key: a form already sent (a reload, a
         double click) gives back the item it made, adding nothing and telling nobody."""
@@ -151,7 +171,8 @@ class SubmissionsService:
             if done is None:
                 raise
             return done
-        tell_partner(self.notices, form.sender, form.language, "received", "",
+        lang = reader_language(self.ctx, form.sender, page_language or form.language)
+        tell_partner(self.notices, form.sender, lang, "received", "",
                      reference=f"#{summary.id}")  # fmt: skip
         return summary
 
@@ -216,15 +237,32 @@ class SubmissionsService:
         return summary
 
     # --- moderation ----------------------------------------------------------------------
-    def edit(self, news_id: int, form: NewsForm, *, actor: str) -> None:
+    def edit(self, news_id: int, form: NewsForm, *, actor: str, both: bool = False) -> None:
         """The coordinator's corrections before approving (title, text, dates…), checked
-        as a new item is."""
+        as a new item is. ``both``: the form gives both language versions side by side
+        (``form.other()`` is the other language's, ``None`` removes it), so the original
+        can change language without losing either version."""
         with self.ctx.db.session() as session:
             item = news.get_news(session, news_id)
+            check_editable(item, Editor.coordinator)
+            lang = versions.check_language(form.language)
+            if both and lang != versions.original_language(item):
+                versions.drop_version(item, lang)  # its texts come back as the original
             news.edit_news(
                 self.ctx.settings, item, title=form.title, body=form.body,
-                category=form.category, language=form.language, link=form.link,
+                category=form.category, language=lang, link=form.link,
                 event_start=form.event_start, event_end=form.event_end,
                 event_place=form.event_place, image_alt=form.image_alt,
+                link_text=form.link_text,
             )  # fmt: skip
+            if both:
+                other_lang, other = versions.other_language(lang), form.other()
+                if other is not None:
+                    translate.translate_news(
+                        self.ctx.settings, item, other_lang, title=other["title"],
+                        body=other["body"], link_text=other["link_text"],
+                        image_alt=other["image_alt"], event_place=other["event_place"],
+                    )  # fmt: skip
+                else:
+                    versions.drop_version(item, other_lang)
             log.info("news %s edited by %s", news_id, actor)

@@ -3,9 +3,19 @@ addresses a person had before, and the evidence of their consent."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from newsletter.models import Language, Membership, SubscriberStatus
@@ -32,10 +42,30 @@ class Organisation(Base):
     membership: Mapped[Membership] = mapped_column(_enum(Membership), default=Membership.none)
     sector: Mapped[str] = mapped_column(String(200), default="")
     website: Mapped[str] = mapped_column(String(500), default="")
+    #: the day its membership ended (it left the network); None while it is a member.
+    #: The row stays: its history (``OrganisationEvent``) and past figures keep it.
+    left_on: Mapped[date | None] = mapped_column(Date())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     subscribers: Mapped[list[Subscriber]] = relationship(back_populates="organisation")
+
+
+class OrganisationEvent(Base):
+    """An organisation left the network or came back, on a given day (kept for the
+    yearly activity report, also after it came back)."""
+
+    __tablename__ = "organisation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    #: "left" or "returned"
+    kind: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date(), index=True)
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Subscriber(Base):

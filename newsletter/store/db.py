@@ -59,6 +59,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # ``fold()`` for text search (``store.folding``): SQLite has no accent folding
+    from newsletter.store.folding import register_sqlite
+
+    register_sqlite(dbapi_connection)
 
 
 #: tables that others create themselves (APScheduler's job store)
@@ -110,7 +114,7 @@ def head_revision() -> str:
                 target, expression = node.targets[0], node.value
             else:
                 continue
-            if not isinstance(target, ast.Name):
+            if not isinstance(target, ast.Name) or target.id not in ("revision", "down_revision"):
                 continue
             value = ast.literal_eval(expression)
             if target.id == "revision":

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Enum,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus, Language, Membership
 from newsletter.store.base import Base, UTCDateTime, utcnow
 
@@ -79,13 +81,23 @@ class Delivery(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the receiving server's last reply, as received
     last_reply: Mapped[str] = mapped_column(Text, default="")
+    #: what the sender adds (gave up, no reply, left before delivery…): a message id and
+    #: its parameters, translated when shown (``delivery.notes``)
+    reply_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reply_note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     message_id: Mapped[str] = mapped_column(String(300), default="")
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def note(self) -> Msg | None:
+        """What the sender added to the server's reply, translated when shown."""
+        return Msg.stored(self.reply_note, self.reply_note_params) if self.reply_note else None
 
 
 class DeliveryWorker(Base):

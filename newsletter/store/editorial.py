@@ -86,7 +86,10 @@ class NewsItem(Base):
     status: Mapped[NewsStatus] = mapped_column(
         _enum(NewsStatus), default=NewsStatus.pending, index=True
     )
+    #: why it has its status: a person's words as written (``status_reason_params`` is
+    #: None) or a message id of ours with its parameters, translated when shown (``reason``)
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     #: notes for the coordinator (unknown sender, refused attachment…), language-neutral:
     #: ``[{"msgid": …, "params": {…}}]``, translated when shown (``note_messages``)
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -117,6 +120,11 @@ class NewsItem(Base):
         """The notes in the default language, one a line (the CLI's ``note``)."""
         return note_text(self.note_messages)
 
+    @property
+    def reason(self) -> Msg | None:
+        """Why it has its status, translated when shown; None without a reason."""
+        return stored_reason(self.status_reason, self.status_reason_params)
+
 
 class NewsAttachment(Base):
     __tablename__ = "news_attachments"
@@ -141,8 +149,16 @@ class NewsEvent(Base):
     from_status: Mapped[str] = mapped_column(String(30), default="")
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(320), default="")
+    #: a person's words as written (``reason_params`` is None) or a message id of ours
+    #: with its parameters, translated when shown (``message``)
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def message(self) -> Msg | None:
+        """Why the status changed, translated when shown; None without a reason."""
+        return stored_reason(self.reason, self.reason_params)
 
 
 class Assembly(Base):
@@ -238,6 +254,9 @@ class Issue(Base):
     assemblies: Mapped[list[IssueAssembly]] = relationship(
         cascade="all, delete-orphan", order_by="IssueAssembly.position"
     )
+    blocks: Mapped[list[IssueBlock]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueBlock.position"
+    )
 
     @property
     def reason(self) -> Msg | None:
@@ -272,8 +291,14 @@ class IssueAssembly(Base):
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: the AG whose PV goes with this one (None: no PV); set to the previous AG's when
+    #: the AG is added (``editorial.issues.add_assembly``), the coordinator may change it
+    minutes_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assemblies.id", ondelete="SET NULL")
+    )
 
-    assembly: Mapped[Assembly] = relationship()
+    assembly: Mapped[Assembly] = relationship(foreign_keys=[assembly_id])
+    minutes_from: Mapped[Assembly | None] = relationship(foreign_keys=[minutes_from_id])
 
 
 class IssueAnnex(Base):
@@ -286,8 +311,48 @@ class IssueAnnex(Base):
     #: the label in the issue's other language: ``{"nl": {"label": …}}``
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: who gets it (``editorial.blocks.AUDIENCES``): a PV goes to members only
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    #: the AG of the issue this annex is the PV for (None: an annex of its own)
+    for_assembly_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assemblies.id", ondelete="SET NULL")
+    )
 
     file: Mapped[StoredFile] = relationship()
+
+
+class IssueBlock(Base):
+    """The coordinator's own words between the sections: a text, an image or a button.
+
+    ``place`` says after which part it comes (``editorial.blocks.PLACES``: the
+    introduction, the AGs, a news section, the end), ``position`` its order among all
+    blocks. Texts have a version per language (``newsletter.versions``, ``BLOCK_FIELDS``).
+    """
+
+    __tablename__ = "issue_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    #: "text", "image" or "button"
+    kind: Mapped[str] = mapped_column(String(10))
+    place: Mapped[str] = mapped_column(String(50), default="introduction")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: who gets it (``editorial.blocks.AUDIENCES``)
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    #: the other language's version: ``{"nl": {"body_html": …, "label": …}}``
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: a text block: what the coordinator typed (Markdown) and its sanitised HTML
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    #: a button: its words and where it leads
+    label: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    #: an image: the re-encoded file and its description
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+
+    image: Mapped[StoredFile | None] = relationship()
 
 
 def store_file(session: Session, filename: str, content_type: str, data: bytes) -> StoredFile:
@@ -336,3 +401,11 @@ class RsvpAnswer(Base):
     people: Mapped[int] = mapped_column(Integer, default=1)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def stored_reason(text: str, params: dict[str, Any] | None) -> Msg | None:
+    """A stored reason: a message id with its parameters, or (``params`` None) a
+    person's words shown as written."""
+    if not text:
+        return None
+    return Msg.as_written(text) if params is None else Msg.stored(text, params)

@@ -117,7 +117,7 @@ def unapplied_bounces(session: Session) -> list[InboundMessage]:
     return list(
         session.scalars(
             select(InboundMessage).where(
-                InboundMessage.outcome == InboundOutcome.bounce,
+                InboundMessage.outcome.in_([InboundOutcome.bounce, InboundOutcome.complaint]),
                 InboundMessage.bounces_applied.is_(False),
             )
         )

@@ -111,6 +111,6 @@ async def test_the_planned_reminder_is_a_scheduled_job_that_goes_once(
         assert reminders[0].status is IssueStatus.sending
         assert reminders[0].title.startswith("Rappel") and not reminders[0].public
         reminder_id = reminders[0].id
-    assert service.delivery.status(reminder_id)["total"] == 3  # Maison answered
+    assert service.delivery.status(reminder_id).total == 3  # Maison answered
     assert service.assemblies.run_planned_reminder(assembly_id) is None  # only once
     assert service.assemblies.reminders_due() == []

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from newsletter.errors import NotFoundError, ValidationError
 from newsletter.models import InboundOutcome, NewsSource, NewsStatus
 from newsletter.service import Service
+from newsletter.service.person_form import PersonForm
 from newsletter.store.access import PartnerLink
 from newsletter.store.editorial import NewsEvent, NewsItem
 from newsletter.store.intake import InboundMessage
@@ -31,9 +32,9 @@ def _lists(service: Service) -> dict[str, int]:
 
 def test_add_change_address_and_find_by_the_old_one(service: Service) -> None:
     service.audience.import_members(DIRECTORY.encode(), "a.csv")
-    added = service.people.add("Eve@Example.org", name="Eve", organisation="asbl a",
-                               groups="logement", by="coordination@example.org",
-                               source="console")  # fmt: skip
+    added = service.people.add("Eve@Example.org",
+                               PersonForm(name="Eve", organisation="asbl a", groups="logement"),
+                               by="coordination@example.org", source="console")  # fmt: skip
     assert added.status == "active" and added.organisation == "ASBL A"
     assert added.consent_source == "console" and added.consent_at is not None
     with pytest.raises(ValidationError):
@@ -41,7 +42,8 @@ def test_add_change_address_and_find_by_the_old_one(service: Service) -> None:
     with pytest.raises(ValidationError):
         service.people.add("not an address", by="x", source="console")
     with pytest.raises(NotFoundError):
-        service.people.add("new@example.org", organisation="Nowhere", by="x", source="cli")
+        service.people.add("new@example.org", PersonForm(organisation="Nowhere"), by="x",
+                           source="cli")  # fmt: skip
 
     moved = service.people.change_email(added.id, "eve@new.example.org", by="console: c")
     assert moved.email == "eve@new.example.org"

@@ -23,6 +23,7 @@ from newsletter.render import Personalization, PreparedIssue, prepare_issue
 from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
 from newsletter.render.preview import personalization_for
 from newsletter.render.splice import Markers, Slot, address_header
+from newsletter.text import one_line
 from tests.content.sample import PDF
 from tests.support.checks import text_body
 
@@ -62,11 +63,11 @@ def blocks(text: str, keep: bool, markers: Markers) -> str:
 def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalization,
               ctx: Context, date: str) -> bytes:  # fmt: skip
     """The same message built the ordinary way with the email package."""
-    name = " ".join(v.name.split())
+    name = one_line(v.name, 200)
     greeting = variant.greeting_named.format(name=name) if name else variant.greeting_plain
     slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
              Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url,
-             Slot.rsvp_url: v.rsvp_url}  # fmt: skip
+             Slot.rsvp_url: v.rsvp_url, Slot.click_person: v.click_person}  # fmt: skip
     markers = variant.rendered.markers
     keep = bool(v.rsvp_url)
     html, text = blocks(variant.html, keep, markers), blocks(variant.text, keep, markers)
@@ -111,25 +112,84 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     return root.as_bytes(policy=policy)
 
 
+#: click counting off, on (aggregate: links rewritten per variant), on with individual
+#: tracking (each reader's part spliced into every counted link)
+CLICK_MODES = {
+    "off": {},
+    "counted": {"click_counting": True},
+    "individual": {"click_counting": True, "click_tracking_individual": True},
+}
+
+
+@pytest.mark.parametrize("clicks", list(CLICK_MODES))
 @pytest.mark.parametrize("rsvp", [True, False])
 @pytest.mark.parametrize("name", NAMES)
 def test_spliced_bytes_equal_the_email_package(
-    ctx: Context, issue_id: int, name: str, rsvp: bool
+    ctx: Context, issue_id: int, name: str, rsvp: bool, clicks: str
 ) -> None:
+    settings = ctx.settings.model_copy(update=CLICK_MODES[clicks])
     with ctx.db.session() as session:
-        prepared = prepare_issue(session, ctx.settings, issue_id)
+        prepared = prepare_issue(session, settings, issue_id)
     variant = prepared.variant("fr", "effectif")
-    recipient = values(ctx, issue_id, name, ag=variant.rsvp_assembly_id if rsvp else None)
+    ag = variant.rsvp_assembly_id if rsvp else None
+    recipient = personalization_for(settings, issue_id, 7, "reader7@example.net", name, ag)
     spliced = variant.personalize(recipient)
     date = str(parse(spliced)["Date"])
     assert spliced == reference(variant, prepared, recipient, ctx, date)
+    html, text = text_body(parse(spliced), "html"), text_body(parse(spliced), "plain")
+    counted = f"{settings.base_url}/r/"
+    if clicks == "off":
+        assert counted not in html + text
+        assert 'href="https://quartier.example.org/logement"' in html
+        assert recipient.click_person == ""
+    else:
+        assert 'href="https://quartier.example.org/logement"' not in html
+        assert "https://quartier.example.org/logement" not in text
+        assert html.count(f'href="{counted}') >= 2 and counted in text
+        # the reader's own links are not counted
+        assert f'href="{recipient.unsubscribe_url}"' in html and recipient.web_url in text
+        person = recipient.click_person
+        assert bool(person) is (clicks == "individual")
+        if person:
+            assert person.startswith("~") and f'{person}"' in html and person in text
+
+
+def test_spliced_links_and_names_of_every_shape_equal_the_email_package(
+    ctx: Context, issue_id: int
+) -> None:
+    """Links with ``&`` and ``=`` (escaped in HTML, quoted in quoted-printable), long enough
+    to be cut, and names of random hostile characters: the same bytes as the email package."""
+    import random
+
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    variant = prepared.variant("fr", "effectif")
+    good = values(ctx, issue_id, ag=variant.rsvp_assembly_id)
+    generator = random.Random(10)
+    alphabet = "aé &<>\"'=\t\r\n\x00\u200b\u202e€😀{}%ß"
+    for number in range(40):
+        tail = "".join(generator.choice("a=&%~;?-_") for _ in range(generator.randrange(150)))
+        name = "".join(generator.choice(alphabet) for _ in range(generator.randrange(60)))
+        recipient = Personalization(
+            email=good.email,
+            name=name,
+            message_id=good.message_id,
+            unsubscribe_url=f"{good.unsubscribe_url}?a=1&b={tail}",
+            preferences_url=f"{good.preferences_url}&{tail}=",
+            web_url=f"{good.web_url}&x={'=' * (number % 5)}",
+            rsvp_url=f"{good.rsvp_url}={tail}" if number % 2 else "",
+        )
+        spliced = variant.personalize(recipient)
+        date = str(parse(spliced)["Date"])
+        assert spliced == reference(variant, prepared, recipient, ctx, date), (name, tail)
 
 
 def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: int) -> None:
     with ctx.db.session() as session:
         prepared = prepare_issue(session, ctx.settings, issue_id)
     v = values(ctx, issue_id)
-    data = prepared.variant("nl", "none").personalize(v)
+    # a member's copy: the PV goes to members only
+    data = prepared.variant("nl", "adherent").personalize(v)
     assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
     assert max(len(line) for line in data.split(b"\r\n")) <= 998
     message = parse(data)
@@ -222,6 +282,14 @@ def test_injection_attempts_end_as_inert_text(ctx: Context, issue_id: int) -> No
         ("unsubscribe_url", "https://x.example.org/u/\r\nBcc: b@example.org"),
         ("unsubscribe_url", "javascript:alert(1)"),
         ("web_url", 'https://x.example.org/"><script>'),
+        # a final line feed is not the end of the value ("$" would let it through)
+        ("email", "a@example.org\n"),
+        ("message_id", "<x@example.org>\n"),
+        ("unsubscribe_url", "https://x.example.org/u/\n"),
+        ("preferences_url", "https://x.example.org/p/\n"),
+        ("web_url", "https://x.example.org/a\\b"),
+        ("rsvp_url", "https://x.example.org/rsvp/'x"),
+        ("rsvp_url", "https://x.example.org/rsvp/ x"),
     ],
 )
 def test_bad_recipient_values_are_refused(

@@ -86,3 +86,28 @@ def test_control_characters_never_reach_the_html(ctx: Context, issue_id: int) ->
     assert not any(ch in html for ch in bad)
     html = html.replace("\r\n", "\n")
     assert "Atelier\nvélo" in html and "Réparer\n ensemble" in html
+
+
+def test_a_style_sheet_read_once_inlines_as_when_read_afresh() -> None:
+    """The rules of a sheet are kept between inlinings: the same page whether they were
+    just read or taken from the cache; another sheet (an edited template) is read anew."""
+    from newsletter.render import inline
+
+    page = (
+        "<html><head><style>p {color: red} .a {margin: 0 !important} a:hover {color: blue}"
+        " @media (max-width: 600px) {p {color: green}}</style></head>"
+        '<body><p class="a">x</p><table><tr><td>y</td></tr></table></body></html>'
+    )
+    inline._rules.clear()
+    fresh = inline.inline_css(page)
+    assert len(inline._rules) == 1
+    again = inline.inline_css(page)
+    assert again == fresh
+    assert "color:red" in fresh and "margin:0 !important" in fresh
+    assert "@media" in fresh and "!important" in fresh.split("@media", 1)[1]
+    edited = inline.inline_css(page.replace("color: red", "color: navy"))
+    assert "color:navy" in edited and "color:red" not in edited
+    for number in range(inline._SHEETS + 2):  # a bounded cache
+        inline.inline_css(page.replace("p {color: red}", f"p {{margin: {number}px}}"))
+    assert len(inline._rules) == inline._SHEETS
+    assert inline.inline_css(page) == fresh

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import mailbox
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +24,10 @@ from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import Faults, RecordingServer
 from tests.support.cli import Cli
+from tests.test_architecture import SEND_ENGINE_FORBIDDEN, loaded
+
+#: what the ``issue send`` process leaves to its render child (besides the engine's list)
+RENDERER_LIBRARIES = ("lxml", "cssutils", "icalendar", "html2text", "nh3", "cmarkgfm")
 
 
 def _sample(service: Service, count: int = 12) -> tuple[int, list[str]]:
@@ -34,7 +42,7 @@ def test_send_refuses_without_smtp_host(cli: Cli, service: Service) -> None:
     result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
     assert result.code == 1
     assert "SMTP" in result.err and "--catcher" in result.err
-    assert service.delivery.status(issue_id)["status"] == "draft"
+    assert service.delivery.status(issue_id).status == "draft"
 
 
 def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:
@@ -52,18 +60,18 @@ def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:
     messages = [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default)
                 for k in box.iterkeys()]  # fmt: skip
     assert sorted(m["Delivered-To"] for m in messages) == sorted(emails)
-    ids = {d["email"]: d for d in service.delivery.deliveries(issue_id)}
+    ids = {d.email: d for d in service.delivery.deliveries(issue_id)}
     with service.ctx.db.session() as session:
         subscribers = {s.email: s.id for s in session.query(Subscriber)}
     for message in messages:
         to = message["Delivered-To"]
         assert message["Message-ID"] == message_id(settings, issue_id, subscribers[to])
-        assert message["Message-ID"] == ids[to]["message_id"]
+        assert message["Message-ID"] == ids[to].message_id
         assert to in message["To"]
         assert message.get_content_type() == "multipart/alternative" or message.is_multipart()
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         sender = message["Return-Path"].strip("<>")
-        assert delivery_id_from_address(settings, sender) == ids[to]["id"]
+        assert delivery_id_from_address(settings, sender) == ids[to].id
         # the AG invitation carries this recipient's own answer link
         html = next(p for p in message.walk() if p.get_content_type() == "text/html")
         tokens = re.findall(r"/rsvp/([A-Za-z0-9_.-]+)", html.get_content())
@@ -88,7 +96,7 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
     assert "9" in result.out
     assert sorted(server.handler.counts()) == sorted(set(emails) - {gone})
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["failed"], status["status"]) == (9, 1, "sent")
+    assert (status.sent, status.failed, status.status) == (9, 1, "sent")
     with service.ctx.db.session() as session:
         subscriber = session.query(Subscriber).filter(Subscriber.email == gone).one()
         assert subscriber.bounce_count == 1
@@ -105,12 +113,12 @@ def test_send_over_smtp_records_failures_and_bounces(cli: Cli, service: Service)
         }))  # fmt: skip
         retried = cli("issue", "retry", str(issue_id))
         assert retried.code == 0 and "1 destinataire(s)" in retried.out
-        assert service.delivery.status(issue_id)["status"] == "sending"
+        assert service.delivery.status(issue_id).status == "sending"
         result = cli("issue", "send", str(issue_id), "--to", "public", "--yes")
         assert result.code == 0, result.err
     assert list(fixed.handler.counts()) == [gone]
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["failed"], status["status"]) == (10, 0, "sent")
+    assert (status.sent, status.failed, status.status) == (10, 0, "sent")
     assert service.delivery.retry_failed(issue_id) == 0
 
 
@@ -119,14 +127,15 @@ def test_pause_resume_cancel_and_schedule(cli: Cli, service: Service) -> None:
     assert cli("issue", "schedule", str(issue_id), "--at", "2030-01-15T09:00",
                "--to", "public").code == 0  # fmt: skip
     status = service.delivery.status(issue_id)
-    assert status["status"] == "scheduled"
-    assert status["scheduled_at"].startswith("2030-01-15T08:00")  # 09:00 in Brussels
+    assert status.status == "scheduled"
+    assert status.scheduled_at is not None
+    assert status.scheduled_at.isoformat().startswith("2030-01-15T08:00")  # 09:00 in Brussels
     assert cli("issue", "pause", str(issue_id), "--reason", "relire le PV").code == 0
     shown = cli("issue", "status", str(issue_id), "--json").json()
     assert shown["status"] == "paused" and shown["reason"] == "relire le PV"
     assert cli("issue", "resume", str(issue_id)).code == 0
     resumed = service.delivery.status(issue_id)
-    assert (resumed["status"], resumed["total"], resumed["queued"]) == ("sending", 5, 5)
+    assert (resumed.status, resumed.total, resumed.queued) == ("sending", 5, 5)
     cancelled = cli("issue", "cancel", str(issue_id))
     assert cancelled.code == 0 and "5" in cancelled.out
     final = cli("issue", "status", str(issue_id), "--json").json()
@@ -141,7 +150,7 @@ def test_send_to_an_empty_list_is_refused(cli: Cli, service: Service) -> None:
         issue_id = build_sample(session, service.ctx.settings)
     result = cli("issue", "send", str(issue_id), "--to", "comite", "--yes", "--catcher")
     assert result.code == 1 and "Personne" in result.err
-    assert service.delivery.status(issue_id)["status"] == "draft"
+    assert service.delivery.status(issue_id).status == "draft"
     unknown = cli("issue", "send", str(issue_id), "--to", "inconnue", "--yes", "--catcher")
     assert unknown.code == 1 and "inconnue" in unknown.err
 
@@ -167,4 +176,37 @@ def test_send_with_two_processes_reaches_everyone_once(cli: Cli, service: Servic
     assert connections > 2  # 2 connections per process: both processes sent
     assert sorted(received) == sorted(emails)
     assert max(received.values()) == 1
-    assert service.delivery.status(issue_id)["status"] == "sent"
+    assert service.delivery.status(issue_id).status == "sent"
+
+
+def test_the_issue_send_process_renders_in_a_child_and_loads_no_renderer(
+    cli: Cli, service: Service, tmp_path: Path
+) -> None:
+    issue_id, emails = _sample(service, 6)
+    report = tmp_path / "modules.json"
+    script = (
+        "import json, sys\n"
+        "from newsletter.cli import main\n"
+        "code = main(sys.argv[2:])\n"
+        "with open(sys.argv[1], 'w') as out:\n"
+        "    json.dump({'code': code, 'modules': sorted(sys.modules)}, out)\n"
+    )
+    with RecordingServer() as server:
+        cli.set(service.ctx.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": server.port,
+            "smtp_security": SmtpSecurity.none, "smtp_connections": 2,
+        }))  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(report),
+             "issue", "send", str(issue_id), "--to", "public", "--yes"],
+            env=dict(os.environ), capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        received = server.handler.counts()
+    assert done.returncode == 0, done.stderr
+    result = json.loads(report.read_text())
+    assert result["code"] == 0
+    assert sorted(received) == sorted(emails)
+    assert max(received.values()) == 1
+    assert "newsletter.service.variants" in result["modules"]  # the child rendered
+    assert loaded(result["modules"], (*SEND_ENGINE_FORBIDDEN, *RENDERER_LIBRARIES)) == []
+    assert service.delivery.status(issue_id).status == "sent"

@@ -107,7 +107,7 @@ def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Servi
     assert sum(received_before.values()) >= 200
     after = _statuses(ctx, issue_id)
     assert set(after.values()) == {D.sent}
-    assert service.delivery.status(issue_id)["status"] == "sent"
+    assert service.delivery.status(issue_id).status == "sent"
 
 
 def test_sigterm_drains_without_duplicates(service: Service) -> None:
@@ -149,4 +149,4 @@ def test_two_sender_processes_never_send_a_row_twice(service: Service) -> None:
     per_worker = [int(out.split()[1]) for out in outputs]
     assert sum(per_worker) == 1000
     assert all(n > 0 for n in per_worker), per_worker  # both really took part
-    assert service.delivery.status(issue_id)["sent"] == 1000
+    assert service.delivery.status(issue_id).sent == 1000

@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from newsletter.config import Settings
 from newsletter.context import open_context
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.delivery.smtpd import RecordingServer
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.sender import sender_env, sender_settings, start_issue_send
 
 
 @pytest.fixture
@@ -70,44 +64,15 @@ def test_issue_send_through_a_full_disk_sends_everyone_once(
 ) -> None:
     database = small_disk / "newsletter.db"
     url = f"sqlite:///{database}"
+    settings = sender_settings(tmp_path / "data", url)
     with RecordingServer() as smtp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
-        env.update({
-            "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
-            "NEWSLETTER_DATABASE_URL": url,
-            "NEWSLETTER_SECRET_KEY": "test-secret-key-not-for-production",
-            "NEWSLETTER_BASE_URL": "https://news.example.org",
-            "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
-            "NEWSLETTER_BOUNCE_ADDRESS": "bounces@example.org",
-            "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
-            "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
-            "NEWSLETTER_SMTP_HOST": "127.0.0.1", "NEWSLETTER_SMTP_PORT": str(smtp.port),
-            "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_CONNECTIONS": "2",
-            "NEWSLETTER_SEND_RATE": "100",
-            "COLUMNS": "200",
-        })  # fmt: skip
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database_url=url,
-            secret_key=SecretStr("test-secret-key-not-for-production"),
-            lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates",
-            base_url="https://news.example.org",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org",
-        )
+        env = sender_env(settings, smtp.port, rate=100)
         ctx = open_context(settings)
         with ctx.db.session() as session:
             issue_id = build_sample(session, settings)
         recipients = add_subscribers(ctx, 1000, prefix="disk")
         ctx.close()
-        sender = subprocess.Popen(
-            [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
-             "--to", "public", "--yes"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        sender = start_issue_send(env, issue_id)
         ballast = small_disk / "ballast"
         try:
             deadline = time.monotonic() + 90

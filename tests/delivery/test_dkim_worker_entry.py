@@ -50,10 +50,10 @@ async def test_run_worker_sends_issues_in_status_sending_and_stops(service: Serv
         task = asyncio.create_task(run_worker(service.ctx, stop, pool))
         loop = asyncio.get_running_loop()
         end = loop.time() + 20
-        while service.delivery.status(issue_id)["status"] != "sent" and loop.time() < end:
+        while service.delivery.status(issue_id).status != "sent" and loop.time() < end:
             await asyncio.sleep(0.05)
         stop.set()
         await asyncio.wait_for(task, timeout=10)
         await pool.close()
-    assert service.delivery.status(issue_id)["status"] == "sent"
+    assert service.delivery.status(issue_id).status == "sent"
     assert sorted(server.handler.counts()) == sorted(r.email for r in recipients)

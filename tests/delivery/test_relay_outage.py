@@ -31,7 +31,7 @@ async def _until(condition: object, seconds: float = 30) -> None:
 
 
 def _status(service: Service, issue_id: int) -> str:
-    return str(service.delivery.status(issue_id)["status"])
+    return str(service.delivery.status(issue_id).status)
 
 
 async def _start(service: Service, server: RecordingServer, count: int
@@ -96,8 +96,8 @@ async def test_a_send_the_coordinator_paused_during_the_outage_stays_paused(
     assert result.reason.render("nl") == "On attend la correction du lien."
     assert after == before < len(everyone)  # nothing more went out
     status = service.delivery.status(issue_id)
-    assert status["status"] == IssueStatus.paused.value
-    assert status["reason"] == "On attend la correction du lien."
+    assert status.status == IssueStatus.paused.value
+    assert status.reason_text() == "On attend la correction du lien."
 
 
 async def test_refusals_pause_without_resuming_by_themselves(service: Service) -> None:

@@ -75,7 +75,7 @@ def test_a_news_item_with_the_rsvp_marker_is_sent_to_everyone(cli: Cli, service:
     assert result.code == 0, result.err
     assert sorted(server.handler.counts()) == sorted(emails)
     status = service.delivery.status(issue_id)
-    assert (status["status"], status["sent"], status["failed"]) == ("sent", 6, 0)
+    assert (status.status, status.sent, status.failed) == ("sent", 6, 0)
     for received in server.handler.received:
         message = email.message_from_bytes(received.data, policy=email.policy.default)
         text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -106,7 +106,7 @@ def test_an_unrenderable_issue_is_refused_before_the_first_delivery(
         assert cli("issue", "send", str(issue_id), "--to", "public", "--yes").code == 0
     assert len(server.handler.received) == 6
     status = service.delivery.status(issue_id)
-    assert status["status"] == "sent" and "reason" not in status
+    assert status.status == "sent" and status.reason is None
 
 
 def test_a_scheduled_unrenderable_issue_is_held(service: Service, tmp_path: Path) -> None:
@@ -122,8 +122,8 @@ def test_a_scheduled_unrenderable_issue_is_held(service: Service, tmp_path: Path
     finally:
         broken.close()
     status = service.delivery.status(issue_id)
-    assert (status["status"], status["total"]) == ("paused", 0)
-    assert "ne peut pas être mis en page" in status["reason"]
+    assert (status.status, status.total) == ("paused", 0)
+    assert "ne peut pas être mis en page" in status.reason_text()
 
 
 def test_a_send_whose_template_broke_meanwhile_pauses_without_sending(
@@ -148,7 +148,7 @@ def test_a_send_whose_template_broke_meanwhile_pauses_without_sending(
                     await asyncio.sleep(0.5)
                     stop.set()
                     await task
-                    assert service.delivery.status(issue_id)["status"] == "paused"
+                    assert service.delivery.status(issue_id).status == "paused"
                     service.delivery.resume(issue_id)
                     with pytest.raises(RenderError):
                         await Service(broken).delivery.run(issue_id, pool, asyncio.Event())
@@ -160,9 +160,39 @@ def test_a_send_whose_template_broke_meanwhile_pauses_without_sending(
     finally:
         broken.close()
     status = service.delivery.status(issue_id)
-    assert (status["status"], status["sent"], status["failed"], status["queued"]) == (
+    assert (status.status, status.sent, status.failed, status.queued) == (
         "paused", 0, 0, 6,
     )  # fmt: skip
-    assert "ne peut pas être mis en page" in status["reason"]
+    assert "ne peut pas être mis en page" in status.reason_text()
     with service.ctx.db.session() as session:
         assert {n.status for n in session.query(NewsItem)} != {NewsStatus.published}
+
+
+def test_a_render_failure_in_the_render_child_is_the_same_refusal(
+    service: Service, tmp_path: Path
+) -> None:
+    """``issue send`` renders in a child process: its failure is kept on the issue and
+    raised in the sender as the same RenderError; nothing is queued."""
+    issue_id, _emails = _sample(service)
+    broken = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    sender = Service(open_context(broken, migrate=False))
+    sender.delivery.render_in_child = True
+    try:
+        with pytest.raises(RenderError) as refused:
+            sender.delivery.start_send(issue_id, ["public"])
+        assert "if_rsvp" in refused.value.localized("fr")
+        status = service.delivery.status(issue_id)
+        assert (status.status, status.total) == ("draft", 0)
+        assert status.reason is not None
+        assert "ne peut pas être mis en page" in status.reason.render("fr")
+        # the child's variants are what the sender splices
+        fixed = Service(open_context(service.ctx.settings, migrate=False))
+        fixed.delivery.render_in_child = True
+        assert fixed.delivery.start_send(issue_id, ["public"]) == 6
+        variants = fixed.delivery.rendered(issue_id)
+        assert variants is not None and type(variants).__name__ == "RenderedVariants"
+        fixed.ctx.close()
+    finally:
+        sender.ctx.close()

@@ -75,8 +75,8 @@ async def test_missed_send_within_grace_starts(service: Service) -> None:
     _scheduled_then_missed(service, issue_id, timedelta(minutes=5))
     scheduler = schedule.start_scheduler(service.ctx, service)
     try:
-        assert await _until(lambda: service.delivery.status(issue_id)["status"] == "sending")
-        assert service.delivery.status(issue_id)["total"] == 4
+        assert await _until(lambda: service.delivery.status(issue_id).status == "sending")
+        assert service.delivery.status(issue_id).total == 4
     finally:
         scheduler.shutdown(wait=False)
 
@@ -86,14 +86,14 @@ async def test_missed_send_beyond_grace_is_held(service: Service) -> None:
     _scheduled_then_missed(service, issue_id, timedelta(hours=3))
     scheduler = schedule.start_scheduler(service.ctx, service)
     try:
-        assert await _until(lambda: service.delivery.status(issue_id)["status"] == "paused")
+        assert await _until(lambda: service.delivery.status(issue_id).status == "paused")
     finally:
         scheduler.shutdown(wait=False)
     status = service.delivery.status(issue_id)
-    assert "programmée" in status["reason"] and status["total"] == 0
-    assert status["scheduled_at"] is not None
+    assert "programmée" in status.reason_text() and status.total == 0
+    assert status.scheduled_at is not None
     service.delivery.resume(issue_id)  # the coordinator decides to send it after all
-    assert service.delivery.status(issue_id)["status"] == "sending"
+    assert service.delivery.status(issue_id).status == "sending"
 
 
 async def test_stopping_the_scheduler_leaves_the_shared_engine_alone(service: Service) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.i18n import Msg
@@ -27,8 +25,7 @@ from tests.delivery.smtpd import RecordingServer
 from tests.support.cli import Cli
 from tests.support.ports import free_port
 from tests.support.postgres import RestartableDatabase
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.sender import sender_env, sender_settings, start_issue_send
 
 
 async def test_a_failing_task_is_shown_stopped_then_started_again(tmp_path: Path) -> None:
@@ -97,21 +94,10 @@ async def test_serve_finishes_a_send_through_a_ten_second_database_outage(
     restartable_db: RestartableDatabase, tmp_path: Path
 ) -> None:
     with RecordingServer() as smtp:
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database_url=restartable_db.url,
-            secret_key=SecretStr("test-secret-key-not-for-production"),
-            lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates",
-            base_url="https://news.example.org",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org",
-            smtp_host="127.0.0.1",
-            smtp_port=smtp.port,
-            smtp_security="none",
-            smtp_connections=2,
-            send_rate=40,
-        )
+        settings = sender_settings(tmp_path / "data", restartable_db.url).model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none",
+                    "smtp_connections": 2, "send_rate": 40}
+        )  # fmt: skip
         ctx = open_context(settings)
         with ctx.db.session() as session:
             issue_id = build_sample(session, settings)
@@ -140,7 +126,7 @@ async def test_serve_finishes_a_send_through_a_ten_second_database_outage(
                 assert not server.done()
                 await asyncio.sleep(0.2)
                 try:
-                    status = (await asyncio.to_thread(service.delivery.status, issue_id))["status"]
+                    status = (await asyncio.to_thread(service.delivery.status, issue_id)).status
                 except Exception:  # the pool may still hold a connection to the old server
                     status = ""
         finally:
@@ -168,49 +154,17 @@ def test_a_database_that_does_not_answer_is_one_line_on_the_terminal(
 def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
     restartable_db: RestartableDatabase, tmp_path: Path
 ) -> None:
-    import os
-    import subprocess
-    import sys
-    import tempfile
     import time
 
+    settings = sender_settings(tmp_path / "data", restartable_db.url)
     with RecordingServer() as smtp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
-        env.update({
-            "NEWSLETTER_DATA_DIR": str(tmp_path / "data"),
-            "NEWSLETTER_DATABASE_URL": restartable_db.url,
-            "NEWSLETTER_SECRET_KEY": "test-secret-key-not-for-production",
-            "NEWSLETTER_BASE_URL": "https://news.example.org",
-            "NEWSLETTER_FROM_ADDRESS": "Coordination sociale <news@example.org>",
-            "NEWSLETTER_BOUNCE_ADDRESS": "bounces@example.org",
-            "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
-            "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
-            "NEWSLETTER_SMTP_HOST": "127.0.0.1", "NEWSLETTER_SMTP_PORT": str(smtp.port),
-            "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_CONNECTIONS": "2",
-            "NEWSLETTER_SEND_RATE": "60",
-        })  # fmt: skip
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database_url=restartable_db.url,
-            secret_key=SecretStr("test-secret-key-not-for-production"),
-            lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates",
-            base_url="https://news.example.org",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org",
-        )
+        env = sender_env(settings, smtp.port, rate=60)
         ctx = open_context(settings)
         with ctx.db.session() as session:
             issue_id = build_sample(session, settings)
         recipients = add_subscribers(ctx, 400, prefix="restart")
         ctx.close()
-        sender = subprocess.Popen(
-            [sys.executable, "-m", "newsletter", "issue", "send", str(issue_id),
-             "--to", "public", "--yes"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        sender = start_issue_send(env, issue_id)
         deadline = time.monotonic() + 90
         while len(smtp.received) < 60:
             assert sender.poll() is None, sender.communicate()

@@ -45,20 +45,20 @@ async def test_send_with_faults_is_exact(service: Service) -> None:
     assert set(received) == wanted
     assert all(n == 1 for n in received.values())
     status = service.delivery.status(issue_id)
-    assert status["status"] == "sent"
-    assert (status["total"], status["sent"], status["failed"], status["queued"]) == (60, 58, 2, 0)
+    assert status.status == "sent"
+    assert (status.total, status.sent, status.failed, status.queued) == (60, 58, 2, 0)
     failed = service.delivery.deliveries(issue_id, D.failed_permanent)
-    assert {f["email"] for f in failed} == perm
-    assert all(f["last_reply"].startswith("550") for f in failed)
-    retried = {d["email"]: d["attempts"] for d in service.delivery.deliveries(issue_id, D.sent)}
+    assert {f.email for f in failed} == perm
+    assert all(f.last_reply.startswith("550") for f in failed)
+    retried = {d.email: d.attempts for d in service.delivery.deliveries(issue_id, D.sent)}
     assert all(retried[e] >= 2 for e in temp)
     # every message carries its own Message-ID and a VERP sender that names its row
-    by_email = {d["email"]: d for d in service.delivery.deliveries(issue_id)}
+    by_email = {d.email: d for d in service.delivery.deliveries(issue_id)}
     for item in server.received:
         parsed = email.message_from_bytes(item.data)
         row = by_email[item.recipient]
-        assert parsed["Message-ID"] == row["message_id"]
-        assert delivery_id_from_address(ctx.settings, item.sender) == row["id"]
+        assert parsed["Message-ID"] == row.message_id
+        assert delivery_id_from_address(ctx.settings, item.sender) == row.id
         assert "/u/" in parsed["List-Unsubscribe"]
 
 
@@ -77,9 +77,9 @@ async def test_relay_refusing_everything_pauses_the_send(service: Service) -> No
         await pool.close()
     assert result.end is RunEnd.paused
     status = service.delivery.status(issue_id)
-    assert status["status"] == "paused"
-    assert "451" in status["reason"] and "échoué" in status["reason"]
-    assert status["sent"] == 0 and status["queued"] == 40
+    assert status.status == "paused"
+    assert "451" in status.reason_text() and "échoué" in status.reason_text()
+    assert status.sent == 0 and status.queued == 40
     # resuming once the relay accepts again sends everything exactly once
     service.delivery.resume(issue_id)
     with RecordingServer() as server:
@@ -110,7 +110,7 @@ async def test_unsubscribe_during_send_is_honoured(service: Service) -> None:
         await pool.close()
     assert leaving.email not in server.handler.counts()
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["skipped"], status["status"]) == (29, 1, "sent")
+    assert (status.sent, status.skipped, status.status) == (29, 1, "sent")
 
 
 async def test_rate_and_hourly_cap(service: Service) -> None:
@@ -138,7 +138,7 @@ async def test_rate_and_hourly_cap(service: Service) -> None:
     assert result.end is RunEnd.stopped
     assert elapsed >= 4 / 20 * 0.9  # 20 messages per second at most
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["queued"]) == (5, 7)
+    assert (status.sent, status.queued) == (5, 7)
     with ctx.db.session() as session:
         assert session.query(Delivery).filter(Delivery.status == D.sending).count() == 0
 
@@ -177,21 +177,21 @@ async def test_pause_and_cancel_take_effect_during_a_send(service: Service) -> N
         assert result.end is RunEnd.paused
         assert len(server.received) <= at_pause + 2 + 40  # in flight + at most 1 s at 40/s
         status = service.delivery.status(issue_id)
-        assert status["status"] == "paused" and "coordination" in status["reason"]
-        assert status["sent"] == len(server.received) and status["queued"] == 80 - status["sent"]
+        assert status.status == "paused" and "coordination" in status.reason_text()
+        assert status.sent == len(server.received) and status.queued == 80 - status.sent
         service.delivery.resume(issue_id)
         task = asyncio.create_task(service.delivery.run(
             issue_id, pool, asyncio.Event(), factory=factory, bucket=TokenBucket(rate=40),
         ))  # fmt: skip
-        while len(server.received) < status["sent"] + 10:
+        while len(server.received) < status.sent + 10:
             await asyncio.sleep(0.02)
         service.delivery.cancel(issue_id)
         result = await asyncio.wait_for(task, timeout=10)
         await pool.close()
     final = service.delivery.status(issue_id)
-    assert final["status"] == "cancelled" and final["queued"] == 0
-    assert final["sent"] == len(server.received) < 80
-    assert final["skipped"] == 80 - final["sent"]
+    assert final.status == "cancelled" and final.queued == 0
+    assert final.sent == len(server.received) < 80
+    assert final.skipped == 80 - final.sent
     assert max(server.handler.counts().values()) == 1
 
 
@@ -213,7 +213,7 @@ async def test_bounce_matched_by_verp_marks_delivery_and_subscriber(
     subscriber_id = service.delivery.mark_bounced(delivery_id, hard=True, reason="550 5.1.1")
     assert subscriber_id in {r.subscriber_id for r in recipients}
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["bounced"]) == (2, 1)
+    assert (status.sent, status.bounced) == (2, 1)
     with ctx.db.session() as session:
         subscriber = session.get(Subscriber, subscriber_id)
         assert subscriber is not None and subscriber.status is SubscriberStatus.bounced
@@ -248,4 +248,4 @@ async def test_one_click_unsubscribe_during_a_send_stops_claimed_messages(
     received = server.handler.counts()
     assert not {p.email for p in leaving} & set(received)
     status = service.delivery.status(issue_id)
-    assert (status["sent"], status["skipped"], status["status"]) == (80, 40, "sent")
+    assert (status.sent, status.skipped, status.status) == (80, 40, "sent")

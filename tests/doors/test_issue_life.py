@@ -55,7 +55,7 @@ def test_unschedule_keeps_time_and_lists_then_edit_and_schedule_again(mailing: S
     assert mailing.delivery.scheduled_sends() == []  # the scheduler forgets it
     mailing.editorial.edit_issue(issue_id, title="Titre corrigé")
     mailing.delivery.schedule(issue_id, when + timedelta(hours=1))
-    assert mailing.delivery.status(issue_id)["status"] == "scheduled"
+    assert mailing.delivery.status(issue_id).status == "scheduled"
     assert mailing.editorial.get_issue(issue_id).title == "Titre corrigé"
     # a draft cannot be "unscheduled"
     mailing.issue_life.back_to_draft(issue_id)
@@ -72,14 +72,14 @@ def test_a_paused_send_goes_back_to_draft_only_while_nothing_went_out(
     mailing.delivery.pause(issue_id)
     back = mailing.issue_life.back_to_draft(issue_id)
     assert back.status == "draft"
-    assert mailing.delivery.status(issue_id)["total"] == 0  # the unsent snapshot is gone
+    assert mailing.delivery.status(issue_id).total == 0  # the unsent snapshot is gone
     mailing.editorial.edit_issue(issue_id, title="Après correction")
     assert mailing.delivery.start_send(issue_id) == 3
     _deliver(mailing, issue_id)
     assert len(smtp.recorder.wait_for(3)) == 3
     subjects = [str(m.message["Subject"]) for m in smtp.recorder.messages]
     assert "Après correction" in subjects, subjects  # the French readers get the edit
-    assert mailing.delivery.status(issue_id)["status"] == "sent"
+    assert mailing.delivery.status(issue_id).status == "sent"
     with pytest.raises(InvalidTransitionError):
         mailing.issue_life.back_to_draft(issue_id)
 
@@ -89,7 +89,7 @@ def test_a_paused_send_that_delivered_stays(mailing: Service, smtp: SmtpServer) 
     issue_id = _issue(mailing, ["public"])
     mailing.delivery.start_send(issue_id)
     _deliver(mailing, issue_id)
-    assert mailing.delivery.status(issue_id)["sent"] == 2
+    assert mailing.delivery.status(issue_id).sent == 2
     with pytest.raises(InvalidTransitionError):
         mailing.issue_life.back_to_draft(issue_id)
 
@@ -113,7 +113,7 @@ def test_duplicate_a_sent_issue_and_send_the_copy(mailing: Service, smtp: SmtpSe
     assert mailing.delivery.start_send(copy.id) == 2
     _deliver(mailing, copy.id)
     assert len(smtp.recorder.wait_for(4)) == 4
-    assert mailing.delivery.status(copy.id)["status"] == "sent"
+    assert mailing.delivery.status(copy.id).status == "sent"
 
 
 def test_edit_applies_every_change_or_none(mailing: Service) -> None:
@@ -244,9 +244,9 @@ def test_console_unschedule_duplicate_and_confirmed_cancel(
     console.get(f"{url}/sending")
     unconfirmed = console.post(f"{url}/cancel", {})
     assert "Cochez la case" in console.get(unconfirmed.headers["location"]).text
-    assert mailing.delivery.status(issue_id)["status"] == "scheduled"
+    assert mailing.delivery.status(issue_id).status == "scheduled"
     console.post(f"{url}/cancel", {"confirm": "yes"})
-    assert mailing.delivery.status(issue_id)["status"] == "cancelled"
+    assert mailing.delivery.status(issue_id).status == "cancelled"
     copied = console.post(f"{url}/duplicate")
     new_url = copied.headers["location"]
     assert new_url != url

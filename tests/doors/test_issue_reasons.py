@@ -70,7 +70,7 @@ def test_a_pause_reason_is_stored_by_id_and_shown_in_each_language(
     assert "Mis en pause par la coordination." in _console_warning(console, issue_id)
     console.get("/lang/nl")
     assert "Gepauzeerd door de coördinatie." in _console_warning(console, issue_id)
-    assert mailing.delivery.status(issue_id, "nl")["reason"] == "Gepauzeerd door de coördinatie."
+    assert mailing.delivery.status(issue_id).reason_text("nl") == "Gepauzeerd door de coördinatie."
 
 
 def test_a_coordinators_own_reason_is_shown_as_written(mailing: Service, mailing_cli: Cli) -> None:
@@ -78,7 +78,7 @@ def test_a_coordinators_own_reason_is_shown_as_written(mailing: Service, mailing
     mailing.delivery.start_send(issue_id)
     result = mailing_cli("issue", "pause", str(issue_id), "--reason", "Relais {lent} %s")
     assert result.code == 0, result.err
-    assert mailing.delivery.status(issue_id, "nl")["reason"] == "Relais {lent} %s"
+    assert mailing.delivery.status(issue_id).reason_text("nl") == "Relais {lent} %s"
     shown = mailing_cli("issue", "status", str(issue_id))
     assert "Relais {lent} %s" in shown.out
 
@@ -98,7 +98,7 @@ def test_a_render_failure_is_kept_by_id_with_its_nested_reason(
     msgid, params = _stored(mailing, issue_id)
     assert msgid == "Issue {issue} cannot be rendered ({variant}): {reason}"
     assert params["issue"] == issue_id and "if_rsvp" in str(params["reason"])
-    assert "ne peut pas être mis en page" in mailing.delivery.status(issue_id)["reason"]
+    assert "ne peut pas être mis en page" in mailing.delivery.status(issue_id).reason_text()
     console.get("/lang/nl")
     warning = _console_warning(console, issue_id)
     assert "ne peut pas être mis en page" not in warning and "if_rsvp" in warning
@@ -113,7 +113,7 @@ def test_an_automatic_pause_keeps_its_figures_as_parameters(mailing: Service) ->
         assert issue is not None
         transition_issue(issue, IssueStatus.paused, reason=reason)
     assert _stored(mailing, issue_id) == (AUTO_PAUSED, reason.params)
-    french, dutch = (mailing.delivery.status(issue_id, lang)["reason"] for lang in ("fr", "nl"))
+    french, dutch = (mailing.delivery.status(issue_id).reason_text(lang) for lang in ("fr", "nl"))
     assert french != dutch
     assert all("3" in t and "4" in t and "451 <busy> {x}" in t for t in (french, dutch))
 

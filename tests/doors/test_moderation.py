@@ -63,7 +63,7 @@ def test_moderation_is_the_same_through_every_door(
     assert item.status == status
     last = mailing.editorial.news_history(news_id)[-1]
     assert last.to == status
-    assert last.reason == (REASON if action in ("reject", "changes") else "")
+    assert last.reason_in() == (REASON if action in ("reject", "changes") else "")
     assert last.actor in ("cli", "coordination@example.org")
     if subject is not None:
         smtp.recorder.wait_for(1)

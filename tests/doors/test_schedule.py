@@ -48,9 +48,9 @@ def test_schedule_rules_are_the_same_through_every_door(
 ) -> None:
     issue_id = _issue(mailing, ["membres"])
     assert "futur" in _through(door, console, mailing_cli, issue_id, -2)
-    assert mailing.delivery.status(issue_id)["status"] == "draft"
+    assert mailing.delivery.status(issue_id).status == "draft"
     assert _through(door, console, mailing_cli, issue_id, 24) == ""
-    assert mailing.delivery.status(issue_id)["status"] == "scheduled"
+    assert mailing.delivery.status(issue_id).status == "scheduled"
 
 
 @pytest.mark.parametrize("door", ["console", "cli"])
@@ -59,4 +59,4 @@ def test_schedule_needs_a_list_through_every_door(
 ) -> None:
     issue_id = _issue(mailing, [])
     assert "listes" in _through(door, console, mailing_cli, issue_id, 24)
-    assert mailing.delivery.status(issue_id)["status"] == "draft"
+    assert mailing.delivery.status(issue_id).status == "draft"

@@ -3,11 +3,13 @@ purpose, an altered one or one whose payload is not a number is refused, never a
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from pydantic import SecretStr
 
 from newsletter import links
 from newsletter.config import Settings
@@ -109,3 +111,53 @@ def test_an_expired_partner_link_shows_a_page_in_the_readers_language(
     assert page.status_code == 400 and "Deze link is verlopen." in page.text
     fresh = links.partner_form_url(mailing.ctx.settings, organisation.id)
     assert console.client.get(fresh.removeprefix(mailing.ctx.settings.base_url)).status_code == 200
+
+
+#: payloads of every shape: the ids of personal links, and what takes the general JSON path
+PAYLOADS: list[object] = [
+    {"s": 7, "i": 2}, {"s": 7, "i": None}, {"s": 0}, {"a": 12, "s": 99999999999}, {"s": -1},
+    {"f": 3}, {"o": 1, "g": 0}, {"s": 1, "n": "x"}, {"s": True}, {"s": "sept"}, {"s": 1.5},
+    {}, [7], "é", {"é": 1}, {"s": 1, "i": 2, "a": 3, "g": 4, "o": 5}, {"s": "x" * 40},
+    {"n": "x" * 200}, {"s": '"\\'}, {"s": [1, 2]}, {'"': 1}, {"1": 2},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_tokens_are_the_ones_itsdangerous_makes(service: Service, payload: object) -> None:
+    """``sign`` writes short tokens itself: byte for byte what the serializer (itsdangerous,
+    short payloads left uncompressed) gives."""
+    from newsletter import tokens
+
+    settings = service.ctx.settings
+    made = 1_790_000_000
+
+    class Then(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return made
+
+    for purpose in (links.UNSUBSCRIBE, links.PREFERENCES, links.RSVP, links.ANNEX):
+        reference = tokens._Serializer(
+            settings.secret, salt=f"newsletter.{purpose}", signer=Then
+        ).dumps(payload)
+        data = tokens._compact_json(payload)
+        assert data == json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        if len(data) <= tokens.SHORT_PAYLOAD:
+            key = tokens._signing_key(settings.secret, purpose)
+            assert tokens.signed_short(key, data, made) == reference
+        # whichever path it takes, the token made now is read back, for its purpose only
+        token = sign(settings, purpose, payload)
+        assert verify(settings, purpose, token) == payload
+        other = links.PREFERENCES if purpose != links.PREFERENCES else links.UNSUBSCRIBE
+        with pytest.raises(ValidationError):
+            verify(settings, other, token)
+
+
+def test_a_token_of_another_secret_is_refused(service: Service) -> None:
+    settings = service.ctx.settings
+    other = settings.model_copy(update={"secret_key": SecretStr("another-secret-0123456789")})
+    token = sign(other, links.UNSUBSCRIBE, {"s": 7, "i": 2})
+    assert verify(other, links.UNSUBSCRIBE, token) == {"s": 7, "i": 2}
+    with pytest.raises(ValidationError):
+        verify(settings, links.UNSUBSCRIBE, token)
+    with pytest.raises(KeyError):
+        sign(settings, "no-such-purpose", {"s": 1})

@@ -35,7 +35,13 @@ def test_poll_the_whole_corpus(
     assert outcomes == [*EXPECTED.values(), "ignored"]
     assert report["messages"][-1]["duplicate"] is True
     items = sum(1 for o in EXPECTED.values() if o == "item")
-    assert report["counts"] == {"item": items, "quarantine": 2, "bounce": 4, "ignored": 5}
+    assert report["counts"] == {
+        "item": items,
+        "quarantine": 2,
+        "bounce": 4,
+        "complaint": 0,
+        "ignored": 5,
+    }
 
     assert mail_user.folder_count("INBOX") == 0
     assert mail_user.folder_count("Quarantine") == 2

@@ -145,7 +145,7 @@ def test_status_counts_unsubscribes_and_complaints_caused_by_the_issue(
     assert (document["unsubscribed"], document["complaints"]) == (1, 1)
     # a later issue that reached them takes the blame for later unsubscribes
     later = add_issue(service.ctx, "Suivant")
-    assert service.delivery.status(later)["unsubscribed"] == 0
+    assert service.delivery.status(later).unsubscribed == 0
 
 
 def test_console_report_filters_and_retries_the_failed_ones(
@@ -182,5 +182,5 @@ def test_console_report_filters_and_retries_the_failed_ones(
     assert "person4@example.org" not in server.handler.counts()
     status = service.delivery.status(issue_id)
     # the greylisted one waits for its retry, which is not due yet
-    assert (status["sent"], status["failed"], status["skipped"], status["retrying"]) == (
+    assert (status.sent, status.failed, status.skipped, status.retrying) == (
         4, 0, 1, 1)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.context import open_context
+from newsletter.links import click_url
 from newsletter.service import Service
+from newsletter.store.audience import Organisation
 from tests.report.test_delivery_report import _sent_issue
 from tests.support.ports import free_port
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
@@ -27,11 +30,17 @@ def page(tmp_path: Path) -> Iterator[tuple[Page, int]]:
         data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}",
         secret_key=SecretStr("browser-test-secret-key"), lists_dir=ROOT / "lists",
         templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-        from_address="Coordination sociale <news@example.org>",
+        from_address="Coordination sociale <news@example.org>", click_counting=True,
     )  # fmt: skip
     ctx = open_context(settings)
     service = Service(ctx)
     issue_id, _people = _sent_issue(service)
+    # a link of the issue followed twice, and an organisation that left the network
+    counted = click_url(settings, issue_id, "https://example.org/agenda?x=1&y=2")
+    for _click in range(2):
+        service.clicks.follow(counted.rsplit("/", 1)[1])
+    with ctx.db.session() as session:
+        session.add(Organisation(name="ASBL Partie", name_key="asbl partie"))
     service.accounts.create(EMAIL, PASSWORD, name="Coordination")
     server = ServerThread(settings, "127.0.0.1", port)
     server.start()
@@ -79,3 +88,28 @@ def test_report_and_bounce_pages_pass_axe(page: tuple[Page, int]) -> None:
     tab.click("nav.mainnav >> text=Rapport d'activités")
     tab.wait_for_selector("h1:has-text('Rapport d')")
     auditor.check(tab, "activity-report")
+
+    # the counts of the links, the privacy notice, a refused link, a departed organisation
+    tab.goto(f"/console/issues/{issue_id}/report")
+    assert "https://example.org/agenda?x=1&y=2" in tab.inner_text("#clicks ~ .table-wrap")
+    auditor.check(tab, "delivery-report-clicks", screenshot=False)
+    tab.goto("/privacy")
+    assert "Rien n'est enregistré sur qui" in tab.inner_text("main")
+    auditor.check(tab, "privacy-notice")
+    tab.goto("/lang/nl?next=/privacy")
+    assert "Er wordt niets bijgehouden" in tab.inner_text("main")
+    auditor.check(tab, "privacy-notice-nl", screenshot=False)
+    tab.goto("/lang/fr?next=/privacy")
+    answer = tab.goto("/r/not-a-signed-link")
+    assert answer is not None and answer.status == 400
+    assert "Ce lien n'est pas valide" in tab.inner_text("main")
+    auditor.check(tab, "link-not-valid", screenshot=False)
+    tab.goto("/console/members/organisations")
+    tab.click("text=ASBL Partie")
+    auditor.check(tab, "organisation-member", screenshot=False)
+    today = date.today().isoformat()
+    tab.fill("#departure-day", today)
+    tab.click("button:has-text('Elle a quitté le réseau')")
+    tab.wait_for_selector("text=Son départ est enregistré.")
+    assert f"a quitté le réseau le {today}" in tab.inner_text("main")
+    auditor.check(tab, "organisation-departed", screenshot=False)

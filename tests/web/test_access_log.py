@@ -43,6 +43,7 @@ def test_the_access_log_of_a_served_request_holds_no_token(tmp_path: Path) -> No
         "NEWSLETTER_SECRET_KEY": SECRET, "NEWSLETTER_BASE_URL": base,
         "NEWSLETTER_LISTS_DIR": str(ROOT / "lists"),
         "NEWSLETTER_TEMPLATES_DIR": str(ROOT / "templates"),
+        "NEWSLETTER_CLICK_COUNTING": "true", "NEWSLETTER_CLICK_TRACKING_INDIVIDUAL": "true",
     })  # fmt: skip
     settings = Settings(secret_key=SecretStr(SECRET), base_url=base, data_dir=tmp_path / "x")
     urls = [
@@ -52,6 +53,8 @@ def test_the_access_log_of_a_served_request_holds_no_token(tmp_path: Path) -> No
         links.confirm_url(settings, 1, "n" * 32),
         links.partner_form_url(settings, 1),
         links.annex_url(settings, 1, "pv.pdf"),
+        # a counted link with the reader's part (individual tracking): who clicked
+        links.click_url(settings, 1, f"{base}/archive") + links.click_person(settings, 1, 1),
     ]
     tokens = [url.removeprefix(base).split("/")[2] for url in urls]
     assert all(len(token) > 20 for token in tokens)
@@ -76,6 +79,8 @@ def test_the_access_log_of_a_served_request_holds_no_token(tmp_path: Path) -> No
     assert all(status < 500 for status in statuses), (statuses, output)
     for token in tokens:
         assert token not in output
+        for part in token.split(links.CLICK_SEPARATOR):
+            assert part not in output
     for path in ("/u/…", "/preferences/…", "/rsvp/…", "/confirm/…", "/submit/…",
-                 "/files/…/pv.pdf"):  # fmt: skip
+                 "/files/…/pv.pdf", "/r/…"):  # fmt: skip
         assert f'"GET {path} HTTP/1.1"' in output, output

@@ -31,7 +31,7 @@ def test_archive_of_an_unrenderable_issue_answers(service: Service, tmp_path: Pa
                 await pool.close()
 
         asyncio.run(send())
-    assert service.delivery.status(issue_id)["status"] == "sent"
+    assert service.delivery.status(issue_id).status == "sent"
     settings = service.ctx.settings.model_copy(
         update={"templates_dir": broken_templates(tmp_path / "tpl")}
     )

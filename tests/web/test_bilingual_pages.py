@@ -27,8 +27,9 @@ def test_composer_shows_both_versions_and_what_is_missing(
     html = page.text
     assert 'name="title" type="text" required value="Lettre d&#39;information de novembre"' in html
     assert 'name="title_nl" type="text" value="Nieuwsbrief van november"' in html
-    # Infoavond has no French version, the job offer no Dutch one: one of each
-    assert html.count("FR manquant") == 2 and html.count("NL manquant") == 2
+    # Infoavond has no French version, the job offer no Dutch one: one of each (and the
+    # annex has no Dutch label)
+    assert html.count("FR manquant") == 2 and html.count("NL manquant") == 3
     assert 'id="missing-versions"' in html and "2 textes n&#39;ont pas de version" in html
 
     saved = console.post(f"/console/issues/{issue_id}/texts", {
@@ -91,6 +92,7 @@ def test_a_dutch_reader_reads_the_archive_and_feeds_in_dutch(
     assert "Huisvestingspermanentie" in frame.text
     assert "Dit bericht is enkel in het Frans beschikbaar." in frame.text
     assert f"/archive/{issue_id}?lang=nl" in frame.text  # its own web link stays in Dutch
+    browser.client.cookies.clear()  # another browser: this one follows the Dutch link now
     french = browser.client.get("/archive", headers={"accept-language": "fr"})
     assert "Lettre d&#39;information de novembre" in french.text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import signal
 import subprocess
@@ -38,15 +40,31 @@ def test_demo_network(service: Service) -> None:
     assert load_demo(service) is False  # only once
     assert len(service.audience.organisations()) == 7
     counts = service.console.news_counts()
-    assert (counts["approved"], counts["pending"]) == (1, 2)
+    assert (counts["approved"], counts["pending"]) == (2, 2)
     assemblies = service.console.assemblies()
     assert [a.title for a in assemblies] == ["Prochaine assemblée générale", "AG précédente"]
     assert assemblies[1].minutes is not None
     service.accounts.authenticate(DEMO_EMAIL, DEMO_PASSWORD, "t")
     # the next issue carries the approved news, the coming AG and the previous PV
-    draft = service.editorial.draft_issue(lists=["membres"])
-    assert len(draft.items) == 1 and len(draft.assemblies) == 1
+    (row,) = service.console.issues()
+    draft = service.editorial.get_issue(row.id)
+    assert len(draft.items) == 2 and len(draft.assemblies) == 1
     assert draft.annexes == ["PV-AG-precedente.pdf"]
+    # most of it in both languages; one news item in French only, to show the note
+    assert draft.languages == ["fr", "nl"]
+    assert [n.languages for n in service.editorial.list_news()] == [
+        ["fr", "nl"],
+        ["fr"],
+        ["fr", "nl"],
+        ["fr", "nl"],
+    ]
+    assert assemblies[0].texts["nl"]["title"] == "Volgende algemene vergadering"
+    assert assemblies[0].texts["nl"]["agenda"][0].startswith("Goedkeuring van het verslag")
+    dutch = service.editorial.preview(row.id, language="nl")
+    subject = email.message_from_bytes(dutch.eml, policy=email.policy.default)["Subject"]
+    assert subject == "Nieuwsbrief van de coördinatie"
+    assert "Repair Café op zaterdag" in dutch.html and "Veel leesplezier" in dutch.html
+    assert "Dit bericht is enkel in het Frans beschikbaar." in dutch.html
 
 
 def test_demo_command_serves_the_console(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ def test_schedule_unschedule_edit_schedule(page: Page, served: tuple[Service, st
     page.goto(f"/console/issues/{issue_id}")
     when = (datetime.now(UTC) + timedelta(days=3)).astimezone().strftime("%Y-%m-%dT09:30")
     page.fill("#at", when)
-    page.click("form[action$='/schedule'] button")
+    page.click("button[formaction$='/schedule']")
     page.wait_for_selector("text=Envoi programmé")
     Auditor().check(page, "sending-scheduled", screenshot=False)
     page.click("button:has-text('Déprogrammer et modifier')")
@@ -120,7 +120,7 @@ def test_schedule_unschedule_edit_schedule(page: Page, served: tuple[Service, st
     assert page.input_value("#at") == when  # the planned time is kept
     page.fill("#title", "Lettre d'hiver (corrigée)")
     page.wait_for_selector("#save-state[data-state=saved]", timeout=15000)
-    page.click("form[action$='/schedule'] button")
+    page.click("button[formaction$='/schedule']")
     page.wait_for_selector("text=Envoi programmé")
-    assert service.delivery.status(issue_id)["status"] == "scheduled"
+    assert service.delivery.status(issue_id).status == "scheduled"
     assert service.editorial.get_issue(issue_id).title == "Lettre d'hiver (corrigée)"

@@ -192,9 +192,10 @@ def test_schedule_from_the_composer(service: Service, console: Browser) -> None:
     assert console.client.get("/console/").headers["cache-control"] == "no-store"
     # when the time comes, the scheduler's job starts the send
     issue_id = int(url.rsplit("/", 1)[1])
-    at = datetime.fromisoformat(service.delivery.status(issue_id)["scheduled_at"])
+    at = service.delivery.status(issue_id).scheduled_at
+    assert at is not None
     assert service.delivery.run_scheduled(issue_id, now=at + timedelta(seconds=1))
-    assert service.delivery.status(issue_id)["total"] == 2
+    assert service.delivery.status(issue_id).total == 2
 
 
 def test_progress_fragment_of_a_scheduled_issue(service: Service, console: Browser) -> None:
@@ -258,7 +259,7 @@ def test_sending_page_retries_the_failed_recipients(service: Service, console: B
     done = console.post(f"/console/issues/{issue_id}/control", {"action": "retry"})
     assert done.status_code == 303
     status = service.delivery.status(issue_id)
-    assert (status["status"], status["queued"], status["failed"], status["sent"]) == (
+    assert (status.status, status.queued, status.failed, status.sent) == (
         "sending",
         1,
         0,

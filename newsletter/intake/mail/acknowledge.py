@@ -31,9 +31,11 @@ BODY = N_(
 
 
 def build_acknowledgement(
-    settings: Settings, *, to: str, title: str, in_reply_to: str = ""
+    settings: Settings, *, to: str, title: str, in_reply_to: str = "", language: str = ""
 ) -> bytes | None:
-    """The acknowledgement as bytes (CRLF), or None when the address is not usable."""
+    """The acknowledgement as bytes (CRLF), or None when the address is not usable; in
+    the sender's ``language`` when known, in French then Dutch otherwise."""
+    langs = (language,) if language in LANGUAGES else LANGUAGES
     address = clean_address(to)
     if not address:
         return None
@@ -42,7 +44,7 @@ def build_acknowledgement(
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.from_address
     message["To"] = address
-    subject = " / ".join(gettext(lang, SUBJECT).format(title=title) for lang in LANGUAGES)
+    subject = " / ".join(gettext(lang, SUBJECT).format(title=title) for lang in langs)
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(settings.from_address)[1].rpartition("@")[2] or "localhost"
@@ -53,8 +55,8 @@ def build_acknowledgement(
         message["In-Reply-To"] = f"<{in_reply_to}>"
         message["References"] = f"<{in_reply_to}>"
     text = "\n\n-----\n\n".join(
-        gettext(lang, BODY).format(title=title, network=network) for lang in LANGUAGES
+        gettext(lang, BODY).format(title=title, network=network) for lang in langs
     )
     message.set_content(text, charset="utf-8", cte="quoted-printable")
-    message["Content-Language"] = "fr, nl"
+    message["Content-Language"] = ", ".join(langs)
     return message.as_bytes()

@@ -7,12 +7,16 @@ the decisions:
 1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
    new item;
 2. over the size limit → quarantine (headers kept);
-3. a bounce (any format: ``intake.mail.bounces``) → bounce, matched to a delivery by
+3. a complaint report of a feedback loop (ARF, ``intake.mail.feedback_reports``) →
+   complaint, when the caller's ``match_complaint`` proves the delivery it is about;
+   quarantine with the reason otherwise (malformed, unproven, about another address);
+   a report that is not a complaint (``not-spam``, ``auth-failure``…) → ignored;
+4. a bounce (any format: ``intake.mail.bounces``) → bounce, matched to a delivery by
    the caller's ``match_bounce`` only when it proves it, else recorded unmatched; a
    bounce whatever address it came to, never news; a delay warning → ignored;
-4. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
+5. written by a machine (RFC 3834 auto-reply, auto-generated), or sent to the bounce
    address without being a bounce → ignored;
-5. otherwise a submission: parsed into a news item (pending; attributed when the sender
+6. otherwise a submission: parsed into a news item (pending; attributed when the sender
    is a subscriber of a member organisation, held as unknown sender otherwise; how the
    sender was authenticated is noted, and a partner's address that nothing confirms is
    marked "sender not verified"), or quarantined with the reason when it cannot be
@@ -40,6 +44,7 @@ from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.authentication import SenderAuth, authenticate
 from newsletter.intake.mail.automatic import Automatic, automatic, may_acknowledge
 from newsletter.intake.mail.bounces import Bounce, parse_bounce
+from newsletter.intake.mail.feedback_reports import is_feedback_report, read_feedback_report
 from newsletter.intake.mail.language import guess_language
 from newsletter.intake.mail.parse import ParsedMail, parse_message
 from newsletter.intake.mail.source import RawMessage
@@ -76,6 +81,20 @@ class BounceMatcher(Protocol):
         envelope_addresses: Sequence[str],
         original_message_id: str,
         failed_addresses: Sequence[str],
+    ) -> BounceMatch: ...
+
+
+class ComplaintMatcher(Protocol):
+    """Finds the delivery a complaint report proves it is about (``delivery.bounces``)."""
+
+    def __call__(
+        self,
+        session: Session,
+        settings: Settings,
+        *,
+        envelope_addresses: Sequence[str],
+        original_message_id: str,
+        recipients: Sequence[str],
     ) -> BounceMatch: ...
 
 
@@ -171,11 +190,13 @@ def process_message(
     origin: Origin,
     *,
     match_bounce: BounceMatcher | None = None,
+    match_complaint: ComplaintMatcher | None = None,
 ) -> Result:
     """Decide and record what becomes of one message (see the module docstring).
 
     ``match_bounce`` finds the delivery a bounce is about; without it every bounce is
-    recorded as matched to no delivery."""
+    recorded as matched to no delivery. ``match_complaint`` does the same for complaint
+    reports; without it they are quarantined (nothing proves whom they are about)."""
     if origin.folder is not None and origin.uidvalidity is not None and origin.uid is not None:
         seen = store.by_mailbox_uid(session, origin.folder, origin.uidvalidity, origin.uid)
         if seen is not None:
@@ -224,6 +245,8 @@ def process_message(
                 {"size": size_mb, "limit": limit_mb},
             ),
         )
+    if is_feedback_report(message):
+        return _complaint(session, settings, message, record, match_complaint)
     bounce = parse_bounce(message, own_addresses=_own_addresses(settings))
     if bounce is not None:
         return _bounce(session, settings, bounce, record, match_bounce)
@@ -353,6 +376,87 @@ def _bounce(
     return result
 
 
+def _complaint(
+    session: Session,
+    settings: Settings,
+    message: Message,
+    record: Callable[[InboundOutcome, Msg | None], Result],
+    match_complaint: ComplaintMatcher | None,
+) -> Result:
+    """A feedback loop's report: a complaint recorded on the delivery it proves, or a
+    quarantine with the reason; it changes no one by itself (``bounces_applied``)."""
+    report = read_feedback_report(message)
+    if isinstance(report, Msg):
+        return record(InboundOutcome.quarantine, report)
+    if not report.complaint:
+        return record(
+            InboundOutcome.ignored,
+            Msg(
+                N_("Feedback report of type {type}, not a complaint: nothing was changed."),
+                {"type": report.feedback_type},
+            ),
+        )
+    match = (
+        match_complaint(
+            session,
+            settings,
+            envelope_addresses=report.envelope_addresses,
+            original_message_id=report.original_message_id,
+            recipients=report.recipients,
+        )
+        if match_complaint is not None
+        else None
+    )
+    if match is None or match.delivery_id is None:
+        return record(
+            InboundOutcome.quarantine,
+            Msg(
+                N_(
+                    "Complaint report (ARF) that carries neither a valid delivery token nor "
+                    "a signed Message-ID of ours: it is not about one of our deliveries. "
+                    "Nothing was changed."
+                )
+            ),
+        )
+    if not match.recipient:
+        stated = ", ".join(report.recipients)
+        return record(
+            InboundOutcome.quarantine,
+            Msg(
+                N_(
+                    "Complaint report (ARF) about delivery {delivery} that names another "
+                    "address ({recipients}) or several deliveries. Nothing was changed."
+                ),
+                {"delivery": match.delivery_id, "recipients": stated or "-"},
+            ),
+        )
+    entry: dict[str, Any] = {
+        "kind": "complaint",
+        "delivery_id": match.delivery_id,
+        "recipient": match.recipient,
+        "feedback_type": report.feedback_type,
+        "user_agent": report.user_agent,
+        "counted": True,
+    }
+    result = record(
+        InboundOutcome.complaint,
+        Msg(
+            N_("Complaint ({type}) about delivery {delivery} to {recipient}"),
+            {
+                "type": report.feedback_type,
+                "delivery": match.delivery_id,
+                "recipient": match.recipient,
+            },
+        ),
+    )
+    row = session.get(InboundMessage, result.record_id)
+    if row is not None:
+        row.bounces = [entry]
+        row.bounces_applied = False
+    result.bounces = [entry]
+    return result
+
+
 def _accepted_files(
     settings: Settings, parsed: ParsedMail, notes: list[Msg]
 ) -> tuple[FileUpload | None, list[FileUpload]]:
@@ -454,8 +558,9 @@ def _submission(
         from newsletter.intake.mail.acknowledge import build_acknowledgement
 
         ack = build_acknowledgement(
-            settings, to=parsed.sender, title=item.title, in_reply_to=parsed.message_id
-        )
+            settings, to=parsed.sender, title=item.title, in_reply_to=parsed.message_id,
+            language=subscriber.language.value if subscriber is not None else "",
+        )  # fmt: skip
         if ack is not None:
             result.acknowledgement = (parsed.sender, ack)
     return result

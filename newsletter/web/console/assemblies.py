@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import LANGUAGES, N_
 from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
@@ -30,6 +30,38 @@ def assemblies(request: Request, service: ServiceDep) -> Response:
     )
 
 
+#: the texts with a version per language, as the assembly form names them (the
+#: original's without a suffix, the other language's with ``_fr``/``_nl``)
+TEXTS = ("title", "theme", "place", "agenda")
+
+
+def _by_language(original: str, form: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The typed texts per language: the original's column and the other one's."""
+    original = original if original in LANGUAGES else LANGUAGES[0]
+    other = next(code for code in LANGUAGES if code != original)
+    return {
+        original: {name: form.get(name, "") for name in TEXTS},
+        other: {name: form.get(f"{name}_{other}", "") for name in TEXTS},
+    }
+
+
+def _texts(service: ServiceDep, typed: dict[str, str]) -> dict[str, object]:
+    """One language's typed texts as the service takes them (the agenda as a list)."""
+    return {"title": typed["title"], "theme": typed["theme"], "place": typed["place"],
+            "agenda": service.editorial.parse_agenda(typed["agenda"])}  # fmt: skip
+
+
+def _side_by_side(
+    title: str, theme: str, place: str, agenda: str,
+    title_fr: str, theme_fr: str, place_fr: str, agenda_fr: str,
+    title_nl: str, theme_nl: str, place_nl: str, agenda_nl: str,
+) -> dict[str, str]:  # fmt: skip
+    return {"title": title, "theme": theme, "place": place, "agenda": agenda,
+            "title_fr": title_fr, "theme_fr": theme_fr, "place_fr": place_fr,
+            "agenda_fr": agenda_fr, "title_nl": title_nl, "theme_nl": theme_nl,
+            "place_nl": place_nl, "agenda_nl": agenda_nl}  # fmt: skip
+
+
 @router.get("/assemblies/new")
 def new_form(request: Request) -> Response:
     return render(request, "console/assembly_form.html", section="assemblies", assembly=None)
@@ -37,35 +69,43 @@ def new_form(request: Request) -> Response:
 
 @router.post("/assemblies/new")
 def create(
-    request: Request,
-    service: ServiceDep,
-    title: str = Form(""),
-    theme: str = Form(""),
-    starts_at: str = Form(""),
-    ends_at: str = Form(""),
-    place: str = Form(""),
-    video_url: str = Form(""),
-    agenda: str = Form(""),
+    request: Request, service: ServiceDep,
+    language: str = Form("fr"), original: str = Form("fr"),
+    starts_at: str = Form(""), ends_at: str = Form(""), video_url: str = Form(""),
     speakers: str = Form(""),
-) -> Response:
+    title: str = Form(""), theme: str = Form(""), place: str = Form(""), agenda: str = Form(""),
+    title_fr: str = Form(""), theme_fr: str = Form(""), place_fr: str = Form(""),
+    agenda_fr: str = Form(""), title_nl: str = Form(""), theme_nl: str = Form(""),
+    place_nl: str = Form(""), agenda_nl: str = Form(""),
+) -> Response:  # fmt: skip
     zone = service.ctx.settings.timezone
+    typed = _by_language(original, _side_by_side(
+        title, theme, place, agenda, title_fr, theme_fr, place_fr, agenda_fr,
+        title_nl, theme_nl, place_nl, agenda_nl))  # fmt: skip
     try:
         start = local_datetime(starts_at, zone)
         if start is None:
             raise ValidationError(N_("Give the date and time of the assembly."))
+        main = typed.get(language)
+        if main is None:
+            raise ValidationError(
+                N_("Unknown language “{code}”: use fr (French) or nl (Dutch)."), code=language[:20]
+            )
+        texts = _texts(service, main)
+        others = {code: _texts(service, t) for code, t in typed.items() if code != language}
         created = service.editorial.create_assembly(
-            title=title, theme=theme, starts_at=start, ends_at=local_datetime(ends_at, zone),
-            place=place, video_url=video_url,
-            agenda=service.editorial.parse_agenda(agenda),
-            speakers=service.editorial.parse_speakers(speakers),
+            title=str(texts["title"]), theme=str(texts["theme"]), starts_at=start,
+            ends_at=local_datetime(ends_at, zone), place=str(texts["place"]),
+            video_url=video_url, agenda=list(texts["agenda"]),  # type: ignore[call-overload]
+            speakers=service.editorial.parse_speakers(speakers), language=language,
+            texts=others,
         )  # fmt: skip
     except NewsletterError as error:
         return render(
             request, "console/assembly_form.html", status_code=400, section="assemblies",
-            assembly=None, error=error.localized(request_language(request)),
-            values={"title": title, "theme": theme, "starts_at": starts_at, "ends_at": ends_at,
-                    "place": place, "video_url": video_url, "agenda": agenda,
-                    "speakers": speakers},
+            assembly=None, error=error.localized(request_language(request)), typed=typed,
+            values={"starts_at": starts_at, "ends_at": ends_at, "video_url": video_url,
+                    "speakers": speakers, "language": language},
         )  # fmt: skip
     message = t(request, "Assembly created. Prepare its invitation when you are ready.")
     return redirect(f"/console/assemblies/{created.id}", message, request)
@@ -97,30 +137,34 @@ def detail(request: Request, service: ServiceDep, assembly_id: int) -> Response:
 
 @router.post("/assemblies/{assembly_id}/edit")
 def edit(
-    request: Request,
-    service: ServiceDep,
-    assembly_id: int,
-    title: str = Form(""),
-    theme: str = Form(""),
-    starts_at: str = Form(""),
-    ends_at: str = Form(""),
-    place: str = Form(""),
-    video_url: str = Form(""),
-    agenda: str = Form(""),
+    request: Request, service: ServiceDep, assembly_id: int,
+    original: str = Form(""), both: str = Form(""),
+    starts_at: str = Form(""), ends_at: str = Form(""), video_url: str = Form(""),
     speakers: str = Form(""),
-) -> Response:
+    title: str = Form(""), theme: str = Form(""), place: str = Form(""), agenda: str = Form(""),
+    title_fr: str = Form(""), theme_fr: str = Form(""), place_fr: str = Form(""),
+    agenda_fr: str = Form(""), title_nl: str = Form(""), theme_nl: str = Form(""),
+    place_nl: str = Form(""), agenda_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """The AG's texts in both languages side by side (``both``), or the original only."""
     zone = service.ctx.settings.timezone
     url = f"/console/assemblies/{assembly_id}"
+    typed = _by_language(original, _side_by_side(
+        title, theme, place, agenda, title_fr, theme_fr, place_fr, agenda_fr,
+        title_nl, theme_nl, place_nl, agenda_nl))  # fmt: skip
+    first, second = typed.values()  # the original's column, then the other language's
     try:
+        texts, other = _texts(service, first), _texts(service, second)
         changes = {
-            "title": title, "theme": theme, "starts_at": local_datetime(starts_at, zone),
-            "ends_at": local_datetime(ends_at, zone), "place": place, "video_url": video_url,
-            "agenda": service.editorial.parse_agenda(agenda),
+            **texts, "starts_at": local_datetime(starts_at, zone),
+            "ends_at": local_datetime(ends_at, zone), "video_url": video_url,
             "speakers": service.editorial.parse_speakers(speakers),
         }  # fmt: skip
         if changes["starts_at"] is None:
             raise ValidationError(N_("Give the date and time of the assembly."))
-        service.editorial.update_assembly(assembly_id, **changes)
+        service.editorial.update_assembly(
+            assembly_id, other=other if both == "yes" else None, **changes
+        )
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Changes saved."), request)

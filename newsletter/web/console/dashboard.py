@@ -6,7 +6,6 @@ from __future__ import annotations
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
-from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -15,9 +14,9 @@ from starlette.responses import Response
 from newsletter.errors import NotFoundError
 from newsletter.i18n import N_
 from newsletter.service import Service
+from newsletter.service.supervision import RUNNING, TaskState
 from newsletter.web.deps import ServiceDep
 from newsletter.web.headers import EMAIL_FRAME_POLICY
-from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 from newsletter.web.public.archive import INLINE_TYPES, file_policy
 
@@ -38,17 +37,17 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         quarantined=len(service.intake.quarantined(limit=100)),
         next_scheduled=service.console.next_scheduled(),
         last=last,
-        last_status=service.delivery.status(last.id, request_language(request)) if last else None,
+        last_status=service.delivery.status(last.id) if last else None,
         next_ag=next_ag,
         rsvp=service.rsvp.summary(next_ag.id) if next_ag else None,
         catcher=getattr(request.app.state, "catcher", None),
-        workers=stopped_tasks(service, request_language(request)),
+        workers=stopped_tasks(service),
     )
 
 
-def stopped_tasks(service: Service, lang: str) -> list[dict[str, Any]]:
+def stopped_tasks(service: Service) -> list[TaskState]:
     """The supervised tasks that are not running ("delivery worker stopped: …")."""
-    return [w for w in service.delivery.workers(lang) if w["state"] != "running"]
+    return [w for w in service.delivery.workers() if w.state != RUNNING]
 
 
 @router.get("/files/{file_id}")

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_, known_language
+from newsletter.web.console.composer_form import ComposerDep
 from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, t
@@ -32,8 +33,12 @@ def back_to_draft(request: Request, service: ServiceDep, issue_id: int) -> Respo
 
 
 @router.post("/issues/{issue_id}/duplicate")
-def duplicate(request: Request, service: ServiceDep, issue_id: int) -> Response:
+def duplicate(
+    request: Request, service: ServiceDep, issue_id: int, fields: ComposerDep
+) -> Response:
+    """A new draft from this issue (from the composer: with what was just typed)."""
     try:
+        fields.save_first(service, issue_id)
         copy = service.issue_life.duplicate(issue_id)
     except NewsletterError as error:
         return _fail(request, "/console/issues", error)
@@ -61,6 +66,7 @@ def test_send(
     request: Request,
     service: ServiceDep,
     issue_id: int,
+    fields: ComposerDep,
     email: str = Form(""),
     lang: str = Form("fr"),
     membership: str = Form("effectif"),
@@ -68,6 +74,7 @@ def test_send(
     """The exact message of such a reader, marked "[TEST] ", to each address given."""
     url = f"/console/issues/{issue_id}#send"
     try:
+        fields.save_first(service, issue_id)
         sent = service.issue_life.send_test(
             issue_id, email, language=known_language(lang), membership=membership
         )

@@ -3,6 +3,7 @@ sending page with live progress and the delivery report (CSV export)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,11 @@ from starlette.responses import RedirectResponse, Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_, known_language
+from newsletter.models import IssueStatus
+from newsletter.service.search import IssueFilter
+from newsletter.web.console import filters
 from newsletter.web.console.autosave import autosave_answer, autosaving
+from newsletter.web.console.composer_form import ComposerDep
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -22,6 +27,7 @@ from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
 EDIT_STATES = ("draft",)
+ISSUE_STATES = tuple(state.value for state in IssueStatus)
 
 
 def _fail(request: Request, url: str, error: NewsletterError) -> Response:
@@ -29,12 +35,33 @@ def _fail(request: Request, url: str, error: NewsletterError) -> Response:
 
 
 @router.get("/issues")
-def issues(request: Request, service: ServiceDep) -> Response:
+def issues(
+    request: Request, service: ServiceDep, q: str = "", status: str = "", since: str = "",
+    until: str = "", page: str = "1",
+) -> Response:  # fmt: skip
+    """The issues, filtered by the query string (words, status, days), a page at a time."""
+    error = None
+    wanted = IssueFilter(
+        text=q[:300], statuses=(status,) if status in ISSUE_STATES else (),
+        page=filters.page_number(page),
+    )  # fmt: skip
+    try:
+        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
+        found = service.search.issues(wanted)
+    except NewsletterError as failure:
+        error = failure.localized(request_language(request))
+        found = service.search.issues(replace(wanted, since=None, until=None))
     return render(
         request,
         "console/issues.html",
         section="issues",
-        issues=service.console.issues(),
+        found=found,
+        issues=found.rows,
+        states=ISSUE_STATES,
+        status=status if status in ISSUE_STATES else "",
+        values={"q": q[:300], "since": since[:10], "until": until[:10]},
+        filtering=bool(q.strip() or wanted.statuses or since or until),
+        filter_error=error,
         approved=service.console.news_counts().get("approved", 0),
     )
 
@@ -68,6 +95,7 @@ def compose(
         "console/compose.html",
         section="issues",
         issue=detail,
+        content=service.issue_content.content(issue_id),
         lists=infos,
         available=available,
         recipients=count,
@@ -114,33 +142,13 @@ def preview_eml(request: Request, service: ServiceDep, issue_id: int, lang: str 
 
 @router.post("/issues/{issue_id}/texts")
 def save_texts(
-    request: Request,
-    service: ServiceDep,
-    issue_id: int,
-    title: str = Form(""),
-    introduction: str = Form(""),
-    lists: list[str] = Form([]),
-    public: str = Form(""),
-    bilingual: str = Form(""),
-    title_fr: str | None = Form(None),
-    introduction_fr: str | None = Form(None),
-    title_nl: str | None = Form(None),
-    introduction_nl: str | None = Form(None),
+    request: Request, service: ServiceDep, issue_id: int, fields: ComposerDep
 ) -> Response:
-    """The original's title and introduction (``title``, ``introduction``), the other
-    language's (``title_nl``… when the original is French), lists, public, bilingual."""
+    """The composer's own button (and its autosave): title and introduction in each
+    language, lists, public, bilingual."""
     url = f"/console/issues/{issue_id}"
-    other = {
-        "fr": {"title": title_fr, "introduction": introduction_fr},
-        "nl": {"title": title_nl, "introduction": introduction_nl},
-    }
     try:
-        service.editorial.edit_issue(
-            issue_id, title=title, introduction=introduction, lists=lists,
-            public=public == "yes", bilingual=bilingual == "yes",
-            texts={lang: texts for lang, texts in other.items()
-                   if any(value is not None for value in texts.values())},
-        )  # fmt: skip
+        fields.save(service, issue_id)
     except NewsletterError as error:
         if autosaving(request):
             return autosave_answer(request, service, issue_id, error)
@@ -155,26 +163,36 @@ def change_items(
     request: Request,
     service: ServiceDep,
     issue_id: int,
-    news_id: int = Form(...),
-    action: str = Form(...),
+    fields: ComposerDep,
+    item: str = Form(""),
+    news_id: str = Form(""),
+    action: str = Form(""),
 ) -> Response:
+    """Add, remove or move a news item: ``item`` is ``action:news_id`` (the composer's
+    buttons), or ``action`` and ``news_id`` apart."""
     url = f"/console/issues/{issue_id}#items"
-    detail = service.console.issue_detail(issue_id)
-    positions = {entry.news_id: index for index, entry in enumerate(detail.entries)}
+    if item:
+        action, _sep, news_id = item.partition(":")
     try:
+        fields.save_first(service, issue_id)
+        if not news_id.isdigit():
+            raise ValidationError(N_("Unknown action."))
+        chosen = int(news_id)
+        detail = service.console.issue_detail(issue_id)
+        positions = {entry.news_id: index for index, entry in enumerate(detail.entries)}
         if action == "add":
-            service.editorial.add_issue_item(issue_id, news_id)
+            service.editorial.add_issue_item(issue_id, chosen)
         elif action == "remove":
-            service.editorial.remove_issue_item(issue_id, news_id)
-        elif action in ("up", "down") and news_id in positions:
-            target = positions[news_id] + (-1 if action == "up" else 1)
+            service.editorial.remove_issue_item(issue_id, chosen)
+        elif action in ("up", "down") and chosen in positions:
+            target = positions[chosen] + (-1 if action == "up" else 1)
             target = max(0, min(len(positions) - 1, target))
-            service.editorial.move_issue_item(issue_id, news_id, target)
+            service.editorial.move_issue_item(issue_id, chosen, target)
         else:
             raise ValidationError(N_("Unknown action."))
     except NewsletterError as error:
         return _fail(request, url, error)
-    return redirect(url)
+    return redirect(url, t(request, "Issue saved.") if fields.sent else None, request)
 
 
 @router.post("/issues/{issue_id}/annexes")
@@ -182,32 +200,64 @@ def add_annex(
     request: Request,
     service: ServiceDep,
     issue_id: int,
-    file: UploadFile = File(...),
+    fields: ComposerDep,
+    file: UploadFile | None = File(None),
     label: str = Form(""),
+    label_other: str = Form(""),
 ) -> Response:
     url = f"/console/issues/{issue_id}#annexes"
-    upload = read_upload(file)
-    if upload is None:
-        return redirect(url, t(request, "Choose a file first."), request, kind="error")
-    name, data = upload
-    content_type = file.content_type or "application/octet-stream"
     try:
-        service.editorial.add_issue_annex(issue_id, (name, content_type, data), label)
+        fields.save_first(service, issue_id)
+        upload = read_upload(file) if file is not None else None
+        if upload is None:
+            raise ValidationError(N_("Choose a file first."))
+        name, data = upload
+        content_type = (file.content_type if file else None) or "application/octet-stream"
+        service.editorial.add_issue_annex(
+            issue_id, (name, content_type, data), label, other_label=label_other
+        )
     except NewsletterError as error:
         return _fail(request, url, error)
     return redirect(url, t(request, "Annex added."), request)
 
 
+@router.post("/issues/{issue_id}/annexes/{annex_id}/labels")
+def annex_labels(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int, fields: ComposerDep,
+    label_fr: str = Form(""), label_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """An annex's label in French and in Dutch (an empty one: its readers get the other);
+    from the composer, with everything typed (the labels of every annex among it)."""
+    url = f"/console/issues/{issue_id}#annexes"
+    try:
+        if fields.sent:
+            fields.save(service, issue_id)
+        else:
+            labels = {"fr": label_fr, "nl": label_nl}
+            service.editorial.set_annex_labels(issue_id, annex_id, labels)
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Changes saved."), request)
+
+
 @router.post("/issues/{issue_id}/annexes/{annex_id}/remove")
-def remove_annex(request: Request, service: ServiceDep, issue_id: int, annex_id: int) -> Response:
-    service.editorial.remove_issue_annex(issue_id, annex_id)
-    return redirect(f"/console/issues/{issue_id}#annexes", t(request, "Annex removed."), request)
+def remove_annex(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int, fields: ComposerDep
+) -> Response:
+    url = f"/console/issues/{issue_id}#annexes"
+    try:
+        fields.save_first(service, issue_id)
+        service.editorial.remove_issue_annex(issue_id, annex_id)
+    except NewsletterError as error:
+        return _fail(request, url, error)
+    return redirect(url, t(request, "Annex removed."), request)
 
 
 @router.post("/issues/{issue_id}/send")
-def send_now(request: Request, service: ServiceDep, issue_id: int) -> Response:
-    detail = service.console.issue_detail(issue_id)
+def send_now(request: Request, service: ServiceDep, issue_id: int, fields: ComposerDep) -> Response:
     try:
+        fields.save_first(service, issue_id)
+        detail = service.console.issue_detail(issue_id)
         total = service.delivery.start_send(issue_id, detail.row.lists)
     except NewsletterError as error:
         return _fail(request, f"/console/issues/{issue_id}#send", error)
@@ -216,9 +266,12 @@ def send_now(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 
 @router.post("/issues/{issue_id}/schedule")
-def schedule(request: Request, service: ServiceDep, issue_id: int, at: str = Form("")) -> Response:
+def schedule(
+    request: Request, service: ServiceDep, issue_id: int, fields: ComposerDep, at: str = Form("")
+) -> Response:
     url = f"/console/issues/{issue_id}#send"
     try:
+        fields.save_first(service, issue_id)
         when = local_datetime(at, service.ctx.settings.timezone)
         if when is None:
             raise ValidationError(N_("Choose the date and time of the send."))
@@ -249,21 +302,19 @@ def progress(request: Request, service: ServiceDep, issue_id: int) -> Response:
 
 def _progress(request: Request, issue_id: int) -> dict[str, Any]:
     service = get_service(request)
-    status = service.delivery.status(issue_id, request_language(request))
+    status = service.delivery.status(issue_id)
     # the first failures only (the delivery report pages through all of them)
     failures = service.reports.issue_report(issue_id, status="problems", per_page=20)
     rate = None
-    started = status.get("started_at")
-    if started and status["sent"]:
-        end = status.get("sent_at") or datetime.now(UTC).isoformat()
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(started)).total_seconds()
-        rate = round(status["sent"] / seconds, 1) if seconds > 0 else None
-    done = status["sent"] + status["failed"] + status["bounced"] + status["skipped"]
+    if status.started_at and status.sent:
+        end = status.sent_at or datetime.now(UTC)
+        seconds = (end - status.started_at).total_seconds()
+        rate = round(status.sent / seconds, 1) if seconds > 0 else None
     return {
         "status": status,
         "failures": failures,
         "rate": rate,
-        "done": done,
+        "done": status.done,
     }
 
 
@@ -295,8 +346,8 @@ def control(
 
 
 @router.get("/issues/{issue_id}/report.csv")
-def report_csv(service: ServiceDep, issue_id: int) -> Response:
-    data = service.delivery.report_csv(issue_id)
+def report_csv(request: Request, service: ServiceDep, issue_id: int) -> Response:
+    data = service.delivery.report_csv(issue_id, request_language(request))
     return Response(
         data,
         media_type="text/csv; charset=utf-8",

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.errors import ValidationError
-from newsletter.i18n import known_language
+from newsletter.errors import NewsletterError, ValidationError
 from newsletter.service.audience import FIELD_LABELS, FIELDS, ImportPreview
+from newsletter.web.console.person_form import PersonFormDep
 from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -45,20 +45,14 @@ def save_subscriber(
     request: Request,
     service: ServiceDep,
     subscriber_id: int,
-    name: str = Form(""),
-    language: str = Form("fr"),
-    organisation: str = Form(""),
-    groups: str = Form(""),
-    roles: str = Form(""),
+    form: PersonFormDep,
 ) -> Response:
-    service.audience.update_subscriber(
-        subscriber_id,
-        name=name,
-        language=known_language(language),
-        organisation=organisation,
-        groups=groups,
-        roles=roles,
-    )
+    target = f"/console/members/{subscriber_id}"
+    try:
+        service.people.edit(subscriber_id, form)
+    except NewsletterError as error:
+        message = error.localized(request_language(request))
+        return redirect(target, message, request, kind="error")
     return redirect(f"/console/members/{subscriber_id}", t(request, "Changes saved."), request)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
+from newsletter.i18n import LANGUAGES
+from newsletter.service.search import NewsFilter
 from newsletter.service.submissions import NewsForm
+from newsletter.web.console import filters
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.lang import request_language
@@ -18,8 +23,27 @@ TABS = ("pending", "changes_requested", "approved", "rejected", "published")
 
 
 @router.get("/news")
-def queue(request: Request, service: ServiceDep, status: str = "pending") -> Response:
+def queue(
+    request: Request, service: ServiceDep, status: str = "pending", q: str = "",
+    organisation: str = "", category: str = "", since: str = "", until: str = "",
+    page: str = "1",
+) -> Response:  # fmt: skip
+    """The queue, filtered by the query string (status tab, words, organisation,
+    category, days received), one page at a time."""
     status = status if status in (*TABS, "all") else "pending"
+    error = None
+    wanted = NewsFilter(
+        text=q[:300], statuses=() if status == "all" else (status,),
+        organisation_id=filters.number(organisation),
+        category=category if category in service.ctx.settings.categories else "",
+        page=filters.page_number(page),
+    )  # fmt: skip
+    try:
+        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
+        found = service.search.news(wanted)
+    except NewsletterError as failure:
+        error = failure.localized(request_language(request))
+        found = service.search.news(replace(wanted, since=None, until=None))
     return render(
         request,
         "console/news_list.html",
@@ -27,7 +51,14 @@ def queue(request: Request, service: ServiceDep, status: str = "pending") -> Res
         status=status,
         tabs=TABS,
         counts=service.console.news_counts(),
-        items=service.console.news_list(None if status == "all" else status),
+        found=found,
+        items=found.rows,
+        wanted=wanted,
+        filtering=bool(q.strip() or wanted.organisation_id or wanted.category or since or until),
+        filter_error=error,
+        values={"q": q[:300], "since": since[:10], "until": until[:10]},
+        back=filters.kept_query(request.url.query, filters.NEWS_KEYS),
+        organisations=service.audience.organisations(),
         # incoming e-mails that could not become news items, with the reason
         quarantine=service.intake.quarantined(limit=50),
         unmatched=service.intake.unmatched_bounces(limit=20),
@@ -104,29 +135,66 @@ def item(request: Request, service: ServiceDep, news_id: int) -> Response:
     )
 
 
+#: the fields with a version per language, as the news item page names them (the
+#: original's without a suffix, the other language's with ``_fr``/``_nl``)
+VERSION_FIELDS = ("title", "body", "link_text", "image_alt", "event_place")
+
+
 @router.post("/news/{news_id}/edit")
 def edit(
-    request: Request,
-    service: ServiceDep,
-    account: AccountDep,
-    news_id: int,
-    title: str = Form(""),
-    body: str = Form(""),
-    category: str = Form(""),
-    link: str = Form(""),
-    language: str = Form("fr"),
-    event_start: str = Form(""),
-    event_end: str = Form(""),
-    event_place: str = Form(""),
-    image_alt: str = Form(""),
-) -> Response:
+    request: Request, service: ServiceDep, account: AccountDep, news_id: int,
+    category: str = Form(""), link: str = Form(""), language: str = Form("fr"),
+    original: str = Form(""), both: str = Form(""),
+    event_start: str = Form(""), event_end: str = Form(""),
+    title: str = Form(""), body: str = Form(""), link_text: str = Form(""),
+    image_alt: str = Form(""), event_place: str = Form(""),
+    title_fr: str = Form(""), body_fr: str = Form(""), link_text_fr: str = Form(""),
+    image_alt_fr: str = Form(""), event_place_fr: str = Form(""),
+    title_nl: str = Form(""), body_nl: str = Form(""), link_text_nl: str = Form(""),
+    image_alt_nl: str = Form(""), event_place_nl: str = Form(""),
+) -> Response:  # fmt: skip
+    """The corrections of the coordinator: both language versions side by side (``both``),
+    or the original only (older forms and scripts)."""
+    values = {
+        "title": title, "body": body, "link_text": link_text, "image_alt": image_alt,
+        "event_place": event_place, "title_fr": title_fr, "body_fr": body_fr,
+        "link_text_fr": link_text_fr, "image_alt_fr": image_alt_fr,
+        "event_place_fr": event_place_fr, "title_nl": title_nl, "body_nl": body_nl,
+        "link_text_nl": link_text_nl, "image_alt_nl": image_alt_nl,
+        "event_place_nl": event_place_nl,
+    }  # fmt: skip
     zone = service.ctx.settings.timezone
-    form = NewsForm(
-        title=title, body=body, category=category, sender="", link=link, language=language,
-        event_start=local_datetime(event_start, zone), event_end=local_datetime(event_end, zone),
-        event_place=event_place, image_alt=image_alt,
-    )  # fmt: skip
-    service.submissions.edit(news_id, form, actor=account.email)
+    original = original or language
+    texts: dict[str, dict[str, str]] = {}
+    if original in LANGUAGES:
+        other = next(code for code in LANGUAGES if code != original)
+        texts = {
+            original: {name: values.get(name, "") for name in VERSION_FIELDS},
+            other: {name: values.get(f"{name}_{other}", "") for name in VERSION_FIELDS},
+        }
+    main = texts.get(language) or {name: values.get(name, "") for name in VERSION_FIELDS}
+    second = next((texts[code] for code in texts if code != language), {})
+    try:
+        form = NewsForm(
+            title=main["title"], body=main["body"], category=category, sender="", link=link,
+            language=language, event_start=local_datetime(event_start, zone),
+            event_end=local_datetime(event_end, zone),
+            event_place=main["event_place"], image_alt=main["image_alt"],
+            link_text=main["link_text"], other_title=second.get("title", ""),
+            other_body=second.get("body", ""), other_link_text=second.get("link_text", ""),
+            other_image_alt=second.get("image_alt", ""),
+            other_event_place=second.get("event_place", ""),
+        )  # fmt: skip
+        service.submissions.edit(news_id, form, actor=account.email, both=both == "yes")
+    except NewsletterError as error:
+        return render(
+            request, "console/news_item.html", status_code=400, section="news",
+            item=service.console.news_detail(news_id),
+            categories=service.ctx.settings.categories,
+            error=error.localized(request_language(request)), typed=texts or None,
+            typed_shared={"category": category, "link": link, "language": language,
+                          "event_start": event_start, "event_end": event_end},
+        )  # fmt: skip
     return redirect(f"/console/news/{news_id}", t(request, "Changes saved."), request)
 
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
+from newsletter.web.console import filters
 from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, t
@@ -26,8 +27,10 @@ def bulk(
     category: str = Form(""),
     back: str = Form("pending"),
 ) -> Response:
-    tab = back if back.replace("_", "").isalnum() else "pending"
-    url = f"/console/news?status={tab}"
+    if "=" in back:  # the filtered queue the items were chosen in
+        url = "/console/news?" + filters.kept_query(back, filters.NEWS_KEYS)
+    else:
+        url = f"/console/news?status={back if back.replace('_', '').isalnum() else 'pending'}"
     account = getattr(request.state, "account", None)
     actor = getattr(account, "email", "") or "console"
     try:

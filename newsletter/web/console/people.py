@@ -5,14 +5,16 @@ an organisation's page."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import N_, known_language
+from newsletter.i18n import N_
 from newsletter.service.people import COORDINATOR_STATUSES, describe_links
+from newsletter.web.console.person_form import PersonFormDep
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -59,21 +61,13 @@ def add_person(
     request: Request,
     service: ServiceDep,
     account: AccountDep,
+    form: PersonFormDep,
     email: str = Form(""),
-    name: str = Form(""),
-    language: str = Form("fr"),
-    organisation: str = Form(""),
-    groups: str = Form(""),
-    roles: str = Form(""),
 ) -> Response:
     try:
-        view = service.people.add(
-            email, name=name, language=known_language(language), organisation=organisation,
-            groups=groups, roles=roles, by=account.email, source="console",
-        )  # fmt: skip
+        view = service.people.add(email, form, by=account.email, source="console")
     except NewsletterError as error:
-        values = {"email": email, "name": name, "language": language,
-                  "organisation": organisation, "groups": groups, "roles": roles}  # fmt: skip
+        values = {"email": email, **form.values()}
         return render(
             request, "console/person_new.html", status_code=400, section="members",
             tab="subscribers", organisations=service.audience.organisations(), values=values,
@@ -210,7 +204,7 @@ def organisation(request: Request, service: ServiceDep, organisation_id: int) ->
     detail = service.people.organisation(organisation_id)
     return render(
         request, "console/organisation.html", section="members", tab="organisations",
-        detail=detail, org=detail.organisation,
+        detail=detail, org=detail.organisation, today=date.today().isoformat(),
     )  # fmt: skip
 
 
@@ -232,6 +226,31 @@ def save_organisation(
     except ValidationError as error:
         return _error(request, target, error)
     return redirect(target, t(request, "Changes saved."), request)
+
+
+@router.post("/members/organisations/{organisation_id}/departure")
+def organisation_departure(
+    request: Request,
+    service: ServiceDep,
+    account: AccountDep,
+    organisation_id: int,
+    action: str = Form("left"),
+    day: str = Form(""),
+) -> Response:
+    """It left the network on a day (or that day is corrected), or it came back."""
+    target = f"/console/members/organisations/{organisation_id}"
+    try:
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValidationError(N_("Give the day as YYYY-MM-DD.")) from None
+        if action == "returned":
+            service.people.organisation_returned(organisation_id, when, actor=account.email)
+            return redirect(target, t(request, "It is a member again."), request)
+        service.people.organisation_left(organisation_id, when, actor=account.email)
+    except NewsletterError as error:
+        return _error(request, target, error)
+    return redirect(target, t(request, "Its departure is recorded."), request)
 
 
 @router.post("/members/organisations/{organisation_id}/people")

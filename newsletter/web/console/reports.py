@@ -46,6 +46,7 @@ def issue_report(
         section="issues",
         report=report,
         statuses=[(value, t(request, label)) for value, label in STATUS_CHOICES],
+        counting=service.ctx.settings.click_counting,
     )
 
 

@@ -1,5 +1,5 @@
 """Public pages: archive, subscribe, confirm, preferences, unsubscribe, RSVP, feeds,
-partner submission form.
+partner submission form, the counting redirect of links and the privacy notice.
 
 ``router`` carries CSRF protection; ``unprotected`` holds only the RFC 8058 one-click
 unsubscribe POST, which mail clients send without any cookie.
@@ -15,6 +15,7 @@ from newsletter.web.public import (
     minutes,
     news_item,
     partner,
+    redirect,
     rsvp,
     subscription,
     unsubscribe,
@@ -22,6 +23,8 @@ from newsletter.web.public import (
 from newsletter.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-for module in (subscription, archive, minutes, partner, news_item, rsvp, feeds, unsubscribe):
+for module in (
+    subscription, archive, minutes, partner, news_item, rsvp, feeds, unsubscribe, redirect,
+):  # fmt: skip
     router.include_router(module.router)
 unprotected = unsubscribe.one_click

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NotFoundError, RenderError
-from newsletter.i18n import N_, known_language
+from newsletter.i18n import LANGUAGES, N_, known_language
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.headers import EMAIL_FRAME_POLICY
-from newsletter.web.lang import request_language
+from newsletter.web.lang import remember_reader, request_language
 from newsletter.web.pages import render
 from newsletter.web.security import session_account_id
 
@@ -36,6 +36,8 @@ def web_version(request: Request, service: ServiceDep, issue_id: int, lang: str 
     issue = next((i for i in service.feeds.published_issues() if i.id == issue_id), None)
     if issue is None:
         raise NotFoundError(N_("This issue is not published."))
+    if lang in LANGUAGES:  # the link of an e-mail in that language: the page follows
+        remember_reader(request, lang)
     language = known_language(lang, request_language(request))
     html = None
     unavailable = False

@@ -17,7 +17,7 @@ from newsletter.service.submissions import NewsForm
 from newsletter.web.auth import client_ip
 from newsletter.web.deps import get_service
 from newsletter.web.forms import local_datetime, read_upload
-from newsletter.web.lang import request_language
+from newsletter.web.lang import chosen_language, request_language
 from newsletter.web.pages import redirect, render
 
 router = APIRouter()
@@ -158,6 +158,7 @@ def _submit(
             image=read_upload(image),
             files=uploads,
             submission_key=values["submission_key"],
+            page_language=chosen_language(request) or "",
         )
     except NewsletterError as error:
         return _page(request, token, values, status_code=400,

@@ -10,7 +10,7 @@ from newsletter.errors import NewsletterError
 from newsletter.i18n import N_
 from newsletter.models import RsvpChoice
 from newsletter.web.deps import ServiceDep
-from newsletter.web.lang import request_language
+from newsletter.web.lang import remember_reader, request_language
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
@@ -22,10 +22,15 @@ THANKS = {
 }
 
 
+def _for_reader(request: Request, service: ServiceDep, subscriber_id: int) -> None:
+    remember_reader(request, service.audience.get_subscriber(subscriber_id).language)
+
+
 @router.get("/rsvp/{token}")
 def rsvp_page(request: Request, service: ServiceDep, token: str) -> Response:
     target = service.rsvp.target(token)
     request.session["reader"] = target.subscriber_id  # members-only issues of the archive
+    _for_reader(request, service, target.subscriber_id)
     return render(request, "public/rsvp.html", target=target, token=token)
 
 
@@ -41,6 +46,7 @@ def rsvp_answer(
     comment: str = Form(""),
 ) -> Response:
     given = answer or attending
+    _for_reader(request, service, service.rsvp.target(token).subscriber_id)
     if given not in {choice.value for choice in RsvpChoice}:
         target = service.rsvp.target(token)
         error = t(request, "Please say whether you will come.")

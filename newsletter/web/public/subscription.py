@@ -11,7 +11,7 @@ from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES, known_language
 from newsletter.web.auth import client_ip
 from newsletter.web.deps import ServiceDep, get_service
-from newsletter.web.lang import request_language
+from newsletter.web.lang import remember_reader, request_language
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
@@ -61,6 +61,7 @@ def subscribe(
 @router.get("/confirm/{token}")
 def confirm(request: Request, service: ServiceDep, token: str) -> Response:
     subscriber = service.subscriptions.confirm(token, source="double opt-in (web)")
+    remember_reader(request, subscriber.language)
     return render(
         request,
         "public/confirmed.html",
@@ -77,6 +78,7 @@ def _preferences_subscriber(request: Request, token: str) -> int:
 def preferences(request: Request, service: ServiceDep, token: str) -> Response:
     subscriber = service.audience.get_subscriber(_preferences_subscriber(request, token))
     request.session["reader"] = subscriber.id  # members-only issues of the archive
+    remember_reader(request, subscriber.language)
     member_of = service.audience.lists_of(subscriber.id)
     infos, _errors = service.audience.lists()
     lists = [info for info in infos if info.id in member_of]
@@ -110,6 +112,7 @@ def save_preferences(
     subscriber = service.audience.get_subscriber(subscriber_id)
     if language in LANGUAGES and language != subscriber.language:
         service.audience.choose_language(subscriber_id, language)
+    remember_reader(request, language if language in LANGUAGES else subscriber.language)
     for list_id in service.audience.lists_of(subscriber_id):
         if list_id in kept and list_id in subscriber.lists_left:
             service.audience.resubscribe_list(subscriber_id, list_id)

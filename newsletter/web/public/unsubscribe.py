@@ -14,6 +14,7 @@ from starlette.responses import Response
 from newsletter import links
 from newsletter.errors import NewsletterError
 from newsletter.web.deps import ServiceDep, get_service
+from newsletter.web.lang import remember_reader
 from newsletter.web.pages import render
 
 router = APIRouter()
@@ -27,6 +28,7 @@ def _subscriber_id(request: Request, token: str) -> int:
 @router.get("/u/{token}")
 def unsubscribe_page(request: Request, service: ServiceDep, token: str) -> Response:
     subscriber = service.audience.get_subscriber(_subscriber_id(request, token))
+    remember_reader(request, subscriber.language)
     return render(
         request,
         "public/unsubscribe.html",
@@ -47,6 +49,7 @@ def unsubscribe_now(request: Request, token: str) -> Response:
     except NewsletterError:
         raise
     subscriber = service.audience.get_subscriber(subscriber_id)
+    remember_reader(request, subscriber.language)
     return render(
         request,
         "public/unsubscribe.html",

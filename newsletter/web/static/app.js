@@ -1,11 +1,15 @@
 // Small progressive enhancements; every page works without them.
+// A question before a submit: on the button used (data-confirm), else on its form. Asked
+// first (capture), so that nothing else acts on a submit the person declines.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute("data-confirm");
+  var button = event.submitter || null;
+  var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
+    event.stopImmediatePropagation();
   }
-});
+}, true);
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -56,8 +60,10 @@ document.addEventListener("change", function (event) {
   form.querySelectorAll("input[name='ids']").forEach(function (item) { item.checked = box.checked; });
 });
 // Composer: the whole form is saved as it changes (a visible "saved" state), the preview
-// follows each save, every other button of the page saves it first, and leaving the page
-// with unsaved changes asks first. Without JavaScript the form's own button saves it.
+// follows each save, and leaving the page with unsaved changes asks first. Every button of
+// the composer submits the whole form to its own action, which saves the fields first
+// (so without JavaScript nothing typed is lost either); a form of the page that is not the
+// composer's waits for the save.
 (function () {
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) return;
@@ -81,8 +87,10 @@ document.addEventListener("change", function (event) {
     if (!dirty) return Promise.resolve(true);
     dirty = false;
     show("saving");
+    var data = new FormData(form);
+    data.delete("file");  // an annex is sent by its own button, not with every save
     pending = fetch(form.getAttribute("action"), {
-      method: "POST", body: new FormData(form), credentials: "same-origin",
+      method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Autosave": "1"}
     }).then(answer).then(function (result) {
       pending = null;

@@ -1,0 +1,263 @@
+"""What goes into an issue: any AG with the PV chosen for it, any approved news item,
+the coordinator's own blocks (text, image, button) and who gets each part.
+
+One transaction per action, the same for every door (console, CLI). The rules are in
+``editorial.issues`` (AGs, PV, annexes) and ``editorial.blocks`` (blocks, audiences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from newsletter import versions
+from newsletter.context import Context
+from newsletter.editorial import blocks, issues
+from newsletter.editorial.assemblies import get_assembly
+from newsletter.errors import ValidationError
+from newsletter.i18n import LANGUAGES, N_
+from newsletter.intake.files import FilePolicy
+from newsletter.models import FileUpload, NewsStatus
+from newsletter.service.results import IssueSummary
+from newsletter.store.editorial import Assembly, IssueBlock, NewsItem
+from newsletter.text import BodyFormat
+
+#: the words of a block per language as the doors pass them:
+#: ``{"fr": {"body": …}, "nl": {"label": …}}``
+BlockTexts = Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class AssemblyChoice:
+    """An AG as the composer lists it."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    has_minutes: bool
+
+
+@dataclass(frozen=True)
+class AnnouncedAssembly:
+    id: int
+    title: str
+    starts_at: datetime
+    #: the AG whose PV goes with it (None: no PV)
+    minutes_from: int | None
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    id: int
+    kind: str
+    place: str
+    audience: str
+    url: str
+    image_id: int | None
+    image_name: str
+    #: per language: {"body": …, "label": …, "image_alt": …} as stored
+    texts: dict[str, dict[str, str]]
+    languages: list[str]
+
+
+@dataclass(frozen=True)
+class IssueContent:
+    """The composer's view of what goes into the issue."""
+
+    assemblies: list[AnnouncedAssembly]
+    #: every AG not in the issue, the newest first
+    other_assemblies: list[AssemblyChoice]
+    #: every AG with a PV (a choice for each announced AG)
+    with_minutes: list[AssemblyChoice]
+    blocks: list[BlockRow]
+    #: annex id → who gets it
+    annex_audiences: dict[int, str]
+    places: list[str]
+    #: news items already sent in an issue that may be added again: (id, title)
+    published: list[tuple[int, str]] = field(default_factory=list)
+
+
+class IssueContentService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def content(self, issue_id: int) -> IssueContent:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            announced = {link.assembly_id for link in issue.assemblies}
+            every = list(session.scalars(select(Assembly).order_by(Assembly.starts_at.desc())))
+            in_issue = {link.news_id for link in issue.items}
+            published = [
+                (news_id, title)
+                for news_id, title in session.execute(
+                    select(NewsItem.id, NewsItem.title)
+                    .where(NewsItem.status == NewsStatus.published)
+                    .order_by(NewsItem.id.desc())
+                    .limit(50)
+                ).all()
+                if news_id not in in_issue
+            ]
+            return IssueContent(
+                assemblies=[
+                    AnnouncedAssembly(
+                        link.assembly_id,
+                        link.assembly.title,
+                        link.assembly.starts_at,
+                        link.minutes_from_id,
+                    )
+                    for link in issue.assemblies
+                ],
+                other_assemblies=[_choice(a) for a in every if a.id not in announced],
+                with_minutes=[_choice(a) for a in every if issues.minutes_file(a) is not None],
+                blocks=[_block_row(block) for block in _in_order(issue.blocks, self.ctx)],
+                annex_audiences={annex.id: annex.audience for annex in issue.annexes},
+                places=blocks.places(self.ctx.settings),
+                published=published,
+            )
+
+    # --- AGs and their PV ----------------------------------------------------------------
+    def add_assembly(self, issue_id: int, assembly_id: int) -> IssueSummary:
+        """Announce any AG (past or upcoming), with the previous AG's PV by default."""
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.add_assembly(session, issue, get_assembly(session, assembly_id))
+            session.flush()
+            return IssueSummary.of(issue)
+
+    def remove_assembly(self, issue_id: int, assembly_id: int) -> IssueSummary:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.remove_assembly(session, issue, assembly_id)
+            return IssueSummary.of(issue)
+
+    def set_minutes(self, issue_id: int, assembly_id: int, source_id: int | None) -> IssueSummary:
+        """The PV that goes with an AG of the issue: that of AG ``source_id``, or none."""
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.set_minutes(session, issue, assembly_id, source_id)
+            return IssueSummary.of(issue)
+
+    def set_annex_audience(self, issue_id: int, annex_id: int, audience: str) -> IssueSummary:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            issues.set_annex_audience(issue, annex_id, audience)
+            session.flush()
+            return IssueSummary.of(issue)
+
+    # --- blocks --------------------------------------------------------------------------
+    def _image(self, image: FileUpload | None) -> FileUpload | None:
+        """An uploaded picture through the file policy (checked and re-encoded)."""
+        if image is None:
+            return None
+        return FilePolicy.of(self.ctx.settings).image(image[0], image[2])
+
+    def add_block(
+        self,
+        issue_id: int,
+        kind: str,
+        *,
+        place: str = "introduction",
+        audience: str = "all",
+        texts: BlockTexts | None = None,
+        url: str = "",
+        image: FileUpload | None = None,
+        body_format: BodyFormat = "markdown",
+    ) -> int:
+        """A new text, image or button block; returns its id."""
+        if kind == "image" and image is None:
+            raise ValidationError(N_("Choose the image of the block."))
+        accepted = self._image(image)
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            block = blocks.add_block(
+                session,
+                self.ctx.settings,
+                issue,
+                kind,
+                place=place,
+                audience=audience,
+                texts=texts,
+                url=url,
+                image=accepted,
+                body_format=body_format,
+            )
+            return block.id
+
+    def update_block(
+        self,
+        issue_id: int,
+        block_id: int,
+        *,
+        place: str | None = None,
+        audience: str | None = None,
+        texts: BlockTexts | None = None,
+        url: str | None = None,
+        image: FileUpload | None = None,
+        body_format: BodyFormat = "markdown",
+    ) -> int:
+        accepted = self._image(image)
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            blocks.update_block(
+                session,
+                self.ctx.settings,
+                issue,
+                block_id,
+                place=place,
+                audience=audience,
+                texts=texts,
+                url=url,
+                image=accepted,
+                body_format=body_format,
+            )
+            return block_id
+
+    def move_block(self, issue_id: int, block_id: int, step: int) -> None:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            blocks.move_block(session, self.ctx.settings, issue, block_id, step)
+
+    def remove_block(self, issue_id: int, block_id: int) -> None:
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            blocks.remove_block(session, issue, block_id)
+
+
+def _choice(assembly: Assembly) -> AssemblyChoice:
+    return AssemblyChoice(
+        assembly.id, assembly.title, assembly.starts_at, issues.minutes_file(assembly) is not None
+    )
+
+
+def _in_order(rows: list[IssueBlock], ctx: Context) -> list[IssueBlock]:
+    order = blocks.places(ctx.settings)
+    return sorted(
+        rows,
+        key=lambda b: (order.index(b.place) if b.place in order else len(order), b.position or 0),
+    )
+
+
+def _block_row(block: IssueBlock) -> BlockRow:
+    texts = {
+        lang: {
+            "body": str(versions.field_in(block, "body_source", lang)),
+            "label": str(versions.field_in(block, "label", lang)),
+            "image_alt": str(versions.field_in(block, "image_alt", lang)),
+        }
+        for lang in LANGUAGES
+    }
+    key = blocks.KEY_FIELD.get(block.kind, "label")
+    return BlockRow(
+        id=block.id,
+        kind=block.kind,
+        place=block.place,
+        audience=block.audience,
+        url=block.url,
+        image_id=block.image_id,
+        image_name=block.image.filename if block.image else "",
+        texts=texts,
+        languages=versions.languages(block, key),
+    )

@@ -1,0 +1,127 @@
+"""The variants of an issue rendered in a child process, for a sender that splices only.
+
+Rendering a variant needs Jinja2, premailer (with lxml and cssutils), Babel, the issue
+model and the calendar code: about 25 MB of imports, used once per variant. A sending
+process needs only the result (the variant's bytes and line templates) and the splice
+code. So ``issue send`` renders in a short-lived child (``python -m
+newsletter.service.variants``): the child reads the issue, renders every variant the
+send needs (keeping a render failure on the issue, as ``check_renderable`` does) and
+hands the prepared variants back pickled through a pipe; the sender then loads only
+``render.prepare`` and ``render.splice``, which import none of those libraries.
+
+The pipe joins two processes of the same installation and carries nothing from
+outside (only the settings and the issue id go in, only what the renderer made comes
+out), which is what makes pickle acceptable here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from newsletter.config import Settings
+from newsletter.errors import NewsletterError, RenderError
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from newsletter.models import Membership
+from newsletter.render.contract import PreparedMessage
+
+#: how long the child may take (a render takes well under a second per variant)
+CHILD_SECONDS = 600.0
+#: the module whose presence says that this process has the renderer loaded already
+RENDERER = "newsletter.render.templating"
+
+
+def renderer_loaded() -> bool:
+    """Whether this process has the template engine loaded (then a child gains nothing)."""
+    return RENDERER in sys.modules
+
+
+class RenderedVariants:
+    """The prepared variants of one issue, by reader (language, membership)."""
+
+    def __init__(self, variants: dict[tuple[str, str], PreparedMessage]) -> None:
+        self.variants = variants
+
+    def variant(self, language: str, membership: str = Membership.none.value) -> PreparedMessage:
+        found = self.variants.get((language, membership))
+        if found is None:  # a language without a version of its own reads the default
+            found = self.variants.get((DEFAULT_LANGUAGE, membership))
+        if found is None:
+            raise KeyError(f"variant {language}/{membership} was not rendered")
+        return found
+
+
+def wanted(readers: Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """The (language, membership) pairs to render: ``readers``, or every pair."""
+    if readers is not None:
+        return list(readers)
+    return [(lang, kind.value) for lang in LANGUAGES for kind in Membership]
+
+
+def render_in_child(
+    settings: Settings, issue_id: int, readers: Iterable[tuple[str, str]] | None = None
+) -> RenderedVariants:
+    """Render the variants of ``readers`` (default: every pair) in a child process.
+
+    The child applies ``check_renderable``: a failure is kept on the issue and raised
+    here as the same ``RenderError``; a database or disk error comes back as raised."""
+    request = pickle.dumps((settings, issue_id, wanted(readers)))
+    done = subprocess.run(
+        [sys.executable, "-m", "newsletter.service.variants"],
+        input=request,
+        capture_output=True,
+        timeout=CHILD_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0 or not done.stdout:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["-"]
+        raise RuntimeError(f"rendering issue {issue_id} failed: {detail[0][:500]}")
+    kind, value = pickle.loads(done.stdout)  # noqa: S301 - our own child's answer
+    if kind == "error":
+        raise value
+    if kind == "render-error":
+        raise RenderError(value.msgid, **value.params)
+    return RenderedVariants(value)
+
+
+def _child(request: bytes) -> tuple[str, Any]:
+    from newsletter.context import open_context
+    from newsletter.service import Service
+
+    settings, issue_id, readers = pickle.loads(request)  # noqa: S301 - from our parent
+    ctx = open_context(settings, migrate=False)
+    try:
+        prepared = Service(ctx).delivery.check_renderable(issue_id, readers)
+        return "ok", {(lang, kind): prepared.variant(lang, kind) for lang, kind in readers}
+    except RenderError as error:
+        return "render-error", error.msg
+    except NewsletterError as error:
+        return "error", error
+    finally:
+        ctx.close()
+
+
+def main() -> int:
+    """The child: a pickled request on stdin, the pickled answer on stdout."""
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answer
+    request = sys.stdin.buffer.read()
+    try:
+        answer = _child(request)
+    except Exception as error:  # the database gone, the disk full: raised in the parent
+        try:
+            pickle.dumps(error)
+        except Exception:
+            error = RuntimeError(f"{type(error).__name__}: {error}"[:500])
+        answer = ("error", error)
+    with os.fdopen(answer_fd, "wb") as out:
+        out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
