@@ -3,11 +3,12 @@
 Rendering a variant needs Jinja2, premailer (with lxml and cssutils), Babel, the issue
 model and the calendar code: about 25 MB of imports, used once per variant. A sending
 process needs only the result (the variant's bytes and line templates) and the splice
-code. So ``issue send`` renders in a short-lived child (``python -m
-newsletter.service.variants``): the child reads the issue, renders every variant the
-send needs (keeping a render failure on the issue, as ``check_renderable`` does) and
-hands the prepared variants back pickled through a pipe; the sender then loads only
-``render.prepare`` and ``render.splice``, which import none of those libraries.
+code. So ``issue send`` renders in a short-lived child (a fork of itself when it runs
+a single thread, else ``python -m newsletter.service.variants``): the child reads the
+issue, renders every variant the send needs (keeping a render failure on the issue, as
+``check_renderable`` does) and hands the prepared variants back pickled through a pipe;
+the sender then loads only ``render.prepare`` and ``render.splice``, which import none
+of those libraries.
 
 The pipe joins two processes of the same installation and carries nothing from
 outside (only the settings and the issue id go in, only what the renderer made comes
@@ -20,6 +21,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,6 +72,17 @@ def render_in_child(
     The child applies ``check_renderable``: a failure is kept on the issue and raised
     here as the same ``RenderError``; a database or disk error comes back as raised."""
     request = pickle.dumps((settings, issue_id, wanted(readers)))
+    answer = _forked(request) if threading.active_count() == 1 else _spawned(request, issue_id)
+    kind, value = pickle.loads(answer)  # noqa: S301 - our own child's answer
+    if kind == "error":
+        raise value
+    if kind == "render-error":
+        raise RenderError(value.msgid, **value.params)
+    return RenderedVariants(value)
+
+
+def _spawned(request: bytes, issue_id: int) -> bytes:
+    """The answer of a new interpreter running this module."""
     done = subprocess.run(
         [sys.executable, "-m", "newsletter.service.variants"],
         input=request,
@@ -80,12 +93,43 @@ def render_in_child(
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["-"]
         raise RuntimeError(f"rendering issue {issue_id} failed: {detail[0][:500]}")
-    kind, value = pickle.loads(done.stdout)  # noqa: S301 - our own child's answer
-    if kind == "error":
-        raise value
-    if kind == "render-error":
-        raise RenderError(value.msgid, **value.params)
-    return RenderedVariants(value)
+    return done.stdout
+
+
+def _forked(request: bytes) -> bytes:
+    """The answer of a forked copy of this process (single-threaded, so safe to fork):
+    it has the settings, the database driver and the splice code loaded already, and
+    skips an interpreter start. It opens a database engine of its own, never touches
+    this process's connections, and leaves with ``os._exit`` (no finaliser runs)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                out.write(_answer(request))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        data = answer.read()
+    _pid, status = os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"the render child ended with status {status} and no answer")
+    return data
+
+
+def _answer(request: bytes) -> bytes:
+    """The pickled answer to a request; never raises."""
+    try:
+        answer = _child(request)
+    except Exception as error:  # the database gone, the disk full: raised in the parent
+        try:
+            pickle.dumps(error)
+        except Exception:
+            error = RuntimeError(f"{type(error).__name__}: {error}"[:500])
+        answer = ("error", error)
+    return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _child(request: bytes) -> tuple[str, Any]:
@@ -110,16 +154,8 @@ def main() -> int:
     answer_fd = os.dup(1)
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answer
     request = sys.stdin.buffer.read()
-    try:
-        answer = _child(request)
-    except Exception as error:  # the database gone, the disk full: raised in the parent
-        try:
-            pickle.dumps(error)
-        except Exception:
-            error = RuntimeError(f"{type(error).__name__}: {error}"[:500])
-        answer = ("error", error)
     with os.fdopen(answer_fd, "wb") as out:
-        out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        out.write(_answer(request))
     return 0
 
 

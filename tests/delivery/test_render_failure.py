@@ -196,3 +196,21 @@ def test_a_render_failure_in_the_render_child_is_the_same_refusal(
         fixed.ctx.close()
     finally:
         sender.ctx.close()
+
+
+def test_the_render_child_answers_alike_forked_or_spawned(service: Service) -> None:
+    import pickle
+
+    from newsletter.service import variants
+
+    issue_id, _emails = _sample(service)
+    request = pickle.dumps((service.ctx.settings, issue_id, variants.wanted(None)))
+    forked = pickle.loads(variants._forked(request))
+    spawned = pickle.loads(variants._spawned(request, issue_id))
+    assert forked[0] == spawned[0] == "ok"
+    assert set(forked[1]) == set(spawned[1]) == set(variants.wanted(None))
+    for key, variant in forked[1].items():
+        assert (variant.language, variant.subject) == (spawned[1][key].language,
+                                                       spawned[1][key].subject)  # fmt: skip
+    # the parent's connections still work after the fork
+    assert service.delivery.status(issue_id).status == "draft"
