@@ -14,17 +14,55 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
-from newsletter.service import Service
+from newsletter.service import Service, accounts
 from newsletter.store.db import Database
 from tests.support.cli import Cli
 from tests.support.postgres import PostgresCluster, RestartableDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep together, for pytest-xdist's ``--dist loadgroup`` (see ``scripts/test``), the
+    tests that share something a worker cannot share with another: those of a module
+    with a module-scoped fixture (one server or one browser for the module, scenarios
+    that build on each other) run on one worker in file order, and the tests that stop
+    and start ``restartable_server`` run on one worker (one such cluster in the run)."""
+    for item in items:
+        group = _worker_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _worker_group(item: pytest.Item) -> str | None:
+    if not isinstance(item, pytest.Function):
+        return None
+    if "restartable_server" in item.fixturenames:
+        return "restartable-postgresql"
+    definitions = item._fixtureinfo.name2fixturedefs.values()
+    if any(defs and defs[-1].scope == "module" for defs in definitions):
+        return item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argon2id with argon2-cffi's cheapest parameters (its own advice for tests): the
+    production ones cost ~0.2 s of both cores per hash and per check, twice for each
+    test that logs into the console. A test marked ``production_hashing`` keeps them;
+    a hash made here is still checked by its own parameters anywhere."""
+    if request.node.get_closest_marker("production_hashing") is None:
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
 
 
 @pytest.fixture(scope="session")
@@ -113,9 +151,9 @@ def _migrate(url: str) -> None:
 
 @pytest.fixture(params=_DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database; for a test that uses ``ctx`` (whose ``open_context`` migrates),
-    a copy of one migrated once for the session, which the migration leaves as it is:
-    the same schema as a fresh migration, without running every migration per test."""
+    """An empty database; for a test that uses ``ctx``, a copy of one migrated once for
+    the session: the same schema as a fresh migration, without running every migration
+    per test."""
     migrated = "ctx" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "test.db"
@@ -158,7 +196,12 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 @pytest.fixture
 def ctx(settings: Settings) -> Iterator[Context]:
-    context = open_context(settings)
+    """The application's context over the test's database: a copy of one migrated for the
+    session (see ``db_url``), so only checked to be at the newest schema here (running
+    the migrations again would load every one of them to find nothing to do;
+    ``tests/test_store.py`` checks that a second migration changes nothing)."""
+    context = open_context(settings, migrate=False)
+    context.db.check_schema()
     try:
         yield context
     finally:

@@ -19,7 +19,7 @@ ASSEMBLY_KEYS = ["id", "uid", "sequence", "title", "theme", "starts_at", "ends_a
                  "video_url", "agenda", "speakers", "minutes", "previous_minutes"]  # fmt: skip
 STATUS_KEYS = ["id", "status", "total", "queued", "sent", "failed", "bounced", "skipped",
                "retrying", "lists", "scheduled_at", "started_at", "sent_at", "next_retry_at",
-               "unsubscribed", "complaints"]  # fmt: skip
+               "unsubscribed", "complaints", "clicks"]  # fmt: skip
 WORKER_KEYS = ["task", "state", "message", "since", "retry_at"]
 
 
@@ -74,7 +74,7 @@ def test_one_send_status_for_the_console_and_the_cli(
         "id": issue_id, "status": "draft", "total": 0, "queued": 0, "sent": 0, "failed": 0,
         "bounced": 0, "skipped": 0, "retrying": 0, "lists": [], "scheduled_at": None,
         "started_at": None, "sent_at": None, "next_retry_at": None, "unsubscribed": 0,
-        "complaints": 0, "workers": [],
+        "complaints": 0, "clicks": [], "workers": [],
     }  # fmt: skip
     mailing.delivery.start_send(issue_id, ["tous"], recipients=recipients)
     mailing.delivery.pause(issue_id)
