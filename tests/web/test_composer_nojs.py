@@ -3,7 +3,7 @@ the whole composer form to its own action, which saves the fields first."""
 
 from __future__ import annotations
 
-import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 from newsletter.service import Service
@@ -72,23 +72,25 @@ def _saved(service: Service, issue_id: int) -> None:
 def test_every_button_of_the_composer_sends_the_whole_form(
     service: Service, console: Browser
 ) -> None:
-    issue_id = _draft(service)
-    service.editorial.add_issue_annex(issue_id, ("plan.pdf", "application/pdf", PDF), "")
+    issue_id, _past, coming = _assemblies(service)
+    annex = service.editorial.add_issue_annex(
+        issue_id, ("plan.pdf", "application/pdf", PDF), ""
+    ).annex_ids[-1]
+    block = service.issue_content.add_block(issue_id, "button", texts={"fr": {"label": "Ici"}},
+                                            url="https://example.org/")  # fmt: skip
     page = console.get(f"/console/issues/{issue_id}")
     parsed = Buttons()
     parsed.feed(page.text)
     assert len(parsed.buttons) >= 8  # save, ↑ ↓ remove, add, annex, test, duplicate…
-    # the AG, block and annex-audience sections still post their own small forms (with
-    # JavaScript the composer is saved before them; without, they keep their own fields)
-    own_forms = re.compile(r"/console/issues/\d+/(assemblies|blocks(/\d+)?|annexes/\d+/audience)$")
-    strays = [b for b in parsed.buttons
-              if b["owner"] != "texts-form" and not own_forms.search(str(b["owner"]))]  # fmt: skip
+    strays = [b for b in parsed.buttons if b["owner"] != "texts-form"]
     assert strays == [], f"buttons outside the composer form lose what was typed: {strays}"
     actions = {b.get("formaction") or "/texts" for b in parsed.buttons}
     assert {f"/console/issues/{issue_id}/{end}" for end in ("items", "annexes", "test",
-            "duplicate")} <= actions  # fmt: skip
-    fields = [i for i in parsed.inputs if i["owner"] != "texts-form"]
-    assert [i for i in fields if not own_forms.search(str(i["owner"]))] == []
+            "duplicate", "assemblies", f"assemblies/{coming}", "blocks", f"blocks/{block}",
+            f"annexes/{annex}/audience")} <= actions  # fmt: skip
+    assert [i for i in parsed.inputs if i["owner"] != "texts-form"] == []
+    names = [str(i.get("name")) for i in parsed.inputs if i.get("type") not in ("checkbox",)]
+    assert len(names) == len(set(names)), "two fields of the composer share a name"
 
 
 def test_moving_an_item_saves_what_was_typed_first(service: Service, console: Browser) -> None:
@@ -179,3 +181,96 @@ def test_the_labels_of_the_annexes_are_saved_with_any_button(
     saved = console.post(f"/console/issues/{issue_id}/annexes/{annex}/labels", typed)
     assert saved.status_code == 303
     assert service.console.issue_detail(issue_id).annex_labels[annex]["nl"] == "Plattegrond"
+
+
+def _assemblies(service: Service) -> tuple[int, int, int]:
+    """A draft with news and an upcoming AG, and a past AG with a PV: (issue, past, coming)."""
+    now = datetime.now(UTC)
+    past = service.editorial.create_assembly(
+        title="AG d'automne", starts_at=now - timedelta(days=60), place="Salle"
+    )
+    service.editorial.attach_minutes(past.id, "PV automne.pdf", PDF)
+    coming = service.editorial.create_assembly(
+        title="AG d'hiver", starts_at=now + timedelta(days=20), place="Salle"
+    )
+    return _draft(service), past.id, coming.id
+
+
+def test_the_ag_buttons_save_what_was_typed_first(service: Service, console: Browser) -> None:
+    issue_id, past, coming = _assemblies(service)
+    url = f"/console/issues/{issue_id}"
+    assert service.editorial.get_issue(issue_id).assemblies == [coming]
+    # the PV of the past AG with the coming one, from the whole form
+    typed = {**_typed(console, issue_id), f"minutes_from_{coming}": str(past),
+             "assembly_id": str(past), "action": "minutes"}  # fmt: skip
+    assert console.post(f"{url}/assemblies/{coming}", typed).status_code == 303
+    _saved(service, issue_id)
+    chosen = {ag.id: ag.minutes_from for ag in service.issue_content.content(issue_id).assemblies}
+    assert chosen == {coming: past}
+    # the past AG added with the form's "add" button
+    typed = {**_typed(console, issue_id), "assembly_id": str(past), "action": "add"}
+    assert console.post(f"{url}/assemblies", typed).status_code == 303
+    _saved(service, issue_id)
+    assert sorted(service.editorial.get_issue(issue_id).assemblies) == sorted([past, coming])
+    # removing an AG
+    service.editorial.edit_issue(issue_id, title="Lettre d'hiver", introduction="")
+    typed = {**_typed(console, issue_id), f"minutes_from_{coming}": str(past),
+             f"minutes_from_{past}": "none", "action": "remove"}  # fmt: skip
+    assert console.post(f"{url}/assemblies/{coming}", typed).status_code == 303
+    _saved(service, issue_id)
+    assert service.editorial.get_issue(issue_id).assemblies == [past]
+
+
+def test_adding_and_changing_a_block_saves_what_was_typed_first(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    url = f"/console/issues/{issue_id}"
+    typed = {**_typed(console, issue_id), "kind": "text",
+             "new_text_body_fr": "Le mot de la **coordination**.", "new_text_body_nl": "",
+             "new_text_place": "end", "new_text_audience": "members",
+             "new_button_label_fr": "Pas ce bouton", "new_button_url": "",
+             "new_button_place": "introduction", "new_button_audience": "all"}  # fmt: skip
+    answer = console.post(f"{url}/blocks", typed)
+    assert answer.status_code == 303 and "#block-" in answer.headers["location"]
+    _saved(service, issue_id)
+    (block,) = service.issue_content.content(issue_id).blocks
+    assert (block.kind, block.place, block.audience) == ("text", "end", "members")
+    assert block.texts["fr"]["body"] == "Le mot de la **coordination**."
+    # saving the block from the whole form: its own fields, the composer's first
+    service.editorial.edit_issue(issue_id, title="Lettre d'hiver", introduction="")
+    typed = {**_typed(console, issue_id), "action": "save",
+             f"block_{block.id}_body_fr": "Le mot de la coordination.",
+             f"block_{block.id}_body_nl": "Het woord van de coördinatie.",
+             f"block_{block.id}_place": "introduction", f"block_{block.id}_audience": "all",
+             "new_text_body_fr": "", "new_text_place": "end",
+             "new_text_audience": "all"}  # fmt: skip
+    assert console.post(f"{url}/blocks/{block.id}", typed).status_code == 303
+    _saved(service, issue_id)
+    (block,) = service.issue_content.content(issue_id).blocks
+    assert block.languages == ["fr", "nl"] and block.place == "introduction"
+    assert block.audience == "all"
+    # removing it
+    service.editorial.edit_issue(issue_id, title="Lettre d'hiver", introduction="")
+    typed = {**_typed(console, issue_id), "action": "remove"}
+    assert console.post(f"{url}/blocks/{block.id}", typed).status_code == 303
+    _saved(service, issue_id)
+    assert service.issue_content.content(issue_id).blocks == []
+
+
+def test_changing_an_annex_audience_saves_what_was_typed_first(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    annex = service.editorial.add_issue_annex(
+        issue_id, ("budget.pdf", "application/pdf", PDF), "Budget"
+    ).annex_ids[0]
+    typed = {**_typed(console, issue_id), f"annex_audience_{annex}": "members",
+             f"annex_label_{annex}_fr": "Budget 2027",
+             f"annex_label_{annex}_nl": "Begroting"}  # fmt: skip
+    answer = console.post(f"/console/issues/{issue_id}/annexes/{annex}/audience", typed)
+    assert answer.status_code == 303
+    _saved(service, issue_id)
+    assert service.issue_content.content(issue_id).annex_audiences[annex] == "members"
+    assert service.console.issue_detail(issue_id).annex_labels[annex]["nl"] == "Begroting"
+    assert b"budget.pdf" not in service.editorial.preview(issue_id, membership="none").eml

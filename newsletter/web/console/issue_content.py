@@ -1,6 +1,7 @@
 """What goes into an issue, in the composer: AGs (any of them) and their PV, the
-coordinator's blocks (text, image, button), who gets an annex. Plain forms: each works
-without JavaScript (the page's script saves the texts form before any of them)."""
+coordinator's blocks (text, image, button), who gets an annex. Their fields and buttons
+belong to the composer form: each route saves the composer's fields first, then acts (a
+bare post of the action's own fields, as scripts send it, changes nothing else)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_
 from newsletter.models import FileUpload
+from newsletter.web.console.composer_form import ComposerDep
 from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import read_upload
 from newsletter.web.lang import request_language
@@ -34,19 +36,12 @@ def _optional_id(value: str) -> int | None:
         raise ValidationError(N_("Unknown action.")) from error
 
 
-@router.post("/issues/{issue_id}/assemblies")
-def change_assemblies(
-    request: Request,
-    service: ServiceDep,
-    issue_id: int,
-    action: str = Form(...),
-    assembly_id: str = Form(""),
-    minutes_from: str = Form(""),
-) -> Response:
-    """``add`` / ``remove`` an AG, or ``minutes``: which PV goes with it."""
+def _assembly_action(
+    request: Request, service: ServiceDep, issue_id: int, action: str, chosen: int | None,
+    minutes_from: str,
+) -> Response:  # fmt: skip
     url = f"/console/issues/{issue_id}#assemblies"
     try:
-        chosen = _optional_id(assembly_id)
         if chosen is None:
             raise ValidationError(N_("Choose an assembly first."))
         if action == "add":
@@ -65,12 +60,56 @@ def change_assemblies(
     return redirect(url, message, request)
 
 
-@router.post("/issues/{issue_id}/annexes/{annex_id}/audience")
-def annex_audience(
-    request: Request, service: ServiceDep, issue_id: int, annex_id: int, audience: str = Form("")
+@router.post("/issues/{issue_id}/assemblies")
+def change_assemblies(
+    request: Request,
+    service: ServiceDep,
+    issue_id: int,
+    fields: ComposerDep,
+    action: str = Form(...),
+    assembly_id: str = Form(""),
+    minutes_from: str = Form(""),
 ) -> Response:
-    url = f"/console/issues/{issue_id}#annexes"
+    """``add`` / ``remove`` an AG, or ``minutes``: which PV goes with it (the composer's
+    "add" button; scripts post any of the three with ``assembly_id``)."""
     try:
+        fields.save_first(service, issue_id)
+        chosen = _optional_id(assembly_id)
+    except NewsletterError as error:
+        return _fail(request, f"/console/issues/{issue_id}#assemblies", error)
+    return _assembly_action(request, service, issue_id, action, chosen, minutes_from)
+
+
+@router.post("/issues/{issue_id}/assemblies/{assembly_id}")
+async def change_assembly(
+    request: Request, service: ServiceDep, issue_id: int, assembly_id: int, fields: ComposerDep,
+    action: str = Form(...), minutes_from: str = Form(""),
+) -> Response:  # fmt: skip
+    """The composer's buttons of one AG: ``remove``, or ``minutes`` (its PV from the field
+    ``minutes_from_<id>`` of the composer form, else ``minutes_from``)."""
+    if fields.sent:
+        chosen = (await request.form()).get(f"minutes_from_{assembly_id}", "")
+        minutes_from = chosen if isinstance(chosen, str) else ""
+    try:
+        fields.save_first(service, issue_id)
+    except NewsletterError as error:
+        return _fail(request, f"/console/issues/{issue_id}#assemblies", error)
+    return _assembly_action(request, service, issue_id, action, assembly_id, minutes_from)
+
+
+@router.post("/issues/{issue_id}/annexes/{annex_id}/audience")
+async def annex_audience(
+    request: Request, service: ServiceDep, issue_id: int, annex_id: int, fields: ComposerDep,
+    audience: str = Form(""),
+) -> Response:  # fmt: skip
+    """Who gets an annex: from the composer form (``annex_audience_<id>``, the composer
+    saved first), or ``audience`` alone."""
+    url = f"/console/issues/{issue_id}#annexes"
+    if fields.sent:
+        chosen = (await request.form()).get(f"annex_audience_{annex_id}", "")
+        audience = chosen if isinstance(chosen, str) else ""
+    try:
+        fields.save_first(service, issue_id)
         service.issue_content.set_annex_audience(issue_id, annex_id, audience)
     except NewsletterError as error:
         return _fail(request, url, error)
@@ -91,11 +130,14 @@ def _texts(form: dict[str, str]) -> dict[str, dict[str, str]]:
     return texts
 
 
-async def _form(request: Request) -> tuple[dict[str, str], FileUpload | None]:
-    """The fields and the uploaded image of a block form (its files closed after)."""
+async def _form(request: Request, prefix: str) -> tuple[dict[str, str], FileUpload | None]:
+    """The fields and the uploaded image of a block (its files closed after): from the
+    composer form, those named ``<prefix>…`` (``block_3_body_fr``: ``body_fr``); from a
+    bare post (``prefix`` empty), all of them."""
     async with request.form() as data:
-        fields = {key: value for key, value in data.items() if isinstance(value, str)}
-        image = data.get("image")
+        fields = {key.removeprefix(prefix): value for key, value in data.items()
+                  if isinstance(value, str) and key.startswith(prefix)}  # fmt: skip
+        image = data.get(f"{prefix}image")
         upload = None
         if image is not None and not isinstance(image, str):
             read = read_upload(image)  # type: ignore[arg-type]
@@ -105,12 +147,18 @@ async def _form(request: Request) -> tuple[dict[str, str], FileUpload | None]:
 
 
 @router.post("/issues/{issue_id}/blocks")
-async def add_block(request: Request, service: ServiceDep, issue_id: int) -> Response:
+async def add_block(
+    request: Request, service: ServiceDep, issue_id: int, fields: ComposerDep,
+    kind: str = Form(""),
+) -> Response:  # fmt: skip
+    """A new block of ``kind``: from the composer (its ``new_<kind>_…`` fields, the
+    composer saved first), or from a bare post of the block's fields."""
     url = f"/console/issues/{issue_id}#blocks"
     try:
-        form, image = await _form(request)
+        fields.save_first(service, issue_id)
+        form, image = await _form(request, f"new_{kind}_" if fields.sent else "")
         block_id = service.issue_content.add_block(
-            issue_id, form.get("kind", ""), place=form.get("place", "introduction"),
+            issue_id, kind, place=form.get("place", "introduction"),
             audience=form.get("audience", "all"), texts=_texts(form), url=form.get("url", ""),
             image=image,
         )  # fmt: skip
@@ -123,13 +171,15 @@ async def add_block(request: Request, service: ServiceDep, issue_id: int) -> Res
 
 @router.post("/issues/{issue_id}/blocks/{block_id}")
 async def change_block(
-    request: Request, service: ServiceDep, issue_id: int, block_id: int
-) -> Response:
-    """``save`` (its words, place, audience, address, image), ``up``, ``down``, ``remove``."""
+    request: Request, service: ServiceDep, issue_id: int, block_id: int, fields: ComposerDep,
+    action: str = Form("save"),
+) -> Response:  # fmt: skip
+    """``save`` (its words, place, audience, address, image: from the composer, its
+    ``block_<id>_…`` fields), ``up``, ``down``, ``remove``; the composer saved first."""
     url = f"/console/issues/{issue_id}#block-{block_id}"
     try:
-        form, image = await _form(request)
-        action = form.get("action", "save")
+        fields.save_first(service, issue_id)
+        form, image = await _form(request, f"block_{block_id}_" if fields.sent else "")
         content = service.issue_content
         if action == "save":
             content.update_block(

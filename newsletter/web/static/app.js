@@ -62,8 +62,8 @@ document.addEventListener("change", function (event) {
 // Composer: the whole form is saved as it changes (a visible "saved" state), the preview
 // follows each save, and leaving the page with unsaved changes asks first. Every button of
 // the composer submits the whole form to its own action, which saves the fields first
-// (so without JavaScript nothing typed is lost either); a form of the page that is not the
-// composer's waits for the save.
+// (so without JavaScript nothing typed is lost either: the AGs, the blocks and the annexes
+// belong to it too); any other form of the page waits for the save.
 (function () {
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) return;
@@ -88,7 +88,10 @@ document.addEventListener("change", function (event) {
     dirty = false;
     show("saving");
     var data = new FormData(form);
-    data.delete("file");  // an annex is sent by its own button, not with every save
+    // an annex or a block's image is sent by its own button, not with every save
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.type === "file" && field.name) data.delete(field.name);
+    });
     pending = fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Autosave": "1"}
