@@ -1,6 +1,6 @@
 """The composer in Chromium: add a text block of one's own and take an AG out of the issue
-(typed introduction kept: the page saves it before the other forms act); axe-core finds
-nothing on the composer with its AG and block cards open."""
+(typed introduction kept: their buttons belong to the composer form, saved first);
+axe-core finds nothing on the composer with its AG and block cards open."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_add_a_text_block_and_remove_an_ag(page: Page, served: tuple[Service, st
     assert summary.assemblies == [] and summary.annexes == []
     assert "Aucune assemblée dans ce numéro." in page.content()
 
-    # the AG back, by the plain form; the page with everything open passes axe
+    # the AG back, by its button; the page with everything open passes axe
     page.select_option(
         "#add-assembly", label=page.locator("#add-assembly option").first.inner_text()
     )

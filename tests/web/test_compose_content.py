@@ -1,5 +1,6 @@
-"""The composer's plain forms (no JavaScript) for what goes into an issue: AGs and their
-PV, the coordinator's blocks, who gets an annex; hostile input refused with a message."""
+"""What goes into an issue, posted as bare actions (as scripts send them, without the
+composer's fields): AGs and their PV, the coordinator's blocks, who gets an annex; hostile
+input refused with a message."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The composer's fields, sent with every button of the page (texts, lists, the labels of
 the annexes).
 
-Every button of the composer (move or remove an item, add or remove an annex, test,
+Every button of the composer (move or remove an item, add or remove an annex or choose who
+gets it, add or take out an AG and choose its PV, add, change, move or remove a block, test,
 send, schedule, duplicate) submits the one composer form, with its own ``formaction``: a
 browser without JavaScript thus sends what was typed along with the action, and the
 action's route saves it first (``save_first``) — no button throws typed input away. The
