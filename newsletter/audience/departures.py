@@ -11,7 +11,8 @@ member organisation (``membership_on``): members' lists no longer reach them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,13 @@ from newsletter.store.audience import Organisation, OrganisationEvent
 
 LEFT = "left"
 RETURNED = "returned"
+DEFAULT_ZONE = "Europe/Brussels"
+
+
+def today(zone: str = DEFAULT_ZONE) -> date:
+    """The day it is where the network lives (not the server's own clock zone): a
+    departure takes effect on the Brussels day after ``left_on``."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def _last_event(session: Session, organisation_id: int) -> OrganisationEvent | None:

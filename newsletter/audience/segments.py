@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsletter.audience.departures import membership_on
+from newsletter.audience.departures import today as local_today
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
@@ -86,7 +86,7 @@ def _matches(criteria: Criteria, facts: Criteria) -> bool:
 def facts_of(subscriber: Subscriber, organisation: Organisation | None) -> Criteria:
     return {
         # an organisation that has left is no member any more (``departures``)
-        "membership": frozenset({membership_on(organisation, date.today()).value}),
+        "membership": frozenset({membership_on(organisation, local_today()).value}),
         "language": frozenset({subscriber.language.value}),
         "groups": frozenset(subscriber.groups or ()),
         "roles": frozenset(subscriber.roles or ()),
@@ -220,7 +220,7 @@ def iter_recipients(
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
     none = frozenset({Membership.none.value})
-    today = date.today()
+    today = local_today()
     organisations: dict[int, tuple[str, frozenset[str], frozenset[str]]] = {}
     for row in session.execute(
         select(
@@ -287,7 +287,7 @@ def count_lists(
         select(ListOptOut.subscriber_id, ListOptOut.list_id)
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
-    today = date.today()
+    today = local_today()
     organisations = {
         org_id: (
             Membership.none.value if left_on is not None and left_on < today else membership.value,

@@ -5,7 +5,8 @@ an organisation's page."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
@@ -202,9 +203,10 @@ def erase(
 @router.get("/members/organisations/{organisation_id}")
 def organisation(request: Request, service: ServiceDep, organisation_id: int) -> Response:
     detail = service.people.organisation(organisation_id)
+    today = datetime.now(ZoneInfo(service.ctx.settings.timezone)).date()
     return render(
         request, "console/organisation.html", section="members", tab="organisations",
-        detail=detail, org=detail.organisation, today=date.today().isoformat(),
+        detail=detail, org=detail.organisation, today=today.isoformat(),
     )  # fmt: skip
 
 
