@@ -108,7 +108,7 @@ async def test_unreachable_server_is_a_temporary_failure() -> None:
     results = await pool.send(MESSAGE, "b@example.org", ["a@example.org"])
     await pool.close()
     assert results[0].outcome is Outcome.temporary
-    assert "connection" in results[0].reply.lower()
+    assert "connect" in results[0].reply.lower()  # "Error connecting to …", as the client says
 
 
 async def test_starttls_and_auth(certificate: tuple[Path, Path]) -> None:
