@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html as html_lib
-from dataclasses import replace
 import re
+from dataclasses import replace
 from email import message_from_bytes
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP, default
