@@ -21,7 +21,7 @@ from newsletter.mailinglist.dmarc import (
     parse_record,
     poster_of,
 )
-from tests.mailinglist.dnsserver import DnsServer
+from tests.lists.dnsserver import DnsServer
 
 ZONE = """
 $TTL 300
