@@ -130,7 +130,7 @@ class Thread(Generic[K]):
             stack.extend((child, depth) for child in reversed(node.children))
         return out
 
-    def keys(self) -> list[K]:
+    def post_keys(self) -> list[K]:
         return [line.post.key for line in self.lines()]
 
 

@@ -94,7 +94,7 @@ def test_loops_and_duplicates_do_not_break_threading() -> None:
         post("f", 50, refs="<f@example.org> <a@example.org>"),  # refers to itself
     ]
     threads = build_threads(posts)
-    keys = sorted(key for t in threads for key in t.keys())
+    keys = sorted(key for t in threads for key in t.post_keys())
     assert keys == ["a", "b", "c", "d", "e", "f"]  # every post shown exactly once
     a_thread = thread_of(threads, "a")
     assert a_thread is not None and thread_of(threads, "f") is a_thread
@@ -110,7 +110,7 @@ def test_hostile_depth_and_reference_counts() -> None:
     assert [line.depth for line in lines[:10]] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 8]
     many = " ".join(f"<r{n}@x>" for n in range(10_000))
     wide = build_threads([post("w", 0, refs=many)])
-    assert wide[0].keys() == ["w"]
+    assert wide[0].post_keys() == ["w"]
 
 
 def test_threads_sorted_by_latest_activity() -> None:
