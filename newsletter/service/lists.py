@@ -101,6 +101,13 @@ class ListsService:
         #: the prepared post's header rewrite (DMARC ``From:``), None for none
         self.rewrite = rewrite
 
+    @classmethod
+    def of(cls, ctx: Context, segments: Callable[[], dict[str, Segment]],
+           notices: NoticesService | None = None) -> ListsService:  # fmt: skip
+        """The service as every door builds it (``Service.lists``, ``serve``'s worker):
+        the relay's header rewrite (``default_rewrite``) included."""
+        return cls(ctx, segments, notices, rewrite=default_rewrite(ctx))
+
     # --- lists -------------------------------------------------------------------------
     def segments(self) -> dict[str, Segment]:
         return self._segments()
@@ -285,3 +292,9 @@ class ListsService:
             for post, finished in rows:
                 moderation.transition_post(post, PostStatus.relayed, at=finished or utcnow())
             return len(rows)
+
+
+def default_rewrite(ctx: Context) -> Rewrite | None:
+    """The header rewrite of every relayed post (the DMARC ``From:`` rewrite plugs in
+    here); None: the headers go out as ``relay.PostMessages`` prepares them."""
+    return None

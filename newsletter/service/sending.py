@@ -385,8 +385,8 @@ class Sending(RenderCheck):
             return self.message_factory(issue_id)
         from newsletter.service.lists import ListsService
 
-        return ListsService(self.ctx, lambda: load_segments(self.ctx.settings.lists_dir)[0]
-                            ).message_factory(send_id)  # fmt: skip
+        segments = load_segments(self.ctx.settings.lists_dir)[0]
+        return ListsService.of(self.ctx, lambda: segments).message_factory(send_id)
 
     def _due_sends(self) -> list[tuple[int, int]]:
         now = utcnow()
