@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
@@ -98,7 +99,7 @@ def _past(service: Service, issue_id: int) -> int:
     return service.issue_content.content(issue_id).with_minutes[0].id
 
 
-def _block(service: Service, issue_id: int, block_id: int) -> dict[str, object]:
+def _block(service: Service, issue_id: int, block_id: int) -> dict[str, Any]:
     row = next(b for b in service.issue_content.content(issue_id).blocks if b.id == block_id)
     return {"fr": row.texts["fr"], "nl": row.texts["nl"], "url": row.url, "place": row.place}
 
@@ -143,7 +144,7 @@ def test_no_button_drops_a_block_edit_or_a_pv_choice(page: Page, served: Served)
     assert page.input_value(f"#block-{button}-label-fr") == "Voir l'agenda"
     assert page.input_value(f"#block-{text}-place") == "end"
     stored = _block(service, issue_id, button)
-    assert (stored["fr"], stored["nl"]) == (  # type: ignore[index]
+    assert (stored["fr"], stored["nl"]) == (
         {"body": "", "label": "Voir l'agenda", "image_alt": ""},
         {"body": "", "label": "Naar de agenda", "image_alt": ""},
     )
@@ -174,7 +175,7 @@ def test_a_block_refused_keeps_every_typed_value(page: Page, served: Served) -> 
     # nothing was done, the refused block kept as stored, the rest saved
     assert service.console.issue_detail(issue_id).entries[0].news_id == first
     assert _block(service, issue_id, button)["url"] == "https://example.org/"
-    assert _block(service, issue_id, text)["fr"]["body"] == "Le texte tapé."  # type: ignore[index]
+    assert _block(service, issue_id, text)["fr"]["body"] == "Le texte tapé."
     if MODES[id(page)] == "js":
         Auditor().check(page, "composer-block-refused", screenshot=False)
     # corrected, the same button does its work
@@ -214,8 +215,8 @@ def test_block_fields_and_pv_save_as_typed(page: Page, served: Served) -> None:
     else:
         with page.expect_navigation():
             page.click("#texts-form button.primary")
-    assert _block(service, issue_id, text)["nl"]["body"] == "Het getypte woord."  # type: ignore[index]
-    assert _block(service, issue_id, button)["fr"]["label"] == "Par ici"  # type: ignore[index]
+    assert _block(service, issue_id, text)["nl"]["body"] == "Het getypte woord."
+    assert _block(service, issue_id, button)["fr"]["label"] == "Par ici"
     chosen = {ag.id: ag.minutes_from for ag in service.issue_content.content(issue_id).assemblies}
     assert chosen == {coming: past}
     # a block left without its words: refused, said next to it, the other block saved
@@ -231,8 +232,8 @@ def test_block_fields_and_pv_save_as_typed(page: Page, served: Served) -> None:
     assert "texte" in page.inner_text(f"#block-{text}-error")
     assert page.input_value(f"#block-{text}-body-fr") == ""
     assert page.input_value(f"#block-{button}-label-nl") == "Hierheen"
-    assert _block(service, issue_id, text)["nl"]["body"] == "Het getypte woord."  # type: ignore[index]
-    assert _block(service, issue_id, button)["nl"]["label"] == "Hierheen"  # type: ignore[index]
+    assert _block(service, issue_id, text)["nl"]["body"] == "Het getypte woord."
+    assert _block(service, issue_id, button)["nl"]["label"] == "Hierheen"
     # corrected: saved, the error gone
     page.fill(f"#block-{text}-body-fr", "Le mot.")
     if scripted:
@@ -241,4 +242,4 @@ def test_block_fields_and_pv_save_as_typed(page: Page, served: Served) -> None:
         with page.expect_navigation():
             page.click("#texts-form button.primary")
     page.wait_for_selector(f"#block-{text}-error[hidden]", state="attached", timeout=15000)
-    assert _block(service, issue_id, text)["fr"]["body"] == "Le mot."  # type: ignore[index]
+    assert _block(service, issue_id, text)["fr"]["body"] == "Le mot."
