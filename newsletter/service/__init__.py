@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from newsletter.service.issue_content import IssueContentService
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
+    from newsletter.service.list_archive import ListArchiveService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partner_items import PartnerItemsService
@@ -201,3 +202,9 @@ class Service:
         from newsletter.service.reports import ReportsService
 
         return ReportsService(self.ctx)
+
+    @cached_property
+    def list_archive(self) -> ListArchiveService:
+        from newsletter.service.list_archive import ListArchiveService
+
+        return ListArchiveService(self.ctx, self.audience)
