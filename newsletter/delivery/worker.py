@@ -411,7 +411,7 @@ class _Run:
             send = session.get(Send, self.send_id)
             if send is None:
                 raise ValueError(f"no send {self.send_id}")
-            return send.issue_id, send.created_at
+            return send.issue_id or 0, send.created_at
 
     async def _watch_stop(self) -> None:
         """Halt on ``stop``, or as soon as the issue leaves ``sending`` (paused or
@@ -477,6 +477,10 @@ class _Run:
 
     def _issue_status(self) -> IssueStatus:
         with self.w.db.session() as session:
+            if not self.issue_id:  # the relay of a list post: no issue, the send's own state
+                send = session.get(Send, self.send_id)
+                done = send is None or send.finished_at is not None
+                return IssueStatus.sent if done else IssueStatus.sending
             issue = session.get(Issue, self.issue_id)
             return issue.status if issue else IssueStatus.cancelled
 
