@@ -368,6 +368,14 @@ def test_quoted_printable_lines_match_the_email_package() -> None:
     alphabet = "ab= \té<>\"'&;:x\x00\x7f€"
     for _ in range(3000):  # '=' and whitespace near every cut point
         samples.append("".join(generator.choice(alphabet) for _ in range(generator.randrange(300))))
+    links = "abcdefghijklmnopqrstuvwxyz0123456789-_./~"  # links: an '=' seldom, if ever
+    for _ in range(3000):
+        size = generator.randrange(60, 400)
+        sample = "".join(generator.choice(links) for _ in range(size))
+        if generator.random() < 0.5:  # one '=' somewhere, often before the first cut
+            at = generator.randrange(size)
+            sample = sample[:at] + "=" + sample[at:]
+        samples.append(sample + generator.choice(["", "", " ", "\t", "="]))
     for sample in samples:
         line = latin1(sample)
         assert qp_line(line) == quoprimime.body_encode(line, 78).replace("\n", "\r\n"), sample
