@@ -368,36 +368,37 @@ def display_name(name: str) -> list[str]:
         return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
     words: list[str] = []
     run: list[str] = []  # consecutive words to encode, with their separating spaces
-
-    def flush() -> None:
-        if run:
-            text = " ".join(run)
-            if len(text.encode("utf-8")) <= _EW_CHUNK:
-                words.append(_b64_word(text))  # one encoded word: what the loop below gives
-                run.clear()
-                return
-            chunk = ""
-            for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
-                if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
-                    words.append(_b64_word(chunk))
-                    chunk = ""
-                if len(token.encode("utf-8")) > _EW_CHUNK:
-                    *full, chunk = _split_bytes(token, _EW_CHUNK)
-                    words.extend(_b64_word(piece) for piece in full)
-                else:
-                    chunk += token
-            if chunk:
-                words.append(_b64_word(chunk))
-            run.clear()
-
     for word in name.split(" "):
         if _ATEXT_PHRASE.match(word) and "=?" not in word:
-            flush()
+            if run:
+                _encode_run(" ".join(run), words)
+                run = []
             words.append(word)
         else:
             run.append(word)
-    flush()
+    if run:
+        _encode_run(" ".join(run), words)
     return words
+
+
+def _encode_run(text: str, words: list[str]) -> None:
+    """Words of ``text`` (non-ASCII or not atoms) as encoded words of at most
+    ``_EW_CHUNK`` UTF-8 bytes, cut between words where possible, appended to ``words``."""
+    if len(text.encode("utf-8")) <= _EW_CHUNK:
+        words.append(_b64_word(text))  # one encoded word: what the loop below gives
+        return
+    chunk = ""
+    for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
+        if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
+            words.append(_b64_word(chunk))
+            chunk = ""
+        if len(token.encode("utf-8")) > _EW_CHUNK:
+            *full, chunk = _split_bytes(token, _EW_CHUNK)
+            words.extend(_b64_word(piece) for piece in full)
+        else:
+            chunk += token
+    if chunk:
+        words.append(_b64_word(chunk))
 
 
 def address_header(field: str, name: str, email: str) -> bytes:
