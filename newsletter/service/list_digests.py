@@ -30,6 +30,7 @@ from newsletter.errors import DeliveryError, NewsletterError, NotFoundError, Val
 from newsletter.i18n import N_
 from newsletter.mailinglist import digest
 from newsletter.mailinglist.archive import kept_content, remember
+from newsletter.mailinglist.routing import list_id_value
 from newsletter.models import DigestMode, PostStatus
 from newsletter.service.audience import AudienceService
 from newsletter.service.notices import NoticesService
@@ -220,7 +221,7 @@ class ListDigestsService:
         settings = self.ctx.settings
         base = settings.base_url.rstrip("/")
         title = segment.title_in(found.language)
-        local, _, domain = posting.address.partition("@")
+        domain = posting.address.rpartition("@")[2]
         message = digest.digest_message(
             found,
             digest.Reader(
@@ -230,7 +231,7 @@ class ListDigestsService:
                 preferences_url=links.preferences_url(settings, reader.subscriber_id),
             ),
             list_title=title, list_address=posting.address,
-            list_id_header=f'"{segment.title_in("fr").replace(chr(34), "")}" <{local}.{domain}>',
+            list_id_header=list_id_value(segment),
             archive_url=f"{base}/lists/{segment.id}/archive", message_domain=domain, now=now,
         )  # fmt: skip
         try:

@@ -22,8 +22,8 @@ from tests.web.smtp import SmtpServer
 BRU = ZoneInfo("Europe/Brussels")
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BRU)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BRU)
 
 
 # --- periods and composition (pure) ---------------------------------------------------

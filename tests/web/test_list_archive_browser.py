@@ -23,17 +23,15 @@ from tests.web.test_browser import (  # noqa: F401
 WIDTHS = (320, 800)
 
 
-def _check_widths(page: Page, auditor: Auditor, name: str) -> None:
+def _check_widths(page: Page, audit: Auditor, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        auditor.check(page, f"{name}-{width}")
+        audit.check(page, f"{name}-{width}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} scrolls sideways at {width} px"
 
 
-def test_member_reads_and_searches_the_archive(
-    browser: Browser, env: Env, auditor: Auditor  # noqa: F811
-) -> None:
+def test_archive_pages(browser: Browser, env: Env, auditor: Auditor) -> None:  # noqa: F811
     people = add_people(env.service)
     posts = add_thread(env.service)
     stranger = visitor(browser, env)
