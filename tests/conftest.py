@@ -3,6 +3,10 @@
 ``db_url`` is parametrised: every test that uses it (directly or through ``ctx`` or
 ``service``) runs once on SQLite and once on a real PostgreSQL cluster started for the
 session. A server that cannot start is an error, never a skip.
+
+``scripts/test`` runs the suite in pytest-xdist workers: each worker is a session of its
+own, with its own clusters, Dovecot, temporary folders and free ports; the tests that
+must share one worker carry an ``xdist_group`` (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
