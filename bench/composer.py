@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import statistics
 import tempfile
-import time
 import warnings
+from functools import partial
 from pathlib import Path
 
+import httpx
+from _timing import timed
 from pydantic import SecretStr
 
 from newsletter.config import Settings
@@ -32,6 +33,10 @@ with warnings.catch_warnings():
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ("logement", "sante-mentale", "aide-alimentaire", "emploi", "jeunesse")
+
+
+def ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.status_code
 
 
 def main() -> None:
@@ -76,16 +81,9 @@ def main() -> None:
                                         "csrf_token": found.group(1)})  # fmt: skip
     url = f"/console/issues/{issue.id}"
     assert client.get(url).status_code == 200
-    samples = []
-    for _ in range(args.requests):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    samples.sort()
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    took = timed(partial(client.get, url), args.requests, ok)
     print(f"{args.subscribers} subscribers, {len(infos)} lists, {args.requests} requests")
-    print(f"issue composer   median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms")
+    print(f"issue composer   median {took.median:7.1f} ms   p95 {took.p95:7.1f} ms")
     ctx.close()
 
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -31,6 +29,8 @@ from sqlalchemy import insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _timing import timed  # noqa: E402
 
 from newsletter.config import Settings  # noqa: E402
 from newsletter.context import open_context  # noqa: E402
@@ -57,20 +57,8 @@ FAILURES = [
 ]
 
 
-def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float, float, float]:
-    """Median and p95 of the wall-clock time, and of the CPU time of this process (the
-    app runs in it): on a shared machine the CPU time says what the page costs."""
-    wall, cpu = [], []
-    for _ in range(count):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = call()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code == 200, response.status_code
-    wall.sort()
-    cpu.sort()
-    at = max(0, int(count * 0.95) - 1)
-    return statistics.median(wall), wall[at], statistics.median(cpu), cpu[at]
+def ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.status_code
 
 
 def fill(service: Service, recipients: int, failed: float) -> int:
@@ -160,10 +148,10 @@ def main() -> None:
     print(f"{args.recipients} recipients, {args.failed:.0%} failed, {args.requests} requests")
     for name, url in pages.items():
         client.get(url)  # warm
-        median, p95, cpu_median, cpu_p95 = timed(partial(client.get, url), args.requests)
+        took = timed(partial(client.get, url), args.requests, ok)
         print(
-            f"{name:32} wall median {median:6.1f} p95 {p95:6.1f} ms · "
-            f"CPU median {cpu_median:6.1f} p95 {cpu_p95:6.1f} ms"
+            f"{name:32} wall median {took.median:6.1f} p95 {took.p95:6.1f} ms · "
+            f"CPU median {took.cpu_median:6.1f} p95 {took.cpu_p95:6.1f} ms"
         )
     start = time.perf_counter()
     for _ in range(args.requests):

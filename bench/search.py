@@ -11,14 +11,14 @@ milliseconds, of the service's searches and of the console pages that show them.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from _timing import timed
 from pydantic import SecretStr
 
 from newsletter.config import Settings
@@ -38,16 +38,6 @@ BODY = (
     "sur le logement, l'énergie et l'aide alimentaire.\n\n"
 ) * 3
 WORDS = ("Élan", "Fête", "Atelier", "Permanence", "Repair café", "Bourse", "Réunion")
-
-
-def timed(call: Callable[[], Any], count: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def main() -> None:
@@ -87,8 +77,8 @@ def main() -> None:
         ("news list --search elan (all rows)", lambda: search.every_news(NewsFilter(text="elan"))),
     ]  # fmt: skip
     for name, call in cases:
-        median, p95 = timed(call, args.requests)
-        print(f"{name:<48} {median:>10.1f} {p95:>8.1f}")
+        took = timed(call, args.requests)
+        print(f"{name:<48} {took.median:>10.1f} {took.p95:>8.1f}")
     service.accounts.create("bench@example.org", "bench-password-1234", name="Bench")
     app = create_app(ctx, service)
     with TestClient(app, base_url="https://news.example.org", follow_redirects=False) as client:
@@ -101,8 +91,8 @@ def main() -> None:
             ("page /console/news (pending, page 1)", "/console/news"),
             ("page /console/issues?q=fete", "/console/issues?q=fete"),
         ):
-            median, p95 = timed(lambda url=url: client.get(url), args.requests)  # type: ignore[misc]
-            print(f"{name:<48} {median:>10.1f} {p95:>8.1f}")
+            took = timed(partial(client.get, url), args.requests)
+            print(f"{name:<48} {took.median:>10.1f} {took.p95:>8.1f}")
     ctx.close()
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from _timing import timed
 from pydantic import SecretStr
 
 from newsletter import links
@@ -35,18 +34,8 @@ with warnings.catch_warnings():
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float, float]:
-    """Median and 95th percentile of the wall time, and the median CPU time of this
-    process (the same on a loaded machine, where the wall time is mostly waiting)."""
-    samples, cpu = [], []
-    for _ in range(count):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = call()
-        samples.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code < 400, response.status_code
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], statistics.median(cpu)
+def ok(response: httpx.Response) -> None:
+    assert response.status_code < 400, response.status_code
 
 
 def main() -> None:
@@ -108,8 +97,11 @@ def main() -> None:
     print(f"{args.subscribers} extra subscribers, {args.requests} requests per page")
     print(f"{'login (argon2 check)':32} {login_ms:8.1f} ms (once)")
     for name, call in pages.items():
-        median, p95, cpu = timed(call, args.requests)
-        print(f"{name:32} median {median:7.1f} ms   p95 {p95:7.1f} ms   CPU {cpu:7.1f} ms")
+        took = timed(call, args.requests, ok)
+        print(
+            f"{name:32} median {took.median:7.1f} ms   p95 {took.p95:7.1f} ms   "
+            f"CPU {took.cpu_median:7.1f} ms"
+        )
     ctx.close()
 
 
