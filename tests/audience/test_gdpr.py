@@ -9,8 +9,8 @@ from newsletter.delivery import notes
 from newsletter.links import click_person, click_url
 from newsletter.models import DeliveryStatus
 from newsletter.service import Service
-from newsletter.store.delivery import Delivery, Send
-from tests.content.sample import build_sample
+from newsletter.store.delivery import Delivery
+from tests.content.sample import build_sent_sample
 from tests.support.cli import Cli
 
 DIRECTORY = (
@@ -25,15 +25,9 @@ def test_export_then_erase_keeps_anonymised_counts(cli: Cli, service: Service) -
     bob = service.audience.find_subscriber("bob@example.org")
     assert ann is not None and bob is not None
     service.audience.unsubscribe("ann@example.org", list_id="logement", source="preferences")
+    sent = {"status": DeliveryStatus.sent, "last_reply": "250 ok"}
     with service.ctx.db.session() as session:
-        issue_id = build_sample(session, service.ctx.settings)
-        send = Send(issue_id=issue_id, lists=["membres"], total=2)
-        session.add(send)
-        session.flush()
-        for person in (ann, bob):
-            session.add(Delivery(send_id=send.id, issue_id=issue_id, subscriber_id=person.id,
-                                 email=person.email, name=person.name,
-                                 status=DeliveryStatus.sent, last_reply="250 ok"))  # fmt: skip
+        issue_id = build_sent_sample(session, service.ctx.settings, [(ann, sent), (bob, sent)])
 
     exported = cli("subscribers", "export-data", "ann@example.org")
     assert exported.code == 0, exported.err
@@ -72,19 +66,13 @@ def test_export_has_the_links_followed_and_the_delivery_notes_translated(
     noor = service.audience.find_subscriber("noor@example.org")
     assert ann is not None and noor is not None
     settings = service.ctx.settings
+    failed = {"status": DeliveryStatus.failed_temporary, "last_reply": "451 later"}
     with service.ctx.db.session() as session:
-        issue_id = build_sample(session, settings)
-        send = Send(issue_id=issue_id, lists=["membres"], total=2)
-        session.add(send)
-        session.flush()
-        for person, note, params in (
-            (ann, notes.GAVE_UP, {"attempts": 3}),
-            (noor, notes.NOT_BUILT, {"error": "<b>x</b>"}),
-        ):
-            session.add(Delivery(send_id=send.id, issue_id=issue_id, subscriber_id=person.id,
-                                 email=person.email, name=person.name, last_reply="451 later",
-                                 status=DeliveryStatus.failed_temporary, reply_note=note,
-                                 reply_note_params=params))  # fmt: skip
+        issue_id = build_sent_sample(session, settings, [
+            (ann, {**failed, "reply_note": notes.GAVE_UP, "reply_note_params": {"attempts": 3}}),
+            (noor, {**failed, "reply_note": notes.NOT_BUILT,
+                    "reply_note_params": {"error": "<b>x</b>"}}),
+        ])  # fmt: skip
 
     def follow(service: Service, url: str, person: int) -> None:
         token = click_url(settings, issue_id, url).rsplit("/r/", 1)[1]

@@ -166,22 +166,16 @@ def test_person_data_shows_delivery_notes_and_links_followed(
     from newsletter.delivery import notes
     from newsletter.links import click_person, click_url
     from newsletter.models import DeliveryStatus
-    from newsletter.store.delivery import Delivery, Send
-    from tests.content.sample import build_sample
+    from tests.content.sample import build_sent_sample
 
     service.audience.import_members(b"organisation;nom;email;langue\nB;Noor;noor@example.org;nl\n",
                                     "n.csv")  # fmt: skip
     noor = service.audience.find_subscriber("noor@example.org")
     assert noor is not None
     settings = service.ctx.settings
+    skipped = {"status": DeliveryStatus.skipped, "reply_note": notes.UNSUBSCRIBED}
     with service.ctx.db.session() as session:
-        issue_id = build_sample(session, settings)
-        send = Send(issue_id=issue_id, lists=["membres"], total=1)
-        session.add(send)
-        session.flush()
-        session.add(Delivery(send_id=send.id, issue_id=issue_id, subscriber_id=noor.id,
-                             email=noor.email, name=noor.name, status=DeliveryStatus.skipped,
-                             reply_note=notes.UNSUBSCRIBED))  # fmt: skip
+        issue_id = build_sent_sample(session, settings, [(noor, skipped)])
     tracking = settings.model_copy(
         update={"click_counting": True, "click_tracking_individual": True}
     )
