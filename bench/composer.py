@@ -10,7 +10,6 @@ lists. Prints the median and 95th percentile of the composer page, in millisecon
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import tempfile
 import warnings
@@ -18,10 +17,9 @@ from functools import partial
 from pathlib import Path
 
 import httpx
+from _app import fresh_settings, log_in
 from _timing import timed
-from pydantic import SecretStr
 
-from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from newsletter.service import Service
@@ -56,11 +54,7 @@ def main() -> None:
             f"  language: {'fr' if n % 2 else 'nl'}\n",
             encoding="utf-8",
         )
-    settings = Settings(
-        data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=lists,
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings(lists_dir=lists)
     ctx = open_context(settings)
     service = Service(ctx)
     load_demo(service)
@@ -74,11 +68,7 @@ def main() -> None:
     assert not errors, errors
     issue = service.editorial.draft_issue(title="Bench", lists=["membres", "public"])
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None, "no CSRF token on the login page"
-    client.post("/console/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
-                                        "csrf_token": found.group(1)})  # fmt: skip
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
     url = f"/console/issues/{issue.id}"
     assert client.get(url).status_code == 200
     took = timed(partial(client.get, url), args.requests, ok)

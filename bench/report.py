@@ -14,9 +14,7 @@ sending page and of ``issue status``: wall-clock time, and the CPU time of the p
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import tempfile
 import time
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -24,15 +22,14 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy import insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _app import fresh_settings, log_in  # noqa: E402
 from _timing import timed  # noqa: E402
 
-from newsletter.config import Settings  # noqa: E402
 from newsletter.context import open_context  # noqa: E402
 from newsletter.delivery import outbox  # noqa: E402
 from newsletter.models import DeliveryStatus as D  # noqa: E402
@@ -120,22 +117,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(
-        data_dir=folder, database_url=args.database_url or f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings(args.database_url)
     ctx = open_context(settings)
     service = Service(ctx)
     issue_id = fill(service, args.recipients, args.failed)
     service.accounts.create(EMAIL, PASSWORD, name="Bench")
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    login = {"email": EMAIL, "password": PASSWORD, "csrf_token": found.group(1)}
-    client.post("/console/login", data=login)
+    log_in(client, EMAIL, PASSWORD)
     report = f"/console/issues/{issue_id}/report"
     pages = {
         "report (default)": report,

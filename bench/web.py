@@ -10,18 +10,14 @@ CPU time of a request (what the page costs when the machine is shared).
 from __future__ import annotations
 
 import argparse
-import re
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import httpx
+from _app import csrf_token, fresh_settings
 from _timing import timed
-from pydantic import SecretStr
 
 from newsletter import links
-from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from newsletter.service import Service
@@ -30,8 +26,6 @@ from newsletter.web import create_app
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def ok(response: httpx.Response) -> None:
@@ -43,12 +37,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--subscribers", type=int, default=2000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(
-        data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings()
     ctx = open_context(settings)
     service = Service(ctx)
     load_demo(service)
@@ -61,10 +50,7 @@ def main() -> None:
     subscriber = service.audience.find_subscriber("p1@bench.example.org")
     assert subscriber is not None
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None, "no CSRF token on the login page"
-    token = found.group(1)
+    token = csrf_token(client)
     start = time.perf_counter()
     client.post("/console/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
                                         "csrf_token": token})  # fmt: skip
