@@ -111,7 +111,7 @@ NEWS: list[dict[str, Any]] = [
         "status": "approved",
         "other": {
             "title": "Repair Café op zaterdag",
-            "body": "Kom je spullen **herstellen** met onze vrijwilligers: fietsen, kleine "
+            "body": "Kom uw spullen **herstellen** met onze vrijwilligers: fietsen, kleine "
             "toestellen, kleding.\n\nGratis, zonder inschrijving.",
             "event_place": "Buurthuis Exemple, Voorbeeldstraat 1, 1000 Brussel",
         },
