@@ -66,9 +66,7 @@ def test_each_reader_gets_the_speakers_of_their_language(
         assert "OCMW van Elsene" in assembly_ics(assembly, ctx.settings, "nl").decode()
 
 
-def test_a_dutch_version_without_speakers_shows_the_original_ones(
-    cli: Cli, ctx: Context
-) -> None:
+def test_a_dutch_version_without_speakers_shows_the_original_ones(cli: Cli, ctx: Context) -> None:
     created = cli("assembly", "create", "--title", "AG", "--title-nl", "AV", "--starts",
                   "2027-03-10T14:00", "--place", "Salle 1", "--speaker", "Anne, CPAS",
                   "--json")  # fmt: skip

@@ -108,8 +108,16 @@ def test_a_refused_new_assembly_keeps_every_typed_value(console: Browser) -> Non
 
     # written in Dutch first: the Dutch column is the original, the error at its title
     console.get("/console/assemblies/new")
-    typed = {"original": "fr", "language": "nl", "both": "yes", "starts_at": "2030-03-01T14:00",
-             "title": "AG", "title_nl": "", "place_nl": "Zaal 1", "speakers_nl": "Bram, Buurthuis"}
+    typed = {
+        "original": "fr",
+        "language": "nl",
+        "both": "yes",
+        "starts_at": "2030-03-01T14:00",
+        "title": "AG",
+        "title_nl": "",
+        "place_nl": "Zaal 1",
+        "speakers_nl": "Bram, Buurthuis",
+    }
     refused = console.post("/console/assemblies/new", typed)
     assert refused.status_code == 400
     assert _field(refused.text, "speakers") == "Bram, Buurthuis"  # the original's column now
