@@ -3,6 +3,10 @@
 ``db_url`` is parametrised: every test that uses it (directly or through ``ctx`` or
 ``service``) runs once on SQLite and once on a real PostgreSQL cluster started for the
 session. A server that cannot start is an error, never a skip.
+
+``scripts/test`` runs the suite in pytest-xdist workers: each worker is a session of its
+own, with its own clusters, Dovecot, temporary folders and free ports; the tests that
+must share one worker carry an ``xdist_group`` (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = _worker_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In a pytest-xdist worker under ``--dist loadgroup``, a grouped test must carry its
+    group in its node id (``…@group``, what pytest-xdist's scheduler reads); one without
+    may have run on any worker, away from its module's server, and fails here (pytest-xdist
+    3.8 names none with pytest 9.2, hence the pin below 9.2 in pyproject.toml)."""
+    config = item.config
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        return
+    if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+        pytest.fail(
+            "pytest-xdist did not keep this test in its xdist_group: this pytest and "
+            "pytest-xdist do not work together under --dist loadgroup",
+            pytrace=False,
+        )
 
 
 def _worker_group(item: pytest.Item) -> str | None:
