@@ -164,3 +164,38 @@ def test_organisation_page_changes_the_counts(service: Service, console: Browser
     assert 'value="Santé"' in bad.text and 'value="https://b.example.org"' in bad.text
     assert 'id="membership-effectif" name="membership" value="effectif" checked' in bad.text
     assert service.people.organisation(org.id).organisation.name == "Buurthuis B"
+
+
+def test_person_data_shows_delivery_notes_and_links_followed(
+    service: Service, console: Browser
+) -> None:
+    """The readable page in the coordinator's language; the download in the person's."""
+    from newsletter.context import Context
+    from newsletter.delivery import notes
+    from newsletter.links import click_person, click_url
+    from newsletter.models import DeliveryStatus
+    from tests.content.sample import build_sent_sample
+
+    service.audience.import_members(b"organisation;nom;email;langue\nB;Noor;noor@example.org;nl\n",
+                                    "n.csv")  # fmt: skip
+    noor = service.audience.find_subscriber("noor@example.org")
+    assert noor is not None
+    settings = service.ctx.settings
+    skipped = {"status": DeliveryStatus.skipped, "reply_note": notes.UNSUBSCRIBED}
+    with service.ctx.db.session() as session:
+        issue_id = build_sent_sample(session, settings, [(noor, skipped)])
+    tracking = settings.model_copy(
+        update={"click_counting": True, "click_tracking_individual": True}
+    )
+    token = click_url(tracking, issue_id, "https://quartier.example.org/<buurt>")
+    Service(Context(settings=tracking, db=service.ctx.db)).clicks.follow(
+        token.rsplit("/r/", 1)[1] + click_person(tracking, issue_id, noor.id)
+    )
+    url = f"/console/members/{noor.id}"
+    readable = console.get(f"{url}/data").text
+    assert "Remarque sur l&#39;envoi" in readable and "Liens suivis" in readable
+    assert "désabonné avant l&#39;envoi" in readable
+    assert "https://quartier.example.org/&lt;buurt&gt;" in readable
+    document = console.get(f"{url}/data.json").json()
+    assert [d["note"] for d in document["deliveries"]] == ["uitgeschreven vóór de verzending"]
+    assert [c["url"] for c in document["clicks"]] == ["https://quartier.example.org/<buurt>"]

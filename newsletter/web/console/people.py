@@ -186,7 +186,8 @@ def person_data(request: Request, service: ServiceDep, subscriber_id: int) -> Re
     view = service.audience.get_subscriber(subscriber_id)
     return render(
         request, "console/person_data.html", section="members", tab="subscribers",
-        subscriber=view, data=service.audience.export_person(view.email),
+        subscriber=view,
+        data=service.audience.export_person(view.email, request_language(request)),
     )  # fmt: skip
 
 
