@@ -475,5 +475,5 @@ class AudienceService:
             return None
         org = session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
         if org is None:
-            raise NotFoundError(N_("No organisation named '{name}'."), name=name)
+            raise NotFoundError(N_("No organisation named '{name}'."), name=name).on("organisation")
         return org
