@@ -26,6 +26,7 @@ import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import aiosmtplib
 
@@ -262,16 +263,21 @@ async def _data(smtp: aiosmtplib.SMTP, message: Message, timeout: float) -> aios
     """DATA, then the body, then the final reply; raises ``SMTPDataError`` on a refusal
     like ``SMTP.data`` (the connection is closed by the caller on a network error).
 
-    A spliced message comes as pieces already dot-stuffed (``Spliced.wire``): joined once
-    for the socket, never scanned."""
-    payload = b"".join(message.wire()) if type(message) is Spliced else wire_body(bytes(message))
+    A spliced message comes as pieces already dot-stuffed (``Spliced.wire``), handed to
+    the socket's ``writelines`` as they are (uvloop writes them with one ``writev``, asyncio
+    joins them): never joined nor scanned here."""
+    pieces = message.wire() if type(message) is Spliced else [wire_body(bytes(message))]
     protocol = smtp.protocol
     if protocol is None:
         raise aiosmtplib.SMTPServerDisconnected("Connection lost")
     start = await smtp.execute_command(b"DATA")
     if start.code != 354:
         raise aiosmtplib.SMTPDataError(start.code, start.message)
-    protocol.write(payload)  # the reply is awaited at once: nothing can run in between
+    transport = protocol.transport  # uvloop's is no subclass of asyncio.WriteTransport
+    if transport is None or transport.is_closing():
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    # the reply is awaited at once: nothing can run in between
+    cast(asyncio.WriteTransport, transport).writelines(pieces)
     response = await protocol.read_response(timeout=timeout)
     if response.code != 250:
         raise aiosmtplib.SMTPDataError(response.code, response.message)
