@@ -102,11 +102,43 @@ def _version_values(
     return {"image_alt": one_line(str(values.get("image_alt", "") or ""), 300)}
 
 
+#: the words each kind of block holds, as the doors name them
+WORDS = {"text": "body", "button": "label", "image": "image_alt"}
+_OTHER_WORDS = {
+    "text": N_("A text block holds only a text (no button words, no image description)."),
+    "button": N_("A button holds only its words and its address (no text, no description)."),
+    "image": N_("An image block holds only an image and its description (no text, no button)."),
+}  # fmt: skip
+
+
+def check_holds(
+    kind: str, texts: Mapping[str, Mapping[str, str]], url: str | None, image: object
+) -> None:
+    """What a block of ``kind`` may hold: words of another kind, an address for a block
+    that is not a button, an image for one that is not an image are refused (empty
+    values are not words)."""
+    own = WORDS.get(kind)
+    given = {name for values in texts.values() for name, value in values.items()
+             if str(value or "").strip()}  # fmt: skip
+    if (
+        given - {own}
+        or (url and url.strip() and kind != "button")
+        or (image is not None and kind != "image")
+    ):
+        raise ValidationError(_OTHER_WORDS.get(kind, N_("Unknown kind of block: {kind}")),
+                              kind=one_line(kind, 20))  # fmt: skip
+
+
 def _set_texts(
     block: IssueBlock, texts: Mapping[str, Mapping[str, str]], body_format: BodyFormat
 ) -> None:
+    """Each language's version of the block's words; a language whose values do not
+    name the kind's words (``WORDS``) is left as it is."""
+    check_holds(block.kind, texts, None, None)
     for lang, values in texts.items():
         lang = versions.check_language(lang)
+        if WORDS[block.kind] not in values:
+            continue
         cleaned = _version_values(block.kind, values, body_format)
         if lang == versions.original_language(block):
             for name, value in cleaned.items():
@@ -156,6 +188,7 @@ def add_block(
     require_editable(issue)
     if kind not in KINDS:
         raise ValidationError(N_("Unknown kind of block: {kind}"), kind=one_line(kind, 20))
+    check_holds(kind, texts or {}, url, image)
     block = IssueBlock(
         kind=kind,
         place=check_place(settings, place),
@@ -192,6 +225,7 @@ def update_block(
     """Change a block (None: unchanged); a change that leaves it incomplete is refused."""
     require_editable(issue)
     block = get_block(issue, block_id)
+    check_holds(block.kind, texts or {}, url, image)
     if place is not None:
         block.place = check_place(settings, place)
     if audience is not None:
