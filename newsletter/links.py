@@ -40,6 +40,13 @@ def unsubscribe_url(settings: Settings, subscriber_id: int, issue_id: int | None
     return f"{_base(settings)}/u/{token}"
 
 
+def list_unsubscribe_url(settings: Settings, subscriber_id: int, list_id: str) -> str:
+    """Leave one mailing list (its ``List-Unsubscribe``); the same page as
+    ``unsubscribe_url``, for that list only."""
+    token = sign(settings, UNSUBSCRIBE, {"s": subscriber_id, "l": list_id})
+    return f"{_base(settings)}/u/{token}"
+
+
 def preferences_url(settings: Settings, subscriber_id: int) -> str:
     return f"{_base(settings)}/preferences/{sign(settings, PREFERENCES, {'s': subscriber_id})}"
 

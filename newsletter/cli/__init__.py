@@ -18,7 +18,7 @@ from newsletter.faults import storage_error
 #: the modules whose import registers the commands
 COMMAND_MODULES = (
     "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "issue_blocks",
-    "report", "web",
+    "lists", "report", "web",
 )  # fmt: skip
 
 

@@ -477,6 +477,10 @@ class _Run:
 
     def _issue_status(self) -> IssueStatus:
         with self.w.db.session() as session:
+            if not self.issue_id:  # the relay of a list post: no issue, the send's own state
+                send = session.get(Send, self.send_id)
+                done = send is None or send.finished_at is not None
+                return IssueStatus.sent if done else IssueStatus.sending
             issue = session.get(Issue, self.issue_id)
             return issue.status if issue else IssueStatus.cancelled
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
     from newsletter.service.list_archive import ListArchiveService
+    from newsletter.service.lists import ListsService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partner_items import PartnerItemsService
@@ -189,7 +190,13 @@ class Service:
     def intake(self) -> IntakeService:
         from newsletter.service.intake import IntakeService
 
-        return IntakeService(self.ctx, self.delivery, self.notices)
+        return IntakeService(self.ctx, self.delivery, self.notices, lists=lambda: self.lists)
+
+    @cached_property
+    def lists(self) -> ListsService:
+        from newsletter.service.lists import ListsService
+
+        return ListsService.of(self.ctx, lambda: self.audience.segments()[0], self.notices)
 
     @cached_property
     def clicks(self) -> ClicksService:
