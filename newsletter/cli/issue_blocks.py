@@ -25,6 +25,10 @@ LabelFr = Annotated[str | None, typer.Option(help="French words of the button.")
 LabelNl = Annotated[str | None, typer.Option(help="Dutch words of the button.")]
 UrlOption = Annotated[str | None, typer.Option(help="Where the button leads (http(s)://).")]
 ImageOption = Annotated[Path | None, typer.Option(help="The image (JPEG or PNG).")]
+ImageFr = Annotated[
+    Path | None, typer.Option(help="The image of the French version (JPEG or PNG).")
+]
+ImageNl = Annotated[Path | None, typer.Option(help="The image of the Dutch version (JPEG or PNG).")]
 AltFr = Annotated[str | None, typer.Option(help="French description of the image.")]
 AltNl = Annotated[str | None, typer.Option(help="Dutch description of the image.")]
 PlaceOption = Annotated[
@@ -36,12 +40,14 @@ AudienceOption = Annotated[
 
 
 def block_json(row: BlockRow) -> dict[str, Any]:
-    """``{"id","kind","place","audience","url","image","texts":{"fr":{…},"nl":{…}},
-    "languages"}`` — ``texts`` holds the kind's own words only."""
+    """``{"id","kind","place","audience","url","image","images":{"fr","nl"},
+    "texts":{"fr":{…},"nl":{…}},"languages"}`` — ``texts`` holds the kind's own words
+    only; ``images``: each version's own picture (null: it shows the original's)."""
     word = {"text": "body", "button": "label", "image": "image_alt"}[row.kind]
     return {
         "id": row.id, "kind": row.kind, "place": row.place, "audience": row.audience,
         "url": row.url, "image": row.image_name or None,
+        "images": {lang: name or None for lang, name in row.image_names.items()},
         "texts": {lang: {word: values[word]} for lang, values in row.texts.items()},
         "languages": row.languages,
     }  # fmt: skip
@@ -118,13 +124,16 @@ def issue_block_edit(
     issue_id: IssueArg, block_id: BlockArg,
     text_fr: TextFr = None, text_nl: TextNl = None, label_fr: LabelFr = None,
     label_nl: LabelNl = None, url: UrlOption = None, image: ImageOption = None,
-    alt_fr: AltFr = None, alt_nl: AltNl = None, place: PlaceOption = None,
-    audience: AudienceOption = None, as_json: JsonOption = False,
+    alt_fr: AltFr = None, alt_nl: AltNl = None, image_fr: ImageFr = None,
+    image_nl: ImageNl = None, place: PlaceOption = None, audience: AudienceOption = None,
+    as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Change a block of a draft issue: what is given, the rest unchanged (an empty
     value takes that language's version out). Prints the block with --json."""
+    images = {lang: upload for lang, path in (("fr", image_fr), ("nl", image_nl))
+              if (upload := _upload(path)) is not None}  # fmt: skip
     edit = BlockEdit(
-        place=place, audience=audience, url=url, image=_upload(image),
+        place=place, audience=audience, url=url, image=_upload(image), images=images or None,
         texts=_texts(text_fr, text_nl, label_fr, label_nl, alt_fr, alt_nl) or None,
     )  # fmt: skip
     with service() as svc:

@@ -154,8 +154,29 @@ def _set_texts(
         block.translations = translations
 
 
+def _set_images(session: Session, block: IssueBlock, images: Mapping[str, FileUpload]) -> None:
+    """A picture per language version (already accepted by the file policy): the
+    original's in ``image_id``, another language's in its version (``image_id`` there;
+    without one, that version shows the original's picture)."""
+    for lang, image in images.items():
+        lang = versions.check_language(lang)
+        stored = store_file(session, one_line(image[0], 255), image[1], image[2])
+        if lang == versions.original_language(block):
+            block.image_id = stored.id
+            continue
+        translations = {k: dict(v) for k, v in (block.translations or {}).items()}
+        translations.setdefault(lang, {})["image_id"] = stored.id
+        block.translations = translations
+
+
 def _check_complete(block: IssueBlock) -> None:
     key = KEY_FIELD[block.kind]
+    if block.kind == "image" and any(
+        versions.field_in(block, "image_id", lang) and not versions.has_version(block, lang, key)
+        for lang in LANGUAGES
+    ):
+        raise ValidationError(N_("The image of a language version needs its description "
+                                 "in that language."))  # fmt: skip
     if not any(versions.has_version(block, lang, key) for lang in LANGUAGES):
         messages = {
             "text": N_("A text block needs a text in French or in Dutch."),
@@ -221,11 +242,13 @@ def update_block(
     url: str | None = None,
     image: FileUpload | None = None,
     body_format: BodyFormat = "markdown",
+    images: Mapping[str, FileUpload] | None = None,
 ) -> IssueBlock:
-    """Change a block (None: unchanged); a change that leaves it incomplete is refused."""
+    """Change a block (None: unchanged); a change that leaves it incomplete is refused.
+    ``images``: an image block's picture per language (``_set_images``)."""
     require_editable(issue)
     block = get_block(issue, block_id)
-    check_holds(block.kind, texts or {}, url, image)
+    check_holds(block.kind, texts or {}, url, image or (images or None))
     if place is not None:
         block.place = check_place(settings, place)
     if audience is not None:
@@ -236,6 +259,8 @@ def update_block(
         block.url = check_link(url)
     if image is not None and block.kind == "image":
         block.image_id = store_file(session, one_line(image[0], 255), image[1], image[2]).id
+    if images and block.kind == "image":
+        _set_images(session, block, images)
     _check_complete(block)
     _renumber(_ordered(issue.blocks, settings))
     session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsletter.service import Service
+from tests.content.test_issue_blocks import _png
 from tests.support.cli import Cli
 
 
@@ -26,7 +27,8 @@ def test_cli_block_edit(cli: Cli, service: Service, issue_id: int, tmp_path: Pat
     assert edited.code == 0, edited.err
     assert edited.json() == {
         "id": text, "kind": "text", "place": "end", "audience": "members", "url": "",
-        "image": None, "texts": {"fr": {"body": "Le mot."}, "nl": {"body": "Het **woord**."}},
+        "image": None, "images": {"fr": None, "nl": None},
+        "texts": {"fr": {"body": "Le mot."}, "nl": {"body": "Het **woord**."}},
         "languages": ["fr", "nl"],
     }  # fmt: skip
     assert (
@@ -79,3 +81,35 @@ def test_cli_block_list_and_move(cli: Cli, service: Service, issue_id: int) -> N
     neither = cli("issue", "block", "move", str(issue_id), str(button))
     assert neither.code == 2
     assert [b.id for b in service.issue_content.content(issue_id).blocks] == [text, button]
+
+
+def test_cli_block_image_per_language(
+    cli: Cli, service: Service, issue_id: int, tmp_path: Path
+) -> None:
+    """Each language version of an image block: its description, and a picture of its own
+    if given (else the original's)."""
+    french, dutch = tmp_path / "affiche.jpg", tmp_path / "affiche-nl.jpg"
+    french.write_bytes(_png("red"))
+    dutch.write_bytes(_png("blue"))
+    added = cli("issue", "block", "add", str(issue_id), "--kind", "image", "--image",
+                str(french), "--alt-fr", "L'affiche", "--json")  # fmt: skip
+    assert added.code == 0, added.err
+    block = str(added.json()["id"])
+    # a Dutch picture without its Dutch description: refused, nothing changed
+    refused = cli("issue", "block", "edit", str(issue_id), block, "--image-nl", str(dutch))
+    assert refused.code == 1 and "description" in refused.err
+    nl_html = service.editorial.preview(issue_id, language="nl").html
+    assert "affiche.jpg" in nl_html and "affiche-nl.jpg" not in nl_html
+    edited = cli("issue", "block", "edit", str(issue_id), block, "--image-nl", str(dutch),
+                 "--alt-nl", "De affiche", "--json")  # fmt: skip
+    assert edited.code == 0, edited.err
+    assert edited.json()["images"] == {"fr": "affiche.jpg", "nl": "affiche-nl.jpg"}
+    fr_html = service.editorial.preview(issue_id, language="fr").html
+    nl_html = service.editorial.preview(issue_id, language="nl").html
+    assert "affiche.jpg" in fr_html and 'alt="L\'affiche"' in fr_html
+    assert "affiche-nl.jpg" not in fr_html
+    assert "affiche-nl.jpg" in nl_html and 'alt="De affiche"' in nl_html
+    # a text block takes no picture
+    text, _button = _blocks(service, issue_id)
+    wrong = cli("issue", "block", "edit", str(issue_id), str(text), "--image-nl", str(dutch))
+    assert wrong.code == 1
