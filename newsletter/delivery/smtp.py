@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from newsletter.config import Settings, SmtpSecurity
-from newsletter.delivery.transport import Outcome, RecipientResult, outcome_of
+from newsletter.delivery.transport import Message, Outcome, RecipientResult, outcome_of
+from newsletter.render.contract import Spliced
 
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 
@@ -122,7 +123,7 @@ class SmtpPool:
             smtp.close()
 
     async def send(
-        self, message: bytes, sender: str, recipients: Sequence[str]
+        self, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
         smtp = await self._idle.get()
         try:
@@ -157,7 +158,7 @@ class SmtpPool:
             self._idle.put_nowait(smtp)
 
     async def _transaction(
-        self, smtp: aiosmtplib.SMTP, message: bytes, sender: str, recipients: Sequence[str]
+        self, smtp: aiosmtplib.SMTP, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
         # MAIL and RCPT go through ``execute_command`` (which refuses control characters)
         # rather than ``mail``/``rcpt``: addresses come validated from the outbox, and
@@ -257,10 +258,13 @@ def wire_body(message: bytes) -> bytes:
     return message + b".\r\n"
 
 
-async def _data(smtp: aiosmtplib.SMTP, message: bytes, timeout: float) -> aiosmtplib.SMTPResponse:
+async def _data(smtp: aiosmtplib.SMTP, message: Message, timeout: float) -> aiosmtplib.SMTPResponse:
     """DATA, then the body, then the final reply; raises ``SMTPDataError`` on a refusal
-    like ``SMTP.data`` (the connection is closed by the caller on a network error)."""
-    payload = wire_body(message)
+    like ``SMTP.data`` (the connection is closed by the caller on a network error).
+
+    A spliced message comes as pieces already dot-stuffed (``Spliced.wire``): joined once
+    for the socket, never scanned."""
+    payload = b"".join(message.wire()) if type(message) is Spliced else wire_body(bytes(message))
     protocol = smtp.protocol
     if protocol is None:
         raise aiosmtplib.SMTPServerDisconnected("Connection lost")

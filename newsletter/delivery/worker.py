@@ -51,8 +51,8 @@ from newsletter.delivery import notes, outbox
 from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.throttle import Caps, TokenBucket
+from newsletter.delivery.transport import Message, RecipientResult, Transport
 from newsletter.delivery.transport import Outcome as Result
-from newsletter.delivery.transport import RecipientResult, Transport
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.faults import DatabaseTimeout, Fault, fault_of
 from newsletter.i18n import N_, Msg
@@ -86,8 +86,8 @@ FLUSH_INTERVAL = 0.05
 
 
 class MessageFactory(Protocol):
-    def __call__(self, row: Claimed) -> tuple[bytes, str]:
-        """(finished message bytes, envelope sender) for one claimed delivery."""
+    def __call__(self, row: Claimed) -> tuple[Message, str]:
+        """(finished message, envelope sender) for one claimed delivery."""
         ...
 
 

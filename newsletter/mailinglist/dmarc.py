@@ -473,6 +473,20 @@ class PreparedHeaders(Protocol):
     def remove(self, name: str) -> None: ...
 
 
+_LOOKUPS: dict[tuple[tuple[str, ...], float], DmarcLookup] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def shared_lookup(settings: Settings) -> DmarcLookup:
+    """One ``DmarcLookup`` (and so one cache) per process and resolver settings."""
+    key = (tuple(settings.dmarc_nameservers), settings.dmarc_timeout)
+    with _LOOKUPS_LOCK:
+        found = _LOOKUPS.get(key)
+        if found is None:
+            found = _LOOKUPS[key] = DmarcLookup.from_settings(settings)
+        return found
+
+
 def relay_rewrite(lookup: DmarcLookup) -> Callable[[PreparedHeaders], None]:
     """The relay's ``rewrite`` hook: the From rewrite of each prepared post (once per
     reader language; the list's title in that language after "via")."""

@@ -295,6 +295,8 @@ class ListsService:
 
 
 def default_rewrite(ctx: Context) -> Rewrite | None:
-    """The header rewrite of every relayed post (the DMARC ``From:`` rewrite plugs in
-    here); None: the headers go out as ``relay.PostMessages`` prepares them."""
-    return None
+    """The header rewrite of every relayed post: the DMARC ``From:`` rewrite
+    (``mailinglist.dmarc``), its look-ups cached for the process."""
+    from newsletter.mailinglist import dmarc
+
+    return dmarc.relay_rewrite(dmarc.shared_lookup(ctx.settings))

@@ -25,7 +25,7 @@ from newsletter.demo import load_demo
 from newsletter.service import Service
 from tests.support.checks import text_body
 from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, Auditor, ServerThread
 from tests.web.smtp import Received, SmtpServer
 
 pytestmark = pytest.mark.timeout(300)
@@ -118,7 +118,9 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 for french in FRENCH[:5]:
                     assert french not in body, french
                 audit.check(page, f"dutch-web-version-{width}")
-                page.screenshot(path=f"/tmp/dutch-web-version-{width}.png", full_page=True)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"dutch-web-version-{width}.png"), full_page=True
+                )
 
                 # the issue alone, as the frame shows it
                 frame_url = page.locator("iframe").first.get_attribute("src")
@@ -126,7 +128,7 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 page.goto(settings.base_url + frame_url)
                 assert page.locator("html").get_attribute("lang") == "nl"
                 audit.check(page, f"dutch-issue-{width}")
-                page.screenshot(path=f"/tmp/dutch-issue-{width}.png", full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"dutch-issue-{width}.png"), full_page=True)
 
                 # the archive, opened next in the same browser: in Dutch too
                 page.goto(settings.base_url + "/archive")
@@ -135,7 +137,9 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 assert "Nieuwsbrief van de coördinatie" in listing
                 assert "Lettre d'information de la coordination" not in listing
                 audit.check(page, f"dutch-archive-{width}")
-                page.screenshot(path=f"/tmp/dutch-archive-{width}.png", full_page=True)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"dutch-archive-{width}.png"), full_page=True
+                )
                 context.close()
         finally:
             chromium.close()

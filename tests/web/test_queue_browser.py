@@ -23,7 +23,7 @@ from newsletter.context import open_context
 from newsletter.service import Service
 from tests.content.sample import PDF
 from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, Auditor, ServerThread
 from tests.web.smtp import Received, SmtpServer
 
 pytestmark = pytest.mark.timeout(300)
@@ -173,7 +173,7 @@ def test_composer_without_javascript_keeps_typed_input(
         "Bonjour, voici l'hiver et son programme."
     )
     assert [e.news_id for e in service.console.issue_detail(issue_id).entries] == [second]
-    page.screenshot(path="/tmp/composer-nojs.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "composer-nojs.png"), full_page=True)
     _audit_with_scripts(coordinator, auditor, page.url, "composer-nojs")
 
 
@@ -197,7 +197,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     rows = page.locator("table tbody tr").all_inner_texts()
     assert len(rows) == 1 and "Élan solidaire de l'été" in rows[0]
     assert page.input_value("#q") == "elan ete"
-    page.screenshot(path="/tmp/news-queue-search.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "news-queue-search.png"), full_page=True)
     _audit_with_scripts(coordinator, auditor, page.url, "news-queue-search")
 
     page = coordinator
@@ -210,7 +210,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     page.click("ul.tabs a:has-text('toutes')")  # another status: back to its first page
     assert "status=all" in page.url and "page=1" in page.url
     auditor.check(page, "news-queue-pages")
-    page.screenshot(path="/tmp/news-queue-pages.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "news-queue-pages.png"), full_page=True)
 
     page.goto("/console/issues")
     page.fill("#q", "ELAN")
@@ -220,7 +220,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     assert page.locator("table tbody tr").count() == 1
     assert "Élan de printemps" in page.inner_text("table")
     auditor.check(page, "issues-search")
-    page.screenshot(path="/tmp/issues-search.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "issues-search.png"), full_page=True)
 
 
 def _wait_sent(page: Page, issue_id: int) -> None:
@@ -279,7 +279,7 @@ def test_partner_loop(chromium: Browser, coordinator: Page, env: Env, auditor: A
     partner.wait_for_selector("h1:has-text('Merci')")
     assert len(service.editorial.list_news()) == before + 1
     auditor.check(partner, "partner-confirmation")
-    partner.screenshot(path="/tmp/partner-confirmation.png", full_page=True)
+    partner.screenshot(path=str(SCREENSHOTS / "partner-confirmation.png"), full_page=True)
     news_id = max(item.id for item in service.editorial.list_news())
     mails = len(env.smtp.recorder.to(PARTNER))
 
@@ -296,7 +296,7 @@ def test_partner_loop(chromium: Browser, coordinator: Page, env: Env, auditor: A
     partner.goto(link.group(0))
     assert "Ajoutez l'adresse, s'il vous plaît." in partner.inner_text("main")
     auditor.check(partner, "partner-changes-requested")
-    partner.screenshot(path="/tmp/partner-changes.png", full_page=True)
+    partner.screenshot(path=str(SCREENSHOTS / "partner-changes.png"), full_page=True)
     partner.fill("#title", "Portes ouvertes, rue de l'Exemple 1")
     partner.fill("#body", "Samedi **10 h**, rue de l'Exemple 1.")
     partner.click("button:has-text('Envoyer la version corrigée')")
