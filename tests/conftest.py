@@ -27,6 +27,7 @@ from newsletter.context import Context, open_context
 from newsletter.service import Service, accounts
 from newsletter.store.db import Database
 from tests.support.cli import Cli
+from tests.support.dnsserver import DnsServer
 from tests.support.postgres import PostgresCluster, RestartableDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,8 +201,20 @@ def _drop_pg_database(server_url: str, name: str) -> None:
         pass  # a test that stopped its own server: the cluster's removal takes the files
 
 
+#: the zone of ``dns_server``: no domain publishes a DMARC policy
+EMPTY_ZONE = "$TTL 300\n@ IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n@ IN NS ns.test.\n"
+
+
+@pytest.fixture(scope="session")
+def dns_server() -> Iterator[DnsServer]:
+    """A local DNS server that knows no domain: the DMARC look-ups of the relay in any
+    test go to it, never to a real resolver (tests with policies start their own)."""
+    with DnsServer(EMPTY_ZONE) as server:
+        yield server
+
+
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str) -> Settings:
+def settings(tmp_path: Path, db_url: str, dns_server: DnsServer) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,
@@ -211,6 +224,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         base_url="https://news.example.org",
         from_address="Coordination sociale <news@example.org>",
         bounce_address="bounces@example.org",
+        dmarc_nameservers=[dns_server.address],
     )
 
 

@@ -231,7 +231,10 @@ class DmarcLookup:
         import dns.exception
         import dns.resolver
 
-        resolver = self._get_resolver()
+        try:
+            resolver = self._get_resolver()  # no resolv.conf: no resolver, a failure
+        except (dns.exception.DNSException, OSError, ValueError) as error:
+            raise LookupFailed(str(error)) from error
         self.queries += 1
         try:
             answer = resolver.resolve(
@@ -471,6 +474,20 @@ class PreparedHeaders(Protocol):
     def get(self, name: str) -> str | None: ...
 
     def remove(self, name: str) -> None: ...
+
+
+_LOOKUPS: dict[tuple[tuple[str, ...], float], DmarcLookup] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def shared_lookup(settings: Settings) -> DmarcLookup:
+    """One ``DmarcLookup`` (and so one cache) per process and resolver settings."""
+    key = (tuple(settings.dmarc_nameservers), settings.dmarc_timeout)
+    with _LOOKUPS_LOCK:
+        found = _LOOKUPS.get(key)
+        if found is None:
+            found = _LOOKUPS[key] = DmarcLookup.from_settings(settings)
+        return found
 
 
 def relay_rewrite(lookup: DmarcLookup) -> Callable[[PreparedHeaders], None]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
     from newsletter.service.list_archive import ListArchiveService
+    from newsletter.service.list_digests import ListDigestsService
     from newsletter.service.lists import ListsService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
@@ -110,7 +111,7 @@ class Service:
     def rsvp(self) -> RsvpService:
         from newsletter.service.rsvp import RsvpService
 
-        return RsvpService(self.ctx)
+        return RsvpService(self.ctx, self.notices)
 
     @cached_property
     def feeds(self) -> FeedsService:
@@ -215,3 +216,9 @@ class Service:
         from newsletter.service.list_archive import ListArchiveService
 
         return ListArchiveService(self.ctx, self.audience)
+
+    @cached_property
+    def list_digests(self) -> ListDigestsService:
+        from newsletter.service.list_digests import ListDigestsService
+
+        return ListDigestsService(self.ctx, self.audience, self.notices)

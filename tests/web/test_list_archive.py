@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from newsletter import links
+from newsletter.models import DigestMode
 from newsletter.service import Service
 from tests.lists.archive_data import LIST, add_people, add_thread
 from tests.web.conftest import Browser
@@ -58,3 +59,24 @@ def test_search_page_and_dutch(service: Service, browser: Browser) -> None:
     assert "Archief van WG Huisvesting" in page
     hostile = browser.get(f"/lists/{LIST}/archive?q=%3Cscript%3Ex" + "y" * 500).text
     assert "<script>x" not in hostile and "y" * 201 not in hostile
+
+
+def test_members_choose_a_digest_on_their_preferences_page(
+    service: Service, browser: Browser
+) -> None:
+    people = add_people(service)
+    base = service.ctx.settings.base_url
+    url = links.preferences_url(service.ctx.settings, people.alice).removeprefix(base)
+    page = browser.get(url).text
+    assert 'value="logement:daily"' in page and f"/lists/{LIST}/archive" in page
+    kept = service.audience.lists_of(people.alice)
+    response = browser.post(url, {"language": "fr", "lists": kept, "digest": [f"{LIST}:weekly"]})
+    assert response.status_code == 303
+    assert service.list_digests.mode(people.alice, LIST) is DigestMode.weekly
+    assert 'value="logement:weekly" selected' in browser.get(url).text
+    # not a member of the group: no choice shown, and a forged one changes nothing
+    url = links.preferences_url(service.ctx.settings, people.zoe).removeprefix(base)
+    assert 'name="digest"' not in browser.get(url).text
+    kept = service.audience.lists_of(people.zoe)
+    browser.post(url, {"language": "fr", "lists": kept, "digest": [f"{LIST}:daily"]})
+    assert service.list_digests.mode(people.zoe, LIST) is DigestMode.none
