@@ -220,8 +220,7 @@ def test_block_fields_and_pv_save_as_typed(page: Page, served: Served) -> None:
                 break
             page.wait_for_timeout(100)
         assert _block(service, issue_id, text)["nl"]["body"] == "Encore un mot."
-        page.wait_for_load_state("networkidle")
-        assert page.get_attribute("#save-state", "data-state") == "unsaved"
+        page.wait_for_selector("#save-state[data-state=unsaved]", timeout=15000)
         asks = page.evaluate(
             "() => !window.dispatchEvent(new Event('beforeunload', {cancelable: true}))"
         )

@@ -108,7 +108,7 @@ document.addEventListener("change", function (event) {
       pending = null;
       showErrors(result.data.errors);
       if (!result.ok) { dirty = true; show("failed", result.data.state); return false; }
-      if (!dirty && !held) show("saved", result.data.state);
+      if (!dirty) { if (held) { show("unsaved"); } else { show("saved", result.data.state); } }
       if (count && result.data.recipients) count.textContent = result.data.recipients;
       if (frame && source) {
         frame.setAttribute("src", source + (source.indexOf("?") < 0 ? "?" : "&") + "t=" + Date.now());
