@@ -111,7 +111,7 @@ class Service:
     def rsvp(self) -> RsvpService:
         from newsletter.service.rsvp import RsvpService
 
-        return RsvpService(self.ctx)
+        return RsvpService(self.ctx, self.notices)
 
     @cached_property
     def feeds(self) -> FeedsService:

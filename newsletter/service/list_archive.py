@@ -134,7 +134,7 @@ class ListArchiveService:
                 found = [
                     Found(post, snippet(contents[post.id].text, text))
                     for post in sorted(posts, key=lambda p: p.date, reverse=True)
-                    if matches(text, post.subject, post.shown_name, contents[post.id].text)
+                    if matches(text, post.subject, post.shown_name, folded=contents[post.id].folded)
                 ][:MAX_FOUND]
         by_id = {post.id: post for post in posts}
         threads = build_threads(post.ref() for post in posts)

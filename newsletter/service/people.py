@@ -387,20 +387,22 @@ class PeopleService:
         sector or website. A name another organisation has is refused."""
         clean = " ".join(name.split())[:200]
         if not clean or not name_key(clean):
-            raise ValidationError(N_("The organisation needs a name."))
+            raise ValidationError(N_("The organisation needs a name.")).on("name")
         try:
             kind = Membership(membership)
         except ValueError as error:
-            raise ValidationError(N_("Unknown membership.")) from error
+            raise ValidationError(N_("Unknown membership.")).on("membership") from error
         site = website.strip()[:500]
         if site and not site.startswith(("https://", "http://")):
-            raise ValidationError(N_("The website must start with https:// or http://."))
+            raise ValidationError(N_("The website must start with https:// or http://.")).on(
+                "website"
+            )
         with self.ctx.db.session() as session:
             org = _organisation(session, organisation_id)
             if people.organisation_named(session, clean, but=organisation_id) is not None:
                 raise ValidationError(
                     N_("Another organisation is already named '{name}'."), name=clean
-                )
+                ).on("name")
             org.name, org.name_key, org.membership = clean, name_key(clean), kind
             org.sector, org.website = " ".join(sector.split())[:200], site
         return self.organisation(organisation_id).organisation

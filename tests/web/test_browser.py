@@ -306,13 +306,13 @@ def test_subscribe_with_double_opt_in(browser: Browser, env: Env, auditor: Audit
     page.fill("#email", "nieuw@example.net")
     page.check("#consent")
     page.click("button.primary")
-    page.wait_for_selector("text=Kijk in je mailbox")
+    page.wait_for_selector("text=Kijk in uw mailbox")
     auditor.check(page, "subscribe-sent", screenshot=False)
     body = env.mails_to("nieuw@example.net")[0].message.get_content()
     page.goto(search(r"http\S+/confirm/\S+", body))
     auditor.check(page, "confirmed")
     assert subscriber(env.service, "nieuw@example.net").status == "active"
-    page.click("text=Kies je lijsten en taal")
+    page.click("text=Kies uw lijsten en taal")
     auditor.check(page, "preferences")
     page.context.close()
 

@@ -63,8 +63,11 @@ def test_add_change_address_reactivate_and_erase(service: Service, console: Brow
     page = console.get(url)
     assert "Anciennes adresses" in page.text and "eve@example.org" in page.text
     taken = console.post(f"{url}/email", {"email": "bob@example.org"})
-    assert taken.status_code == 303
-    assert "quelqu&#39;un d&#39;autre" in console.get(url).text
+    assert taken.status_code == 400  # the page again, the address typed kept at its field
+    assert "quelqu&#39;un d&#39;autre" in taken.text
+    assert 'value="bob@example.org" aria-invalid="true" aria-describedby="new-email-error"' in (
+        taken.text
+    )
 
     console.post(f"{url}/status", {"status": "unsubscribed"})
     console.get(url)
@@ -153,9 +156,14 @@ def test_organisation_page_changes_the_counts(service: Service, console: Browser
     console.post(f"{url}/people/{bob.id}/remove")
     assert service.audience.find_subscriber("bob@example.org").organisation == ""  # type: ignore[union-attr]
     console.get(url)
-    bad = console.post(url, {"name": "", "membership": "effectif"})
-    assert bad.status_code == 303
-    assert "doit avoir un nom" in console.get(url).text
+    bad = console.post(url, {"name": "", "membership": "effectif", "sector": "Santé",
+                             "website": "https://b.example.org"})  # fmt: skip
+    assert bad.status_code == 400  # the page again as typed, the error at the name
+    assert "doit avoir un nom" in bad.text
+    assert 'value="" aria-invalid="true" aria-describedby="name-error"' in bad.text
+    assert 'value="Santé"' in bad.text and 'value="https://b.example.org"' in bad.text
+    assert 'id="membership-effectif" name="membership" value="effectif" checked' in bad.text
+    assert service.people.organisation(org.id).organisation.name == "Buurthuis B"
 
 
 def test_person_data_shows_delivery_notes_and_links_followed(

@@ -93,7 +93,7 @@ def test_subscribe_double_opt_in(
     (mail,) = smtp.recorder.wait_for(1)
     message = mail.message
     assert mail.recipients == ["new@example.net"]
-    assert message["Subject"] == "Bevestig je inschrijving"
+    assert message["Subject"] == "Bevestig uw inschrijving"
     body = message.get_content()
     url = re.search(r"https://\S+/confirm/\S+", body)
     assert url, body
@@ -136,7 +136,7 @@ def test_rsvp_answer_and_summary(service: Service, browser: Browser) -> None:
         response = browser.post(path, {"attending": answer, "people": str(people)})
         assert response.status_code == 303
     again = browser.get(path)  # the last one is Dutch-speaking: their page is in Dutch
-    assert "Je huidige antwoord: je kunt niet komen." in again.text
+    assert "Uw huidige antwoord: u kunt niet komen." in again.text
     summary = service.rsvp.summary(assembly_id)
     assert (summary.people, summary.organisations, summary.declined) == (3, 1, 1)
 
