@@ -167,3 +167,59 @@ def test_an_image_of_its_own_per_language_from_the_composer(
     assert "Image de cette version : affiche-nl.jpg" in unescape(
         console.get(f"/console/issues/{issue_id}").text
     )
+
+
+def test_a_new_block_typed_into_is_added_by_any_other_button(
+    service: Service, console: Browser
+) -> None:
+    issue_id, _past, _coming, text, button = _issue_with_blocks(service)
+    first = service.console.issue_detail(issue_id).entries[0].news_id
+    typed = {**_typed(console, issue_id), "item": f"down:{first}",
+             "new_text_body_fr": "Un mot pas encore ajouté.", "new_text_body_nl": "Nog niet.",
+             "new_text_place": "end", "new_text_audience": "members",
+             "new_button_place": "end"}  # fmt: skip
+    assert console.post(f"/console/issues/{issue_id}/items", typed).status_code == 303
+    _saved(service, issue_id)
+    assert [e.news_id for e in service.console.issue_detail(issue_id).entries][1] == first
+    new = [b for b in service.issue_content.content(issue_id).blocks if b.id not in (text, button)]
+    # the typed text became a block; the untouched button form (a place alone) did not
+    assert [(b.kind, b.texts["fr"]["body"], b.texts["nl"]["body"], b.place, b.audience)
+            for b in new] == [("text", "Un mot pas encore ajouté.", "Nog niet.", "end", "members")]  # fmt: skip
+
+
+def test_a_new_block_refused_by_another_button_keeps_it_and_adds_the_good_one(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    first = service.console.issue_detail(issue_id).entries[0].news_id
+    typed = {**_typed(console, issue_id), "item": f"down:{first}",
+             "new_text_body_fr": "Le bon bloc.", "new_button_label_fr": "Par ici",
+             "new_button_url": "javascript:alert(1)"}  # fmt: skip
+    answer = console.post(f"/console/issues/{issue_id}/items", typed)
+    assert answer.status_code == 400
+    page = unescape(answer.text)
+    assert 'value="Par ici"' in page and 'value="javascript:alert(1)"' in page
+    assert 'id="new-button-error" data-error-for="new-button">' in page
+    assert page.count("Le bon bloc.") == 1  # added: out of the "add" form, shown as a block
+    (added,) = service.issue_content.content(issue_id).blocks
+    assert (added.kind, added.texts["fr"]["body"]) == ("text", "Le bon bloc.")
+    # the move was not done
+    assert service.console.issue_detail(issue_id).entries[0].news_id == first
+
+
+def test_autosave_and_adding_a_block_never_add_a_typed_block_twice(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    url = f"/console/issues/{issue_id}/texts"
+    typed = {**_typed(console, issue_id), "new_text_body_fr": "Pas encore.",
+             "csrf_token": console.token}  # fmt: skip
+    for _ in range(2):
+        answer = console.client.post(url, data=typed, headers={"X-Autosave": "1"})
+        assert answer.status_code == 200 and answer.json()["saved"] is True
+    assert service.issue_content.content(issue_id).blocks == []
+    adding = {**_typed(console, issue_id), "kind": "text", "new_text_body_fr": "Le texte."}
+    assert console.post(f"/console/issues/{issue_id}/blocks", adding).status_code == 303
+    assert [b.texts["fr"]["body"] for b in service.issue_content.content(issue_id).blocks] == [
+        "Le texte."
+    ]

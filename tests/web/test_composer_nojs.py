@@ -229,12 +229,17 @@ def test_adding_and_changing_a_block_saves_what_was_typed_first(
     typed = {**_typed(console, issue_id), "kind": "text",
              "new_text_body_fr": "Le mot de la **coordination**.", "new_text_body_nl": "",
              "new_text_place": "end", "new_text_audience": "members",
-             "new_button_label_fr": "Pas ce bouton", "new_button_url": "",
+             "new_button_label_fr": "Aussi ce bouton", "new_button_url": "https://example.org/",
              "new_button_place": "introduction", "new_button_audience": "all"}  # fmt: skip
     answer = console.post(f"{url}/blocks", typed)
     assert answer.status_code == 303 and "#block-" in answer.headers["location"]
     _saved(service, issue_id)
-    (block,) = service.issue_content.content(issue_id).blocks
+    # the button typed into on the way is kept too, as a block of its own
+    block, kept = sorted(
+        service.issue_content.content(issue_id).blocks, key=lambda b: b.kind != "text"
+    )
+    assert (kept.kind, kept.texts["fr"]["label"]) == ("button", "Aussi ce bouton")
+    service.issue_content.remove_block(issue_id, kept.id)
     assert (block.kind, block.place, block.audience) == ("text", "end", "members")
     assert block.texts["fr"]["body"] == "Le mot de la **coordination**."
     # saving the block from the whole form: its own fields, the composer's first

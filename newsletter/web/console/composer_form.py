@@ -15,7 +15,7 @@ posts of scripts and older pages, which change nothing else).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 from fastapi import Depends, Form
@@ -31,6 +31,8 @@ from newsletter.web.forms import read_upload
 
 #: the words of a block, per language
 BLOCK_WORDS = ("body", "label", "image_alt")
+#: the kinds of block the composer's "add" forms offer (``new_text_body_fr``…)
+NEW_KINDS = ("text", "image", "button")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class ComposerFields:
     blocks: dict[int, BlockEdit] = field(default_factory=dict)
     #: every text field of the form as sent (a new block's fields, shown again on an error)
     raw: dict[str, str] = field(default_factory=dict)
+    #: the picture chosen in the "add an image" form, if any
+    new_image: FileUpload | None = None
 
     def save(
         self, service: Service, issue_id: int, *, skip_block: int | None = None,
@@ -96,11 +100,57 @@ class ComposerFields:
 
     def save_first(
         self, service: Service, issue_id: int, *, skip_block: int | None = None,
-        skip_assembly: int | None = None,
+        skip_assembly: int | None = None, adding: str | None = None,
     ) -> None:  # fmt: skip
-        """Before an action: store the fields when the whole form came with it."""
+        """Before an action: store the fields when the whole form came with it, and add
+        each new block something was typed into (``adding``: the kind the action itself
+        adds), so that no button throws a half-written new block away."""
         if self.sent:
             self.save(service, issue_id, skip_block=skip_block, skip_assembly=skip_assembly)
+            self.add_typed_blocks(service, issue_id, but=adding)
+
+    def new_block(self, kind: str) -> dict[str, str]:
+        """The fields of the "add a <kind>" form as typed, without their prefix."""
+        prefix = f"new_{kind}_"
+        return {k.removeprefix(prefix): v for k, v in self.raw.items() if k.startswith(prefix)}
+
+    def typed_into(self, kind: str) -> bool:
+        """Whether the coordinator typed words, an address or chose a picture in the
+        "add a <kind>" form (its place and audience alone are not worth a block)."""
+        values = self.new_block(kind)
+        words = any(v.strip() for texts in block_texts(values).values() for v in texts.values())
+        return (
+            words
+            or bool(values.get("url", "").strip())
+            or (kind == "image" and self.new_image is not None)
+        )
+
+    def add_typed_blocks(self, service: Service, issue_id: int, *, but: str | None) -> None:
+        """Add each new block typed into (``but`` excepted) through the service; a refused
+        one shows the composer again, its fields as typed and its error next to it, the
+        ones added leaving the "add" forms."""
+        errors: dict[str, NewsletterError] = {}
+        added: list[str] = []
+        for kind in NEW_KINDS:
+            if kind == but or not self.typed_into(kind):
+                continue
+            values = self.new_block(kind)
+            try:
+                service.issue_content.add_block(
+                    issue_id, kind, place=values.get("place", "introduction"),
+                    audience=values.get("audience", "all"), texts=block_texts(values),
+                    url=values.get("url", ""), image=self.new_image if kind == "image" else None,
+                )  # fmt: skip
+            except NewsletterError as error:
+                errors[f"new-{kind}"] = error
+            else:
+                added.append(kind)
+        if errors:
+            gone = tuple(f"new_{kind}_" for kind in added)
+            left = (
+                {k: v for k, v in self.raw.items() if not k.startswith(gone)} if gone else self.raw
+            )
+            raise ComposerNotSaved(issue_id, replace(self, raw=left), errors)
 
 
 class ComposerNotSaved(Exception):
@@ -182,10 +232,13 @@ async def composer_fields(
     images: dict[int, FileUpload] = {}
     per_language: dict[int, dict[str, FileUpload]] = {}
     raw: dict[str, str] = {}
+    new_image: FileUpload | None = None
     if composer == "1":
         for key, value in (await request.form()).multi_items():
             block = _BLOCK.fullmatch(key)
             if not isinstance(value, str):
+                if key == "new_image_image":
+                    new_image = image_upload(value)
                 if block and (image := image_upload(value)):
                     name, lang = block.group(2), block.group(2).removeprefix("image_")
                     if name == "image":
@@ -212,7 +265,7 @@ async def composer_fields(
         public=public == "yes", bilingual=bilingual == "yes",
         other={"fr": {"title": title_fr, "introduction": introduction_fr},
                "nl": {"title": title_nl, "introduction": introduction_nl}},
-        annex_labels=annex_labels, minutes=minutes, blocks=blocks, raw=raw,
+        annex_labels=annex_labels, minutes=minutes, blocks=blocks, raw=raw, new_image=new_image,
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from newsletter.web.console.composer_form import (
     BLOCK_WORDS,
     ComposerFields,
     ComposerNotSaved,
+    NEW_KINDS,
     block_texts,
     minutes_choice,
 )
@@ -30,7 +31,6 @@ from newsletter.web.lang import request_language
 from newsletter.web.pages import render
 
 EDIT_STATES = ("draft",)
-NEW_KINDS = ("text", "image", "button")
 
 
 def compose_page(

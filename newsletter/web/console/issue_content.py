@@ -129,7 +129,7 @@ async def add_block(
     composer saved first), or from a bare post of the block's fields."""
     url = f"/console/issues/{issue_id}#blocks"
     try:
-        fields.save_first(service, issue_id)
+        fields.save_first(service, issue_id, adding=kind)
         form, image = await _form(request, f"new_{kind}_" if fields.sent else "")
         block_id = service.issue_content.add_block(
             issue_id, kind, place=form.get("place", "introduction"),

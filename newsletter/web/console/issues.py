@@ -111,6 +111,8 @@ def save_texts(
     url = f"/console/issues/{issue_id}"
     try:
         fields.save(service, issue_id)
+        if fields.sent and not autosaving(request):  # the page's own save button
+            fields.add_typed_blocks(service, issue_id, but=None)
     except ComposerNotSaved as refused:
         if autosaving(request):
             return autosave_answer(request, service, issue_id, refused.errors)
@@ -193,7 +195,7 @@ def annex_labels(
     url = f"/console/issues/{issue_id}#annexes"
     try:
         if fields.sent:
-            fields.save(service, issue_id)
+            fields.save_first(service, issue_id)
         else:
             labels = {"fr": label_fr, "nl": label_nl}
             service.editorial.set_annex_labels(issue_id, annex_id, labels)
