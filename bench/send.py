@@ -173,7 +173,7 @@ def bench_settings(folder: Path, port: int, connections: int, batch: int) -> Any
         bounce_address="bounces@example.org", base_url="https://news.example.org",
         smtp_host="127.0.0.1", smtp_port=port, smtp_security=SmtpSecurity.none,
         smtp_connections=connections, send_batch_size=batch,
-        database_url=os.environ.get(DATABASE_VARIABLE) or None,
+        database_url=os.environ.get(DATABASE_VARIABLE, ""),
     )  # fmt: skip
 
 
