@@ -193,6 +193,17 @@ class Settings(BaseSettings):
     dkim_domain: str = Field("", description="DKIM signing domain (empty: no signing).")
     dkim_selector: str = Field("", description="DKIM selector.")
     dkim_key_file: Path | None = Field(None, description="PEM private key for DKIM.")
+    dmarc_nameservers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="DNS servers (comma-separated host or host:port) asked for the DMARC "
+        "policy of a list poster's domain. Empty: the system's resolvers.",
+    )
+    dmarc_timeout: float = Field(
+        3.0,
+        gt=0,
+        description="Seconds a DMARC look-up may take; past it the poster's From is "
+        "rewritten as if the domain published p=reject.",
+    )
     annex_link_threshold: int = Field(
         2 * 1024 * 1024,
         description="Annexes larger than this many bytes are linked, not attached.",
@@ -328,7 +339,7 @@ class Settings(BaseSettings):
         400, ge=1, description="A partner's personal submission link works this long (days)."
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "dmarc_nameservers", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -87,3 +87,27 @@ class DeliveryStatus(StrEnum):
     failed_permanent = "failed_permanent"
     skipped = "skipped"
     bounced = "bounced"
+
+
+class PostStatus(StrEnum):
+    """What became of one message written to a mailing list (``mailinglist``)."""
+
+    #: waiting for a moderator (the reason says why)
+    held = "held"
+    #: accepted; being relayed to the list's members through the outbox
+    approved = "approved"
+    #: refused by a moderator (their words are kept)
+    rejected = "rejected"
+    #: every member's delivery is done
+    relayed = "relayed"
+    #: never relayed: a loop, an automatic reply or a bounce (the reason says which)
+    dropped = "dropped"
+
+
+class DigestMode(StrEnum):
+    """How a member of a mailing list gets its posts."""
+
+    #: every post as it is relayed
+    none = "none"
+    daily = "daily"
+    weekly = "weekly"

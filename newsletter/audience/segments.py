@@ -10,6 +10,8 @@ exclude:          # same form; a subscriber matching it is left out
   roles: [comite]
 subscribers:      # static addresses, always included while they are active
   - partenaire@example.org
+posting:          # optional: the list takes posts (``mailinglist.config``)
+  address: gt-logement@reseau.example
 ```
 Keys: ``membership`` (effectif, adherent, none), ``language`` (fr, nl), ``groups``,
 ``roles``, ``organisation`` (names). A file with an error is reported with its name
@@ -20,7 +22,7 @@ recipients of a send to several lists, deduplicated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from newsletter.audience.departures import today as local_today
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
+from newsletter.mailinglist.config import Posting, PostingError, parse_posting
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
 
@@ -47,6 +50,8 @@ class Segment:
     match: Criteria = field(default_factory=dict)
     exclude: Criteria = field(default_factory=dict)
     subscribers: frozenset[str] = frozenset()
+    #: the list takes posts at this address (``posting:``), None when it does not
+    posting: Posting | None = None
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("fr") or self.id
@@ -153,7 +158,7 @@ def parse_segment(list_id: str, text: str) -> Segment:
         raise _Invalid(N_("not valid YAML (line {line})"), line=line) from error
     if not isinstance(data, dict):
         raise _Invalid(N_("the file must be a mapping with 'title' and 'match'"))
-    unknown = set(data) - {"title", "description", "match", "exclude", "subscribers"}
+    unknown = set(data) - {"title", "description", "match", "exclude", "subscribers", "posting"}
     if unknown:
         raise _Invalid(N_("unknown field(s): {fields}"), fields=", ".join(sorted(unknown)))
     title = data.get("title")
@@ -164,6 +169,12 @@ def parse_segment(list_id: str, text: str) -> Segment:
     static = data.get("subscribers") or []
     if not isinstance(static, list) or not all(isinstance(a, str) for a in static):
         raise _Invalid(N_("'subscribers' must be a list of e-mail addresses"))
+    posting = None
+    if data.get("posting") is not None:
+        try:
+            posting = parse_posting(data["posting"])
+        except PostingError as error:
+            raise _Invalid(error.msg.msgid, **error.msg.params) from error
     return Segment(
         id=list_id,
         title={lang: title[lang].strip() for lang in LANGUAGES},
@@ -171,6 +182,7 @@ def parse_segment(list_id: str, text: str) -> Segment:
         match=_criteria("match", data.get("match")),
         exclude=_criteria("exclude", data.get("exclude")),
         subscribers=frozenset(address.strip().casefold() for address in static),
+        posting=posting,
     )
 
 
@@ -187,7 +199,32 @@ def load_segments(lists_dir: Path) -> tuple[dict[str, Segment], list[SegmentErro
             errors.append(SegmentError(path.name, error.msg))
         except (OSError, UnicodeDecodeError) as error:
             errors.append(SegmentError(path.name, Msg(N_("unreadable: {error}"), {"error": error})))
+    _unique_posting_addresses(segments, errors)
     return segments, errors
+
+
+def _unique_posting_addresses(segments: dict[str, Segment], errors: list[SegmentError]) -> None:
+    """A posting address (or a list's bare address) belongs to one list: a later file
+    that repeats it loads without taking posts, and says why."""
+    owners: dict[str, str] = {}
+    for list_id in sorted(segments):
+        segment = segments[list_id]
+        if segment.posting is None:
+            continue
+        address = segment.posting.address
+        if address in owners:
+            errors.append(
+                SegmentError(
+                    f"{list_id}.yaml",
+                    Msg(
+                        N_("posting address {address} is already the address of list '{list}'"),
+                        {"address": address, "list": owners[address]},
+                    ),
+                )
+            )
+            segments[list_id] = replace(segment, posting=None)
+        else:
+            owners[address] = list_id
 
 
 def pick(segments: dict[str, Segment], list_ids: Iterable[str]) -> list[Segment]:

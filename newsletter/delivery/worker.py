@@ -411,7 +411,7 @@ class _Run:
             send = session.get(Send, self.send_id)
             if send is None:
                 raise ValueError(f"no send {self.send_id}")
-            return send.issue_id, send.created_at
+            return send.issue_id or 0, send.created_at
 
     async def _watch_stop(self) -> None:
         """Halt on ``stop``, or as soon as the issue leaves ``sending`` (paused or

@@ -390,6 +390,7 @@ class Sending(RenderCheck):
             ).all()
             due = []
             for issue_id, send_id in rows:
+                assert issue_id is not None  # joined on its issue
                 tally = outbox.counts(session, send_id)
                 retry_at = outbox.next_retry_at(session, send_id)
                 if tally[D.queued] or tally[D.sending] or (retry_at and retry_at <= now):

@@ -10,4 +10,5 @@ from newsletter.store import clicks as clicks
 from newsletter.store import delivery as delivery
 from newsletter.store import editorial as editorial
 from newsletter.store import intake as intake
+from newsletter.store import mailinglist as mailinglist
 from newsletter.store.base import Base as Base

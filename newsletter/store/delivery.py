@@ -37,12 +37,20 @@ def _enum(kind: Any) -> Enum:
 
 
 class Send(Base):
-    """The sending of one issue: its target lists and the recipients' snapshot."""
+    """The sending of one issue (or the relay of one list post): its target lists and
+    the recipients' snapshot."""
 
     __tablename__ = "sends"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), unique=True)
+    #: the issue sent; NULL for the relay of a list post (``post_id``)
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), unique=True
+    )
+    #: the mailing-list post relayed (``mailinglist``); its deliveries have issue_id 0
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("list_posts.id", ondelete="CASCADE"), unique=True
+    )
     #: list ids (files in lists/) the recipients were taken from
     lists: Mapped[list[str]] = mapped_column(default=list)
     #: True once every recipient has been written to the outbox
