@@ -10,17 +10,16 @@ lists. Prints the median and 95th percentile of the composer page, in millisecon
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
-import statistics
 import tempfile
-import time
 import warnings
+from functools import partial
 from pathlib import Path
 
-from pydantic import SecretStr
+import httpx
+from _app import fresh_settings, log_in
+from _timing import timed
 
-from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from newsletter.service import Service
@@ -32,6 +31,10 @@ with warnings.catch_warnings():
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ("logement", "sante-mentale", "aide-alimentaire", "emploi", "jeunesse")
+
+
+def ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.status_code
 
 
 def main() -> None:
@@ -51,11 +54,7 @@ def main() -> None:
             f"  language: {'fr' if n % 2 else 'nl'}\n",
             encoding="utf-8",
         )
-    settings = Settings(
-        data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=lists,
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings(lists_dir=lists)
     ctx = open_context(settings)
     service = Service(ctx)
     load_demo(service)
@@ -69,23 +68,12 @@ def main() -> None:
     assert not errors, errors
     issue = service.editorial.draft_issue(title="Bench", lists=["membres", "public"])
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None, "no CSRF token on the login page"
-    client.post("/console/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
-                                        "csrf_token": found.group(1)})  # fmt: skip
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
     url = f"/console/issues/{issue.id}"
     assert client.get(url).status_code == 200
-    samples = []
-    for _ in range(args.requests):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    samples.sort()
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    took = timed(partial(client.get, url), args.requests, ok)
     print(f"{args.subscribers} subscribers, {len(infos)} lists, {args.requests} requests")
-    print(f"issue composer   median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms")
+    print(f"issue composer   median {took.median:7.1f} ms   p95 {took.p95:7.1f} ms")
     ctx.close()
 
 

@@ -14,25 +14,22 @@ sending page and of ``issue status``: wall-clock time, and the CPU time of the p
 from __future__ import annotations
 
 import argparse
-import re
-import statistics
 import sys
-import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy import insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter.config import Settings  # noqa: E402
+from _app import fresh_settings, log_in  # noqa: E402
+from _timing import timed  # noqa: E402
+
 from newsletter.context import open_context  # noqa: E402
 from newsletter.delivery import outbox  # noqa: E402
 from newsletter.models import DeliveryStatus as D  # noqa: E402
@@ -57,20 +54,8 @@ FAILURES = [
 ]
 
 
-def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float, float, float]:
-    """Median and p95 of the wall-clock time, and of the CPU time of this process (the
-    app runs in it): on a shared machine the CPU time says what the page costs."""
-    wall, cpu = [], []
-    for _ in range(count):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = call()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code == 200, response.status_code
-    wall.sort()
-    cpu.sort()
-    at = max(0, int(count * 0.95) - 1)
-    return statistics.median(wall), wall[at], statistics.median(cpu), cpu[at]
+def ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.status_code
 
 
 def fill(service: Service, recipients: int, failed: float) -> int:
@@ -132,22 +117,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(
-        data_dir=folder, database_url=args.database_url or f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings(args.database_url)
     ctx = open_context(settings)
     service = Service(ctx)
     issue_id = fill(service, args.recipients, args.failed)
     service.accounts.create(EMAIL, PASSWORD, name="Bench")
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    login = {"email": EMAIL, "password": PASSWORD, "csrf_token": found.group(1)}
-    client.post("/console/login", data=login)
+    log_in(client, EMAIL, PASSWORD)
     report = f"/console/issues/{issue_id}/report"
     pages = {
         "report (default)": report,
@@ -160,10 +136,10 @@ def main() -> None:
     print(f"{args.recipients} recipients, {args.failed:.0%} failed, {args.requests} requests")
     for name, url in pages.items():
         client.get(url)  # warm
-        median, p95, cpu_median, cpu_p95 = timed(partial(client.get, url), args.requests)
+        took = timed(partial(client.get, url), args.requests, ok)
         print(
-            f"{name:32} wall median {median:6.1f} p95 {p95:6.1f} ms · "
-            f"CPU median {cpu_median:6.1f} p95 {cpu_p95:6.1f} ms"
+            f"{name:32} wall median {took.median:6.1f} p95 {took.p95:6.1f} ms · "
+            f"CPU median {took.cpu_median:6.1f} p95 {took.cpu_p95:6.1f} ms"
         )
     start = time.perf_counter()
     for _ in range(args.requests):

@@ -11,17 +11,14 @@ milliseconds, of the service's searches and of the console pages that show them.
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
-import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
+from functools import partial
 from typing import Any
 
-from pydantic import SecretStr
+from _app import fresh_settings, log_in
+from _timing import timed
 
-from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.service import Service
 from newsletter.service.search import IssueFilter, NewsFilter
@@ -31,23 +28,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-ROOT = Path(__file__).resolve().parent.parent
 BODY = (
     "L'association accueille les habitant·es du quartier chaque mardi. Inscription gratuite, "
     "ouverte à toutes et à tous ; café offert. Été comme hiver, l'équipe répond aux questions "
     "sur le logement, l'énergie et l'aide alimentaire.\n\n"
 ) * 3
 WORDS = ("Élan", "Fête", "Atelier", "Permanence", "Repair café", "Bourse", "Réunion")
-
-
-def timed(call: Callable[[], Any], count: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def main() -> None:
@@ -57,12 +43,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(
-        data_dir=folder, database_url=args.database_url or f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url="https://news.example.org",
-    )  # fmt: skip
+    settings = fresh_settings(args.database_url, "https://news.example.org")
     ctx = open_context(settings)
     service = Service(ctx)
     for n in range(args.items):
@@ -87,22 +68,19 @@ def main() -> None:
         ("news list --search elan (all rows)", lambda: search.every_news(NewsFilter(text="elan"))),
     ]  # fmt: skip
     for name, call in cases:
-        median, p95 = timed(call, args.requests)
-        print(f"{name:<48} {median:>10.1f} {p95:>8.1f}")
+        took = timed(call, args.requests)
+        print(f"{name:<48} {took.median:>10.1f} {took.p95:>8.1f}")
     service.accounts.create("bench@example.org", "bench-password-1234", name="Bench")
     app = create_app(ctx, service)
     with TestClient(app, base_url="https://news.example.org", follow_redirects=False) as client:
-        login = client.get("/console/login").text
-        token = login.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        client.post("/console/login", data={"email": "bench@example.org",
-                    "password": "bench-password-1234", "csrf_token": token})  # fmt: skip
+        log_in(client, "bench@example.org", "bench-password-1234")
         for name, url in (
             ("page /console/news?status=all&q=elan", "/console/news?status=all&q=elan"),
             ("page /console/news (pending, page 1)", "/console/news"),
             ("page /console/issues?q=fete", "/console/issues?q=fete"),
         ):
-            median, p95 = timed(lambda url=url: client.get(url), args.requests)  # type: ignore[misc]
-            print(f"{name:<48} {median:>10.1f} {p95:>8.1f}")
+            took = timed(partial(client.get, url), args.requests)
+            print(f"{name:<48} {took.median:>10.1f} {took.p95:>8.1f}")
     ctx.close()
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from _timing import p95
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
@@ -98,9 +99,7 @@ def main() -> None:
     sink.stop()
     ctx.close()
     for kind, values in samples.items():
-        values.sort()
-        p95 = values[max(0, int(len(values) * 0.95) - 1)]
-        print(f"{kind:8} median {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms")
+        print(f"{kind:8} median {statistics.median(values):6.1f} ms   p95 {p95(values):6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -10,19 +10,14 @@ CPU time of a request (what the page costs when the machine is shared).
 from __future__ import annotations
 
 import argparse
-import re
-import statistics
-import tempfile
 import time
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
+from _app import csrf_token, fresh_settings
+from _timing import timed
 
 from newsletter import links
-from newsletter.config import Settings
 from newsletter.context import open_context
 from newsletter.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from newsletter.service import Service
@@ -32,21 +27,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def timed(call: Callable[[], httpx.Response], count: int) -> tuple[float, float, float]:
-    """Median and 95th percentile of the wall time, and the median CPU time of this
-    process (the same on a loaded machine, where the wall time is mostly waiting)."""
-    samples, cpu = [], []
-    for _ in range(count):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = call()
-        samples.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code < 400, response.status_code
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], statistics.median(cpu)
+def ok(response: httpx.Response) -> None:
+    assert response.status_code < 400, response.status_code
 
 
 def main() -> None:
@@ -54,12 +37,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--subscribers", type=int, default=2000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(
-        data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
-        secret_key=SecretStr("bench-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url="http://testserver",
-    )  # fmt: skip
+    settings = fresh_settings()
     ctx = open_context(settings)
     service = Service(ctx)
     load_demo(service)
@@ -72,10 +50,7 @@ def main() -> None:
     subscriber = service.audience.find_subscriber("p1@bench.example.org")
     assert subscriber is not None
     client = TestClient(create_app(ctx, service), follow_redirects=False)
-    page = client.get("/console/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None, "no CSRF token on the login page"
-    token = found.group(1)
+    token = csrf_token(client)
     start = time.perf_counter()
     client.post("/console/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
                                         "csrf_token": token})  # fmt: skip
@@ -108,8 +83,11 @@ def main() -> None:
     print(f"{args.subscribers} extra subscribers, {args.requests} requests per page")
     print(f"{'login (argon2 check)':32} {login_ms:8.1f} ms (once)")
     for name, call in pages.items():
-        median, p95, cpu = timed(call, args.requests)
-        print(f"{name:32} median {median:7.1f} ms   p95 {p95:7.1f} ms   CPU {cpu:7.1f} ms")
+        took = timed(call, args.requests, ok)
+        print(
+            f"{name:32} median {took.median:7.1f} ms   p95 {took.p95:7.1f} ms   "
+            f"CPU {took.cpu_median:7.1f} ms"
+        )
     ctx.close()
 
 

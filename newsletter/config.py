@@ -220,6 +220,13 @@ class Settings(BaseSettings):
         description="Days before an AG when the reminder goes to the organisations that "
         "have not answered (0 = none, unless the AG sets its own time).",
     )
+    list_digest_hour: int = Field(
+        7,
+        ge=0,
+        le=23,
+        description="Hour of the day (TIMEZONE) from which the mailing-list digests of the "
+        "day (or, on Mondays, the week) before are sent.",
+    )
     assembly_quorum: float = Field(
         0.5,
         ge=0.0,

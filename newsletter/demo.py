@@ -111,7 +111,7 @@ NEWS: list[dict[str, Any]] = [
         "status": "approved",
         "other": {
             "title": "Repair Café op zaterdag",
-            "body": "Kom je spullen **herstellen** met onze vrijwilligers: fietsen, kleine "
+            "body": "Kom uw spullen **herstellen** met onze vrijwilligers: fietsen, kleine "
             "toestellen, kleding.\n\nGratis, zonder inschrijving.",
             "event_place": "Buurthuis Exemple, Voorbeeldstraat 1, 1000 Brussel",
         },
@@ -245,7 +245,9 @@ def load_demo(service: Service) -> bool:
                       "place": "Zaal Exemple, Voorbeeldstraat 10, 1000 Brussel",
                       # the approval of the previous PV comes first by itself
                       "agenda": ["Voorstelling van de WG Huisvesting",
-                                 "Verkiezing voor het Begeleidingscomité", "Varia"]}},
+                                 "Verkiezing voor het Begeleidingscomité", "Varia"],
+                      "speakers": [{"name": "Team van de WG Huisvesting",
+                                    "organisation": "Collectif Logement Exemple"}]}},
     )  # fmt: skip
     # the next issue, written in both languages: the approved news, the coming AG and
     # the previous PV

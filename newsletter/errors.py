@@ -6,7 +6,7 @@ Messages are meant for the coordinator and translated at the edge (CLI, web).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 
@@ -18,9 +18,21 @@ class NewsletterError(Exception):
     ``localized(lang)`` gives the text for a French or Dutch reader.
     """
 
+    #: the form field the error is about ("" when none), and the language version of
+    #: that field ("" for the original or a field without versions): a form shows the
+    #: message next to that field
+    field: str = ""
+    field_language: str = ""
+
     def __init__(self, msgid: str, **params: Any) -> None:
         self.msg = Msg(msgid, params)
         super().__init__(str(self.msg))
+
+    def on(self, field: str, language: str = "") -> Self:
+        """The same error, about ``field`` (in the ``language`` version); kept when set."""
+        if not self.field:
+            self.field, self.field_language = field, language
+        return self
 
     def localized(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return self.msg.render(lang)

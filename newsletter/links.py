@@ -18,7 +18,7 @@ from newsletter.tokens import PARTNER as PARTNER
 from newsletter.tokens import PREFERENCES as PREFERENCES
 from newsletter.tokens import RSVP as RSVP
 from newsletter.tokens import UNSUBSCRIBE as UNSUBSCRIBE
-from newsletter.tokens import sign
+from newsletter.tokens import ShortSigner, sign
 
 #: the public paths whose next segment is a token (kept out of the access log)
 TOKEN_PATHS = (
@@ -37,6 +37,13 @@ def _base(settings: Settings) -> str:
 def unsubscribe_url(settings: Settings, subscriber_id: int, issue_id: int | None = None) -> str:
     """GET shows a one-button page; POST (RFC 8058 one-click) unsubscribes at once."""
     token = sign(settings, UNSUBSCRIBE, {"s": subscriber_id, "i": issue_id})
+    return f"{_base(settings)}/u/{token}"
+
+
+def list_unsubscribe_url(settings: Settings, subscriber_id: int, list_id: str) -> str:
+    """Leave one mailing list (its ``List-Unsubscribe``); the same page as
+    ``unsubscribe_url``, for that list only."""
+    token = sign(settings, UNSUBSCRIBE, {"s": subscriber_id, "l": list_id})
     return f"{_base(settings)}/u/{token}"
 
 
@@ -87,3 +94,49 @@ def click_url(settings: Settings, issue_id: int, url: str) -> str:
 def click_person(settings: Settings, issue_id: int, subscriber_id: int) -> str:
     """The reader's part of a counted link (individual tracking only)."""
     return CLICK_SEPARATOR + sign(settings, CLICK_PERSON, {"i": issue_id, "s": subscriber_id})
+
+
+class RecipientLinks:
+    """The personal links of an issue's recipients, for a send: the same URLs as
+    ``unsubscribe_url``, ``preferences_url``, ``rsvp_url`` and ``click_person`` (each
+    token signed for its recipient and purpose, a test compares them), with the key of
+    each purpose and the issue's part of each payload ready once."""
+
+    def __init__(self, settings: Settings, issue_id: int) -> None:
+        base = _base(settings)
+        self._settings = settings
+        self._issue_id = issue_id
+        self._unsubscribe = ShortSigner(settings, UNSUBSCRIBE)
+        self._preferences = ShortSigner(settings, PREFERENCES)
+        self._rsvp = ShortSigner(settings, RSVP)
+        self._click_person = ShortSigner(settings, CLICK_PERSON)
+        self._unsubscribe_base = f"{base}/u/"
+        self._preferences_base = f"{base}/preferences/"
+        self._rsvp_base = f"{base}/rsvp/"
+        #: the compact JSON of each payload around the subscriber id
+        self._unsubscribe_tail = b',"i":%d}' % issue_id
+        self._click_head = b'{"i":%d,"s":' % issue_id
+
+    # exactly an int: anything else (a bool is JSON ``true``) goes through ``sign``
+    def unsubscribe(self, subscriber_id: int) -> str:
+        if type(subscriber_id) is not int:
+            return unsubscribe_url(self._settings, subscriber_id, self._issue_id)
+        payload = b'{"s":%d' % subscriber_id + self._unsubscribe_tail
+        return self._unsubscribe_base + self._unsubscribe.token(payload)
+
+    def preferences(self, subscriber_id: int) -> str:
+        if type(subscriber_id) is not int:
+            return preferences_url(self._settings, subscriber_id)
+        return self._preferences_base + self._preferences.token(b'{"s":%d}' % subscriber_id)
+
+    def rsvp(self, assembly_id: int, subscriber_id: int) -> str:
+        if type(subscriber_id) is not int or type(assembly_id) is not int:
+            return rsvp_url(self._settings, assembly_id, subscriber_id)
+        payload = b'{"a":%d,"s":%d}' % (assembly_id, subscriber_id)
+        return self._rsvp_base + self._rsvp.token(payload)
+
+    def click_person(self, subscriber_id: int) -> str:
+        if type(subscriber_id) is not int:
+            return click_person(self._settings, self._issue_id, subscriber_id)
+        payload = self._click_head + b"%d}" % subscriber_id
+        return CLICK_SEPARATOR + self._click_person.token(payload)

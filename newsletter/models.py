@@ -68,6 +68,8 @@ class InboundOutcome(StrEnum):
     #: a complaint report (ARF) of a mailbox provider's feedback loop
     complaint = "complaint"
     ignored = "ignored"
+    #: written to a mailing list's posting address: a post of that list (``mailinglist``)
+    post = "post"
 
 
 class IssueStatus(StrEnum):

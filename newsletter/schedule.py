@@ -13,7 +13,9 @@ starts it when it is less than SCHEDULE_GRACE_MINUTES late and otherwise holds i
 (``assemblies.reminders_due``: the AG's own time or ASSEMBLY_REMINDER_DAYS before it,
 once its invitation went out), the organisations that have not answered are reminded
 (``assemblies.run_planned_reminder``). With an
-IMAP mailbox configured, ``intake.poll`` runs every IMAP_POLL_MINUTES.
+IMAP mailbox configured, ``intake.poll`` runs every IMAP_POLL_MINUTES. Every
+``DIGEST_MINUTES``, ``list_digests.send_due`` sends the mailing-list digests due (once
+per member and period, from LIST_DIGEST_HOUR on).
 
 Job functions are module-level so the job store can reference them by name; they
 reach the service through ``_SERVICES``, filled by ``start_scheduler`` (one entry per
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "scheduler_jobs"
 SYNC_SECONDS = 60
 INTAKE_JOB = "intake-poll"
+DIGEST_JOB = "list-digests"
+#: minutes between two looks for mailing-list digests due
+DIGEST_MINUTES = 10
 _SERVICES: dict[str, Service] = {}
 
 
@@ -85,6 +90,11 @@ def run_intake_poll() -> None:
 def run_bounce_expiry() -> None:
     """Job: forget the soft bounces of addresses quiet for BOUNCE_SOFT_EXPIRY_DAYS."""
     log.info("soft bounces expired: %d", _service().reports.expire_soft_bounces())
+
+
+def run_list_digests() -> None:
+    """Job: send the mailing-list digests whose day or week has ended."""
+    log.info("list digests: %s", _service().list_digests.send_due().counts())
 
 
 def add_intake_job(scheduler: Any, settings: Settings) -> bool:
@@ -137,6 +147,15 @@ def start_scheduler(ctx: Context, service: Service | None = None) -> AsyncIOSche
         "interval",
         hours=24,
         id="bounce-expiry",
+        jobstore="memory",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+    )
+    scheduler.add_job(
+        run_list_digests,
+        "interval",
+        minutes=DIGEST_MINUTES,
+        id=DIGEST_JOB,
         jobstore="memory",
         replace_existing=True,
         next_run_time=datetime.now(UTC) + timedelta(minutes=1),

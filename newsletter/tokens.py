@@ -5,9 +5,12 @@ refused for another (say an unsubscribe). Serializers are cached per (secret,
 purpose): a send signs two links per recipient. Short payloads (a few ids) are not
 run through zlib: it cannot make them shorter, and trying costs as much as the
 signature. Longer ones are compressed when that helps, as itsdangerous does; tokens
-of either form verify. Short tokens are written here in one HMAC call under the key
+of either form verify. Short tokens are written here with one HMAC under the key
 itsdangerous derives: the very token its serializer makes (a test compares them), at a
-fraction of the cost, since a send signs two or three links per recipient.
+fraction of the cost, since a send signs two or three links per recipient. The HMAC's
+inner and outer hash states under each key are computed once (RFC 2104: the key padded
+and XORed with ``ipad``/``opad``, hashed); each signature copies them and hashes only
+the token, where a one-shot ``hmac.digest`` sets up the key again every time.
 
 Every purpose has its lifetime here (``LIFETIMES``), checked by ``verify`` from the
 time signed into the token: a one-click unsubscribe link keeps working for years (an
@@ -23,7 +26,7 @@ counting redirect (``CLICK``, ``CLICK_PERSON``).
 from __future__ import annotations
 
 import binascii
-import hmac
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -132,17 +135,74 @@ def _compact_json(payload: Any) -> bytes:
 #: the last timestamp signed and its encoded form (a send signs thousands a second)
 _stamp: tuple[int, bytes] = (-1, b"")
 
+_BLOCK = 64  # SHA-1's block size, the length HMAC pads its key to
+_IPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x36 for x in range(256)))
+_OPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x5C for x in range(256)))
 
-def signed_short(key: bytes, payload: bytes, timestamp: int) -> str:
-    """The token itsdangerous' timed serializer makes for a short (uncompressed) JSON
-    payload at ``timestamp``: ``b64(payload).b64(time).b64(HMAC-SHA1)`` under the derived
-    key, byte for byte (a test compares them), in one HMAC call."""
+
+@lru_cache(maxsize=64)
+def _hmac_states(key: bytes) -> tuple[Any, Any]:
+    """SHA-1 states after the inner and the outer padded key of HMAC-SHA1 (RFC 2104)."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha1(key).digest()  # noqa: S324 - HMAC-SHA1, the tokens' MAC
+    key = key.ljust(_BLOCK, b"\0")
+    inner, outer = key.translate(_IPAD), key.translate(_OPAD)
+    return hashlib.sha1(inner), hashlib.sha1(outer)  # noqa: S324 - HMAC-SHA1 as itsdangerous
+
+
+def hmac_sha1(key: bytes, message: bytes) -> bytes:
+    """``hmac.digest(key, message, "sha1")``, from the key's hash states computed once."""
+    inner_state, outer_state = _hmac_states(key)
+    inner = inner_state.copy()
+    inner.update(message)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    digest: bytes = outer.digest()
+    return digest
+
+
+def _encoded_stamp(timestamp: int) -> bytes:
+    """``.`` + the encoded timestamp, encoded again only when the second changed."""
     global _stamp
     stamp = _stamp  # one read: another thread may replace it meanwhile
     if stamp[0] != timestamp:
         stamp = _stamp = (timestamp, b"." + _b64(int_to_bytes(timestamp)))
-    value = _b64(payload) + stamp[1]
-    return (value + b"." + _b64(hmac.digest(key, value, "sha1"))).decode("ascii")
+    return stamp[1]
+
+
+def signed_short(key: bytes, payload: bytes, timestamp: int) -> str:
+    """The token itsdangerous' timed serializer makes for a short (uncompressed) JSON
+    payload at ``timestamp``: ``b64(payload).b64(time).b64(HMAC-SHA1)`` under the derived
+    key, byte for byte (a test compares them), in one HMAC."""
+    value = _b64(payload) + _encoded_stamp(timestamp)
+    return (value + b"." + _b64(hmac_sha1(key, value))).decode("ascii")
+
+
+class ShortSigner:
+    """Short tokens of one purpose for many recipients (a send): ``sign``'s tokens for
+    payloads of at most ``SHORT_PAYLOAD`` bytes of compact JSON, with the purpose's key
+    and its HMAC states looked up once."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, settings: Settings, purpose: str) -> None:
+        if purpose not in LIFETIMES:  # every purpose has a lifetime
+            raise KeyError(purpose)
+        self._inner, self._outer = _hmac_states(_signing_key(settings.secret, purpose))
+
+    def token(self, payload: bytes, timestamp: int | None = None) -> str:
+        """The token of ``payload``, the compact JSON ``sign`` writes (``_compact_json``),
+        made now or at ``timestamp`` (``signed_short`` written out); ValueError for a
+        payload too long to go uncompressed."""
+        if len(payload) > SHORT_PAYLOAD:
+            raise ValueError("a payload for sign(), not a short token")
+        made = int(time.time()) if timestamp is None else timestamp
+        value = _b64(payload) + _encoded_stamp(made)
+        inner = self._inner.copy()
+        inner.update(value)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return (value + b"." + _b64(outer.digest())).decode("ascii")
 
 
 def sign(settings: Settings, purpose: str, payload: Any) -> str:

@@ -26,7 +26,7 @@ from newsletter.text import one_line
 #: the fields with a version per language, per kind of record
 NEWS_FIELDS = ("title", "body_html", "body_source", "link_text", "image_alt", "event_place")
 ISSUE_FIELDS = ("title", "introduction")
-ASSEMBLY_FIELDS = ("title", "theme", "place", "agenda")
+ASSEMBLY_FIELDS = ("title", "theme", "place", "agenda", "speakers")
 ANNEX_FIELDS = ("label",)
 
 #: the approval of the previous PV put first on an AG's agenda, per language (content,

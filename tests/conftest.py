@@ -3,6 +3,10 @@
 ``db_url`` is parametrised: every test that uses it (directly or through ``ctx`` or
 ``service``) runs once on SQLite and once on a real PostgreSQL cluster started for the
 session. A server that cannot start is an error, never a skip.
+
+``scripts/test`` runs the suite in pytest-xdist workers: each worker is a session of its
+own, with its own clusters, Dovecot, temporary folders and free ports; the tests that
+must share one worker carry an ``xdist_group`` (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from newsletter.context import Context, open_context
 from newsletter.service import Service, accounts
 from newsletter.store.db import Database
 from tests.support.cli import Cli
+from tests.support.dnsserver import DnsServer
 from tests.support.postgres import PostgresCluster, RestartableDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +45,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = _worker_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In a pytest-xdist worker under ``--dist loadgroup``, a grouped test must carry its
+    group in its node id (``…@group``, what pytest-xdist's scheduler reads); one without
+    may have run on any worker, away from its module's server, and fails here (pytest-xdist
+    3.8 names none with pytest 9.2, hence the pin below 9.2 in pyproject.toml)."""
+    config = item.config
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        return
+    if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+        pytest.fail(
+            "pytest-xdist did not keep this test in its xdist_group: this pytest and "
+            "pytest-xdist do not work together under --dist loadgroup",
+            pytrace=False,
+        )
 
 
 def _worker_group(item: pytest.Item) -> str | None:
@@ -180,8 +201,20 @@ def _drop_pg_database(server_url: str, name: str) -> None:
         pass  # a test that stopped its own server: the cluster's removal takes the files
 
 
+#: the zone of ``dns_server``: no domain publishes a DMARC policy
+EMPTY_ZONE = "$TTL 300\n@ IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n@ IN NS ns.test.\n"
+
+
+@pytest.fixture(scope="session")
+def dns_server() -> Iterator[DnsServer]:
+    """A local DNS server that knows no domain: the DMARC look-ups of the relay in any
+    test go to it, never to a real resolver (tests with policies start their own)."""
+    with DnsServer(EMPTY_ZONE) as server:
+        yield server
+
+
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str) -> Settings:
+def settings(tmp_path: Path, db_url: str, dns_server: DnsServer) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,
@@ -191,6 +224,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         base_url="https://news.example.org",
         from_address="Coordination sociale <news@example.org>",
         bounce_address="bounces@example.org",
+        dmarc_nameservers=[dns_server.address],
     )
 
 

@@ -24,7 +24,7 @@ from newsletter.models import InboundOutcome
 from newsletter.store.access import PartnerLink, RateHit, SubscriptionConfirmation
 from newsletter.store.assemblies import Attendance
 from newsletter.store.audience import ConsentEvent, ListOptOut, PastAddress, Subscriber
-from newsletter.store.clicks import LinkClickPerson
+from newsletter.store.clicks import LinkClickPerson, LinkClicks
 from newsletter.store.delivery import Delivery
 from newsletter.store.editorial import NewsEvent, NewsItem, RsvpAnswer
 from newsletter.store.intake import InboundMessage
@@ -46,8 +46,12 @@ def _sent_by(column: Any, keys: list[str]) -> Any:
     return func.lower(func.trim(column)).in_(keys)
 
 
-def export_person(session: Session, subscriber: Subscriber) -> dict[str, Any]:
-    """Every record about the person, as plain JSON-ready data."""
+def export_person(
+    session: Session, subscriber: Subscriber, lang: str | None = None
+) -> dict[str, Any]:
+    """Every record about the person, as plain JSON-ready data; what the sender noted
+    about a delivery in ``lang`` (by default the person's language)."""
+    lang = lang or subscriber.language.value
     org = subscriber.organisation
     keys = addresses(session, subscriber)
     past = session.scalars(
@@ -76,6 +80,16 @@ def export_person(session: Session, subscriber: Subscriber) -> dict[str, Any]:
     ).all()
     attendance = session.scalars(
         select(Attendance).where(Attendance.subscriber_id == subscriber.id)
+    ).all()
+    clicks = session.execute(
+        select(LinkClickPerson.issue_id, LinkClicks.url, LinkClickPerson.at)
+        .outerjoin(
+            LinkClicks,
+            (LinkClicks.issue_id == LinkClickPerson.issue_id)
+            & (LinkClicks.url_key == LinkClickPerson.url_key),
+        )
+        .where(LinkClickPerson.subscriber_id == subscriber.id)
+        .order_by(LinkClickPerson.at, LinkClickPerson.id)
     ).all()
     confirmations = session.scalars(
         select(SubscriptionConfirmation).where(
@@ -110,8 +124,14 @@ def export_person(session: Session, subscriber: Subscriber) -> dict[str, Any]:
         "lists_left": sorted(optouts),
         "deliveries": [
             {"issue_id": d.issue_id, "email": d.email, "status": d.status.value,
-             "sent_at": _iso(d.sent_at), "last_reply": d.last_reply}
+             "sent_at": _iso(d.sent_at), "last_reply": d.last_reply,
+             "note": d.note.render(lang) if d.note else ""}
             for d in deliveries
+        ],
+        # the links followed: recorded only with individual click tracking
+        "clicks": [
+            {"issue_id": issue_id, "url": url or "", "at": _iso(at)}
+            for issue_id, url, at in clicks
         ],
         "assembly_answers": [
             {"assembly_id": a.assembly_id, "choice": a.choice} for a in answers

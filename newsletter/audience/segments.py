@@ -10,7 +10,7 @@ exclude:          # same form; a subscriber matching it is left out
   roles: [comite]
 subscribers:      # static addresses, always included while they are active
   - partenaire@example.org
-posting:          # optional: the list takes posts (``mailinglist.config``)
+posting:          # optional: the list takes posts (``audience.posting``)
   address: gt-logement@reseau.example
 ```
 Keys: ``membership`` (effectif, adherent, none), ``language`` (fr, nl), ``groups``,
@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 from newsletter.audience.departures import membership_on
 from newsletter.audience.departures import today as local_today
 from newsletter.audience.normalize import name_key, parse_language, parse_membership, slug
+from newsletter.audience.posting import Posting, PostingError, parse_posting
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
-from newsletter.mailinglist.config import Posting, PostingError, parse_posting
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
 

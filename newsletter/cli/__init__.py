@@ -17,7 +17,8 @@ from newsletter.faults import storage_error
 
 #: the modules whose import registers the commands
 COMMAND_MODULES = (
-    "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "report", "web",
+    "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "lists", "report",
+    "web",
 )  # fmt: skip
 
 

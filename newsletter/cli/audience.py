@@ -15,6 +15,7 @@ from newsletter.cli.common import (
     app,
     console,
     err_console,
+    lists_app,
     members_app,
     print_json,
     service,
@@ -218,9 +219,11 @@ def subscribers_unsubscribe(
         console.print(_("{email} unsubscribed from every list.").format(email=shown(email)))
 
 
-@app.command("lists")
-def lists_command(json: JsonOption = False) -> None:
+@lists_app.callback(invoke_without_command=True)
+def lists_command(context: typer.Context, json: JsonOption = False) -> None:
     """The lists defined in lists/, with their number of recipients."""
+    if context.invoked_subcommand is not None:
+        return
     with service() as svc:
         infos, errors = svc.audience.lists()
     for error in errors:

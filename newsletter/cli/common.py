@@ -32,6 +32,10 @@ assembly_app = typer.Typer(help="General assemblies (AG) and their minutes (PV).
 issue_app = typer.Typer(help="Newsletter issues: draft, preview, send, schedule, status.")
 intake_app = typer.Typer(help="Incoming e-mail: partner news and bounces.")
 admin_app = typer.Typer(help="Coordinator accounts of the web console.")
+lists_app = typer.Typer(
+    help="The lists of lists/ (with no command: each with its number of recipients); the "
+    "posts of the mailing lists and their moderation."
+)
 app.add_typer(members_app, name="members")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(news_app, name="news")
@@ -39,6 +43,7 @@ app.add_typer(assembly_app, name="assembly")
 app.add_typer(issue_app, name="issue")
 app.add_typer(intake_app, name="intake")
 app.add_typer(admin_app, name="admin")
+app.add_typer(lists_app, name="lists")
 
 #: Rich markup, emoji codes and highlighting are off: a ``[/]`` or ``:x:`` in a title is
 #: printed as written (our own messages use none of them)

@@ -270,6 +270,12 @@ def assembly_create(
     place_nl: Annotated[str, typer.Option("--place-nl", help="Place in Dutch.")] = "",
     agenda_fr: Annotated[Path | None, typer.Option("--agenda-fr", help="Agenda in French.")] = None,
     agenda_nl: Annotated[Path | None, typer.Option("--agenda-nl", help="Agenda in Dutch.")] = None,
+    speaker_fr: Annotated[
+        list[str] | None, typer.Option("--speaker-fr", help="A speaker in French (repeatable).")
+    ] = None,
+    speaker_nl: Annotated[
+        list[str] | None, typer.Option("--speaker-nl", help="A speaker in Dutch (repeatable).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an AG; its invitation is sent as (part of) an issue."""
@@ -278,9 +284,11 @@ def assembly_create(
     with service() as svc:
         texts: dict[str, dict[str, object]] = {
             "fr": {"title": title_fr, "theme": theme_fr, "place": place_fr,
-                   "agenda": svc.editorial.parse_agenda(read_text(agenda_fr)) if agenda_fr else []},
+                   "agenda": svc.editorial.parse_agenda(read_text(agenda_fr)) if agenda_fr else [],
+                   "speakers": svc.editorial.parse_speakers("\n".join(speaker_fr or []), "fr")},
             "nl": {"title": title_nl, "theme": theme_nl, "place": place_nl,
-                   "agenda": svc.editorial.parse_agenda(read_text(agenda_nl)) if agenda_nl else []},
+                   "agenda": svc.editorial.parse_agenda(read_text(agenda_nl)) if agenda_nl else [],
+                   "speakers": svc.editorial.parse_speakers("\n".join(speaker_nl or []), "nl")},
         }  # fmt: skip
         result = svc.editorial.create_assembly(
             title=title,
@@ -304,6 +312,71 @@ def assembly_create(
                 file=shown(result.previous_minutes.filename)
             )
         )
+
+
+def _given(**values: object) -> dict[str, object]:
+    """The options given (None: not given, left unchanged)."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@assembly_app.command("edit")
+def assembly_edit(
+    assembly_id: Annotated[int, typer.Argument(metavar="ID")],
+    starts: Annotated[str | None, typer.Option("--starts", help="Start (ISO, local time).")] = None,
+    ends: Annotated[str | None, typer.Option("--ends", help="End (ISO, local time).")] = None,
+    video: Annotated[str | None, typer.Option("--video", help="Video-call link (https).")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title (original language).")] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="Theme (original).")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Address (original).")] = None,
+    agenda: Annotated[Path | None, typer.Option("--agenda", help="Agenda file (original).")] = None,
+    speaker: Annotated[
+        list[str] | None, typer.Option("--speaker", help='"Name, Organisation" (original).')
+    ] = None,
+    title_fr: Annotated[str | None, typer.Option("--title-fr", help="Title in French.")] = None,
+    title_nl: Annotated[str | None, typer.Option("--title-nl", help="Title in Dutch.")] = None,
+    theme_fr: Annotated[str | None, typer.Option("--theme-fr", help="Theme in French.")] = None,
+    theme_nl: Annotated[str | None, typer.Option("--theme-nl", help="Theme in Dutch.")] = None,
+    place_fr: Annotated[str | None, typer.Option("--place-fr", help="Place in French.")] = None,
+    place_nl: Annotated[str | None, typer.Option("--place-nl", help="Place in Dutch.")] = None,
+    agenda_fr: Annotated[Path | None, typer.Option("--agenda-fr", help="Agenda in French.")] = None,
+    agenda_nl: Annotated[Path | None, typer.Option("--agenda-nl", help="Agenda in Dutch.")] = None,
+    speaker_fr: Annotated[
+        list[str] | None, typer.Option("--speaker-fr", help="A speaker in French (repeatable).")
+    ] = None,
+    speaker_nl: Annotated[
+        list[str] | None, typer.Option("--speaker-nl", help="A speaker in Dutch (repeatable).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an AG: only the options given (a text without -fr/-nl is the original's)."""
+    with service() as svc:
+        ed = svc.editorial
+
+        def texts(
+            title: str | None, theme: str | None, place: str | None,
+            agenda: Path | None, speakers: list[str] | None, lang: str,
+        ) -> dict[str, object]:  # fmt: skip
+            return _given(
+                title=title, theme=theme, place=place,
+                agenda=ed.parse_agenda(read_text(agenda)) if agenda else None,
+                speakers=ed.parse_speakers("\n".join(speakers), lang) if speakers else None,
+            )  # fmt: skip
+
+        original = texts(title, theme, place, agenda, speaker, "")
+        by_language = {
+            "fr": texts(title_fr, theme_fr, place_fr, agenda_fr, speaker_fr, "fr"),
+            "nl": texts(title_nl, theme_nl, place_nl, agenda_nl, speaker_nl, "nl"),
+        }
+        changes = _given(
+            starts_at=parse_when(starts) if starts else None,
+            ends_at=parse_when(ends) if ends else None,
+            video_url=video,
+        )
+        result = ed.edit_assembly(assembly_id, original=original, texts=by_language, **changes)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(_("Assembly {id} changed.").format(id=assembly_id))
 
 
 @assembly_app.command("minutes")

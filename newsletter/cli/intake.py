@@ -28,7 +28,8 @@ def _line(result: Result) -> str:
         InboundOutcome.bounce: _("bounce"),
         InboundOutcome.complaint: _("complaint"),
         InboundOutcome.ignored: _("ignored"),
-    }[result.outcome].format(id=result.news_id)
+        InboundOutcome.post: _("list post {posts}"),
+    }[result.outcome].format(id=result.news_id, posts=", ".join(map(str, result.post_ids)))
     if result.duplicate and result.outcome is not InboundOutcome.ignored:
         outcome = _("already processed ({outcome})").format(outcome=outcome)
     reason = result.reason.render() if result.reason else ""
@@ -41,6 +42,14 @@ def intake_eml(
     files: Annotated[
         list[str], typer.Argument(help="Raw message files (.eml), or - for one on stdin.")
     ],
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recipient",
+            help="Envelope recipient of the piped message (the MTA's ${original_recipient}); "
+            "a mailing list's posting address makes it a post of that list. Repeatable.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Partner e-mails or bounces as raw messages: from files, or one piped by the MTA."""
@@ -49,7 +58,7 @@ def intake_eml(
         if not path.is_file():
             raise typer.BadParameter(_("No such file: {path}").format(path=shown(path)))
     try:
-        results = _ingest(files)
+        results = _ingest(files, recipient or [])
     except SchemaError as error:
         # not migrated yet (an upgrade in progress): the MTA keeps the message, tries again
         sys.stderr.write(_("Error: ") + error.localized() + "\n")
@@ -68,10 +77,10 @@ def intake_eml(
         console.print(_line(result), markup=False)
 
 
-def _ingest(files: list[str]) -> list[Result]:
+def _ingest(files: list[str], envelope: list[str]) -> list[Result]:
     with service() as svc:
         return [
-            svc.intake.ingest_stream(sys.stdin.buffer)
+            svc.intake.ingest_stream(sys.stdin.buffer, envelope=envelope)
             if name == "-"
             else svc.intake.ingest_file(Path(name))
             for name in files

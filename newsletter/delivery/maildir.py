@@ -9,7 +9,7 @@ import mailbox
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsletter.delivery.transport import Outcome, RecipientResult
+from newsletter.delivery.transport import Message, Outcome, RecipientResult
 
 
 def envelope_headers(sender: str, recipient: str) -> bytes:
@@ -51,12 +51,14 @@ class MaildirTransport:
         self.store = MaildirStore(path)
 
     async def send(
-        self, message: bytes, sender: str, recipients: Sequence[str]
+        self, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
+        data = bytes(message)
+
         def write() -> list[RecipientResult]:
             results = []
             for recipient in recipients:
-                key = self.store.add(message, sender, recipient)
+                key = self.store.add(data, sender, recipient)
                 results.append(RecipientResult(recipient, Outcome.sent, 250, key))
             return results
 

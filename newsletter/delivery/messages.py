@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from newsletter import links
 from newsletter.config import Settings
 from newsletter.delivery.outbox import Claimed
+from newsletter.delivery.transport import Message
 from newsletter.delivery.verp import envelope_sender
 from newsletter.models import Language, Membership
 from newsletter.render.contract import Personalization, PreparedMessage
@@ -23,7 +24,8 @@ VariantSource = Callable[[Language, Membership], PreparedMessage]
 
 
 class IssueMessages:
-    """``MessageFactory`` of one issue: (bytes, envelope sender) for a claimed row."""
+    """``MessageFactory`` of one issue: (message, envelope sender) for a claimed row; the
+    message is the variant's pieces (``PreparedMessage.splice``), or bytes when signed."""
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class IssueMessages:
         self.tracks = settings.click_counting and settings.click_tracking_individual
         #: the web version in each reader language
         self.web_urls = {lang: links.web_version_url(settings, issue_id, lang) for lang in Language}
+        self.links = links.RecipientLinks(settings, issue_id)
 
     def variant(self, language: Language, membership: Membership) -> PreparedMessage:
         key = (language, membership)
@@ -50,25 +53,26 @@ class IssueMessages:
         return found
 
     def personalization(self, row: Claimed, assembly_id: int | None = None) -> Personalization:
-        settings = self.settings
+        made = self.links
+        subscriber = row.subscriber_id
         return Personalization(
-            email=row.email,
-            name=row.name,
-            message_id=row.message_id,
-            unsubscribe_url=links.unsubscribe_url(settings, row.subscriber_id, self.issue_id),
-            preferences_url=links.preferences_url(settings, row.subscriber_id),
-            web_url=self.web_urls[row.language],
-            rsvp_url=links.rsvp_url(settings, assembly_id, row.subscriber_id)
-            if assembly_id
-            else "",
-            click_person=links.click_person(settings, self.issue_id, row.subscriber_id)
-            if self.tracks
-            else "",
+            row.email,
+            row.name,
+            row.message_id,
+            made.unsubscribe(subscriber),
+            made.preferences(subscriber),
+            self.web_urls[row.language],
+            made.rsvp(assembly_id, subscriber) if assembly_id else "",
+            made.click_person(subscriber) if self.tracks else "",
         )
 
-    def __call__(self, row: Claimed) -> tuple[bytes, str]:
+    def __call__(self, row: Claimed) -> tuple[Message, str]:
         variant = self.variant(row.language, row.membership)
-        data = variant.personalize(self.personalization(row, variant.rsvp_assembly_id))
-        if self.signer is not None:
-            data = self.signer.sign(data)
-        return data, envelope_sender(self.settings, row.id)
+        values = self.personalization(row, variant.rsvp_assembly_id)
+        if self.signer is not None:  # DKIM signs the whole message
+            return self.signer.sign(variant.personalize(values)), self.sender(row)
+        return variant.splice(values), self.sender(row)
+
+    def sender(self, row: Claimed) -> str:
+        """The VERP envelope sender of the row's delivery."""
+        return envelope_sender(self.settings, row.id)

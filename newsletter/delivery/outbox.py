@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
 from newsletter.delivery import notes
-from newsletter.delivery.identity import message_id
+from newsletter.delivery.identity import message_id as make_message_id
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import Language, Membership, SubscriberStatus
@@ -97,13 +97,20 @@ def snapshot(
     issue_id: int,
     lists: Sequence[str],
     recipients: Iterable[RecipientLike],
+    *,
+    post_id: int | None = None,
+    message_id: str = "",
 ) -> Send:
     """Create the send of ``issue_id`` and write one queued row per recipient.
+
+    The relay of a mailing-list post (``post_id``, ``issue_id`` 0) is a send too; its
+    rows carry the post's own ``message_id`` (replies thread on it).
 
     ``recipients`` is consumed as a stream and written in bulk inserts of a few
     thousand rows, so memory does not grow with the number of recipients. Runs in the
     caller's transaction: a crash leaves either the whole snapshot or none of it."""
-    send = Send(issue_id=issue_id, lists=list(lists), snapshot_complete=False)
+    send = Send(issue_id=issue_id or None, post_id=post_id, lists=list(lists),
+                snapshot_complete=False)  # fmt: skip
     session.add(send)
     session.flush()
     now = utcnow()
@@ -125,7 +132,8 @@ def snapshot(
                 "status": D.queued,
                 "attempts": 0,
                 "last_reply": "",
-                "message_id": message_id(settings, issue_id, recipient.subscriber_id),
+                "message_id": message_id
+                or make_message_id(settings, issue_id, recipient.subscriber_id),
                 "created_at": now,
                 "updated_at": now,
             }

@@ -19,10 +19,10 @@ retried once at once: no duplicate can result, since the server never got the bo
 A connection lost *after* the body was written gives a temporary failure (the server
 may or may not have kept the message).
 
-The body goes out through ``wire_body``: three byte counts show whether the bytes are
-already CRLF-clean (always true of what the renderer produces), and lines starting
-with a dot (quoted-printable wraps put some there) are doubled with one
-``bytes.replace`` (aiosmtplib runs two regular-expression passes over every body).
+A spliced message (``Spliced``) comes as pieces already dot-stuffed, joined once for
+the socket. Plain bytes go through ``wire_body``: three byte counts show whether they
+are CRLF-clean, and lines starting with a dot are doubled with one ``bytes.replace``
+(aiosmtplib runs two regular-expression passes over every body).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from newsletter.config import Settings, SmtpSecurity
-from newsletter.delivery.transport import Outcome, RecipientResult, outcome_of
+from newsletter.delivery.transport import Message, Outcome, RecipientResult, outcome_of
+from newsletter.render.contract import Spliced
 
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 #: a reply longer than this (without its last line) is not an SMTP reply
@@ -254,7 +255,7 @@ class SmtpPool:
             connection.close()
 
     async def send(
-        self, message: bytes, sender: str, recipients: Sequence[str]
+        self, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
         connection = await self._idle.get()
         try:
@@ -317,7 +318,7 @@ class SmtpPool:
             raise _Broken(0, _describe(error)) from error
 
     async def _transaction(
-        self, connection: _Connection, message: bytes, sender: str, recipients: Sequence[str]
+        self, connection: _Connection, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
         mail, rcpts, data = await self._envelope(connection, sender, recipients)
         if mail.code == 421:
@@ -349,7 +350,7 @@ class SmtpPool:
                 )
             return [results[r] for r in recipients]
         try:
-            connection.write(wire_body(message))
+            connection.write(_payload(message))
             final = await connection.replies.reply(self.config.data_timeout)
         except _NETWORK_ERRORS as error:
             self._drop(connection)
@@ -431,6 +432,14 @@ def wire_body(message: bytes) -> bytes:
     if not message.endswith(b"\r\n"):
         message += b"\r\n"
     return message + b".\r\n"
+
+
+def _payload(message: Message) -> bytes:
+    """What goes after DATA. A spliced message comes as pieces already dot-stuffed
+    (``Spliced.wire``): joined once for the socket, never scanned."""
+    if type(message) is Spliced:
+        return b"".join(message.wire())
+    return wire_body(bytes(message))
 
 
 def _all(

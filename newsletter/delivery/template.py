@@ -41,6 +41,9 @@ class TemplateMessage:
     def rsvp_assembly_id(self) -> int | None:
         return None
 
+    def splice(self, values: Personalization) -> bytes:
+        return self.personalize(values)
+
     def personalize(self, values: Personalization) -> bytes:
         literals = self._literals
         out = [literals[0]]

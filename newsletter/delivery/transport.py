@@ -1,6 +1,9 @@
 """The transport seam: hand finished bytes to a mail server, get one result per recipient.
 
-Every transport implements ``async send(message, sender, recipients)``. A result says
+Every transport implements ``async send(message, sender, recipients)``. The message is
+bytes, or the pieces of a spliced issue (``Spliced``): ``bytes(message)`` is the message
+either way, and a transport that writes to a socket takes ``Spliced.wire()`` (the pieces
+already dot-stuffed) rather than joining and scanning the whole message. A result says
 ``sent``, ``temporary`` (4xx reply, lost connection, timeout: retry with backoff) or
 ``permanent`` (5xx reply: stop and record the server's reply).
 """
@@ -11,6 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+from newsletter.render.contract import Spliced
+
+#: what a transport is given: the message bytes, or the pieces of a spliced message
+Message = bytes | Spliced
 
 
 class Outcome(StrEnum):
@@ -46,9 +54,9 @@ class Transport(Protocol):
     """Where finished messages go: an SMTP relay, a Maildir, the embedded catcher."""
 
     async def send(
-        self, message: bytes, sender: str, recipients: Sequence[str]
+        self, message: Message, sender: str, recipients: Sequence[str]
     ) -> list[RecipientResult]:
-        """Deliver ``message`` (CRLF bytes) from envelope ``sender``; one result per
+        """Deliver ``message`` (CRLF lines) from envelope ``sender``; one result per
         recipient, in the order given. Never raises for a delivery failure."""
         ...
 

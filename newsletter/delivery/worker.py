@@ -51,8 +51,8 @@ from newsletter.delivery import notes, outbox
 from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.throttle import Caps, TokenBucket
+from newsletter.delivery.transport import Message, RecipientResult, Transport
 from newsletter.delivery.transport import Outcome as Result
-from newsletter.delivery.transport import RecipientResult, Transport
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.faults import DatabaseTimeout, Fault, fault_of
 from newsletter.i18n import N_, Msg
@@ -90,8 +90,8 @@ WRITE_GATHER = 0.01
 
 
 class MessageFactory(Protocol):
-    def __call__(self, row: Claimed) -> tuple[bytes, str]:
-        """(finished message bytes, envelope sender) for one claimed delivery."""
+    def __call__(self, row: Claimed) -> tuple[Message, str]:
+        """(finished message, envelope sender) for one claimed delivery."""
         ...
 
 
@@ -483,6 +483,10 @@ class _Run:
 
     def _issue_status(self) -> IssueStatus:
         with self.w.db.session() as session:
+            if not self.issue_id:  # the relay of a list post: no issue, the send's own state
+                send = session.get(Send, self.send_id)
+                done = send is None or send.finished_at is not None
+                return IssueStatus.sent if done else IssueStatus.sending
             issue = session.get(Issue, self.issue_id)
             return issue.status if issue else IssueStatus.cancelled
 

@@ -31,6 +31,9 @@ _MINUTES_ITEM = re.compile(
     r"\b(pv|proc[eè]s[- ]verba(l|ux)|notulen|verslag|minutes)\b", re.IGNORECASE
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+SPEAKER_FORM = N_('A speaker is written as "Name, Organisation".')
+NEEDS_TITLE = N_("An assembly needs a title.")
+NEEDS_PLACE = N_("An assembly needs a place or a video-call link.")
 MINUTES_TYPES = {".pdf": "application/pdf", ".odt": "application/vnd.oasis.opendocument.text"}
 
 
@@ -48,12 +51,26 @@ def parse_agenda(text: str) -> list[str]:
     return items
 
 
-def parse_speaker(text: str) -> dict[str, str]:
-    """``"Name, Organisation"`` → {"name", "organisation"}."""
+def parse_speaker(text: str, lang: str = "") -> dict[str, str]:
+    """``"Name, Organisation"`` → {"name", "organisation"} (``lang``: the version typed,
+    "" for the original)."""
     name, _, organisation = text.partition(",")
     if not name.strip():
-        raise ValidationError(N_('A speaker is written as "Name, Organisation".'))
+        raise ValidationError(SPEAKER_FORM).on("speakers", lang)
     return {"name": one_line(name, 200), "organisation": one_line(organisation, 200)}
+
+
+def clean_speakers(speakers: list[dict[str, str]], lang: str = "") -> list[dict[str, str]]:
+    """Speakers as stored: a name each (required), an organisation (optional), one line."""
+    clean = []
+    for speaker in speakers:
+        name = one_line(str(speaker.get("name", "")), 200)
+        if not name:
+            raise ValidationError(SPEAKER_FORM).on("speakers", lang)
+        clean.append(
+            {"name": name, "organisation": one_line(str(speaker.get("organisation", "")), 200)}
+        )
+    return clean
 
 
 def previous_assembly(session: Session, assembly: Assembly) -> Assembly | None:
@@ -84,15 +101,15 @@ def minutes_to_attach(session: Session, assembly: Assembly) -> StoredFile | None
 
 def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
     if starts_at.tzinfo is None or (ends_at is not None and ends_at.tzinfo is None):
-        raise ValidationError(N_("Assembly times need a time zone."))
+        raise ValidationError(N_("Assembly times need a time zone.")).on("starts_at")
     if ends_at is not None and ends_at <= starts_at:
-        raise ValidationError(N_("The assembly ends before it starts."))
+        raise ValidationError(N_("The assembly ends before it starts.")).on("ends_at")
 
 
 def _check_video(url: str) -> str:
     url = url.strip()
     if url and not re.match(r"^https://[^\s<>\"]+$", url):
-        raise ValidationError(N_("The video-call link must start with https://."))
+        raise ValidationError(N_("The video-call link must start with https://.")).on("video_url")
     return url
 
 
@@ -120,10 +137,10 @@ def create_assembly(
     language = versions.check_language(language)
     clean_title = one_line(title, 300)
     if not clean_title:
-        raise ValidationError(N_("An assembly needs a title."))
+        raise ValidationError(NEEDS_TITLE).on("title")
     _check_times(starts_at, ends_at)
     if not place.strip() and not video_url.strip():
-        raise ValidationError(N_("An assembly needs a place or a video-call link."))
+        raise ValidationError(NEEDS_PLACE).on("place")
     assembly = Assembly(
         uid=f"ag-{uuid.uuid4()}@{_uid_domain(settings)}",
         sequence=0,
@@ -134,7 +151,7 @@ def create_assembly(
         place=one_line(place, 500),
         video_url=_check_video(video_url),
         agenda=[one_line(item, 500) for item in agenda or [] if item.strip()],
-        speakers=list(speakers or []),
+        speakers=clean_speakers(list(speakers or [])),
         language=Language(language),
     )
     session.add(assembly)
@@ -160,6 +177,19 @@ def update_assembly(session: Session, assembly: Assembly, **changes: Any) -> Ass
     )
     if "video_url" in changes:
         changes["video_url"] = _check_video(changes["video_url"])
+    for name, limit in (("title", 300), ("theme", 300), ("place", 500)):
+        if name in changes:
+            changes[name] = one_line(changes[name], limit)
+    if "speakers" in changes:
+        changes["speakers"] = clean_speakers(list(changes["speakers"] or []))
+    if "title" in changes and not changes["title"]:
+        raise ValidationError(NEEDS_TITLE).on("title")
+    place, video = (
+        changes.get("place", assembly.place),
+        changes.get("video_url", assembly.video_url),
+    )
+    if ("place" in changes or "video_url" in changes) and not place and not video:
+        raise ValidationError(NEEDS_PLACE).on("place")
     for field, value in changes.items():
         setattr(assembly, field, value)
     assembly.sequence += 1

@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vText
 
 from newsletter import versions
 from newsletter.config import Settings
+from newsletter.i18n import gettext
 from newsletter.store.editorial import Assembly
 from newsletter.xmltext import xml_text
 
@@ -28,6 +29,10 @@ def assembly_ics(assembly: Assembly, settings: Settings, lang: str = "") -> byte
     place = str(versions.pick(assembly, "place", shown))
     theme = str(versions.pick(assembly, "theme", shown))
     agenda = [str(point) for point in versions.pick(assembly, "agenda", shown) or []]
+    speakers = [
+        ", ".join(part for part in (str(s.get("name", "")), str(s.get("organisation", ""))) if part)
+        for s in versions.pick(assembly, "speakers", shown) or []
+    ]
     zone = ZoneInfo(settings.timezone)
     calendar = Calendar()
     prodid = " ".join(xml_text(settings.organisation_name).splitlines())
@@ -50,6 +55,8 @@ def assembly_ics(assembly: Assembly, settings: Settings, lang: str = "") -> byte
         event.add("url", xml_text(assembly.video_url))
     lines = [theme] if theme else []
     lines += [f"{index}. {item}" for index, item in enumerate(agenda, start=1)]
+    if speakers:
+        lines += [f"{gettext(shown, 'Speakers')}:", *(f"- {speaker}" for speaker in speakers)]
     if assembly.video_url:
         lines.append(assembly.video_url)
     if lines:

@@ -14,6 +14,7 @@ from babel.dates import format_date
 
 from newsletter import versions
 from newsletter.config import Settings
+from newsletter.editorial.assemblies import clean_speakers
 from newsletter.editorial.news_status import Editor, check_editable
 from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES, N_
@@ -117,16 +118,20 @@ def set_assembly_version(
     theme: str | None = None,
     place: str | None = None,
     agenda: list[str] | None = None,
+    speakers: list[dict[str, str]] | None = None,
     previous: Assembly | None = None,
 ) -> None:
     """The ``lang`` texts of an AG. An agenda given in the other language starts with
-    the approval of the previous AG's PV, as the original's does."""
+    the approval of the previous AG's PV, as the original's does. ``speakers``:
+    ``[{"name", "organisation"}]`` as that language writes them (an organisation's name
+    in Dutch); none: its readers get the other version's."""
     lang = versions.check_language(lang)
+    field_lang = "" if lang == versions.original_language(assembly) else lang
     values: dict[str, object] = {}
     if title is not None:
         values["title"] = one_line(title, 300)
         if not values["title"] and lang == versions.original_language(assembly):
-            raise ValidationError(N_("An assembly needs a title."))
+            raise ValidationError(N_("An assembly needs a title.")).on("title")
     if theme is not None:
         values["theme"] = one_line(theme, 300)
     if place is not None:
@@ -141,6 +146,8 @@ def set_assembly_version(
             if points[0] != approval:
                 points.insert(0, approval)
         values["agenda"] = points
+    if speakers is not None:
+        values["speakers"] = clean_speakers(speakers, field_lang)
     versions.set_version(assembly, lang, values, versions.ASSEMBLY_FIELDS)
     assembly.sequence += 1
 

@@ -38,7 +38,7 @@ from email.message import Message
 from email.utils import formataddr, getaddresses
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import dns.resolver
@@ -316,13 +316,16 @@ def poster_of(message: Message) -> Poster | None:
     """The From of ``message`` when it holds exactly one address (else None).
 
     Read from the raw header (whatever the message's policy: the parsed header of
-    ``policy.default`` raises on an encoded CR or LF), encoded words decoded, raw UTF-8
-    (RFC 6532) accepted."""
+    ``policy.default`` raises on an encoded CR or LF)."""
     raw = [value for name, value in message.raw_items() if name.lower() == "from"]
-    if len(raw) != 1:
-        return None
+    return poster_from_header(str(raw[0])) if len(raw) == 1 else None
+
+
+def poster_from_header(value: str) -> Poster | None:
+    """The single address of a raw ``From`` value (folded, encoded words, raw UTF-8 as
+    RFC 6532 allows), or None."""
     # the addresses of the raw text first: a decoded name may hold ",", ":" or "@"
-    pairs = getaddresses([_unfolded(str(raw[0]))])
+    pairs = getaddresses([_unfolded(value)])
     if len(pairs) != 1:
         return None
     encoded_name, address = pairs[0]
@@ -392,21 +395,22 @@ def rewritten_headers(
     """
     from_ = formataddr((via_name(poster, list_title), list_address), charset="utf-8")
     own = formataddr((clean_name(poster.name), poster.address), charset="utf-8")
+    theirs = [value for name, value in message.raw_items() if name.lower() == "reply-to"]
+    return _rewrite(from_, own, theirs[0] if len(theirs) == 1 else None, reply_to)
+
+
+def _rewrite(from_: str, own: str, theirs: str | None, reply_to: str) -> Rewrite:
     if reply_to == "list":
         return Rewrite(from_, None, own)
-    theirs = message.get("Reply-To")
     kept = _one_address(theirs) if theirs is not None else None
     return Rewrite(from_, kept or own, None)
 
 
-def _one_address(value: object) -> str | None:
-    pairs = getaddresses([str(value).replace("\r", " ").replace("\n", " ")])
-    if len(pairs) != 1 or "@" not in pairs[0][1]:
+def _one_address(value: str) -> str | None:
+    found = poster_from_header(value)
+    if found is None:
         return None
-    name, address = pairs[0]
-    if any(ch.isspace() or ord(ch) < 32 for ch in address):
-        return None
-    return formataddr((clean_name(name), address), charset="utf-8")
+    return formataddr((clean_name(found.name), found.address), charset="utf-8")
 
 
 def apply(message: Message, rewrite: Rewrite) -> None:
@@ -450,3 +454,69 @@ def rewrite(
             ),
         )  # fmt: skip
     return verdict
+
+
+# --- the relay's hook ----------------------------------------------------------------
+
+
+class PreparedHeaders(Protocol):
+    """What the relay's prepared post offers a rewrite (``relay.PreparedPost``)."""
+
+    headers: list[tuple[str, str]]
+    language: str
+
+    @property
+    def segment(self) -> Any: ...
+
+    def get(self, name: str) -> str | None: ...
+
+    def remove(self, name: str) -> None: ...
+
+
+_LOOKUPS: dict[tuple[tuple[str, ...], float], DmarcLookup] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def shared_lookup(settings: Settings) -> DmarcLookup:
+    """One ``DmarcLookup`` (and so one cache) per process and resolver settings."""
+    key = (tuple(settings.dmarc_nameservers), settings.dmarc_timeout)
+    with _LOOKUPS_LOCK:
+        found = _LOOKUPS.get(key)
+        if found is None:
+            found = _LOOKUPS[key] = DmarcLookup.from_settings(settings)
+        return found
+
+
+def relay_rewrite(lookup: DmarcLookup) -> Callable[[PreparedHeaders], None]:
+    """The relay's ``rewrite`` hook: the From rewrite of each prepared post (once per
+    reader language; the list's title in that language after "via")."""
+
+    def hook(prepared: PreparedHeaders) -> None:
+        posting = prepared.segment.posting
+        title = prepared.segment.title_in(prepared.language)
+        value = prepared.get("From")
+        poster = poster_from_header(value) if value is not None else None
+        if poster is None:
+            change = Rewrite(formataddr((clean_name(title), posting.address), charset="utf-8"),
+                             None, None)  # fmt: skip
+        elif lookup.policy(poster.domain).rewrite:
+            from_ = formataddr((via_name(poster, title), posting.address), charset="utf-8")
+            own = formataddr((clean_name(poster.name), poster.address), charset="utf-8")
+            mode = "list" if str(posting.reply_to.value) == "list" else "poster"
+            change = _rewrite(from_, own, prepared.get("Reply-To"), mode)
+        else:
+            return
+        _put(prepared, "From", change.from_)
+        if change.reply_to is not None:
+            _put(prepared, "Reply-To", change.reply_to)
+        if change.cc is not None:
+            existing = prepared.get("Cc")
+            _put(prepared, "Cc", f"{existing.strip()}, {change.cc}" if existing else change.cc)
+
+    return hook
+
+
+def _put(prepared: PreparedHeaders, name: str, value: str) -> None:
+    """Replace a header with an already encoded one-line value."""
+    prepared.remove(name)
+    prepared.headers.append((name, " " + value))

@@ -206,7 +206,7 @@ def _assembly_view(settings: Settings, assembly: Assembly, reader: str) -> Assem
         agenda=tuple(str(point) for point in versions.pick(assembly, "agenda", lang)),
         speakers=tuple(
             Speaker(str(s.get("name", "")), str(s.get("organisation", "")))
-            for s in assembly.speakers
+            for s in versions.pick(assembly, "speakers", lang) or []
         ),
         ics_filename=ics_filename(assembly, settings),
         language=lang,

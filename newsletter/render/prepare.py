@@ -35,7 +35,7 @@ from newsletter.errors import ConfigurationError, NewsletterError, RenderError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
 from newsletter.render.clicks import track_links
-from newsletter.render.contract import Personalization
+from newsletter.render.contract import Personalization, Spliced, dot_stuffed
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.splice import (
     LineTemplate,
@@ -287,9 +287,22 @@ class PreparedVariant:
         for _index, line, _html in self._lines:
             if line.when not in (None, Slot.rsvp_url):
                 raise ValueError(f"no conditional line on {line.when}")
+        #: the pieces of a recipient's own (their values, the RSVP blocks), the same for all
+        self._own = tuple(
+            index for index, segment in enumerate(self.segments) if type(segment) is not bytes
+        )
+        for piece in [*self._parts, *(data for _index, data in self._rsvp_blocks)]:
+            if piece and not _whole_crlf_lines(piece):
+                raise ValueError("a message piece that is not whole CRLF lines")
+        #: the pieces as they go after SMTP DATA, dot-stuffed once for every reader
+        self._stuffed = tuple(dot_stuffed(piece) for piece in self._parts)
 
     def personalize(self, values: Personalization) -> bytes:
-        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA).
+        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
+        return b"".join(self.splice(values).pieces)
+
+    def splice(self, values: Personalization) -> Spliced:
+        """The message of one recipient as pieces (``personalize`` joins them).
 
         Every value is checked or escaped for where it goes: links by ``url_forms``
         (refused unless plain printable ASCII), the greeting escaped for HTML, the
@@ -343,7 +356,13 @@ class PreparedVariant:
         out[self._to] = address_header("To", name, values.email)
         out[self._message_id] = message_id_header(values.message_id)
         out[self._unsubscribe] = list_unsubscribe_header(unsubscribe, self.mailto)
-        return b"".join(out)
+        return Spliced(out, self._stuffed, self._own)
+
+
+def _whole_crlf_lines(piece: bytes) -> bool:
+    """Whether ``piece`` ends with CRLF and has no other CR or LF than its line ends."""
+    ends = piece.count(b"\r\n")
+    return piece.endswith(b"\r\n") and ends == piece.count(b"\n") == piece.count(b"\r")
 
 
 class PreparedIssue:

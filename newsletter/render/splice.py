@@ -297,7 +297,7 @@ def check_url(url: str) -> str:
     return url
 
 
-_CLICK_PERSON = re.compile(r"^~[A-Za-z0-9_.-]{1,300}$")
+_CLICK_PERSON = re.compile(r"~[A-Za-z0-9_.-]{1,300}\Z")
 
 
 def check_click_person(value: str) -> str:

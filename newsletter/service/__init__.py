@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from newsletter.service.issue_content import IssueContentService
     from newsletter.service.issue_life import IssueLifeService
     from newsletter.service.languages import LanguagesService
+    from newsletter.service.list_archive import ListArchiveService
+    from newsletter.service.list_digests import ListDigestsService
+    from newsletter.service.lists import ListsService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
     from newsletter.service.partner_items import PartnerItemsService
@@ -108,7 +111,7 @@ class Service:
     def rsvp(self) -> RsvpService:
         from newsletter.service.rsvp import RsvpService
 
-        return RsvpService(self.ctx)
+        return RsvpService(self.ctx, self.notices)
 
     @cached_property
     def feeds(self) -> FeedsService:
@@ -188,7 +191,13 @@ class Service:
     def intake(self) -> IntakeService:
         from newsletter.service.intake import IntakeService
 
-        return IntakeService(self.ctx, self.delivery, self.notices)
+        return IntakeService(self.ctx, self.delivery, self.notices, lists=lambda: self.lists)
+
+    @cached_property
+    def lists(self) -> ListsService:
+        from newsletter.service.lists import ListsService
+
+        return ListsService.of(self.ctx, lambda: self.audience.segments()[0], self.notices)
 
     @cached_property
     def clicks(self) -> ClicksService:
@@ -201,3 +210,15 @@ class Service:
         from newsletter.service.reports import ReportsService
 
         return ReportsService(self.ctx)
+
+    @cached_property
+    def list_archive(self) -> ListArchiveService:
+        from newsletter.service.list_archive import ListArchiveService
+
+        return ListArchiveService(self.ctx, self.audience)
+
+    @cached_property
+    def list_digests(self) -> ListDigestsService:
+        from newsletter.service.list_digests import ListDigestsService
+
+        return ListDigestsService(self.ctx, self.audience, self.notices)

@@ -326,10 +326,12 @@ class AudienceService:
             session.flush()
             return _view(subscriber)
 
-    def export_person(self, email: str) -> dict[str, Any]:
-        """Everything held about one person (the right of access)."""
+    def export_person(self, email: str, lang: str | None = None) -> dict[str, Any]:
+        """Everything held about one person (the right of access); the texts of the
+        network in ``lang``, by default the person's language."""
         with self.ctx.db.session() as session:
-            return gdpr.export_person(session, subscriptions.get_by_email(session, email))
+            subscriber = subscriptions.get_by_email(session, email)
+            return gdpr.export_person(session, subscriber, lang)
 
     def erase_person(self, email: str) -> int:
         """Erase one person (the right to erasure); their deliveries stay, anonymised,
@@ -473,5 +475,5 @@ class AudienceService:
             return None
         org = session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
         if org is None:
-            raise NotFoundError(N_("No organisation named '{name}'."), name=name)
+            raise NotFoundError(N_("No organisation named '{name}'."), name=name).on("organisation")
         return org

@@ -16,12 +16,12 @@ from newsletter.editorial.invitations import invitation_ids
 from newsletter.errors import NotFoundError
 from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
-from newsletter.service.results import AssemblySummary, FileRef, NewsHistoryEntry
+from newsletter.service.results import AssemblySummary, FileRef, IssueRow, NewsHistoryEntry
+from newsletter.service.search import issue_rows
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import (
     Assembly,
     Issue,
-    IssueItem,
     NewsAttachment,
     NewsItem,
     StoredFile,
@@ -73,21 +73,6 @@ class NewsDetail:
 
 
 @dataclass(frozen=True)
-class IssueRow:
-    id: int
-    number: int
-    title: str
-    status: str
-    lists: list[str]
-    items: int
-    public: bool
-    scheduled_at: datetime | None
-    sent_at: datetime | None
-    created_at: datetime
-    assembly_id: int | None
-
-
-@dataclass(frozen=True)
 class IssueEntry:
     news_id: int
     title: str
@@ -116,22 +101,6 @@ class IssueDetail:
     #: each annex's label per language as stored ("" when missing), by annex id
     annex_labels: dict[int, dict[str, str]] = field(default_factory=dict)
     bilingual: bool = False
-
-
-def _issue_row(issue: Issue, items: int) -> IssueRow:
-    return IssueRow(
-        id=issue.id,
-        number=issue.number,
-        title=issue.title,
-        status=issue.status.value,
-        lists=list(issue.lists or []),
-        items=items,
-        public=issue.public,
-        scheduled_at=issue.scheduled_at,
-        sent_at=issue.sent_at,
-        created_at=issue.created_at,
-        assembly_id=issue.assembly_id,
-    )
 
 
 class ConsoleQueries:
@@ -197,15 +166,8 @@ class ConsoleQueries:
 
     def issues(self) -> list[IssueRow]:
         with self.ctx.db.session() as session:
-            counts = dict(
-                session.execute(
-                    select(IssueItem.issue_id, func.count(IssueItem.id)).group_by(
-                        IssueItem.issue_id
-                    )
-                ).all()
-            )
             query = select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())
-            return [_issue_row(i, int(counts.get(i.id, 0))) for i in session.scalars(query)]
+            return issue_rows(session, list(session.scalars(query)))
 
     def issue_detail(self, issue_id: int) -> IssueDetail:
         with self.ctx.db.session() as session:
@@ -232,7 +194,7 @@ class ConsoleQueries:
                 annexes.append((annex.id, annex.label or annex.file.filename, ref))
                 annex_labels[annex.id] = translate.annex_labels(issue, annex)
             return IssueDetail(
-                row=_issue_row(issue, len(entries)),
+                row=IssueRow.of(issue, len(entries)),
                 introduction=issue.introduction,
                 entries=entries,
                 assemblies=assemblies,
@@ -258,7 +220,7 @@ class ConsoleQueries:
                 .order_by(Issue.scheduled_at)
                 .limit(1)
             ).first()
-            return _issue_row(issue, len(issue.items)) if issue else None
+            return IssueRow.of(issue, len(issue.items)) if issue else None
 
     def last_sent(self) -> IssueRow | None:
         with self.ctx.db.session() as session:
@@ -268,7 +230,7 @@ class ConsoleQueries:
                 .order_by(Issue.send_started_at.desc())
                 .limit(1)
             ).first()
-            return _issue_row(issue, len(issue.items)) if issue else None
+            return IssueRow.of(issue, len(issue.items)) if issue else None
 
     def assemblies(self, upcoming_only: bool = False) -> list[AssemblySummary]:
         with self.ctx.db.session() as session:

@@ -154,9 +154,10 @@ class EditorialService:
 
     # --- assemblies ----------------------------------------------------------------------
     @staticmethod
-    def parse_speakers(text: str) -> list[dict[str, str]]:
-        """Speakers typed one a line as ``Name, Organisation`` (console and CLI alike)."""
-        return [ag.parse_speaker(line) for line in text.splitlines() if line.strip()]
+    def parse_speakers(text: str, lang: str = "") -> list[dict[str, str]]:
+        """Speakers typed one a line as ``Name, Organisation`` (console and CLI alike);
+        ``lang``: the language version typed ("" for the original)."""
+        return [ag.parse_speaker(line, lang) for line in text.splitlines() if line.strip()]
 
     @staticmethod
     def parse_agenda(text: str) -> list[str]:
@@ -177,15 +178,18 @@ class EditorialService:
         language: str = "fr",
         texts: dict[str, dict[str, object]] | None = None,
     ) -> AssemblySummary:
-        """A new AG in ``language``; ``texts``: title, theme, place, agenda per language."""
+        """A new AG in ``language``; ``texts``: title, theme, place, agenda and speakers
+        per language."""
         language, main, other = translate.split_versions(
             language,
-            {"title": title, "theme": theme, "place": place, "agenda": agenda},
+            {"title": title, "theme": theme, "place": place, "agenda": agenda,
+             "speakers": speakers},
             texts or {},
-        )
+        )  # fmt: skip
         title, theme = str(main.get("title") or ""), str(main.get("theme") or "")
         place = str(main.get("place") or "")
         agenda = [str(point) for point in main.get("agenda") or []]  # type: ignore[attr-defined]
+        speakers = list(main.get("speakers") or [])  # type: ignore[call-overload]
         with self.ctx.db.session() as session:
             assembly = ag.create_assembly(
                 session,
@@ -201,7 +205,7 @@ class EditorialService:
                 language=language,
             )
             if other:
-                agenda_other = other.get("agenda")
+                agenda_other, speakers_other = other.get("agenda"), other.get("speakers")
                 translate.set_assembly_version(
                     self.ctx.settings, assembly, versions.other_language(language),
                     title=str(other["title"]) if "title" in other else None,
@@ -209,13 +213,14 @@ class EditorialService:
                     place=str(other["place"]) if "place" in other else None,
                     agenda=[str(p) for p in agenda_other]
                     if isinstance(agenda_other, list) else None,
+                    speakers=list(speakers_other) if isinstance(speakers_other, list) else None,
                     previous=ag.previous_assembly(session, assembly),
                 )  # fmt: skip
                 assembly.sequence = 0
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def set_assembly_version(self, assembly_id: int, lang: str, **texts: Any) -> AssemblySummary:
-        """One language's title, theme, place or agenda of an AG."""
+        """One language's title, theme, place, agenda or speakers of an AG."""
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
             translate.set_assembly_version(
@@ -232,25 +237,63 @@ class EditorialService:
         **changes: Any,
     ) -> AssemblySummary:
         """Change an AG (``changes``: the original version's texts and the rest);
-        ``other``: the other language's title, theme, place and agenda at the same time
-        (all empty removes that version)."""
+        ``other``: the other language's title, theme, place, agenda and speakers at the
+        same time (all empty removes that version)."""
         with self.ctx.db.session() as session:
             assembly = ag.update_assembly(session, ag.get_assembly(session, assembly_id), **changes)
             if other is not None:
-                agenda = other.get("agenda")
+                agenda, speakers = other.get("agenda"), other.get("speakers")
+                code = versions.other_language(versions.original_language(assembly))
                 if not str(other.get("title") or "").strip() and any(
-                    other.get(name) for name in ("theme", "place", "agenda")
+                    other.get(name) for name in ("theme", "place", "agenda", "speakers")
                 ):
-                    raise ValidationError(N_("An assembly needs a title."))
+                    raise ValidationError(N_("An assembly needs a title.")).on("title", code)
                 translate.set_assembly_version(
-                    self.ctx.settings, assembly,
-                    versions.other_language(versions.original_language(assembly)),
+                    self.ctx.settings, assembly, code,
                     title=str(other.get("title") or ""), theme=str(other.get("theme") or ""),
                     place=str(other.get("place") or ""),
                     agenda=[str(point) for point in agenda] if isinstance(agenda, list) else [],
+                    speakers=list(speakers) if isinstance(speakers, list) else [],
                     previous=ag.previous_assembly(session, assembly),
                 )  # fmt: skip
                 assembly.sequence -= 1  # one change, one new calendar SEQUENCE
+            return AssemblySummary.of(session, self.ctx.settings, assembly)
+
+    def edit_assembly(
+        self,
+        assembly_id: int,
+        *,
+        original: dict[str, Any] | None = None,
+        texts: dict[str, dict[str, Any]] | None = None,
+        **changes: Any,
+    ) -> AssemblySummary:
+        """Change some facts of an AG (``changes``: times, video link…) and some texts:
+        the original version's (``original``) or either language's (``texts``:
+        ``{"nl": {"speakers": […]}}``); what is not given stays (``assembly edit``). One
+        change, one new calendar SEQUENCE."""
+        with self.ctx.db.session() as session:
+            assembly = ag.get_assembly(session, assembly_id)
+            language, main, other = translate.split_versions(
+                versions.original_language(assembly), original or {}, texts or {}
+            )
+            sequence = assembly.sequence
+            if changes:
+                ag.update_assembly(session, assembly, **changes)
+            previous = ag.previous_assembly(session, assembly)
+            given_texts: dict[str, dict[str, Any]] = {
+                language: main,
+                versions.other_language(language): other,
+            }
+            for lang, given in given_texts.items():
+                if not given:
+                    continue
+                translate.set_assembly_version(
+                    self.ctx.settings, assembly, lang, previous=previous, **given
+                )
+                if versions.languages(assembly) and not versions.has_version(assembly, lang):
+                    raise ValidationError(N_("An assembly needs a title.")).on("title", lang)
+            assembly.sequence = sequence + 1
+            session.flush()
             return AssemblySummary.of(session, self.ctx.settings, assembly)
 
     def attach_minutes(self, assembly_id: int, filename: str, data: bytes) -> AssemblySummary:

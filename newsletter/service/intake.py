@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from imap_tools.errors import ImapToolsError
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,9 @@ from newsletter.store.audience import Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery
 from newsletter.store.intake import InboundMessage
+
+if TYPE_CHECKING:
+    from newsletter.service.lists import ListsService
 
 log = logging.getLogger(__name__)
 #: one poll at a time in a process (the scheduler and the console may both ask); polls
@@ -144,9 +147,16 @@ class InboundView(JsonResult):
 
 class IntakeService:
     def __init__(
-        self, ctx: Context, delivery: Any = None, notices: NoticesService | None = None
+        self,
+        ctx: Context,
+        delivery: Any = None,
+        notices: NoticesService | None = None,
+        *,
+        lists: Callable[[], ListsService] | None = None,
     ) -> None:
         self.ctx = ctx
+        #: the mailing lists: messages to a posting address become their posts
+        self._lists = lists
         #: the delivery service: records bounces on deliveries and subscribers
         self.delivery = delivery
         #: sends the acknowledgements (none without it)
@@ -164,9 +174,10 @@ class IntakeService:
         result.label = str(path)
         return result
 
-    def ingest_stream(self, stream: BinaryIO) -> Result:
+    def ingest_stream(self, stream: BinaryIO, *, envelope: Sequence[str] = ()) -> Result:
+        """One message as an MTA pipes it; ``envelope``: its envelope recipients."""
         raw = read_stream(stream, self.ctx.settings.intake_max_message)
-        result = self.ingest(raw, Origin("stdin"))
+        result = self.ingest(raw, Origin("stdin", envelope=tuple(envelope)))
         result.label = "-"
         return result
 
@@ -213,6 +224,8 @@ class IntakeService:
     def ingest(self, raw: RawMessage, origin: Origin) -> Result:
         """Decide, record, then apply what follows (bounces, acknowledgement)."""
         settings = self.ctx.settings
+        lists = self._lists() if self._lists is not None else None
+        posts = lists.intake() if lists is not None else None
         try:
             try:
                 with self.ctx.db.session() as session:
@@ -223,6 +236,7 @@ class IntakeService:
                         origin,
                         match_bounce=match_delivery,
                         match_complaint=match_complaint,
+                        posts=posts,
                     )
             except IntegrityError:
                 # another poll recorded the same message at the same time: now a duplicate
@@ -234,6 +248,7 @@ class IntakeService:
                         origin,
                         match_bounce=match_delivery,
                         match_complaint=match_complaint,
+                        posts=posts,
                     )
         except NewsletterError as error:
             result = self._quarantine(raw, origin, error.msg)
@@ -245,6 +260,8 @@ class IntakeService:
             )
             result = self._quarantine(raw, origin, reason)
         self._apply_bounces(result.record_id)
+        if lists is not None and result.new_posts:
+            lists.after_intake(result.new_posts)
         if result.acknowledgement is not None:
             self._acknowledge(result.record_id, *result.acknowledgement)
         return result

@@ -17,7 +17,7 @@ from newsletter import versions
 from newsletter.context import Context
 from newsletter.editorial import blocks, issues
 from newsletter.editorial.assemblies import get_assembly
-from newsletter.errors import ValidationError
+from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_
 from newsletter.intake.files import FilePolicy
 from newsletter.models import FileUpload, NewsStatus
@@ -28,6 +28,17 @@ from newsletter.text import BodyFormat
 #: the words of a block per language as the doors pass them:
 #: ``{"fr": {"body": …}, "nl": {"label": …}}``
 BlockTexts = Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class BlockEdit:
+    """A block's fields as a door sends them (None: unchanged)."""
+
+    place: str | None = None
+    audience: str | None = None
+    texts: BlockTexts | None = None
+    url: str | None = None
+    image: FileUpload | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,25 @@ class IssueContentService:
             issues.set_minutes(session, issue, assembly_id, source_id)
             return IssueSummary.of(issue)
 
+    def save_minutes(
+        self, issue_id: int, choices: Mapping[int, int | None]
+    ) -> dict[int, NewsletterError]:
+        """The PV chosen for each AG of the issue (AG id → the AG whose PV goes with it,
+        None: none), as the composer sends them: those that changed are stored, one
+        transaction; a choice refused is returned by AG id (the others are stored)."""
+        errors: dict[int, NewsletterError] = {}
+        with self.ctx.db.session() as session:
+            issue = issues.get_issue(session, issue_id)
+            current = {link.assembly_id: link.minutes_from_id for link in issue.assemblies}
+            for assembly_id, source_id in choices.items():
+                if assembly_id in current and current[assembly_id] == source_id:
+                    continue
+                try:
+                    issues.set_minutes(session, issue, assembly_id, source_id)
+                except NewsletterError as error:
+                    errors[assembly_id] = error
+        return errors
+
     def set_annex_audience(self, issue_id: int, annex_id: int, audience: str) -> IssueSummary:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
@@ -215,6 +245,28 @@ class IssueContentService:
             )
             return block_id
 
+    def save_blocks(
+        self, issue_id: int, edits: Mapping[int, BlockEdit]
+    ) -> dict[int, NewsletterError]:
+        """Every block's fields as the composer sends them with each of its buttons: each
+        block that changed is stored in its own transaction; a block refused keeps its
+        stored version and its error is returned by block id (the others are stored)."""
+        with self.ctx.db.session() as session:
+            stored = {b.id: _block_row(b) for b in issues.get_issue(session, issue_id).blocks}
+        errors: dict[int, NewsletterError] = {}
+        for block_id, edit in edits.items():
+            row = stored.get(block_id)
+            if row is not None and _unchanged(row, edit):
+                continue
+            try:
+                self.update_block(
+                    issue_id, block_id, place=edit.place, audience=edit.audience,
+                    texts=edit.texts, url=edit.url, image=edit.image,
+                )  # fmt: skip
+            except NewsletterError as error:
+                errors[block_id] = error
+        return errors
+
     def move_block(self, issue_id: int, block_id: int, step: int) -> None:
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
@@ -238,6 +290,23 @@ def _in_order(rows: list[IssueBlock], ctx: Context) -> list[IssueBlock]:
         rows,
         key=lambda b: (order.index(b.place) if b.place in order else len(order), b.position or 0),
     )
+
+
+def _unchanged(row: BlockRow, edit: BlockEdit) -> bool:
+    """Whether ``edit`` would leave the block as stored (a new image always changes it)."""
+    if edit.image is not None:
+        return False
+    if edit.place is not None and edit.place.strip() != row.place:
+        return False
+    if edit.audience is not None and edit.audience.strip().lower() != row.audience:
+        return False
+    if edit.url is not None and row.kind == "button" and edit.url.strip() != row.url:
+        return False
+    for lang, values in (edit.texts or {}).items():
+        stored = row.texts.get(lang, {})
+        if any(str(value or "").strip() != stored.get(name, "") for name, value in values.items()):
+            return False
+    return True
 
 
 def _block_row(block: IssueBlock) -> BlockRow:

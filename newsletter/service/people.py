@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.audience import departures, gdpr, people, subscriptions
@@ -310,29 +310,49 @@ class PeopleService:
             raise ValidationError(N_("Select at least one person."))
         by_org: dict[int, list[SubscriberView]] = {}
         skipped: list[str] = []
-        for person in self._views(ids):
+        for person in self._views(Subscriber.id.in_(list(ids))):
             if person.organisation_id is None or person.status != "active":
                 skipped.append(person.email)
             else:
                 by_org.setdefault(person.organisation_id, []).append(person)
         result = LinksSent(skipped=skipped)
         for org_id, persons in by_org.items():
-            url = self.partners.url(org_id)
-            name = persons[0].organisation
-            for person in persons:
-                self.notices.partner_link([person.email], name, url, person.language)
-                result.sent_to.append(person.email)
-            self.partners.mark_sent(org_id, [p.email for p in persons])
-            result.organisations.append(name)
+            self._send_links(org_id, persons, result)
         return result
 
-    def _views(self, ids: Sequence[int]) -> list[SubscriberView]:
+    def send_organisation_links(self, organisation_id: int) -> LinksSent:
+        """E-mail the personal submission link of one organisation to each of its people
+        with an active address (the console's partners page)."""
+        persons = self._views(
+            Subscriber.organisation_id == organisation_id,
+            Subscriber.status == SubscriberStatus.active,
+        )
+        if not persons:
+            raise ValidationError(
+                N_("Nobody of this organisation can receive e-mail (no active address).")
+            )
+        result = LinksSent()
+        self._send_links(organisation_id, persons, result)
+        return result
+
+    def _send_links(self, org_id: int, persons: list[SubscriberView], result: LinksSent) -> None:
+        """The link of the organisation to each person, in their language; then the
+        organisation's link is marked sent to them."""
+        url = self.partners.url(org_id)
+        name = persons[0].organisation
+        for person in persons:
+            self.notices.partner_link([person.email], name, url, person.language)
+            result.sent_to.append(person.email)
+        self.partners.mark_sent(org_id, [p.email for p in persons])
+        result.organisations.append(name)
+
+    def _views(self, *where: ColumnElement[bool]) -> list[SubscriberView]:
         with self.ctx.db.session() as session:
             return [
                 _view(s)
                 for s in session.scalars(
                     select(Subscriber)
-                    .where(Subscriber.id.in_(list(ids)))
+                    .where(*where)
                     .options(selectinload(Subscriber.organisation))
                     .order_by(Subscriber.email_key)
                 )
@@ -367,20 +387,22 @@ class PeopleService:
         sector or website. A name another organisation has is refused."""
         clean = " ".join(name.split())[:200]
         if not clean or not name_key(clean):
-            raise ValidationError(N_("The organisation needs a name."))
+            raise ValidationError(N_("The organisation needs a name.")).on("name")
         try:
             kind = Membership(membership)
         except ValueError as error:
-            raise ValidationError(N_("Unknown membership.")) from error
+            raise ValidationError(N_("Unknown membership.")).on("membership") from error
         site = website.strip()[:500]
         if site and not site.startswith(("https://", "http://")):
-            raise ValidationError(N_("The website must start with https:// or http://."))
+            raise ValidationError(N_("The website must start with https:// or http://.")).on(
+                "website"
+            )
         with self.ctx.db.session() as session:
             org = _organisation(session, organisation_id)
             if people.organisation_named(session, clean, but=organisation_id) is not None:
                 raise ValidationError(
                     N_("Another organisation is already named '{name}'."), name=clean
-                )
+                ).on("name")
             org.name, org.name_key, org.membership = clean, name_key(clean), kind
             org.sector, org.website = " ".join(sector.split())[:200], site
         return self.organisation(organisation_id).organisation

@@ -39,7 +39,7 @@ class PersonForm:
         """The fields by the directory's rules; ValidationError for an unknown language."""
         language = self.language.strip()
         if language not in LANGUAGES:
-            raise ValidationError(N_("Unknown language."))
+            raise ValidationError(N_("Unknown language.")).on("language")
         return CheckedPerson(
             name=self.name.strip()[:NAME_LENGTH],
             language=language,

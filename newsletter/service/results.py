@@ -110,6 +110,40 @@ class NewsHistoryEntry(JsonResult):
 
 
 @dataclass(frozen=True)
+class IssueRow(JsonResult):
+    """An issue as a line of a list: the console's issues and dashboard, ``issue list --json``."""
+
+    id: int
+    number: int
+    title: str
+    status: str
+    lists: list[str]
+    #: how many news items it has
+    items: int
+    public: bool
+    scheduled_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime
+    #: the AG it is the invitation to (console only)
+    assembly_id: int | None = None
+
+    @classmethod
+    def of(cls, issue: Issue, items: int) -> IssueRow:
+        return cls(
+            id=issue.id, number=issue.number, title=issue.title, status=issue.status.value,
+            lists=list(issue.lists or []), items=items, public=issue.public,
+            scheduled_at=issue.scheduled_at, sent_at=issue.sent_at, created_at=issue.created_at,
+            assembly_id=issue.assembly_id,
+        )  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        """The document of ``issue list --json`` (as before: no console field)."""
+        document = super().as_json()
+        del document["assembly_id"]
+        return document
+
+
+@dataclass(frozen=True)
 class IssueSummary(JsonResult):
     """An issue (``issue draft --json``)."""
 

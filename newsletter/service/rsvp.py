@@ -6,24 +6,30 @@ answers through the same rules (``editorial.participation.record_answer``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsletter import links
+from newsletter import links, versions
 from newsletter.context import Context
 from newsletter.editorial import participation as part
-from newsletter.errors import NotFoundError, ValidationError
-from newsletter.i18n import N_
+from newsletter.errors import ConfigurationError, DeliveryError, NotFoundError, ValidationError
+from newsletter.i18n import N_, known_language
 from newsletter.models import Membership, RsvpChoice
+from newsletter.service.notices import NoticesService
+from newsletter.service.rsvp_mail import rsvp_confirmation
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, RsvpAnswer
 from newsletter.tokens import verify
 
 MAX_PEOPLE = part.MAX_PEOPLE
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,20 @@ def _holders(session: Session, own: Organisation | None) -> list[Holder]:
 
 
 class RsvpService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, notices: NoticesService | None = None) -> None:
         self.ctx = ctx
+        #: sends the confirmation of each answer (none: no confirmation)
+        self.notices = notices
+
+    def _confirm(self, message: EmailMessage | None, to: str) -> None:
+        """Send the confirmation of an answer once it is recorded; a refused or
+        impossible sending is logged, the answer stays recorded."""
+        if message is None or self.notices is None:
+            return
+        try:
+            self.notices.send_raw(message.as_bytes(policy=SMTP), to)
+        except (DeliveryError, ConfigurationError) as error:
+            log.warning("RSVP confirmation to %s not sent: %s", to, error.localized())
 
     def url(self, assembly_id: int, subscriber_id: int) -> str:
         return links.rsvp_url(self.ctx.settings, assembly_id, subscriber_id)
@@ -154,6 +172,8 @@ class RsvpService:
                 None,
             )
         closes = part.closes_at(assembly)
+        # the AG's texts in the person's language (else the other version)
+        shown = versions.shown_language(assembly, known_language(subscriber.language))
         return RsvpTarget(
             assembly_id=assembly.id,
             subscriber_id=subscriber.id,
@@ -161,12 +181,12 @@ class RsvpService:
             name=subscriber.name,
             organisation=org.name if org else "",
             membership=subscriber.membership.value,
-            assembly_title=assembly.title,
+            assembly_title=str(versions.field_in(assembly, "title", shown)),
             starts_at=assembly.starts_at,
             ends_at=assembly.ends_at,
-            place=assembly.place,
+            place=str(versions.pick(assembly, "place", shown)),
             video_url=assembly.video_url,
-            agenda=list(assembly.agenda or []),
+            agenda=[str(point) for point in versions.pick(assembly, "agenda", shown) or []],
             cancelled=assembly.cancelled,
             choice=answer.choice if answer else None,
             attending=answer.attending if answer else None,
@@ -189,8 +209,10 @@ class RsvpService:
         comment: str = "",
         *,
         proxy_to: int | None = None,
+        confirm: bool = True,
     ) -> None:
-        """Record (or change) the answer carried by a signed RSVP link."""
+        """Record (or change) the answer carried by a signed RSVP link; the person gets
+        its confirmation by e-mail (``confirm``)."""
         assembly_id, subscriber_id = self._ids(token)
         if isinstance(choice, bool):
             choice = RsvpChoice.yes if choice else RsvpChoice.no
@@ -201,6 +223,19 @@ class RsvpService:
                 session, assembly, subscriber, choice,
                 people=people, proxy_to=holder, comment=comment,
             )  # fmt: skip
+            message = self._confirmation(assembly, subscriber, choice, people, holder, confirm)
+            to = subscriber.email
+        self._confirm(message, to)
+
+    def _confirmation(
+        self, assembly: Assembly, subscriber: Subscriber, choice: RsvpChoice, people: int,
+        holder: Organisation | None, confirm: bool,
+    ) -> EmailMessage | None:  # fmt: skip
+        if not confirm or self.notices is None:
+            return None
+        return rsvp_confirmation(
+            self.ctx.settings, assembly, subscriber, choice, people=people, holder=holder
+        )
 
     def answer_for(
         self,
@@ -211,8 +246,10 @@ class RsvpService:
         people: int = 1,
         proxy_to: str = "",
         comment: str = "",
+        confirm: bool = True,
     ) -> RsvpTarget:
-        """The same answer by e-mail address (``assembly rsvp``); returns the new state."""
+        """The same answer by e-mail address (``assembly rsvp``); returns the new state.
+        The person gets the same confirmation by e-mail (``confirm``)."""
         with self.ctx.db.session() as session:
             subscriber = session.scalar(
                 select(Subscriber).where(Subscriber.email_key == email.strip().lower())
@@ -231,7 +268,10 @@ class RsvpService:
                 session, assembly, subscriber, choice,
                 people=people, proxy_to=holder, comment=comment,
             )  # fmt: skip
-            return self._target(session, assembly_id, subscriber.id)
+            message = self._confirmation(assembly, subscriber, choice, people, holder, confirm)
+            target = self._target(session, assembly_id, subscriber.id)
+        self._confirm(message, target.email)
+        return target
 
     def summary(self, assembly_id: int) -> RsvpSummary:
         """Every answer, and "N people representing M organisations"."""

@@ -20,7 +20,7 @@ from newsletter.context import Context
 from newsletter.errors import ValidationError
 from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.models import IssueStatus, NewsStatus
-from newsletter.service.results import JsonResult, NewsSummary
+from newsletter.service.results import IssueRow, NewsSummary
 from newsletter.store.editorial import Issue, IssueItem, NewsItem, note_text
 from newsletter.store.folding import matches
 
@@ -132,30 +132,6 @@ class NewsRow:
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class IssueLine(JsonResult):
-    """An issue as a line of the list (``issue list --json``)."""
-
-    id: int
-    number: int
-    title: str
-    status: str
-    lists: list[str]
-    items: int
-    public: bool
-    scheduled_at: datetime | None
-    sent_at: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, issue: Issue, items: int) -> IssueLine:
-        return cls(
-            id=issue.id, number=issue.number, title=issue.title, status=issue.status.value,
-            lists=list(issue.lists or []), items=items, public=issue.public,
-            scheduled_at=issue.scheduled_at, sent_at=issue.sent_at, created_at=issue.created_at,
-        )  # fmt: skip
-
-
 def _versions(model: Any, name: str) -> list[Any]:
     """The column of the original and the same field of each other language's version."""
     return [
@@ -226,23 +202,23 @@ class SearchService:
         where.extend(self._between(day, wanted.since, wanted.until))
         return select(Issue).where(*where)
 
-    def issues(self, wanted: IssueFilter) -> Found[IssueLine]:
+    def issues(self, wanted: IssueFilter) -> Found[IssueRow]:
         """The issues that match, newest first, one page."""
         wanted = wanted.checked()
         order = (Issue.created_at.desc(), Issue.id.desc())
         with self.ctx.db.session() as session:
             total, issues = _page(session, self._issue_query(wanted), order, wanted)
-            rows = _issue_lines(session, issues)
+            rows = issue_rows(session, issues)
         return Found(rows, total, wanted.page, wanted.per_page)
 
-    def every_issue(self, wanted: IssueFilter) -> list[IssueLine]:
+    def every_issue(self, wanted: IssueFilter) -> list[IssueRow]:
         """Every issue that matches, oldest first (``issue list``)."""
         query = self._issue_query(wanted.checked()).order_by(Issue.id)
         with self.ctx.db.session() as session:
-            return _issue_lines(session, list(session.scalars(query)))
+            return issue_rows(session, list(session.scalars(query)))
 
 
-def _issue_lines(session: Session, issues: list[Issue]) -> list[IssueLine]:
+def issue_rows(session: Session, issues: list[Issue]) -> list[IssueRow]:
     counts: dict[int, int] = {}
     ids = [issue.id for issue in issues]
     for start in range(0, len(ids), 500):  # a bounded IN list
@@ -252,7 +228,7 @@ def _issue_lines(session: Session, issues: list[Issue]) -> list[IssueLine]:
             .group_by(IssueItem.issue_id)
         ).all()
         counts.update({int(issue_id): int(n) for issue_id, n in rows})
-    return [IssueLine.of(issue, counts.get(issue.id, 0)) for issue in issues]
+    return [IssueRow.of(issue, counts.get(issue.id, 0)) for issue in issues]
 
 
 def _page(

@@ -250,7 +250,7 @@ class Sending(RenderCheck):
                         break
                     try:
                         key = (issue_id, send_id)
-                        factory = factories.get(key) or self.message_factory(issue_id)
+                        factory = factories.get(key) or self._factory_of(issue_id, send_id)
                     except Exception:
                         log.exception("cannot prepare issue %s", issue_id)
                         continue
@@ -379,6 +379,15 @@ class Sending(RenderCheck):
                 )
             )
 
+    def _factory_of(self, issue_id: int, send_id: int) -> MessageFactory:
+        """The messages of an issue's send, or (issue 0) of a list post's relay."""
+        if issue_id:
+            return self.message_factory(issue_id)
+        from newsletter.service.lists import ListsService
+
+        segments = load_segments(self.ctx.settings.lists_dir)[0]
+        return ListsService.of(self.ctx, lambda: segments).message_factory(send_id)
+
     def _due_sends(self) -> list[tuple[int, int]]:
         now = utcnow()
         with self.ctx.db.session() as session:
@@ -397,6 +406,13 @@ class Sending(RenderCheck):
                     due.append((issue_id, send_id))
                 elif not tally[D.failed_temporary]:
                     due.append((issue_id, send_id))  # finished: the run marks it sent
+            # the relays of list posts (issue 0): the same worker, the same rules
+            for send_id in session.scalars(
+                select(Send.id)
+                .where(Send.post_id.is_not(None), Send.finished_at.is_(None))
+                .order_by(Send.id)
+            ):
+                due.append((0, send_id))
             return due
 
 

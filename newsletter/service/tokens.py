@@ -35,6 +35,12 @@ class TokensService:
         """The subscriber of a one-click unsubscribe link."""
         return self._subscriber(links.UNSUBSCRIBE, token)
 
+    def unsubscribe_list(self, token: str) -> str | None:
+        """The one list an unsubscribe link leaves (a mailing list's), None for all."""
+        payload = verify(self.ctx.settings, links.UNSUBSCRIBE, token)
+        value = payload.get("l") if isinstance(payload, dict) else None
+        return value if isinstance(value, str) and value else None
+
     def preferences_subscriber(self, token: str) -> int:
         """The subscriber of a preferences link."""
         return self._subscriber(links.PREFERENCES, token)

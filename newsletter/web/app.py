@@ -15,6 +15,8 @@ from newsletter.context import Context
 from newsletter.errors import NewsletterError, NotFoundError
 from newsletter.service import Service
 from newsletter.web import auth, console, public
+from newsletter.web.console import composer_page
+from newsletter.web.console.composer_form import ComposerNotSaved
 from newsletter.web.headers import add_security_headers
 from newsletter.web.lang import request_language
 from newsletter.web.limits import BodyLimit
@@ -53,6 +55,8 @@ def create_app(ctx: Context, service: Service | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(public.router)
     app.include_router(public.unprotected)
+
+    app.add_exception_handler(ComposerNotSaved, composer_page.not_saved)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _error: LoginRequired) -> Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,9 @@ from newsletter.editorial.news_status import transition_news
 from newsletter.editorial.translate import set_assembly_version, set_issue_version, translate_news
 from newsletter.intake.news import submit_news
 from newsletter.models import Language, Membership, NewsSource, NewsStatus
+from newsletter.service.audience import SubscriberView
 from newsletter.store.audience import Organisation
+from newsletter.store.delivery import Delivery, Send
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n% minutes of the assembly\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
@@ -145,3 +149,22 @@ def build_sample(session: Session, settings: Settings, extra_items: int = 0) -> 
         introduction="Veel leesplezier! Dit nummer kondigt de **AV van december** aan.",
     )
     return issue.id
+
+
+def build_sent_sample(
+    session: Session,
+    settings: Settings,
+    deliveries: Sequence[tuple[SubscriberView, dict[str, Any]]],
+) -> int:
+    """``build_sample``'s issue sent to the members: one delivery for each person, with
+    these fields (status, last_reply, reply_note…); returns the issue id."""
+    issue_id = build_sample(session, settings)
+    send = Send(issue_id=issue_id, lists=["membres"], total=len(deliveries))
+    session.add(send)
+    session.flush()
+    for person, fields in deliveries:
+        session.add(
+            Delivery(send_id=send.id, issue_id=issue_id, subscriber_id=person.id,
+                     email=person.email, name=person.name, **fields)
+        )  # fmt: skip
+    return issue_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from dataclasses import replace
 from email import message_from_bytes
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP, default
@@ -13,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from newsletter.context import Context
+from newsletter.delivery.smtp import wire_body
 from newsletter.editorial.issues import add_annex, add_item, get_issue
 from newsletter.editorial.news_status import transition_news
 from newsletter.errors import ValidationError
@@ -182,6 +184,40 @@ def test_spliced_links_and_names_of_every_shape_equal_the_email_package(
         spliced = variant.personalize(recipient)
         date = str(parse(spliced)["Date"])
         assert spliced == reference(variant, prepared, recipient, ctx, date), (name, tail)
+        # what a send hands the transport: the same bytes in pieces, and their wire form
+        pieces = variant.splice(recipient)
+        assert bytes(pieces) == spliced
+        assert b"".join(pieces.wire()) == wire_body(spliced), (name, tail)
+
+
+@pytest.mark.parametrize("bilingual", [False, True])
+def test_a_send_gets_the_message_in_pieces_already_in_wire_form(
+    ctx: Context, issue_id: int, bilingual: bool
+) -> None:
+    """Every variant: the pieces a send hands the transport join into the message
+    (``personalize``), and their wire form is what ``wire_body`` makes of it: lines
+    starting with a dot (a name, a link cut by quoted-printable) doubled, nowhere else."""
+    with ctx.db.session() as session:
+        get_issue(session, issue_id).bilingual = bilingual
+        session.flush()
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    for lang in LANGUAGES:
+        for kind in ("effectif", "adherent", "none"):
+            variant = prepared.variant(lang, kind)
+            recipients = [
+                values(ctx, issue_id, name=name, sid=sid + 1, ag=variant.rsvp_assembly_id)
+                for sid, name in enumerate([*NAMES, ".Nom"])
+            ]
+            # a link alone on a line of the text part, cut by quoted-printable before a dot
+            link = ctx.settings.base_url + "/u/" + "a" * (77 - len(ctx.settings.base_url) - 3)
+            recipients.append(replace(recipients[0], unsubscribe_url=link + ".rest"))
+            for recipient in recipients:
+                data = variant.personalize(recipient)
+                pieces = variant.splice(recipient)
+                assert bytes(pieces) == data
+                wire = b"".join(pieces.wire())
+                assert wire == wire_body(data), (lang, kind, recipient.name)
+            assert b"\r\n.rest" in data and b"\r\n..rest" in wire
 
 
 def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: int) -> None:
@@ -290,6 +326,9 @@ def test_injection_attempts_end_as_inert_text(ctx: Context, issue_id: int) -> No
         ("web_url", "https://x.example.org/a\\b"),
         ("rsvp_url", "https://x.example.org/rsvp/'x"),
         ("rsvp_url", "https://x.example.org/rsvp/ x"),
+        ("click_person", "~abc\n"),
+        ("click_person", "~abc\r\n.\r\nMAIL FROM:<x@example.org>"),
+        ("click_person", 'abc"'),
     ],
 )
 def test_bad_recipient_values_are_refused(

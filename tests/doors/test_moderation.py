@@ -43,8 +43,8 @@ def _through(door: str, console: Browser, cli: Cli, news_id: int, action: str) -
 EXPECTED = {
     # action: (status after, subject of the e-mail the partner gets, in Dutch)
     "approve": ("approved", None),
-    "reject": ("rejected", "Je nieuwsbericht werd niet aanvaard"),
-    "changes": ("changes_requested", "Je nieuwsbericht moet aangepast worden"),
+    "reject": ("rejected", "Uw nieuwsbericht werd niet aanvaard"),
+    "changes": ("changes_requested", "Uw nieuwsbericht moet aangepast worden"),
     "reopen": ("pending", None),
 }
 

@@ -161,3 +161,58 @@ def test_a_token_of_another_secret_is_refused(service: Service) -> None:
         verify(settings, links.UNSUBSCRIBE, token)
     with pytest.raises(KeyError):
         sign(settings, "no-such-purpose", {"s": 1})
+
+
+def test_the_hmac_from_precomputed_key_states_is_hmac_sha1() -> None:
+    import hmac
+    import random
+
+    from newsletter import tokens
+
+    generator = random.Random(4)
+    for size in (0, 1, 20, 63, 64, 65, 200):  # keys shorter and longer than the block
+        key = generator.randbytes(size)
+        for length in (0, 1, 30, 64, 200):
+            message = generator.randbytes(length)
+            assert tokens.hmac_sha1(key, message) == hmac.digest(key, message, "sha1")
+
+
+def test_a_sends_short_signer_makes_the_tokens_of_sign(service: Service) -> None:
+    from newsletter import tokens
+
+    settings = service.ctx.settings
+    made = 1_790_000_000
+    for purpose in (links.UNSUBSCRIBE, links.PREFERENCES, links.RSVP, links.CLICK_PERSON):
+        signer = tokens.ShortSigner(settings, purpose)
+        key = tokens._signing_key(settings.secret, purpose)
+        for payload in ({"s": 7, "i": 2}, {"s": 7, "i": None}, {"a": 12, "s": 99999999999}):
+            data = tokens._compact_json(payload)
+            assert signer.token(data, made) == tokens.signed_short(key, data, made)
+            assert verify(settings, purpose, signer.token(data)) == payload
+    with pytest.raises(ValueError):
+        signer.token(b"{" + b" " * tokens.SHORT_PAYLOAD + b"}")
+    with pytest.raises(KeyError):
+        tokens.ShortSigner(settings, "no-such-purpose")
+
+
+def test_the_links_of_a_send_are_the_links_of_the_link_functions(service: Service) -> None:
+    """Made the same second, the same URLs: an issue's per-recipient links verify (and
+    links already sent keep verifying) whichever of the two made them."""
+    settings = service.ctx.settings.model_copy(
+        update={"click_counting": True, "click_tracking_individual": True}
+    )
+    made = links.RecipientLinks(settings, 12)
+    for subscriber in (1, 7, 123456789012, -1, True):
+        for _ in range(3):  # until both are made within one second
+            start = int(time.time())
+            ours = [made.unsubscribe(subscriber), made.preferences(subscriber),
+                    made.rsvp(3, subscriber), made.click_person(subscriber)]  # fmt: skip
+            theirs = [links.unsubscribe_url(settings, subscriber, 12),
+                      links.preferences_url(settings, subscriber),
+                      links.rsvp_url(settings, 3, subscriber),
+                      links.click_person(settings, 12, subscriber)]  # fmt: skip
+            if int(time.time()) == start:
+                break
+        assert ours == theirs, subscriber
+    token = made.unsubscribe(7).rpartition("/")[2]
+    assert verify(settings, links.UNSUBSCRIBE, token) == {"s": 7, "i": 12}

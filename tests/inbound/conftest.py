@@ -1,9 +1,12 @@
-"""Fixtures of the inbound tests: a private Dovecot server and the message corpus."""
+"""Fixtures of the inbound tests: a private Dovecot server, the message corpus, and an
+issue sent to subscribers whose reports (bounces, complaints) then come back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from pydantic import SecretStr
@@ -12,6 +15,8 @@ from newsletter.config import Settings, SmtpSecurity
 from newsletter.context import Context
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import Organisation, Subscriber
+from tests.delivery.smtpd import RecordingServer
+from tests.support.cli import Cli
 from tests.support.dovecot import DovecotServer, MailUser
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -109,3 +114,65 @@ def add_partners(ctx: Context) -> dict[str, int]:
             ]
         )
         return {"soleil": soleil.id, "noord": noord.id}
+
+
+def add_recipients(ctx: Context, *addresses: str) -> dict[str, int]:
+    """The two partners (``add_partners``) and an active subscriber of ASBL Le Soleil at
+    each address; every subscriber's id by address."""
+    orgs = add_partners(ctx)
+    with ctx.db.session() as session:
+        for address in addresses:
+            session.add(
+                Subscriber(
+                    email=address,
+                    email_key=address,
+                    organisation_id=orgs["soleil"],
+                    status=SubscriberStatus.active,
+                )
+            )
+        session.flush()
+        return {s.email_key: s.id for s in session.query(Subscriber)}
+
+
+@dataclass(frozen=True)
+class SentIssue:
+    issue_id: int
+    #: per recipient: (envelope sender, message bytes) as the SMTP server received them
+    received: dict[str, tuple[str, bytes]]
+
+    def sender(self, recipient: str) -> str:
+        """The envelope sender of that recipient's copy (the VERP address)."""
+        return self.received[recipient][0]
+
+
+class SendIssue(Protocol):
+    def __call__(
+        self, settings: Settings, *, title: str | None = None, **changes: object
+    ) -> SentIssue: ...
+
+
+@pytest.fixture
+def send_issue(cli: Cli) -> SendIssue:
+    """``issue draft`` then ``issue send --to membres`` through the command line, to a
+    recording SMTP server, with these settings (and ``changes`` to them)."""
+
+    def send(settings: Settings, *, title: str | None = None, **changes: object) -> SentIssue:
+        with RecordingServer() as smtp:
+            cli.set(
+                settings.model_copy(
+                    update={
+                        "smtp_host": "127.0.0.1",
+                        "smtp_port": smtp.port,
+                        "smtp_security": SmtpSecurity.none,
+                        **changes,
+                    }
+                )
+            )
+            draft = cli("issue", "draft", *(("--title", title) if title else ()), "--json")
+            assert draft.code == 0, draft.err
+            issue_id = int(draft.json()["id"])
+            sent = cli("issue", "send", str(issue_id), "--to", "membres", "--yes")
+            assert sent.code == 0, sent.err
+        return SentIssue(issue_id, {r.recipient: (r.sender, r.data) for r in smtp.received})
+
+    return send

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from newsletter.config import Settings, SmtpSecurity
+from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.models import InboundOutcome, SubscriberStatus
 from newsletter.service import Service
 from newsletter.service.intake import IntakeService
 from newsletter.store.audience import Subscriber
-from tests.delivery.smtpd import RecordingServer
-from tests.inbound.conftest import add_partners, corpus, imap_settings
+from tests.inbound.conftest import SendIssue, add_recipients, corpus, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
 
@@ -18,46 +17,14 @@ ABSENT = "absent@destinataire.example.net"
 PRESENT = "present@destinataire.example.net"
 
 
-def _add_recipients(ctx: Context) -> None:
-    orgs = add_partners(ctx)
-    with ctx.db.session() as session:
-        for address in (ABSENT, PRESENT):
-            session.add(
-                Subscriber(
-                    email=address,
-                    email_key=address,
-                    organisation_id=orgs["soleil"],
-                    status=SubscriberStatus.active,
-                )
-            )
-
-
-def _send(cli: Cli, issue_id: str) -> None:
-    """`issue send` to the list ``membres`` (the members of the network)."""
-    sent = cli("issue", "send", issue_id, "--to", "membres", "--yes")
-    assert sent.code == 0, sent.err
-
-
 def test_dsn_after_a_send_marks_the_recipient_bounced(
-    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser, send_issue: SendIssue
 ) -> None:
-    _add_recipients(ctx)
-    with RecordingServer() as smtp:
-        sending = imap_settings(settings, mail_user).model_copy(
-            update={
-                "smtp_host": "127.0.0.1",
-                "smtp_port": smtp.port,
-                "smtp_security": SmtpSecurity.none,
-            }
-        )
-        cli.set(sending)
-        draft = cli("issue", "draft", "--title", "Lettre de novembre", "--json")
-        assert draft.code == 0, draft.err
-        issue_id = str(draft.json()["id"])
-        _send(cli, issue_id)
-    envelope = {r.recipient: r.sender for r in smtp.received}
-    assert ABSENT in envelope and PRESENT in envelope
-    verp = envelope[ABSENT]
+    add_recipients(ctx, ABSENT, PRESENT)
+    sent = send_issue(imap_settings(settings, mail_user), title="Lettre de novembre")
+    issue_id = str(sent.issue_id)
+    assert ABSENT in sent.received and PRESENT in sent.received
+    verp = sent.sender(ABSENT)
     assert verp.startswith("bounces+") and verp.endswith("@example.org")
 
     # the remote server refuses the address later: Postfix sends a DSN to the VERP address
@@ -87,24 +54,13 @@ def test_dsn_after_a_send_marks_the_recipient_bounced(
 
 
 def test_soft_bounces_count_towards_the_limit(
-    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser, send_issue: SendIssue
 ) -> None:
     """A full mailbox (Exim, 5.2.2) is soft: the subscriber stays active below the limit."""
-    _add_recipients(ctx)
-    with RecordingServer() as smtp:
-        cli.set(
-            imap_settings(settings, mail_user).model_copy(
-                update={
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "smtp_security": SmtpSecurity.none,
-                    "bounce_limit": 2,
-                }
-            )
-        )
-        issue_id = str(cli("issue", "draft", "--json").json()["id"])
-        _send(cli, issue_id)
-    verp = next(r.sender for r in smtp.received if r.recipient == ABSENT)
+    add_recipients(ctx, ABSENT, PRESENT)
+    sent = send_issue(imap_settings(settings, mail_user), bounce_limit=2)
+    issue_id = str(sent.issue_id)
+    verp = sent.sender(ABSENT)
     soft = corpus("15-exim-text-bounce.eml").replace(
         b"bounces+VERPTOKEN@example.org", verp.encode()
     )
@@ -118,23 +74,14 @@ def test_soft_bounces_count_towards_the_limit(
 
 
 def test_interrupted_bounce_is_applied_later(
-    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, send_issue: SendIssue
 ) -> None:
     """The bounce is recorded first and counted after; if counting did not happen (a
     crash in between), the next poll does it, once."""
-    _add_recipients(ctx)
-    with RecordingServer() as smtp:
-        sending = settings.model_copy(
-            update={
-                "smtp_host": "127.0.0.1",
-                "smtp_port": smtp.port,
-                "smtp_security": SmtpSecurity.none,
-            }
-        )
-        cli.set(sending)
-        issue_id = str(cli("issue", "draft", "--json").json()["id"])
-        _send(cli, issue_id)
-    verp = next(r.sender for r in smtp.received if r.recipient == ABSENT)
+    add_recipients(ctx, ABSENT, PRESENT)
+    sent = send_issue(settings)
+    issue_id = str(sent.issue_id)
+    verp = sent.sender(ABSENT)
     dsn = corpus("13-ndr-exchange.eml").replace(b"bounces+VERPTOKEN@example.org", verp.encode())
     recorded_only = IntakeService(ctx)  # no delivery service: records, counts nothing
     assert recorded_only.ingest_bytes(dsn).outcome is InboundOutcome.bounce

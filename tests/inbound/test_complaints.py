@@ -12,52 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.config import Settings, SmtpSecurity
+from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.models import SubscriberStatus
 from newsletter.service import Service
 from newsletter.store.audience import Subscriber
 from newsletter.store.delivery import Delivery
-from tests.delivery.smtpd import RecordingServer
-from tests.inbound.conftest import add_partners, imap_settings
+from tests.inbound.conftest import SendIssue, add_recipients, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
 
 ARF = Path(__file__).resolve().parent / "arf"
 VICTIM = "victime@destinataire.example.net"
 OTHER = "autre@destinataire.example.net"
-
-
-def _subscribers(ctx: Context) -> None:
-    orgs = add_partners(ctx)
-    with ctx.db.session() as session:
-        for address in (VICTIM, OTHER):
-            session.add(
-                Subscriber(
-                    email=address,
-                    email_key=address,
-                    organisation_id=orgs["soleil"],
-                    status=SubscriberStatus.active,
-                )
-            )
-
-
-def _send(cli: Cli, settings: Settings) -> tuple[int, dict[str, tuple[str, bytes]]]:
-    """An issue sent to the members; per recipient (envelope sender, message bytes)."""
-    with RecordingServer() as smtp:
-        cli.set(
-            settings.model_copy(
-                update={
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "smtp_security": SmtpSecurity.none,
-                }
-            )
-        )
-        issue_id = cli("issue", "draft", "--title", "Lettre", "--json").json()["id"]
-        sent = cli("issue", "send", str(issue_id), "--to", "membres", "--yes")
-        assert sent.code == 0, sent.err
-    return int(issue_id), {r.recipient: (r.sender, r.data) for r in smtp.received}
 
 
 def _text(data: bytes) -> str:
@@ -103,12 +70,17 @@ def _statuses(ctx: Context) -> dict[str, tuple[SubscriberStatus, str]]:
 
 @pytest.mark.parametrize("sample", ["rfc5965.eml", "jmrp-version01.eml", "redacted-headers.eml"])
 def test_a_complaint_through_the_mailbox_unsubscribes_and_counts_on_the_issue(
-    sample: str, cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    sample: str,
+    cli: Cli,
+    settings: Settings,
+    ctx: Context,
+    mail_user: MailUser,
+    send_issue: SendIssue,
 ) -> None:
-    _subscribers(ctx)
-    imap = imap_settings(settings, mail_user)
-    issue_id, sent = _send(cli, imap)
-    mail_from, original = sent[VICTIM]
+    add_recipients(ctx, VICTIM, OTHER)
+    sent = send_issue(imap_settings(settings, mail_user), title="Lettre")
+    issue_id = sent.issue_id
+    mail_from, original = sent.received[VICTIM]
     assert mail_from.startswith("bounces+")
     before = _statuses(ctx)
     assert before[VICTIM][0] is SubscriberStatus.active
@@ -139,11 +111,14 @@ def test_a_complaint_through_the_mailbox_unsubscribes_and_counts_on_the_issue(
     assert cli("issue", "status", str(issue_id), "--json").json()["complaints"] == 1
 
 
-def test_a_complaint_through_intake_eml(cli: Cli, settings: Settings, ctx: Context) -> None:
+def test_a_complaint_through_intake_eml(
+    cli: Cli, settings: Settings, ctx: Context, send_issue: SendIssue
+) -> None:
     """An MTA piping the feedback loop's address into ``intake eml``."""
-    _subscribers(ctx)
-    issue_id, sent = _send(cli, settings)
-    mail_from, original = sent[OTHER]
+    add_recipients(ctx, VICTIM, OTHER)
+    sent = send_issue(settings, title="Lettre")
+    issue_id = sent.issue_id
+    mail_from, original = sent.received[OTHER]
     path = settings.data_dir.parent / "arf.eml"
     path.write_bytes(arf("rfc5965.eml", mail_from=mail_from, rcpt_to=OTHER, original=original))
     result = cli("intake", "eml", str(path))
@@ -155,15 +130,13 @@ def test_a_complaint_through_intake_eml(cli: Cli, settings: Settings, ctx: Conte
 
 
 def test_hostile_and_malformed_reports_are_quarantined_and_change_no_one(
-    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser, send_issue: SendIssue
 ) -> None:
-    _subscribers(ctx)
-    imap = imap_settings(settings, mail_user)
-    issue_id, sent = _send(cli, imap)
-    other_from, other_original = sent[OTHER]
-    victim_from, victim_original = sent[VICTIM]
-    with ctx.db.session() as session:
-        victim_id = session.query(Subscriber).filter_by(email_key=VICTIM).one().id
+    victim_id = add_recipients(ctx, VICTIM, OTHER)[VICTIM]
+    sent = send_issue(imap_settings(settings, mail_user), title="Lettre")
+    issue_id = sent.issue_id
+    other_from, other_original = sent.received[OTHER]
+    victim_from, victim_original = sent.received[VICTIM]
     before = _statuses(ctx)
     guessed = victim_original.replace(
         re.search(rb"Message-ID: <([^>]+)>", victim_original).group(1),  # type: ignore[union-attr]

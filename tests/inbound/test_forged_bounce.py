@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from email.utils import make_msgid
 
-from newsletter.config import Settings, SmtpSecurity
+from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.models import DeliveryStatus, SubscriberStatus
 from newsletter.service import Service
 from newsletter.store.audience import Subscriber
 from newsletter.store.delivery import Delivery
-from tests.delivery.smtpd import RecordingServer
-from tests.inbound.conftest import add_partners, imap_settings
+from tests.inbound.conftest import SendIssue, add_recipients, imap_settings
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
 
@@ -61,50 +60,23 @@ Message-ID: {message_id}
 """.replace("\n", "\r\n").encode()
 
 
-def _subscribers(ctx: Context) -> dict[str, int]:
-    orgs = add_partners(ctx)
-    with ctx.db.session() as session:
-        for address in (VICTIM, OTHER):
-            session.add(
-                Subscriber(
-                    email=address,
-                    email_key=address,
-                    organisation_id=orgs["soleil"],
-                    status=SubscriberStatus.active,
-                )
-            )
-        session.flush()
-        return {s.email_key: s.id for s in session.query(Subscriber)}
-
-
 def _statuses(ctx: Context) -> dict[str, tuple[SubscriberStatus, int]]:
     with ctx.db.session() as session:
         return {s.email_key: (s.status, s.bounce_count) for s in session.query(Subscriber)}
 
 
 def test_forged_dsn_naming_a_guessed_message_id_changes_no_one(
-    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser, send_issue: SendIssue
 ) -> None:
-    ids = _subscribers(ctx)
-    with RecordingServer() as smtp:
-        cli.set(
-            imap_settings(settings, mail_user).model_copy(
-                update={
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "smtp_security": SmtpSecurity.none,
-                }
-            )
-        )
-        issue_id = cli("issue", "draft", "--title", "Lettre", "--json").json()["id"]
-        sent = cli("issue", "send", str(issue_id), "--to", "membres", "--yes")
-        assert sent.code == 0, sent.err
-    assert VICTIM in {r.recipient for r in smtp.received}
+    ids = add_recipients(ctx, VICTIM, OTHER)
+    sent = send_issue(imap_settings(settings, mail_user), title="Lettre")
+    issue_id = sent.issue_id
+    assert VICTIM in sent.received
     before = _statuses(ctx)
     with ctx.db.session() as session:
         real = session.query(Delivery).filter_by(email=OTHER).one()
         real_message_id, real_verp_id = real.message_id, real.id
-    verp_other = next(r.sender for r in smtp.received if r.recipient == OTHER)
+    verp_other = sent.sender(OTHER)
 
     submissions = "actualites@example.org"
     victim = ids[VICTIM]
@@ -177,24 +149,13 @@ def test_forged_dsn_naming_a_guessed_message_id_changes_no_one(
 
 
 def test_signed_message_id_alone_matches_without_a_bounce_address(
-    cli: Cli, settings: Settings, ctx: Context
+    cli: Cli, settings: Settings, ctx: Context, send_issue: SendIssue
 ) -> None:
     """Without BOUNCE_ADDRESS the returned original's signed Message-ID is the proof."""
-    _subscribers(ctx)
+    add_recipients(ctx, VICTIM, OTHER)
     plain = settings.model_copy(update={"bounce_address": ""})
-    with RecordingServer() as smtp:
-        cli.set(
-            plain.model_copy(
-                update={
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "smtp_security": SmtpSecurity.none,
-                }
-            )
-        )
-        issue_id = cli("issue", "draft", "--json").json()["id"]
-        assert cli("issue", "send", str(issue_id), "--to", "membres", "--yes").code == 0
-    assert {r.sender for r in smtp.received} == {"news@example.org"}
+    sent = send_issue(plain)
+    assert {sender for sender, _data in sent.received.values()} == {"news@example.org"}
     with ctx.db.session() as session:
         delivery = session.query(Delivery).filter_by(email=VICTIM).one()
         delivery_id, signed = delivery.id, delivery.message_id

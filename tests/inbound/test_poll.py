@@ -41,6 +41,7 @@ def test_poll_the_whole_corpus(
         "bounce": 4,
         "complaint": 0,
         "ignored": 5,
+        "post": 0,
     }
 
     assert mail_user.folder_count("INBOX") == 0

@@ -21,7 +21,7 @@ from newsletter.mailinglist.dmarc import (
     parse_record,
     poster_of,
 )
-from tests.lists.dnsserver import DnsServer
+from tests.support.dnsserver import DnsServer
 
 ZONE = """
 $TTL 300

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tests.support.ports import PortReservation
 
 #: Dovecot refuses uid 0; as root the mail belongs to nobody (65534)
 MAIL_UID = 65534 if os.geteuid() == 0 else os.geteuid()
@@ -86,9 +86,11 @@ class DovecotServer:
         """``tls``: (certificate, key) to offer STARTTLS on ``port`` and TLS on
         ``tls_port``; without it the server speaks plain IMAP only."""
         self.root = Path(tempfile.mkdtemp(prefix="newsletter-dovecot-"))
-        self.port = free_port()
+        # held until Dovecot listens (it binds both listeners before it answers)
+        self.reservations = [PortReservation()] + ([PortReservation()] if tls else [])
+        self.port = self.reservations[0].port
         self.tls = tls
-        self.tls_port = free_port() if tls else 0
+        self.tls_port = self.reservations[1].port if tls else 0
         self.process: subprocess.Popen[bytes] | None = None
         self._users = itertools.count(1)
 
@@ -131,6 +133,8 @@ class DovecotServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
                     if sock.recv(100).startswith(b"* OK"):
+                        for reservation in self.reservations:
+                            reservation.release()
                         return self
             except OSError:
                 time.sleep(0.05)
@@ -158,6 +162,8 @@ class DovecotServer:
         return MailUser(self, name, PASSWORD)
 
     def stop(self) -> None:
+        for reservation in self.reservations:
+            reservation.release()
         if self.process is not None:
             self.process.terminate()
             try:

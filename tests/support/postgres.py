@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tests.support.ports import PortReservation
 
 
 def _pg_bin() -> Path:
@@ -33,7 +33,9 @@ class PostgresCluster:
         self.bin = _pg_bin()
         self.root = Path(tempfile.mkdtemp(prefix="newsletter-pg-"))
         self.data = self.root / "data"
-        self.port = free_port()
+        # held until the server listens, and again while it is halted
+        self.reservation = PortReservation()
+        self.port = self.reservation.port
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -66,11 +68,13 @@ class PostgresCluster:
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
             "-w", "-o", options, "start",
         )  # fmt: skip
+        self.reservation.release()
 
     def halt(self) -> None:
         """Stop the server as ``pg_ctl stop -m fast`` does (clients are disconnected);
-        the data stays for ``resume``."""
+        the data stays for ``resume``, and the port stays this cluster's."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.reservation.hold()
 
     def running(self) -> bool:
         cmd = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
@@ -85,6 +89,7 @@ class PostgresCluster:
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
+            self.reservation.release()
             shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.support.checks import text_body
-from tests.support.ports import free_port
+from tests.support.ports import PortReservation
 
 
 @dataclass
@@ -54,12 +54,16 @@ class Recorder:
 
 class SmtpServer:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.reservation = PortReservation()  # until the server listens
+        self.port = self.reservation.port
         self.recorder = Recorder()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> SmtpServer:
-        self.controller.start()
+        try:
+            self.controller.start()
+        finally:
+            self.reservation.release()
         return self
 
     def __exit__(self, *_exc: object) -> None:

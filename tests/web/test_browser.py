@@ -5,8 +5,9 @@ logs in, approves it, composes an issue, previews it and sends it to a list; the
 recording SMTP server receives it; a recipient unsubscribes in one click; an AG
 invitation is answered through RSVP. The app runs as ``newsletter serve`` does (web,
 delivery worker, scheduler in one process) on a free port; screenshots go to
-artifacts/screenshots/ with the list of pages checked. The tests of this module are one
-scenario: they run in order and build on each other (one browser, one server).
+artifacts/screenshots/ with the list of pages checked (pages-checked-test_browser.txt).
+The tests of this module are one scenario: they run in order and build on each other
+(one browser, one server).
 """
 
 from __future__ import annotations
@@ -15,27 +16,20 @@ import io
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, FilePayload, Page, Playwright, sync_playwright
-from pydantic import SecretStr
 
-from newsletter.config import Settings
-from newsletter.context import Context, open_context
 from newsletter.i18n import LANGUAGES
-from newsletter.service import Service
 from tests.support.checks import search, subscriber, text_body
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, Auditor, ServerThread
-from tests.web.smtp import Received, SmtpServer
+from tests.support.served import EMAIL, PASSWORD, ServedApp
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Auditor
 
 pytestmark = pytest.mark.timeout(300)
 
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 DIRECTORY = (
     "organisation;nom;email;statut;langue;groupes;roles\n"
     "Maison de quartier Exemple;Accueil;accueil@maison.example.org;effectif;fr;logement;comite\n"
@@ -44,54 +38,17 @@ DIRECTORY = (
     "Épicerie solidaire du Canal;Coordination;contact@epicerie.example.org;adherent;fr;;\n"
 )  # fmt: skip
 
-
-@dataclass
-class Env:
-    settings: Settings
-    service: Service
-    smtp: SmtpServer
-    base: str
-
-    def mails_to(self, address: str, count: int = 1, timeout: float = 30.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.smtp.recorder.to(address)
-            if len(found) >= count:
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"{count} message(s) to {address} expected, got "
-                             f"{len(self.smtp.recorder.to(address))}")  # fmt: skip
+#: the served app of the module (``tests/support/served.py``), with its SMTP server
+Env = ServedApp
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    folder: Path = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    with SmtpServer() as smtp:
-        settings = Settings(
-            data_dir=folder / "data",
-            database_url=f"sqlite:///{folder / 'web.db'}",
-            secret_key=SecretStr("browser-test-secret-key"),
-            lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates",
-            base_url=f"http://127.0.0.1:{port}",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org",
-            smtp_host="127.0.0.1",
-            smtp_port=smtp.port,
-            smtp_security="none",
-        )
-        ctx: Context = open_context(settings)
-        service = Service(ctx)
-        service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
-        service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-        server = ServerThread(settings, "127.0.0.1", port)
-        server.start()
-        try:
-            yield Env(settings, service, smtp, settings.base_url)
-        finally:
-            server.stop()
-            ctx.close()
+    with ServedApp(tmp_path_factory.mktemp("browser"), smtp=True) as app:
+        app.service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
+        app.add_coordinator()
+        app.start()
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +66,12 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def auditor() -> Iterator[Auditor]:
+def auditor(request: pytest.FixtureRequest) -> Iterator[Auditor]:
     audit = Auditor()
     yield audit
-    (SCREENSHOTS / "pages-checked.txt").write_text("\n".join(audit.checked) + "\n")
+    # one list per module (test_people_browser uses this fixture too, maybe on another worker)
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    (SCREENSHOTS / f"pages-checked-{module}.txt").write_text("\n".join(audit.checked) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -347,13 +306,13 @@ def test_subscribe_with_double_opt_in(browser: Browser, env: Env, auditor: Audit
     page.fill("#email", "nieuw@example.net")
     page.check("#consent")
     page.click("button.primary")
-    page.wait_for_selector("text=Kijk in je mailbox")
+    page.wait_for_selector("text=Kijk in uw mailbox")
     auditor.check(page, "subscribe-sent", screenshot=False)
     body = env.mails_to("nieuw@example.net")[0].message.get_content()
     page.goto(search(r"http\S+/confirm/\S+", body))
     auditor.check(page, "confirmed")
     assert subscriber(env.service, "nieuw@example.net").status == "active"
-    page.click("text=Kies je lijsten en taal")
+    page.click("text=Kies uw lijsten en taal")
     auditor.check(page, "preferences")
     page.context.close()
 

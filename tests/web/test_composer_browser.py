@@ -6,21 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
-from pydantic import SecretStr
+from playwright.sync_api import FilePayload, Page
 
-from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.service import Service
 from tests.content.sample import PDF
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
+from tests.support.served import ServedApp, coordinator_page
+from tests.web.browser import Auditor
 
 pytestmark = pytest.mark.timeout(300)
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 DIRECTORY = (
     "organisation;nom;email;statut;langue\n"
     "Maison de quartier Exemple;Accueil;accueil@maison.example.org;effectif;fr\n"
@@ -30,46 +25,20 @@ DIRECTORY = (
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str]]:
-    folder: Path = tmp_path_factory.mktemp("composer")
-    port = free_port()
-    settings = Settings(
-        data_dir=folder / "data", database_url=f"sqlite:///{folder / 'web.db'}",
-        secret_key=SecretStr("composer-test-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-    )  # fmt: skip
-    ctx = open_context(settings)
-    service = Service(ctx)
-    service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
-    service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-    for title in ("Repair café", "Permanence logement"):
-        item = service.editorial.submit_news(title=title, body="Texte.")
-        service.moderation.moderate(item.id, "approve", by="test")
-    server = ServerThread(settings, "127.0.0.1", port)
-    server.start()
-    try:
-        yield service, settings.base_url
-    finally:
-        server.stop()
-        ctx.close()
+    with ServedApp(tmp_path_factory.mktemp("composer")) as app:
+        app.service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
+        app.add_coordinator()
+        for title in ("Repair café", "Permanence logement"):
+            item = app.service.editorial.submit_news(title=title, body="Texte.")
+            app.service.moderation.moderate(item.id, "approve", by="test")
+        app.start()
+        yield app.service, app.base
 
 
 @pytest.fixture(scope="module")
 def page(served: tuple[Service, str]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        chromium: Browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = chromium.new_context(locale="fr-BE", base_url=served[1],
-                                       viewport={"width": 1280, "height": 900})  # fmt: skip
-        tab = context.new_page()
-        tab.on("dialog", lambda dialog: dialog.accept())
-        tab.goto("/console/login")
-        tab.fill("#email", EMAIL)
-        tab.fill("#password", PASSWORD)
-        tab.click("button[type=submit].primary")
-        tab.wait_for_selector("h1:has-text('Tableau de bord')")
+    with coordinator_page(served[1]) as tab:
         yield tab
-        chromium.close()
 
 
 def test_nothing_typed_is_lost(page: Page, served: tuple[Service, str]) -> None:

@@ -6,73 +6,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-from pydantic import SecretStr
+from playwright.sync_api import Page
 
-from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.service import Service
 from tests.content.sample import PDF
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerThread
+from tests.support.served import ServedApp, coordinator_page
 
 pytestmark = pytest.mark.timeout(300)
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 Served = tuple[Service, str, int, int, int]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """(service, base URL, issue, past AG with a PV, coming AG)."""
-    folder: Path = tmp_path_factory.mktemp("nojs")
-    port = free_port()
-    settings = Settings(
-        data_dir=folder / "data", database_url=f"sqlite:///{folder / 'web.db'}",
-        secret_key=SecretStr("nojs-test-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-    )  # fmt: skip
-    ctx = open_context(settings)
-    service = Service(ctx)
-    service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-    item = service.editorial.submit_news(title="Repair café", body="Texte.")
-    service.moderation.moderate(item.id, "approve", by="test")
-    now = datetime.now(UTC)
-    past = service.editorial.create_assembly(
-        title="AG d'automne", starts_at=now - timedelta(days=60), place="Salle"
-    )
-    service.editorial.attach_minutes(past.id, "PV automne.pdf", PDF)
-    coming = service.editorial.create_assembly(
-        title="AG d'hiver", starts_at=now + timedelta(days=20), place="Salle"
-    )
-    issue = service.editorial.draft_issue(title="Lettre d'hiver")
-    server = ServerThread(settings, "127.0.0.1", port)
-    server.start()
-    try:
-        yield service, settings.base_url, issue.id, past.id, coming.id
-    finally:
-        server.stop()
-        ctx.close()
+    with ServedApp(tmp_path_factory.mktemp("nojs")) as app:
+        service = app.service
+        app.add_coordinator()
+        item = service.editorial.submit_news(title="Repair café", body="Texte.")
+        service.moderation.moderate(item.id, "approve", by="test")
+        now = datetime.now(UTC)
+        past = service.editorial.create_assembly(
+            title="AG d'automne", starts_at=now - timedelta(days=60), place="Salle"
+        )
+        service.editorial.attach_minutes(past.id, "PV automne.pdf", PDF)
+        coming = service.editorial.create_assembly(
+            title="AG d'hiver", starts_at=now + timedelta(days=20), place="Salle"
+        )
+        issue = service.editorial.draft_issue(title="Lettre d'hiver")
+        app.start()
+        yield service, app.base, issue.id, past.id, coming.id
 
 
 @pytest.fixture(scope="module")
 def page(served: Served) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        chromium: Browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = chromium.new_context(locale="fr-BE", base_url=served[1],
-                                       java_script_enabled=False)  # fmt: skip
-        tab = context.new_page()
-        tab.goto("/console/login")
-        tab.fill("#email", EMAIL)
-        tab.fill("#password", PASSWORD)
-        tab.click("button[type=submit].primary")
-        tab.wait_for_selector("h1:has-text('Tableau de bord')")
+    with coordinator_page(served[1], javascript=False) as tab:
         yield tab
-        chromium.close()
 
 
 def _type_introduction(page: Page, issue_id: int, words: str) -> None:

@@ -11,22 +11,17 @@ screenshots go to artifacts/screenshots/ (dutch-*.png).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from pydantic import SecretStr
 
 from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.demo import load_demo
-from newsletter.service import Service
 from tests.support.checks import text_body
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
-from tests.web.smtp import Received, SmtpServer
+from tests.support.served import ServedApp
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Auditor
+from tests.web.smtp import Received
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -42,43 +37,16 @@ FRENCH = ["Lettre d'information de la coordination", "Bonne lecture", "Repair ca
 FRENCH_ONLY = "Permanence logement : nouvel horaire"
 
 
-def _wait_for(smtp: SmtpServer, address: str, timeout: float = 60.0) -> Received:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = smtp.recorder.to(address)
-        if found:
-            return found[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no e-mail to {address}")
-
-
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Received]]:
     """The demo's issue sent to its members by a running server; the Dutch member's copy."""
-    folder: Path = tmp_path_factory.mktemp("dutch")
-    port = free_port()
-    with SmtpServer() as smtp:
-        settings = Settings(
-            data_dir=folder / "data", database_url=f"sqlite:///{folder / 'web.db'}",
-            secret_key=SecretStr("dutch-browser-test-key"), lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org", smtp_host="127.0.0.1",
-            smtp_port=smtp.port, smtp_security="none",
-        )  # fmt: skip
-        ctx = open_context(settings)
-        service = Service(ctx)
-        assert load_demo(service)
-        (row,) = service.console.issues()
-        service.editorial.edit_issue(row.id, public=True)
-        server = ServerThread(settings, "127.0.0.1", port)
-        server.start()
-        try:
-            service.delivery.start_send(row.id, ["membres"])
-            yield settings, _wait_for(smtp, MEMBER)
-        finally:
-            server.stop()
-            ctx.close()
+    with ServedApp(tmp_path_factory.mktemp("dutch"), smtp=True) as app:
+        assert load_demo(app.service)
+        (row,) = app.service.console.issues()
+        app.service.editorial.edit_issue(row.id, public=True)
+        app.start()
+        app.service.delivery.start_send(row.id, ["membres"])
+        yield app.settings, app.mails_to(MEMBER, timeout=60.0)[0]
 
 
 def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received]) -> None:
@@ -118,7 +86,9 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 for french in FRENCH[:5]:
                     assert french not in body, french
                 audit.check(page, f"dutch-web-version-{width}")
-                page.screenshot(path=f"/tmp/dutch-web-version-{width}.png", full_page=True)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"dutch-web-version-{width}.png"), full_page=True
+                )
 
                 # the issue alone, as the frame shows it
                 frame_url = page.locator("iframe").first.get_attribute("src")
@@ -126,7 +96,7 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 page.goto(settings.base_url + frame_url)
                 assert page.locator("html").get_attribute("lang") == "nl"
                 audit.check(page, f"dutch-issue-{width}")
-                page.screenshot(path=f"/tmp/dutch-issue-{width}.png", full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"dutch-issue-{width}.png"), full_page=True)
 
                 # the archive, opened next in the same browser: in Dutch too
                 page.goto(settings.base_url + "/archive")
@@ -135,7 +105,9 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 assert "Nieuwsbrief van de coördinatie" in listing
                 assert "Lettre d'information de la coordination" not in listing
                 audit.check(page, f"dutch-archive-{width}")
-                page.screenshot(path=f"/tmp/dutch-archive-{width}.png", full_page=True)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"dutch-archive-{width}.png"), full_page=True
+                )
                 context.close()
         finally:
             chromium.close()

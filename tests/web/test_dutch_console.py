@@ -103,6 +103,7 @@ def test_assembly_both_languages_side_by_side(service: Service, console: Browser
         "agenda": "Rapport d'activités\nDivers",
         "title_nl": "AV van de lente", "theme_nl": "Huisvesting",
         "place_nl": "Zaal Voorbeeld, 1ste verdieping", "agenda_nl": "Activiteitenverslag\nVaria",
+        "speakers": "Anne Exemple, CPAS d'Ixelles", "speakers_nl": "Anne Exemple, OCMW van Elsene",
     })  # fmt: skip
     assert created.status_code == 303, created.text
     url = created.headers["location"]
@@ -110,14 +111,18 @@ def test_assembly_both_languages_side_by_side(service: Service, console: Browser
     assert assembly.texts["nl"] == {
         "title": "AV van de lente", "theme": "Huisvesting",
         "place": "Zaal Voorbeeld, 1ste verdieping", "agenda": ["Activiteitenverslag", "Varia"],
+        "speakers": [{"name": "Anne Exemple", "organisation": "OCMW van Elsene"}],
     }  # fmt: skip
+    assert assembly.speakers == [{"name": "Anne Exemple", "organisation": "CPAS d'Ixelles"}]
     page = console.get(url).text
+    assert _field(page, "speakers_nl") == "Anne Exemple, OCMW van Elsene"
+    assert _field(page, "speakers") == "Anne Exemple, CPAS d&#39;Ixelles"
     assert _field(page, "title_nl") == "AV van de lente" and "NL manquant" not in page
     assert _field(page, "agenda_nl") == "Activiteitenverslag\nVaria"
 
     edited = console.post(f"{url}/edit", {
         "original": "fr", "both": "yes", "starts_at": "2030-03-01T14:00",
-        "title": "AG de printemps", "agenda": "Rapport d'activités",
+        "title": "AG de printemps", "agenda": "Rapport d'activités", "video_url": "https://visio.example.org/ag",
         "title_nl": "Lente-AV", "theme_nl": "Wonen", "agenda_nl": "Activiteitenverslag",
     })  # fmt: skip
     assert edited.status_code == 303
@@ -128,7 +133,7 @@ def test_assembly_both_languages_side_by_side(service: Service, console: Browser
     # the Dutch column emptied: that version is gone, and marked missing
     cleared = console.post(f"{url}/edit", {
         "original": "fr", "both": "yes", "starts_at": "2030-03-01T14:00",
-        "title": "AG de printemps",
+        "title": "AG de printemps", "video_url": "https://visio.example.org/ag",
     })  # fmt: skip
     assert cleared.status_code == 303
     assert service.console.assembly(assembly.id).texts["nl"]["title"] == ""

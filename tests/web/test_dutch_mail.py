@@ -36,11 +36,11 @@ OTHER = {"fr": "nl", "nl": "fr"}
 #: language (or of the English message ids) that must not leak into them
 EXPECTED = {
     "nl": {
-        "confirm": "Bevestig je inschrijving",
-        "link": "Je link om nieuws in te dienen",
-        "received": "Je nieuwsbericht is ontvangen",
-        "changes": "Je nieuwsbericht moet aangepast worden",
-        "rejected": "Je nieuwsbericht werd niet aanvaard",
+        "confirm": "Bevestig uw inschrijving",
+        "link": "Uw link om nieuws in te dienen",
+        "received": "Uw nieuwsbericht is ontvangen",
+        "changes": "Uw nieuwsbericht moet aangepast worden",
+        "rejected": "Uw nieuwsbericht werd niet aanvaard",
         "acknowledged": "We hebben uw nieuws goed ontvangen: Fietsatelier",
         "invitation": "AV van de lente",
         "greeting": "Hallo",
@@ -144,7 +144,7 @@ def test_every_single_mail_is_in_the_readers_language(
     page.get("/submit")
     sent = page.post("/submit", {
         "title": "Atelier vélo", "body": "Samedi, réparez votre vélo.", "language": "fr",
-        "other_title": "Fietsatelier", "other_body": "Zaterdag, herstel je fiets.",
+        "other_title": "Fietsatelier", "other_body": "Zaterdag, herstel uw fiets.",
         "category": "actualite", "sender": member, "organisation": "Exemple",
     })  # fmt: skip
     assert sent.status_code in (200, 303), sent.text

@@ -8,10 +8,9 @@ import re
 from playwright.sync_api import Page
 
 # the served app, Chromium and the accessibility auditor of the main browser test
+from tests.support.served import EMAIL, PASSWORD
 from tests.web.browser import Auditor
 from tests.web.test_browser import (  # noqa: F401
-    EMAIL,
-    PASSWORD,
     Env,
     auditor,
     browser,

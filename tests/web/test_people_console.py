@@ -63,8 +63,11 @@ def test_add_change_address_reactivate_and_erase(service: Service, console: Brow
     page = console.get(url)
     assert "Anciennes adresses" in page.text and "eve@example.org" in page.text
     taken = console.post(f"{url}/email", {"email": "bob@example.org"})
-    assert taken.status_code == 303
-    assert "quelqu&#39;un d&#39;autre" in console.get(url).text
+    assert taken.status_code == 400  # the page again, the address typed kept at its field
+    assert "quelqu&#39;un d&#39;autre" in taken.text
+    assert 'value="bob@example.org" aria-invalid="true" aria-describedby="new-email-error"' in (
+        taken.text
+    )
 
     console.post(f"{url}/status", {"status": "unsubscribed"})
     console.get(url)
@@ -153,6 +156,46 @@ def test_organisation_page_changes_the_counts(service: Service, console: Browser
     console.post(f"{url}/people/{bob.id}/remove")
     assert service.audience.find_subscriber("bob@example.org").organisation == ""  # type: ignore[union-attr]
     console.get(url)
-    bad = console.post(url, {"name": "", "membership": "effectif"})
-    assert bad.status_code == 303
-    assert "doit avoir un nom" in console.get(url).text
+    bad = console.post(url, {"name": "", "membership": "effectif", "sector": "Santé",
+                             "website": "https://b.example.org"})  # fmt: skip
+    assert bad.status_code == 400  # the page again as typed, the error at the name
+    assert "doit avoir un nom" in bad.text
+    assert 'value="" aria-invalid="true" aria-describedby="name-error"' in bad.text
+    assert 'value="Santé"' in bad.text and 'value="https://b.example.org"' in bad.text
+    assert 'id="membership-effectif" name="membership" value="effectif" checked' in bad.text
+    assert service.people.organisation(org.id).organisation.name == "Buurthuis B"
+
+
+def test_person_data_shows_delivery_notes_and_links_followed(
+    service: Service, console: Browser
+) -> None:
+    """The readable page in the coordinator's language; the download in the person's."""
+    from newsletter.context import Context
+    from newsletter.delivery import notes
+    from newsletter.links import click_person, click_url
+    from newsletter.models import DeliveryStatus
+    from tests.content.sample import build_sent_sample
+
+    service.audience.import_members(b"organisation;nom;email;langue\nB;Noor;noor@example.org;nl\n",
+                                    "n.csv")  # fmt: skip
+    noor = service.audience.find_subscriber("noor@example.org")
+    assert noor is not None
+    settings = service.ctx.settings
+    skipped = {"status": DeliveryStatus.skipped, "reply_note": notes.UNSUBSCRIBED}
+    with service.ctx.db.session() as session:
+        issue_id = build_sent_sample(session, settings, [(noor, skipped)])
+    tracking = settings.model_copy(
+        update={"click_counting": True, "click_tracking_individual": True}
+    )
+    token = click_url(tracking, issue_id, "https://quartier.example.org/<buurt>")
+    Service(Context(settings=tracking, db=service.ctx.db)).clicks.follow(
+        token.rsplit("/r/", 1)[1] + click_person(tracking, issue_id, noor.id)
+    )
+    url = f"/console/members/{noor.id}"
+    readable = console.get(f"{url}/data").text
+    assert "Remarque sur l&#39;envoi" in readable and "Liens suivis" in readable
+    assert "désabonné avant l&#39;envoi" in readable
+    assert "https://quartier.example.org/&lt;buurt&gt;" in readable
+    document = console.get(f"{url}/data.json").json()
+    assert [d["note"] for d in document["deliveries"]] == ["uitgeschreven vóór de verzending"]
+    assert [c["url"] for c in document["clicks"]] == ["https://quartier.example.org/<buurt>"]

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
+import pytest
 from icalendar import Calendar
 
 from newsletter import links
@@ -92,7 +93,7 @@ def test_subscribe_double_opt_in(
     (mail,) = smtp.recorder.wait_for(1)
     message = mail.message
     assert mail.recipients == ["new@example.net"]
-    assert message["Subject"] == "Bevestig je inschrijving"
+    assert message["Subject"] == "Bevestig uw inschrijving"
     body = message.get_content()
     url = re.search(r"https://\S+/confirm/\S+", body)
     assert url, body
@@ -135,7 +136,7 @@ def test_rsvp_answer_and_summary(service: Service, browser: Browser) -> None:
         response = browser.post(path, {"attending": answer, "people": str(people)})
         assert response.status_code == 303
     again = browser.get(path)  # the last one is Dutch-speaking: their page is in Dutch
-    assert "Je huidige antwoord: je kunt niet komen." in again.text
+    assert "Uw huidige antwoord: u kunt niet komen." in again.text
     summary = service.rsvp.summary(assembly_id)
     assert (summary.people, summary.organisations, summary.declined) == (3, 1, 1)
 
@@ -185,8 +186,6 @@ def test_revoked_partner_link_stops_working(service: Service, console: Browser) 
     assert response.status_code == 303
     new = service.partners.url(org.id)
     assert service.partners.organisation_for(new.rsplit("/", 1)[1]).id == org.id
-    import pytest
-
     from newsletter.errors import ValidationError
 
     with pytest.raises(ValidationError):
@@ -213,6 +212,61 @@ def test_partner_link_sent_by_email(
     link = re.search(r"https://\S+/submit/\S+", mails[0].message.get_content())
     assert link and mailing_service.partners.organisation_for(link.group(0).rsplit("/", 1)[1])
     assert mailing_service.partners.organisations([org.id])[0].link_sent_at is not None
+
+
+def test_organisation_links_go_to_its_active_people_only(
+    mailing_service: Service, mailing_client: Browser, smtp: SmtpServer
+) -> None:
+    """``people.send_organisation_links``, which the partners page calls: each active
+    person of that organisation gets the link, nobody else; an organisation with nobody
+    reachable is a clear error and sends nothing."""
+    from sqlalchemy import update
+
+    from newsletter.errors import ValidationError
+    from newsletter.models import SubscriberStatus
+    from newsletter.store.audience import Subscriber
+    from tests.web.conftest import EMAIL, PASSWORD
+
+    service = mailing_service
+    service.audience.import_members(DIRECTORY.encode(), "t.csv")
+    with service.ctx.db.session() as session:
+        session.execute(
+            update(Subscriber)
+            .where(Subscriber.email_key.in_(["social@maison.example.org",
+                                             "onthaal@buurthuis.example.org"]))
+            .values(status=SubscriberStatus.unsubscribed)
+        )  # fmt: skip
+    maison, buurthuis = (
+        next(o for o in service.partners.organisations() if o.name.startswith(start))
+        for start in ("Maison", "Buurthuis")
+    )
+    sent = service.people.send_organisation_links(maison.id)
+    assert (sent.sent_to, sent.organisations) == (
+        ["accueil@maison.example.org"], ["Maison de quartier Exemple"]
+    )  # fmt: skip
+    [mail] = smtp.recorder.wait_for(1)
+    assert mail.recipients == ["accueil@maison.example.org"]
+    link = re.search(r"https://\S+/submit/\S+", mail.message.get_content())
+    assert link and service.partners.organisation_for(link.group(0).rsplit("/", 1)[1]).id == (
+        maison.id
+    )
+    assert service.partners.organisations([maison.id])[0].link_sent_to == (
+        "accueil@maison.example.org"
+    )
+    with pytest.raises(ValidationError) as nobody:
+        service.people.send_organisation_links(buurthuis.id)
+    assert nobody.value.localized("fr").startswith("Personne dans cette organisation")
+    assert nobody.value.localized("nl").startswith("Niemand van deze organisatie")
+    assert service.partners.organisations([buurthuis.id])[0].link_sent_at is None
+    # the partners page says the same
+    service.accounts.create(EMAIL, PASSWORD)
+    mailing_client.get("/console/login")
+    mailing_client.post("/console/login", {"email": EMAIL, "password": PASSWORD})
+    mailing_client.get("/console/partners")
+    refused = mailing_client.post(f"/console/partners/{buurthuis.id}/send")
+    assert refused.status_code == 303
+    assert "Personne dans cette organisation" in mailing_client.get("/console/partners").text
+    assert len(smtp.recorder.messages) == 1
 
 
 def test_signed_files_never_run_in_the_page(service: Service, app_client: TestClient) -> None:

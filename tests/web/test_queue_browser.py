@@ -11,23 +11,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, sync_playwright
-from pydantic import SecretStr
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page
 
-from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.service import Service
 from tests.content.sample import PDF
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
-from tests.web.smtp import Received, SmtpServer
+from tests.support import served
+from tests.support.served import ServedApp, log_in
+from tests.web.browser import SCREENSHOTS, Auditor
 
 pytestmark = pytest.mark.timeout(300)
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 PARTNER = "accueil@maison.example.org"
 DIRECTORY = (
     "organisation;nom;email;statut;langue\n"
@@ -37,56 +31,23 @@ DIRECTORY = (
 )
 
 
-@dataclass
-class Env:
-    service: Service
-    smtp: SmtpServer
-    base: str
-
-    def mails_to(self, address: str, count: int, timeout: float = 30.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.smtp.recorder.to(address)
-            if len(found) >= count:
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"{count} message(s) to {address} expected, got "
-                             f"{len(self.smtp.recorder.to(address))}")  # fmt: skip
+#: the served app of the module (``tests/support/served.py``), with its SMTP server
+Env = ServedApp
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    folder: Path = tmp_path_factory.mktemp("queue")
-    port = free_port()
-    with SmtpServer() as smtp:
-        settings = Settings(
-            data_dir=folder / "data", database_url=f"sqlite:///{folder / 'web.db'}",
-            secret_key=SecretStr("queue-test-secret-key"), lists_dir=ROOT / "lists",
-            templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org", smtp_host="127.0.0.1",
-            smtp_port=smtp.port, smtp_security="none",
-        )  # fmt: skip
-        ctx = open_context(settings)
-        service = Service(ctx)
-        service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
-        service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-        server = ServerThread(settings, "127.0.0.1", port)
-        server.start()
-        try:
-            yield Env(service, smtp, settings.base_url)
-        finally:
-            server.stop()
-            ctx.close()
+    with ServedApp(tmp_path_factory.mktemp("queue"), smtp=True) as app:
+        app.service.audience.import_members(DIRECTORY.encode(), "annuaire.csv")
+        app.add_coordinator()
+        app.start()
+        yield app
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)  # fmt: skip
+    with served.chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _context(chromium: Browser, env: Env, javascript: bool = True) -> BrowserContext:
@@ -94,19 +55,10 @@ def _context(chromium: Browser, env: Env, javascript: bool = True) -> BrowserCon
                                 viewport={"width": 1280, "height": 900})  # fmt: skip
 
 
-def _login(page: Page) -> Page:
-    page.goto("/console/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_selector("h1:has-text('Tableau de bord')")
-    return page
-
-
 @pytest.fixture(scope="module")
 def coordinator(chromium: Browser, env: Env) -> Iterator[Page]:
     context = _context(chromium, env)
-    page = _login(context.new_page())
+    page = log_in(context.new_page())
     page.on("dialog", lambda dialog: dialog.accept())
     yield page
     context.close()
@@ -116,7 +68,7 @@ def coordinator(chromium: Browser, env: Env) -> Iterator[Page]:
 def nojs(chromium: Browser, env: Env) -> Iterator[Page]:
     """The coordinator with JavaScript turned off."""
     context = _context(chromium, env, javascript=False)
-    yield _login(context.new_page())
+    yield log_in(context.new_page())
     context.close()
 
 
@@ -173,7 +125,7 @@ def test_composer_without_javascript_keeps_typed_input(
         "Bonjour, voici l'hiver et son programme."
     )
     assert [e.news_id for e in service.console.issue_detail(issue_id).entries] == [second]
-    page.screenshot(path="/tmp/composer-nojs.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "composer-nojs.png"), full_page=True)
     _audit_with_scripts(coordinator, auditor, page.url, "composer-nojs")
 
 
@@ -197,7 +149,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     rows = page.locator("table tbody tr").all_inner_texts()
     assert len(rows) == 1 and "Élan solidaire de l'été" in rows[0]
     assert page.input_value("#q") == "elan ete"
-    page.screenshot(path="/tmp/news-queue-search.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "news-queue-search.png"), full_page=True)
     _audit_with_scripts(coordinator, auditor, page.url, "news-queue-search")
 
     page = coordinator
@@ -210,7 +162,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     page.click("ul.tabs a:has-text('toutes')")  # another status: back to its first page
     assert "status=all" in page.url and "page=1" in page.url
     auditor.check(page, "news-queue-pages")
-    page.screenshot(path="/tmp/news-queue-pages.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "news-queue-pages.png"), full_page=True)
 
     page.goto("/console/issues")
     page.fill("#q", "ELAN")
@@ -220,7 +172,7 @@ def test_search_and_filters(nojs: Page, coordinator: Page, env: Env, auditor: Au
     assert page.locator("table tbody tr").count() == 1
     assert "Élan de printemps" in page.inner_text("table")
     auditor.check(page, "issues-search")
-    page.screenshot(path="/tmp/issues-search.png", full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "issues-search.png"), full_page=True)
 
 
 def _wait_sent(page: Page, issue_id: int) -> None:
@@ -279,9 +231,9 @@ def test_partner_loop(chromium: Browser, coordinator: Page, env: Env, auditor: A
     partner.wait_for_selector("h1:has-text('Merci')")
     assert len(service.editorial.list_news()) == before + 1
     auditor.check(partner, "partner-confirmation")
-    partner.screenshot(path="/tmp/partner-confirmation.png", full_page=True)
+    partner.screenshot(path=str(SCREENSHOTS / "partner-confirmation.png"), full_page=True)
     news_id = max(item.id for item in service.editorial.list_news())
-    mails = len(env.smtp.recorder.to(PARTNER))
+    mails = len(env.recorded(PARTNER))
 
     page = coordinator
     page.goto("/console/news?q=portes+ouvertes")
@@ -296,7 +248,7 @@ def test_partner_loop(chromium: Browser, coordinator: Page, env: Env, auditor: A
     partner.goto(link.group(0))
     assert "Ajoutez l'adresse, s'il vous plaît." in partner.inner_text("main")
     auditor.check(partner, "partner-changes-requested")
-    partner.screenshot(path="/tmp/partner-changes.png", full_page=True)
+    partner.screenshot(path=str(SCREENSHOTS / "partner-changes.png"), full_page=True)
     partner.fill("#title", "Portes ouvertes, rue de l'Exemple 1")
     partner.fill("#body", "Samedi **10 h**, rue de l'Exemple 1.")
     partner.click("button:has-text('Envoyer la version corrigée')")

@@ -4,6 +4,10 @@
 ``InboundMessage`` row (none when the mailbox UID was already recorded). The order of
 the decisions:
 
+0. written to a mailing list's posting address (``posts``, given by the service) →
+   post: the list decides (``mailinglist.posts``), once per list and message, whatever
+   the message is (a loop, an auto-reply or a bounce to a list address is recorded
+   there as dropped); never news;
 1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
    new item;
 2. over the size limit → quarantine (headers kept);
@@ -58,6 +62,31 @@ UNKNOWN_SENDER = N_("Unknown sender")
 UNTITLED = N_("(untitled)")
 
 
+class PostIntake(Protocol):
+    """The mailing lists' side of the intake (``mailinglist.posts.ListIntake``)."""
+
+    def lists_for(self, message: Message, envelope: Sequence[str]) -> list[str]: ...
+
+    def take(
+        self,
+        session: Session,
+        list_ids: Sequence[str],
+        raw: RawMessage,
+        message: Message,
+        *,
+        parsed: bool,
+        auth: SenderAuth | None,
+        inbound_id: int,
+    ) -> TakenPosts: ...
+
+
+class TakenPosts(Protocol):
+    @property
+    def post_ids(self) -> list[int]: ...
+    @property
+    def new(self) -> list[int]: ...
+
+
 class BounceMatch(Protocol):
     """What the delivery stage says of a bounce (``delivery.bounces.Match``)."""
 
@@ -106,6 +135,8 @@ class Origin:
     folder: str | None = None
     uidvalidity: int | None = None
     uid: int | None = None
+    #: the envelope recipients, when the MTA gives them (``intake eml - --recipient``)
+    envelope: tuple[str, ...] = ()
 
 
 @dataclass
@@ -120,6 +151,9 @@ class Result:
     acknowledgement: tuple[str, bytes] | None = None
     bounces: list[dict[str, Any]] = field(default_factory=list)
     label: str = ""
+    #: the mailing-list posts it became, and which of them are new
+    post_ids: list[int] = field(default_factory=list)
+    new_posts: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +164,7 @@ class Result:
             "duplicate": self.duplicate,
             "bounces": self.bounces,
             "source": self.label,
+            "posts": self.post_ids,
         }
 
 
@@ -191,6 +226,7 @@ def process_message(
     *,
     match_bounce: BounceMatcher | None = None,
     match_complaint: ComplaintMatcher | None = None,
+    posts: PostIntake | None = None,
 ) -> Result:
     """Decide and record what becomes of one message (see the module docstring).
 
@@ -202,11 +238,13 @@ def process_message(
         if seen is not None:
             return Result(seen.id, seen.outcome, None, seen.news_id, duplicate=True)
     digest = hashlib.sha256(raw.data).hexdigest()
+    whole = False
     if raw.truncated:
         message = BytesHeaderParser().parsebytes(raw.data)
     else:
         try:
             message = message_from_bytes(raw.data)
+            whole = True
         except Exception:  # the parser gave up: read the headers alone
             message = BytesHeaderParser().parsebytes(raw.data)
     message_id = h.message_id(message)
@@ -226,6 +264,20 @@ def process_message(
         return Result(row.id, outcome, reason)
 
     first = store.by_dedupe_key(session, key)
+    list_ids = posts.lists_for(message, origin.envelope) if posts is not None else []
+    if posts is not None and list_ids:
+        auth = None
+        if whole:
+            auth = authenticate(raw.data, message, authserv_id=settings.intake_authserv_id,
+                                dkim_verify=settings.intake_dkim_verify)  # fmt: skip
+        reason = Msg(N_("Written to the list(s) {lists}"), {"lists": ", ".join(list_ids)})
+        result = record(InboundOutcome.post, reason, unique=first is None)
+        taken = posts.take(session, list_ids, raw, message, parsed=whole, auth=auth,
+                           inbound_id=result.record_id)  # fmt: skip
+        result.post_ids = list(taken.post_ids)
+        result.new_posts = list(taken.new)
+        result.duplicate = not taken.new
+        return result
     if first is not None:
         result = record(
             InboundOutcome.ignored,

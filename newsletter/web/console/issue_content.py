@@ -10,11 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import LANGUAGES, N_
+from newsletter.i18n import N_
 from newsletter.models import FileUpload
-from newsletter.web.console.composer_form import ComposerDep
+from newsletter.web.console.composer_form import (
+    ComposerDep,
+    ComposerNotSaved,
+    block_texts,
+    image_upload,
+    minutes_choice,
+)
 from newsletter.web.deps import ServiceDep
-from newsletter.web.forms import read_upload
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, t
 
@@ -23,17 +28,6 @@ router = APIRouter()
 
 def _fail(request: Request, url: str, error: NewsletterError) -> Response:
     return redirect(url, error.localized(request_language(request)), request, kind="error")
-
-
-def _optional_id(value: str) -> int | None:
-    """An AG id from a select; "" or "none": no PV."""
-    value = value.strip()
-    if value in ("", "none"):
-        return None
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationError(N_("Unknown action.")) from error
 
 
 def _assembly_action(
@@ -51,7 +45,7 @@ def _assembly_action(
             service.issue_content.remove_assembly(issue_id, chosen)
             message = t(request, "Assembly taken out of the issue.")
         elif action == "minutes":
-            service.issue_content.set_minutes(issue_id, chosen, _optional_id(minutes_from))
+            service.issue_content.set_minutes(issue_id, chosen, minutes_choice(minutes_from))
             message = t(request, "The minutes (PV) sent with the assembly are saved.")
         else:
             raise ValidationError(N_("Unknown action."))
@@ -74,7 +68,7 @@ def change_assemblies(
     "add" button; scripts post any of the three with ``assembly_id``)."""
     try:
         fields.save_first(service, issue_id)
-        chosen = _optional_id(assembly_id)
+        chosen = minutes_choice(assembly_id)
     except NewsletterError as error:
         return _fail(request, f"/console/issues/{issue_id}#assemblies", error)
     return _assembly_action(request, service, issue_id, action, chosen, minutes_from)
@@ -88,10 +82,9 @@ async def change_assembly(
     """The composer's buttons of one AG: ``remove``, or ``minutes`` (its PV from the field
     ``minutes_from_<id>`` of the composer form, else ``minutes_from``)."""
     if fields.sent:
-        chosen = (await request.form()).get(f"minutes_from_{assembly_id}", "")
-        minutes_from = chosen if isinstance(chosen, str) else ""
+        minutes_from = fields.minutes.get(assembly_id, "")
     try:
-        fields.save_first(service, issue_id)
+        fields.save_first(service, issue_id, skip_assembly=assembly_id)
     except NewsletterError as error:
         return _fail(request, f"/console/issues/{issue_id}#assemblies", error)
     return _assembly_action(request, service, issue_id, action, assembly_id, minutes_from)
@@ -116,20 +109,6 @@ async def annex_audience(
     return redirect(url, t(request, "Saved"), request)
 
 
-def _texts(form: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The words of a block per language from ``body_fr``, ``label_nl``… fields."""
-    texts: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        values = {
-            name: form[f"{name}_{lang}"]
-            for name in ("body", "label", "image_alt")
-            if f"{name}_{lang}" in form
-        }
-        if values:
-            texts[lang] = values
-    return texts
-
-
 async def _form(request: Request, prefix: str) -> tuple[dict[str, str], FileUpload | None]:
     """The fields and the uploaded image of a block (its files closed after): from the
     composer form, those named ``<prefix>…`` (``block_3_body_fr``: ``body_fr``); from a
@@ -137,12 +116,7 @@ async def _form(request: Request, prefix: str) -> tuple[dict[str, str], FileUplo
     async with request.form() as data:
         fields = {key.removeprefix(prefix): value for key, value in data.items()
                   if isinstance(value, str) and key.startswith(prefix)}  # fmt: skip
-        image = data.get(f"{prefix}image")
-        upload = None
-        if image is not None and not isinstance(image, str):
-            read = read_upload(image)  # type: ignore[arg-type]
-            if read is not None:
-                upload = (read[0], image.content_type or "application/octet-stream", read[1])
+        upload = image_upload(data.get(f"{prefix}image"))
     return fields, upload
 
 
@@ -159,10 +133,12 @@ async def add_block(
         form, image = await _form(request, f"new_{kind}_" if fields.sent else "")
         block_id = service.issue_content.add_block(
             issue_id, kind, place=form.get("place", "introduction"),
-            audience=form.get("audience", "all"), texts=_texts(form), url=form.get("url", ""),
+            audience=form.get("audience", "all"), texts=block_texts(form), url=form.get("url", ""),
             image=image,
         )  # fmt: skip
     except NewsletterError as error:
+        if fields.sent:  # shown again as typed, the error next to the new block
+            raise ComposerNotSaved(issue_id, fields, {f"new-{kind}": error}) from error
         return _fail(request, url, error)
     return redirect(
         f"/console/issues/{issue_id}#block-{block_id}", t(request, "Block added."), request
@@ -174,18 +150,20 @@ async def change_block(
     request: Request, service: ServiceDep, issue_id: int, block_id: int, fields: ComposerDep,
     action: str = Form("save"),
 ) -> Response:  # fmt: skip
-    """``save`` (its words, place, audience, address, image: from the composer, its
-    ``block_<id>_…`` fields), ``up``, ``down``, ``remove``; the composer saved first."""
+    """``save`` (its words, place, audience, address, image), ``up``, ``down``,
+    ``remove``; from the composer, every block is saved first with the composer's fields
+    (the block taken out excepted); a bare post saves this block's fields alone."""
     url = f"/console/issues/{issue_id}#block-{block_id}"
     try:
-        fields.save_first(service, issue_id)
-        form, image = await _form(request, f"block_{block_id}_" if fields.sent else "")
+        fields.save_first(service, issue_id, skip_block=block_id if action == "remove" else None)
         content = service.issue_content
         if action == "save":
-            content.update_block(
-                issue_id, block_id, place=form.get("place"), audience=form.get("audience"),
-                texts=_texts(form), url=form.get("url"), image=image,
-            )  # fmt: skip
+            if not fields.sent:
+                form, image = await _form(request, "")
+                content.update_block(
+                    issue_id, block_id, place=form.get("place"), audience=form.get("audience"),
+                    texts=block_texts(form), url=form.get("url"), image=image,
+                )  # fmt: skip
             message = t(request, "Block saved.")
         elif action in ("up", "down"):
             content.move_block(issue_id, block_id, -1 if action == "up" else 1)

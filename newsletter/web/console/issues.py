@@ -6,19 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
-from newsletter.i18n import LANGUAGES, N_, known_language
+from newsletter.i18n import N_, known_language
 from newsletter.models import IssueStatus
 from newsletter.service.search import IssueFilter
 from newsletter.web.console import filters
 from newsletter.web.console.autosave import autosave_answer, autosaving
-from newsletter.web.console.composer_form import ComposerDep
+from newsletter.web.console.composer_form import ComposerDep, ComposerNotSaved
+from newsletter.web.console.composer_page import compose_page
 from newsletter.web.deps import ServiceDep, get_service
 from newsletter.web.forms import local_datetime, read_upload
 from newsletter.web.headers import EMAIL_FRAME_POLICY
@@ -26,7 +26,6 @@ from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
-EDIT_STATES = ("draft",)
 ISSUE_STATES = tuple(state.value for state in IssueStatus)
 
 
@@ -77,44 +76,7 @@ def new_issue(request: Request, service: ServiceDep, title: str = Form("")) -> R
 def compose(
     request: Request, service: ServiceDep, issue_id: int, lang: str = "fr", width: str = "desktop"
 ) -> Response:
-    detail = service.console.issue_detail(issue_id)
-    if detail.row.status not in EDIT_STATES:
-        return RedirectResponse(f"/console/issues/{issue_id}/sending", status_code=303)
-    infos, _errors, count = service.audience.lists_and_reach(detail.row.lists)
-    in_issue = {entry.news_id for entry in detail.entries}
-    available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
-    gaps = service.languages.gaps(issue_id)
-    page_lang = request_language(request)
-    preview_error = None
-    try:
-        service.editorial.prepare(issue_id)
-    except NewsletterError as error:
-        preview_error = error.localized(request_language(request))
-    return render(
-        request,
-        "console/compose.html",
-        section="issues",
-        issue=detail,
-        content=service.issue_content.content(issue_id),
-        lists=infos,
-        available=available,
-        recipients=count,
-        preview_lang=known_language(lang),
-        width="mobile" if width == "mobile" else "desktop",
-        preview_error=preview_error,
-        now_local=datetime.now(UTC),
-        missing_counts=[(lang, gaps.missing(lang)) for lang in LANGUAGES],
-        missing_total=sum(gaps.missing(lang) for lang in LANGUAGES),
-        fallback_warnings=[warning.render(page_lang) for warning in gaps.warnings()],
-        planned=_local_input(detail.row.scheduled_at, service.ctx.settings.timezone),
-    )
-
-
-def _local_input(moment: datetime | None, timezone: str) -> str:
-    """A time as a ``datetime-local`` field shows it (the planned time kept on unscheduling)."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M")
+    return compose_page(request, service, issue_id, lang, width)
 
 
 @router.get("/issues/{issue_id}/preview.html")
@@ -149,10 +111,10 @@ def save_texts(
     url = f"/console/issues/{issue_id}"
     try:
         fields.save(service, issue_id)
-    except NewsletterError as error:
+    except ComposerNotSaved as refused:
         if autosaving(request):
-            return autosave_answer(request, service, issue_id, error)
-        return _fail(request, url, error)
+            return autosave_answer(request, service, issue_id, refused.errors)
+        raise
     if autosaving(request):
         return autosave_answer(request, service, issue_id)
     return redirect(url, t(request, "Issue saved."), request)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.service.audience import FIELD_LABELS, FIELDS, ImportPreview
+from newsletter.web.console.people import subscriber_page
 from newsletter.web.console.person_form import PersonFormDep
 from newsletter.web.deps import ServiceDep
 from newsletter.web.lang import request_language
@@ -47,12 +48,15 @@ def save_subscriber(
     subscriber_id: int,
     form: PersonFormDep,
 ) -> Response:
-    target = f"/console/members/{subscriber_id}"
+    """A person's details; refused changes show the page again as typed, the error at
+    its field."""
     try:
         service.people.edit(subscriber_id, form)
     except NewsletterError as error:
-        message = error.localized(request_language(request))
-        return redirect(target, message, request, kind="error")
+        return subscriber_page(
+            request, service, subscriber_id, status_code=400, values=form.values(),
+            error=error.localized(request_language(request)), error_field=error.field,
+        )  # fmt: skip
     return redirect(f"/console/members/{subscriber_id}", t(request, "Changes saved."), request)
 
 

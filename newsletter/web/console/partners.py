@@ -41,22 +41,10 @@ def revoke(request: Request, service: ServiceDep, organisation_id: int) -> Respo
 @router.post("/partners/{organisation_id}/send")
 def send(request: Request, service: ServiceDep, organisation_id: int) -> Response:
     """E-mail the personal link to the organisation's active people."""
-    people = [
-        s
-        for s in service.audience.list_subscribers()
-        if s.organisation_id == organisation_id and s.status == "active"
-    ]
     target = f"/console/partners#org-{organisation_id}"
-    if not people:
-        message = t(request, "Nobody of this organisation can receive e-mail (no active address).")
-        return redirect(target, message, request, kind="error")
-    url = service.partners.url(organisation_id)
-    name = service.partners.organisations([organisation_id])[0].name
     try:
-        for person in people:
-            service.notices.partner_link([person.email], name, url, person.language)
+        sent = service.people.send_organisation_links(organisation_id)
     except NewsletterError as error:
         return redirect(target, error.localized(request_language(request)), request, kind="error")
-    service.partners.mark_sent(organisation_id, [p.email for p in people])
-    message = t(request, "Link sent to {emails}.", emails=", ".join(p.email for p in people))
+    message = t(request, "Link sent to {emails}.", emails=", ".join(sent.sent_to))
     return redirect(target, message, request)

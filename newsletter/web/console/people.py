@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form
@@ -113,10 +114,20 @@ def bulk(
 
 @router.get("/members/{subscriber_id:int}")
 def subscriber(request: Request, service: ServiceDep, subscriber_id: int) -> Response:
+    return subscriber_page(request, service, subscriber_id)
+
+
+def subscriber_page(
+    request: Request, service: ServiceDep, subscriber_id: int, status_code: int = 200,
+    **form: Any,
+) -> Response:  # fmt: skip
+    """A person's page; ``form``: what was typed in one of its forms and the error, when
+    the change was refused (``values``, ``email``, ``error``, ``error_field``)."""
     detail = service.people.detail(subscriber_id)
     return render(
         request,
         "console/subscriber.html",
+        status_code=status_code,
         section="members",
         tab="subscribers",
         subscriber=detail.subscriber,
@@ -125,6 +136,7 @@ def subscriber(request: Request, service: ServiceDep, subscriber_id: int) -> Res
         # the titles only: counting every list's recipients is the Lists tab's work
         titles={key: segment.title for key, segment in service.audience.segments()[0].items()},
         organisations=service.audience.organisations(),
+        **form,
     )
 
 
@@ -140,7 +152,10 @@ def change_email(
     try:
         service.people.change_email(subscriber_id, email, by=f"console: {account.email}")
     except ValidationError as error:
-        return _error(request, target, error)
+        return subscriber_page(
+            request, service, subscriber_id, status_code=400, email=email,
+            error=error.localized(request_language(request)), error_field="new-email",
+        )  # fmt: skip
     return redirect(target, t(request, "Address changed; the old one is kept below."), request)
 
 
@@ -171,7 +186,8 @@ def person_data(request: Request, service: ServiceDep, subscriber_id: int) -> Re
     view = service.audience.get_subscriber(subscriber_id)
     return render(
         request, "console/person_data.html", section="members", tab="subscribers",
-        subscriber=view, data=service.audience.export_person(view.email),
+        subscriber=view,
+        data=service.audience.export_person(view.email, request_language(request)),
     )  # fmt: skip
 
 
@@ -202,11 +218,21 @@ def erase(
 
 @router.get("/members/organisations/{organisation_id}")
 def organisation(request: Request, service: ServiceDep, organisation_id: int) -> Response:
+    return organisation_page(request, service, organisation_id)
+
+
+def organisation_page(
+    request: Request, service: ServiceDep, organisation_id: int, status_code: int = 200,
+    **form: Any,
+) -> Response:  # fmt: skip
+    """An organisation's page; ``form``: its details as typed and the error, when the
+    change was refused."""
     detail = service.people.organisation(organisation_id)
     today = datetime.now(ZoneInfo(service.ctx.settings.timezone)).date()
     return render(
-        request, "console/organisation.html", section="members", tab="organisations",
-        detail=detail, org=detail.organisation, today=today.isoformat(),
+        request, "console/organisation.html", status_code=status_code, section="members",
+        tab="organisations", detail=detail, org=detail.organisation, today=today.isoformat(),
+        **form,
     )  # fmt: skip
 
 
@@ -226,7 +252,12 @@ def save_organisation(
             organisation_id, name=name, membership=membership, sector=sector, website=website
         )
     except ValidationError as error:
-        return _error(request, target, error)
+        return organisation_page(
+            request, service, organisation_id, status_code=400,
+            values={"name": name, "membership": membership, "sector": sector,
+                    "website": website},
+            error=error.localized(request_language(request)), error_field=error.field,
+        )  # fmt: skip
     return redirect(target, t(request, "Changes saved."), request)
 
 

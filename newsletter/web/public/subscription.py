@@ -88,11 +88,14 @@ def preferences(request: Request, service: ServiceDep, token: str) -> Response:
         for a in service.console.assemblies(upcoming_only=True)
         if not a.cancelled
     ]
+    modes = service.list_digests.modes(subscriber.id)
+    digests = [(info, modes[info.id].value) for info in lists if info.id in modes]
     return render(
         request,
         "public/preferences.html",
         subscriber=subscriber,
         lists=lists,
+        digests=digests,
         assemblies=assemblies,
         token=token,
         unsubscribe=links.unsubscribe_url(service.ctx.settings, subscriber.id),
@@ -106,6 +109,7 @@ def save_preferences(
     token: str,
     language: str = Form("fr"),
     lists: list[str] = Form([]),
+    digest: list[str] = Form([]),
 ) -> Response:
     subscriber_id = _preferences_subscriber(request, token)
     kept = set(lists)
@@ -118,4 +122,10 @@ def save_preferences(
             service.audience.resubscribe_list(subscriber_id, list_id)
         elif list_id not in kept and list_id not in subscriber.lists_left:
             service.audience.unsubscribe(subscriber_id, list_id=list_id, source="preferences")
+    member_of = set(service.audience.lists_of(subscriber_id))
+    modes = service.list_digests.modes(subscriber_id)
+    for choice in digest:  # "list:mode", for the lists that take posts
+        list_id, _, mode = choice.partition(":")
+        if list_id in member_of and list_id in modes and mode != modes[list_id].value:
+            service.list_digests.choose(subscriber_id, list_id, mode)
     return redirect(f"/preferences/{token}", t(request, "Your preferences are saved."), request)

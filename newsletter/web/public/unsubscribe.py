@@ -44,8 +44,9 @@ def unsubscribe_page(request: Request, service: ServiceDep, token: str) -> Respo
 def unsubscribe_now(request: Request, token: str) -> Response:
     service = get_service(request)
     subscriber_id = _subscriber_id(request, token)
+    list_id = service.tokens.unsubscribe_list(token)  # a mailing list's link: that list only
     try:
-        service.audience.unsubscribe(subscriber_id, source="one-click")
+        service.audience.unsubscribe(subscriber_id, list_id=list_id, source="one-click")
     except NewsletterError:
         raise
     subscriber = service.audience.get_subscriber(subscriber_id)

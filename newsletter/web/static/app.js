@@ -60,10 +60,12 @@ document.addEventListener("change", function (event) {
   form.querySelectorAll("input[name='ids']").forEach(function (item) { item.checked = box.checked; });
 });
 // Composer: the whole form is saved as it changes (a visible "saved" state), the preview
-// follows each save, and leaving the page with unsaved changes asks first. Every button of
-// the composer submits the whole form to its own action, which saves the fields first
-// (so without JavaScript nothing typed is lost either: the AGs, the blocks and the annexes
-// belong to it too); any other form of the page waits for the save.
+// follows each save, and leaving the page with unsaved changes asks first. Its fields are
+// those of the form and those outside it that belong to it (form="texts-form": the AGs'
+// PV, the blocks, the annexes). Every button of the composer submits the whole form to its
+// own action, which saves the fields first (so without JavaScript nothing typed is lost
+// either); any other form of the page waits for the save. A part refused shows its error
+// next to it ([data-error-for]), the rest is saved.
 (function () {
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) return;
@@ -71,11 +73,18 @@ document.addEventListener("change", function (event) {
   var count = document.getElementById("recipient-count");
   var frame = document.getElementById("preview-frame");
   var source = frame ? frame.getAttribute("src") : "";
-  var dirty = false, timer = null, pending = null;
+  var dirty = false, chosenFiles = false, timer = null, pending = null;
   function show(key, text) {
     if (!state) return;
     state.textContent = text || state.getAttribute("data-" + key) || "";
     state.setAttribute("data-state", key);
+  }
+  function showErrors(errors) {
+    document.querySelectorAll("[data-error-for]").forEach(function (box) {
+      var message = errors && errors[box.getAttribute("data-error-for")];
+      box.textContent = message || "";
+      box.hidden = !message;
+    });
   }
   function answer(response) {
     return response.json().then(function (data) { return {ok: response.ok, data: data}; });
@@ -88,7 +97,7 @@ document.addEventListener("change", function (event) {
     dirty = false;
     show("saving");
     var data = new FormData(form);
-    // an annex or a block's image is sent by its own button, not with every save
+    // an annex or a block's image is sent by a button, not with every save
     Array.prototype.forEach.call(form.elements, function (field) {
       if (field.type === "file" && field.name) data.delete(field.name);
     });
@@ -97,6 +106,7 @@ document.addEventListener("change", function (event) {
       headers: {"X-Autosave": "1"}
     }).then(answer).then(function (result) {
       pending = null;
+      showErrors(result.data.errors);
       if (!result.ok) { dirty = true; show("failed", result.data.state); return false; }
       if (!dirty) show("saved", result.data.state);
       if (count && result.data.recipients) count.textContent = result.data.recipients;
@@ -107,15 +117,24 @@ document.addEventListener("change", function (event) {
     }).catch(function () { pending = null; dirty = true; show("failed"); return false; });
     return pending;
   }
-  function changed() {
+  function changed(event) {
+    var field = event.target;
+    if (!field || field.form !== form) return;
+    if (field.type === "file") {  // kept for the next button; a save cannot carry it
+      chosenFiles = true;
+      show("unsaved");
+      return;
+    }
     dirty = true;
     show("unsaved");
     clearTimeout(timer);
     timer = setTimeout(save, 400);
   }
-  form.addEventListener("input", changed);
-  form.addEventListener("change", changed);
-  form.addEventListener("submit", function () { dirty = false; clearTimeout(timer); });
+  document.addEventListener("input", changed);
+  document.addEventListener("change", changed);
+  form.addEventListener("submit", function () {
+    dirty = false; chosenFiles = false; clearTimeout(timer);
+  });
   document.addEventListener("submit", function (event) {
     var other = event.target;
     if (other === form || !(dirty || pending)) return;
@@ -128,6 +147,6 @@ document.addEventListener("change", function (event) {
     });
   }, true);
   window.addEventListener("beforeunload", function (event) {
-    if (dirty || pending) { event.preventDefault(); event.returnValue = ""; }
+    if (dirty || pending || chosenFiles) { event.preventDefault(); event.returnValue = ""; }
   });
 })();

@@ -1,0 +1,113 @@
+"""The confirmation e-mail of an answer to an AG invitation: in the reader's language,
+with the AG's time in Brussels, its place in the reader's version, the link to change the
+answer, and the calendar entry for those who come; through the RSVP page and the command
+line's service alike, received by the recording SMTP server."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from newsletter.models import RsvpChoice
+from newsletter.service import Service
+from tests.assembly.conftest import add_network, rsvp_path
+from tests.web.conftest import Browser
+from tests.web.smtp import SmtpServer
+
+#: 13:30 UTC in March is 14:30 in Brussels (CET)
+STARTS = datetime(2030, 3, 12, 13, 30, tzinfo=UTC)
+
+
+def _assembly(service: Service) -> int:
+    created = service.editorial.create_assembly(
+        title="AG de printemps", starts_at=STARTS, place="Salle Exemple, rue de l'Exemple 1",
+        agenda=["Rapport d'activités"],
+        texts={"nl": {"title": "Lentevergadering", "place": "Zaal Voorbeeld, Voorbeeldstraat 1"}},
+    )  # fmt: skip
+    return created.id
+
+
+def test_the_rsvp_page_answer_is_confirmed_in_french(
+    mailing_service: Service, mailing_client: Browser, smtp: SmtpServer
+) -> None:
+    people = add_network(mailing_service)
+    assembly_id = _assembly(mailing_service)
+    path = rsvp_path(mailing_service, assembly_id, people["accueil@maison.example.org"])
+    mailing_client.get(path)
+    answered = mailing_client.post(path, {"answer": "yes", "people": "2"})
+    assert answered.status_code == 303
+
+    [received] = smtp.recorder.wait_for(1)
+    assert received.recipients == ["accueil@maison.example.org"]
+    message = received.message
+    assert message["Subject"] == "Votre réponse pour l'assemblée du 12 mars 2030"
+    assert message["Content-Language"] == "fr"
+    body = received.body()
+    assert "« AG de printemps »" in body
+    assert "Vous viendrez (2 personnes)." in body
+    assert "mardi 12 mars 2030, 14:30" in body  # Brussels time
+    assert "Salle Exemple, rue de l'Exemple 1" in body and "Zaal" not in body
+    link = re.search(r"https://news\.example\.org/rsvp/\S+", body)
+    assert link is not None
+    # the link opens this person's answer, which can be changed there
+    page = mailing_client.get(link.group(0).removeprefix("https://news.example.org")).text
+    assert "AG de printemps" in page
+    calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(calendars) == 1 and calendars[0].get_filename() == "AG-2030-03-12.ics"
+    calendar = calendars[0].get_content()
+    calendar = calendar.decode() if isinstance(calendar, bytes) else calendar
+    assert "SUMMARY:AG de printemps" in calendar
+    assert "DTSTART;TZID=Europe/Brussels:20300312T143000" in calendar
+
+
+def test_a_dutch_reader_gets_the_confirmation_in_dutch(
+    mailing_service: Service, smtp: SmtpServer
+) -> None:
+    people = add_network(mailing_service)
+    assembly_id = _assembly(mailing_service)
+    token = mailing_service.rsvp.url(assembly_id, people["onthaal@buurthuis.example.org"])
+    mailing_service.rsvp.answer(token.rsplit("/", 1)[1], RsvpChoice.yes, 1)
+    [received] = smtp.recorder.wait_for(1)
+    message = received.message
+    assert message["Subject"] == "Uw antwoord voor de algemene vergadering van 12 maart 2030"
+    body = received.body()
+    assert "“Lentevergadering”" in body and "AG de printemps" not in body
+    assert "U komt (1 persoon)." in body
+    assert "dinsdag 12 maart 2030, 14:30" in body
+    assert "Zaal Voorbeeld, Voorbeeldstraat 1" in body
+    calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    content = calendar.get_content()
+    content = content.decode() if isinstance(content, bytes) else content
+    assert "SUMMARY:Lentevergadering" in content
+
+    # "no" by the command line's door: confirmed, without a calendar entry
+    mailing_service.rsvp.answer_for(assembly_id, "onthaal@buurthuis.example.org", RsvpChoice.no)
+    second = smtp.recorder.wait_for(2)[1]
+    assert "U komt niet." in second.body()
+    assert not [p for p in second.message.walk() if p.get_content_type() == "text/calendar"]
+
+    # a proxy names the organisation that holds it
+    mailing_service.rsvp.answer_for(
+        assembly_id, "onthaal@buurthuis.example.org", RsvpChoice.proxy,
+        proxy_to="Maison de quartier Exemple",
+    )  # fmt: skip
+    third = smtp.recorder.wait_for(3)[2]
+    assert "Uw organisatie geeft haar volmacht aan Maison de quartier Exemple." in third.body()
+
+
+def test_an_answer_stays_recorded_when_no_mail_can_leave(service: Service) -> None:
+    """No SMTP server configured: the answer is recorded all the same."""
+    people = add_network(service)
+    assembly_id = _assembly(service)
+    target = service.rsvp.answer_for(assembly_id, "accueil@maison.example.org", RsvpChoice.yes)
+    assert target.choice == "yes"
+    assert service.rsvp.summary(assembly_id).people == 1
+    assert people
+
+
+def test_the_rsvp_page_shows_the_readers_version(service: Service, browser: Browser) -> None:
+    people = add_network(service)
+    assembly_id = _assembly(service)
+    page = browser.get(rsvp_path(service, assembly_id, people["onthaal@buurthuis.example.org"]))
+    assert "Lentevergadering" in page.text and "Zaal Voorbeeld" in page.text
+    assert "AG de printemps" not in page.text
