@@ -552,8 +552,9 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
 
 def _with_snapshot(run: dict[str, Any]) -> float:
     """µs of CPU per message of the main sender, its share of the snapshot included."""
-    own = run["cpu_s"] / (run["count"] - run["sent_by_helpers"])
-    return (own + run["cpu_snapshot_s"] / run["count"]) * 1e6
+    own: float = run["cpu_s"] / (run["count"] - run["sent_by_helpers"])
+    snapshot: float = run["cpu_snapshot_s"] / run["count"]
+    return (own + snapshot) * 1e6
 
 
 def main() -> None:
