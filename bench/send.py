@@ -2,11 +2,11 @@
 
 N personalised messages (~20 KB, HTML + text, per-recipient To, Message-ID and
 signed unsubscribe/preferences links, VERP envelope sender) go through the whole
-engine: snapshot into a SQLite outbox, batched claims, the aiosmtplib pool, results
-written back. The sink is Postfix's ``smtp-sink`` on loopback; Postfix's
-``smtp-source`` against the same sink with the same number of connections gives the
-reference ceiling. Each size runs in a child process of its own so that its peak RSS
-is its own.
+engine: snapshot into a SQLite outbox, batched claims, the SMTP pool (pipelined:
+smtp-sink offers PIPELINING), results written back. The sink is Postfix's
+``smtp-sink`` on loopback; Postfix's ``smtp-source`` against the same sink with the
+same number of connections gives the reference ceiling. Each size runs in a child
+process of its own so that its peak RSS is its own.
 
     uv run python bench/send.py                      # 10,000 and 100,000 recipients
     uv run python bench/send.py --sizes 2000 --connections 8
