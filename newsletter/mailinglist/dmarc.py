@@ -231,7 +231,10 @@ class DmarcLookup:
         import dns.exception
         import dns.resolver
 
-        resolver = self._get_resolver()
+        try:
+            resolver = self._get_resolver()  # no resolv.conf: no resolver, a failure
+        except (dns.exception.DNSException, OSError, ValueError) as error:
+            raise LookupFailed(str(error)) from error
         self.queries += 1
         try:
             answer = resolver.resolve(

@@ -26,7 +26,7 @@ from newsletter.delivery.dkim import DkimSigner
 from newsletter.delivery.transport import Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult
 from newsletter.errors import NewsletterError, NotFoundError, ValidationError
-from newsletter.i18n import DEFAULT_LANGUAGE, N_, Msg
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from newsletter.intake.mail.automatic import may_acknowledge
 from newsletter.mailinglist import moderation, relay
 from newsletter.mailinglist.notices import build_notice
@@ -251,8 +251,11 @@ class ListsService:
             segment = self._list(post.list_id)
             raw = post.raw
             session.expunge(post)
-        return PostMessages(self.ctx.settings, segment, post, raw, rewrite=self.rewrite,
-                            signer=DkimSigner.from_settings(self.ctx.settings))  # fmt: skip
+        messages = PostMessages(self.ctx.settings, segment, post, raw, rewrite=self.rewrite,
+                                signer=DkimSigner.from_settings(self.ctx.settings))  # fmt: skip
+        for language in LANGUAGES:  # the rewrite's DNS look-up here, not in the event loop
+            messages.prepared(language)
+        return messages
 
     async def relay(
         self,

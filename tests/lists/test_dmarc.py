@@ -327,3 +327,9 @@ def test_rewrite_of_a_from_without_one_address(lookup: DmarcLookup) -> None:
     assert dmarc.rewrite(post, lookup, list_address="gt@lists.example.org",
                          list_title="GT Logement") is None  # fmt: skip
     assert _header_address(post, "From") == ("GT Logement", "gt@lists.example.org")
+
+
+def test_a_resolver_that_cannot_be_made_is_unknown(clock: Clock) -> None:
+    lookup = DmarcLookup(["not an address"], timeout=0.3, clock=clock)
+    verdict = lookup.policy("reject.example")
+    assert verdict.policy == "unknown" and verdict.rewrite

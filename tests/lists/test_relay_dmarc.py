@@ -89,6 +89,9 @@ def test_reject_domain_gets_the_from_rewrite_and_copies_are_signed(
                       b"From: =?utf-8?q?=C3=88ve_Dupont?= <eve@strict.example>")  # fmt: skip
     signed.intake.ingest_bytes(raw)
     signed.intake.ingest_bytes(post("sam@soft.example", "Autre sujet"))
+    first = signed.lists.open_relays()[0]
+    signed.lists.message_factory(first)  # the look-up is made here, in the caller's thread
+    assert zone_server.asked("_dmarc.strict.example") == 1
     with RecordingServer() as server:
         relay_all(signed, server)
     copies = [r for r in server.received if b"bail" in r.data]
