@@ -312,11 +312,15 @@ def iter_recipients(
 
 
 def count_lists(
-    session: Session, segments: dict[str, Segment], selected: Sequence[str] = ()
+    session: Session,
+    segments: dict[str, Segment],
+    selected: Sequence[str] = (),
+    languages: dict[str, int] | None = None,
 ) -> tuple[dict[str, int], int]:
     """Active recipients of every list, and of the ``selected`` lists together (each
     person once), per-list opt-outs honoured: the figures ``iter_recipients`` would give,
-    in one pass over plain columns, each distinct profile matched against the lists once."""
+    in one pass over plain columns, each distinct profile matched against the lists once.
+    ``languages``, when given, gets the ``selected`` lists' readers counted per language."""
     counts = dict.fromkeys(segments, 0)
     wanted = {list_id for list_id in selected if list_id in segments}
     optouts: dict[int, set[str]] = {}
@@ -371,4 +375,6 @@ def count_lists(
             counts[list_id] += 1
         if wanted & mine:
             reach += 1
+            if languages is not None:
+                languages[language.value] = languages.get(language.value, 0) + 1
     return counts, reach

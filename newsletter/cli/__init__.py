@@ -17,8 +17,8 @@ from newsletter.faults import storage_error
 
 #: the modules whose import registers the commands
 COMMAND_MODULES = (
-    "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "lists", "report",
-    "web",
+    "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "issue_blocks",
+    "lists", "report", "web",
 )  # fmt: skip
 
 

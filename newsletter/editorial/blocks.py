@@ -102,11 +102,43 @@ def _version_values(
     return {"image_alt": one_line(str(values.get("image_alt", "") or ""), 300)}
 
 
+#: the words each kind of block holds, as the doors name them
+WORDS = {"text": "body", "button": "label", "image": "image_alt"}
+_OTHER_WORDS = {
+    "text": N_("A text block holds only a text (no button words, no image description)."),
+    "button": N_("A button holds only its words and its address (no text, no description)."),
+    "image": N_("An image block holds only an image and its description (no text, no button)."),
+}  # fmt: skip
+
+
+def check_holds(
+    kind: str, texts: Mapping[str, Mapping[str, str]], url: str | None, image: object
+) -> None:
+    """What a block of ``kind`` may hold: words of another kind, an address for a block
+    that is not a button, an image for one that is not an image are refused (empty
+    values are not words)."""
+    own = WORDS.get(kind)
+    given = {name for values in texts.values() for name, value in values.items()
+             if str(value or "").strip()}  # fmt: skip
+    if (
+        given - {own}
+        or (url and url.strip() and kind != "button")
+        or (image is not None and kind != "image")
+    ):
+        raise ValidationError(_OTHER_WORDS.get(kind, N_("Unknown kind of block: {kind}")),
+                              kind=one_line(kind, 20))  # fmt: skip
+
+
 def _set_texts(
     block: IssueBlock, texts: Mapping[str, Mapping[str, str]], body_format: BodyFormat
 ) -> None:
+    """Each language's version of the block's words; a language whose values do not
+    name the kind's words (``WORDS``) is left as it is."""
+    check_holds(block.kind, texts, None, None)
     for lang, values in texts.items():
         lang = versions.check_language(lang)
+        if WORDS[block.kind] not in values:
+            continue
         cleaned = _version_values(block.kind, values, body_format)
         if lang == versions.original_language(block):
             for name, value in cleaned.items():
@@ -122,8 +154,29 @@ def _set_texts(
         block.translations = translations
 
 
+def _set_images(session: Session, block: IssueBlock, images: Mapping[str, FileUpload]) -> None:
+    """A picture per language version (already accepted by the file policy): the
+    original's in ``image_id``, another language's in its version (``image_id`` there;
+    without one, that version shows the original's picture)."""
+    for lang, image in images.items():
+        lang = versions.check_language(lang)
+        stored = store_file(session, one_line(image[0], 255), image[1], image[2])
+        if lang == versions.original_language(block):
+            block.image_id = stored.id
+            continue
+        translations = {k: dict(v) for k, v in (block.translations or {}).items()}
+        translations.setdefault(lang, {})["image_id"] = stored.id
+        block.translations = translations
+
+
 def _check_complete(block: IssueBlock) -> None:
     key = KEY_FIELD[block.kind]
+    if block.kind == "image" and any(
+        versions.field_in(block, "image_id", lang) and not versions.has_version(block, lang, key)
+        for lang in LANGUAGES
+    ):
+        raise ValidationError(N_("The image of a language version needs its description "
+                                 "in that language."))  # fmt: skip
     if not any(versions.has_version(block, lang, key) for lang in LANGUAGES):
         messages = {
             "text": N_("A text block needs a text in French or in Dutch."),
@@ -156,6 +209,7 @@ def add_block(
     require_editable(issue)
     if kind not in KINDS:
         raise ValidationError(N_("Unknown kind of block: {kind}"), kind=one_line(kind, 20))
+    check_holds(kind, texts or {}, url, image)
     block = IssueBlock(
         kind=kind,
         place=check_place(settings, place),
@@ -188,10 +242,13 @@ def update_block(
     url: str | None = None,
     image: FileUpload | None = None,
     body_format: BodyFormat = "markdown",
+    images: Mapping[str, FileUpload] | None = None,
 ) -> IssueBlock:
-    """Change a block (None: unchanged); a change that leaves it incomplete is refused."""
+    """Change a block (None: unchanged); a change that leaves it incomplete is refused.
+    ``images``: an image block's picture per language (``_set_images``)."""
     require_editable(issue)
     block = get_block(issue, block_id)
+    check_holds(block.kind, texts or {}, url, image or (images or None))
     if place is not None:
         block.place = check_place(settings, place)
     if audience is not None:
@@ -202,6 +259,8 @@ def update_block(
         block.url = check_link(url)
     if image is not None and block.kind == "image":
         block.image_id = store_file(session, one_line(image[0], 255), image[1], image[2]).id
+    if images and block.kind == "image":
+        _set_images(session, block, images)
     _check_complete(block)
     _renumber(_ordered(issue.blocks, settings))
     session.flush()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from newsletter import versions
 from newsletter.config import Settings
@@ -21,7 +21,14 @@ from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.editorial.issues import get_issue, section_rank
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from newsletter.links import annex_url, web_version_url
-from newsletter.store.editorial import Assembly, Issue, IssueAnnex, NewsItem, StoredFile
+from newsletter.store.editorial import (
+    Assembly,
+    Issue,
+    IssueAnnex,
+    IssueBlock,
+    NewsItem,
+    StoredFile,
+)
 from newsletter.text import html_to_text, markdown_to_html
 
 
@@ -283,6 +290,19 @@ def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str)
     )
 
 
+def _block_image(block: IssueBlock, lang: str) -> StoredFile | None:
+    """The picture of ``lang``'s version of an image block, else the original's."""
+    if lang == versions.original_language(block):
+        return block.image
+    own = versions.field_in(block, "image_id", lang)
+    session = object_session(block)
+    if own and session is not None:
+        found = session.get(StoredFile, own)
+        if found is not None:
+            return found
+    return block.image
+
+
 def _block_views(
     settings: Settings, issue: Issue, reader: str, present: set[str]
 ) -> tuple[BlockView, ...]:
@@ -299,7 +319,7 @@ def _block_views(
         chosen = versions.choose(block, reader, KEY_FIELD.get(block.kind, "label"))
         lang = chosen.language
         body_html = str(versions.field_in(block, "body_html", lang))
-        image = block.image
+        image = _block_image(block, lang)
         shown.append(
             (
                 order.index(place),

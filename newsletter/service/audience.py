@@ -418,13 +418,14 @@ class AudienceService:
         return infos, errors
 
     def lists_and_reach(
-        self, selected: Sequence[str] = ()
+        self, selected: Sequence[str] = (), languages: dict[str, int] | None = None
     ) -> tuple[list[ListInfo], list[SegmentError], int]:
         """Every list with its number of active recipients, the files in error, and how
-        many people the ``selected`` lists reach together (each once): counted once."""
+        many people the ``selected`` lists reach together (each once): counted once.
+        ``languages``, when given, gets those people counted per language too."""
         segments, errors = self.segments()
         with self.ctx.db.session() as session:
-            counts, reach = count_lists(session, segments, selected)
+            counts, reach = count_lists(session, segments, selected, languages)
         infos = [
             ListInfo(s.id, dict(s.title), s.description, counts[s.id]) for s in segments.values()
         ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from newsletter import versions
 from newsletter.context import Context
@@ -22,7 +23,7 @@ from newsletter.i18n import LANGUAGES, N_
 from newsletter.intake.files import FilePolicy
 from newsletter.models import FileUpload, NewsStatus
 from newsletter.service.results import IssueSummary
-from newsletter.store.editorial import Assembly, IssueBlock, NewsItem
+from newsletter.store.editorial import Assembly, IssueBlock, NewsItem, StoredFile
 from newsletter.text import BodyFormat
 
 #: the words of a block per language as the doors pass them:
@@ -39,6 +40,8 @@ class BlockEdit:
     texts: BlockTexts | None = None
     url: str | None = None
     image: FileUpload | None = None
+    #: an image block's picture per language version
+    images: Mapping[str, FileUpload] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class BlockRow:
     #: per language: {"body": …, "label": …, "image_alt": …} as stored
     texts: dict[str, dict[str, str]]
     languages: list[str]
+    #: an image block's picture per language ("" for a version showing the original's)
+    image_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -227,8 +232,11 @@ class IssueContentService:
         url: str | None = None,
         image: FileUpload | None = None,
         body_format: BodyFormat = "markdown",
+        images: Mapping[str, FileUpload] | None = None,
     ) -> int:
+        """Change a block (None: unchanged); ``images``: a picture per language."""
         accepted = self._image(image)
+        per_language = {lang: self._image(i) for lang, i in (images or {}).items()}
         with self.ctx.db.session() as session:
             issue = issues.get_issue(session, issue_id)
             blocks.update_block(
@@ -242,6 +250,7 @@ class IssueContentService:
                 url=url,
                 image=accepted,
                 body_format=body_format,
+                images={lang: i for lang, i in per_language.items() if i is not None},
             )
             return block_id
 
@@ -261,7 +270,7 @@ class IssueContentService:
             try:
                 self.update_block(
                     issue_id, block_id, place=edit.place, audience=edit.audience,
-                    texts=edit.texts, url=edit.url, image=edit.image,
+                    texts=edit.texts, url=edit.url, image=edit.image, images=edit.images,
                 )  # fmt: skip
             except NewsletterError as error:
                 errors[block_id] = error
@@ -294,7 +303,7 @@ def _in_order(rows: list[IssueBlock], ctx: Context) -> list[IssueBlock]:
 
 def _unchanged(row: BlockRow, edit: BlockEdit) -> bool:
     """Whether ``edit`` would leave the block as stored (a new image always changes it)."""
-    if edit.image is not None:
+    if edit.image is not None or edit.images:
         return False
     if edit.place is not None and edit.place.strip() != row.place:
         return False
@@ -329,4 +338,15 @@ def _block_row(block: IssueBlock) -> BlockRow:
         image_name=block.image.filename if block.image else "",
         texts=texts,
         languages=versions.languages(block, key),
+        image_names={lang: _image_name(block, lang) for lang in LANGUAGES},
     )
+
+
+def _image_name(block: IssueBlock, lang: str) -> str:
+    """The name of the picture of ``lang``'s version ("": it shows the original's)."""
+    if lang == versions.original_language(block):
+        return block.image.filename if block.image else ""
+    image_id = versions.field_in(block, "image_id", lang)
+    session = object_session(block)
+    stored = session.get(StoredFile, image_id) if image_id and session else None
+    return stored.filename if stored else ""

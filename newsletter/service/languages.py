@@ -7,6 +7,7 @@ asks for a confirmation that says it; console and CLI read the same report.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from newsletter import versions
@@ -74,9 +75,13 @@ class LanguagesService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def gaps(self, issue_id: int, lists: list[str] | None = None) -> LanguageGaps:
+    def gaps(
+        self, issue_id: int, lists: list[str] | None = None,
+        readers: Mapping[str, int] | None = None,
+    ) -> LanguageGaps:  # fmt: skip
         """The missing versions of an issue and its readers per language (its own lists
-        unless ``lists`` is given)."""
+        unless ``lists`` is given; ``readers``: already counted for those lists, e.g. by
+        ``audience.lists_and_reach``)."""
         with self.ctx.db.session() as session:
             issue = get_issue(session, issue_id)
             segments, _errors = load_segments(self.ctx.settings.lists_dir)
@@ -102,7 +107,9 @@ class LanguagesService:
             )
             if gaps.complete or not wanted:
                 return gaps  # nobody gets a fallback: no pass over the recipients
-            readers = Counter(
+            if readers is not None:
+                return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
+            counted = Counter(
                 known_language(r.language) for r in iter_recipients(session, segments, wanted)
             )
-            return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
+            return replace(gaps, readers={lang: counted.get(lang, 0) for lang in LANGUAGES})

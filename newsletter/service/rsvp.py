@@ -126,10 +126,15 @@ class RsvpService:
         impossible sending is logged, the answer stays recorded."""
         if message is None or self.notices is None:
             return
+        if not self.ctx.settings.smtp_host:
+            log.info("RSVP confirmation to %s not sent: no SMTP server configured", to)
+            return
         try:
             self.notices.send_raw(message.as_bytes(policy=SMTP), to)
         except (DeliveryError, ConfigurationError) as error:
             log.warning("RSVP confirmation to %s not sent: %s", to, error.localized())
+        except OSError as error:
+            log.warning("RSVP confirmation to %s not sent: %s", to, error)
 
     def url(self, assembly_id: int, subscriber_id: int) -> str:
         return links.rsvp_url(self.ctx.settings, assembly_id, subscriber_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from newsletter.audience.segments import count_lists, iter_recipients, load_segments
@@ -33,13 +34,19 @@ def test_counts_match_the_recipients_of_a_send(service: Service, tmp_path: Path)
         ana = session.query(Subscriber).filter_by(email_key="ana@example.org").one()
         session.add(ListOptOut(subscriber_id=ana.id, list_id="logement"))
     with service.ctx.db.session() as session:
-        counts, reach = count_lists(session, segments, ["logement", "comite", "invites"])
+        languages: dict[str, int] = {}
+        counts, reach = count_lists(session, segments, ["logement", "comite", "invites"], languages)
         for list_id in segments:
             expected = sum(1 for _ in iter_recipients(session, segments, [list_id]))
             assert counts[list_id] == expected, list_id
         together = sum(
             1 for _ in iter_recipients(session, segments, ["logement", "comite", "invites"])
         )
+        by_language = Counter(
+            r.language
+            for r in iter_recipients(session, segments, ["logement", "comite", "invites"])
+        )
     assert reach == together == 4
+    assert languages == dict(by_language) and sum(languages.values()) == 4
     assert counts["logement"] == 1  # Ana left it; Cy stays
     assert counts["invites"] == 3  # Ana and Bo by organisation, Di by address

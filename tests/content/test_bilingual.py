@@ -179,6 +179,9 @@ def test_send_report_says_who_gets_a_fallback(
     add_subscribers(ctx, 5)  # 3 Dutch-speaking, 2 French-speaking, not members: "public"
     gaps = service.languages.gaps(issue_id, ["public"])
     assert gaps.readers == {"fr": 2, "nl": 3}
+    counted: dict[str, int] = {}  # as the composer counts them, with the lists
+    service.audience.lists_and_reach(["public"], counted)
+    assert service.languages.gaps(issue_id, ["public"], counted).readers == gaps.readers
     assert gaps.missing_items["nl"] and gaps.missing_items["fr"]
     assert gaps.missing("fr") == 1 and gaps.missing("nl") == 1  # one item each way
     assert [w.render("fr") for w in gaps.warnings()] == [

@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from pydantic import SecretStr
 
 from newsletter.config import Settings
@@ -27,6 +28,19 @@ from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerThread
 from tests.web.smtp import Received, SmtpServer
 
 EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
+#: how long a page action or wait may take before it fails (Playwright's own default is
+#: 30 s): ceilings, not expectations; a machine busy with other work needs them high
+PAGE_TIMEOUT_MS = 90_000
+#: how long ``mails_to`` waits for the delivery worker, on the same grounds
+MAIL_TIMEOUT = 90.0
+
+
+def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A browser context whose pages wait up to ``PAGE_TIMEOUT_MS``."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    return context
 
 
 class ServedApp:
@@ -85,7 +99,9 @@ class ServedApp:
         assert self.smtp is not None, "ServedApp(..., smtp=True) records the mail"
         return self.smtp.recorder.to(address)
 
-    def mails_to(self, address: str, count: int = 1, timeout: float = 30.0) -> list[Received]:
+    def mails_to(
+        self, address: str, count: int = 1, timeout: float = MAIL_TIMEOUT
+    ) -> list[Received]:
         """The messages the SMTP server received for ``address``, once ``count`` are in."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -131,7 +147,8 @@ def coordinator_page(base: str, *, javascript: bool = True) -> Iterator[Page]:
     """A Chromium tab on the app at ``base`` (French, 1280x900, dialogs accepted) logged
     into the console as the coordinator; its browser closes with the block."""
     with chromium() as browser:
-        context = browser.new_context(
+        context = new_context(
+            browser,
             locale="fr-BE",
             base_url=base,
             viewport={"width": 1280, "height": 900},

@@ -48,7 +48,9 @@ class ServerThread:
         except BaseException as error:  # reported by start()
             self.error = error
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
+        """Wait until the server listens; the ceiling is generous, for a test machine
+        busy with other work (a server that starts returns at once)."""
         self.thread.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

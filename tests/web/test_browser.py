@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, FilePayload, Page, Playwright, sync_pla
 
 from newsletter.i18n import LANGUAGES
 from tests.support.checks import search, subscriber, text_body
-from tests.support.served import EMAIL, PASSWORD, ServedApp
+from tests.support.served import EMAIL, PASSWORD, ServedApp, new_context
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Auditor
 
 pytestmark = pytest.mark.timeout(300)
@@ -76,7 +76,7 @@ def auditor(request: pytest.FixtureRequest) -> Iterator[Auditor]:
 
 @pytest.fixture(scope="module")
 def coordinator(browser: Browser, env: Env) -> Iterator[Page]:
-    context = browser.new_context(locale="fr-BE", viewport={"width": 1280, "height": 900},
+    context = new_context(browser, locale="fr-BE", viewport={"width": 1280, "height": 900},
                                   base_url=env.base)  # fmt: skip
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
@@ -85,7 +85,7 @@ def coordinator(browser: Browser, env: Env) -> Iterator[Page]:
 
 
 def visitor(browser: Browser, env: Env, locale: str = "fr-BE") -> Page:
-    context = browser.new_context(locale=locale, viewport={"width": 1024, "height": 800},
+    context = new_context(browser, locale=locale, viewport={"width": 1024, "height": 800},
                                   base_url=env.base)  # fmt: skip
     return context.new_page()
 
@@ -178,8 +178,8 @@ def test_coordinator_approves_composes_previews_and_sends(
     # axe is injected as a script: let it past the preview's Content-Security-Policy
     chromium = page.context.browser
     assert chromium is not None
-    reader = chromium.new_context(
-        storage_state=page.context.storage_state(), bypass_csp=True, base_url=env.base
+    reader = new_context(
+        chromium, storage_state=page.context.storage_state(), bypass_csp=True, base_url=env.base
     )
     preview = reader.new_page()
     for lang in LANGUAGES:
@@ -292,7 +292,7 @@ def test_recipient_unsubscribes_in_one_click(
     auditor.check(page, "web-version")
     issue_id = search(r"/archive/(\d+)", page.url, 1)
     page.context.close()
-    page = browser.new_context(bypass_csp=True, base_url=env.base).new_page()
+    page = new_context(browser, bypass_csp=True, base_url=env.base).new_page()
     page.goto(f"/archive/{issue_id}/issue.html?lang=nl")
     auditor.check(page, "web-version-issue-nl", screenshot=False)
     page.context.close()

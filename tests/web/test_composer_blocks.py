@@ -9,6 +9,7 @@ from html import unescape
 
 from newsletter.service import Service
 from tests.content.sample import PDF
+from tests.content.test_issue_blocks import _png
 from tests.web.conftest import Browser
 from tests.web.test_composer_nojs import _draft, _saved, _typed
 
@@ -141,3 +142,28 @@ def test_autosave_saves_the_blocks_and_tells_each_error(service: Service, consol
     blocks = {b.id: b for b in service.issue_content.content(issue_id).blocks}
     assert blocks[text].texts["fr"]["body"] == "Le mot **tapé**."  # kept as it was
     assert blocks[button].texts["fr"]["label"] == "Voir le programme"  # the other saved
+
+
+def test_an_image_of_its_own_per_language_from_the_composer(
+    service: Service, console: Browser
+) -> None:
+    issue_id = _draft(service)
+    block = service.issue_content.add_block(
+        issue_id, "image", image=("affiche.jpg", "image/png", _png("red")),
+        texts={"fr": {"image_alt": "L'affiche"}},
+    )  # fmt: skip
+    page = console.get(f"/console/issues/{issue_id}").text
+    assert f'name="block_{block}_image_nl"' in page
+    typed = {**_typed(console, issue_id), f"block_{block}_image_alt_fr": "L'affiche",
+             f"block_{block}_image_alt_nl": "De affiche", "csrf_token": console.token}  # fmt: skip
+    files = {f"block_{block}_image_nl": ("affiche-nl.jpg", _png("blue"), "image/png")}
+    answer = console.client.post(f"/console/issues/{issue_id}/texts", data=typed, files=files)
+    assert answer.status_code == 303
+    _saved(service, issue_id)
+    (row,) = service.issue_content.content(issue_id).blocks
+    assert row.image_names == {"fr": "affiche.jpg", "nl": "affiche-nl.jpg"}
+    assert "affiche-nl.jpg" in service.editorial.preview(issue_id, language="nl").html
+    assert "affiche-nl.jpg" not in service.editorial.preview(issue_id, language="fr").html
+    assert "Image de cette version : affiche-nl.jpg" in unescape(
+        console.get(f"/console/issues/{issue_id}").text
+    )

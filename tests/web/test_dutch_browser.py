@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from newsletter.config import Settings
 from newsletter.demo import load_demo
 from tests.support.checks import text_body
-from tests.support.served import ServedApp
+from tests.support.served import ServedApp, new_context
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Auditor
 from tests.web.smtp import Received
 
@@ -72,8 +72,8 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
         try:
             for width in (320, 800):
                 # a browser set to French: the e-mail's link says Dutch
-                context = chromium.new_context(
-                    locale="fr-BE", viewport={"width": width, "height": 900}
+                context = new_context(
+                    chromium, locale="fr-BE", viewport={"width": width, "height": 900}
                 )
                 page = context.new_page()
                 page.goto(web_link)

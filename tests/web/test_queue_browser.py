@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, FilePayload, Page
 from newsletter.service import Service
 from tests.content.sample import PDF
 from tests.support import served
-from tests.support.served import ServedApp, log_in
+from tests.support.served import ServedApp, log_in, new_context
 from tests.web.browser import SCREENSHOTS, Auditor
 
 pytestmark = pytest.mark.timeout(300)
@@ -51,7 +51,7 @@ def chromium() -> Iterator[Browser]:
 
 
 def _context(chromium: Browser, env: Env, javascript: bool = True) -> BrowserContext:
-    return chromium.new_context(locale="fr-BE", base_url=env.base, java_script_enabled=javascript,
+    return new_context(chromium, locale="fr-BE", base_url=env.base, java_script_enabled=javascript,
                                 viewport={"width": 1280, "height": 900})  # fmt: skip
 
 

@@ -153,10 +153,13 @@ _MINUTES = re.compile(r"minutes_from_(\d{1,12})")
 _BLOCK = re.compile(r"block_(\d{1,12})_(\w{1,20})")
 
 
-def _block_edit(values: dict[str, str], image: FileUpload | None) -> BlockEdit:
+def _block_edit(
+    values: dict[str, str], image: FileUpload | None, images: dict[str, FileUpload]
+) -> BlockEdit:
     return BlockEdit(
         place=values.get("place"), audience=values.get("audience"),
         texts=block_texts(values) or None, url=values.get("url"), image=image,
+        images=images or None,
     )  # fmt: skip
 
 
@@ -177,13 +180,18 @@ async def composer_fields(
     minutes: dict[int, str] = {}
     block_values: dict[int, dict[str, str]] = {}
     images: dict[int, FileUpload] = {}
+    per_language: dict[int, dict[str, FileUpload]] = {}
     raw: dict[str, str] = {}
     if composer == "1":
         for key, value in (await request.form()).multi_items():
             block = _BLOCK.fullmatch(key)
             if not isinstance(value, str):
-                if block and block.group(2) == "image" and (image := image_upload(value)):
-                    images[int(block.group(1))] = image
+                if block and (image := image_upload(value)):
+                    name, lang = block.group(2), block.group(2).removeprefix("image_")
+                    if name == "image":
+                        images[int(block.group(1))] = image
+                    elif lang in LANGUAGES:
+                        per_language.setdefault(int(block.group(1)), {})[lang] = image
                 continue
             raw.setdefault(key, value)
             if found := _ANNEX_LABEL.fullmatch(key):
@@ -194,8 +202,10 @@ async def composer_fields(
             elif block:
                 block_values.setdefault(int(block.group(1)), {})[block.group(2)] = value
     blocks = {
-        block_id: _block_edit(block_values.get(block_id, {}), images.get(block_id))
-        for block_id in block_values.keys() | images.keys()
+        block_id: _block_edit(
+            block_values.get(block_id, {}), images.get(block_id), per_language.get(block_id, {})
+        )
+        for block_id in block_values.keys() | images.keys() | per_language.keys()
     }
     return ComposerFields(
         sent=composer == "1", title=title, introduction=introduction, lists=lists,

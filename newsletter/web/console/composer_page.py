@@ -48,10 +48,11 @@ def compose_page(
         detail, content = _as_typed(detail, typed.fields), _content_as_typed(content, typed.fields)
         errors = {key: error.localized(page_lang) for key, error in typed.errors.items()}
         new_blocks = _new_blocks(typed.fields)
-    infos, _errors, count = service.audience.lists_and_reach(detail.row.lists)
+    readers: dict[str, int] = {}  # counted in the same pass as the lists
+    infos, _errors, count = service.audience.lists_and_reach(detail.row.lists, readers)
     in_issue = {entry.news_id for entry in detail.entries}
     available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
-    gaps = service.languages.gaps(issue_id)
+    gaps = service.languages.gaps(issue_id, detail.row.lists, readers)
     preview_error = None
     try:
         service.editorial.prepare(issue_id)

@@ -73,7 +73,7 @@ document.addEventListener("change", function (event) {
   var count = document.getElementById("recipient-count");
   var frame = document.getElementById("preview-frame");
   var source = frame ? frame.getAttribute("src") : "";
-  var dirty = false, chosenFiles = false, timer = null, pending = null;
+  var dirty = false, held = false, timer = null, pending = null;
   function show(key, text) {
     if (!state) return;
     state.textContent = text || state.getAttribute("data-" + key) || "";
@@ -108,7 +108,7 @@ document.addEventListener("change", function (event) {
       pending = null;
       showErrors(result.data.errors);
       if (!result.ok) { dirty = true; show("failed", result.data.state); return false; }
-      if (!dirty) show("saved", result.data.state);
+      if (!dirty) { if (held) { show("unsaved"); } else { show("saved", result.data.state); } }
       if (count && result.data.recipients) count.textContent = result.data.recipients;
       if (frame && source) {
         frame.setAttribute("src", source + (source.indexOf("?") < 0 ? "?" : "&") + "t=" + Date.now());
@@ -120,8 +120,9 @@ document.addEventListener("change", function (event) {
   function changed(event) {
     var field = event.target;
     if (!field || field.form !== form) return;
-    if (field.type === "file") {  // kept for the next button; a save cannot carry it
-      chosenFiles = true;
+    // a file, or a new block's fields, wait for their button: a save cannot carry them
+    if (field.type === "file" || (field.name || "").indexOf("new_") === 0) {
+      held = true;
       show("unsaved");
       return;
     }
@@ -133,7 +134,7 @@ document.addEventListener("change", function (event) {
   document.addEventListener("input", changed);
   document.addEventListener("change", changed);
   form.addEventListener("submit", function () {
-    dirty = false; chosenFiles = false; clearTimeout(timer);
+    dirty = false; held = false; clearTimeout(timer);
   });
   document.addEventListener("submit", function (event) {
     var other = event.target;
@@ -147,6 +148,6 @@ document.addEventListener("change", function (event) {
     });
   }, true);
   window.addEventListener("beforeunload", function (event) {
-    if (dirty || pending || chosenFiles) { event.preventDefault(); event.returnValue = ""; }
+    if (dirty || pending || held) { event.preventDefault(); event.returnValue = ""; }
   });
 })();
