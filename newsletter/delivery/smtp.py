@@ -19,8 +19,8 @@ retried once at once: no duplicate can result, since the server never got the bo
 A connection lost *after* the body was written gives a temporary failure (the server
 may or may not have kept the message).
 
-A spliced message (``Spliced``) comes as pieces already dot-stuffed, joined once for
-the socket. Plain bytes go through ``wire_body``: three byte counts show whether they
+A spliced message (``Spliced``) comes as pieces already dot-stuffed, written with one
+``writelines``. Plain bytes go through ``wire_body``: three byte counts show whether they
 are CRLF-clean, and lines starting with a dot are doubled with one ``bytes.replace``
 (aiosmtplib runs two regular-expression passes over every body).
 """
@@ -33,6 +33,7 @@ import ssl
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import aiosmtplib
 
@@ -191,7 +192,13 @@ class _Connection:
     def write(self, data: bytes) -> None:
         if not self.is_connected:
             raise self.replies.lost or aiosmtplib.SMTPServerDisconnected("Connection lost")
-        self.transport.write(data)  # type: ignore[attr-defined]
+        # uvloop's transport is no subclass of asyncio.WriteTransport
+        cast(asyncio.WriteTransport, self.transport).write(data)
+
+    def writelines(self, pieces: list[bytes]) -> None:
+        if not self.is_connected:
+            raise self.replies.lost or aiosmtplib.SMTPServerDisconnected("Connection lost")
+        cast(asyncio.WriteTransport, self.transport).writelines(pieces)
 
     async def command(self, line: bytes, timeout: float) -> aiosmtplib.SMTPResponse:
         self.write(line)
@@ -350,7 +357,7 @@ class SmtpPool:
                 )
             return [results[r] for r in recipients]
         try:
-            connection.write(_payload(message))
+            connection.writelines(_pieces(message))
             final = await connection.replies.reply(self.config.data_timeout)
         except _NETWORK_ERRORS as error:
             self._drop(connection)
@@ -434,12 +441,13 @@ def wire_body(message: bytes) -> bytes:
     return message + b".\r\n"
 
 
-def _payload(message: Message) -> bytes:
+def _pieces(message: Message) -> list[bytes]:
     """What goes after DATA. A spliced message comes as pieces already dot-stuffed
-    (``Spliced.wire``): joined once for the socket, never scanned."""
+    (``Spliced.wire``), handed to the socket's ``writelines`` as they are (uvloop writes
+    them with one ``writev``, asyncio joins them): never joined nor scanned here."""
     if type(message) is Spliced:
-        return b"".join(message.wire())
-    return wire_body(bytes(message))
+        return message.wire()
+    return [wire_body(bytes(message))]
 
 
 def _all(

@@ -31,7 +31,7 @@ def dot_stuffed(piece: bytes) -> bytes:
     return piece
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs a microsecond to make
 class Spliced:
     """One recipient's message as pieces: ``bytes(spliced)`` is the message.
 
@@ -64,9 +64,9 @@ class Spliced:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a send makes one per recipient, frozen costs 2 µs
 class Personalization:
-    """Per-recipient values spliced into a prepared message."""
+    """Per-recipient values spliced into a prepared message (read, never changed)."""
 
     email: str
     name: str

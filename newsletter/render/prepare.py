@@ -38,16 +38,17 @@ from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization, Spliced, dot_stuffed
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.splice import (
+    CRLF,
     LineTemplate,
     Markers,
     Slot,
     address_header,
     check_click_person,
     clean_name,
-    html_text,
     list_unsubscribe_header,
     message_id_header,
-    qp_text,
+    qp_fit,
+    text_forms,
     url_forms,
 )
 from newsletter.text import one_line
@@ -257,9 +258,9 @@ class PreparedVariant:
         #: (index, encoded lines) kept for a recipient with an RSVP link
         self._rsvp_blocks: list[tuple[int, bytes]] = []
         #: lines whose only value is the web version's link (the same for every reader of a
-        #: language): encoded once per link, kept in ``_web_lines``
+        #: language): encoded once per link, kept in ``_web_lines`` with the link's forms
         self._web_only: list[tuple[int, LineTemplate, bool]] = []
-        self._web_lines: dict[str, list[tuple[int, bytes]]] = {}
+        self._web_lines: dict[str, tuple[str, str, list[tuple[int, bytes]]]] = {}
         for segment in self.segments:
             index = len(self._parts)
             self._parts.append(b"")
@@ -287,6 +288,11 @@ class PreparedVariant:
         for _index, line, _html in self._lines:
             if line.when not in (None, Slot.rsvp_url):
                 raise ValueError(f"no conditional line on {line.when}")
+        #: (index, quoted-printable pattern, is in the HTML part, kept only with an RSVP link)
+        self._patterns = [
+            (index, line.pattern, is_html, line.when is not None)
+            for index, line, is_html in self._lines
+        ]
         #: the pieces of a recipient's own (their values, the RSVP blocks), the same for all
         self._own = tuple(
             index for index, segment in enumerate(self.segments) if type(segment) is not bytes
@@ -296,6 +302,19 @@ class PreparedVariant:
                 raise ValueError("a message piece that is not whole CRLF lines")
         #: the pieces as they go after SMTP DATA, dot-stuffed once for every reader
         self._stuffed = tuple(dot_stuffed(piece) for piece in self._parts)
+
+    def _web_version(self, url: str) -> tuple[str, str, list[tuple[int, bytes]]]:
+        """The forms of a web version link (checked) and the lines that only hold it."""
+        html_form, text_form = url_forms(url)
+        forms = {"web_url": html_form}, {"web_url": text_form}
+        pieces = [
+            (index, line.encode(forms[0] if is_html else forms[1]))
+            for index, line, is_html in self._web_only
+        ]
+        if len(self._web_lines) >= 8:
+            self._web_lines.clear()
+        found = self._web_lines[url] = (html_form, text_form, pieces)
+        return found
 
     def personalize(self, values: Personalization) -> bytes:
         """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
@@ -314,20 +333,26 @@ class PreparedVariant:
         unsubscribe = values.unsubscribe_url
         html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
         html_preferences, text_preferences = url_forms(values.preferences_url)
-        html_web, text_web = url_forms(values.web_url)
         rsvp = values.rsvp_url
         html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
+        # the web version's link is the same for every reader of a language: its forms
+        # and its lines are made once per link (the link checked then)
+        web = values.web_url
+        web_lines = self._web_lines.get(web)
+        if web_lines is None:
+            web_lines = self._web_version(web)
+        html_web, text_web, web_pieces = web_lines
         # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
         person = check_click_person(values.click_person)
+        html_greeting, text_greeting = text_forms(greeting)
         in_html = {
-            "greeting": html_text(greeting),
+            "greeting": html_greeting,
             "unsubscribe_url": html_unsubscribe,
             "preferences_url": html_preferences,
             "web_url": html_web,
             "rsvp_url": html_rsvp,
             "click_person": person,
         }
-        text_greeting = qp_text(greeting)
         in_text = {
             "greeting": text_greeting,
             "unsubscribe_url": text_unsubscribe,
@@ -337,19 +362,12 @@ class PreparedVariant:
             "click_person": person,
         }
         out = self._parts.copy()
-        web_lines = self._web_lines.get(values.web_url)
-        if web_lines is None:
-            if len(self._web_lines) >= 8:
-                self._web_lines.clear()
-            web_lines = self._web_lines[values.web_url] = [
-                (index, line.encode(in_html if is_html else in_text))
-                for index, line, is_html in self._web_only
-            ]
-        for index, data in web_lines:
+        for index, data in web_pieces:
             out[index] = data
-        for index, line, is_html in self._lines:
-            if rsvp or line.when is None:
-                out[index] = line.encode(in_html if is_html else in_text)
+        for index, pattern, is_html, only_rsvp in self._patterns:
+            if rsvp or not only_rsvp:
+                line = pattern.format_map(in_html if is_html else in_text)
+                out[index] = (qp_fit(line) + CRLF).encode("ascii")
         if rsvp:
             for index, data in self._rsvp_blocks:
                 out[index] = data

@@ -14,7 +14,7 @@ checks: no value can carry CR, LF or another control character into the header b
 
 from __future__ import annotations
 
-import base64
+import binascii
 import html
 import re
 import secrets
@@ -119,6 +119,15 @@ def qp_fit(line: str) -> str:
     """
     if not line or (len(line) <= MAX_LINE and line[-1] not in " \t"):
         return line
+    if line.find("=", MAX_LINE - 3) < 0 and line[-1] not in " \t":
+        # no escape where a cut could fall: pieces of MAX_LINE - 1 characters, each with
+        # its soft line break, and the rest (up to MAX_LINE characters): the loop's result
+        cut = MAX_LINE - 1
+        if len(line) <= 2 * cut + 1:  # one cut (a link on a line of its own)
+            return line[:cut] + "=\r\n" + line[cut:]
+        full = (len(line) - 2) // cut  # the loop's turns
+        heads = [line[start : start + cut] for start in range(0, full * cut, cut)]
+        return "=\r\n".join([*heads, line[full * cut :]])
     pieces: list[str] = []
     start = 0
     last_start = len(line) - 1 - MAX_LINE
@@ -255,6 +264,13 @@ def html_text(value: str) -> str:
     return qp_text(html.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value)
 
 
+def text_forms(value: str) -> tuple[str, str]:
+    """A text in its HTML-part and text-part forms (``html_text``, ``qp_text``), quoted once
+    when nothing in it needs escaping for HTML (a name, most often)."""
+    text = qp_text(value)
+    return (html_text(value) if _HTML_SPECIAL.search(value) else text), text
+
+
 def url_forms(url: str) -> tuple[str, str]:
     """A link checked (``check_url``), in its HTML-part and text-part forms (as ``html_text``
     and ``qp_text`` give them: a checked link holds printable ASCII without ``<>"'\\``, so
@@ -314,7 +330,8 @@ def check_message_id(message_id: str) -> str:
 
 
 def _b64_word(text: str) -> str:
-    return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+    encoded = binascii.b2a_base64(text.encode("utf-8"), newline=False).decode("ascii")
+    return "=?utf-8?b?" + encoded + "?="
 
 
 def _split_bytes(text: str, limit: int) -> list[str]:
@@ -351,32 +368,37 @@ def display_name(name: str) -> list[str]:
         return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
     words: list[str] = []
     run: list[str] = []  # consecutive words to encode, with their separating spaces
-
-    def flush() -> None:
-        if run:
-            text = " ".join(run)
-            chunk = ""
-            for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
-                if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
-                    words.append(_b64_word(chunk))
-                    chunk = ""
-                if len(token.encode("utf-8")) > _EW_CHUNK:
-                    *full, chunk = _split_bytes(token, _EW_CHUNK)
-                    words.extend(_b64_word(piece) for piece in full)
-                else:
-                    chunk += token
-            if chunk:
-                words.append(_b64_word(chunk))
-            run.clear()
-
     for word in name.split(" "):
         if _ATEXT_PHRASE.match(word) and "=?" not in word:
-            flush()
+            if run:
+                _encode_run(" ".join(run), words)
+                run = []
             words.append(word)
         else:
             run.append(word)
-    flush()
+    if run:
+        _encode_run(" ".join(run), words)
     return words
+
+
+def _encode_run(text: str, words: list[str]) -> None:
+    """Words of ``text`` (non-ASCII or not atoms) as encoded words of at most
+    ``_EW_CHUNK`` UTF-8 bytes, cut between words where possible, appended to ``words``."""
+    if len(text.encode("utf-8")) <= _EW_CHUNK:
+        words.append(_b64_word(text))  # one encoded word: what the loop below gives
+        return
+    chunk = ""
+    for token in [t + " " for t in text.split(" ")[:-1]] + [text.split(" ")[-1]]:
+        if chunk and len((chunk + token).encode("utf-8")) > _EW_CHUNK:
+            words.append(_b64_word(chunk))
+            chunk = ""
+        if len(token.encode("utf-8")) > _EW_CHUNK:
+            *full, chunk = _split_bytes(token, _EW_CHUNK)
+            words.extend(_b64_word(piece) for piece in full)
+        else:
+            chunk += token
+    if chunk:
+        words.append(_b64_word(chunk))
 
 
 def address_header(field: str, name: str, email: str) -> bytes:
@@ -385,6 +407,9 @@ def address_header(field: str, name: str, email: str) -> bytes:
     words = display_name(name)
     if not words:
         return f"{field}: {email}{CRLF}".encode("ascii")
+    line = f"{field}: {' '.join(words)} <{email}>"
+    if len(line) <= MAX_LINE:  # on one line: what the folding below gives
+        return (line + CRLF).encode("ascii")
     lines = [f"{field}:"]
     for word in [*words, f"<{email}>"]:
         if len(lines[-1]) + 1 + len(word) > MAX_LINE and lines[-1] != f"{field}:":

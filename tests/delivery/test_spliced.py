@@ -67,3 +67,23 @@ async def test_pool_and_maildir_deliver_the_joined_pieces(
     box = MaildirTransport(tmp_path / "box")
     assert (await box.send(messages[0], "b@example.org", ["a@example.org"]))[0].ok
     assert box.store.messages()[0].endswith(bytes(messages[0]))
+
+
+def test_the_pieces_go_out_on_the_senders_event_loop(server: RecordingServer) -> None:
+    """``issue send`` runs on uvloop, whose transport writes the pieces itself."""
+    from newsletter.delivery.event_loop import run
+
+    message = spliced(random.Random(5), 7)
+    head = b"From: news@example.org\r\nSubject: uvloop\r\n\r\n"
+    message = Spliced([head, *message.pieces], [head, *message.stuffed],
+                      [index + 1 for index in message.own])  # fmt: skip
+
+    async def send() -> list[Outcome]:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1))
+        try:
+            return [r.outcome for r in await pool.send(message, "b@example.org", ["a@x.org"])]
+        finally:
+            await pool.close()
+
+    assert run(send()) == [Outcome.sent]
+    assert [r.data for r in server.received] == [bytes(message)]
