@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from newsletter.delivery.catcher import MailCatcher
 
 
+#: the progress bar takes the worker's totals at most this often
+PROGRESS_SECONDS = 0.25
+
+
 def _lists(to: str) -> list[str]:
     return [part.strip() for part in to.split(",") if part.strip()]
 
@@ -173,7 +177,7 @@ async def _send_with_progress(
         TimeRemainingColumn(),
     )
     started = loop.time()
-    with Progress(*columns, console=err_console, transient=False) as bar:
+    with Progress(*columns, console=err_console, transient=False, refresh_per_second=4) as bar:
         task = bar.add_task(
             _("Sending"),
             total=total,
@@ -187,8 +191,14 @@ async def _send_with_progress(
         shown_fault: list[object] = [None]
         shown_note = [""]
 
-        def on_progress(p: SendProgress) -> None:
+        last_shown = [0.0]
+
+        def on_progress(p: SendProgress, final: bool = False) -> None:
             now = loop.time()
+            unchanged = p.fault == shown_fault[0] and p.note == shown_note[0]
+            if not final and unchanged and now - last_shown[0] < PROGRESS_SECONDS:
+                return  # the bar redraws 4 times a second: no need for every write
+            last_shown[0] = now
             if p.fault != shown_fault[0]:  # one line when a fault starts, one when it ends
                 if p.fault is not None:
                     bar.console.print(
@@ -224,7 +234,7 @@ async def _send_with_progress(
             )
 
         try:
-            return await svc.delivery.run(
+            result = await svc.delivery.run(
                 issue_id,
                 transport,
                 stop,
@@ -232,6 +242,8 @@ async def _send_with_progress(
                 progress=on_progress,
                 bucket=TokenBucket(rate),
             )
+            on_progress(result.progress, final=True)
+            return result
         finally:
             await transport.close()
             for sig in (signal.SIGTERM, signal.SIGINT):

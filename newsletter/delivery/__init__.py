@@ -1,7 +1,8 @@
 """Delivery: the outbox and everything that gets finished messages to a mail server.
 
 - ``transport``  the seam: ``async send(message, sender, recipients) -> results``
-- ``smtp``       aiosmtplib pool of persistent connections (TLS, STARTTLS, AUTH)
+- ``smtp``       pool of persistent connections (set up by aiosmtplib: TLS, STARTTLS,
+                 AUTH), transactions pipelined (RFC 2920) when the server offers it
 - ``maildir``    Maildir transport; ``catcher`` the embedded SMTP mail catcher
 - ``outbox``     snapshot, claims (SKIP LOCKED / single writer), results, recovery
 - ``worker``     claims → lanes → transport → recorded results; crash bound

@@ -3,8 +3,8 @@
 Inside one process: a *feeder* claims batches into a bounded queue, ``lanes``
 concurrent tasks (one per SMTP connection) take rows, build each message
 (``MessageFactory``), wait for the token bucket and call the transport, and a
-*recorder* writes results back as soon as there are some (what arrives during a write
-goes into the next one) and beats the worker's heartbeat.
+*recorder* writes results back in batches (what arrives during a write, or within
+WRITE_GATHER of its start, goes into the next one) and beats the worker's heartbeat.
 
 Crash bound: after ``kill -9``, the rows of the dead worker that are still ``sending``
 go back to the queue (``outbox.recover_stale``) and are sent again. A recipient can
@@ -83,6 +83,10 @@ DUPLICATES_PER_CONNECTION = 2
 AUTO_PAUSED = N_("{failed} of the last {window} messages failed; last reply: {reply}")
 #: results are written at least this often (when there are any)
 FLUSH_INTERVAL = 0.05
+#: results arriving this soon after the start of a write wait for the next one, so that
+#: one transaction carries several results (each lane still waits only for its
+#: result before last: the crash bound)
+WRITE_GATHER = 0.01
 
 
 class MessageFactory(Protocol):
@@ -179,6 +183,7 @@ class Worker:
         on_permanent: Callable[[list[tuple[int, str]]], None] | None = None,
         progress: Callable[[Progress], None] | None = None,
         flush_interval: float = FLUSH_INTERVAL,
+        write_gather: float = WRITE_GATHER,
         worker_id: str | None = None,
         gate_seconds: float = GATE_SECONDS,
         db_call_seconds: float = DB_CALL_SECONDS,
@@ -195,6 +200,7 @@ class Worker:
         self.on_permanent = on_permanent
         self.progress = progress
         self.flush_interval = flush_interval
+        self.write_gather = write_gather
         self.gate_seconds = gate_seconds
         self.db_call_seconds = db_call_seconds
         self.stop_drain_seconds = stop_drain_seconds
@@ -622,7 +628,7 @@ class _Run:
 
     async def _recorder(self) -> None:
         loop = asyncio.get_running_loop()
-        last_beat = loop.time()
+        last_beat = last_write = loop.time()
         while True:
             if not self.pending.updates:
                 if self.done:
@@ -635,7 +641,11 @@ class _Run:
                     await self._try(outbox.heartbeat, self.w.db, self.w.id)
                     last_beat = loop.time()
                 continue
+            gather = last_write + self.w.write_gather - loop.time()
+            if gather > 0 and not self.done and not self.halt.is_set():
+                await asyncio.sleep(gather)  # short: a lost cancellation cannot wedge it
             batch, self.pending = self.pending, _Batch()
+            last_write = loop.time()
             try:
                 await self.db(self._write, batch)
             except _Abandoned:

@@ -3,7 +3,8 @@
 Faults: ``temp_first`` recipients get 451 on their first RCPT and are accepted after;
 ``perm`` recipients always get 550; ``drop_every`` N closes the connection instead of
 answering every Nth DATA (the message is not kept); ``delay`` slows every DATA;
-``hold_until_connections`` N holds every DATA reply until N client connections have
+``pipelining`` False leaves PIPELINING out of the EHLO reply (commands then go one at
+a time); ``hold_until_connections`` N holds every DATA reply until N client connections have
 given a recipient (or ``HOLD_LIMIT`` seconds passed), so that several senders are
 sure to be at work together however slowly each one starts.
 """
@@ -41,6 +42,7 @@ class Faults:
     delay: float = 0.0
     refuse_all: int = 0  # reply code to every RCPT (e.g. 451 for a relay refusing us)
     hold_until_connections: int = 0
+    pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO reply
 
 
 class RecordingHandler:
@@ -53,6 +55,13 @@ class RecordingHandler:
         self.peers: set[Any] = set()  # client connections that delivered a message
         self.asking: set[Any] = set()  # client connections that gave a recipient
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        if not self.faults.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: Any) -> str:  # fmt: skip

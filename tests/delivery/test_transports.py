@@ -76,12 +76,93 @@ async def test_pool_classifies_replies_and_continues_after_refusals(
         again = await pool.send(MESSAGE, "bounces@example.org", ["soft@example.org"])
         assert again[0].outcome is Outcome.sent
         assert pool.connects == 1
+        assert pool.pipelined == 3  # the server offers PIPELINING: one write per envelope
     finally:
         await pool.close()
     assert sorted(r.recipient for r in server.received) == [
         "ok1@example.org", "ok2@example.org", "soft@example.org",
     ]  # fmt: skip
     assert all(r.data.rstrip(b"\r\n") == MESSAGE.rstrip(b"\r\n") for r in server.received)
+
+
+async def test_pool_without_pipelining_sends_commands_one_at_a_time() -> None:
+    faults = Faults(temp_first={"soft@example.org"}, perm={"gone@example.org"}, pipelining=False)
+    with RecordingServer(faults) as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1))
+        try:
+            results = await pool.send(
+                MESSAGE, "bounces@example.org",
+                ["ok1@example.org", "gone@example.org", "soft@example.org"],
+            )  # fmt: skip
+            refused = await pool.send(MESSAGE, "bounces@example.org", ["gone@example.org"])
+            after = await pool.send(MESSAGE, "bounces@example.org", ["ok2@example.org"])
+        finally:
+            await pool.close()
+        assert [r.code for r in results] == [250, 550, 451]
+        assert refused[0].outcome is Outcome.permanent and after[0].outcome is Outcome.sent
+        assert pool.pipelined == 0 and pool.connects == 1
+        assert sorted(r.recipient for r in server.received) == [
+            "ok1@example.org",
+            "ok2@example.org",
+        ]
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+async def test_pool_refused_sender_refuses_every_recipient(pipelining: bool) -> None:
+    """A refused MAIL: every recipient gets its reply (pipelined RCPT and DATA replies
+    are read and dropped), and the connection carries the next message."""
+    with RecordingServer(Faults(pipelining=pipelining)) as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1))
+        try:
+            refused = await pool.send(MESSAGE, "bad address@", ["a@example.org", "b@example.org"])
+            after = await pool.send(MESSAGE, "bounces@example.org", ["c@example.org"])
+        finally:
+            await pool.close()
+    assert [r.outcome for r in refused] == [Outcome.permanent, Outcome.permanent]
+    assert 500 <= refused[0].code < 600
+    assert after[0].outcome is Outcome.sent and pool.connects == 1
+    assert [r.recipient for r in server.received] == ["c@example.org"]
+
+
+async def test_command_timeout_and_data_timeout_are_separate() -> None:
+    """The reply after the body may take SMTP_DATA_TIMEOUT (RFC 5321: 10 minutes), far
+    longer than SMTP_TIMEOUT for the commands."""
+    with RecordingServer(Faults(delay=1.0)) as server:
+        patient = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1, timeout=0.5,
+                                      data_timeout=10))  # fmt: skip
+        hasty = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=1, timeout=10,
+                                    data_timeout=0.3))  # fmt: skip
+        try:
+            slow = await patient.send(MESSAGE, "b@example.org", ["slow@example.org"])
+            cut = await hasty.send(MESSAGE, "b@example.org", ["cut@example.org"])
+        finally:
+            await patient.close()
+            await hasty.close()
+    assert slow[0].outcome is Outcome.sent
+    assert cut[0].outcome is Outcome.temporary and cut[0].code == 0
+    assert "Timed out" in cut[0].reply
+
+
+def test_replies_are_read_however_they_arrive() -> None:
+    """Pipelined replies come several to a packet, or split anywhere."""
+    from newsletter.delivery.smtp import _Replies
+
+    class Transport(asyncio.Transport):
+        def close(self) -> None:
+            self.closed = True
+
+    stream = b"250-first\r\n250 second\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+    for cut in range(1, len(stream)):
+        replies = _Replies(Transport())
+        replies.data_received(stream[:cut])
+        replies.data_received(stream[cut:])
+        assert [(r.code, r.message) for r in replies.replies] == [
+            (250, "first\nsecond"), (250, "2.1.5 Ok"), (354, "End data with <CR><LF>.<CR><LF>"),
+        ]  # fmt: skip
+        assert not replies.buffer and replies.lost is None
+    broken = _Replies(Transport())
+    broken.data_received(b"hello there\r\n")
+    assert isinstance(broken.lost, ConnectionError) and not broken.replies
 
 
 async def test_pool_reconnects_after_dropped_connections() -> None:
