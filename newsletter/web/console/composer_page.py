@@ -20,9 +20,9 @@ from newsletter.service.console import IssueDetail
 from newsletter.service.issue_content import BlockRow, IssueContent
 from newsletter.web.console.composer_form import (
     BLOCK_WORDS,
+    NEW_KINDS,
     ComposerFields,
     ComposerNotSaved,
-    NEW_KINDS,
     block_texts,
     minutes_choice,
 )
