@@ -258,6 +258,8 @@ class Worker:
     ) -> RunResult:
         """Send every due row of ``send_id``; returns why it ended."""
         run = _Run(self, send_id, factory, stop)
+        # a stop asked while the database is down, before the run starts, must end it too
+        watcher = asyncio.create_task(run.abandon_after_stop())
         try:
             await run.db(self.register)
             # a fresh heartbeat before claiming: an idle worker's claims must not look stale
@@ -265,6 +267,9 @@ class Worker:
             await run.db(outbox.recover_stale, self.db, LEASE)
         except _Abandoned:
             return RunResult(RunEnd.stopped, self.totals)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
         return await run.execute()
 
 
@@ -320,6 +325,14 @@ class _Run:
                 continue
             self._waiting(None)
             return result
+
+    async def abandon_after_stop(self) -> None:
+        """Give up waiting for the database STOP_DRAIN_SECONDS after ``stop``."""
+        while not self.stop.is_set():
+            await self._sleep(WAIT_STEP, self.stop)
+        await asyncio.sleep(self.w.stop_drain_seconds)
+        self.abandon = True
+        self.abandoned.set()
 
     def _waiting(self, fault: Fault | None) -> None:
         if fault == self.progress.fault:

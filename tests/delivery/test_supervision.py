@@ -8,6 +8,8 @@ from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.context import open_context
+from newsletter.delivery.maildir import MaildirTransport
+from newsletter.delivery.worker import RunEnd, Worker
 from newsletter.i18n import Msg
 from newsletter.service import Service
 from newsletter.service.supervision import (
@@ -20,7 +22,7 @@ from newsletter.service.supervision import (
 )
 from newsletter.web.server import serve_async
 from tests.content.sample import build_sample
-from tests.delivery.helpers import add_subscribers
+from tests.delivery.helpers import add_issue, add_subscribers, template_factory
 from tests.delivery.smtpd import RecordingServer
 from tests.support.cli import Cli
 from tests.support.ports import free_port
@@ -180,3 +182,28 @@ def test_issue_send_through_a_postgresql_restart_sends_everyone_once(
     assert set(received) == {r.email for r in recipients}  # 0 missing
     assert max(received.values()) == 1  # 0 duplicates
     assert "Traceback" not in err
+
+
+async def test_a_stop_asked_while_the_database_is_down_ends_the_run_before_it_starts(
+    restartable_db: RestartableDatabase, tmp_path: Path
+) -> None:
+    settings = sender_settings(tmp_path / "data", restartable_db.url)
+    ctx = open_context(settings)
+    try:
+        issue_id = add_issue(ctx)
+        worker = Worker(
+            ctx.db, settings, MaildirTransport(tmp_path / "maildir"), stop_drain_seconds=0.5,
+            db_call_seconds=2.0,
+        )  # fmt: skip
+        await asyncio.to_thread(restartable_db.halt)
+        stop = asyncio.Event()
+        run = asyncio.create_task(worker.run_send(1, template_factory(settings, issue_id), stop))
+        await asyncio.sleep(1.5)  # the run waits for the database to register
+        assert not run.done()
+        stop.set()
+        async with asyncio.timeout(15):  # before the fix: waited for the database for ever
+            result = await run
+        assert result.end is RunEnd.stopped
+    finally:
+        await asyncio.to_thread(restartable_db.resume)
+        ctx.close()
