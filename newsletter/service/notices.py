@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
@@ -52,6 +53,22 @@ async def _send(
         await pool.close()
 
 
+def _run_send(
+    settings: Settings, data: bytes, envelope_sender: str, to: str
+) -> list[RecipientResult]:
+    """``_send`` to its end, also when called from a thread that runs an event loop (a
+    coroutine of ``serve`` or an async caller): there ``asyncio.run`` would refuse and the
+    e-mail would be lost, so it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_send(settings, data, envelope_sender, to))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notice") as thread:
+        return thread.submit(
+            lambda: asyncio.run(_send(settings, data, envelope_sender, to))
+        ).result()
+
+
 def sender_address(settings: Settings) -> str:
     return settings.bounce_address or parseaddr(settings.from_address)[1]
 
@@ -78,7 +95,7 @@ class NoticesService:
         if signer is not None:
             data = signer.sign(data)
         sender = sender_address(settings) if envelope_sender is None else envelope_sender
-        results = asyncio.run(_send(settings, data, sender, to))
+        results = _run_send(settings, data, sender, to)
         if not all(result.ok for result in results):
             log.warning("notice to %s not sent: %s", to, [r.reply for r in results])
             raise DeliveryError(N_("The e-mail to {to} could not be sent."), to=to)

@@ -94,3 +94,17 @@ def test_every_single_mail_is_signed(
         assert _verifies(message.data, record)
     assert received[0].sender == "bounces@example.org"
     assert received[2].sender in ("", "<>")  # null sender (RFC 3834)
+
+
+async def test_a_notice_sent_from_a_running_event_loop_leaves(
+    ctx: Context, smtp: SmtpServer
+) -> None:
+    settings = ctx.settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
+    )
+    service = Service(Context(settings=settings, db=ctx.db))
+    # an async caller (a coroutine of serve): asyncio.run would refuse here
+    service.notices.send("lecteur@example.org", "Objet", "Bonjour.")
+    (received,) = smtp.recorder.wait_for(1)
+    assert received.recipients == ["lecteur@example.org"]
+    assert b"Bonjour." in received.data

@@ -28,7 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         secret_key=SecretStr("http-limits-test-key"), lists_dir=ROOT / "lists",
         templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
         smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none",
-        request_timeout=1.0,
+        request_timeout=3.0,  # a busy machine must not turn the size cap into a timeout
     )  # fmt: skip
     thread = ServerThread(settings, "127.0.0.1", port)
     thread.start()
