@@ -82,9 +82,13 @@ def test_a_held_post_is_approved_in_the_console_then_relayed(
         page.wait_for_selector("text=Message approuvé")
         chromium.close()
 
-    got = smtp.recorder.wait_for(len(MEMBERS), timeout=60)
-    assert sorted(r for m in got for r in m.recipients) == sorted(MEMBERS)
-    for received in got:
+    got = smtp.recorder.wait_for(len(MEMBERS) + 1, timeout=60)
+    # the poster was told the post is held (an automatic reply), and got no copy
+    told = [m for m in got if OUTSIDER in m.recipients]
+    assert len(told) == 1 and told[0].message["Auto-Submitted"] is not None
+    relayed_copies = [m for m in got if OUTSIDER not in m.recipients]
+    assert sorted(r for m in relayed_copies for r in m.recipients) == sorted(MEMBERS)
+    for received in relayed_copies:
         assert received.message["Subject"] == "[GT Logement] Appel à projets <logement>"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not service.lists.posts(status=PostStatus.relayed):
