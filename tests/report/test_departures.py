@@ -12,6 +12,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+from newsletter.audience.departures import today as brussels_today
 from newsletter.service import Service
 from newsletter.store.audience import Organisation, OrganisationEvent, Subscriber
 from tests.report.test_activity import build_year
@@ -121,5 +122,5 @@ def test_the_people_of_a_departed_organisation_leave_the_members_lists(
     assert counts["membres"] == before - people
     # one that leaves at the end of today is still a member today
     service.people.organisation_returned(org_id, date(2025, 9, 1), actor="test")
-    service.people.organisation_left(org_id, date.today(), actor="test")
+    service.people.organisation_left(org_id, brussels_today(), actor="test")
     assert service.audience.count_recipients(["membres"]) == before
