@@ -330,6 +330,10 @@ class _Run:
         """Give up waiting for the database STOP_DRAIN_SECONDS after ``stop``."""
         while not self.stop.is_set():
             await self._sleep(WAIT_STEP, self.stop)
+        await self._give_up_after_drain()
+
+    async def _give_up_after_drain(self) -> None:
+        """STOP_DRAIN_SECONDS after stop: every wait for the database gives up."""
         await asyncio.sleep(self.w.stop_drain_seconds)
         self.abandon = True
         self.abandoned.set()
@@ -446,9 +450,7 @@ class _Run:
             if status is not IssueStatus.sending:
                 self._halt(RunEnd.paused)
         self._halt(RunEnd.stopped)
-        await asyncio.sleep(self.w.stop_drain_seconds)
-        self.abandon = True
-        self.abandoned.set()
+        await self._give_up_after_drain()
         self.wake.set()
 
     async def _gate(self) -> None:

@@ -143,8 +143,7 @@ def _new_blocks(fields: ComposerFields) -> dict[str, dict[str, object]]:
     """The fields of each new block as typed (``new_text_body_fr``…)."""
     found: dict[str, dict[str, object]] = {}
     for kind in NEW_KINDS:
-        prefix = f"new_{kind}_"
-        values = {k.removeprefix(prefix): v for k, v in fields.raw.items() if k.startswith(prefix)}
+        values = fields.new_block(kind)
         texts = block_texts(values)
         found[kind] = {
             "texts": {lang: {name: texts.get(lang, {}).get(name, "") for name in BLOCK_WORDS}
