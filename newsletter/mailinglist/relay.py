@@ -25,17 +25,18 @@ footer part, so the cost per recipient stays small:
 
 Hooks: ``rewrite`` (``PreparedPost`` → None) changes the prepared headers once per
 language (the DMARC ``From:`` rewrite goes there); ``signer`` signs each recipient's
-finished bytes (DKIM), as for issues.
+finished bytes (DKIM), as for issues, and for a post also ``Cc``, ``In-Reply-To``,
+``References``, ``List-Post`` and ``List-Archive`` when the copy has them
+(``signed_headers``).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.header import Header
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +45,7 @@ from newsletter import links
 from newsletter.audience.segments import Recipient, Segment, iter_recipients
 from newsletter.config import Settings
 from newsletter.delivery import outbox
+from newsletter.delivery.dkim import SIGNED_HEADERS, DkimSigner
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.verp import envelope_sender
 from newsletter.i18n import N_, gettext
@@ -53,9 +55,6 @@ from newsletter.mailinglist.routing import list_id_value
 from newsletter.models import DigestMode, Language
 from newsletter.store.delivery import Send
 from newsletter.store.mailinglist import DigestPreference, ListPost
-
-if TYPE_CHECKING:
-    from newsletter.delivery.dkim import DkimSigner
 
 FOOTER = N_(
     "You receive this message as a member of {list}. To write to everyone: {address}\n"
@@ -76,6 +75,8 @@ DROPPED = frozenset(
 #: the content headers that go with the original body into its part
 CONTENT = ("content-type", "content-transfer-encoding", "content-disposition",
            "content-description", "content-id", "content-language")  # fmt: skip
+#: what a post's copy adds to the headers an issue signs, when it carries them
+POST_SIGNED = (b"Cc", b"In-Reply-To", b"References", b"List-Post", b"List-Archive")
 _LONE_LF = re.compile(rb"(?<!\r)\n")
 _REPLY = re.compile(r"^\s*((?:re|aw|sv|antw|tr|fwd?|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 
@@ -199,6 +200,22 @@ def _wire(headers: list[tuple[str, str]]) -> bytes:
     return "".join(f"{k}:{v}\r\n" for k, v in headers).encode("utf-8", "surrogateescape")
 
 
+def signed_headers(names: Iterable[str]) -> list[bytes]:
+    """The headers a copy's DKIM signature covers: those an issue's covers and
+    ``POST_SIGNED``, each one the copy carries (``names``: its header names)."""
+    present = {name.casefold() for name in names}
+    return [h for h in (*SIGNED_HEADERS, *POST_SIGNED) if h.decode().casefold() in present]
+
+
+def sign_copy(signer: DkimSigner, data: bytes, headers: list[bytes]) -> bytes:
+    """``data`` with a DKIM-Signature in front covering ``headers``."""
+    import dkim  # dkimpy loads only when signing is configured
+
+    signature: bytes = dkim.sign(data, signer.selector, signer.domain, signer.private_key,
+                                 include_headers=headers, linesep=b"\r\n")  # fmt: skip
+    return signature + data
+
+
 def _qp(text: str) -> bytes:
     import quopri
 
@@ -227,7 +244,7 @@ class PostMessages:
         self.signer = signer
         self.headers, self.body = split_message(raw)
         self.boundary = f"=_list_{uuid.uuid4().hex}"
-        self._prepared: dict[str, tuple[bytes, bytes]] = {}
+        self._prepared: dict[str, tuple[bytes, bytes, list[bytes]]] = {}
 
     def prepared(self, language: str) -> PreparedPost:
         """The outgoing headers in one reader language, after the ``rewrite`` hook."""
@@ -251,7 +268,7 @@ class PostMessages:
             self.rewrite(out)
         return out
 
-    def _parts(self, language: str) -> tuple[bytes, bytes]:
+    def _parts(self, language: str) -> tuple[bytes, bytes, list[bytes]]:
         found = self._prepared.get(language)
         if found is None:
             out = self.prepared(language)
@@ -272,7 +289,9 @@ class PostMessages:
                 + b"Content-Transfer-Encoding: quoted-printable\r\n"
                 + b"Content-Disposition: inline\r\n\r\n"
             )
-            found = self._prepared[language] = (head, inner)
+            names = [k for k, _ in out.headers]
+            names += ["List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type"]
+            found = self._prepared[language] = (head, inner, signed_headers(names))
         return found
 
     def footer(self, language: str, unsubscribe: str, preferences: str) -> str:
@@ -285,7 +304,7 @@ class PostMessages:
 
     def __call__(self, row: Claimed) -> tuple[bytes, str]:
         language = row.language.value if isinstance(row.language, Language) else str(row.language)
-        head, inner = self._parts(language)
+        head, inner, signed = self._parts(language)
         settings = self.settings
         unsubscribe = links.list_unsubscribe_url(settings, row.subscriber_id, self.segment.id)
         preferences = links.preferences_url(settings, row.subscriber_id)
@@ -300,5 +319,5 @@ class PostMessages:
             )
         )
         if self.signer is not None:
-            data = self.signer.sign(data)
+            data = sign_copy(self.signer, data, signed)
         return data, envelope_sender(settings, row.id)
