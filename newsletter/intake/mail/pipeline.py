@@ -6,8 +6,9 @@ the decisions:
 
 0. written to a mailing list's posting address (``posts``, given by the service) →
    post: the list decides (``mailinglist.posts``), once per list and message, whatever
-   the message is (a loop, an auto-reply or a bounce to a list address is recorded
-   there as dropped); never news;
+   the message is (a loop or an auto-reply to a list address is recorded there as
+   dropped) except a delivery report, which ``posts.lists_for`` leaves to the steps
+   below (a bounce or complaint like any other); never news;
 1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
    new item;
 2. over the size limit → quarantine (headers kept);
