@@ -6,6 +6,9 @@ same worker then sends them with the same throttle, retries, VERP bounces and
 crash-safe resume. Who gets it: the list's active members (per-list opt-outs
 honoured), **except the poster** (their own copy is in their sent mail) and the members
 who chose a digest (``list_digest_preferences`` daily or weekly: the digest brings it).
+A member the poster named in ``To`` or ``Cc`` already has the poster's own copy: their
+row is written ``skipped`` with the note ``ALREADY_NAMED`` (shown in the send's
+report), never sent a second copy — Mailman's default.
 
 ``PostMessages`` is the worker's message factory. The post is prepared **once per
 reader language** (headers rewritten, body bytes kept as received) and each
@@ -37,8 +40,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.header import Header
+from email.parser import BytesHeaderParser
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from newsletter import links
@@ -49,11 +53,12 @@ from newsletter.delivery.dkim import SIGNED_HEADERS, DkimSigner
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.verp import envelope_sender
 from newsletter.i18n import N_, gettext
-from newsletter.intake.mail.headers import decode_header_value
+from newsletter.intake.mail.headers import addresses, decode_header_value
 from newsletter.mailinglist.config import ReplyTo
 from newsletter.mailinglist.routing import list_id_value
-from newsletter.models import DigestMode, Language
-from newsletter.store.delivery import Send
+from newsletter.models import DeliveryStatus, DigestMode, Language
+from newsletter.store.base import utcnow
+from newsletter.store.delivery import Delivery, Send
 from newsletter.store.mailinglist import DigestPreference, ListPost
 
 FOOTER = N_(
@@ -61,6 +66,8 @@ FOOTER = N_(
     "Leave this list (one click): {unsubscribe}\n"
     "Your subscription preferences: {preferences}"
 )
+#: the note of a member not sent a copy because the poster wrote to them too
+ALREADY_NAMED = N_("named in the post's To or Cc: the poster's own copy reaches them")
 #: headers of the post that never go out again
 DROPPED = frozenset(
     {
@@ -118,19 +125,46 @@ def recipients(
         yield recipient
 
 
+def named_in(raw: bytes) -> set[str]:
+    """The addresses (case-folded) in the ``To`` and ``Cc`` of a post as received."""
+    head = BytesHeaderParser().parsebytes(raw[: 256 * 1024])
+    return {address.casefold() for address in addresses(head, "To", "Cc")}
+
+
 def queue(
     session: Session, settings: Settings, segments: Mapping[str, Segment], post: ListPost
 ) -> Send:
-    """Snapshot the post's recipients into the outbox (once; in the caller's transaction)."""
+    """Snapshot the post's recipients into the outbox (once; in the caller's transaction);
+    the members named in its ``To`` or ``Cc`` are written skipped (module docstring)."""
     found = session.scalars(select(Send).where(Send.post_id == post.id)).first()
     if found is not None:
         return found
     if not post.message_id:
         domain = _domain(segments[post.list_id])
         post.message_id = f"<post-{post.id}.{uuid.uuid4().hex[:16]}@{domain}>"
-    stream = recipients(session, segments, post)
-    return outbox.snapshot(session, settings, 0, [post.list_id], stream, post_id=post.id,
+    named = named_in(post.raw)
+    already: list[int] = []
+
+    def stream() -> Iterator[Recipient]:
+        for recipient in recipients(session, segments, post):
+            if recipient.email.casefold() in named:
+                already.append(recipient.subscriber_id)
+            yield recipient
+
+    send = outbox.snapshot(session, settings, 0, [post.list_id], stream(), post_id=post.id,
                            message_id=post.message_id)  # fmt: skip
+    if already:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.send_id == send.id, Delivery.subscriber_id.in_(already))
+            .values(
+                status=DeliveryStatus.skipped,
+                reply_note=ALREADY_NAMED,
+                reply_note_params=None,
+                updated_at=utcnow(),
+            )
+        )
+    return send
 
 
 def _domain(segment: Segment) -> str:
