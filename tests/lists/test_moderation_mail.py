@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -43,7 +43,7 @@ def _mailing(settings: Settings, server: RecordingServer) -> Settings:
                                        "smtp_security": SmtpSecurity.none})  # fmt: skip
 
 
-def _console(service: Service) -> Iterator[Browser]:
+def _console(service: Service) -> Generator[Browser, None, None]:
     service.accounts.create(EMAIL, PASSWORD, name="Coordination")
     app = create_app(service.ctx, service)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
