@@ -29,6 +29,7 @@ from newsletter.intake.mail.authentication import FROM_HEADER, SenderAuth
 from newsletter.intake.mail.bounces import looks_like_bounce, parse_bounce
 from newsletter.intake.mail.feedback_reports import is_feedback_report
 from newsletter.intake.mail.language import guess_language
+from newsletter.intake.mail.pipeline import ListMessage
 from newsletter.intake.mail.source import RawMessage
 from newsletter.mailinglist import moderation, relay
 from newsletter.mailinglist.routing import addressed_lists
@@ -113,6 +114,7 @@ def take_post(
         size=raw.size,
         sha256=digest,
         raw=raw.data,
+        truncated=raw.truncated,
         inbound_id=inbound_id,
     )
     session.add(post)
@@ -152,21 +154,12 @@ class ListIntake:
             return []
         return found
 
-    def take(
-        self,
-        session: Session,
-        list_ids: Sequence[str],
-        raw: RawMessage,
-        message: Message,
-        *,
-        parsed: bool,
-        auth: SenderAuth | None,
-        inbound_id: int,
-    ) -> Taken:
+    def take(self, session: Session, list_ids: Sequence[str], mail: ListMessage) -> Taken:
         taken = Taken()
         for list_id in list_ids:
-            post, new = take_post(session, self.settings, self.segments, list_id, raw, message,
-                                  parsed=parsed, auth=auth, inbound_id=inbound_id)  # fmt: skip
+            post, new = take_post(session, self.settings, self.segments, list_id, mail.raw,
+                                  mail.message, parsed=mail.parsed, auth=mail.auth,
+                                  inbound_id=mail.inbound_id)  # fmt: skip
             taken.post_ids.append(post.id)
             if new:
                 taken.new.append(post.id)
