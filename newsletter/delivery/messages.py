@@ -15,7 +15,7 @@ from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.transport import Message
 from newsletter.delivery.verp import envelope_sender
 from newsletter.models import Language, Membership
-from newsletter.render.contract import Personalization, PreparedMessage
+from newsletter.render.contract import Personalization, PreparedMessage, Spliced
 
 if TYPE_CHECKING:  # dkimpy (and dnspython) only when a key is configured
     from newsletter.delivery.dkim import DkimSigner
@@ -25,7 +25,8 @@ VariantSource = Callable[[Language, Membership], PreparedMessage]
 
 class IssueMessages:
     """``MessageFactory`` of one issue: (message, envelope sender) for a claimed row; the
-    message is the variant's pieces (``PreparedMessage.splice``), or bytes when signed."""
+    message is the variant's pieces (``PreparedMessage.splice``), the DKIM signature
+    one more piece in front when signed (``DkimSigner.sign_spliced``)."""
 
     def __init__(
         self,
@@ -69,9 +70,12 @@ class IssueMessages:
     def __call__(self, row: Claimed) -> tuple[Message, str]:
         variant = self.variant(row.language, row.membership)
         values = self.personalization(row, variant.rsvp_assembly_id)
-        if self.signer is not None:  # DKIM signs the whole message
-            return self.signer.sign(variant.personalize(values)), self.sender(row)
-        return variant.splice(values), self.sender(row)
+        message = variant.splice(values)
+        if self.signer is not None:  # DKIM signs the whole message; pieces stay pieces
+            if isinstance(message, Spliced):
+                return self.signer.sign_spliced(message), self.sender(row)
+            return self.signer.sign(message), self.sender(row)
+        return message, self.sender(row)
 
     def sender(self, row: Claimed) -> str:
         """The VERP envelope sender of the row's delivery."""
