@@ -11,9 +11,9 @@ from starlette.responses import Response
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
 from newsletter.models import PostStatus
+from newsletter.web.console.reports import STATUS_CHOICES
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
-from newsletter.web.console.reports import STATUS_CHOICES
 from newsletter.web.pages import redirect, render, t
 
 router = APIRouter()
