@@ -231,12 +231,13 @@ class ListsService:
 
     # --- relay -------------------------------------------------------------------------
     def open_relays(self) -> list[int]:
-        """Send ids of the relays not finished yet."""
+        """Send ids of the relays not finished yet (nor paused)."""
         with self.ctx.db.session() as session:
             return list(
                 session.scalars(
                     select(Send.id)
-                    .where(Send.post_id.is_not(None), Send.finished_at.is_(None))
+                    .join(ListPost, ListPost.id == Send.post_id)
+                    .where(Send.finished_at.is_(None), ListPost.status != PostStatus.paused)
                     .order_by(Send.id)
                 )
             )
