@@ -86,6 +86,11 @@ def test_a_relay_is_paused_resumed_and_cancelled_from_its_report(tmp_path: Path)
             page.click("button[value=cancel]")
             page.wait_for_selector("text=Envoi annulé")
             wait_status(page, "cancelled")
+            # the rows the worker had claimed are skipped once it gives them back
+            deadline = time.monotonic() + 60
+            while count(page, "pending") and time.monotonic() < deadline:
+                time.sleep(0.5)
+                page.reload()
             assert count(page, "pending") == 0 and count(page, "skipped") > 0
             assert page.locator("button[value=resume]").count() == 0
             auditor.check(page, "list-post-report-cancelled")
