@@ -84,7 +84,6 @@ class LanguagesService:
         ``audience.lists_and_reach``)."""
         with self.ctx.db.session() as session:
             issue = get_issue(session, issue_id)
-            segments, _errors = load_segments(self.ctx.settings.lists_dir)
             wanted = list(lists if lists is not None else issue.lists)
             gaps = LanguageGaps(
                 issue_id=issue.id,
@@ -109,6 +108,7 @@ class LanguagesService:
                 return gaps  # nobody gets a fallback: no pass over the recipients
             if readers is not None:
                 return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
+            segments, _errors = load_segments(self.ctx.settings.lists_dir)
             counted = Counter(
                 known_language(r.language) for r in iter_recipients(session, segments, wanted)
             )
