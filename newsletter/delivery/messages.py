@@ -13,7 +13,7 @@ from newsletter import links
 from newsletter.config import Settings
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.transport import Message
-from newsletter.delivery.verp import envelope_sender
+from newsletter.delivery.verp import EnvelopeSenders
 from newsletter.models import Language, Membership
 from newsletter.render.contract import Personalization, PreparedMessage, Spliced
 
@@ -45,6 +45,8 @@ class IssueMessages:
         #: the web version in each reader language
         self.web_urls = {lang: links.web_version_url(settings, issue_id, lang) for lang in Language}
         self.links = links.RecipientLinks(settings, issue_id)
+        #: the VERP envelope sender of a delivery (``verp.envelope_sender``)
+        self.sender = EnvelopeSenders(settings)
 
     def variant(self, language: Language, membership: Membership) -> PreparedMessage:
         key = (language, membership)
@@ -54,17 +56,18 @@ class IssueMessages:
         return found
 
     def personalization(self, row: Claimed, assembly_id: int | None = None) -> Personalization:
-        made = self.links
-        subscriber = row.subscriber_id
+        unsubscribe, preferences, rsvp, person = self.links.personal(
+            row.subscriber_id, assembly_id, self.tracks
+        )
         return Personalization(
             row.email,
             row.name,
             row.message_id,
-            made.unsubscribe(subscriber),
-            made.preferences(subscriber),
+            unsubscribe,
+            preferences,
             self.web_urls[row.language],
-            made.rsvp(assembly_id, subscriber) if assembly_id else "",
-            made.click_person(subscriber) if self.tracks else "",
+            rsvp,
+            person,
         )
 
     def __call__(self, row: Claimed) -> tuple[Message, str]:
@@ -73,10 +76,6 @@ class IssueMessages:
         message = variant.splice(values)
         if self.signer is not None:  # DKIM signs the whole message; pieces stay pieces
             if isinstance(message, Spliced):
-                return self.signer.sign_spliced(message), self.sender(row)
-            return self.signer.sign(message), self.sender(row)
-        return message, self.sender(row)
-
-    def sender(self, row: Claimed) -> str:
-        """The VERP envelope sender of the row's delivery."""
-        return envelope_sender(self.settings, row.id)
+                return self.signer.sign_spliced(message), self.sender(row.id)
+            return self.signer.sign(message), self.sender(row.id)
+        return message, self.sender(row.id)

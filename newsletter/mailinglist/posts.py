@@ -114,6 +114,7 @@ def take_post(
         size=raw.size,
         sha256=digest,
         raw=raw.data,
+        truncated=raw.truncated,
         inbound_id=inbound_id,
     )
     session.add(post)
