@@ -58,10 +58,14 @@ def test_environment_and_secrets_are_masked(
 def test_list_settings_are_read_from_comma_separated_text(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    given = {
+        "CATEGORIES": '["agenda", "emploi, formation"]',
+        "TRUSTED_PROXIES": " 10.0.0.1 ,, 192.168.0.0/16 ",
+        "DMARC_NAMESERVERS": "[2001:db8::53]:5353, 127.0.0.1",
+    }
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSLETTER_CATEGORIES", '["agenda", "emploi, formation"]')
-    monkeypatch.setenv("NEWSLETTER_TRUSTED_PROXIES", " 10.0.0.1 ,, 192.168.0.0/16 ")
-    monkeypatch.setenv("NEWSLETTER_DMARC_NAMESERVERS", "[2001:db8::53]:5353, 127.0.0.1")
+    for name, value in given.items():
+        monkeypatch.setenv(f"NEWSLETTER_{name}", value)
     settings = load_settings()
     assert settings.categories == ["agenda", "emploi, formation"]  # a JSON list
     assert settings.trusted_proxies == ["10.0.0.1", "192.168.0.0/16"]
