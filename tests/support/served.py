@@ -47,24 +47,27 @@ class ServedApp:
     """A fresh app in ``folder``: prepare it through ``service``, then ``start`` it.
 
     ``with ServedApp(folder, smtp=True) as app: ...; app.start()``: leaving the block
-    stops the server, closes the database and stops the SMTP server."""
+    stops the server, closes the database and stops the SMTP server. ``options`` are
+    settings of the app other than the test defaults (``lists_dir=...``,
+    ``click_counting=True``)."""
 
-    def __init__(self, folder: Path, *, smtp: bool = False) -> None:
+    def __init__(self, folder: Path, *, smtp: bool = False, **options: Any) -> None:
         self._stack = ExitStack()
         self._port = PortReservation()
         self._stack.callback(self._port.release)
         try:
             self.smtp = self._stack.enter_context(SmtpServer()) if smtp else None
-            self.settings = Settings(
-                data_dir=folder / "data",
-                database_url=f"sqlite:///{folder / 'web.db'}",
-                secret_key=SecretStr(f"browser-test-secret-key-{folder.name}"),
-                lists_dir=ROOT / "lists",
-                templates_dir=ROOT / "templates",
-                base_url=f"http://127.0.0.1:{self._port.port}",
-                from_address="Coordination sociale <news@example.org>",
-                bounce_address="bounces@example.org",
-            )
+            defaults: dict[str, Any] = {
+                "data_dir": folder / "data",
+                "database_url": f"sqlite:///{folder / 'web.db'}",
+                "secret_key": SecretStr(f"browser-test-secret-key-{folder.name}"),
+                "lists_dir": ROOT / "lists",
+                "templates_dir": ROOT / "templates",
+                "base_url": f"http://127.0.0.1:{self._port.port}",
+                "from_address": "Coordination sociale <news@example.org>",
+                "bounce_address": "bounces@example.org",
+            }
+            self.settings = Settings(**{**defaults, **options})
             if self.smtp is not None:
                 self.settings = self.settings.model_copy(
                     update={"smtp_host": "127.0.0.1", "smtp_port": self.smtp.port,
