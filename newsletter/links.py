@@ -18,7 +18,7 @@ from newsletter.tokens import PARTNER as PARTNER
 from newsletter.tokens import PREFERENCES as PREFERENCES
 from newsletter.tokens import RSVP as RSVP
 from newsletter.tokens import UNSUBSCRIBE as UNSUBSCRIBE
-from newsletter.tokens import ShortSigner, sign
+from newsletter.tokens import ShortSigner, encode_payload, sign, stamp_now
 
 #: the public paths whose next segment is a token (kept out of the access log)
 TOKEN_PATHS = (
@@ -28,6 +28,8 @@ TOKEN_PATHS = (
 #: between the link's token and the reader's in a counted link (individual tracking):
 #: not a character of the tokens, so the access log hides both as one
 CLICK_SEPARATOR = "~"
+#: ids below this keep every payload of ``RecipientLinks.personal`` short (no zlib)
+_PLAIN_IDS = 10**12
 
 
 def _base(settings: Settings) -> str:
@@ -116,6 +118,51 @@ class RecipientLinks:
         #: the compact JSON of each payload around the subscriber id
         self._unsubscribe_tail = b',"i":%d}' % issue_id
         self._click_head = b'{"i":%d,"s":' % issue_id
+
+    def personal(
+        self, subscriber_id: int, assembly_id: int | None, tracks: bool
+    ) -> tuple[str, str, str, str]:
+        """The unsubscribe, preferences, RSVP (``""`` without ``assembly_id``) and
+        click-person (``""`` unless ``tracks``) links of one recipient, signed at the
+        same second: what the four methods below give, in one call."""
+        if (
+            type(subscriber_id) is not int
+            or not 0 <= subscriber_id < _PLAIN_IDS
+            or (
+                assembly_id is not None
+                and not (type(assembly_id) is int and 0 <= assembly_id < _PLAIN_IDS)
+            )
+        ):
+            return (
+                self.unsubscribe(subscriber_id),
+                self.preferences(subscriber_id),
+                self.rsvp(assembly_id, subscriber_id) if assembly_id else "",
+                self.click_person(subscriber_id) if tracks else "",
+            )
+        stamp = stamp_now()
+        unsubscribe = self._unsubscribe_base + self._unsubscribe.signed(
+            encode_payload(b'{"s":%d' % subscriber_id + self._unsubscribe_tail) + stamp
+        )
+        preferences = self._preferences_base + self._preferences.signed(
+            encode_payload(b'{"s":%d}' % subscriber_id) + stamp
+        )
+        rsvp = (
+            self._rsvp_base
+            + self._rsvp.signed(
+                encode_payload(b'{"a":%d,"s":%d}' % (assembly_id, subscriber_id)) + stamp
+            )
+            if assembly_id
+            else ""
+        )
+        person = (
+            CLICK_SEPARATOR
+            + self._click_person.signed(
+                encode_payload(self._click_head + b"%d}" % subscriber_id) + stamp
+            )
+            if tracks
+            else ""
+        )
+        return unsubscribe, preferences, rsvp, person
 
     # exactly an int: anything else (a bool is JSON ``true``) goes through ``sign``
     def unsubscribe(self, subscriber_id: int) -> str:

@@ -114,6 +114,10 @@ def _b64(data: bytes) -> bytes:
     return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE).rstrip(b"=")
 
 
+#: a short payload's part of a token (``ShortSigner.signed``)
+encode_payload = _b64
+
+
 def _compact_json(payload: Any) -> bytes:
     """The JSON itsdangerous writes (``_CompactJSON``); a few ids written out directly."""
     if type(payload) is dict and len(payload) <= 4:
@@ -197,12 +201,22 @@ class ShortSigner:
         if len(payload) > SHORT_PAYLOAD:
             raise ValueError("a payload for sign(), not a short token")
         made = int(time.time()) if timestamp is None else timestamp
-        value = _b64(payload) + _encoded_stamp(made)
+        return self.signed(_b64(payload) + _encoded_stamp(made))
+
+    def signed(self, value: bytes) -> str:
+        """The token of ``value``, a short payload and its time already encoded
+        (``_b64(payload) + stamp(timestamp)``): ``value.b64(HMAC-SHA1)``."""
         inner = self._inner.copy()
         inner.update(value)
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return (value + b"." + _b64(outer.digest())).decode("ascii")
+        mac = binascii.b2a_base64(outer.digest(), newline=False).translate(_URL_SAFE)
+        return (value + b"." + mac.rstrip(b"=")).decode("ascii")
+
+
+def stamp_now() -> bytes:
+    """``.`` and the time now as a token carries it (``ShortSigner.signed``)."""
+    return _encoded_stamp(int(time.time()))
 
 
 def sign(settings: Settings, purpose: str, payload: Any) -> str:

@@ -235,25 +235,7 @@ def read_directory(
     """Open a directory file, find its header and match its columns (raises
     ``ValidationError`` when there is no e-mail column: nothing can be imported)."""
     table = open_table(source, filename, sheet=sheet)
-    wanted = set(overrides or {})
-    candidates: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    for line, record in table.rows:
-        if not any(cell.strip() for cell in record):
-            continue
-        score = header_score(record) + sum(1 for c in record if name_key(c) in wanted)
-        if score >= 2:
-            header = record
-            break
-        candidates.append((line, record))
-        if len(candidates) >= HEADER_SEARCH_ROWS:
-            break
-    body: Iterator[tuple[int, list[str]]] = table.rows
-    if header is None:
-        if not candidates:
-            raise ValidationError(N_("The file is empty."))
-        header = candidates[0][1]
-        body = _chain(candidates[1:], table.rows)
+    header, body = _find_header(table, set(overrides or {}))
     columns = match_columns(header, overrides)
     if "email" in columns.missing:
         raise ValidationError(
@@ -264,6 +246,33 @@ def read_directory(
             columns=", ".join(cell.strip() for cell in header if cell.strip()),
         )
     return DirectoryReader(table=table, columns=columns, body=body)
+
+
+def directory_headers(source: bytes | Path, filename: str = "") -> list[str]:
+    """The header cells of a directory file as the import finds them, whatever they
+    match (the console shows them again when a matching is refused)."""
+    header, _body = _find_header(open_table(source, filename), set())
+    return [cell.strip() for cell in header]
+
+
+def _find_header(
+    table: Table, wanted: set[str]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header row (the first that looks like one, else the first non-empty row) and
+    the rows after it."""
+    candidates: list[tuple[int, list[str]]] = []
+    for line, record in table.rows:
+        if not any(cell.strip() for cell in record):
+            continue
+        score = header_score(record) + sum(1 for c in record if name_key(c) in wanted)
+        if score >= 2:
+            return record, table.rows
+        candidates.append((line, record))
+        if len(candidates) >= HEADER_SEARCH_ROWS:
+            break
+    if not candidates:
+        raise ValidationError(N_("The file is empty."))
+    return candidates[0][1], _chain(candidates[1:], table.rows)
 
 
 def _chain(

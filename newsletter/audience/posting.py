@@ -7,6 +7,7 @@ posting:
   moderation: new-senders   # none | new-senders (a sender's first post) | all
   reply_to: list        # list | poster: where replies go
   max_bytes: 2000000    # larger posts are held
+  hard_max_bytes: 10000000  # a moderator may approve a held post up to this size
   attachments: [application/pdf, "image/*", text/plain]   # allowed types; [] = none
   tag: "[GT Logement]"  # subject tag; default: "[<French title>]"
 ```
@@ -21,12 +22,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from newsletter.i18n import N_, Msg
 
 #: default size limit of a post (the whole message, attachments included)
 DEFAULT_MAX_BYTES = 2_000_000
+#: default hard limit: a post held for its size may be approved up to it, never above
+DEFAULT_HARD_MAX_BYTES = 10_000_000
 DEFAULT_ATTACHMENTS = ("application/pdf", "image/*", "text/plain", "text/calendar")
 
 
@@ -59,6 +62,7 @@ class Posting(BaseModel):
     moderation: Moderation = Moderation.new_senders
     reply_to: ReplyTo = ReplyTo.list
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=1000, le=50_000_000)
+    hard_max_bytes: int | None = Field(default=None, gt=1000, le=50_000_000)
     attachments: tuple[str, ...] = DEFAULT_ATTACHMENTS
     tag: str | None = Field(default=None, max_length=60)
 
@@ -91,6 +95,20 @@ class Posting(BaseModel):
         if any(ord(c) < 32 for c in value):
             raise ValueError("the tag must be one line of text")
         return value.strip() or None
+
+    @field_validator("hard_max_bytes")
+    @classmethod
+    def _hard(cls, value: int | None, info: ValidationInfo) -> int | None:
+        soft = info.data.get("max_bytes")
+        if value is not None and isinstance(soft, int) and value < soft:
+            raise ValueError(f"must be at least max_bytes ({soft})")
+        return value
+
+    @property
+    def hard_limit(self) -> int:
+        """Posts larger than this cannot be approved: ``hard_max_bytes``, else the larger
+        of ``max_bytes`` and ``DEFAULT_HARD_MAX_BYTES``."""
+        return self.hard_max_bytes or max(self.max_bytes, DEFAULT_HARD_MAX_BYTES)
 
     def tag_for(self, title: str) -> str:
         """The subject tag: the ``tag`` given, else ``[title]``."""

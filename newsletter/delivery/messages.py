@@ -13,9 +13,9 @@ from newsletter import links
 from newsletter.config import Settings
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.transport import Message
-from newsletter.delivery.verp import envelope_sender
+from newsletter.delivery.verp import EnvelopeSenders
 from newsletter.models import Language, Membership
-from newsletter.render.contract import Personalization, PreparedMessage
+from newsletter.render.contract import Personalization, PreparedMessage, Spliced
 
 if TYPE_CHECKING:  # dkimpy (and dnspython) only when a key is configured
     from newsletter.delivery.dkim import DkimSigner
@@ -25,7 +25,8 @@ VariantSource = Callable[[Language, Membership], PreparedMessage]
 
 class IssueMessages:
     """``MessageFactory`` of one issue: (message, envelope sender) for a claimed row; the
-    message is the variant's pieces (``PreparedMessage.splice``), or bytes when signed."""
+    message is the variant's pieces (``PreparedMessage.splice``), the DKIM signature
+    one more piece in front when signed (``DkimSigner.sign_spliced``)."""
 
     def __init__(
         self,
@@ -44,6 +45,8 @@ class IssueMessages:
         #: the web version in each reader language
         self.web_urls = {lang: links.web_version_url(settings, issue_id, lang) for lang in Language}
         self.links = links.RecipientLinks(settings, issue_id)
+        #: the VERP envelope sender of a delivery (``verp.envelope_sender``)
+        self.sender = EnvelopeSenders(settings)
 
     def variant(self, language: Language, membership: Membership) -> PreparedMessage:
         key = (language, membership)
@@ -53,26 +56,26 @@ class IssueMessages:
         return found
 
     def personalization(self, row: Claimed, assembly_id: int | None = None) -> Personalization:
-        made = self.links
-        subscriber = row.subscriber_id
+        unsubscribe, preferences, rsvp, person = self.links.personal(
+            row.subscriber_id, assembly_id, self.tracks
+        )
         return Personalization(
             row.email,
             row.name,
             row.message_id,
-            made.unsubscribe(subscriber),
-            made.preferences(subscriber),
+            unsubscribe,
+            preferences,
             self.web_urls[row.language],
-            made.rsvp(assembly_id, subscriber) if assembly_id else "",
-            made.click_person(subscriber) if self.tracks else "",
+            rsvp,
+            person,
         )
 
     def __call__(self, row: Claimed) -> tuple[Message, str]:
         variant = self.variant(row.language, row.membership)
         values = self.personalization(row, variant.rsvp_assembly_id)
-        if self.signer is not None:  # DKIM signs the whole message
-            return self.signer.sign(variant.personalize(values)), self.sender(row)
-        return variant.splice(values), self.sender(row)
-
-    def sender(self, row: Claimed) -> str:
-        """The VERP envelope sender of the row's delivery."""
-        return envelope_sender(self.settings, row.id)
+        message = variant.splice(values)
+        if self.signer is not None:  # DKIM signs the whole message; pieces stay pieces
+            if isinstance(message, Spliced):
+                return self.signer.sign_spliced(message), self.sender(row.id)
+            return self.signer.sign(message), self.sender(row.id)
+        return message, self.sender(row.id)

@@ -22,14 +22,18 @@ _DIGITS = string.digits + string.ascii_lowercase
 _MAC_SIZE = 12
 
 
+#: every number below 36² in two base-36 digits (a number is written two digits a step)
+_PAIRS = [a + b for a in _DIGITS for b in _DIGITS]
+
+
 def _base36(number: int) -> str:
-    if number == 0:
-        return "0"
-    out = []
+    if number < 1296:
+        return _PAIRS[number].lstrip("0") or "0"
+    out = ""
     while number:
-        number, rest = divmod(number, 36)
-        out.append(_DIGITS[rest])
-    return "".join(reversed(out))
+        number, rest = divmod(number, 1296)
+        out = _PAIRS[rest] + out
+    return out.lstrip("0")
 
 
 @lru_cache(maxsize=16)
@@ -55,12 +59,30 @@ def _addr_spec(address: str) -> str:
 
 def envelope_sender(settings: Settings, delivery_id: int) -> str:
     """The MAIL FROM address of one delivery."""
-    base = _base_address(settings)
-    if not base or "@" not in base:
-        return _addr_spec(settings.from_address)
-    local, _, domain = base.rpartition("@")
-    local = local.split("+", 1)[0]
-    return f"{local}+{_base36(delivery_id)}-{_mac(settings, delivery_id)}@{domain}"
+    return EnvelopeSenders(settings)(delivery_id)
+
+
+class EnvelopeSenders:
+    """``envelope_sender`` for the deliveries of one send: the bounce address taken apart
+    and the HMAC keyed once, so that each delivery costs its MAC and its digits only."""
+
+    __slots__ = ("_head", "_keyed", "_plain", "_tail")
+
+    def __init__(self, settings: Settings) -> None:
+        base = _base_address(settings)
+        #: without a bounce address every delivery has the From address
+        self._plain = None if base and "@" in base else _addr_spec(settings.from_address)
+        local, _, domain = base.rpartition("@")
+        self._head = local.split("+", 1)[0] + "+"
+        self._tail = "@" + domain
+        self._keyed = _keyed(settings.secret)
+
+    def __call__(self, delivery_id: int) -> str:
+        if self._plain is not None:
+            return self._plain
+        mac = self._keyed.copy()
+        mac.update(b"verp:%d" % delivery_id)
+        return f"{self._head}{_base36(delivery_id)}-{mac.hexdigest()[:_MAC_SIZE]}{self._tail}"
 
 
 def delivery_id_from_address(settings: Settings, address: str) -> int | None:

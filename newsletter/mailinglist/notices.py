@@ -2,11 +2,13 @@
 was not relayed (with the moderator's words). Never sent for a dropped post (a loop or
 a machine's mail) nor to a message that must not be answered (RFC 3834): the intake's
 ``may_acknowledge`` decides. Marked ``Auto-Submitted: auto-replied``, sent with the
-null envelope sender, so nothing answers it back.
+null envelope sender, so nothing answers it back. Once the mail server took it,
+``mark_told`` records when (``held_notified_at``, ``rejected_notified_at``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -68,3 +70,11 @@ def build_notice(
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     message["Content-Language"] = lang
     return message.as_bytes()
+
+
+def mark_told(post: ListPost, *, held: bool, at: datetime | None = None) -> None:
+    """Record that the poster was sent the held (or, ``held=False``, the rejected) notice."""
+    if held:
+        post.held_notified_at = at or utcnow()
+    else:
+        post.rejected_notified_at = at or utcnow()

@@ -3,6 +3,12 @@
 ``ListIntake`` is what the e-mail intake (``intake.mail.pipeline``) is given to find
 the lists a message was written to and to hand it over; the intake records the
 incoming message (outcome ``post``) and never makes news of it.
+
+A delivery report written to a list's address (a bounce or DSN, an ARF complaint: a
+mail server that answers the ``From`` or ``Reply-To`` of a copy, which the DMARC
+rewrite makes the list) is no post: ``lists_for`` gives no list for it, and the intake
+handles it as every bounce (matched to the delivery it proves, else recorded unmatched
+with the reason, in the intake's records the coordinator reads).
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from newsletter.audience.segments import Segment
 from newsletter.config import Settings
 from newsletter.intake.mail import headers as h
 from newsletter.intake.mail.authentication import FROM_HEADER, SenderAuth
+from newsletter.intake.mail.bounces import looks_like_bounce, parse_bounce
+from newsletter.intake.mail.feedback_reports import is_feedback_report
 from newsletter.intake.mail.language import guess_language
+from newsletter.intake.mail.pipeline import ListMessage
 from newsletter.intake.mail.source import RawMessage
 from newsletter.mailinglist import moderation, relay
 from newsletter.mailinglist.routing import addressed_lists
@@ -105,6 +114,7 @@ def take_post(
         size=raw.size,
         sha256=digest,
         raw=raw.data,
+        truncated=raw.truncated,
         inbound_id=inbound_id,
     )
     session.add(post)
@@ -113,6 +123,13 @@ def take_post(
         post.decided_by = ""
         relay.queue(session, settings, segments, post)
     return post, True
+
+
+def is_delivery_report(message: Message) -> bool:
+    """A bounce or DSN (as the intake reads them) or a feedback-loop report."""
+    if is_feedback_report(message):
+        return True
+    return looks_like_bounce(message) and parse_bounce(message) is not None
 
 
 @dataclass
@@ -131,23 +148,18 @@ class ListIntake:
         self.segments = segments
 
     def lists_for(self, message: Message, envelope: Sequence[str]) -> list[str]:
-        return addressed_lists(self.segments, message, envelope)
+        """The lists the message is a post of: none for a delivery report (docstring)."""
+        found = addressed_lists(self.segments, message, envelope)
+        if found and is_delivery_report(message):
+            return []
+        return found
 
-    def take(
-        self,
-        session: Session,
-        list_ids: Sequence[str],
-        raw: RawMessage,
-        message: Message,
-        *,
-        parsed: bool,
-        auth: SenderAuth | None,
-        inbound_id: int,
-    ) -> Taken:
+    def take(self, session: Session, list_ids: Sequence[str], mail: ListMessage) -> Taken:
         taken = Taken()
         for list_id in list_ids:
-            post, new = take_post(session, self.settings, self.segments, list_id, raw, message,
-                                  parsed=parsed, auth=auth, inbound_id=inbound_id)  # fmt: skip
+            post, new = take_post(session, self.settings, self.segments, list_id, mail.raw,
+                                  mail.message, parsed=mail.parsed, auth=mail.auth,
+                                  inbound_id=mail.inbound_id)  # fmt: skip
             taken.post_ids.append(post.id)
             if new:
                 taken.new.append(post.id)

@@ -6,6 +6,9 @@ same worker then sends them with the same throttle, retries, VERP bounces and
 crash-safe resume. Who gets it: the list's active members (per-list opt-outs
 honoured), **except the poster** (their own copy is in their sent mail) and the members
 who chose a digest (``list_digest_preferences`` daily or weekly: the digest brings it).
+A member the poster named in ``To`` or ``Cc`` already has the poster's own copy: their
+row is written ``skipped`` with the note ``ALREADY_NAMED`` (shown in the send's
+report), never sent a second copy — Mailman's default.
 
 ``PostMessages`` is the worker's message factory. The post is prepared **once per
 reader language** (headers rewritten, body bytes kept as received) and each
@@ -25,43 +28,46 @@ footer part, so the cost per recipient stays small:
 
 Hooks: ``rewrite`` (``PreparedPost`` → None) changes the prepared headers once per
 language (the DMARC ``From:`` rewrite goes there); ``signer`` signs each recipient's
-finished bytes (DKIM), as for issues.
+finished bytes (DKIM), as for issues, and for a post also ``Cc``, ``In-Reply-To``,
+``References``, ``List-Post`` and ``List-Archive`` when the copy has them
+(``signed_headers``).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.header import Header
-from typing import TYPE_CHECKING
+from email.parser import BytesHeaderParser
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from newsletter import links
 from newsletter.audience.segments import Recipient, Segment, iter_recipients
 from newsletter.config import Settings
 from newsletter.delivery import outbox
+from newsletter.delivery.dkim import SIGNED_HEADERS, DkimSigner
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.verp import envelope_sender
 from newsletter.i18n import N_, gettext
-from newsletter.intake.mail.headers import decode_header_value
+from newsletter.intake.mail.headers import addresses, decode_header_value
 from newsletter.mailinglist.config import ReplyTo
 from newsletter.mailinglist.routing import list_id_value
-from newsletter.models import DigestMode, Language
-from newsletter.store.delivery import Send
+from newsletter.models import DeliveryStatus, DigestMode, Language
+from newsletter.store.base import utcnow
+from newsletter.store.delivery import Delivery, Send
 from newsletter.store.mailinglist import DigestPreference, ListPost
-
-if TYPE_CHECKING:
-    from newsletter.delivery.dkim import DkimSigner
 
 FOOTER = N_(
     "You receive this message as a member of {list}. To write to everyone: {address}\n"
     "Leave this list (one click): {unsubscribe}\n"
     "Your subscription preferences: {preferences}"
 )
+#: the note of a member not sent a copy because the poster wrote to them too
+ALREADY_NAMED = N_("named in the post's To or Cc: the poster's own copy reaches them")
 #: headers of the post that never go out again
 DROPPED = frozenset(
     {
@@ -76,6 +82,8 @@ DROPPED = frozenset(
 #: the content headers that go with the original body into its part
 CONTENT = ("content-type", "content-transfer-encoding", "content-disposition",
            "content-description", "content-id", "content-language")  # fmt: skip
+#: what a post's copy adds to the headers an issue signs, when it carries them
+POST_SIGNED = (b"Cc", b"In-Reply-To", b"References", b"List-Post", b"List-Archive")
 _LONE_LF = re.compile(rb"(?<!\r)\n")
 _REPLY = re.compile(r"^\s*((?:re|aw|sv|antw|tr|fwd?|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 
@@ -117,19 +125,46 @@ def recipients(
         yield recipient
 
 
+def named_in(raw: bytes) -> set[str]:
+    """The addresses (case-folded) in the ``To`` and ``Cc`` of a post as received."""
+    head = BytesHeaderParser().parsebytes(raw[: 256 * 1024])
+    return {address.casefold() for address in addresses(head, "To", "Cc")}
+
+
 def queue(
     session: Session, settings: Settings, segments: Mapping[str, Segment], post: ListPost
 ) -> Send:
-    """Snapshot the post's recipients into the outbox (once; in the caller's transaction)."""
+    """Snapshot the post's recipients into the outbox (once; in the caller's transaction);
+    the members named in its ``To`` or ``Cc`` are written skipped (module docstring)."""
     found = session.scalars(select(Send).where(Send.post_id == post.id)).first()
     if found is not None:
         return found
     if not post.message_id:
         domain = _domain(segments[post.list_id])
         post.message_id = f"<post-{post.id}.{uuid.uuid4().hex[:16]}@{domain}>"
-    stream = recipients(session, segments, post)
-    return outbox.snapshot(session, settings, 0, [post.list_id], stream, post_id=post.id,
+    named = named_in(post.raw)
+    already: list[int] = []
+
+    def stream() -> Iterator[Recipient]:
+        for recipient in recipients(session, segments, post):
+            if recipient.email.casefold() in named:
+                already.append(recipient.subscriber_id)
+            yield recipient
+
+    send = outbox.snapshot(session, settings, 0, [post.list_id], stream(), post_id=post.id,
                            message_id=post.message_id)  # fmt: skip
+    if already:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.send_id == send.id, Delivery.subscriber_id.in_(already))
+            .values(
+                status=DeliveryStatus.skipped,
+                reply_note=ALREADY_NAMED,
+                reply_note_params=None,
+                updated_at=utcnow(),
+            )
+        )
+    return send
 
 
 def _domain(segment: Segment) -> str:
@@ -199,6 +234,22 @@ def _wire(headers: list[tuple[str, str]]) -> bytes:
     return "".join(f"{k}:{v}\r\n" for k, v in headers).encode("utf-8", "surrogateescape")
 
 
+def signed_headers(names: Iterable[str]) -> list[bytes]:
+    """The headers a copy's DKIM signature covers: those an issue's covers and
+    ``POST_SIGNED``, each one the copy carries (``names``: its header names)."""
+    present = {name.casefold() for name in names}
+    return [h for h in (*SIGNED_HEADERS, *POST_SIGNED) if h.decode().casefold() in present]
+
+
+def sign_copy(signer: DkimSigner, data: bytes, headers: list[bytes]) -> bytes:
+    """``data`` with a DKIM-Signature in front covering ``headers``."""
+    import dkim  # dkimpy loads only when signing is configured
+
+    signature: bytes = dkim.sign(data, signer.selector, signer.domain, signer.private_key,
+                                 include_headers=headers, linesep=b"\r\n")  # fmt: skip
+    return signature + data
+
+
 def _qp(text: str) -> bytes:
     import quopri
 
@@ -227,7 +278,7 @@ class PostMessages:
         self.signer = signer
         self.headers, self.body = split_message(raw)
         self.boundary = f"=_list_{uuid.uuid4().hex}"
-        self._prepared: dict[str, tuple[bytes, bytes]] = {}
+        self._prepared: dict[str, tuple[bytes, bytes, list[bytes]]] = {}
 
     def prepared(self, language: str) -> PreparedPost:
         """The outgoing headers in one reader language, after the ``rewrite`` hook."""
@@ -251,7 +302,7 @@ class PostMessages:
             self.rewrite(out)
         return out
 
-    def _parts(self, language: str) -> tuple[bytes, bytes]:
+    def _parts(self, language: str) -> tuple[bytes, bytes, list[bytes]]:
         found = self._prepared.get(language)
         if found is None:
             out = self.prepared(language)
@@ -272,7 +323,9 @@ class PostMessages:
                 + b"Content-Transfer-Encoding: quoted-printable\r\n"
                 + b"Content-Disposition: inline\r\n\r\n"
             )
-            found = self._prepared[language] = (head, inner)
+            names = [k for k, _ in out.headers]
+            names += ["List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type"]
+            found = self._prepared[language] = (head, inner, signed_headers(names))
         return found
 
     def footer(self, language: str, unsubscribe: str, preferences: str) -> str:
@@ -285,7 +338,7 @@ class PostMessages:
 
     def __call__(self, row: Claimed) -> tuple[bytes, str]:
         language = row.language.value if isinstance(row.language, Language) else str(row.language)
-        head, inner = self._parts(language)
+        head, inner, signed = self._parts(language)
         settings = self.settings
         unsubscribe = links.list_unsubscribe_url(settings, row.subscriber_id, self.segment.id)
         preferences = links.preferences_url(settings, row.subscriber_id)
@@ -300,5 +353,5 @@ class PostMessages:
             )
         )
         if self.signer is not None:
-            data = self.signer.sign(data)
+            data = sign_copy(self.signer, data, signed)
         return data, envelope_sender(settings, row.id)

@@ -7,6 +7,11 @@ machines (RFC 3834 ``Auto-Submitted``, ``Precedence: bulk|list|junk``, bounces a
 other reports, out-of-office replies) are **dropped**: recorded, never relayed, never
 answered. A post that cannot go out as it is (too large, no sender, an attachment type
 the list refuses, DMARC failed at our MTA) is **held** with the reason.
+
+A post held for its size may still be approved, up to the list's hard limit
+(``posting.hard_max_bytes``); ``approval_refused`` says why a post cannot be approved
+at all (over that limit, or not kept whole by the intake). It stays as it is, nothing
+is dropped: the moderator rejects it with a reason, or raises the limit.
 """
 
 from __future__ import annotations
@@ -20,18 +25,32 @@ from newsletter.intake.mail.authentication import FROM_HEADER, SenderAuth
 from newsletter.intake.mail.automatic import Automatic, automatic
 from newsletter.intake.mail.headers import header, raw_values, sender
 from newsletter.mailinglist.routing import list_id_token
+from newsletter.store.mailinglist import ListPost
 
 LOOP_LIST_ID = N_("Loop: our own message to {list} came back (List-Id)")
 LOOP_X_LOOP = N_("Loop: the message already went through {list} (X-Loop)")
 AUTOMATIC = N_("Automatic message ({kind}): never relayed")
 BULK = N_("Bulk or list mail (Precedence: {precedence}): never relayed")
 TOO_LARGE = N_("Too large: {size} KB, the list takes at most {limit} KB")
+TOO_LARGE_HARD = N_(
+    "Too large: {size} KB, over the list's hard limit of {limit} KB: it can only be rejected"
+)
 TRUNCATED = N_("Too large to be read whole ({size} KB): it cannot be relayed")
 NO_SENDER = N_("The message has no valid sender address")
 UNREADABLE = N_("The message could not be read as e-mail")
 ATTACHMENT = N_("Attachment type not accepted by the list: {type} ({name})")
 DMARC_FAILED = N_("DMARC failed at our mail server for {domain}: the sender may be forged")
 OTHER_LIST = N_("Sent through another mailing list ({list_id})")
+NOT_KEPT_WHOLE = N_(
+    "Post {post} ({size} KB) was larger than the intake reads (INTAKE_MAX_MESSAGE, {limit} KB): "
+    "only its headers were kept and it cannot be relayed. Reject it with a reason (the poster "
+    "is told) and ask for a smaller message or a link."
+)
+OVER_HARD_LIMIT = N_(
+    "Post {post} is {size} KB, over the hard limit of {list} ({limit} KB, "
+    "posting.hard_max_bytes in its file): it cannot be relayed. It stays as it is: reject it "
+    "with a reason (the poster is told), or raise the limit."
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,10 @@ def screen(
         return Verdict("held", Msg(UNREADABLE))
     if not sender(message)[1]:
         return Verdict("held", Msg(NO_SENDER))
+    if size > posting.hard_limit:
+        return Verdict(
+            "held", Msg(TOO_LARGE_HARD, {"size": _kb(size), "limit": _kb(posting.hard_limit)})
+        )
     if size > posting.max_bytes:
         return Verdict("held", Msg(TOO_LARGE, {"size": _kb(size), "limit": _kb(posting.max_bytes)}))
     for content_type, name in attachments(message):
@@ -113,3 +136,20 @@ def screen(
             "held", Msg(OTHER_LIST, {"list_id": header(message, "List-Id")[:200] or "-"})
         )
     return PASS
+
+
+def approval_refused(
+    post: ListPost, segment: Segment, *, intake_limit: int
+) -> tuple[str, dict[str, object]] | None:
+    """Why ``post`` cannot be approved (message id and parameters), or None when it can:
+    kept whole and within the list's hard limit, whatever else it was held for."""
+    posting = segment.posting
+    assert posting is not None
+    if post.truncated:
+        return NOT_KEPT_WHOLE, {"post": post.id, "size": _kb(post.size), "limit": _kb(intake_limit)}
+    if post.size > posting.hard_limit:
+        limit = _kb(posting.hard_limit)
+        title = segment.title_in("fr")
+        return OVER_HARD_LIMIT, {"post": post.id, "size": _kb(post.size), "list": title,
+                                 "limit": limit}  # fmt: skip
+    return None

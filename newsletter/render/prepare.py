@@ -39,6 +39,7 @@ from newsletter.render.contract import Personalization, Spliced, dot_stuffed
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.splice import (
     CRLF,
+    MAX_LINE,
     LineTemplate,
     Markers,
     Slot,
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from newsletter.render.model import AnnexView, IssueView
+
+#: what quoted-printable encodes at the end of a line (``qp_fit``); "" is not one
+WHITESPACE = (" ", "\t")
 
 # Jinja2, premailer and the issue model load when a variant is rendered: a process that
 # only splices prepared variants (the sender, see ``service.variants``) never loads them.
@@ -367,11 +371,13 @@ class PreparedVariant:
         for index, pattern, is_html, only_rsvp in self._patterns:
             if rsvp or not only_rsvp:
                 line = pattern.format_map(in_html if is_html else in_text)
-                out[index] = (qp_fit(line) + CRLF).encode("ascii")
+                if len(line) > MAX_LINE or line[-1:] in WHITESPACE:  # cut by qp_fit
+                    line = qp_fit(line)
+                out[index] = (line + CRLF).encode("ascii")
         if rsvp:
             for index, data in self._rsvp_blocks:
                 out[index] = data
-        out[self._to] = address_header("To", name, values.email)
+        out[self._to] = address_header("To", name, values.email, clean=True)
         out[self._message_id] = message_id_header(values.message_id)
         out[self._unsubscribe] = list_unsubscribe_header(unsubscribe, self.mailto)
         return Spliced(out, self._stuffed, self._own)

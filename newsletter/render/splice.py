@@ -359,7 +359,18 @@ def display_name(name: str) -> list[str]:
     words that carry their separating spaces inside (whitespace *between* two encoded
     words is dropped by decoders), so every decoder gives back the same name.
     """
-    name = clean_name(name)
+    return _display_words(clean_name(name))
+
+
+def _is_atom(word: str) -> bool:
+    """Whether ``word`` stays a readable atom (letters and digits: no regex needed)."""
+    if word.isascii() and word.isalnum():
+        return True
+    return bool(_ATEXT_PHRASE.match(word)) and "=?" not in word
+
+
+def _display_words(name: str) -> list[str]:
+    """``display_name`` of a name already one clean line (``clean_name``)."""
     if not name:
         return []
     if name.isascii() and "=?" not in name:
@@ -369,16 +380,33 @@ def display_name(name: str) -> list[str]:
     words: list[str] = []
     run: list[str] = []  # consecutive words to encode, with their separating spaces
     for word in name.split(" "):
-        if _ATEXT_PHRASE.match(word) and "=?" not in word:
+        if _is_atom(word):
             if run:
-                _encode_run(" ".join(run), words)
+                words += _encoded_run(" ".join(run))
                 run = []
             words.append(word)
         else:
             run.append(word)
     if run:
-        _encode_run(" ".join(run), words)
+        words += _encoded_run(" ".join(run))
     return words
+
+
+#: encoded words of the runs of names seen last (first names and surnames recur)
+_RUNS: dict[str, tuple[str, ...]] = {}
+_RUNS_KEPT = 4096
+
+
+def _encoded_run(text: str) -> tuple[str, ...]:
+    """``_encode_run``'s words for ``text``, encoded once for a run seen before."""
+    found = _RUNS.get(text)
+    if found is None:
+        words: list[str] = []
+        _encode_run(text, words)
+        if len(_RUNS) >= _RUNS_KEPT:
+            _RUNS.clear()
+        found = _RUNS[text] = tuple(words)
+    return found
 
 
 def _encode_run(text: str, words: list[str]) -> None:
@@ -401,10 +429,11 @@ def _encode_run(text: str, words: list[str]) -> None:
         words.append(_b64_word(chunk))
 
 
-def address_header(field: str, name: str, email: str) -> bytes:
-    """``To: Name <email>``, folded under 78 characters where words allow it."""
+def address_header(field: str, name: str, email: str, *, clean: bool = False) -> bytes:
+    """``To: Name <email>``, folded under 78 characters where words allow it (``clean``:
+    ``name`` is already ``clean_name``'s)."""
     check_address(email)
-    words = display_name(name)
+    words = _display_words(name) if clean else display_name(name)
     if not words:
         return f"{field}: {email}{CRLF}".encode("ascii")
     line = f"{field}: {' '.join(words)} <{email}>"

@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from newsletter import versions
 from newsletter.audience import departures
 from newsletter.editorial import attendance
+from newsletter.i18n import DEFAULT_LANGUAGE
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus, Membership, NewsSource
 from newsletter.store.assemblies import Attendance
@@ -51,6 +53,9 @@ class AssemblyLine:
     agenda: list[str]
     speakers: list[str]
     cancelled: bool
+    #: the language of the version shown, and whether it is the other language's
+    language: str = DEFAULT_LANGUAGE
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class SendLine:
     delivered: int
     failed: int
     unsubscribed: int
+    #: the language of the title shown, and whether it is the other language's
+    language: str = DEFAULT_LANGUAGE
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,9 @@ class Reach:
 class ActivityReport:
     year: int
     organisation_name: str
+    #: the language the report is written in (titles, agendas and speakers in their
+    #: version in it, else the other one, marked ``fallback``)
+    lang: str
     assemblies: list[AssemblyLine]
     sends: list[SendLine]
     contributions: list[Contribution]
@@ -128,20 +139,24 @@ def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
-def gather(session: Session, year: int, timezone: str, organisation_name: str) -> ActivityReport:
+def gather(
+    session: Session, year: int, timezone: str, organisation_name: str,
+    lang: str = DEFAULT_LANGUAGE,
+) -> ActivityReport:  # fmt: skip
     start, end = year_bounds(year, timezone)
     return ActivityReport(
         year=year,
         organisation_name=organisation_name,
-        assemblies=_assemblies(session, start, end),
-        sends=_sends(session, start, end),
+        lang=lang,
+        assemblies=_assemblies(session, start, end, lang),
+        sends=_sends(session, start, end, lang),
         contributions=_contributions(session, start, end),
         directory=_directory(session, start, end),
         reach=_reach(session, end),
     )
 
 
-def _assemblies(session: Session, start: datetime, end: datetime) -> list[AssemblyLine]:
+def _assemblies(session: Session, start: datetime, end: datetime, lang: str) -> list[AssemblyLine]:
     found = session.scalars(
         select(Assembly)
         .where(Assembly.starts_at >= start, Assembly.starts_at < end)
@@ -155,17 +170,21 @@ def _assemblies(session: Session, start: datetime, end: datetime) -> list[Assemb
         else:
             people, organisations = _from_answers(session, ag.id)
             counted = False
+        chosen = versions.choose(ag, lang)
+        shown = chosen.language
         speakers = [
             ", ".join(p for p in (str(s.get("name", "")), str(s.get("organisation", ""))) if p)
-            for s in ag.speakers or []
+            for s in versions.pick(ag, "speakers", shown) or []
             if isinstance(s, dict)
         ]
         lines.append(
             AssemblyLine(
-                id=ag.id, starts_at=ag.starts_at, title=ag.title, place=ag.place,
-                video_url=ag.video_url, people=people, organisations=organisations,
-                from_attendance=counted, agenda=list(ag.agenda or []), speakers=speakers,
-                cancelled=ag.cancelled,
+                id=ag.id, starts_at=ag.starts_at, title=str(versions.field_in(ag, "title", shown)),
+                place=str(versions.pick(ag, "place", shown)), video_url=ag.video_url,
+                people=people, organisations=organisations, from_attendance=counted,
+                agenda=[str(p) for p in versions.pick(ag, "agenda", shown) or []],
+                speakers=speakers, cancelled=ag.cancelled, language=shown,
+                fallback=chosen.fallback,
             )
         )  # fmt: skip
     return lines
@@ -188,7 +207,7 @@ def _from_answers(session: Session, assembly_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _sends(session: Session, start: datetime, end: datetime) -> list[SendLine]:
+def _sends(session: Session, start: datetime, end: datetime, lang: str) -> list[SendLine]:
     from newsletter.report.feedback import feedback
 
     found = session.execute(
@@ -206,11 +225,14 @@ def _sends(session: Session, start: datetime, end: datetime) -> list[SendLine]:
                 .group_by(Delivery.status)
             ).all()
         )
+        chosen = versions.choose(issue, lang)
         lines.append(
             SendLine(
                 issue_id=issue.id,
                 number=issue.number,
-                title=issue.title,
+                title=str(versions.field_in(issue, "title", chosen.language)),
+                language=chosen.language,
+                fallback=chosen.fallback,
                 kind="mailing" if issue.assembly_id is not None else "issue",
                 sent_at=issue.sent_at or send.created_at,
                 lists=list(send.lists or []),

@@ -18,6 +18,7 @@ from newsletter.config import Settings
 from newsletter.i18n import N_, gettext
 from newsletter.render.templating import environment
 from newsletter.report.activity import ActivityReport
+from newsletter.versions import FALLBACK_NOTES
 
 CSV_HEADER = (N_("section"), N_("date"), N_("subject"), N_("measure"), N_("value"))
 LABELS = {
@@ -50,7 +51,9 @@ LABELS = {
 
 def activity_html(settings: Settings, report: ActivityReport, lang: str) -> str:
     env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
-    return env.get_template("activity.html").render(report=report, lang=lang)
+    return env.get_template("activity.html").render(
+        report=report, lang=lang, fallback_notes=FALLBACK_NOTES
+    )
 
 
 def activity_pdf(settings: Settings, report: ActivityReport, lang: str) -> bytes:

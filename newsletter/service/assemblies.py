@@ -141,10 +141,7 @@ class AssembliesService:
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
             if at is not None:
-                if at.tzinfo is None:
-                    raise ValidationError(N_("Assembly times need a time zone."))
-                if at >= assembly.starts_at:
-                    raise ValidationError(N_("The reminder must go before the assembly."))
+                _check_reminder(assembly, at)
                 assembly.reminder_at = at
                 assembly.reminder_sent_at = None
             planned = inv.reminder_time(self.ctx.settings, assembly)
@@ -228,23 +225,31 @@ class AssembliesService:
         self,
         assembly_id: int,
         *,
-        proxy_limit: int | None = None,
+        proxy_limit: int | str | None = None,
         closes_at: datetime | None = None,
+        reminder_at: datetime | None = None,
     ) -> None:
-        """The coordinator's settings of one AG: proxies one organisation may hold, and
-        the time after which answers can no longer change."""
+        """The coordinator's settings of one AG: proxies one organisation may hold (a
+        number, or the digits typed in a form), the time after which answers can no longer
+        change, and when the planned reminder goes. All are checked before any is saved;
+        an error names its field."""
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
-            if proxy_limit is not None:
-                if not 0 <= proxy_limit <= 10:
-                    raise ValidationError(
-                        N_("The number of proxies one organisation may hold is 0 to 10.")
-                    )
-                assembly.proxy_limit = proxy_limit
+            limit = None if proxy_limit is None else _proxy_limit(proxy_limit)
+            if closes_at is not None and closes_at.tzinfo is None:
+                raise ValidationError(N_("Assembly times need a time zone.")).on("closes_at")
+            if reminder_at is not None:
+                try:
+                    _check_reminder(assembly, reminder_at)
+                except ValidationError as error:
+                    raise error.on("reminder_at") from None
+            if limit is not None:
+                assembly.proxy_limit = limit
             if closes_at is not None:
-                if closes_at.tzinfo is None:
-                    raise ValidationError(N_("Assembly times need a time zone."))
                 assembly.rsvp_closes_at = closes_at
+            if reminder_at is not None:
+                assembly.reminder_at = reminder_at
+                assembly.reminder_sent_at = None
 
     # --- attendance ----------------------------------------------------------------------
 
@@ -354,3 +359,21 @@ def attendance_line(record: door.AttendanceRecord, lang: str) -> str:
         lang, "representing {n} partner", "representing {n} partners", record.organisations
     ).format(n=record.organisations)
     return f"{people} {partners}"
+
+
+PROXY_LIMIT = N_("The number of proxies one organisation may hold is 0 to 10.")
+
+
+def _proxy_limit(value: int | str) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise ValidationError(PROXY_LIMIT).on("proxy_limit")
+    return int(text)
+
+
+def _check_reminder(assembly: Assembly, at: datetime) -> None:
+    """A planned reminder has a time zone and goes before the assembly."""
+    if at.tzinfo is None:
+        raise ValidationError(N_("Assembly times need a time zone."))
+    if at >= assembly.starts_at:
+        raise ValidationError(N_("The reminder must go before the assembly."))

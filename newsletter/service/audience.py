@@ -20,7 +20,7 @@ from newsletter.audience.columns import FIELDS as FIELDS
 from newsletter.audience.columns import ColumnMatch as ColumnMatch
 from newsletter.audience.columns import check_field
 from newsletter.audience.columns import parse_overrides as parse_overrides
-from newsletter.audience.csv_import import DirectoryRow, read_directory
+from newsletter.audience.csv_import import DirectoryRow, directory_headers, read_directory
 from newsletter.audience.directory import ImportReport, apply_directory, export_directory
 from newsletter.audience.normalize import name_key, split_tags
 from newsletter.audience.segments import (
@@ -71,7 +71,8 @@ class ImportPreview:
     filename: str
     columns: ColumnMatch
     rows: list[DirectoryRow]
-    report: ImportReport
+    #: None when the matching was refused (``typed_matching``): nothing to count
+    report: ImportReport | None
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,16 @@ class AudienceService:
         first = list(islice(reader.rows(), rows))
         report = self.import_members(path, filename, dry_run=True, overrides=overrides)
         return ImportPreview(token, filename, reader.columns, first, report)
+
+    def typed_matching(self, token: str, fields: Sequence[str | None]) -> ImportPreview:
+        """The matching step of a staged file as the coordinator set it, when that matching
+        was refused (no e-mail column…): its columns with the fields chosen, no rows and no
+        counts, for the page that shows the refusal."""
+        path, filename = staging.staged(self.ctx.settings.data_dir, token)
+        headers = directory_headers(path, filename)
+        chosen = [check_field(value or "") for value in fields][: len(headers)]
+        chosen += [None] * (len(headers) - len(chosen))
+        return ImportPreview(token, filename, ColumnMatch(headers, chosen), [], None)
 
     def confirm_import(self, token: str, fields: Sequence[str | None]) -> ImportReport:
         """Import the staged file with the matching shown; remember that matching."""

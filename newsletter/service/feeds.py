@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from newsletter import links, versions
 from newsletter.context import Context
+from newsletter.i18n import gettext
 from newsletter.models import IssueStatus, NewsStatus
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly, Issue, NewsItem
@@ -134,15 +135,18 @@ class FeedsService:
         _sub(feed, "updated", updated.isoformat())
         _sub(_sub(feed, "author"), "name", settings.organisation_name)
         for issue in issues:
-            url = links.web_version_url(settings, issue.id)
             shown = versions.shown_language(issue, lang)
             entry = _sub(feed, "entry")
             if shown != lang:
                 entry.set(XML_LANG, shown)
             title = versions.field_in(issue, "title", shown)
-            _sub(entry, "title", f"N° {issue.number} — {title}")
-            _sub(entry, "id", url)
-            _sub(entry, "link", rel="alternate", href=url)
+            number = gettext(lang, "No. %(n)s") % {"n": issue.number}
+            _sub(entry, "title", f"{number} — {title}")
+            # the id stays the same in both feeds; the link opens the reader's version
+            _sub(entry, "id", links.web_version_url(settings, issue.id))
+            _sub(
+                entry, "link", rel="alternate", href=links.web_version_url(settings, issue.id, lang)
+            )
             stamp = (issue.sent_at or issue.updated_at).isoformat()
             _sub(entry, "updated", stamp)
             _sub(entry, "published", stamp)

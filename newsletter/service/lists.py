@@ -28,8 +28,8 @@ from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResu
 from newsletter.errors import NewsletterError, NotFoundError, ValidationError
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from newsletter.intake.mail.automatic import may_acknowledge
-from newsletter.mailinglist import moderation, relay
-from newsletter.mailinglist.notices import build_notice
+from newsletter.mailinglist import moderation, relay, screening
+from newsletter.mailinglist.notices import build_notice, mark_told
 from newsletter.mailinglist.posts import ListIntake
 from newsletter.mailinglist.relay import PostMessages, Rewrite
 from newsletter.models import PostStatus
@@ -39,7 +39,6 @@ from newsletter.store.delivery import Send
 from newsletter.store.mailinglist import ListPost
 
 log = logging.getLogger(__name__)
-TRUNCATED = N_("Post {post} was too large to be kept whole: it cannot be relayed.")
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,9 @@ class PostView:
     decided_at: datetime | None
     decided_by: str
     size: int
+    #: when the poster was told it waits for a moderator / was not relayed (None: not told)
+    held_notified_at: datetime | None = None
+    rejected_notified_at: datetime | None = None
 
     @classmethod
     def of(cls, post: ListPost) -> PostView:
@@ -67,6 +69,8 @@ class PostView:
             note=post.decision_note, message_id=post.message_id, in_reply_to=post.in_reply_to,
             received_at=post.received_at, decided_at=post.decided_at,
             decided_by=post.decided_by, size=post.size,
+            held_notified_at=post.held_notified_at,
+            rejected_notified_at=post.rejected_notified_at,
         )  # fmt: skip
 
     def as_json(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
@@ -84,7 +88,13 @@ class PostView:
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decided_by": self.decided_by,
             "size": self.size,
+            "held_notified_at": _iso(self.held_notified_at),
+            "rejected_notified_at": _iso(self.rejected_notified_at),
         }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 class ListsService:
@@ -156,6 +166,8 @@ class ListsService:
             log.warning("poster of post %s not told: %s", post.id, error)
         except Exception:
             log.exception("notice to the poster of post %s failed", post.id)
+        else:
+            mark_told(post, held=held)
 
     # --- reading -----------------------------------------------------------------------
     def posts(self, list_id: str | None = None, status: PostStatus | None = None,
@@ -197,8 +209,11 @@ class ListsService:
         with self.ctx.db.session() as session:
             post = self._post(session, post_id)
             segment = self._list(post.list_id)
-            if len(post.raw) < post.size:
-                raise ValidationError(TRUNCATED, post=post_id)
+            refused = screening.approval_refused(
+                post, segment, intake_limit=self.ctx.settings.intake_max_message
+            )
+            if refused is not None:
+                raise ValidationError(refused[0], **refused[1])
             moderation.transition_post(post, PostStatus.approved, by=by)
             if trust and post.sender_key:
                 moderation.trust(session, post.list_id, post.sender_key, by=by)

@@ -17,21 +17,22 @@ class ReportsService(IssueReports, BounceOverview):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
 
-    def activity(self, year: int) -> ActivityReport:
-        """The figures of the yearly activity report (``report.activity``)."""
+    def activity(self, year: int, lang: str = "fr") -> ActivityReport:
+        """The figures of the yearly activity report (``report.activity``); titles, agendas
+        and speakers in their ``lang`` version, else the other one (marked fallback)."""
         if not 2000 <= year <= 2100:
             raise ValidationError(N_("The year must be between 2000 and 2100."))
+        if lang not in LANGUAGES:
+            raise ValidationError(N_("Language must be fr or nl."))
         settings = self.ctx.settings
         with self.ctx.db.session() as session:
-            return gather(session, year, settings.timezone, settings.organisation_name)
+            return gather(session, year, settings.timezone, settings.organisation_name, lang)
 
     def activity_files(self, year: int, lang: str = "fr") -> dict[str, bytes]:
         """``activity.html``, ``activity.pdf`` and ``activity.csv`` of ``year``."""
         from newsletter.report import activity_output as output  # WeasyPrint when asked
 
-        if lang not in LANGUAGES:
-            raise ValidationError(N_("Language must be fr or nl."))
-        report = self.activity(year)
+        report = self.activity(year, lang)
         settings = self.ctx.settings
         return {
             "activity.html": output.activity_html(settings, report, lang).encode("utf-8"),
@@ -43,9 +44,7 @@ class ReportsService(IssueReports, BounceOverview):
         """One of the three files (``html``, ``pdf`` or ``csv``), for the console."""
         from newsletter.report import activity_output as output
 
-        if lang not in LANGUAGES:
-            raise ValidationError(N_("Language must be fr or nl."))
-        report = self.activity(year)
+        report = self.activity(year, lang)
         settings = self.ctx.settings
         if kind == "html":
             return output.activity_html(settings, report, lang).encode("utf-8")

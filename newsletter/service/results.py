@@ -257,6 +257,15 @@ class AssemblySummary(JsonResult):
                           for name in versions.ASSEMBLY_FIELDS} for code in LANGUAGES},
         )  # fmt: skip
 
+    def shown_title(self, reader: str) -> tuple[str, str]:
+        """The title a reader of ``reader`` gets and the language it is in: their version,
+        else the original's (``versions.shown_language``)."""
+        for code in (reader, self.language, *LANGUAGES):
+            title = str(self.texts.get(code, {}).get("title") or "")
+            if title.strip():
+                return title, code
+        return self.title, self.language
+
     def as_json(self) -> dict[str, Any]:
         """The CLI's document (as before: the PVs by file name, no console fields)."""
         document = super().as_json()

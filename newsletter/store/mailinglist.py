@@ -2,9 +2,12 @@
 
 A post is one message written to a list's posting address (``lists/*.yaml``,
 ``posting:``). Its raw bytes are kept whole, whatever became of it (held, rejected,
-dropped), so nothing sent to a list is lost. ``reason`` + ``reason_params`` say why it
-was held or dropped (a message id and its parameters, translated when shown); a
+dropped), so nothing sent to a list is lost (``truncated`` when the intake could keep
+only its head: over INTAKE_MAX_MESSAGE). ``reason`` + ``reason_params`` say why it was
+held or dropped (a message id and its parameters, translated when shown); a
 moderator's words when rejecting are ``decision_note``, kept as written.
+``held_notified_at`` / ``rejected_notified_at``: when the poster was sent the notice
+that the post waits for a moderator / was not relayed (None: not told).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Enum,
     ForeignKey,
     Integer,
@@ -23,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.sql.expression import false
 
 from newsletter.i18n import Msg
 from newsletter.models import DigestMode, Language, PostStatus
@@ -72,6 +77,8 @@ class ListPost(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), default="")
     raw: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    #: only the head was kept (the message was over INTAKE_MAX_MESSAGE): never relayed
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: the incoming e-mail record it came with (``inbound_messages``)
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True
@@ -81,6 +88,10 @@ class ListPost(Base):
     #: who decided (a coordinator's e-mail, "cli", or "" for a rule of the list)
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the poster was told the post waits for a moderator (None: not told)
+    held_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the poster was told the post was not relayed, with the reason (None: not told)
+    rejected_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def why(self) -> Msg | None:

@@ -115,3 +115,49 @@ def test_reject_domain_gets_the_from_rewrite_and_copies_are_signed(
     assert message["From"] == "Sam <sam@soft.example>"  # p=none: kept as written
     assert message["Cc"] is None
     assert zone_server.asked("_dmarc.strict.example") == 1  # once per post, then cached
+
+
+def _signed_names(data: bytes) -> list[str]:
+    signature = parsed(data)["DKIM-Signature"]
+    tags = dict(t.strip().split("=", 1) for t in str(signature).split(";") if "=" in t)
+    return [n.strip().casefold() for n in "".join(tags["h"].split()).split(":")]
+
+
+def test_a_copy_signs_cc_list_post_archive_and_the_thread_headers(
+    signed: Service, ctx: Context, zone_server: DnsServer
+) -> None:
+    add_members(ctx)
+    _member(ctx, "sam@soft.example", "Sam")
+    first = post("sam@soft.example", "Ordre du jour", body="Premier message du fil.")
+    signed.intake.ingest_bytes(first)
+    [original] = signed.lists.posts("logement")
+    reply = post("sam@soft.example", "Re: [GT Logement] Ordre du jour",
+                 Cc="Zoe <zoe@ailleurs.example>", In_Reply_To=original.message_id,
+                 References=original.message_id, body="Une réponse dans le fil.")  # fmt: skip
+    signed.intake.ingest_bytes(reply)
+    with RecordingServer() as server:
+        relay_all(signed, server)
+    lookup = _dns(zone_server)
+    answers = [r for r in server.received if parsed(r.data)["Subject"].startswith("Re:")]
+    starts = [r for r in server.received if r not in answers]
+    assert answers and starts
+    for received in answers:
+        names = _signed_names(received.data)
+        for header in ("cc", "list-post", "list-archive", "in-reply-to", "references", "from",
+                       "list-id", "list-unsubscribe", "subject"):  # fmt: skip
+            assert header in names, header
+        assert dkim.verify(received.data, dnsfunc=lookup)
+        for changed in (
+            received.data.replace(b"zoe@ailleurs.example", b"eve@ailleurs.example"),
+            received.data.replace(b"/lists/logement/archive", b"/lists/autre/archive"),
+            received.data.replace(b"References: <", b"References: <x"),
+            received.data.replace(b"In-Reply-To: <", b"In-Reply-To: <x"),
+            received.data.replace(b"List-Post: <mailto:gt-", b"List-Post: <mailto:xt-"),
+        ):
+            assert changed != received.data
+            assert not dkim.verify(changed, dnsfunc=lookup)
+    for received in starts:  # the first post has no Cc nor thread headers: none signed
+        names = _signed_names(received.data)
+        assert "cc" not in names and "in-reply-to" not in names and "references" not in names
+        assert "list-post" in names and "list-archive" in names
+        assert dkim.verify(received.data, dnsfunc=lookup)

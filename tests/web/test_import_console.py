@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from newsletter.service import Service
@@ -78,3 +79,43 @@ def test_unreadable_uploads_and_unknown_tokens(console: Browser) -> None:
     missing = console.get("/console/import/" + "0" * 32)
     assert missing.status_code == 404
     assert console.get("/console/import/..%2F..%2Fetc").status_code == 404
+
+
+def test_refused_matching_keeps_every_column_as_chosen(service: Service, console: Browser) -> None:
+    """Leaving the e-mail column out is refused: the matching page again (status 400) with
+    each column's field as chosen, the reason above the form and under the columns."""
+    console.get("/console/import")
+    url = _upload(console)
+    console.get(url)
+    chosen = {"col_0": "organisation", "col_1": "name", "col_2": "", "col_3": "membership",
+              "col_4": "groups"}  # fmt: skip
+    for action in ("preview", "confirm"):
+        page = console.post(url, {**chosen, "action": action})
+        assert page.status_code == 400, action
+        assert [_selected(page.text, i) for i in range(5)] == [
+            "organisation", "name", "", "membership", "groups"]  # fmt: skip
+        text = html.unescape(page.text)
+        assert 'id="import-errors"' in text and 'href="#columns-error"' in text
+        error = re.search(r'<p class="field-error" id="columns-error">([^<]*)</p>', text)
+        assert error is not None and "Aucune colonne d'adresse e-mail trouvée" in error.group(1)
+        assert f'action="{url}"' in text  # the same staged file: try again without uploading
+        assert service.audience.list_subscribers() == []
+    # corrected, the same file imports
+    done = console.post(url, {**chosen, "col_2": "email", "action": "confirm"})
+    assert done.status_code == 200
+    assert sorted(s.email for s in service.audience.list_subscribers()) == [
+        "ann@example.org", "bob@example.org"]  # fmt: skip
+
+
+def test_refused_upload_says_so_at_the_file_field(console: Browser) -> None:
+    console.get("/console/import")
+    response = console.client.post(
+        "/console/import",
+        data={"csrf_token": console.token},
+        files={"file": ("x.csv", b"", "text/csv")},
+    )
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert 'id="import-errors"' in text and 'href="#file-error"' in text
+    assert re.search(r'id="file"[^>]*aria-invalid="true"', text)
+    assert '<p class="field-error" id="file-error">' in text

@@ -6,8 +6,9 @@ the decisions:
 
 0. written to a mailing list's posting address (``posts``, given by the service) →
    post: the list decides (``mailinglist.posts``), once per list and message, whatever
-   the message is (a loop, an auto-reply or a bounce to a list address is recorded
-   there as dropped); never news;
+   the message is (a loop or an auto-reply to a list address is recorded there as
+   dropped) except a delivery report, which ``posts.lists_for`` leaves to the steps
+   below (a bounce or complaint like any other); never news;
 1. seen before (same Message-ID and body, or same bytes without one) → ignored, no
    new item;
 2. over the size limit → quarantine (headers kept);
@@ -62,22 +63,25 @@ UNKNOWN_SENDER = N_("Unknown sender")
 UNTITLED = N_("(untitled)")
 
 
+@dataclass(frozen=True)
+class ListMessage:
+    """A message written to mailing lists, as the intake read and recorded it."""
+
+    raw: RawMessage
+    message: Message
+    #: the whole message was parsed (not only its headers)
+    parsed: bool
+    auth: SenderAuth | None
+    #: the ``InboundMessage`` row the intake wrote for it
+    inbound_id: int
+
+
 class PostIntake(Protocol):
     """The mailing lists' side of the intake (``mailinglist.posts.ListIntake``)."""
 
     def lists_for(self, message: Message, envelope: Sequence[str]) -> list[str]: ...
 
-    def take(
-        self,
-        session: Session,
-        list_ids: Sequence[str],
-        raw: RawMessage,
-        message: Message,
-        *,
-        parsed: bool,
-        auth: SenderAuth | None,
-        inbound_id: int,
-    ) -> TakenPosts: ...
+    def take(self, session: Session, list_ids: Sequence[str], mail: ListMessage) -> TakenPosts: ...
 
 
 class TakenPosts(Protocol):
@@ -272,8 +276,8 @@ def process_message(
                                 dkim_verify=settings.intake_dkim_verify)  # fmt: skip
         reason = Msg(N_("Written to the list(s) {lists}"), {"lists": ", ".join(list_ids)})
         result = record(InboundOutcome.post, reason, unique=first is None)
-        taken = posts.take(session, list_ids, raw, message, parsed=whole, auth=auth,
-                           inbound_id=result.record_id)  # fmt: skip
+        mail = ListMessage(raw, message, parsed=whole, auth=auth, inbound_id=result.record_id)
+        taken = posts.take(session, list_ids, mail)
         result.post_ids = list(taken.post_ids)
         result.new_posts = list(taken.new)
         result.duplicate = not taken.new

@@ -154,7 +154,7 @@ def create(
     return redirect(f"/console/assemblies/{created.id}", message, request)
 
 
-def _detail(
+def assembly_page(
     request: Request, service: ServiceDep, assembly_id: int, status_code: int = 200,
     **form: Any,
 ) -> Response:  # fmt: skip
@@ -182,7 +182,7 @@ def _detail(
 
 @router.get("/assemblies/{assembly_id}")
 def detail(request: Request, service: ServiceDep, assembly_id: int) -> Response:
-    return _detail(request, service, assembly_id)
+    return assembly_page(request, service, assembly_id)
 
 
 @router.post("/assemblies/{assembly_id}/edit")
@@ -216,7 +216,7 @@ def edit(
             assembly_id, other=other if both == "yes" else None, **changes
         )
     except NewsletterError as error:
-        return _detail(
+        return assembly_page(
             request, service, assembly_id, status_code=400, typed=typed,
             values={"starts_at": starts_at, "ends_at": ends_at, "video_url": video_url},
             **_form_error(request, error, first_code, first_code),

@@ -3,13 +3,15 @@ the sheet to print, the attendance record and its CSV."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, ValidationError
+from newsletter.web.console.assemblies import assembly_page
 from newsletter.web.deps import ServiceDep
 from newsletter.web.forms import local_datetime
 from newsletter.web.lang import request_language
@@ -39,22 +41,35 @@ def rules(
     request: Request,
     service: ServiceDep,
     assembly_id: int,
-    proxy_limit: int = Form(1),
+    proxy_limit: str = Form(""),
     closes_at: str = Form(""),
     reminder_at: str = Form(""),
 ) -> Response:
-    url = f"/console/assemblies/{assembly_id}"
+    """The AG's rules; refused ones show the page again (status 400) with every value as
+    typed, the error at its field and said above the form."""
     zone = service.ctx.settings.timezone
+    typed = {"proxy_limit": proxy_limit, "closes_at": closes_at, "reminder_at": reminder_at}
     try:
         service.assemblies.set_rules(
-            assembly_id, proxy_limit=proxy_limit, closes_at=local_datetime(closes_at, zone)
+            assembly_id,
+            proxy_limit=proxy_limit,
+            closes_at=_typed_time(closes_at, zone, "closes_at"),
+            reminder_at=_typed_time(reminder_at, zone, "reminder_at"),
         )
-        at = local_datetime(reminder_at, zone)
-        if at is not None:
-            service.assemblies.remind(assembly_id, at=at)
     except NewsletterError as error:
-        return _fail(request, url, error)
+        return assembly_page(
+            request, service, assembly_id, status_code=400, refused="rules", rules_typed=typed,
+            error=error.localized(request_language(request)), error_field=error.field,
+        )  # fmt: skip
+    url = f"/console/assemblies/{assembly_id}"
     return redirect(url, t(request, "Changes saved."), request)
+
+
+def _typed_time(value: str, zone: str, field: str) -> datetime | None:
+    try:
+        return local_datetime(value, zone)
+    except ValidationError as error:
+        raise error.on(field) from None
 
 
 @router.get("/assemblies/{assembly_id}/checkin")

@@ -70,18 +70,40 @@ def import_file(request: Request, service: ServiceDep, file: UploadFile = File(.
     """Step 1: keep the file, then show how its columns are matched."""
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        return _import_error(request, t(request, "The file is too large (5 MB at most)."))
+        too_large = t(request, "The file is too large (5 MB at most).")
+        return _import_error(request, too_large, "file")
     try:
         token = service.audience.stage_import(data, file.filename or "import.csv")
     except ValidationError as error:
-        return _import_error(request, error.localized(request_language(request)))
+        return _import_error(request, error.localized(request_language(request)), "file")
     return redirect(f"/console/import/{token}")
 
 
-def _import_error(request: Request, message: str) -> Response:
+def _import_error(request: Request, message: str, field: str = "") -> Response:
+    """The upload page again (status 400), the error at the file field and above it (a
+    browser cannot fill a file field again: the file is chosen anew)."""
     return render(
         request, "console/import.html", status_code=400, section="members", tab="import",
-        report=None, error=message,
+        report=None, error=message, error_field=field,
+    )  # fmt: skip
+
+
+def _matching_refused(
+    request: Request, service: ServiceDep, token: str, fields: list[str | None],
+    error: ValidationError,
+) -> Response:  # fmt: skip
+    """The matching page again (status 400) with every column's field as chosen and the
+    error above the form and under the columns; the upload page when the staged file is
+    gone."""
+    message = error.localized(request_language(request))
+    try:
+        typed = service.audience.typed_matching(token, fields)
+    except NewsletterError:
+        return _import_error(request, message)
+    return render(
+        request, "console/import_match.html", status_code=400, section="members", tab="import",
+        preview=typed, fields=FIELDS, labels=FIELD_LABELS, error=message,
+        error_field=error.field or "columns",
     )  # fmt: skip
 
 
@@ -116,12 +138,14 @@ async def import_confirm(request: Request, service: ServiceDep, token: str) -> R
         try:
             preview = await run_in_threadpool(service.audience.preview_import, token, fields)
         except ValidationError as error:
-            return _import_error(request, error.localized(request_language(request)))
+            return await run_in_threadpool(
+                _matching_refused, request, service, token, fields, error
+            )
         return _matching_page(request, preview)
     try:
         report = await run_in_threadpool(service.audience.confirm_import, token, fields)
     except ValidationError as error:
-        return _import_error(request, error.localized(request_language(request)))
+        return await run_in_threadpool(_matching_refused, request, service, token, fields, error)
     return render(
         request, "console/import.html", section="members", tab="import", report=report,
         token=token,

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from newsletter.errors import NewsletterError
 from newsletter.i18n import known_language
+from newsletter.versions import FALLBACK_NOTES
 from newsletter.web.deps import AccountDep, ServiceDep
 from newsletter.web.lang import request_language
 from newsletter.web.pages import redirect, render, t
@@ -129,9 +130,11 @@ def remove_address(request: Request, service: ServiceDep, subscriber_id: int) ->
 def activity(request: Request, service: ServiceDep, year: int = 0) -> Response:
     """The yearly activity report's figures, with its files in French and Dutch."""
     chosen = year or datetime.now(ZoneInfo(service.ctx.settings.timezone)).year
+    report = service.reports.activity(chosen, request_language(request))
     return render(
-        request, "console/activity.html", section="reports", report=service.reports.activity(chosen)
-    )
+        request, "console/activity.html", section="reports", report=report,
+        fallback_notes=FALLBACK_NOTES,
+    )  # fmt: skip
 
 
 ACTIVITY_TYPES = {
