@@ -11,6 +11,10 @@ launch a fresh profile in a temporary folder).
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +27,7 @@ from pydantic import SecretStr
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
 from newsletter.service import Service
+from newsletter.store.db import Database
 from tests.support.ports import PortReservation
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerThread
 from tests.web.smtp import Received, SmtpServer
@@ -41,6 +46,21 @@ def new_context(browser: Browser, **options: Any) -> BrowserContext:
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
     return context
+
+
+@functools.cache
+def _migrated_template() -> Path:
+    """A SQLite database at the newest schema, migrated once per test process (one
+    pytest-xdist worker) and removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-served-"))
+    atexit.register(shutil.rmtree, folder, True)
+    template = folder / "template.db"
+    db = Database.from_url(f"sqlite:///{template}")
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    return template
 
 
 class ServedApp:
@@ -73,8 +93,13 @@ class ServedApp:
                     update={"smtp_host": "127.0.0.1", "smtp_port": self.smtp.port,
                             "smtp_security": "none"}
                 )  # fmt: skip
-            self.ctx: Context = open_context(self.settings)
+            if "database_url" in options:
+                self.ctx: Context = open_context(self.settings)
+            else:  # a copy of the migrated template: the schema a fresh migration makes
+                shutil.copyfile(_migrated_template(), folder / "web.db")
+                self.ctx = open_context(self.settings, migrate=False)
             self._stack.callback(self.ctx.close)
+            self.ctx.db.check_schema()
         except BaseException:
             self._stack.close()
             raise
