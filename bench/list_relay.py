@@ -1,19 +1,25 @@
-"""Benchmark: relaying a mailing-list post against sending an issue (prints figures).
+"""Benchmark: relaying a mailing-list post against sending an issue, in the same run
+(prints both figures and their ratio).
 
 The same engine does both (snapshot into a SQLite outbox, batched claims, the aiosmtplib
-pool, results written back, Postfix's ``smtp-sink`` on loopback as the server). Per size,
-in a fresh database with that many members of a working group:
+pool, results written back). Per size, ONE database with that many members of a working
+group, ONE Postfix ``smtp-sink`` on loopback and the same settings (connections, batch)
+for both kinds; the kinds alternate, ``--rounds`` times each (issue, post, issue, post…),
+so that a change of the machine's load falls on both:
 
-* *issue*: a ~20 KB prepared message (``TemplateMessage``) with per-recipient links;
+* *issue*: a ~20 KB prepared message (``TemplateMessage``) with per-recipient links, sent
+  by the worker ``issue send`` and ``serve`` use;
 * *post*: a ~20 KB post (text + PDF attachment) written to the list, approved, relayed
   by ``PostMessages`` (headers rewritten once per language, per-recipient
-  ``List-Unsubscribe`` and footer).
+  ``List-Unsubscribe`` and footer), the relay's status kept by ``service.list_relays``
+  as in ``serve``.
 
-It prints the wall rate (messages/s), the CPU per message of the whole run
-(``time.process_time``) and of the message factory alone, with the load average.
+Per kind it prints the median wall rate (messages/s), the CPU per message of the whole
+run (``time.process_time``, which the load disturbs less) and of the message factory
+alone; then post / issue for both, with the load average before and after.
 
-    uv run python bench/list_relay.py                  # 2,000 members
-    uv run python bench/list_relay.py --sizes 2000,10000 --connections 8
+    uv run python bench/list_relay.py                  # 2,000 members, 3 rounds
+    uv run python bench/list_relay.py --sizes 2000,10000 --connections 8 --rounds 5
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -45,12 +52,12 @@ LIST = "logement"
 ADDRESS = "gt-logement@reseau.example"
 
 
-def the_post(size: int) -> bytes:
+def the_post(size: int, number: int = 1) -> bytes:
     message = EmailMessage(policy=SMTP)
     message["From"] = "Alice Membre <alice@example.org>"
     message["To"] = ADDRESS
     message["Subject"] = "Réunion du groupe logement"
-    message["Message-ID"] = "<bench-post@example.org>"
+    message["Message-ID"] = f"<bench-post-{number}@example.org>"
     text = ("La réunion du groupe de travail logement aura lieu jeudi. " * 40 + "\n") * max(
         1, size // 2 // 2400
     )
@@ -60,7 +67,7 @@ def the_post(size: int) -> bytes:
     return message.as_bytes()
 
 
-def setup(settings: Any, count: int) -> None:
+def setup(settings: Any, count: int, rounds: int) -> None:
     from sqlalchemy import insert
 
     from newsletter.context import open_context
@@ -77,69 +84,89 @@ def setup(settings: Any, count: int) -> None:
              "bounce_count": 0, "consent_source": "bench", "status_reason": ""}
             for i in range(count)
         ])  # fmt: skip
-        session.add(Issue(id=1, number=1, title="Bench"))
+        for number in range(1, rounds + 1):
+            session.add(Issue(id=number, number=number, title=f"Bench {number}"))
     ctx.close()
 
 
-def run(kind: str, count: int, connections: int, size: int) -> dict[str, float]:
-    from newsletter.audience.posting import parse_posting
-    from newsletter.audience.segments import Segment, iter_recipients
-    from newsletter.context import open_context
-    from newsletter.delivery import outbox
-    from newsletter.delivery.messages import IssueMessages
-    from newsletter.delivery.smtp import SmtpPool
-    from newsletter.delivery.template import TemplateMessage
-    from newsletter.delivery.worker import Worker
-    from newsletter.editorial.issue_status import transition_issue
-    from newsletter.intake.mail.source import RawMessage
-    from newsletter.mailinglist.posts import take_post
-    from newsletter.mailinglist.relay import PostMessages
-    from newsletter.models import IssueStatus, Language, Membership
-    from newsletter.store.delivery import Send
-    from newsletter.store.editorial import Issue
-    from newsletter.store.mailinglist import ListPost
+class Bench:
+    """One database, one sink, the same settings for every send of both kinds."""
 
-    port = free_port()
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-list-{kind}-"))
-    os.environ["BENCH_DATABASE_URL"] = f"sqlite:///{folder / 'bench.db'}"
-    settings = bench_settings(folder, port, connections, 1000)
-    setup(settings, count)
-    sink = start_sink(port)
-    ctx = open_context(settings, migrate=False)
-    posting = parse_posting({"address": ADDRESS, "moderation": "none", "who": "anyone"})
-    segment = Segment(id=LIST, title={"fr": "GT Logement", "nl": "WG Huisvesting"},
-                      match={"groups": frozenset({LIST})}, posting=posting)  # fmt: skip
-    segments = {LIST: segment}
-    try:
+    def __init__(self, count: int, connections: int, size: int, rounds: int) -> None:
+        from newsletter.audience.posting import parse_posting
+        from newsletter.audience.segments import Segment
+        from newsletter.context import open_context
+
+        self.port = free_port()
+        folder = Path(tempfile.mkdtemp(prefix="bench-list-relay-"))
+        os.environ["BENCH_DATABASE_URL"] = f"sqlite:///{folder / 'bench.db'}"
+        self.settings = bench_settings(folder, self.port, connections, 1000)
+        self.size = size
+        setup(self.settings, count, rounds)
+        self.ctx = open_context(self.settings, migrate=False)
+        posting = parse_posting({"address": ADDRESS, "moderation": "none", "who": "anyone"})
+        self.segment = Segment(id=LIST, title={"fr": "GT Logement", "nl": "WG Huisvesting"},
+                               match={"groups": frozenset({LIST})}, posting=posting)  # fmt: skip
+        self.segments = {LIST: self.segment}
+        self.sink = start_sink(self.port)
+        self.issues = 0
+        self.posts = 0
+
+    def close(self) -> None:
+        self.ctx.close()
+        self.sink.kill()
+
+    def prepare(self, kind: str) -> tuple[int, int, Any]:
+        """(send id, recipients, message factory) of a new send of ``kind``."""
+        from email import message_from_bytes
+
+        from newsletter.audience.segments import iter_recipients
+        from newsletter.delivery import outbox
+        from newsletter.delivery.messages import IssueMessages
+        from newsletter.delivery.template import TemplateMessage
+        from newsletter.editorial.issue_status import transition_issue
+        from newsletter.intake.mail.source import RawMessage
+        from newsletter.mailinglist.posts import take_post
+        from newsletter.mailinglist.relay import PostMessages
+        from newsletter.models import IssueStatus
+        from newsletter.store.delivery import Send
+        from newsletter.store.editorial import Issue
+        from newsletter.store.mailinglist import ListPost
+
         factory: Any
-        with ctx.db.session() as session:
+        with self.ctx.db.session() as session:
             if kind == "issue":
-                stream = iter_recipients(session, segments, [LIST])
-                send = outbox.snapshot(session, settings, 1, [LIST], stream)
-                issue = session.get(Issue, 1)
+                self.issues += 1
+                number = self.issues
+                stream = iter_recipients(session, self.segments, [LIST])
+                send = outbox.snapshot(session, self.settings, number, [LIST], stream)
+                issue = session.get(Issue, number)
                 assert issue is not None
                 transition_issue(issue, IssueStatus.sending)
-                message = TemplateMessage(template(size))
-                factory = IssueMessages(settings, 1, lambda language, membership: message)
+                message = TemplateMessage(template(self.size))
+                factory = IssueMessages(self.settings, number, lambda language, membership: message)
             else:
-                from email import message_from_bytes
-
-                raw = the_post(size)
-                post, _new = take_post(
-                    session,
-                    settings,
-                    segments,
-                    LIST,
-                    RawMessage(raw, len(raw), False),
-                    message_from_bytes(raw),
-                )
+                self.posts += 1
+                raw = the_post(self.size, self.posts)
+                post, _new = take_post(session, self.settings, self.segments, LIST,
+                                       RawMessage(raw, len(raw), False),
+                                       message_from_bytes(raw))  # fmt: skip
                 send = session.query(Send).filter_by(post_id=post.id).one()
                 session.flush()
                 stored = session.get(ListPost, post.id)
                 assert stored is not None
                 session.expunge(stored)
-                factory = PostMessages(settings, segment, stored, raw)
-            send_id, total = send.id, send.total
+                factory = PostMessages(self.settings, self.segment, stored, raw)
+            return send.id, send.total, factory
+
+    def run(self, kind: str) -> dict[str, float]:
+        from newsletter.delivery import outbox
+        from newsletter.delivery.smtp import SmtpPool
+        from newsletter.delivery.worker import Worker
+        from newsletter.models import DeliveryStatus, Language, Membership
+        from newsletter.service.list_relays import ListRelays
+
+        send_id, total, factory = self.prepare(kind)
         row = outbox.Claimed(1, 1, "a@example.net", "A", Language.fr, Membership.none,
                              "<x@example.org>", 1)  # fmt: skip
         sample = factory(row)[0]
@@ -149,8 +176,8 @@ def run(kind: str, count: int, connections: int, size: int) -> dict[str, float]:
         factory_us = (time.process_time() - began_factory) / 2000 * 1e6
 
         async def go() -> float:
-            pool = SmtpPool.from_settings(settings)
-            worker = Worker(ctx.db, settings, pool)
+            pool = SmtpPool.from_settings(self.settings)
+            worker = Worker(self.ctx.db, self.settings, pool, owner=ListRelays(self.ctx))
             began = time.perf_counter()
             await worker.run_send(send_id, factory, asyncio.Event())
             worker.unregister()
@@ -160,11 +187,16 @@ def run(kind: str, count: int, connections: int, size: int) -> dict[str, float]:
         cpu = time.process_time()
         wall = asyncio.run(go())
         cpu = time.process_time() - cpu
+        with self.ctx.db.session() as session:
+            sent = outbox.counts(session, send_id)
+        assert sent[DeliveryStatus.sent] == total, f"{kind}: {sent}"
         return {"sent": total, "rate": total / wall, "cpu_us": cpu / total * 1e6,
                 "factory_us": factory_us, "bytes": len(sample)}  # fmt: skip
-    finally:
-        ctx.close()
-        sink.kill()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f}"
 
 
 def main() -> None:
@@ -172,16 +204,32 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--message-size", type=int, default=20 * 1024)
+    parser.add_argument("--rounds", type=int, default=3, help="sends of each kind, alternating")
     args = parser.parse_args()
     ensure_postfix_tools()
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    print(load())
     for count in [int(s) for s in args.sizes.split(",")]:
-        for kind in ("issue", "post"):
-            f = run(kind, count, args.connections, args.message_size)
-            print(f"{kind:5} {count:>6} members: {f['rate']:7.0f} msg/s, CPU {f['cpu_us']:5.0f} "
-                  f"µs/msg (factory {f['factory_us']:4.0f} µs), {f['bytes'] / 1024:.0f} KB each, "
-                  f"{f['sent']:.0f} sent")  # fmt: skip
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+        bench = Bench(count, args.connections, args.message_size, args.rounds)
+        found: dict[str, list[dict[str, float]]] = {"issue": [], "post": []}
+        try:
+            for _round in range(args.rounds):
+                for kind in ("issue", "post"):
+                    found[kind].append(bench.run(kind))
+        finally:
+            bench.close()
+        median: dict[str, dict[str, float]] = {}
+        for kind, runs in found.items():
+            median[kind] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            f = median[kind]
+            rates = ", ".join(f"{r['rate']:.0f}" for r in runs)
+            print(f"{kind:5} {count:>6} members: {f['rate']:7.0f} msg/s (runs: {rates}), "
+                  f"CPU {f['cpu_us']:5.0f} µs/msg (factory {f['factory_us']:4.0f} µs), "
+                  f"{f['bytes'] / 1024:.0f} KB each, {f['sent']:.0f} sent")  # fmt: skip
+        issue, post = median["issue"], median["post"]
+        print(f"post / issue {count:>6} members: rate {post['rate'] / issue['rate']:.2f}, "
+              f"CPU per message {post['cpu_us'] / issue['cpu_us']:.2f} "
+              f"({args.connections} connections, one smtp-sink)")  # fmt: skip
+    print(load())
 
 
 if __name__ == "__main__":

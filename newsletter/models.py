@@ -96,10 +96,16 @@ class PostStatus(StrEnum):
 
     #: waiting for a moderator (the reason says why)
     held = "held"
-    #: accepted; being relayed to the list's members through the outbox
+    #: accepted; its relay is queued in the outbox, the sender has not taken it yet
     approved = "approved"
     #: refused by a moderator (their words are kept)
     rejected = "rejected"
+    #: the sender is at it: some members' deliveries are still to go
+    relaying = "relaying"
+    #: the relay is paused (by the coordinator, or because too many deliveries failed)
+    paused = "paused"
+    #: the relay was cancelled: the deliveries not done yet never go out
+    cancelled = "cancelled"
     #: every member's delivery is done
     relayed = "relayed"
     #: never relayed: a loop, an automatic reply or a bounce (the reason says which)

@@ -1,4 +1,5 @@
-"""Commands of the mailing lists: lists posts, lists approve, lists reject."""
+"""Commands of the mailing lists: lists posts, approve, reject; the relay of a post:
+lists report, pause, resume, cancel."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.table import Table
 
 from newsletter.cli.common import _, console, lists_app, print_json, service, shown
 from newsletter.errors import ValidationError
-from newsletter.i18n import N_
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from newsletter.models import PostStatus
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -66,3 +67,74 @@ def lists_reject(
     with service() as svc:
         post = svc.lists.reject(post_id, reason=reason, by="cli")
     console.print(_("Post {post} rejected.").format(post=post.id), markup=False)
+
+
+@lists_app.command("report")
+def lists_report(
+    post_id: Annotated[int, typer.Argument(metavar="POST_ID", help="The post.")],
+    as_json: JsonOption = False,
+    status: Annotated[
+        str, typer.Option("--status", help="Only this delivery status (or 'problems').")
+    ] = "",
+    lang: Annotated[str, typer.Option("--lang", help="fr or nl.")] = "fr",
+) -> None:
+    """The delivery report of a post's relay: sent, failed, bounced, skipped and pending
+    per member, with the counts and the reason in words."""
+    language = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    with service() as svc:
+        report = svc.list_reports.report(post_id)
+        rows = list(svc.list_reports.rows(post_id, status))
+    document = report.document(rows, language)
+    if as_json:
+        print_json(document)
+        return
+    console.print(
+        _(
+            "Post {post} ({status}): {sent} sent, {failed} failed, {bounced} bounced, "
+            "{skipped} skipped, {pending} pending of {total}."
+        ).format(**document),
+        markup=False,
+    )
+    if document["reason"] and report.post.status.value in ("paused", "cancelled"):
+        console.print(_("Reason: {reason}").format(reason=shown(document["reason"])), markup=False)
+    for row in document["recipients"]:
+        line = f"{row['email']}\t{row['status']}\t{row['attempts']}"
+        if row["reason"]:
+            line += f"\t{row['reason']}\t{row['smtp_reply']}"
+        console.print(shown(line), markup=False)
+
+
+@lists_app.command("pause")
+def lists_pause(
+    post_id: Annotated[int, typer.Argument(metavar="POST_ID", help="The post.")],
+    reason: Annotated[str, typer.Option("--reason", help="Shown with the post.")] = "",
+) -> None:
+    """Pause a post's relay; running senders stop after the messages in flight."""
+    with service() as svc:
+        svc.list_relays.pause(post_id, reason)
+    console.print(_("Relay of post {post} paused.").format(post=post_id), markup=False)
+
+
+@lists_app.command("resume")
+def lists_resume(
+    post_id: Annotated[int, typer.Argument(metavar="POST_ID", help="The post.")],
+) -> None:
+    """Resume a paused relay; 'newsletter serve' sends the rest."""
+    with service() as svc:
+        svc.list_relays.resume(post_id)
+    console.print(_("Relay of post {post} resumed.").format(post=post_id), markup=False)
+
+
+@lists_app.command("cancel")
+def lists_cancel(
+    post_id: Annotated[int, typer.Argument(metavar="POST_ID", help="The post.")],
+) -> None:
+    """Cancel a post's relay: the members not reached yet never get it."""
+    with service() as svc:
+        dropped = svc.list_relays.cancel(post_id)
+    console.print(
+        _("Relay of post {post} cancelled; {count} messages will not be sent.").format(
+            post=post_id, count=dropped
+        ),
+        markup=False,
+    )

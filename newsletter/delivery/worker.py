@@ -46,6 +46,8 @@ from enum import StrEnum
 from functools import partial
 from typing import ParamSpec, Protocol, TypeVar
 
+from sqlalchemy.orm import Session
+
 from newsletter.config import Settings
 from newsletter.delivery import notes, outbox
 from newsletter.delivery.outbox import Claimed, RowUpdate
@@ -92,6 +94,23 @@ WRITE_GATHER = 0.01
 class MessageFactory(Protocol):
     def __call__(self, row: Claimed) -> tuple[Message, str]:
         """(finished message, envelope sender) for one claimed delivery."""
+        ...
+
+
+class SendOwner(Protocol):
+    """Keeps the status of a send that has no issue (the relay of a list post:
+    ``service.list_relays``), with the rules of an issue's send."""
+
+    def status(self, session: Session, send: Send) -> IssueStatus:
+        """The send's status as an issue's would be (the worker asks before claiming)."""
+        ...
+
+    def paused(self, session: Session, send: Send, reason: Msg) -> None:
+        """The run paused the send itself (too many failures), saying why."""
+        ...
+
+    def finished(self, session: Session, send: Send) -> None:
+        """Every delivery of the send is done."""
         ...
 
 
@@ -181,6 +200,7 @@ class Worker:
         bucket: TokenBucket | None = None,
         caps: Caps | None = None,
         on_permanent: Callable[[list[tuple[int, str]]], None] | None = None,
+        owner: SendOwner | None = None,
         progress: Callable[[Progress], None] | None = None,
         flush_interval: float = FLUSH_INTERVAL,
         write_gather: float = WRITE_GATHER,
@@ -198,6 +218,9 @@ class Worker:
         self.bucket = bucket or TokenBucket(settings.send_rate)
         self.caps = caps or Caps.from_settings(settings)
         self.on_permanent = on_permanent
+        #: the status of the sends without an issue (list posts' relays); None: such a
+        #: send is sending until its deliveries are done
+        self.owner = owner
         self.progress = progress
         self.flush_interval = flush_interval
         self.write_gather = write_gather
@@ -498,8 +521,10 @@ class _Run:
 
     def _issue_status(self) -> IssueStatus:
         with self.w.db.session() as session:
-            if not self.issue_id:  # the relay of a list post: no issue, the send's own state
+            if not self.issue_id:  # the relay of a list post: its owner keeps its status
                 send = session.get(Send, self.send_id)
+                if send is not None and self.w.owner is not None:
+                    return self.w.owner.status(session, send)
                 done = send is None or send.finished_at is not None
                 return IssueStatus.sent if done else IssueStatus.sending
             issue = session.get(Issue, self.issue_id)
@@ -538,6 +563,9 @@ class _Run:
     # --- lanes -----------------------------------------------------------------------
 
     async def _next(self) -> Claimed | None:
+        queue = self.queue
+        if not queue.empty():  # the usual case: no timer to set up
+            return queue.get_nowait()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(WAIT_STEP):
@@ -693,17 +721,23 @@ class _Run:
     def _conclude(self) -> RunResult:
         db = self.w.db
         with db.session() as session:
-            issue = session.get(Issue, self.issue_id)
+            issue = session.get(Issue, self.issue_id) if self.issue_id else None
+            send = session.get(Send, self.send_id)
+            owner = self.w.owner if send is not None and not self.issue_id else None
             if self.halt.is_set() and self.halt_end is RunEnd.paused and self.halt_reason:
                 relay_down = self.window.relay_down
                 if issue is not None and issue.status is IssueStatus.sending:
                     transition_issue(issue, IssueStatus.paused, reason=self.halt_reason)
-                    send = session.get(Send, self.send_id)
                     if send is not None:
                         send.relay_paused_at = utcnow() if relay_down else None
+                elif owner and send and owner.status(session, send) is IssueStatus.sending:
+                    owner.paused(session, send, self.halt_reason)
                 return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason,
                                  relay_down=relay_down)  # fmt: skip
-            if issue is not None and issue.status is IssueStatus.cancelled:
+            status = issue.status if issue is not None else None
+            if owner is not None and send is not None:
+                status = owner.status(session, send)
+            if status is IssueStatus.cancelled:
                 outbox.cancel_open(session, self.send_id)
             if self.halt.is_set():
                 reason = issue.reason if issue is not None else None
@@ -715,9 +749,10 @@ class _Run:
                 return RunResult(
                     RunEnd.waiting, self.progress, outbox.next_retry_at(session, self.send_id)
                 )
-            send = session.get(Send, self.send_id)
             if send is not None and send.finished_at is None:
                 send.finished_at = utcnow()
             if issue is not None and issue.status is IssueStatus.sending:
                 transition_issue(issue, IssueStatus.sent)
+            elif owner is not None and send is not None:
+                owner.finished(session, send)
             return RunResult(RunEnd.finished, self.progress)

@@ -1,5 +1,7 @@
 """Who may post to a list, which posts wait for a moderator, and the post's status
-machine (every change of status goes through ``transition_post``).
+machine (every change of status goes through ``transition_post``): held → approved or
+rejected; once approved, the relay's statuses (approved → relaying → relayed, paused,
+cancelled) follow the rules of an issue's send (``RELAY``).
 
 Rules, after ``screening`` found nothing against the message:
 
@@ -20,10 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsletter.audience.segments import Segment, facts_of
+from newsletter.editorial import issue_status
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_, Msg
 from newsletter.mailinglist.config import Moderation, Who
-from newsletter.models import PostStatus, SubscriberStatus
+from newsletter.models import IssueStatus, PostStatus, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Organisation, Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.mailinglist import ListPost, TrustedSender
@@ -33,20 +36,43 @@ NOT_SUBSCRIBER = N_("The sender {sender} is not a subscriber of the network")
 FIRST_POST = N_("First post of {sender} to the list: a moderator approves it")
 ALL_MODERATED = N_("Every post to this list is read by a moderator first")
 
-#: the changes a post's status may make
+#: the statuses of a post's relay and the status of an issue's send each stands for:
+#: the relay follows the send's rules (``editorial.issue_status.ALLOWED``)
+RELAY: dict[PostStatus, IssueStatus] = {
+    PostStatus.approved: IssueStatus.scheduled,  # queued, the sender has not started
+    PostStatus.relaying: IssueStatus.sending,
+    PostStatus.paused: IssueStatus.paused,
+    PostStatus.cancelled: IssueStatus.cancelled,
+    PostStatus.relayed: IssueStatus.sent,
+}
+
+
+def _relay_moves(status: PostStatus) -> frozenset[PostStatus]:
+    allowed = issue_status.ALLOWED[RELAY[status]]
+    return frozenset(p for p, s in RELAY.items() if p is not status and s in allowed)
+
+
+#: the changes a post's status may make: the moderation's, then the relay's
 ALLOWED: dict[PostStatus, frozenset[PostStatus]] = {
     PostStatus.held: frozenset({PostStatus.approved, PostStatus.rejected}),
-    PostStatus.approved: frozenset({PostStatus.relayed}),
     PostStatus.rejected: frozenset({PostStatus.approved}),
-    PostStatus.relayed: frozenset(),
     PostStatus.dropped: frozenset({PostStatus.approved}),
+    **{status: _relay_moves(status) for status in RELAY},
 }
 
 
 def transition_post(
-    post: ListPost, to: PostStatus, *, by: str = "", note: str = "", at: datetime | None = None
+    post: ListPost,
+    to: PostStatus,
+    *,
+    by: str = "",
+    note: str = "",
+    at: datetime | None = None,
+    reason: Msg | None = None,
 ) -> None:
-    """Move ``post`` to ``to``, or ValidationError when that change is not allowed."""
+    """Move ``post`` to ``to``, or ValidationError when that change is not allowed.
+    ``reason`` (why the relay is paused or cancelled) replaces the stored reason (why it
+    was held); resuming a paused relay clears it."""
     if to not in ALLOWED[post.status]:
         raise ValidationError(
             N_("Post {post} cannot go from {from_status} to {to_status}."),
@@ -62,6 +88,9 @@ def transition_post(
         post.decision_note = note
     if to is PostStatus.relayed:
         post.relayed_at = now
+    if to in (PostStatus.paused, PostStatus.cancelled) or post.status is PostStatus.paused:
+        post.reason = reason.msgid if reason else ""
+        post.reason_params = reason.stored_params() if reason else None
     post.status = to
 
 

@@ -292,11 +292,17 @@ class PreparedVariant:
         for _index, line, _html in self._lines:
             if line.when not in (None, Slot.rsvp_url):
                 raise ValueError(f"no conditional line on {line.when}")
-        #: (index, quoted-printable pattern, is in the HTML part, kept only with an RSVP link)
-        self._patterns = [
-            (index, line.pattern, is_html, line.when is not None)
-            for index, line, is_html in self._lines
-        ]
+        #: lines with one value: (index, prefix, position of the value, suffix, kept only
+        #: with an RSVP link); other lines: (index, positional pattern, kept only with…)
+        #: (``LineTemplate.compiled``)
+        self._single: list[tuple[int, str, int, str, bool]] = []
+        self._patterns: list[tuple[int, str, bool]] = []
+        for index, line, is_html in self._lines:
+            compiled = line.compiled(is_html)
+            if isinstance(compiled, str):
+                self._patterns.append((index, compiled, line.when is not None))
+            else:
+                self._single.append((index, *compiled, line.when is not None))
         #: the pieces of a recipient's own (their values, the RSVP blocks), the same for all
         self._own = tuple(
             index for index, segment in enumerate(self.segments) if type(segment) is not bytes
@@ -349,31 +355,33 @@ class PreparedVariant:
         # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
         person = check_click_person(values.click_person)
         html_greeting, text_greeting = text_forms(greeting)
-        in_html = {
-            "greeting": html_greeting,
-            "unsubscribe_url": html_unsubscribe,
-            "preferences_url": html_preferences,
-            "web_url": html_web,
-            "rsvp_url": html_rsvp,
-            "click_person": person,
-        }
-        in_text = {
-            "greeting": text_greeting,
-            "unsubscribe_url": text_unsubscribe,
-            "preferences_url": text_preferences,
-            "web_url": text_web,
-            "rsvp_url": text_rsvp,
-            "click_person": person,
-        }
+        # in the order of ``SLOT_ORDER``: the HTML part's forms, then the text part's
+        forms = (
+            html_greeting,
+            html_unsubscribe,
+            html_preferences,
+            html_web,
+            html_rsvp,
+            person,
+            text_greeting,
+            text_unsubscribe,
+            text_preferences,
+            text_web,
+            text_rsvp,
+            person,
+        )
         out = self._parts.copy()
         for index, data in web_pieces:
             out[index] = data
-        for index, pattern, is_html, only_rsvp in self._patterns:
+        for index, head, position, tail, only_rsvp in self._single:
             if rsvp or not only_rsvp:
-                line = pattern.format_map(in_html if is_html else in_text)
+                line = head + forms[position] + tail
                 if len(line) > MAX_LINE or line[-1:] in WHITESPACE:  # cut by qp_fit
                     line = qp_fit(line)
                 out[index] = (line + CRLF).encode("ascii")
+        for index, pattern, only_rsvp in self._patterns:
+            if rsvp or not only_rsvp:
+                out[index] = (qp_fit(pattern.format(*forms)) + CRLF).encode("ascii")
         if rsvp:
             for index, data in self._rsvp_blocks:
                 out[index] = data

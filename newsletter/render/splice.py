@@ -172,6 +172,38 @@ class LineTemplate:
         """The encoded line; ``values`` in their quoted-printable form (``qp_text``)."""
         return (qp_fit(self.pattern.format_map(values)) + CRLF).encode("ascii")
 
+    def compiled(self, html: bool) -> tuple[str, int, str] | str:
+        """The line over a recipient's values given by position (``SLOT_ORDER``: the HTML
+        part's forms, then the text part's): ``(prefix, position, suffix)`` for a line
+        with one value, else a ``str.format`` pattern; literal text already translated
+        to quoted-printable, as in ``pattern``."""
+        offset = 0 if html else len(SLOT_ORDER)
+        slots = [piece for piece in self.pieces if isinstance(piece, Slot)]
+        if len(slots) == 1:
+            at = self.pieces.index(slots[0])
+            head = [p.translate(_QP_TABLE) for p in self.pieces[:at] if not isinstance(p, Slot)]
+            tail = [
+                p.translate(_QP_TABLE) for p in self.pieces[at + 1 :] if not isinstance(p, Slot)
+            ]
+            return "".join(head), SLOT_ORDER.index(slots[0]) + offset, "".join(tail)
+        return "".join(
+            f"{{{SLOT_ORDER.index(p) + offset}}}"
+            if isinstance(p, Slot)
+            else p.translate(_QP_TABLE).replace("{", "{{").replace("}", "}}")
+            for p in self.pieces
+        )
+
+
+#: the order of a recipient's values in the positions of ``LineTemplate.compiled``
+SLOT_ORDER = (
+    Slot.greeting,
+    Slot.unsubscribe_url,
+    Slot.preferences_url,
+    Slot.web_url,
+    Slot.rsvp_url,
+    Slot.click_person,
+)
+
 
 def _pattern(pieces: tuple[str | Slot, ...]) -> str:
     return "".join(

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from newsletter.service.languages import LanguagesService
     from newsletter.service.list_archive import ListArchiveService
     from newsletter.service.list_digests import ListDigestsService
+    from newsletter.service.list_relays import ListRelays
+    from newsletter.service.list_reports import ListReports
     from newsletter.service.lists import ListsService
     from newsletter.service.moderation import ModerationService
     from newsletter.service.notices import NoticesService
@@ -198,6 +200,18 @@ class Service:
         from newsletter.service.lists import ListsService
 
         return ListsService.of(self.ctx, lambda: self.audience.segments()[0], self.notices)
+
+    @cached_property
+    def list_relays(self) -> ListRelays:
+        from newsletter.service.list_relays import ListRelays
+
+        return ListRelays(self.ctx)
+
+    @cached_property
+    def list_reports(self) -> ListReports:
+        from newsletter.service.list_reports import ListReports
+
+        return ListReports(self.ctx)
 
     @cached_property
     def clicks(self) -> ClicksService:

@@ -88,6 +88,32 @@ class ReasonCount:
 
 
 @dataclass(frozen=True)
+class SendPage:
+    """One page of the recipients of a send (an issue's, or a list post's relay), with
+    the counts of the whole send."""
+
+    total: int
+    counts: dict[D, int]
+    reasons: list[ReasonCount]
+    rows: list[ReportRow]
+    #: the filters this page was asked with ("" = none)
+    status: str
+    reason: str
+    matching: int
+    page: int
+    pages: int
+
+    @property
+    def problems(self) -> int:
+        return sum(self.counts[s] for s in PROBLEM_STATUSES)
+
+    @property
+    def pending(self) -> int:
+        """Still to go: queued, being sent or waiting for a retry."""
+        return self.counts[D.queued] + self.counts[D.sending] + self.counts[D.failed_temporary]
+
+
+@dataclass(frozen=True)
 class IssueReport:
     """One page of the delivery report, with the counts of the whole send."""
 
@@ -147,6 +173,71 @@ def _row(d: Delivery) -> ReportRow:
     )
 
 
+def send_page(
+    session: Session,
+    send_id: int | None,
+    *,
+    status: str = "",
+    reason: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> SendPage:
+    """One page of the recipients of ``send_id`` (None: not started, nobody yet);
+    ``status`` is a delivery status or ``problems``, ``reason`` a ``Reason`` key (only
+    failed rows have one)."""
+    statuses = _status_filter(status)
+    wanted_reason = _reason_filter(reason)
+    page = max(1, page)
+    counts = outbox.counts(session, send_id) if send_id else {s: 0 for s in D}
+    groups = _failing_groups(session, send_id) if send_id else []
+    tally: Counter[Reason] = Counter()
+    for group in groups:
+        if group.reason is not None:
+            tally[group.reason] += group.count
+    query = select(Delivery).where(Delivery.send_id == (send_id or -1))
+    if statuses:
+        query = query.where(Delivery.status.in_(statuses))
+    if wanted_reason is not None:
+        chosen = [
+            g
+            for g in groups
+            if g.reason is wanted_reason and (statuses is None or g.status in statuses)
+        ]
+        matching = sum(g.count for g in chosen)
+        triples = [(g.status.value, g.reply, g.note) for g in chosen]
+        query = query.where(
+            tuple_(Delivery.status, Delivery.last_reply, Delivery.reply_note).in_(triples)
+        )
+    else:
+        matching = sum(counts[s] for s in statuses) if statuses else sum(counts.values())
+    pages = max(1, -(-matching // per_page))
+    page = min(page, pages)
+    found = session.scalars(
+        query.order_by(Delivery.id).offset((page - 1) * per_page).limit(per_page)
+    )
+    return SendPage(
+        total=sum(counts.values()),
+        counts=counts,
+        reasons=[ReasonCount(r, n) for r, n in tally.most_common()],
+        rows=[_row(d) for d in found] if matching else [],
+        status=status,
+        reason=reason,
+        matching=matching,
+        page=page,
+        pages=pages,
+    )
+
+
+def send_rows(session: Session, send_id: int, status: str = "") -> Iterator[ReportRow]:
+    """Every recipient of ``send_id``, in the order they were queued."""
+    statuses = _status_filter(status)
+    query = select(Delivery).where(Delivery.send_id == send_id).order_by(Delivery.id)
+    if statuses:
+        query = query.where(Delivery.status.in_(statuses))
+    for d in session.scalars(query.execution_options(yield_per=2000)):
+        yield _row(d)
+
+
 class IssueReports:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -160,59 +251,29 @@ class IssueReports:
         page: int = 1,
         per_page: int = PER_PAGE,
     ) -> IssueReport:
-        """One page of the report of ``issue_id``; ``status`` is a delivery status or
-        ``problems``, ``reason`` a ``Reason`` key (only failed rows have one)."""
-        statuses = _status_filter(status)
-        wanted_reason = _reason_filter(reason)
-        page = max(1, page)
+        """One page of the report of ``issue_id`` (``send_page``)."""
         with self.ctx.db.session() as session:
             issue = session.get(Issue, issue_id)
             if issue is None:
                 raise NotFoundError(N_("No issue {issue}."), issue=issue_id)
             send = outbox.get_send(session, issue_id)
-            counts = outbox.counts(session, send.id) if send else {s: 0 for s in D}
-            groups = _failing_groups(session, send.id) if send else []
-            tally: Counter[Reason] = Counter()
-            for group in groups:
-                if group.reason is not None:
-                    tally[group.reason] += group.count
-            query = select(Delivery).where(Delivery.send_id == (send.id if send else -1))
-            if statuses:
-                query = query.where(Delivery.status.in_(statuses))
-            if wanted_reason is not None:
-                chosen = [
-                    g
-                    for g in groups
-                    if g.reason is wanted_reason and (statuses is None or g.status in statuses)
-                ]
-                matching = sum(g.count for g in chosen)
-                triples = [(g.status.value, g.reply, g.note) for g in chosen]
-                query = query.where(
-                    tuple_(Delivery.status, Delivery.last_reply, Delivery.reply_note).in_(triples)
-                )
-            else:
-                matching = sum(counts[s] for s in statuses) if statuses else sum(counts.values())
-            pages = max(1, -(-matching // per_page))
-            page = min(page, pages)
-            found = session.scalars(
-                query.order_by(Delivery.id).offset((page - 1) * per_page).limit(per_page)
-            )
-            rows = [_row(d) for d in found] if matching else []
+            found = send_page(session, send.id if send else None, status=status,
+                              reason=reason, page=page, per_page=per_page)  # fmt: skip
             return IssueReport(
                 issue_id=issue.id,
                 title=issue.title,
                 number=issue.number,
                 issue_status=issue.status.value,
-                total=sum(counts.values()),
-                counts=counts,
-                reasons=[ReasonCount(r, n) for r, n in tally.most_common()],
+                total=found.total,
+                counts=found.counts,
+                reasons=found.reasons,
                 feedback=feedback(session, issue_id),
-                rows=rows,
-                status=status,
-                reason=reason,
-                matching=matching,
-                page=page,
-                pages=pages,
+                rows=found.rows,
+                status=found.status,
+                reason=found.reason,
+                matching=found.matching,
+                page=found.page,
+                pages=found.pages,
                 clicks=link_counts(session, issue_id),
             )
 

@@ -34,7 +34,7 @@ from newsletter.service.audience import AudienceService
 from newsletter.store.mailinglist import ListPost
 
 #: statuses of the posts that went out to the list
-ARCHIVED = (PostStatus.approved, PostStatus.relayed)
+ARCHIVED = (PostStatus.approved, PostStatus.relaying, PostStatus.paused, PostStatus.relayed)
 THREADS_PER_PAGE = 50
 MAX_FOUND = 200
 _BATCH = 200

@@ -38,7 +38,7 @@ from newsletter.store.base import UTCDateTime, utcnow
 from newsletter.store.mailinglist import DigestPreference, ListPost
 
 log = logging.getLogger(__name__)
-ARCHIVED = (PostStatus.approved, PostStatus.relayed)
+ARCHIVED = (PostStatus.approved, PostStatus.relaying, PostStatus.relayed)
 
 
 @dataclass

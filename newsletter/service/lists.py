@@ -34,7 +34,6 @@ from newsletter.mailinglist.posts import ListIntake
 from newsletter.mailinglist.relay import PostMessages, Rewrite
 from newsletter.models import PostStatus
 from newsletter.service.notices import NoticesService
-from newsletter.store.base import utcnow
 from newsletter.store.delivery import Send
 from newsletter.store.mailinglist import ListPost
 
@@ -247,12 +246,13 @@ class ListsService:
 
     # --- relay -------------------------------------------------------------------------
     def open_relays(self) -> list[int]:
-        """Send ids of the relays not finished yet."""
+        """Send ids of the relays not finished yet (nor paused)."""
         with self.ctx.db.session() as session:
             return list(
                 session.scalars(
                     select(Send.id)
-                    .where(Send.post_id.is_not(None), Send.finished_at.is_(None))
+                    .join(ListPost, ListPost.id == Send.post_id)
+                    .where(Send.finished_at.is_(None), ListPost.status != PostStatus.paused)
                     .order_by(Send.id)
                 )
             )
@@ -300,16 +300,10 @@ class ListsService:
         return results
 
     def settle(self) -> int:
-        """Mark ``relayed`` the approved posts whose send is done; returns how many."""
-        with self.ctx.db.session() as session:
-            rows = session.execute(
-                select(ListPost, Send.finished_at)
-                .join(Send, Send.post_id == ListPost.id)
-                .where(ListPost.status == PostStatus.approved, Send.finished_at.is_not(None))
-            ).all()
-            for post, finished in rows:
-                moderation.transition_post(post, PostStatus.relayed, at=finished or utcnow())
-            return len(rows)
+        """Mark ``relayed`` the open posts whose send is done; returns how many."""
+        from newsletter.service.list_relays import ListRelays
+
+        return ListRelays(self.ctx).settle()
 
 
 def default_rewrite(ctx: Context) -> Rewrite | None:

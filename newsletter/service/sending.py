@@ -162,6 +162,10 @@ class Sending(RenderCheck):
         return SmtpPool.from_settings(self.ctx.settings)
 
     def worker(self, transport: Transport, **options: Any) -> Worker:
+        """The worker of issue sends and list posts' relays (their status: ``list_relays``)."""
+        from newsletter.service.list_relays import ListRelays
+
+        options.setdefault("owner", ListRelays(self.ctx))
         return Worker(self.ctx.db, self.ctx.settings, transport, on_permanent=self._permanent,
                       **options)  # fmt: skip
 

@@ -12,7 +12,16 @@ from pydantic import SecretStr
 from newsletter import links, tokens
 from newsletter.config import Settings
 from newsletter.delivery.verp import EnvelopeSenders, delivery_id_from_address
-from newsletter.render.splice import address_header, clean_name, display_name
+from newsletter.render.splice import (
+    SLOT_ORDER,
+    LineTemplate,
+    Markers,
+    Slot,
+    address_header,
+    clean_name,
+    display_name,
+    split_body,
+)
 
 SETTINGS = Settings(
     secret_key=SecretStr("test-secret-key-not-for-production"),
@@ -78,3 +87,29 @@ def test_to_header_of_a_clean_name_and_of_names_seen_before() -> None:
         assert all(len(line) <= 78 for line in header.split(b"\r\n")), header
     words = display_name("Lectrice Exémple 7")
     assert words == ["Lectrice", "=?utf-8?b?RXjDqW1wbGU=?=", "7"]
+
+
+def test_compiled_lines_give_the_lines_of_their_pattern() -> None:
+    markers = Markers.new()
+    word = markers.words
+    text = (
+        f"Bonjour {word[Slot.greeting]}, é {{x}} = {word[Slot.unsubscribe_url]}\n"
+        f"{word[Slot.rsvp_url]}\n"
+        f'<a href="{word[Slot.web_url]}{word[Slot.click_person]}">ü</a> {{}}\n'
+    )
+    lines = [s for s in split_body(text, markers) if isinstance(s, LineTemplate)]
+    assert len(lines) == 3
+    values = {slot: f"{slot.value}-valeur=é{{0}}" for slot in SLOT_ORDER}
+    for html in (True, False):
+        forms = tuple(values[slot] for slot in SLOT_ORDER) * 2
+        named = {slot.value: value for slot, value in values.items()}
+        for line in lines:
+            compiled = line.compiled(html)
+            if isinstance(compiled, str):
+                got = compiled.format(*forms)
+            else:
+                head, position, tail = compiled
+                got = head + forms[position] + tail
+            assert got == line.pattern.format_map(named)
+    assert isinstance(lines[1].compiled(False), tuple)
+    assert isinstance(lines[0].compiled(True), str)

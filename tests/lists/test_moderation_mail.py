@@ -134,6 +134,14 @@ def test_a_post_held_for_its_size_is_approved_within_the_hard_limit(
     text = refused.value.localized("fr")
     assert "limite absolue de GT Logement" in text and "hard_max_bytes" in text
     assert "Ko" in text and "refusez-le" in text
+    pages = _console(service)
+    browser = next(pages)
+    browser.get("/console/lists/posts?status=held")
+    answer = browser.post(f"/console/lists/posts/{big.id}/decide", {"action": "approve"})
+    assert answer.status_code == 303
+    page = html.unescape(browser.get(answer.headers["location"]).text)
+    assert "au-delà de la limite absolue de GT Logement" in page and "refusez-le" in page
+    pages.close()
     with RecordingServer() as server:
         relay_all(service, server)
     assert sorted(r.recipient for r in server.received) == ["bram@example.be", "chloe@example.org"]

@@ -65,4 +65,6 @@ def test_a_held_post_is_approved_in_the_console_then_relayed(app: ServedApp) -> 
     assert relayed.decided_by == EMAIL
     # trusted from now on: the next post of the same sender goes out without waiting
     service.intake.ingest_bytes(post(OUTSIDER, "Suite"))
-    assert service.lists.posts("logement")[0].status is PostStatus.approved
+    # approved at once; serve's worker may already be relaying it
+    going = (PostStatus.approved, PostStatus.relaying, PostStatus.relayed)
+    assert service.lists.posts("logement")[0].status in going
