@@ -415,12 +415,9 @@ class Sending(RenderCheck):
                 elif not tally[D.failed_temporary]:
                     due.append((issue_id, send_id))  # finished: the run marks it sent
             # the relays of list posts (issue 0): the same worker, the same rules
-            for send_id in session.scalars(
-                select(Send.id)
-                .where(Send.post_id.is_not(None), Send.finished_at.is_(None))
-                .order_by(Send.id)
-            ):
-                due.append((0, send_id))
+            from newsletter.service.list_relays import ListRelays
+
+            due.extend((0, send_id) for send_id in ListRelays.due(session))
             return due
 
 
