@@ -83,7 +83,6 @@ class LanguagesService:
         ``audience.lists_and_reach``)."""
         with self.ctx.db.session() as session:
             issue = get_issue(session, issue_id)
-            segments, _errors = load_segments(self.ctx.settings.lists_dir)
             wanted = list(lists if lists is not None else issue.lists)
             gaps = LanguageGaps(
                 issue_id=issue.id,
@@ -108,6 +107,7 @@ class LanguagesService:
                 return gaps  # nobody gets a fallback: no pass over the recipients
             if readers is not None:
                 return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
+            segments, _errors = load_segments(self.ctx.settings.lists_dir)
             # the counts ``iter_recipients`` would give, without building each recipient
             pick(segments, wanted)  # an unknown list is refused, as the send would
             counted: dict[str, int] = {}
