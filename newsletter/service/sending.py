@@ -161,11 +161,14 @@ class Sending(RenderCheck):
             )
         return SmtpPool.from_settings(self.ctx.settings)
 
-    def worker(self, transport: Transport, **options: Any) -> Worker:
-        """The worker of issue sends and list posts' relays (their status: ``list_relays``)."""
-        from newsletter.service.list_relays import ListRelays
+    def worker(self, transport: Transport, *, relays: bool = True, **options: Any) -> Worker:
+        """The worker of issue sends and, with ``relays``, of list posts' relays (their
+        status: ``list_relays``). ``run`` sends one issue and leaves them out, so that
+        ``issue send`` loads none of the mailing-list code."""
+        if relays:
+            from newsletter.service.list_relays import ListRelays
 
-        options.setdefault("owner", ListRelays(self.ctx))
+            options.setdefault("owner", ListRelays(self.ctx))
         return Worker(self.ctx.db, self.ctx.settings, transport, on_permanent=self._permanent,
                       **options)  # fmt: skip
 
@@ -201,7 +204,8 @@ class Sending(RenderCheck):
         ``wait_retries``) only later retries remain."""
         send_id = self._send_id(issue_id)
         factory = factory or self.message_factory(issue_id)
-        worker = self.worker(transport, progress=progress, policy=policy, **options)
+        worker = self.worker(transport, relays=False, progress=progress, policy=policy,
+                             **options)  # fmt: skip
         try:
             while True:
                 result = await worker.run_send(send_id, factory, stop)

@@ -17,9 +17,6 @@ from tests.lists.conftest import add_members, list_file, post, set_list
 from tests.lists.test_relay import relay_all
 from tests.support.cli import Cli
 from tests.web.conftest import Browser
-from tests.web.conftest import app_client as app_client
-from tests.web.conftest import browser as browser
-from tests.web.conftest import console as console
 
 CHLOE = "chloe@example.org"
 
