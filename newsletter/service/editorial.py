@@ -31,6 +31,7 @@ from newsletter.render.preview import (
     write_preview,
 )
 from newsletter.service.results import AssemblySummary, IssueSummary, NewsHistoryEntry, NewsSummary
+from newsletter.service.web_ics import web_calendar_note
 from newsletter.text import BodyFormat
 
 #: the subscriber id and To of the web version's message: never shown, never sent to
@@ -472,7 +473,7 @@ class EditorialService:
             web_url=links.web_version_url(settings, issue_id, language),
         )
         html, _text = decode_parts(variant.personalize(values))
-        return html
+        return web_calendar_note(html, base)
 
     def preview(
         self,

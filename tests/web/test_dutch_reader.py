@@ -88,3 +88,27 @@ def test_the_minutes_archive_names_the_assemblies_in_the_readers_language(
     browser.client.cookies.clear()
     fr = browser.client.get("/minutes", headers={"accept-language": "fr"}).text
     assert "<span>AG précédente</span>" in fr and "Vorige" not in fr
+
+
+def test_the_web_version_links_the_calendar_instead_of_an_attachment(service: Service) -> None:
+    """On the web nothing is attached: the AG's calendar is a download link, in each
+    language; the e-mail keeps its attachment sentence."""
+    from tests.content.sample import build_sample
+
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    base = service.ctx.settings.base_url.rstrip("/")
+    nl = service.editorial.web_version_html(issue_id, "nl")
+    assert "zit in bijlage" not in nl
+    assert (
+        "Download de agenda van het netwerk om de vergadering aan uw agenda toe te voegen: "
+        f'<a href="{base}/feeds/agenda.ics?lang=nl">agenda.ics</a>.'
+    ) in nl
+    fr = service.editorial.web_version_html(issue_id, "fr")
+    assert "est jointe" not in fr
+    assert (
+        "Pour ajouter l'assemblée à votre agenda, téléchargez l'agenda du réseau : "
+        f'<a href="{base}/feeds/agenda.ics?lang=fr">agenda.ics</a>.'
+    ) in fr
+    mail = service.editorial.preview(issue_id, language="nl")
+    assert "zit in bijlage" in mail.html
