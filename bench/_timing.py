@@ -32,10 +32,16 @@ def p95(samples: Sequence[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-def timed(call: Callable[[], T], count: int, check: Callable[[T], object] | None = None) -> Timing:
-    """``call()`` ``count`` times; ``check`` sees each answer (an assertion on it)."""
+def timed(
+    call: Callable[[], T], count: int, check: Callable[[T], object] | None = None,
+    before: Callable[[], object] | None = None,
+) -> Timing:  # fmt: skip
+    """``call()`` ``count`` times; ``check`` sees each answer (an assertion on it);
+    ``before``, when given, runs before each call, outside the time measured."""
     wall, cpu = [], []
     for _ in range(count):
+        if before is not None:
+            before()
         start, start_cpu = time.perf_counter(), time.process_time()
         answer = call()
         wall.append((time.perf_counter() - start) * 1000)

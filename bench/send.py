@@ -16,8 +16,9 @@ process of its own so that its peak RSS is its own.
 
 ``--cli`` measures the process users run: ``newsletter issue send ID --to public --yes``
 started with ``python -m newsletter`` on a database holding a realistic issue (the
-shipped templates, items in French and Dutch, AGs, a PDF annex, quoted-printable lines
-starting with a dot), with wall time, CPU and peak RSS of that process, and its ratio to
+shipped templates, items in French and Dutch, AGs, the coming AG's invitation as an .ics
+part, quoted-printable lines starting with a dot: ~34 KB; ``--extra-items 0``: ~20 KB),
+with wall time, CPU and peak RSS of that process, and its ratio to
 ``smtp-source -d`` against the same sink in the same run.
 
 Installs Debian's ``postfix`` (only its tools are used; no daemon) when run as root
@@ -407,10 +408,11 @@ def cli_env(folder: Path, port: int, connections: int) -> dict[str, str]:
     return env
 
 
-def setup_cli(folder: Path, count: int) -> dict[str, Any]:
+def setup_cli(folder: Path, count: int, extra_items: int = 6) -> dict[str, Any]:
     """``count`` subscribers (French and Dutch) and a realistic issue: the project's
-    sample (items in French and Dutch, two AGs, a PDF annex) plus items whose
-    quoted-printable lines start with a dot. Returns the issue id and message sizes."""
+    sample (items in French and Dutch, two AGs, the coming AG's invitation as an .ics
+    part) plus ``extra_items`` more items and two whose quoted-printable lines start with
+    a dot. Returns the issue id and message sizes."""
     from sqlalchemy import insert
 
     from newsletter.config import load_settings
@@ -434,7 +436,7 @@ def setup_cli(folder: Path, count: int) -> dict[str, Any]:
                                organisation_name="Maison de quartier Exemple",
                                category="actualite")  # fmt: skip
             transition_news(item, NewsStatus.approved, actor="bench@example.org")
-        issue_id = build_sample(session, settings, extra_items=6)
+        issue_id = build_sample(session, settings, extra_items=extra_items)
         chunk = 5000
         for start in range(0, count, chunk):
             session.execute(insert(Subscriber), [
@@ -502,7 +504,7 @@ def _hwm_mb(pid: int) -> float:
 
 
 def main_cli(sizes: list[int], connections: int, processes: int = 1,
-             postgres: bool = False) -> None:  # fmt: skip
+             postgres: bool = False, extra_items: int = 6) -> None:  # fmt: skip
     ensure_postfix_tools()
     port = free_port()
     sink = start_sink(port)
@@ -514,7 +516,8 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
             os.environ.update(databases.fresh())
             try:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder)],
+                    [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder),
+                     "--extra-items", str(extra_items)],
                     check=True, capture_output=True, text=True, cwd=ROOT,
                 )  # fmt: skip
                 info = json.loads(out.stdout.strip().splitlines()[-1])
@@ -573,15 +576,17 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true",
                         help="end to end: run 'newsletter issue send' as users do")  # fmt: skip
     parser.add_argument("--setup-cli", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--extra-items", type=int, default=6,
+                        help="--cli: items added to the sample (6: 34 KB, 0: 21 KB)")  # fmt: skip
     parser.add_argument("--postgres", action="store_true",
                         help="the outbox in a private PostgreSQL cluster, not SQLite")  # fmt: skip
     args = parser.parse_args()
     if args.setup_cli:
-        print(json.dumps(setup_cli(args.folder, args.setup_cli)))
+        print(json.dumps(setup_cli(args.folder, args.setup_cli, args.extra_items)))
         return
     if args.cli:
         main_cli([int(s) for s in args.sizes.split(",")], args.connections, args.processes,
-                 args.postgres)  # fmt: skip
+                 args.postgres, args.extra_items)  # fmt: skip
         return
     if args.setup:
         setup(args.folder, args.setup)

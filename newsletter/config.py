@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsletter.shipped import shipped_dir
@@ -346,21 +346,15 @@ class Settings(BaseSettings):
         400, ge=1, description="A partner's personal submission link works this long (days)."
     )
 
-    @field_validator("trusted_proxies", "dmarc_nameservers", mode="before")
+    @field_validator("categories", "trusted_proxies", "dmarc_nameservers", mode="before")
     @classmethod
-    def _split_proxies(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _split_categories(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _comma_separated(cls, value: Any, info: ValidationInfo) -> Any:
+        """A list given as text: comma-separated, or for the categories a JSON list."""
+        if not isinstance(value, str):
+            return value
+        if info.field_name == "categories" and value.strip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _shipped_folders(self) -> Settings:

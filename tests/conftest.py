@@ -30,6 +30,9 @@ from tests.support.cli import Cli
 from tests.support.dnsserver import DnsServer
 from tests.support.postgres import PostgresCluster, RestartableDatabase
 
+#: the fixtures that tests of several folders use (web client, SMTP server, Dovecot)
+pytest_plugins = ["tests.support.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
 

@@ -23,7 +23,7 @@ Graph = Mapping[str, frozenset[str]]
 #: modules every layer may use: settings, the context, errors, messages, records, text
 SHARED = frozenset(
     {"newsletter", "config", "context", "errors", "i18n", "models", "text", "links", "tokens"}
-    | {"message_ids", "shipped", "baseurl", "faults", "xmltext", "versions"}
+    | {"message_ids", "shipped", "baseurl", "faults", "xmltext", "versions", "moments"}
 )
 #: the stages of the flow (intake → editorial → render → delivery; audience beside them)
 STAGES = frozenset({"audience", "intake", "editorial", "render", "delivery"})

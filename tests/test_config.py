@@ -55,6 +55,24 @@ def test_environment_and_secrets_are_masked(
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings)
 
 
+def test_list_settings_are_read_from_comma_separated_text(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given = {
+        "CATEGORIES": '["agenda", "emploi, formation"]',
+        "TRUSTED_PROXIES": " 10.0.0.1 ,, 192.168.0.0/16 ",
+        "DMARC_NAMESERVERS": "[2001:db8::53]:5353, 127.0.0.1",
+    }
+    monkeypatch.chdir(tmp_path)
+    for name, value in given.items():
+        monkeypatch.setenv(f"NEWSLETTER_{name}", value)
+    settings = load_settings()
+    assert settings.categories == ["agenda", "emploi, formation"]  # a JSON list
+    assert settings.trusted_proxies == ["10.0.0.1", "192.168.0.0/16"]
+    # only the categories may be JSON: a bracketed IPv6 address stays an address
+    assert settings.dmarc_nameservers == ["[2001:db8::53]:5353", "127.0.0.1"]
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     first = load_settings(data_dir=tmp_path / "d")
     second = load_settings(data_dir=tmp_path / "d")

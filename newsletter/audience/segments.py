@@ -21,12 +21,14 @@ recipients of a send to several lists, deduplicated.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, select
 from sqlalchemy.orm import Session
 
 from newsletter.audience.departures import membership_on
@@ -311,6 +313,12 @@ def iter_recipients(
             )
 
 
+def _json_strings(raw: str | None) -> list[str]:
+    """A JSON list of strings as stored (NULL: none)."""
+    value = json.loads(raw) if raw else None
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
 def count_lists(
     session: Session,
     segments: dict[str, Segment],
@@ -323,20 +331,20 @@ def count_lists(
     ``languages``, when given, gets the ``selected`` lists' readers counted per language."""
     counts = dict.fromkeys(segments, 0)
     wanted = {list_id for list_id in selected if list_id in segments}
+    # plain columns straight from the connection (no ORM rows, no JSON decoded per row)
+    connection = session.connection()
     optouts: dict[int, set[str]] = {}
-    for subscriber_id, list_id in session.execute(
+    for subscriber_id, list_id in connection.execute(
         select(ListOptOut.subscriber_id, ListOptOut.list_id)
     ):
         optouts.setdefault(subscriber_id, set()).add(list_id)
     today = local_today()
     organisations = {
-        org_id: (
-            Membership.none.value if left_on is not None and left_on < today else membership.value,
-            key,
-        )
-        for org_id, membership, key, left_on in session.execute(
+        org_id: (Membership.none.value if left_on is not None and left_on < today else membership,
+                 key)
+        for org_id, membership, key, left_on in connection.execute(
             select(
-                Organisation.id, Organisation.membership, Organisation.name_key,
+                Organisation.id, cast(Organisation.membership, String), Organisation.name_key,
                 Organisation.left_on,
             )
         )
@@ -344,37 +352,43 @@ def count_lists(
     static = [segment for segment in segments.values() if segment.subscribers]
     by_name = any("organisation" in s.match or "organisation" in s.exclude
                   for s in segments.values())  # fmt: skip
-    matched: dict[tuple[Any, ...], frozenset[str]] = {}
     reach = 0
-    rows = session.execute(
+    # the lists of a profile are matched once, for its first subscriber
+    matched: dict[tuple[Any, ...], frozenset[str]] = {}
+    rows = connection.execute(
         select(
             Subscriber.id, Subscriber.email_key, Subscriber.organisation_id,
-            Subscriber.language, Subscriber.groups, Subscriber.roles,
+            cast(Subscriber.language, String), cast(Subscriber.groups, Text),
+            cast(Subscriber.roles, Text),
         ).where(Subscriber.status == SubscriberStatus.active)
     )  # fmt: skip
+    none = (Membership.none.value, "")
+    profiles = {
+        org_id: (kind, name if by_name else "") for org_id, (kind, name) in organisations.items()
+    }
     for subscriber_id, email_key, org_id, language, groups, roles in rows:
-        org = organisations.get(org_id) if org_id is not None else None
-        kind = org[0] if org else Membership.none.value
-        name = org[1] if org and by_name else ""
-        profile = (kind, name, language, tuple(sorted(groups or ())), tuple(sorted(roles or ())))
-        lists = matched.get(profile)
+        kind, name = profiles.get(org_id, none) if org_id is not None else none
+        key = (kind, name, language, groups, roles)
+        lists = matched.get(key)
         if lists is None:
             facts: Criteria = {
                 "membership": frozenset({kind}),
-                "language": frozenset({language.value}),
-                "groups": frozenset(profile[3]),
-                "roles": frozenset(profile[4]),
+                "language": frozenset({language}),
+                "groups": frozenset(_json_strings(groups)),
+                "roles": frozenset(_json_strings(roles)),
                 "organisation": frozenset({name}) if name else frozenset(),
             }
             lists = frozenset(s.id for s in segments.values() if s.contains(facts, ""))
-            matched[profile] = lists
-        mine = set(lists)
-        mine.update(s.id for s in static if email_key in s.subscribers)
-        mine.difference_update(optouts.get(subscriber_id, ()))
+            matched[key] = lists
+        mine: AbstractSet[str] = lists
+        if static or subscriber_id in optouts:
+            mine = (lists | {s.id for s in static if email_key in s.subscribers}) - optouts.get(
+                subscriber_id, set()
+            )
         for list_id in mine:
             counts[list_id] += 1
-        if wanted & mine:
+        if not wanted.isdisjoint(mine):
             reach += 1
             if languages is not None:
-                languages[language.value] = languages.get(language.value, 0) + 1
+                languages[language] = languages.get(language, 0) + 1
     return counts, reach

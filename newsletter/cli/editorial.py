@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from newsletter.cli import assembly_options as opt
 from newsletter.cli.common import (
     _,
     assembly_app,
@@ -248,12 +250,13 @@ def news_reopen(
 
 
 @assembly_app.command("create")
+@opt.language_texts
 def assembly_create(
     title: Annotated[str, typer.Option("--title", help="Title of the AG.")],
     starts: Annotated[str, typer.Option("--starts", help="Start (ISO, local time).")],
-    ends: Annotated[str | None, typer.Option("--ends", help="End (ISO, local time).")] = None,
+    ends: opt.Ends = None,
     place: Annotated[str, typer.Option("--place", help="Address.")] = "",
-    video: Annotated[str, typer.Option("--video", help="Video-call link (https).")] = "",
+    video: opt.Video = None,
     agenda: Annotated[Path | None, typer.Option(help="Agenda file, one item a line.")] = None,
     speaker: Annotated[
         list[str] | None, typer.Option(help='"Name, Organisation" (repeatable).')
@@ -262,45 +265,35 @@ def assembly_create(
     language: Annotated[
         str, typer.Option("--lang", help="Language of the texts: fr or nl.")
     ] = "fr",
-    title_fr: Annotated[str, typer.Option("--title-fr", help="Title in French.")] = "",
-    title_nl: Annotated[str, typer.Option("--title-nl", help="Title in Dutch.")] = "",
-    theme_fr: Annotated[str, typer.Option("--theme-fr", help="Theme in French.")] = "",
-    theme_nl: Annotated[str, typer.Option("--theme-nl", help="Theme in Dutch.")] = "",
-    place_fr: Annotated[str, typer.Option("--place-fr", help="Place in French.")] = "",
-    place_nl: Annotated[str, typer.Option("--place-nl", help="Place in Dutch.")] = "",
-    agenda_fr: Annotated[Path | None, typer.Option("--agenda-fr", help="Agenda in French.")] = None,
-    agenda_nl: Annotated[Path | None, typer.Option("--agenda-nl", help="Agenda in Dutch.")] = None,
-    speaker_fr: Annotated[
-        list[str] | None, typer.Option("--speaker-fr", help="A speaker in French (repeatable).")
-    ] = None,
-    speaker_nl: Annotated[
-        list[str] | None, typer.Option("--speaker-nl", help="A speaker in Dutch (repeatable).")
-    ] = None,
     as_json: JsonOption = False,
+    *,
+    texts: Mapping[str, opt.LanguageTexts],
 ) -> None:
     """Create an AG; its invitation is sent as (part of) an issue."""
+    video = video or ""
     if bool(place.strip()) == bool(video.strip()):
         raise typer.BadParameter(_("Give either --place or --video."))
     with service() as svc:
-        texts: dict[str, dict[str, object]] = {
-            "fr": {"title": title_fr, "theme": theme_fr, "place": place_fr,
-                   "agenda": svc.editorial.parse_agenda(read_text(agenda_fr)) if agenda_fr else [],
-                   "speakers": svc.editorial.parse_speakers("\n".join(speaker_fr or []), "fr")},
-            "nl": {"title": title_nl, "theme": theme_nl, "place": place_nl,
-                   "agenda": svc.editorial.parse_agenda(read_text(agenda_nl)) if agenda_nl else [],
-                   "speakers": svc.editorial.parse_speakers("\n".join(speaker_nl or []), "nl")},
-        }  # fmt: skip
-        result = svc.editorial.create_assembly(
+        ed = svc.editorial
+
+        def version(given: opt.LanguageTexts, lang: str) -> dict[str, object]:
+            return {
+                "title": given.title or "", "theme": given.theme or "", "place": given.place or "",
+                "agenda": ed.parse_agenda(read_text(given.agenda)) if given.agenda else [],
+                "speakers": ed.parse_speakers("\n".join(given.speakers or []), lang),
+            }  # fmt: skip
+
+        result = ed.create_assembly(
             title=title,
             starts_at=parse_when(starts),
             ends_at=parse_when(ends) if ends else None,
             place=place,
             video_url=video,
-            agenda=svc.editorial.parse_agenda(read_text(agenda)) if agenda else [],
-            speakers=svc.editorial.parse_speakers("\n".join(speaker or [])),
+            agenda=ed.parse_agenda(read_text(agenda)) if agenda else [],
+            speakers=ed.parse_speakers("\n".join(speaker or [])),
             theme=theme,
             language=language,
-            texts=texts,
+            texts={lang: version(given, lang) for lang, given in texts.items()},
         )
     if as_json:
         print_json(result)
@@ -320,11 +313,12 @@ def _given(**values: object) -> dict[str, object]:
 
 
 @assembly_app.command("edit")
+@opt.language_texts
 def assembly_edit(
     assembly_id: Annotated[int, typer.Argument(metavar="ID")],
     starts: Annotated[str | None, typer.Option("--starts", help="Start (ISO, local time).")] = None,
-    ends: Annotated[str | None, typer.Option("--ends", help="End (ISO, local time).")] = None,
-    video: Annotated[str | None, typer.Option("--video", help="Video-call link (https).")] = None,
+    ends: opt.Ends = None,
+    video: opt.Video = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (original language).")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="Theme (original).")] = None,
     place: Annotated[str | None, typer.Option("--place", help="Address (original).")] = None,
@@ -332,41 +326,24 @@ def assembly_edit(
     speaker: Annotated[
         list[str] | None, typer.Option("--speaker", help='"Name, Organisation" (original).')
     ] = None,
-    title_fr: Annotated[str | None, typer.Option("--title-fr", help="Title in French.")] = None,
-    title_nl: Annotated[str | None, typer.Option("--title-nl", help="Title in Dutch.")] = None,
-    theme_fr: Annotated[str | None, typer.Option("--theme-fr", help="Theme in French.")] = None,
-    theme_nl: Annotated[str | None, typer.Option("--theme-nl", help="Theme in Dutch.")] = None,
-    place_fr: Annotated[str | None, typer.Option("--place-fr", help="Place in French.")] = None,
-    place_nl: Annotated[str | None, typer.Option("--place-nl", help="Place in Dutch.")] = None,
-    agenda_fr: Annotated[Path | None, typer.Option("--agenda-fr", help="Agenda in French.")] = None,
-    agenda_nl: Annotated[Path | None, typer.Option("--agenda-nl", help="Agenda in Dutch.")] = None,
-    speaker_fr: Annotated[
-        list[str] | None, typer.Option("--speaker-fr", help="A speaker in French (repeatable).")
-    ] = None,
-    speaker_nl: Annotated[
-        list[str] | None, typer.Option("--speaker-nl", help="A speaker in Dutch (repeatable).")
-    ] = None,
     as_json: JsonOption = False,
+    *,
+    texts: Mapping[str, opt.LanguageTexts],
 ) -> None:
     """Change an AG: only the options given (a text without -fr/-nl is the original's)."""
     with service() as svc:
         ed = svc.editorial
 
-        def texts(
-            title: str | None, theme: str | None, place: str | None,
-            agenda: Path | None, speakers: list[str] | None, lang: str,
-        ) -> dict[str, object]:  # fmt: skip
+        def version(given: opt.LanguageTexts, lang: str) -> dict[str, object]:
             return _given(
-                title=title, theme=theme, place=place,
-                agenda=ed.parse_agenda(read_text(agenda)) if agenda else None,
-                speakers=ed.parse_speakers("\n".join(speakers), lang) if speakers else None,
+                title=given.title, theme=given.theme, place=given.place,
+                agenda=ed.parse_agenda(read_text(given.agenda)) if given.agenda else None,
+                speakers=ed.parse_speakers("\n".join(given.speakers), lang)
+                if given.speakers else None,
             )  # fmt: skip
 
-        original = texts(title, theme, place, agenda, speaker, "")
-        by_language = {
-            "fr": texts(title_fr, theme_fr, place_fr, agenda_fr, speaker_fr, "fr"),
-            "nl": texts(title_nl, theme_nl, place_nl, agenda_nl, speaker_nl, "nl"),
-        }
+        original = version(opt.LanguageTexts(title, theme, place, agenda, speaker), "")
+        by_language = {lang: version(given, lang) for lang, given in texts.items()}
         changes = _given(
             starts_at=parse_when(starts) if starts else None,
             ends_at=parse_when(ends) if ends else None,

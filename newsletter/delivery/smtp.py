@@ -6,8 +6,8 @@ TLS, STARTTLS and AUTH as configured), then the transactions run on a lean reade
 our own (``_Replies``): when the server offers PIPELINING (RFC 2920), MAIL, every RCPT
 and DATA go out in one write and their replies are read in order, then the body and
 its final reply: two round trips per message instead of four. Without PIPELINING the
-same commands go one at a time. Every reply has a time limit (``asyncio.timeout``,
-which cannot drop a cancellation the way Python 3.11's ``wait_for`` can): SMTP_TIMEOUT
+same commands go one at a time. Every reply has a time limit (a timer that fails the
+awaited future: no ``wait_for``, which in Python 3.11 can drop a cancellation): SMTP_TIMEOUT
 for the commands, SMTP_DATA_TIMEOUT for the reply after the body (RFC 5321 advises
 10 minutes). A connection is reused for every later message, and dropped and reopened
 after an error. A refused recipient does not end the transaction for the others;
@@ -158,19 +158,28 @@ class _Replies(asyncio.Protocol):
         if not self.replies:
             if self.lost is not None:
                 raise self.lost
-            self.waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            waiter = self.waiter = loop.create_future()
+            # a timer that fails the future: the task awaits a plain future, so a
+            # cancellation reaches it as it is (no ``wait_for``), and it costs less than
+            # ``asyncio.timeout`` on each of the two waits of a message
+            timer = loop.call_later(timeout, _expire, waiter)
             try:
-                async with asyncio.timeout(timeout):
-                    await self.waiter
-            except TimeoutError:
-                raise aiosmtplib.SMTPReadTimeoutError(
-                    "Timed out waiting for server response"
-                ) from None
+                await waiter
             finally:
+                timer.cancel()
                 self.waiter = None
             if not self.replies:
                 raise self.lost or aiosmtplib.SMTPServerDisconnected("Connection lost")
         return self.replies.popleft()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    """A reply did not come in time."""
+    if not waiter.done():
+        waiter.set_exception(
+            aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response")
+        )
 
 
 class _Connection:

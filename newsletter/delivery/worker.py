@@ -563,6 +563,9 @@ class _Run:
     # --- lanes -----------------------------------------------------------------------
 
     async def _next(self) -> Claimed | None:
+        queue = self.queue
+        if not queue.empty():  # the usual case: no timer to set up
+            return queue.get_nowait()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(WAIT_STEP):

@@ -8,9 +8,10 @@ written in the configured zone (Europe/Brussels) with its VTIMEZONE.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, Timezone, vText
 
 from newsletter import versions
 from newsletter.config import Settings
@@ -63,9 +64,21 @@ def assembly_ics(assembly: Assembly, settings: Settings, lang: str = "") -> byte
         event.add("description", xml_text("\n".join(lines)))
     event.add("status", "CANCELLED" if assembly.cancelled else "CONFIRMED")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     data: bytes = calendar.to_ical()
-    return data
+    # what ``calendar.add_missing_timezones()`` adds before the event, built once per zone
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(calendar.get_missing_tzids()))
+    return data.replace(b"\r\nBEGIN:VEVENT\r\n", b"\r\n" + zones + b"BEGIN:VEVENT\r\n", 1)
+
+
+@lru_cache(maxsize=8)
+def _vtimezone(tzid: str) -> bytes:
+    """The VTIMEZONE of a zone (icalendar: "this can take some time, cache the results");
+    an unknown zone has none, as ``add_missing_timezones`` leaves it out."""
+    try:
+        zone: bytes = Timezone.from_tzid(tzid).to_ical()
+    except ValueError:
+        return b""
+    return zone
 
 
 def ics_filename(assembly: Assembly, settings: Settings) -> str:

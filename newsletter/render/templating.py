@@ -24,6 +24,7 @@ from jinja2 import (
 )
 from jinja2.bccache import Bucket
 
+from newsletter import moments
 from newsletter.i18n import translations
 from newsletter.shipped import shipped_dir
 from newsletter.xmltext import finalize
@@ -98,18 +99,6 @@ def environment(templates_dir: Path, lang: str, timezone: str) -> Environment:
     env.filters["date_short"] = lambda v: format_date(local(v), "d MMMM y", locale=lang)
     env.filters["filesize"] = lambda v: _filesize(int(v), lang)
 
-    def moment(value: datetime) -> str:
-        day = format_date(local(value), "full", locale=lang)
-        return f"{day}, {format_time(local(value), 'HH:mm', locale=lang)}"
-
-    def event_span(start: datetime, end: datetime | None) -> str:
-        """``jeudi 3 décembre 2026, 19:30–21:00``; an end on another day is written out."""
-        if end is None or end <= start:
-            return moment(start)
-        if local(end).date() == local(start).date():
-            return f"{moment(start)}–{format_time(local(end), 'HH:mm', locale=lang)}"
-        return f"{moment(start)} – {moment(end)}"
-
-    env.filters["event_span"] = event_span
+    env.filters["event_span"] = lambda start, end: moments.event_span(start, end, timezone, lang)
     env.globals["lang"] = lang
     return env

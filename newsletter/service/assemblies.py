@@ -8,10 +8,11 @@ methods; the rules live in ``editorial.invitations``, ``editorial.participation`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsletter import versions
 from newsletter.context import Context
 from newsletter.editorial import assemblies as ag
 from newsletter.editorial import attendance as door
@@ -115,6 +116,16 @@ class MinutesEntry:
     approved_at: datetime | None
     public: bool
     filename: str
+    #: the original language (``title`` is in it) and the titles of the AG's versions
+    language: str = DEFAULT_LANGUAGE
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def shown_title(self, reader: str) -> tuple[str, str]:
+        """The title a reader of ``reader`` gets and its language (the original's when
+        the AG has no version in theirs)."""
+        if self.titles.get(reader):
+            return self.titles[reader], reader
+        return self.title, self.language
 
 
 class AssembliesService:
@@ -349,6 +360,11 @@ def _minutes_entry(assembly: Assembly) -> MinutesEntry:
         approved_at=assembly.minutes_approved_at,
         public=assembly.minutes_public,
         filename=stored.filename if stored else "",
+        language=versions.original_language(assembly),
+        titles={
+            code: str(versions.field_in(assembly, "title", code))
+            for code in versions.languages(assembly)
+        },
     )
 
 

@@ -7,6 +7,8 @@ One transaction per action, the same for every door (console, CLI). The rules ar
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,12 +20,13 @@ from newsletter import versions
 from newsletter.context import Context
 from newsletter.editorial import blocks, issues
 from newsletter.editorial.assemblies import get_assembly
+from newsletter.editorial.revision import issue_revision
 from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import LANGUAGES, N_
 from newsletter.intake.files import FilePolicy
 from newsletter.models import FileUpload, NewsStatus
 from newsletter.service.results import IssueSummary
-from newsletter.store.editorial import Assembly, IssueBlock, NewsItem, StoredFile
+from newsletter.store.editorial import Assembly, IssueBlock, IssueItem, NewsItem, StoredFile
 from newsletter.text import BodyFormat
 
 #: the words of a block per language as the doors pass them:
@@ -52,6 +55,15 @@ class AssemblyChoice:
     title: str
     starts_at: datetime
     has_minutes: bool
+
+
+@dataclass(frozen=True)
+class NewsChoice:
+    """An approved news item the composer offers to add."""
+
+    id: int
+    title: str
+    organisation: str
 
 
 @dataclass(frozen=True)
@@ -96,9 +108,40 @@ class IssueContent:
     published: list[tuple[int, str]] = field(default_factory=list)
 
 
+#: how many issues' preview checks are kept (the drafts being composed)
+CHECKS_KEPT = 64
+
+
 class IssueContentService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        #: issue id → (its revision, why its preview cannot be built or None)
+        self._checks: OrderedDict[int, tuple[str, NewsletterError | None]] = OrderedDict()
+        self._checks_lock = threading.Lock()
+
+    def preview_problem(self, issue_id: int) -> NewsletterError | None:
+        """Why the issue cannot be read for its preview (None: it can), as the composer
+        shows it. Checked once per revision of the issue (``editorial.revision``): any
+        change to it, its items, AGs, PV, annexes, blocks or lists checks it again."""
+        from newsletter.render.prepare import prepare_issue
+
+        with self.ctx.db.session() as session:
+            revision = issue_revision(session, issue_id)  # before reading: never stale
+            with self._checks_lock:
+                kept = self._checks.get(issue_id)
+            if kept is not None and kept[0] == revision:
+                return kept[1]
+            problem: NewsletterError | None = None
+            try:
+                prepare_issue(session, self.ctx.settings, issue_id)
+            except NewsletterError as error:
+                problem = error
+        with self._checks_lock:
+            self._checks[issue_id] = (revision, problem)
+            self._checks.move_to_end(issue_id)
+            while len(self._checks) > CHECKS_KEPT:
+                self._checks.popitem(last=False)
+        return problem
 
     def content(self, issue_id: int) -> IssueContent:
         with self.ctx.db.session() as session:
@@ -133,6 +176,19 @@ class IssueContentService:
                 places=blocks.places(self.ctx.settings),
                 published=published,
             )
+
+    def available_news(self, issue_id: int) -> list[NewsChoice]:
+        """The approved news items not in the issue, the newest first (one query)."""
+        with self.ctx.db.session() as session:
+            in_issue = select(IssueItem.news_id).where(IssueItem.issue_id == issue_id)
+            rows = session.execute(
+                select(NewsItem.id, NewsItem.title, NewsItem.organisation_name)
+                .where(NewsItem.status == NewsStatus.approved, NewsItem.id.not_in(in_issue))
+                .order_by(NewsItem.created_at.desc(), NewsItem.id.desc())
+            )
+            return [
+                NewsChoice(news_id, title, organisation) for news_id, title, organisation in rows
+            ]
 
     # --- AGs and their PV ----------------------------------------------------------------
     def add_assembly(self, issue_id: int, assembly_id: int) -> IssueSummary:

@@ -6,15 +6,14 @@ asks for a confirmation that says it; console and CLI read the same report.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from newsletter import versions
-from newsletter.audience.segments import iter_recipients, load_segments
+from newsletter.audience.segments import count_lists, load_segments, pick
 from newsletter.context import Context
 from newsletter.editorial.issues import get_issue
-from newsletter.i18n import LANGUAGES, N_, Msg, known_language
+from newsletter.i18n import LANGUAGES, N_, Msg
 from newsletter.service.results import JsonResult
 
 #: the confirmation a send with missing versions asks for, per language lacking
@@ -84,7 +83,6 @@ class LanguagesService:
         ``audience.lists_and_reach``)."""
         with self.ctx.db.session() as session:
             issue = get_issue(session, issue_id)
-            segments, _errors = load_segments(self.ctx.settings.lists_dir)
             wanted = list(lists if lists is not None else issue.lists)
             gaps = LanguageGaps(
                 issue_id=issue.id,
@@ -109,7 +107,9 @@ class LanguagesService:
                 return gaps  # nobody gets a fallback: no pass over the recipients
             if readers is not None:
                 return replace(gaps, readers={lang: readers.get(lang, 0) for lang in LANGUAGES})
-            counted = Counter(
-                known_language(r.language) for r in iter_recipients(session, segments, wanted)
-            )
+            segments, _errors = load_segments(self.ctx.settings.lists_dir)
+            # the counts ``iter_recipients`` would give, without building each recipient
+            pick(segments, wanted)  # an unknown list is refused, as the send would
+            counted: dict[str, int] = {}
+            count_lists(session, segments, wanted, counted)
             return replace(gaps, readers={lang: counted.get(lang, 0) for lang in LANGUAGES})

@@ -55,6 +55,18 @@ class ListRelays:
         if post is not None:
             _finish(post, send)
 
+    @staticmethod
+    def due(session: Session) -> list[int]:
+        """Send ids of the relays a sender should take: not finished, not paused."""
+        return list(
+            session.scalars(
+                select(Send.id)
+                .join(ListPost, ListPost.id == Send.post_id)
+                .where(Send.finished_at.is_(None), ListPost.status != P.paused)
+                .order_by(Send.id)
+            )
+        )
+
     # --- the coordinator's actions -----------------------------------------------------
     def pause(self, post_id: int, reason: str = "") -> P:
         """Pause the relay; ``reason`` (the coordinator's words; default: paused by the

@@ -247,15 +247,10 @@ class ListsService:
     # --- relay -------------------------------------------------------------------------
     def open_relays(self) -> list[int]:
         """Send ids of the relays not finished yet (nor paused)."""
+        from newsletter.service.list_relays import ListRelays
+
         with self.ctx.db.session() as session:
-            return list(
-                session.scalars(
-                    select(Send.id)
-                    .join(ListPost, ListPost.id == Send.post_id)
-                    .where(Send.finished_at.is_(None), ListPost.status != PostStatus.paused)
-                    .order_by(Send.id)
-                )
-            )
+            return ListRelays.due(session)
 
     def message_factory(self, send_id: int) -> MessageFactory:
         with self.ctx.db.session() as session:

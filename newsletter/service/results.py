@@ -110,14 +110,26 @@ class NewsHistoryEntry(JsonResult):
 
 
 @dataclass(frozen=True)
-class IssueRow(JsonResult):
-    """An issue as a line of a list: the console's issues and dashboard, ``issue list --json``."""
+class IssueFields(JsonResult):
+    """What every result about an issue starts with (``IssueRow``, ``IssueSummary``)."""
 
     id: int
     number: int
     title: str
     status: str
     lists: list[str]
+
+    @staticmethod
+    def read(issue: Issue) -> dict[str, Any]:
+        """These fields of ``issue``, by name."""
+        return {"id": issue.id, "number": issue.number, "title": issue.title,
+                "status": issue.status.value, "lists": list(issue.lists or [])}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IssueRow(IssueFields):
+    """An issue as a line of a list: the console's issues and dashboard, ``issue list --json``."""
+
     #: how many news items it has
     items: int
     public: bool
@@ -130,8 +142,7 @@ class IssueRow(JsonResult):
     @classmethod
     def of(cls, issue: Issue, items: int) -> IssueRow:
         return cls(
-            id=issue.id, number=issue.number, title=issue.title, status=issue.status.value,
-            lists=list(issue.lists or []), items=items, public=issue.public,
+            **cls.read(issue), items=items, public=issue.public,
             scheduled_at=issue.scheduled_at, sent_at=issue.sent_at, created_at=issue.created_at,
             assembly_id=issue.assembly_id,
         )  # fmt: skip
@@ -144,14 +155,9 @@ class IssueRow(JsonResult):
 
 
 @dataclass(frozen=True)
-class IssueSummary(JsonResult):
+class IssueSummary(IssueFields):
     """An issue (``issue draft --json``)."""
 
-    id: int
-    number: int
-    title: str
-    status: str
-    lists: list[str]
     items: list[int]
     assemblies: list[int]
     annexes: list[str]
@@ -168,11 +174,7 @@ class IssueSummary(JsonResult):
     @classmethod
     def of(cls, issue: Issue) -> IssueSummary:
         return cls(
-            id=issue.id,
-            number=issue.number,
-            title=issue.title,
-            status=issue.status.value,
-            lists=list(issue.lists),
+            **cls.read(issue),
             items=[link.news_id for link in sorted(issue.items, key=lambda r: r.position)],
             assemblies=[link.assembly_id for link in issue.assemblies],
             annexes=[annex.file.filename for annex in issue.annexes],

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from newsletter import links, versions
+from newsletter import links, moments, versions
 from newsletter.config import Settings
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.i18n import gettext, known_language, ngettext
@@ -24,14 +24,10 @@ from newsletter.store.editorial import Assembly
 from newsletter.text import one_line
 
 
-def _when(settings: Settings, assembly: Assembly, lang: str) -> str:
-    zone = ZoneInfo(settings.timezone)
-    start = format_datetime(
-        assembly.starts_at.astimezone(zone), "EEEE d MMMM y, HH:mm", locale=lang
-    )
-    if assembly.ends_at is None:
-        return start
-    return f"{start}–{format_datetime(assembly.ends_at.astimezone(zone), 'HH:mm', locale=lang)}"
+def _greeting(lang: str, name: str | None) -> str:
+    """The issue e-mail's greeting rule: the person's name when it is known."""
+    clean = one_line(name or "", 200)
+    return gettext(lang, "Hello {name},").format(name=clean) if clean else gettext(lang, "Hello,")
 
 
 def _answer_line(lang: str, choice: RsvpChoice, people: int, holder: str) -> str:
@@ -62,12 +58,12 @@ def rsvp_confirmation(
     shown = versions.shown_language(assembly, lang)
     title = one_line(str(versions.field_in(assembly, "title", shown)), 300)
     place = one_line(str(versions.pick(assembly, "place", shown)), 500)
-    when = _when(settings, assembly, lang)
+    when = moments.event_span(assembly.starts_at, assembly.ends_at, settings.timezone, lang)
     day = format_datetime(
         assembly.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale=lang
     )
     lines = [
-        gettext(lang, "Hello,"),
+        _greeting(lang, subscriber.name),
         "",
         gettext(lang, "We have recorded your answer to the invitation to “{title}”:").format(
             title=title

@@ -161,11 +161,14 @@ class Sending(RenderCheck):
             )
         return SmtpPool.from_settings(self.ctx.settings)
 
-    def worker(self, transport: Transport, **options: Any) -> Worker:
-        """The worker of issue sends and list posts' relays (their status: ``list_relays``)."""
-        from newsletter.service.list_relays import ListRelays
+    def worker(self, transport: Transport, *, relays: bool = True, **options: Any) -> Worker:
+        """The worker of issue sends and, with ``relays``, of list posts' relays (their
+        status: ``list_relays``). ``run`` sends one issue and leaves them out, so that
+        ``issue send`` loads none of the mailing-list code."""
+        if relays:
+            from newsletter.service.list_relays import ListRelays
 
-        options.setdefault("owner", ListRelays(self.ctx))
+            options.setdefault("owner", ListRelays(self.ctx))
         return Worker(self.ctx.db, self.ctx.settings, transport, on_permanent=self._permanent,
                       **options)  # fmt: skip
 
@@ -201,7 +204,8 @@ class Sending(RenderCheck):
         ``wait_retries``) only later retries remain."""
         send_id = self._send_id(issue_id)
         factory = factory or self.message_factory(issue_id)
-        worker = self.worker(transport, progress=progress, policy=policy, **options)
+        worker = self.worker(transport, relays=False, progress=progress, policy=policy,
+                             **options)  # fmt: skip
         try:
             while True:
                 result = await worker.run_send(send_id, factory, stop)
@@ -411,12 +415,9 @@ class Sending(RenderCheck):
                 elif not tally[D.failed_temporary]:
                     due.append((issue_id, send_id))  # finished: the run marks it sent
             # the relays of list posts (issue 0): the same worker, the same rules
-            for send_id in session.scalars(
-                select(Send.id)
-                .where(Send.post_id.is_not(None), Send.finished_at.is_(None))
-                .order_by(Send.id)
-            ):
-                due.append((0, send_id))
+            from newsletter.service.list_relays import ListRelays
+
+            due.extend((0, send_id) for send_id in ListRelays.due(session))
             return due
 
 

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,34 +18,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from newsletter.models import Language, Membership, SubscriberStatus
-from newsletter.store.base import Base, UTCDateTime, utcnow
+from newsletter.store.base import Base, Timestamps, UTCDateTime, str_enum, utcnow
 
 
-def _enum(kind: type[Membership] | type[Language] | type[SubscriberStatus]) -> Enum:
-    return Enum(
-        kind,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-    )
-
-
-class Organisation(Base):
+class Organisation(Timestamps, Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     #: case- and accent-insensitive key of the name, unique
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
-    membership: Mapped[Membership] = mapped_column(_enum(Membership), default=Membership.none)
+    membership: Mapped[Membership] = mapped_column(
+        str_enum(Membership, 20), default=Membership.none
+    )
     sector: Mapped[str] = mapped_column(String(200), default="")
     website: Mapped[str] = mapped_column(String(500), default="")
     #: the day its membership ended (it left the network); None while it is a member.
     #: The row stays: its history (``OrganisationEvent``) and past figures keep it.
     left_on: Mapped[date | None] = mapped_column(Date())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     subscribers: Mapped[list[Subscriber]] = relationship(back_populates="organisation")
 
@@ -68,7 +57,7 @@ class OrganisationEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Subscriber(Base):
+class Subscriber(Timestamps, Base):
     __tablename__ = "subscribers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,21 +68,19 @@ class Subscriber(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 20), default=Language.fr)
     #: the person chose their language on the preferences page: an import keeps it
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     groups: Mapped[list[str]] = mapped_column(default=list)
     roles: Mapped[list[str]] = mapped_column(default=list)
     status: Mapped[SubscriberStatus] = mapped_column(
-        _enum(SubscriberStatus), default=SubscriberStatus.pending, index=True
+        str_enum(SubscriberStatus, 20), default=SubscriberStatus.pending, index=True
     )
     consent_source: Mapped[str] = mapped_column(String(200), default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_reason: Mapped[str] = mapped_column(Text, default="")
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="subscribers")
 

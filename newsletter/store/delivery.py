@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,17 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus, Language, Membership
-from newsletter.store.base import Base, UTCDateTime, utcnow
-
-
-def _enum(kind: Any) -> Enum:
-    return Enum(
-        kind,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=30,
-        validate_strings=True,
-    )
+from newsletter.store.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class Send(Base):
@@ -82,10 +71,12 @@ class Delivery(Base):
     subscriber_id: Mapped[int] = mapped_column(Integer, index=True)
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
-    membership: Mapped[Membership] = mapped_column(_enum(Membership), default=Membership.none)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 30), default=Language.fr)
+    membership: Mapped[Membership] = mapped_column(
+        str_enum(Membership, 30), default=Membership.none
+    )
     status: Mapped[DeliveryStatus] = mapped_column(
-        _enum(DeliveryStatus), default=DeliveryStatus.queued
+        str_enum(DeliveryStatus, 30), default=DeliveryStatus.queued
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

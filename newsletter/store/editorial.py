@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -22,21 +21,11 @@ from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationshi
 
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import IssueStatus, Language, NewsSource, NewsStatus
-from newsletter.store.base import Base, UTCDateTime, utcnow
+from newsletter.store.base import Base, Timestamps, UTCDateTime, str_enum, utcnow
 
 
 def note_text(messages: list[Msg], lang: str = DEFAULT_LANGUAGE) -> str:
     return "\n".join(message.render(lang) for message in messages)
-
-
-def _enum(kind: Any) -> Enum:
-    return Enum(
-        kind,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=30,
-        validate_strings=True,
-    )
 
 
 class StoredFile(Base):
@@ -53,7 +42,7 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class NewsItem(Base):
+class NewsItem(Timestamps, Base):
     __tablename__ = "news_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,13 +67,15 @@ class NewsItem(Base):
     image_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     image_alt: Mapped[str] = mapped_column(String(300), default="")
     #: the original language: the columns above hold that version
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 30), default=Language.fr)
     #: the other language's version: ``{"nl": {"title": …, "body_html": …}}`` (see
     #: ``newsletter.versions``)
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    source: Mapped[NewsSource] = mapped_column(_enum(NewsSource), default=NewsSource.coordinator)
+    source: Mapped[NewsSource] = mapped_column(
+        str_enum(NewsSource, 30), default=NewsSource.coordinator
+    )
     status: Mapped[NewsStatus] = mapped_column(
-        _enum(NewsStatus), default=NewsStatus.pending, index=True
+        str_enum(NewsStatus, 30), default=NewsStatus.pending, index=True
     )
     #: why it has its status: a person's words as written (``status_reason_params`` is
     #: None) or a message id of ours with its parameters, translated when shown (``reason``)
@@ -96,8 +87,6 @@ class NewsItem(Base):
     #: the one-time key of the form that sent it: the same form sent twice (a reload, a
     #: double click) finds this item instead of making another
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     attachments: Mapped[list[NewsAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="NewsAttachment.position"
@@ -161,7 +150,7 @@ class NewsEvent(Base):
         return stored_reason(self.reason, self.reason_params)
 
 
-class Assembly(Base):
+class Assembly(Timestamps, Base):
     """A general assembly (AG)."""
 
     __tablename__ = "assemblies"
@@ -179,7 +168,7 @@ class Assembly(Base):
     #: ordered agenda items ("objet")
     agenda: Mapped[list[str]] = mapped_column(default=list)
     #: the original language of title, theme, place and agenda (the columns)
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 30), default=Language.fr)
     #: the other language's version: ``{"nl": {"title": …, "agenda": […]}}``
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: [{"name": ..., "organisation": ...}]
@@ -203,14 +192,12 @@ class Assembly(Base):
     #: when the planned reminder went out (it goes once; "remind now" does not count)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     minutes: Mapped[StoredFile | None] = relationship(foreign_keys=[minutes_file_id])
     minutes_final: Mapped[StoredFile | None] = relationship(foreign_keys=[minutes_final_file_id])
 
 
-class Issue(Base):
+class Issue(Timestamps, Base):
     """One edition of the newsletter."""
 
     __tablename__ = "issues"
@@ -220,13 +207,13 @@ class Issue(Base):
     title: Mapped[str] = mapped_column(String(300))
     introduction: Mapped[str] = mapped_column(Text, default="")
     #: the original language of title and introduction (the columns)
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 30), default=Language.fr)
     #: the other language's version: ``{"nl": {"title": …, "introduction": …}}``
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: bilingual edition: every reader gets both versions in one e-mail
     bilingual: Mapped[bool] = mapped_column(default=False)
     status: Mapped[IssueStatus] = mapped_column(
-        _enum(IssueStatus), default=IssueStatus.draft, index=True
+        str_enum(IssueStatus, 30), default=IssueStatus.draft, index=True
     )
     #: why it is paused or held (a render failure): English message id and its parameters,
     #: translated when shown (``reason``, ``set_reason``)
@@ -242,8 +229,6 @@ class Issue(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[IssueItem]] = relationship(
         cascade="all, delete-orphan", order_by="IssueItem.position"
@@ -339,7 +324,7 @@ class IssueBlock(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     #: who gets it (``editorial.blocks.AUDIENCES``)
     audience: Mapped[str] = mapped_column(String(20), default="all")
-    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.fr)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 30), default=Language.fr)
     #: the other language's version: ``{"nl": {"body_html": …, "label": …}}``
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: a text block: what the coordinator typed (Markdown) and its sanitised HTML

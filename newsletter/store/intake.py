@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from newsletter.models import InboundOutcome
-from newsletter.store.base import Base, UTCDateTime, utcnow
+from newsletter.store.base import Base, UTCDateTime, str_enum, utcnow
 from newsletter.store.db import Database
 
 #: bytes of the raw message kept with its record
@@ -54,16 +53,7 @@ class InboundMessage(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     sender: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
-    outcome: Mapped[InboundOutcome] = mapped_column(
-        Enum(
-            InboundOutcome,
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
-        index=True,
-    )
+    outcome: Mapped[InboundOutcome] = mapped_column(str_enum(InboundOutcome, 20), index=True)
     #: English message id of the reason and its parameters (translated when shown)
     reason: Mapped[str] = mapped_column(Text, default="")
     reason_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from newsletter import versions
+from newsletter import moments, versions
 from newsletter.i18n import gettext, ngettext
 from newsletter.web.deps import get_service
 from newsletter.web.lang import request_language
@@ -52,6 +52,10 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         pattern = "EEEE d MMMM y, HH:mm" if style == "long" else "d MMM y, HH:mm"
         return format_datetime(value.astimezone(zone), pattern, locale=lang)
 
+    def fmt_span(start: datetime, end: datetime | None) -> str:
+        """An event's start and end as the e-mail writes them (``19:30–21:00`` on one day)."""
+        return moments.event_span(start, end, settings.timezone, lang)
+
     def fmt_date(value: datetime | None) -> str:
         return "" if value is None else format_date(value.astimezone(zone), "d MMMM y", locale=lang)
 
@@ -82,6 +86,7 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "site_name": settings.organisation_name,
         "fmt_datetime": fmt_datetime,
         "fmt_date": fmt_date,
+        "fmt_span": fmt_span,
         "fmt_local_input": fmt_local_input,
         "url_with": url_with,
     }

@@ -7,14 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newsletter.service import Service
-from tests.web.conftest import (  # noqa: F401  (fixtures)
-    app_client,
-    browser,
-    console,
-    mailing_client,
-    mailing_service,
-    smtp,
-)
 
 #: three full members (one of them Dutch-speaking), one associate, one reader without
 #: an organisation

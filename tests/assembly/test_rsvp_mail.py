@@ -6,7 +6,7 @@ line's service alike, received by the recording SMTP server."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from newsletter.models import RsvpChoice
 from newsletter.service import Service
@@ -43,6 +43,7 @@ def test_the_rsvp_page_answer_is_confirmed_in_french(
     assert message["Subject"] == "Votre réponse pour l'assemblée du 12 mars 2030"
     assert message["Content-Language"] == "fr"
     body = received.body()
+    assert body.startswith("Bonjour Accueil,\r\n")  # the issue e-mail's greeting
     assert "« AG de printemps »" in body
     assert "Vous viendrez (2 personnes)." in body
     assert "mardi 12 mars 2030, 14:30" in body  # Brussels time
@@ -71,6 +72,7 @@ def test_a_dutch_reader_gets_the_confirmation_in_dutch(
     message = received.message
     assert message["Subject"] == "Uw antwoord voor de algemene vergadering van 12 maart 2030"
     body = received.body()
+    assert body.startswith("Beste Onthaal,\r\n")  # the issue e-mail's greeting
     assert "“Lentevergadering”" in body and "AG de printemps" not in body
     assert "U komt (1 persoon)." in body
     assert "dinsdag 12 maart 2030, 14:30" in body
@@ -111,3 +113,31 @@ def test_the_rsvp_page_shows_the_readers_version(service: Service, browser: Brow
     page = browser.get(rsvp_path(service, assembly_id, people["onthaal@buurthuis.example.org"]))
     assert "Lentevergadering" in page.text and "Zaal Voorbeeld" in page.text
     assert "AG de printemps" not in page.text
+
+
+def test_a_same_day_assembly_reads_as_in_the_email(service: Service, browser: Browser) -> None:
+    """The RSVP page and the confirmation write a same-day AG like the issue e-mail:
+    one day, the end as an hour after a dash."""
+    from newsletter import moments
+    from newsletter.service.rsvp_mail import rsvp_confirmation
+    from newsletter.store.audience import Subscriber
+    from newsletter.store.editorial import Assembly
+
+    people = add_network(service)
+    created = service.editorial.create_assembly(
+        title="AG de printemps", starts_at=STARTS, ends_at=STARTS + timedelta(hours=3),
+        place="Salle Exemple", texts={"nl": {"title": "Lentevergadering"}},
+    )  # fmt: skip
+    span = moments.event_span(STARTS, STARTS + timedelta(hours=3), "Europe/Brussels", "nl")
+    assert span == "dinsdag 12 maart 2030, 14:30–17:30"
+    page = browser.get(rsvp_path(service, created.id, people["onthaal@buurthuis.example.org"]))
+    assert f'<p class="lead">{span}</p>' in page.text
+    with service.ctx.db.session() as session:
+        assembly = session.get(Assembly, created.id)
+        person = session.get(Subscriber, people["onthaal@buurthuis.example.org"])
+        assert assembly is not None and person is not None
+        body = rsvp_confirmation(service.ctx.settings, assembly, person, RsvpChoice.no)
+        assert f"Wanneer: {span}\n" in body.get_content()
+    # an end on another day is written out in full
+    later = moments.event_span(STARTS, STARTS + timedelta(days=1), "Europe/Brussels", "fr")
+    assert later == "mardi 12 mars 2030, 14:30 – mercredi 13 mars 2030, 14:30"

@@ -66,6 +66,25 @@ def test_ics_in_brussels_time_with_stable_uid(ctx: Context) -> None:
     assert "1. Accueil" in str(events[1]["DESCRIPTION"])
 
 
+def test_the_calendar_file_has_the_zone_icalendar_would_add(ctx: Context) -> None:
+    """The VTIMEZONE, built once per zone, is the one ``add_missing_timezones`` gives, in
+    its place before the event, and every calendar file has it."""
+    with ctx.db.session() as session:
+        assembly = create_assembly(
+            session, ctx.settings, title="AG d'été", place=PLACE,
+            starts_at=datetime(2026, 7, 2, 16, 0, tzinfo=UTC),
+        )  # fmt: skip
+        files = [assembly_ics(assembly, ctx.settings, lang) for lang in ("fr", "nl", "fr")]
+    assert files[0] == files[2] and files[0].count(b"BEGIN:VTIMEZONE") == 1
+    for data in files:
+        ours = Calendar.from_ical(data)
+        reference = Calendar.from_ical(data)
+        reference.subcomponents = [c for c in reference.subcomponents if c.name != "VTIMEZONE"]
+        reference.add_missing_timezones()
+        assert [c.name for c in ours.subcomponents] == ["VTIMEZONE", "VEVENT"]
+        assert ours.to_ical() == reference.to_ical()
+
+
 def test_assembly_input_is_checked(ctx: Context) -> None:
     with ctx.db.session() as session:
         with pytest.raises(ValidationError):

@@ -11,8 +11,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from newsletter.context import Context
@@ -31,6 +33,36 @@ LANES = 4
 # PYTHONDONTWRITEBYTECODE, which would make each start compile every module again)
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 _ENV["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "newsletter-test-pycache")
+
+
+class _Senders:
+    """The sender processes a test starts; any still running at its end is killed (a
+    failed wait must not leave one sending into the next test)."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[str]] = []
+
+    def start(
+        self, ctx: Context, issue_id: int, port: int, rate: float, barrier: Path | None = None
+    ) -> subprocess.Popen[str]:
+        process = _start(ctx, issue_id, port, rate, barrier)
+        self.started.append(process)
+        return process
+
+    def kill_left(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+
+@pytest.fixture
+def senders() -> Iterator[_Senders]:
+    started = _Senders()
+    try:
+        yield started
+    finally:
+        started.kill_left()
 
 
 def _start(
@@ -81,17 +113,19 @@ def _prepare(service: Service, count: int) -> tuple[int, set[str]]:
     return issue_id, {r.email for r in recipients}
 
 
-def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Service) -> None:
+def test_sigkill_then_resume_sends_everyone_once_within_the_bound(
+    service: Service, senders: _Senders
+) -> None:
     ctx = service.ctx
     issue_id, everyone = _prepare(service, 800)
     with RecordingServer() as server:
-        first = _start(ctx, issue_id, server.port, rate=800)
+        first = senders.start(ctx, issue_id, server.port, rate=800)
         _wait_for(server, 200, first)
         os.kill(first.pid, signal.SIGKILL)
         first.communicate()
         at_kill = _statuses(ctx, issue_id)
         received_before = Counter(server.handler.counts())
-        second = _start(ctx, issue_id, server.port, rate=0)
+        second = senders.start(ctx, issue_id, server.port, rate=0)
         assert _finish(second).startswith("finished")
         received = server.handler.counts()
     assert set(received) == everyone  # nobody missed
@@ -111,11 +145,11 @@ def test_sigkill_then_resume_sends_everyone_once_within_the_bound(service: Servi
     assert service.delivery.status(issue_id).status == "sent"
 
 
-def test_sigterm_drains_without_duplicates(service: Service) -> None:
+def test_sigterm_drains_without_duplicates(service: Service, senders: _Senders) -> None:
     ctx = service.ctx
     issue_id, everyone = _prepare(service, 600)
     with RecordingServer() as server:
-        first = _start(ctx, issue_id, server.port, rate=600)
+        first = senders.start(ctx, issue_id, server.port, rate=600)
         _wait_for(server, 150, first)
         first.send_signal(signal.SIGTERM)
         assert _finish(first).startswith("stopped")
@@ -124,19 +158,21 @@ def test_sigterm_drains_without_duplicates(service: Service) -> None:
         sent_rows = {e for e, s in at_stop.items() if s is D.sent}
         assert sent_rows == set(server.handler.counts())  # every accepted message recorded
         assert len(sent_rows) < len(everyone)
-        second = _start(ctx, issue_id, server.port, rate=0)
+        second = senders.start(ctx, issue_id, server.port, rate=0)
         assert _finish(second).startswith("finished")
         received = server.handler.counts()
     assert set(received) == everyone
     assert max(received.values()) == 1
 
 
-def test_two_sender_processes_never_send_a_row_twice(service: Service) -> None:
+def test_two_sender_processes_never_send_a_row_twice(service: Service, senders: _Senders) -> None:
     ctx = service.ctx
     issue_id, everyone = _prepare(service, 1000)
     barrier = Path(tempfile.mkdtemp(prefix="barrier-"))
     with RecordingServer() as server:
-        workers = [_start(ctx, issue_id, server.port, rate=0, barrier=barrier) for _ in range(2)]
+        workers = [
+            senders.start(ctx, issue_id, server.port, rate=0, barrier=barrier) for _ in range(2)
+        ]
         deadline = time.monotonic() + 60
         while len(list(barrier.glob("ready-*"))) < 2:  # both loaded, then both go at once
             assert all(w.poll() is None for w in workers), [w.communicate() for w in workers]

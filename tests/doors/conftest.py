@@ -7,26 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from newsletter.context import Context
 from newsletter.service import Service
 from newsletter.web import create_app
 from tests.support.cli import Cli
 from tests.web.conftest import EMAIL, PASSWORD, Browser, TestClient
-from tests.web.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def mailing(ctx: Context, smtp: SmtpServer) -> Service:
-    settings = ctx.settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
-    )
-    return Service(Context(settings=settings, db=ctx.db))
 
 
 @pytest.fixture

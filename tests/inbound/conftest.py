@@ -1,9 +1,9 @@
-"""Fixtures of the inbound tests: a private Dovecot server, the message corpus, and an
+"""Fixtures of the inbound tests (the private Dovecot server, ``dovecot`` and
+``mail_user``, is in ``tests/support/fixtures.py``): the message corpus, and an
 issue sent to subscribers whose reports (bounces, complaints) then come back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,7 +17,7 @@ from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import Organisation, Subscriber
 from tests.delivery.smtpd import RecordingServer
 from tests.support.cli import Cli
-from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.dovecot import MailUser
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -28,21 +28,6 @@ def corpus(name: str) -> bytes:
 
 def corpus_names() -> list[str]:
     return sorted(p.name for p in CORPUS.glob("*.eml"))
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[DovecotServer]:
-    server = DovecotServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def mail_user(dovecot: DovecotServer) -> MailUser:
-    """A fresh IMAP user with an empty mailbox."""
-    return dovecot.add_user()
 
 
 def imap_settings(settings: Settings, user: MailUser) -> Settings:

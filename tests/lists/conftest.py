@@ -13,8 +13,6 @@ from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.models import Language, SubscriberStatus
 from newsletter.store.audience import Subscriber
-from tests.inbound.conftest import dovecot as dovecot
-from tests.inbound.conftest import mail_user as mail_user
 
 ADDRESS = "gt-logement@reseau.example"
 MEMBERS = {"alice@example.org": Language.fr, "bram@example.be": Language.nl,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,20 +93,6 @@ def test_compose_in_french_and_dutch() -> None:
 
 
 # --- sending --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def mailing(ctx: Context, smtp: SmtpServer) -> Service:
-    settings = ctx.settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none"}
-    )
-    return Service(Context(settings=settings, db=ctx.db))
 
 
 def _relayed(service: Service, subject: str, at: datetime, **values: object) -> int:

@@ -17,9 +17,6 @@ from tests.lists.conftest import add_members, list_file, post, set_list
 from tests.lists.test_relay import relay_all
 from tests.support.cli import Cli
 from tests.web.conftest import Browser
-from tests.web.conftest import app_client as app_client
-from tests.web.conftest import browser as browser
-from tests.web.conftest import console as console
 
 CHLOE = "chloe@example.org"
 
@@ -79,6 +76,8 @@ def test_the_report_of_a_relay_counts_every_member(
     assert 'value="pause"' not in page.text  # a finished relay has nothing to pause
     only_failed = console.get(f"/console/lists/posts/{post_id}/report?status=failed_permanent")
     assert CHLOE in only_failed.text and "bram@example.be" not in only_failed.text
+    assert console.get("/console/lists/posts/999/report").status_code == 404
+    assert console.get(f"/console/lists/posts/{post_id}/report?status=nope").status_code == 400
 
 
 def test_the_status_says_relaying_while_deliveries_are_pending(

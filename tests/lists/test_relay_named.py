@@ -15,6 +15,7 @@ from tests.delivery.smtpd import RecordingServer
 from tests.inbound.conftest import imap_settings
 from tests.lists.conftest import ADDRESS, add_members, post
 from tests.lists.test_relay import relay_all
+from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
 
 
@@ -26,7 +27,7 @@ def _deliveries(ctx: Context) -> dict[str, Delivery]:
 
 
 def test_a_member_in_to_or_cc_is_skipped_with_the_reason(
-    settings: Settings, ctx: Context, mail_user: MailUser
+    cli: Cli, settings: Settings, ctx: Context, mail_user: MailUser
 ) -> None:
     add_members(ctx)
     service = Service(Context(settings=imap_settings(settings, mail_user), db=ctx.db))
@@ -50,6 +51,12 @@ def test_a_member_in_to_or_cc_is_skipped_with_the_reason(
     assert rows["bram@example.be"].status is DeliveryStatus.sent
     [view] = service.lists.posts("logement")
     assert view.status is PostStatus.relayed
+    shown = cli("lists", "report", str(view.id), "--json")
+    assert shown.code == 0, shown.err
+    report = shown.json()
+    assert report["skipped"] == 1 and report["sent"] == 1
+    [skipped] = [r for r in report["recipients"] if r["email"] == "chloe@example.org"]
+    assert skipped["status"] == "skipped" and "copie de l'auteur" in skipped["smtp_reply"]
 
 
 def test_a_post_written_to_every_member_sends_nothing_and_is_relayed(

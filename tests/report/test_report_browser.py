@@ -7,59 +7,31 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
-from pydantic import SecretStr
+from playwright.sync_api import Page
 
-from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.links import click_url
-from newsletter.service import Service
 from newsletter.store.audience import Organisation
 from tests.report.test_delivery_report import _sent_issue
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
+from tests.support.served import ServedApp, coordinator_page
+from tests.web.browser import Auditor
 
 pytestmark = pytest.mark.timeout(300)
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[tuple[Page, int]]:
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}",
-        secret_key=SecretStr("browser-test-secret-key"), lists_dir=ROOT / "lists",
-        templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-        from_address="Coordination sociale <news@example.org>", click_counting=True,
-    )  # fmt: skip
-    ctx = open_context(settings)
-    service = Service(ctx)
-    issue_id, _people = _sent_issue(service)
-    # a link of the issue followed twice, and an organisation that left the network
-    counted = click_url(settings, issue_id, "https://example.org/agenda?x=1&y=2")
-    for _click in range(2):
-        service.clicks.follow(counted.rsplit("/", 1)[1])
-    with ctx.db.session() as session:
-        session.add(Organisation(name="ASBL Partie", name_key="asbl partie"))
-    service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-    server = ServerThread(settings, "127.0.0.1", port)
-    server.start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(locale="fr-BE", base_url=settings.base_url)
-            tab = context.new_page()
-            tab.on("dialog", lambda dialog: dialog.accept())
-            tab.goto("/console/login")
-            tab.fill("#email", EMAIL)
-            tab.fill("#password", PASSWORD)
-            tab.click("button[type=submit].primary")
-            tab.wait_for_selector("nav.mainnav")
+    with ServedApp(tmp_path, click_counting=True) as app:
+        issue_id, _people = _sent_issue(app.service)
+        # a link of the issue followed twice, and an organisation that left the network
+        counted = click_url(app.settings, issue_id, "https://example.org/agenda?x=1&y=2")
+        for _click in range(2):
+            app.service.clicks.follow(counted.rsplit("/", 1)[1])
+        with app.ctx.db.session() as session:
+            session.add(Organisation(name="ASBL Partie", name_key="asbl partie"))
+        app.add_coordinator()
+        app.start()
+        with coordinator_page(app.base) as tab:
             yield tab, issue_id
-            browser.close()
-    finally:
-        server.stop()
-        ctx.close()
 
 
 def test_report_and_bounce_pages_pass_axe(page: tuple[Page, int]) -> None:

@@ -11,6 +11,10 @@ launch a fresh profile in a temporary folder).
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +27,7 @@ from pydantic import SecretStr
 from newsletter.config import Settings
 from newsletter.context import Context, open_context
 from newsletter.service import Service
+from newsletter.store.db import Database
 from tests.support.ports import PortReservation
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerThread
 from tests.web.smtp import Received, SmtpServer
@@ -43,35 +48,58 @@ def new_context(browser: Browser, **options: Any) -> BrowserContext:
     return context
 
 
+@functools.cache
+def _migrated_template() -> Path:
+    """A SQLite database at the newest schema, migrated once per test process (one
+    pytest-xdist worker) and removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-served-"))
+    atexit.register(shutil.rmtree, folder, True)
+    template = folder / "template.db"
+    db = Database.from_url(f"sqlite:///{template}")
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    return template
+
+
 class ServedApp:
     """A fresh app in ``folder``: prepare it through ``service``, then ``start`` it.
 
     ``with ServedApp(folder, smtp=True) as app: ...; app.start()``: leaving the block
-    stops the server, closes the database and stops the SMTP server."""
+    stops the server, closes the database and stops the SMTP server. ``options`` are
+    settings of the app other than the test defaults (``lists_dir=...``,
+    ``click_counting=True``)."""
 
-    def __init__(self, folder: Path, *, smtp: bool = False) -> None:
+    def __init__(self, folder: Path, *, smtp: bool = False, **options: Any) -> None:
         self._stack = ExitStack()
         self._port = PortReservation()
         self._stack.callback(self._port.release)
         try:
             self.smtp = self._stack.enter_context(SmtpServer()) if smtp else None
-            self.settings = Settings(
-                data_dir=folder / "data",
-                database_url=f"sqlite:///{folder / 'web.db'}",
-                secret_key=SecretStr(f"browser-test-secret-key-{folder.name}"),
-                lists_dir=ROOT / "lists",
-                templates_dir=ROOT / "templates",
-                base_url=f"http://127.0.0.1:{self._port.port}",
-                from_address="Coordination sociale <news@example.org>",
-                bounce_address="bounces@example.org",
-            )
+            defaults: dict[str, Any] = {
+                "data_dir": folder / "data",
+                "database_url": f"sqlite:///{folder / 'web.db'}",
+                "secret_key": SecretStr(f"browser-test-secret-key-{folder.name}"),
+                "lists_dir": ROOT / "lists",
+                "templates_dir": ROOT / "templates",
+                "base_url": f"http://127.0.0.1:{self._port.port}",
+                "from_address": "Coordination sociale <news@example.org>",
+                "bounce_address": "bounces@example.org",
+            }
+            self.settings = Settings(**{**defaults, **options})
             if self.smtp is not None:
                 self.settings = self.settings.model_copy(
                     update={"smtp_host": "127.0.0.1", "smtp_port": self.smtp.port,
                             "smtp_security": "none"}
                 )  # fmt: skip
-            self.ctx: Context = open_context(self.settings)
+            if "database_url" in options:
+                self.ctx: Context = open_context(self.settings)
+            else:  # a copy of the migrated template: the schema a fresh migration makes
+                shutil.copyfile(_migrated_template(), folder / "web.db")
+                self.ctx = open_context(self.settings, migrate=False)
             self._stack.callback(self.ctx.close)
+            self.ctx.db.check_schema()
         except BaseException:
             self._stack.close()
             raise

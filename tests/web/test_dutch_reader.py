@@ -1,5 +1,6 @@
 """What a Dutch-speaking member reads outside the e-mail: the AGs on their preferences
-page and the Atom feed of the issues are in Dutch wherever a Dutch version exists."""
+page, the Atom feed of the issues and the minutes archive are in Dutch wherever a Dutch
+version exists."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from newsletter.models import IssueStatus, Language, SubscriberStatus
 from newsletter.service import Service
 from newsletter.store.audience import Subscriber
 from newsletter.store.editorial import Issue
+from tests.content.sample import PDF
 from tests.web.conftest import Browser
 
 
@@ -65,3 +67,24 @@ def test_the_dutch_feed_numbers_and_links_in_dutch(service: Service, browser: Br
     fr = browser.client.get("/feeds/issues.atom?lang=fr").text
     assert "N° 3 — Lettre de novembre" in fr and "Nr." not in fr
     assert f'href="{base}/archive/{both}?lang=fr"' in fr and f"<id>{base}/archive/{both}</id>" in fr
+
+
+def test_the_minutes_archive_names_the_assemblies_in_the_readers_language(
+    service: Service, browser: Browser
+) -> None:
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(days=60)
+    both = service.editorial.create_assembly(
+        title="AG précédente", starts_at=past, place="Salle Exemple",
+        texts={"nl": {"title": "Vorige algemene vergadering"}},
+    )  # fmt: skip
+    french = service.editorial.create_assembly(title="AG d'hiver", place="Salle Exemple",
+                                               starts_at=past - timedelta(days=90))  # fmt: skip
+    for assembly in (both, french):
+        service.editorial.attach_minutes(assembly.id, "PV.pdf", PDF)
+    nl = browser.client.get("/minutes", headers={"accept-language": "nl"}).text
+    assert '<html lang="nl"' in nl
+    assert "<span>Vorige algemene vergadering</span>" in nl and "AG précédente" not in nl
+    assert '<span lang="fr">AG d&#39;hiver</span>' in nl
+    browser.client.cookies.clear()
+    fr = browser.client.get("/minutes", headers={"accept-language": "fr"}).text
+    assert "<span>AG précédente</span>" in fr and "Vorige" not in fr

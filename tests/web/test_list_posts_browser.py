@@ -10,64 +10,33 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-from pydantic import SecretStr
 
-from newsletter.config import Settings
-from newsletter.context import open_context
 from newsletter.models import PostStatus
-from newsletter.service import Service
 from tests.lists.conftest import MEMBERS, OUTSIDER, add_members, list_file, post
-from tests.support.ports import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Auditor, ServerThread
-from tests.web.smtp import SmtpServer
+from tests.support.served import EMAIL, ServedApp, coordinator_page
+from tests.web.browser import Auditor
 
 pytestmark = pytest.mark.timeout(300)
-EMAIL, PASSWORD = "coordination@example.org", "mot-de-passe-de-test"
 
 
 @pytest.fixture
-def serving(tmp_path: Path) -> Iterator[tuple[Service, SmtpServer, str]]:
-    port = free_port()
+def app(tmp_path: Path) -> Iterator[ServedApp]:
     lists = tmp_path / "lists"
     lists.mkdir()
     (lists / "logement.yaml").write_text(list_file("new-senders"), encoding="utf-8")
-    with SmtpServer() as smtp:
-        settings = Settings(
-            data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}",
-            secret_key=SecretStr("lists-test-secret-key"), lists_dir=lists,
-            templates_dir=ROOT / "templates", base_url=f"http://127.0.0.1:{port}",
-            from_address="Coordination sociale <news@example.org>",
-            bounce_address="bounces@example.org", smtp_host="127.0.0.1",
-            smtp_port=smtp.port, smtp_security="none",
-        )  # fmt: skip
-        ctx = open_context(settings)
-        service = Service(ctx)
-        add_members(ctx)
-        service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-        server = ServerThread(settings, "127.0.0.1", port)
-        server.start()
-        try:
-            yield service, smtp, settings.base_url
-        finally:
-            server.stop()
-            ctx.close()
+    with ServedApp(tmp_path, smtp=True, lists_dir=lists) as served:
+        add_members(served.ctx)
+        served.add_coordinator()
+        served.start()
+        yield served
 
 
-def test_a_held_post_is_approved_in_the_console_then_relayed(
-    serving: tuple[Service, SmtpServer, str],
-) -> None:
-    service, smtp, base = serving
+def test_a_held_post_is_approved_in_the_console_then_relayed(app: ServedApp) -> None:
+    service = app.service
+    assert app.smtp is not None
+    smtp = app.smtp
     auditor = Auditor()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)  # fmt: skip
-        page = chromium.new_context(locale="fr-BE", base_url=base).new_page()
-        page.goto("/console/login")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit].primary")
-        page.wait_for_selector("h1:has-text('Tableau de bord')")
+    with coordinator_page(app.base) as page:
         page.click("nav.mainnav >> text=Messages des listes")
         page.wait_for_selector("h1:has-text('Messages des listes de diffusion')")
         assert "Aucun message n'attend" in page.content()
@@ -80,7 +49,6 @@ def test_a_held_post_is_approved_in_the_console_then_relayed(
         auditor.check(page, "list-posts-held")
         card.locator("button[value=trust]").click()
         page.wait_for_selector("text=Message approuvé")
-        chromium.close()
 
     got = smtp.recorder.wait_for(len(MEMBERS) + 1, timeout=60)
     # the poster was told the post is held (an automatic reply), and got no copy

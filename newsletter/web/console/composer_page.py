@@ -50,14 +50,10 @@ def compose_page(
         new_blocks = _new_blocks(typed.fields)
     readers: dict[str, int] = {}  # counted in the same pass as the lists
     infos, _errors, count = service.audience.lists_and_reach(detail.row.lists, readers)
-    in_issue = {entry.news_id for entry in detail.entries}
-    available = [n for n in service.console.news_list("approved") if n.id not in in_issue]
+    available = service.issue_content.available_news(issue_id)
     gaps = service.languages.gaps(issue_id, detail.row.lists, readers)
-    preview_error = None
-    try:
-        service.editorial.prepare(issue_id)
-    except NewsletterError as error:
-        preview_error = error.localized(page_lang)
+    problem = service.issue_content.preview_problem(issue_id)
+    preview_error = problem.localized(page_lang) if problem is not None else None
     return render(
         request,
         "console/compose.html",

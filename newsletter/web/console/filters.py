@@ -3,11 +3,21 @@ filtered list has its own address, to bookmark or send, and works without JavaSc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from newsletter.errors import ValidationError
+from starlette.requests import Request
+
+from newsletter.errors import NewsletterError, ValidationError
 from newsletter.i18n import N_
+from newsletter.service.search import IssueFilter, NewsFilter
+from newsletter.web.lang import request_language
+
+W = TypeVar("W", NewsFilter, IssueFilter)
+R = TypeVar("R")
 
 #: the query parameters of the news queue and of the issues list
 NEWS_KEYS = ("q", "status", "organisation", "category", "since", "until", "page")
@@ -37,3 +47,35 @@ def kept_query(query: str, keys: tuple[str, ...]) -> str:
     """A list's query string, reduced to its own parameters (to come back to it)."""
     pairs = [(k, v[:300]) for k, v in parse_qsl(query[:2000]) if k in keys]
     return urlencode(pairs)
+
+
+@dataclass(frozen=True)
+class Listing(Generic[W, R]):
+    """A console list as its query string asks for it."""
+
+    wanted: W
+    found: R
+    #: why the days typed were refused (the list is then shown without them)
+    error: str | None
+    #: what the filter form shows again
+    values: dict[str, str]
+    #: words or days were typed (the list's own filters come on top)
+    typed: bool
+
+
+def read_listing(
+    request: Request, wanted: W, search: Callable[[W], R], *, q: str, since: str, until: str,
+    page: str,
+) -> Listing[W, R]:  # fmt: skip
+    """``search`` for ``wanted`` with the words, days and page of the query string; days
+    that are not days: the list without them, and the error to show."""
+    error = None
+    wanted = replace(wanted, text=q[:300], page=page_number(page))
+    try:
+        wanted = replace(wanted, since=day(since), until=day(until))
+        found = search(wanted)
+    except NewsletterError as failure:
+        error = failure.localized(request_language(request))
+        found = search(replace(wanted, since=None, until=None))
+    values = {"q": q[:300], "since": since[:10], "until": until[:10]}
+    return Listing(wanted, found, error, values, typed=bool(q.strip() or since or until))

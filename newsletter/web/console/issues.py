@@ -3,7 +3,6 @@ sending page with live progress and the delivery report (CSV export)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,28 +38,20 @@ def issues(
     until: str = "", page: str = "1",
 ) -> Response:  # fmt: skip
     """The issues, filtered by the query string (words, status, days), a page at a time."""
-    error = None
-    wanted = IssueFilter(
-        text=q[:300], statuses=(status,) if status in ISSUE_STATES else (),
-        page=filters.page_number(page),
-    )  # fmt: skip
-    try:
-        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
-        found = service.search.issues(wanted)
-    except NewsletterError as failure:
-        error = failure.localized(request_language(request))
-        found = service.search.issues(replace(wanted, since=None, until=None))
+    wanted = IssueFilter(statuses=(status,) if status in ISSUE_STATES else ())
+    listing = filters.read_listing(request, wanted, service.search.issues, q=q, since=since,
+                                   until=until, page=page)  # fmt: skip
     return render(
         request,
         "console/issues.html",
         section="issues",
-        found=found,
-        issues=found.rows,
+        found=listing.found,
+        issues=listing.found.rows,
         states=ISSUE_STATES,
         status=status if status in ISSUE_STATES else "",
-        values={"q": q[:300], "since": since[:10], "until": until[:10]},
-        filtering=bool(q.strip() or wanted.statuses or since or until),
-        filter_error=error,
+        values=listing.values,
+        filtering=listing.typed or bool(wanted.statuses),
+        filter_error=listing.error,
         approved=service.console.news_counts().get("approved", 0),
     )
 

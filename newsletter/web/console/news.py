@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,19 +29,13 @@ def queue(
     """The queue, filtered by the query string (status tab, words, organisation,
     category, days received), one page at a time."""
     status = status if status in (*TABS, "all") else "pending"
-    error = None
     wanted = NewsFilter(
-        text=q[:300], statuses=() if status == "all" else (status,),
+        statuses=() if status == "all" else (status,),
         organisation_id=filters.number(organisation),
         category=category if category in service.ctx.settings.categories else "",
-        page=filters.page_number(page),
-    )  # fmt: skip
-    try:
-        wanted = replace(wanted, since=filters.day(since), until=filters.day(until))
-        found = service.search.news(wanted)
-    except NewsletterError as failure:
-        error = failure.localized(request_language(request))
-        found = service.search.news(replace(wanted, since=None, until=None))
+    )
+    listing = filters.read_listing(request, wanted, service.search.news, q=q, since=since,
+                                   until=until, page=page)  # fmt: skip
     return render(
         request,
         "console/news_list.html",
@@ -51,12 +43,12 @@ def queue(
         status=status,
         tabs=TABS,
         counts=service.console.news_counts(),
-        found=found,
-        items=found.rows,
-        wanted=wanted,
-        filtering=bool(q.strip() or wanted.organisation_id or wanted.category or since or until),
-        filter_error=error,
-        values={"q": q[:300], "since": since[:10], "until": until[:10]},
+        found=listing.found,
+        items=listing.found.rows,
+        wanted=listing.wanted,
+        filtering=listing.typed or bool(wanted.organisation_id or wanted.category),
+        filter_error=listing.error,
+        values=listing.values,
         back=filters.kept_query(request.url.query, filters.NEWS_KEYS),
         organisations=service.audience.organisations(),
         # incoming e-mails that could not become news items, with the reason

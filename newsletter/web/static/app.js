@@ -59,6 +59,18 @@ document.addEventListener("change", function (event) {
   if (!form) return;
   form.querySelectorAll("input[name='ids']").forEach(function (item) { item.checked = box.checked; });
 });
+// Composer: a button's action refused shows the composer again, as typed, at the action's
+// address (.../annexes); the address bar then says the composer's own, so that a reload or
+// a link copied opens the composer, not the action (without JavaScript it stays the
+// action's address; the page and what was typed are the same).
+(function () {
+  var form = document.querySelector("form[data-autosave][data-page]");
+  var page = form && form.getAttribute("data-page");
+  if (!page || !window.history || !history.replaceState) return;
+  if (location.pathname !== page && document.getElementById("composer-errors")) {
+    history.replaceState(null, "", page);
+  }
+})();
 // Composer: the whole form is saved as it changes (a visible "saved" state), the preview
 // follows each save, and leaving the page with unsaved changes asks first. Its fields are
 // those of the form and those outside it that belong to it (form="texts-form": the AGs'
