@@ -37,7 +37,7 @@ def assembly_ics(assembly: Assembly, settings: Settings, lang: str = "") -> byte
     zone = ZoneInfo(settings.timezone)
     calendar = Calendar()
     prodid = " ".join(xml_text(settings.organisation_name).splitlines())
-    calendar.add("prodid", f"-//{prodid}//newsletter//FR")
+    calendar.add("prodid", f"-//{prodid}//newsletter//{(lang or shown).upper()}")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
@@ -81,6 +81,7 @@ def _vtimezone(tzid: str) -> bytes:
     return zone
 
 
-def ics_filename(assembly: Assembly, settings: Settings) -> str:
+def ics_filename(assembly: Assembly, settings: Settings, lang: str) -> str:
+    """``AG-2027-01-01.ics`` in French, ``AV-2027-01-01.ics`` in Dutch (the AG's day)."""
     day = assembly.starts_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d")
-    return f"AG-{day}.ics"
+    return gettext(lang, "GA-{day}.ics").format(day=day)

@@ -215,7 +215,7 @@ def _assembly_view(settings: Settings, assembly: Assembly, reader: str) -> Assem
             Speaker(str(s.get("name", "")), str(s.get("organisation", "")))
             for s in versions.pick(assembly, "speakers", lang) or []
         ),
-        ics_filename=ics_filename(assembly, settings),
+        ics_filename=ics_filename(assembly, settings, reader),
         language=lang,
         fallback=chosen.fallback,
     )
@@ -263,7 +263,7 @@ def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str)
     ics = []
     for announced in issue.assemblies:
         data = assembly_ics(announced.assembly, settings, reader)
-        name = ics_filename(announced.assembly, settings)
+        name = ics_filename(announced.assembly, settings, reader)
         ics.append(AnnexView(filename=name, label=name, content_type="text/calendar",
                              size=len(data), data=data))  # fmt: skip
     text_lang = versions.shown_language(issue, reader)

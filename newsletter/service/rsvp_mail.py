@@ -89,7 +89,7 @@ def rsvp_confirmation(
                 lang,
                 "The calendar entry ({file}) is attached: open it to add the assembly to "
                 "your calendar.",
-            ).format(file=ics_filename(assembly, settings)),
+            ).format(file=ics_filename(assembly, settings, lang)),
         ]
     subject = gettext(lang, "Your answer to the assembly of {day}").format(day=day)
     message = build_notice(settings, subscriber.email, subject, "\n".join(lines) + "\n")
@@ -98,7 +98,7 @@ def rsvp_confirmation(
             assembly_ics(assembly, settings, lang),
             maintype="text",
             subtype="calendar",
-            filename=ics_filename(assembly, settings),
+            filename=ics_filename(assembly, settings, lang),
             params={"method": "PUBLISH"},
         )
     message["Content-Language"] = lang  # after the attachment: it would move to the text part

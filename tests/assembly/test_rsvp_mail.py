@@ -58,6 +58,7 @@ def test_the_rsvp_page_answer_is_confirmed_in_french(
     calendar = calendars[0].get_content()
     calendar = calendar.decode() if isinstance(calendar, bytes) else calendar
     assert "SUMMARY:AG de printemps" in calendar
+    assert re.search(r"^PRODID:-//.*//newsletter//FR\r?$", calendar, re.M)
     assert "DTSTART;TZID=Europe/Brussels:20300312T143000" in calendar
 
 
@@ -81,6 +82,9 @@ def test_a_dutch_reader_gets_the_confirmation_in_dutch(
     content = calendar.get_content()
     content = content.decode() if isinstance(content, bytes) else content
     assert "SUMMARY:Lentevergadering" in content
+    # named and marked in Dutch ("AV", as the Dutch texts call an AG)
+    assert calendar.get_filename() == "AV-2030-03-12.ics" and "(AV-2030-03-12.ics)" in body
+    assert re.search(r"^PRODID:-//.*//newsletter//NL\r?$", content, re.M)
 
     # "no" by the command line's door: confirmed, without a calendar entry
     mailing_service.rsvp.answer_for(assembly_id, "onthaal@buurthuis.example.org", RsvpChoice.no)

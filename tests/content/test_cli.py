@@ -99,7 +99,7 @@ def test_assembly_issue_draft_and_preview(cli: Cli, tmp_path: Path) -> None:
         message = message_from_bytes(eml, _class=EmailMessage, policy=default)
         assert isinstance(message, EmailMessage)
         names = [part.get_filename() for part in message.iter_attachments()]
-        assert names == ["PV AG juin 2020.pdf", "AG-2099-12-10.ics"]
+        assert names == ["PV AG juin 2020.pdf", f"{'AV' if lang == 'nl' else 'AG'}-2099-12-10.ics"]
         html = (out / "issue.html").read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in html and greeting in html
         assert (out / "issue.txt").read_text(encoding="utf-8").startswith(greeting)

@@ -248,7 +248,7 @@ def test_round_trip_has_no_defects_and_intact_annexes(ctx: Context, issue_id: in
     attachments = list(message.iter_attachments())
     assert [a.get_filename() for a in attachments] == [
         "PV AG septembre 2026.pdf",
-        "AG-2026-12-10.ics",
+        "AV-2026-12-10.ics",  # the Dutch name of an AG
     ]
     assert attachments[0].get_content() == PDF
     calendar = Calendar.from_ical(attachments[1].get_content())
