@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         "Coordination sociale",
         description="Name of the network, shown in e-mails and pages.",
     )
+    organisation_name_nl: str = Field(
+        "",
+        description="Dutch name of the network, shown to Dutch readers (empty: the French one).",
+    )
     from_address: str = Field(
         "Coordination sociale <newsletter@example.org>",
         alias="NEWSLETTER_FROM",
@@ -368,6 +372,12 @@ class Settings(BaseSettings):
         return self
 
     # --- derived values ------------------------------------------------------------------
+    def organisation_name_in(self, lang: str) -> str:
+        """The network's name in ``lang``: the Dutch one for Dutch readers when it is set."""
+        if lang == "nl" and self.organisation_name_nl.strip():
+            return self.organisation_name_nl
+        return self.organisation_name
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

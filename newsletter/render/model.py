@@ -282,7 +282,7 @@ def _issue_view(session: Session, settings: Settings, issue: Issue, reader: str)
         annexes=(*annexes, *ics),
         web_url=web_version_url(settings, issue.id, reader),
         timezone=settings.timezone,
-        organisation_name=settings.organisation_name,
+        organisation_name=settings.organisation_name_in(reader),
         language=reader,
         text_language=text_lang,
         bilingual=issue.bilingual,

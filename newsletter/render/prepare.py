@@ -198,7 +198,7 @@ def render_variant(
         "block": block,
         "member": block in MEMBER_KINDS,
         "slot": markers.context(),
-        "organisation_name": settings.organisation_name,
+        "organisation_name": settings.organisation_name_in(language),
         "fallback_notes": FALLBACK_NOTES,
     }
     parts = [

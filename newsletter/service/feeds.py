@@ -56,7 +56,7 @@ class FeedsService:
         _add(cal, "prodid", "-//newsletter//agenda//FR")
         _add(cal, "version", "2.0")
         _add(cal, "calscale", "GREGORIAN")
-        _add(cal, "x-wr-calname", settings.organisation_name)
+        _add(cal, "x-wr-calname", settings.organisation_name_in(lang))
         _add(cal, "x-wr-timezone", settings.timezone)
         with self.ctx.db.session() as session:
             for assembly in session.scalars(
@@ -125,7 +125,7 @@ class FeedsService:
         settings = self.ctx.settings
         ET.register_namespace("", ATOM)
         feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: lang})
-        _sub(feed, "title", settings.organisation_name)
+        _sub(feed, "title", settings.organisation_name_in(lang))
         base = settings.base_url.rstrip("/")
         _sub(feed, "id", f"{base}/archive")
         _sub(feed, "link", rel="self", href=f"{base}/feeds/issues.atom?lang={lang}")
@@ -133,7 +133,7 @@ class FeedsService:
         issues = [i for i in self.published_issues(FEED_ISSUES) if i.public]
         updated = max((i.sent_at or i.updated_at for i in issues), default=utcnow())
         _sub(feed, "updated", updated.isoformat())
-        _sub(_sub(feed, "author"), "name", settings.organisation_name)
+        _sub(_sub(feed, "author"), "name", settings.organisation_name_in(lang))
         for issue in issues:
             shown = versions.shown_language(issue, lang)
             entry = _sub(feed, "entry")

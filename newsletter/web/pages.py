@@ -83,7 +83,7 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "csrf_token": csrf_token(request),
         "flashes": pop_flashes(request),
         "account": getattr(request.state, "account", None),
-        "site_name": settings.organisation_name,
+        "site_name": settings.organisation_name_in(lang),
         "fmt_datetime": fmt_datetime,
         "fmt_date": fmt_date,
         "fmt_span": fmt_span,

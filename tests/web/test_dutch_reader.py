@@ -112,3 +112,27 @@ def test_the_web_version_links_the_calendar_instead_of_an_attachment(service: Se
     ) in fr
     mail = service.editorial.preview(issue_id, language="nl")
     assert "zit in bijlage" in mail.html
+
+
+def test_dutch_readers_see_the_networks_dutch_name(service: Service, browser: Browser) -> None:
+    """``NEWSLETTER_ORGANISATION_NAME_NL``: the masthead and footer of the Dutch web
+    version, the Dutch feed and the Dutch pages name the network in Dutch."""
+    from tests.content.sample import build_sample
+
+    french = service.ctx.settings.organisation_name
+    assert service.ctx.settings.organisation_name_in("nl") == french  # unset: the French one
+    service.ctx.settings = service.ctx.settings.model_copy(
+        update={"organisation_name_nl": "Sociale Coördinatie"}
+    )
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    nl = service.editorial.web_version_html(issue_id, "nl")
+    assert re.search(r'<p class="network"[^>]*>Sociale Coördinatie</p>', nl) and french not in nl
+    fr = service.editorial.web_version_html(issue_id, "fr")
+    assert re.search(f'<p class="network"[^>]*>{french}</p>', fr)
+    assert "Sociale Coördinatie" not in fr
+    feed = browser.client.get("/feeds/issues.atom?lang=nl").text
+    assert re.findall(r"<title>([^<]*)</title>", feed)[0] == "Sociale Coördinatie"
+    assert french in browser.client.get("/feeds/issues.atom?lang=fr").text
+    page = browser.client.get("/archive", headers={"accept-language": "nl"}).text
+    assert "Sociale Coördinatie" in page and french not in page
