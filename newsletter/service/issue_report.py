@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -113,31 +113,18 @@ class SendPage:
         return self.counts[D.queued] + self.counts[D.sending] + self.counts[D.failed_temporary]
 
 
-@dataclass(frozen=True)
-class IssueReport:
-    """One page of the delivery report, with the counts of the whole send."""
+@dataclass(frozen=True, kw_only=True)
+class IssueReport(SendPage):
+    """One page of the delivery report of an issue: its send's page (``SendPage``), the
+    issue it belongs to, the readers' feedback and the followed links."""
 
     issue_id: int
     title: str
     number: int
     issue_status: str
-    total: int
-    counts: dict[D, int]
-    reasons: list[ReasonCount]
     feedback: Feedback
-    rows: list[ReportRow]
-    #: the filters this page was asked with ("" = none)
-    status: str
-    reason: str
-    matching: int
-    page: int
-    pages: int
     #: how many times each link was followed (CLICK_COUNTING), most followed first
     clicks: list[LinkCount] = field(default_factory=list)
-
-    @property
-    def problems(self) -> int:
-        return sum(self.counts[s] for s in PROBLEM_STATUSES)
 
 
 def _status_filter(value: str) -> tuple[D, ...] | None:
@@ -260,20 +247,12 @@ class IssueReports:
             found = send_page(session, send.id if send else None, status=status,
                               reason=reason, page=page, per_page=per_page)  # fmt: skip
             return IssueReport(
+                **{f.name: getattr(found, f.name) for f in fields(SendPage)},
                 issue_id=issue.id,
                 title=issue.title,
                 number=issue.number,
                 issue_status=issue.status.value,
-                total=found.total,
-                counts=found.counts,
-                reasons=found.reasons,
                 feedback=feedback(session, issue_id),
-                rows=found.rows,
-                status=found.status,
-                reason=found.reason,
-                matching=found.matching,
-                page=found.page,
-                pages=found.pages,
                 clicks=link_counts(session, issue_id),
             )
 

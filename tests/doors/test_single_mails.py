@@ -14,10 +14,10 @@ import pytest
 
 from newsletter.context import Context
 from newsletter.service import Service
-from newsletter.web import create_app
 from tests.content.sample import build_sample
 from tests.inbound.conftest import add_partners, corpus
-from tests.web.conftest import EMAIL, PASSWORD, Browser, TestClient
+from tests.support.fixtures import console_of
+from tests.web.conftest import Browser
 from tests.web.smtp import SmtpServer
 
 SELECTOR = "news2026"
@@ -45,15 +45,7 @@ def signing(ctx: Context, smtp: SmtpServer, dkim_key: tuple[Path, bytes]) -> Ser
 
 @pytest.fixture
 def signing_console(signing: Service) -> Iterator[Browser]:
-    signing.accounts.create(EMAIL, PASSWORD, name="Coordination")
-    app = create_app(signing.ctx, signing)
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        browser = Browser(client)
-        browser.get("/console/login")
-        assert (
-            browser.post("/console/login", {"email": EMAIL, "password": PASSWORD}).status_code
-            == 303
-        )
+    with console_of(signing) as browser:
         yield browser
 
 

@@ -21,15 +21,15 @@ from newsletter.models import PostStatus
 from newsletter.service import Service
 from newsletter.store.base import utcnow
 from newsletter.store.mailinglist import ListPost
-from newsletter.web import create_app
 from tests.delivery.smtpd import RecordingServer
 from tests.inbound.conftest import imap_settings
 from tests.lists.conftest import MEMBERS, OUTSIDER, add_members, list_file, post, set_list
 from tests.lists.test_relay import relay_all
 from tests.support.cli import Cli
 from tests.support.dovecot import MailUser
+from tests.support.fixtures import console_of
 from tests.support.ports import free_port
-from tests.web.conftest import EMAIL, PASSWORD, Browser, TestClient
+from tests.web.conftest import Browser
 
 
 @pytest.fixture
@@ -44,15 +44,7 @@ def _mailing(settings: Settings, server: RecordingServer) -> Settings:
 
 
 def _console(service: Service) -> Generator[Browser, None, None]:
-    service.accounts.create(EMAIL, PASSWORD, name="Coordination")
-    app = create_app(service.ctx, service)
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-        browser = Browser(client)
-        browser.get("/console/login")
-        assert (
-            browser.post("/console/login", {"email": EMAIL, "password": PASSWORD}).status_code
-            == 303
-        )
+    with console_of(service) as browser:
         yield browser
 
 

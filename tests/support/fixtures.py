@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -73,15 +74,29 @@ def browser(app_client: TestClient) -> Browser:
     return Browser(app_client)
 
 
-@pytest.fixture
-def console(service: Service, browser: Browser) -> Browser:
-    """A browser logged into the console."""
+def log_in(service: Service, browser: Browser) -> Browser:
+    """``browser`` logged into the console as a coordinator account made for it."""
     service.accounts.create(EMAIL, PASSWORD, name="Coordination")
     browser.get("/console/login")
     response = browser.post("/console/login", {"email": EMAIL, "password": PASSWORD})
     assert response.status_code == 303
     browser.get("/console/")
     return browser
+
+
+@contextmanager
+def console_of(service: Service) -> Iterator[Browser]:
+    """A browser logged into the console of an app over ``service`` (a service with
+    settings of the test's own)."""
+    app = create_app(service.ctx, service)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield log_in(service, Browser(client))
+
+
+@pytest.fixture
+def console(service: Service, browser: Browser) -> Browser:
+    """A browser logged into the console."""
+    return log_in(service, browser)
 
 
 @pytest.fixture
