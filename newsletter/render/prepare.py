@@ -132,6 +132,20 @@ def _own_items(view: IssueView) -> IssueView:
     return replace(view, sections=tuple(sections))
 
 
+def _calendars_as(edition: IssueView, view: IssueView) -> IssueView:
+    """``edition`` naming the calendar files as ``view`` (the reader's) attaches them: the
+    bilingual e-mail carries one set of files, in the reader's language."""
+    names = {ag.id: ag.ics_filename for ag in view.assemblies}
+    calendars = tuple(a for a in view.annexes if a.content_type == "text/calendar")
+    return replace(
+        edition,
+        assemblies=tuple(
+            replace(ag, ics_filename=names.get(ag.id, ag.ics_filename)) for ag in edition.assemblies
+        ),
+        annexes=(*(a for a in edition.annexes if a.content_type != "text/calendar"), *calendars),
+    )
+
+
 def subject_of(views: Sequence[IssueView]) -> str:
     """The subject: the reader's title; both titles in the bilingual edition."""
     titles: list[str] = []
@@ -193,7 +207,8 @@ def render_variant(
     shown = tuple(editions) or (view,)
     if len(shown) > 1:
         # both editions side by side: a news item shows in the editions it is written in
-        shown = tuple(_own_items(edition) for edition in shown)
+        # one set of files goes with the e-mail: each edition names the reader's
+        shown = tuple(_own_items(_calendars_as(edition, view)) for edition in shown)
     shared: dict[str, object] = {
         "block": block,
         "member": block in MEMBER_KINDS,

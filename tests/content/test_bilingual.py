@@ -3,6 +3,9 @@ visible note; the bilingual edition holds both; the record keeps both versions."
 
 from __future__ import annotations
 
+import re
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,22 @@ def _read(ctx: Context, issue_id: int, lang: str) -> tuple[str, str, str]:
     )
     result = preview(variant, values)
     return variant.subject, result.html, result.text
+
+
+def _calendar_files(ctx: Context, issue_id: int, lang: str) -> set[str]:
+    """The names of the calendar files attached to the e-mail a ``lang`` reader gets."""
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    variant = prepared.variant(lang, "none")
+    values = sample_personalization(
+        ctx.settings, issue_id, lang, assembly_id=variant.rsvp_assembly_id
+    )
+    message = message_from_bytes(variant.personalize(values), policy=default)
+    return {
+        str(part.get_filename())
+        for part in message.walk()
+        if part.get_content_type() == "text/calendar"
+    }
 
 
 def test_each_reader_gets_their_version_or_the_other_with_a_note(
@@ -86,6 +105,10 @@ def test_bilingual_edition_holds_both_versions(ctx: Context, issue_id: int) -> N
         assert html.count("/rsvp/") == 1  # the answer link once, in the first edition
         # the labels of each edition are in its own language, the chrome in the reader's
         assert "Waar:" in html and "Où :" in html
+        # both editions name the one calendar file attached, in the reader's language
+        named = set(re.findall(r"A[GV]-[0-9-]+\.ics", html + text_part))
+        assert named == _calendar_files(ctx, issue_id, lang)
+        assert len(named) == 1 and named.pop().startswith("AV-" if lang == "nl" else "AG-")
         check_golden(f"issue-bilingual-{lang}.html", normalise(html))
         check_golden(f"issue-bilingual-{lang}.txt", normalise(text_part))
 
