@@ -732,6 +732,7 @@ class _Run:
                         send.relay_paused_at = utcnow() if relay_down else None
                 elif owner and send and owner.status(session, send) is IssueStatus.sending:
                     owner.paused(session, send, self.halt_reason)
+                    send.relay_paused_at = utcnow() if relay_down else None
                 return RunResult(RunEnd.paused, self.progress, reason=self.halt_reason,
                                  relay_down=relay_down)  # fmt: skip
             status = issue.status if issue is not None else None

@@ -67,6 +67,35 @@ class ListRelays:
             )
         )
 
+    @staticmethod
+    def relay_paused(session: Session) -> list[int]:
+        """Send ids of the relays a relay (SMTP server) outage paused: they resume by
+        themselves once it answers (``resume_after_relay``)."""
+        return list(
+            session.scalars(
+                select(Send.id)
+                .join(ListPost, ListPost.id == Send.post_id)
+                .where(ListPost.status == P.paused, Send.relay_paused_at.is_not(None))
+                .order_by(Send.id)
+            )
+        )
+
+    def resume_after_relay(self, send_id: int) -> bool:
+        """Resume a relay the outage paused, unless the coordinator paused, resumed or
+        cancelled it since (which clears the mark), as an issue's send does; the waiting
+        retries become due now. Returns whether it resumed."""
+        with self.ctx.db.session() as session:
+            send = session.get(Send, send_id)
+            post = session.get(ListPost, send.post_id) if send and send.post_id else None
+            if send is None or post is None or send.relay_paused_at is None:
+                return False
+            send.relay_paused_at = None
+            if post.status is not P.paused:
+                return False
+            transition_post(post, P.relaying)
+            outbox.retry_now(session, send.id)
+            return True
+
     # --- the coordinator's actions -----------------------------------------------------
     def pause(self, post_id: int, reason: str = "") -> P:
         """Pause the relay; ``reason`` (the coordinator's words; default: paused by the

@@ -245,7 +245,7 @@ class Sending(RenderCheck):
         worker = self.worker(transport, **options)
         await asyncio.to_thread(outbox.release_all, self.ctx.db, worker.id)
         factories: dict[tuple[int, int], MessageFactory] = {}
-        relay_tries: dict[int, tuple[float, float]] = {}
+        relay_tries: dict[tuple[str, int], tuple[float, float]] = {}
         try:
             while not stop.is_set():
                 await self._resume_relays(transport, relay_tries)
@@ -354,38 +354,51 @@ class Sending(RenderCheck):
                 return RunResult(RunEnd.busy, result.progress)
             return RunResult(RunEnd.paused, result.progress, reason=issue.reason)
 
-    async def _resume_relays(self, transport: Transport, tries: dict[int, tuple[float, float]]
-                             ) -> None:  # fmt: skip
-        """For ``serve``: resume the sends a relay outage paused once the relay answers;
-        ``tries`` holds (next try, delay) per issue, in the event loop's time."""
+    async def _resume_relays(
+        self, transport: Transport, tries: dict[tuple[str, int], tuple[float, float]]
+    ) -> None:
+        """For ``serve``: resume the sends (issues') and relays (list posts') a relay
+        outage paused once the relay answers; ``tries`` holds (next try, delay) per
+        ("issue", issue id) or ("post", send id), in the event loop's time."""
         first = self.ctx.settings.relay_retry_seconds
         if first <= 0 or not isinstance(transport, Probing):
             return
         loop = asyncio.get_running_loop()
-        waiting = await asyncio.to_thread(self._relay_paused_issues)
+        waiting = await asyncio.to_thread(self._relay_paused)
         for gone in set(tries) - set(waiting):
             del tries[gone]
-        for issue_id in waiting:
-            at, delay = tries.setdefault(issue_id, (loop.time() + first, first))
+        for key in waiting:
+            at, delay = tries.setdefault(key, (loop.time() + first, first))
             if loop.time() < at:
                 continue
-            if await transport.probe() and await asyncio.to_thread(
-                self.resume_after_relay, issue_id
-            ):
-                del tries[issue_id]
+            if await transport.probe() and await asyncio.to_thread(self._resume_paused, key):
+                del tries[key]
                 continue
             delay = min(RELAY_RETRY_MAX_SECONDS, delay * 2)
-            tries[issue_id] = (loop.time() + delay, delay)
+            tries[key] = (loop.time() + delay, delay)
 
-    def _relay_paused_issues(self) -> list[int]:
+    def _relay_paused(self) -> list[tuple[str, int]]:
+        from newsletter.service.list_relays import ListRelays
+
         with self.ctx.db.session() as session:
-            return list(
-                session.scalars(
-                    select(Send.issue_id)
-                    .join(Issue, Issue.id == Send.issue_id)
-                    .where(Issue.status == S.paused, Send.relay_paused_at.is_not(None))
-                )
+            issues = session.scalars(
+                select(Send.issue_id)
+                .join(Issue, Issue.id == Send.issue_id)
+                .where(Issue.status == S.paused, Send.relay_paused_at.is_not(None))
             )
+            found = [("issue", issue_id) for issue_id in issues if issue_id is not None]
+            return found + [("post", send_id) for send_id in ListRelays.relay_paused(session)]
+
+    def _resume_paused(self, key: tuple[str, int]) -> bool:
+        kind, number = key
+        if kind == "issue":
+            return self.resume_after_relay(number)
+        from newsletter.service.list_relays import ListRelays
+
+        resumed = ListRelays(self.ctx).resume_after_relay(number)
+        if resumed:
+            log.info("list relay %s: the relay answers again, the relay resumes", number)
+        return resumed
 
     def _factory_of(self, issue_id: int, send_id: int) -> MessageFactory:
         """The messages of an issue's send, or (issue 0) of a list post's relay."""

@@ -4,13 +4,19 @@ issue's send. Relayed through the outbox to the recording SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from newsletter.config import Settings
 from newsletter.context import Context
 from newsletter.delivery import outbox
-from newsletter.models import DeliveryStatus, PostStatus
+from newsletter.delivery.smtp import SmtpConfig, SmtpPool
+from newsletter.models import DeliveryStatus, Language, PostStatus, SubscriberStatus
 from newsletter.service import Service
+from newsletter.service.list_relays import ListRelays
+from newsletter.store.audience import Subscriber
 from newsletter.store.delivery import Send
 from tests.delivery.smtpd import Faults, RecordingServer
 from tests.lists.conftest import add_members, list_file, post, set_list
@@ -181,3 +187,53 @@ def test_console_buttons_pause_resume_and_cancel(
     assert 'data-count="skipped">2<' in page and 'value="resume"' not in page
     refused = console.post(f"/console/lists/posts/{post_id}/relay", {"action": "resume"})
     assert refused.status_code == 303 and status_of(service, post_id) is PostStatus.cancelled
+
+
+async def test_a_relay_paused_by_a_relay_outage_resumes_when_the_relay_is_back(
+    ctx: Context, service: Service
+) -> None:
+    """As an issue's send: the serve worker pauses the relay when the SMTP relay goes
+    away, tries it again with a backoff and resumes once it answers; nobody gets two."""
+    add_members(ctx)
+    with ctx.db.session() as session:
+        for n in range(80):
+            email = f"membre{n}@example.org"
+            session.add(Subscriber(email=email, email_key=email, name=f"Membre {n}",
+                                   language=Language.fr, status=SubscriberStatus.active,
+                                   groups=["logement"]))  # fmt: skip
+    fast = {"auto_pause_min_results": 6, "auto_pause_window": 20, "relay_retry_seconds": 0.2,
+            "send_rate": 20.0}  # fmt: skip
+    service.ctx.settings = service.ctx.settings.model_copy(update=fast)
+    post_id = await asyncio.to_thread(a_post, service)
+
+    async def until(condition: Callable[[], bool], seconds: float = 60) -> None:
+        end = asyncio.get_running_loop().time() + seconds
+        while not await asyncio.to_thread(condition):
+            assert asyncio.get_running_loop().time() < end, "timed out"
+            await asyncio.sleep(0.05)
+
+    def outage_marked() -> list[int]:
+        with ctx.db.session() as session:
+            return ListRelays.relay_paused(session)
+
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2, timeout=2))
+        stop = asyncio.Event()
+        worker = asyncio.create_task(service.delivery.run_worker(stop, pool))
+        try:
+            await until(lambda: len(server.received) >= 10)
+            await asyncio.to_thread(server.down)
+            await until(lambda: status_of(service, post_id) is PostStatus.paused)
+            assert len(outage_marked()) == 1  # paused by the outage, not by the coordinator
+            at_pause = len(server.received)
+            await asyncio.to_thread(server.up)
+            await until(lambda: status_of(service, post_id) is PostStatus.relayed)
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, timeout=30)
+            await pool.close()
+    totals = service.list_reports.report(post_id).totals()
+    received = server.handler.counts()
+    assert at_pause < totals["total"] and totals["sent"] == totals["total"] == len(received)
+    assert max(received.values()) == 1
+    assert outage_marked() == []
