@@ -21,6 +21,7 @@ from newsletter.message_ids import message_id
 from newsletter.models import Language, Membership
 from newsletter.render import personalization_for, prepare_issue
 from newsletter.render.contract import Spliced
+from newsletter.render.prepare import PreparedIssue
 from tests.content.sample import build_sample
 from tests.delivery.smtpd import RecordingServer
 
@@ -47,14 +48,19 @@ def verifies(data: bytes, record: bytes) -> bool:
     return bool(dkim.verify(data, dnsfunc=dns))
 
 
+def sample_issue(ctx: Context) -> tuple[int, PreparedIssue]:
+    """The sample issue, prepared for every variant."""
+    with ctx.db.session() as session:
+        issue_id = build_sample(session, ctx.settings)
+        return issue_id, prepare_issue(session, ctx.settings, issue_id)
+
+
 def test_signed_pieces_are_the_signed_message_and_its_wire_form(
     ctx: Context, key: tuple[DkimSigner, bytes]
 ) -> None:
     signer, record = key
     settings = ctx.settings
-    with ctx.db.session() as session:
-        issue_id = build_sample(session, settings)
-        prepared = prepare_issue(session, settings, issue_id)
+    issue_id, prepared = sample_issue(ctx)
     kinds = [kind.value for kind in Membership]
     for number, (lang, kind) in enumerate((lang, kind) for lang in LANGUAGES for kind in kinds):
         variant = prepared.variant(lang, kind)
@@ -80,9 +86,7 @@ async def test_a_signed_send_leaves_in_pieces_and_verifies_where_it_arrives(
 ) -> None:
     signer, record = key
     settings = ctx.settings
-    with ctx.db.session() as session:
-        issue_id = build_sample(session, settings)
-        prepared = prepare_issue(session, settings, issue_id)
+    issue_id, prepared = sample_issue(ctx)
     factory = IssueMessages(
         settings,
         issue_id,
