@@ -11,6 +11,8 @@ claims: that moves it) → ``relayed`` in the transaction that records the last 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,8 @@ from newsletter.models import PostStatus as P
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Send
 from newsletter.store.mailinglist import ListPost
+
+log = logging.getLogger(__name__)
 
 PAUSED_BY_COORDINATOR = N_("Paused by the coordinator.")
 CANCELLED_BY_COORDINATOR = N_("Cancelled by the coordinator.")
@@ -94,6 +98,7 @@ class ListRelays:
                 return False
             transition_post(post, P.relaying)
             outbox.retry_now(session, send.id)
+            log.info("list relay %s: the relay answers again, the relay resumes", send_id)
             return True
 
     # --- the coordinator's actions -----------------------------------------------------

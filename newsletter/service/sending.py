@@ -395,10 +395,7 @@ class Sending(RenderCheck):
             return self.resume_after_relay(number)
         from newsletter.service.list_relays import ListRelays
 
-        resumed = ListRelays(self.ctx).resume_after_relay(number)
-        if resumed:
-            log.info("list relay %s: the relay answers again, the relay resumes", number)
-        return resumed
+        return ListRelays(self.ctx).resume_after_relay(number)
 
     def _factory_of(self, issue_id: int, send_id: int) -> MessageFactory:
         """The messages of an issue's send, or (issue 0) of a list post's relay."""
