@@ -87,11 +87,12 @@ def section_title(lang: str, key: str) -> str:
     return key.replace("-", " ").capitalize()
 
 
-def list_id(settings: Settings) -> str:
-    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address."""
+def list_id(settings: Settings, language: str = "fr") -> str:
+    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address: the id is
+    the same in every language, the phrase names the network in the reader's."""
     _, address = parseaddr(settings.from_address)
     ident = settings.list_id or address.replace("@", ".") or "newsletter.invalid"
-    return f"{one_line(settings.organisation_name, 100)} <{ident}>"
+    return f"{one_line(settings.organisation_name_in(language), 100)} <{ident}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
@@ -492,14 +493,14 @@ class PreparedIssue:
         editions = self.editions(language)
         rendered = render_variant(settings, view, language, block, editions)
         subject = subject_of(editions)
-        headers = [("From", settings.from_address)]
+        headers = [("From", settings.from_address_in(language))]
         if settings.reply_to:
             headers.append(("Reply-To", settings.reply_to))
         segments = layout(
             headers_before_to=headers,
             subject=subject,
             date=format_datetime(self.date),
-            list_id=list_id(settings),
+            list_id=list_id(settings, language),
             text=rendered.text,
             html=rendered.html,
             annex_parts=self._annex_parts(language, block),

@@ -92,7 +92,7 @@ def rsvp_confirmation(
             ).format(file=ics_filename(assembly, settings, lang)),
         ]
     subject = gettext(lang, "Your answer to the assembly of {day}").format(day=day)
-    message = build_notice(settings, subscriber.email, subject, "\n".join(lines) + "\n")
+    message = build_notice(settings, subscriber.email, subject, "\n".join(lines) + "\n", lang)
     if choice is RsvpChoice.yes:
         message.add_attachment(
             assembly_ics(assembly, settings, lang),

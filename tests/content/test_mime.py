@@ -79,13 +79,13 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     policy = SMTP.clone(refold_source="none")
     boundary = f"=_newsletter-{prepared.issue_id}-{variant.language}-{variant.block}"
     root = EmailMessage(policy=policy)
-    root["From"] = ctx.settings.from_address
+    root["From"] = ctx.settings.from_address_in(variant.language)
     to_value = address_header("To", v.name, v.email).decode()[4:].rstrip("\r\n")
     root.set_raw("To", to_value)
     root["Subject"] = variant.subject
     root["Date"] = date
     root["Message-ID"] = v.message_id
-    root["List-Id"] = list_id(ctx.settings)
+    root["List-Id"] = list_id(ctx.settings, variant.language)
     root.set_raw(
         "List-Unsubscribe", f"<{v.unsubscribe_url}>,\r\n <{unsubscribe_mailto(ctx.settings)}>"
     )
