@@ -36,6 +36,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
 from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization, Spliced, dot_stuffed
+from newsletter.render.greeting import Greeting
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.splice import (
     CRLF,
@@ -262,8 +263,8 @@ class PreparedVariant:
     subject: str
     rendered: RenderedVariant
     segments: list[MessagePiece] = field(repr=False)
-    greeting_named: str
-    greeting_plain: str
+    #: the greeting's forms in the variant's language (``render.greeting``)
+    greeting: Greeting
     mailto: str
     #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
     rsvp_assembly_id: int | None = None
@@ -362,7 +363,7 @@ class PreparedVariant:
         form once, whatever the number of lines that show it.
         """
         name = clean_name(values.name)
-        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
+        greeting = self.greeting.to(name)
         unsubscribe = values.unsubscribe_url
         html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
         html_preferences, text_preferences = url_forms(values.preferences_url)
@@ -536,8 +537,7 @@ class PreparedIssue:
             subject=subject,
             rendered=rendered,
             segments=segments,
-            greeting_named=gettext(language, "Hello {name},"),
-            greeting_plain=gettext(language, "Hello,"),
+            greeting=Greeting.of(language),
             mailto=unsubscribe_mailto(settings),
             rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )
