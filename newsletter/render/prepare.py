@@ -36,6 +36,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
 from newsletter.models import Membership
 from newsletter.render.clicks import track_links
 from newsletter.render.contract import Personalization, Spliced, dot_stuffed
+from newsletter.render.greeting import Greeting
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
 from newsletter.render.splice import (
     CRLF,
@@ -87,11 +88,12 @@ def section_title(lang: str, key: str) -> str:
     return key.replace("-", " ").capitalize()
 
 
-def list_id(settings: Settings) -> str:
-    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address."""
+def list_id(settings: Settings, language: str = "fr") -> str:
+    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address: the id is
+    the same in every language, the phrase names the network in the reader's."""
     _, address = parseaddr(settings.from_address)
     ident = settings.list_id or address.replace("@", ".") or "newsletter.invalid"
-    return f"{one_line(settings.organisation_name, 100)} <{ident}>"
+    return f"{one_line(settings.organisation_name_in(language), 100)} <{ident}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
@@ -164,6 +166,8 @@ def _edition(settings: Settings, view: IssueView, block: str, context: dict[str,
         **context,
         "issue": view,
         "lang": view.language,
+        # on the web nothing is attached: the AG's calendar is the network's, downloaded
+        "calendar_url": f"{settings.base_url.rstrip('/')}/feeds/agenda.ics?lang={view.language}",
         "show_rsvp": show_rsvp,
         "section_title": lambda key: section_title(view.language, key),
         "annexes": view.annexes_for(block),
@@ -194,11 +198,15 @@ def render_variant(
     language: str,
     block: str,
     editions: Sequence[IssueView] = (),
+    *,
+    web: bool = False,
 ) -> RenderedVariant:
     """Jinja2 + premailer for one variant (the expensive step, done once per variant).
 
     ``view`` is the reader's language version; ``editions``, when given, the views the
-    e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
+    e-mail shows one after the other (the bilingual edition), else ``view`` alone.
+    ``web``: the web version (the templates' ``web`` flag), which attaches nothing and
+    links the calendar instead."""
     from newsletter.render.inline import inline_css
     from newsletter.render.templating import environment
 
@@ -212,6 +220,7 @@ def render_variant(
     shared: dict[str, object] = {
         "block": block,
         "member": block in MEMBER_KINDS,
+        "web": web,
         "slot": markers.context(),
         "organisation_name": settings.organisation_name_in(language),
         "fallback_notes": FALLBACK_NOTES,
@@ -254,8 +263,8 @@ class PreparedVariant:
     subject: str
     rendered: RenderedVariant
     segments: list[MessagePiece] = field(repr=False)
-    greeting_named: str
-    greeting_plain: str
+    #: the greeting's forms in the variant's language (``render.greeting``)
+    greeting: Greeting
     mailto: str
     #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
     rsvp_assembly_id: int | None = None
@@ -354,7 +363,7 @@ class PreparedVariant:
         form once, whatever the number of lines that show it.
         """
         name = clean_name(values.name)
-        greeting = self.greeting_named.format(name=name) if name else self.greeting_plain
+        greeting = self.greeting.to(name)
         unsubscribe = values.unsubscribe_url
         html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
         html_preferences, text_preferences = url_forms(values.preferences_url)
@@ -436,6 +445,7 @@ class PreparedIssue:
         }
         self.annex_parts = [self._part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
+        self._web_variants: dict[tuple[str, str], PreparedVariant] = {}
 
     def _part(self, annex: AnnexView) -> bytes:
         key = (annex.filename, annex.data)
@@ -470,6 +480,21 @@ class PreparedIssue:
             self._variants[key] = prepared
         return prepared
 
+    def web_variant(
+        self, language: str, membership: str = Membership.none.value
+    ) -> PreparedVariant:
+        """The variant as the web version shows it (``web`` in the templates): the same
+        texts, the calendar linked instead of attached; RenderError as ``variant``."""
+        key = self.variant_key(language, membership)
+        prepared = self._web_variants.get(key)
+        if prepared is None:
+            try:
+                prepared = self._prepare(*key, web=True)
+            except Exception as error:
+                raise render_error(self.view.id, key, error) from error
+            self._web_variants[key] = prepared
+        return prepared
+
     def render_all(self, readers: Iterable[tuple[str, str]] | None = None) -> list[PreparedVariant]:
         """Every variant a send may use: each (language, membership) of ``readers``, or
         every language × membership kind. A send checks this before its first delivery,
@@ -486,20 +511,20 @@ class PreparedIssue:
     def subject(self, language: str) -> str:
         return subject_of(self.editions(language))
 
-    def _prepare(self, language: str, block: str) -> PreparedVariant:
+    def _prepare(self, language: str, block: str, *, web: bool = False) -> PreparedVariant:
         settings = self.settings
         view = self.views.get(language, self.view)
         editions = self.editions(language)
-        rendered = render_variant(settings, view, language, block, editions)
+        rendered = render_variant(settings, view, language, block, editions, web=web)
         subject = subject_of(editions)
-        headers = [("From", settings.from_address)]
+        headers = [("From", settings.from_address_in(language))]
         if settings.reply_to:
             headers.append(("Reply-To", settings.reply_to))
         segments = layout(
             headers_before_to=headers,
             subject=subject,
             date=format_datetime(self.date),
-            list_id=list_id(settings),
+            list_id=list_id(settings, language),
             text=rendered.text,
             html=rendered.html,
             annex_parts=self._annex_parts(language, block),
@@ -512,8 +537,7 @@ class PreparedIssue:
             subject=subject,
             rendered=rendered,
             segments=segments,
-            greeting_named=gettext(language, "Hello {name},"),
-            greeting_plain=gettext(language, "Hello,"),
+            greeting=Greeting.of(language),
             mailto=unsubscribe_mailto(settings),
             rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )

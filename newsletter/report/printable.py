@@ -109,7 +109,7 @@ def printable_html(settings: Settings, view: IssueView, lang: str) -> str:
         assemblies=assemblies,
         intro=printable_body(view.introduction_html)[0],
         section_title=lambda key: section_title(lang, key),
-        organisation_name=settings.organisation_name,
+        organisation_name=settings.organisation_name_in(lang),
         fallback_notes=FALLBACK_NOTES,
     )
 
