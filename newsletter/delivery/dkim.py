@@ -1,7 +1,9 @@
 """Optional DKIM signing (dkimpy) of each finished message.
 
-Signing happens per recipient (each message differs), so it costs CPU: about 1 ms
-per message with a 2048-bit RSA key. A spliced issue message stays in pieces when
+Signing happens per recipient (each message differs), so it costs CPU: about 12 ms
+per message with a 2048-bit RSA key (``bench/dkim_sign.py``: 11.0 ms median for a 4 KB
+message, 11.7–12.5 ms for 57 KB, at load 10 on 2 cores), nearly all of it the RSA step,
+which dkimpy computes in Python. A spliced issue message stays in pieces when
 signed (``sign_spliced``): the signature is one more piece in front, so the transport
 writes the variant's pieces dot-stuffed once, as for an unsigned message, and never
 scans the whole message again (``delivery.smtp.wire_body``).
