@@ -9,9 +9,9 @@ from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.delivery.identity import message_id, verify
+from newsletter.delivery.smtp import wire_body
 from newsletter.delivery.template import TemplateMessage
 from newsletter.delivery.verp import delivery_id_from_address, envelope_sender
-from newsletter.delivery.smtp import wire_body
 from newsletter.render.contract import Personalization, Spliced
 from tests.delivery.helpers import TEMPLATE
 
