@@ -16,76 +16,63 @@ The interface the delivery stage (and preview, test send) calls:
   the language still sets the interface words around them.
 - ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
   (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
+
+The concepts live apart: ``render.variant`` renders one variant (Jinja2 + premailer),
+``render.prepared`` splices a rendered variant per recipient, ``render.greeting`` greets;
+this module reads the issue and lays out each variant's message. The names of those
+modules are importable from here too.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from newsletter.config import Settings
-from newsletter.errors import ConfigurationError, NewsletterError, RenderError
-from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
+from newsletter.errors import NewsletterError, RenderError
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from newsletter.models import Membership
-from newsletter.render.clicks import track_links
-from newsletter.render.contract import Personalization, Spliced, dot_stuffed
 from newsletter.render.greeting import Greeting
-from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece, annex_part, layout
-from newsletter.render.splice import (
-    CRLF,
-    MAX_LINE,
-    LineTemplate,
-    Markers,
-    Slot,
-    address_header,
-    check_click_person,
-    clean_name,
-    list_unsubscribe_header,
-    message_id_header,
-    qp_fit,
-    text_forms,
-    url_forms,
+from newsletter.render.mime import annex_part, layout
+from newsletter.render.prepared import PreparedVariant
+from newsletter.render.variant import (
+    MEMBER_KINDS,
+    SECTION_TITLES,
+    Edition,
+    RenderedVariant,
+    render_variant,
+    section_title,
+    subject_of,
 )
 from newsletter.text import one_line
-from newsletter.versions import FALLBACK_NOTES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from newsletter.render.model import AnnexView, IssueView
 
-#: what quoted-printable encodes at the end of a line (``qp_fit``); "" is not one
-WHITESPACE = (" ", "\t")
+__all__ = [
+    "ASSEMBLY_BLOCKS",
+    "MEMBER_KINDS",
+    "SECTION_TITLES",
+    "Edition",
+    "PreparedIssue",
+    "PreparedVariant",
+    "RenderedVariant",
+    "list_id",
+    "prepare_issue",
+    "render_error",
+    "render_variant",
+    "section_title",
+    "subject_of",
+    "unsubscribe_mailto",
+]
 
-# Jinja2, premailer and the issue model load when a variant is rendered: a process that
-# only splices prepared variants (the sender, see ``service.variants``) never loads them.
-
-MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
 ASSEMBLY_BLOCKS = {kind: kind for kind in MEMBER_KINDS}
-
-#: section headings of the default categories (other categories show their own name)
-SECTION_TITLES = {
-    "assemblies": N_("General assembly"),
-    "actualite": N_("News"),
-    "agenda": N_("Events"),
-    "emploi": N_("Job offers"),
-    "appel-a-projets": N_("Calls for projects"),
-    "formation": N_("Training"),
-}
-
-
-def section_title(lang: str, key: str) -> str:
-    if key in SECTION_TITLES:
-        return gettext(lang, SECTION_TITLES[key])
-    return key.replace("-", " ").capitalize()
 
 
 def list_id(settings: Settings, language: str = "fr") -> str:
@@ -99,326 +86,6 @@ def list_id(settings: Settings, language: str = "fr") -> str:
 def unsubscribe_mailto(settings: Settings) -> str:
     _, address = parseaddr(settings.from_address)
     return f"mailto:{address}?subject=unsubscribe"
-
-
-def _short_slot_lines(html: str, markers: Markers) -> str:
-    """End the line after an attribute holding a placeholder (the inlined styles follow).
-
-    Lines with per-recipient values are encoded per recipient: short ones cost less.
-    A line break between attributes is plain HTML whitespace.
-    """
-    attribute = re.compile(rf'(="QZSLOT[A-Z]+{markers.nonce}QZ")(?=[\s>])')
-    return attribute.sub("\\1\n", html)
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One language edition of the content, rendered in its own language."""
-
-    lang: str
-    #: the title shown and the language it is in (the fallback's when there is no version)
-    title: str
-    title_lang: str
-    html: Markup
-    text: str
-
-
-def _own_items(view: IssueView) -> IssueView:
-    from newsletter.render.model import SectionView
-
-    sections = []
-    for section in view.sections:
-        own = tuple(item for item in section.items if not item.fallback)
-        if own:
-            sections.append(SectionView(section.key, own))
-    return replace(view, sections=tuple(sections))
-
-
-def _calendars_as(edition: IssueView, view: IssueView) -> IssueView:
-    """``edition`` naming the calendar files as ``view`` (the reader's) attaches them: the
-    bilingual e-mail carries one set of files, in the reader's language."""
-    names = {ag.id: ag.ics_filename for ag in view.assemblies}
-    calendars = tuple(a for a in view.annexes if a.content_type == "text/calendar")
-    return replace(
-        edition,
-        assemblies=tuple(
-            replace(ag, ics_filename=names.get(ag.id, ag.ics_filename)) for ag in edition.assemblies
-        ),
-        annexes=(*(a for a in edition.annexes if a.content_type != "text/calendar"), *calendars),
-    )
-
-
-def subject_of(views: Sequence[IssueView]) -> str:
-    """The subject: the reader's title; both titles in the bilingual edition."""
-    titles: list[str] = []
-    for view in views:
-        if view.title not in titles:
-            titles.append(view.title)
-    return " / ".join(titles)
-
-
-def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
-             show_rsvp: bool) -> Edition:  # fmt: skip
-    from newsletter.render.templating import environment
-
-    env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
-    values = {
-        **context,
-        "issue": view,
-        "lang": view.language,
-        # on the web nothing is attached: the AG's calendar is the network's, downloaded
-        "calendar_url": f"{settings.base_url.rstrip('/')}/feeds/agenda.ics?lang={view.language}",
-        "show_rsvp": show_rsvp,
-        "section_title": lambda key: section_title(view.language, key),
-        "annexes": view.annexes_for(block),
-        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
-        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
-        "blocks_at": lambda place: view.blocks_at(place, block),
-    }
-    html = Markup(env.get_template("issue_content.html").render(values))  # noqa: S704 - rendered with autoescape
-    text = env.get_template("issue_content.txt").render(values)
-    return Edition(view.language, view.title, view.text_language, html, text)
-
-
-@dataclass(frozen=True)
-class RenderedVariant:
-    """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
-
-    language: str
-    block: str
-    html: str
-    text: str
-    #: the placeholder words of this render (with their nonce)
-    markers: Markers
-
-
-def render_variant(
-    settings: Settings,
-    view: IssueView,
-    language: str,
-    block: str,
-    editions: Sequence[IssueView] = (),
-    *,
-    web: bool = False,
-) -> RenderedVariant:
-    """Jinja2 + premailer for one variant (the expensive step, done once per variant).
-
-    ``view`` is the reader's language version; ``editions``, when given, the views the
-    e-mail shows one after the other (the bilingual edition), else ``view`` alone.
-    ``web``: the web version (the templates' ``web`` flag), which attaches nothing and
-    links the calendar instead."""
-    from newsletter.render.inline import inline_css
-    from newsletter.render.templating import environment
-
-    env = environment(settings.templates_dir.resolve(), language, settings.timezone)
-    markers = Markers.new()
-    shown = tuple(editions) or (view,)
-    if len(shown) > 1:
-        # both editions side by side: a news item shows in the editions it is written in
-        # one set of files goes with the e-mail: each edition names the reader's
-        shown = tuple(_own_items(_calendars_as(edition, view)) for edition in shown)
-    shared: dict[str, object] = {
-        "block": block,
-        "member": block in MEMBER_KINDS,
-        "web": web,
-        "slot": markers.context(),
-        "organisation_name": settings.organisation_name_in(language),
-        "fallback_notes": FALLBACK_NOTES,
-    }
-    parts = [
-        _edition(settings, edition, block, shared, show_rsvp=number == 0)
-        for number, edition in enumerate(shown)
-    ]
-    context = {
-        **shared,
-        "issue": view,
-        "editions": parts,
-        "subject": subject_of(shown),
-        "section_title": lambda key: section_title(language, key),
-        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
-        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
-    }
-    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
-    text = env.get_template("issue.txt").render(context)
-    if settings.click_counting:
-        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
-        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
-    unsubscribe = markers.words[Slot.unsubscribe_url]
-    for name, body in (("issue.html", html), ("issue.txt", text)):
-        if unsubscribe not in body:
-            raise ConfigurationError(
-                N_("The template {name} must show the unsubscribe link ({slot})."),
-                name=name,
-                slot="{{ slot.unsubscribe_url }}",
-            )
-    return RenderedVariant(language, block, html, text, markers)
-
-
-@dataclass
-class PreparedVariant:
-    """One rendered variant; ``personalize`` gives a recipient's bytes (a PreparedMessage)."""
-
-    language: str
-    block: str
-    subject: str
-    rendered: RenderedVariant
-    segments: list[MessagePiece] = field(repr=False)
-    #: the greeting's forms in the variant's language (``render.greeting``)
-    greeting: Greeting
-    mailto: str
-    #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
-    rsvp_assembly_id: int | None = None
-
-    @property
-    def html(self) -> str:
-        return self.rendered.html
-
-    @property
-    def text(self) -> str:
-        return self.rendered.text
-
-    def __post_init__(self) -> None:
-        # the segments as one list of bytes, with the indexes where a recipient's values go
-        self._parts: list[bytes] = []
-        self._to = self._message_id = self._unsubscribe = -1
-        #: (index, line, is in the HTML part)
-        self._lines: list[tuple[int, LineTemplate, bool]] = []
-        #: (index, encoded lines) kept for a recipient with an RSVP link
-        self._rsvp_blocks: list[tuple[int, bytes]] = []
-        #: lines whose only value is the web version's link (the same for every reader of a
-        #: language): encoded once per link, kept in ``_web_lines`` with the link's forms
-        self._web_only: list[tuple[int, LineTemplate, bool]] = []
-        self._web_lines: dict[str, tuple[str, str, list[tuple[int, bytes]]]] = {}
-        for segment in self.segments:
-            index = len(self._parts)
-            self._parts.append(b"")
-            if type(segment) is bytes:
-                self._parts[index] = segment
-            elif type(segment) is BodyLine:
-                template = segment.template
-                slots = {piece for piece in template.pieces if isinstance(piece, Slot)}
-                if slots == {Slot.web_url} and template.when is None:
-                    self._web_only.append((index, template, segment.html))
-                else:
-                    self._lines.append((index, template, segment.html))
-            elif type(segment) is BodyBlock:
-                if segment.when is not Slot.rsvp_url:
-                    raise ValueError(f"no conditional block on {segment.when}")
-                self._rsvp_blocks.append((index, segment.data))
-            elif segment is HeaderMark.to:
-                self._to = index
-            elif segment is HeaderMark.message_id:
-                self._message_id = index
-            else:
-                self._unsubscribe = index
-        if min(self._to, self._message_id, self._unsubscribe) < 0:
-            raise ValueError("a message layout without its To, Message-ID or List-Unsubscribe")
-        for _index, line, _html in self._lines:
-            if line.when not in (None, Slot.rsvp_url):
-                raise ValueError(f"no conditional line on {line.when}")
-        #: lines with one value: (index, prefix, position of the value, suffix, kept only
-        #: with an RSVP link); other lines: (index, positional pattern, kept only with…)
-        #: (``LineTemplate.compiled``)
-        self._single: list[tuple[int, str, int, str, bool]] = []
-        self._patterns: list[tuple[int, str, bool]] = []
-        for index, line, is_html in self._lines:
-            compiled = line.compiled(is_html)
-            if isinstance(compiled, str):
-                self._patterns.append((index, compiled, line.when is not None))
-            else:
-                self._single.append((index, *compiled, line.when is not None))
-        #: the pieces of a recipient's own (their values, the RSVP blocks), the same for all
-        self._own = tuple(
-            index for index, segment in enumerate(self.segments) if type(segment) is not bytes
-        )
-        for piece in [*self._parts, *(data for _index, data in self._rsvp_blocks)]:
-            if piece and not _whole_crlf_lines(piece):
-                raise ValueError("a message piece that is not whole CRLF lines")
-        #: the pieces as they go after SMTP DATA, dot-stuffed once for every reader
-        self._stuffed = tuple(dot_stuffed(piece) for piece in self._parts)
-
-    def _web_version(self, url: str) -> tuple[str, str, list[tuple[int, bytes]]]:
-        """The forms of a web version link (checked) and the lines that only hold it."""
-        html_form, text_form = url_forms(url)
-        forms = {"web_url": html_form}, {"web_url": text_form}
-        pieces = [
-            (index, line.encode(forms[0] if is_html else forms[1]))
-            for index, line, is_html in self._web_only
-        ]
-        if len(self._web_lines) >= 8:
-            self._web_lines.clear()
-        found = self._web_lines[url] = (html_form, text_form, pieces)
-        return found
-
-    def personalize(self, values: Personalization) -> bytes:
-        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
-        return b"".join(self.splice(values).pieces)
-
-    def splice(self, values: Personalization) -> Spliced:
-        """The message of one recipient as pieces (``personalize`` joins them).
-
-        Every value is checked or escaped for where it goes: links by ``url_forms``
-        (refused unless plain printable ASCII), the greeting escaped for HTML, the
-        headers built by the ``splice`` header functions; then put in quoted-printable
-        form once, whatever the number of lines that show it.
-        """
-        name = clean_name(values.name)
-        greeting = self.greeting.to(name)
-        unsubscribe = values.unsubscribe_url
-        html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
-        html_preferences, text_preferences = url_forms(values.preferences_url)
-        rsvp = values.rsvp_url
-        html_rsvp, text_rsvp = url_forms(rsvp) if rsvp else ("", "")
-        # the web version's link is the same for every reader of a language: its forms
-        # and its lines are made once per link (the link checked then)
-        web = values.web_url
-        web_lines = self._web_lines.get(web)
-        if web_lines is None:
-            web_lines = self._web_version(web)
-        html_web, text_web, web_pieces = web_lines
-        # "~" and URL-safe characters: the same in both parts, nothing to escape or quote
-        person = check_click_person(values.click_person)
-        html_greeting, text_greeting = text_forms(greeting)
-        # in the order of ``SLOT_ORDER``: the HTML part's forms, then the text part's
-        forms = (
-            html_greeting,
-            html_unsubscribe,
-            html_preferences,
-            html_web,
-            html_rsvp,
-            person,
-            text_greeting,
-            text_unsubscribe,
-            text_preferences,
-            text_web,
-            text_rsvp,
-            person,
-        )
-        out = self._parts.copy()
-        for index, data in web_pieces:
-            out[index] = data
-        for index, head, position, tail, only_rsvp in self._single:
-            if rsvp or not only_rsvp:
-                line = head + forms[position] + tail
-                if len(line) > MAX_LINE or line[-1:] in WHITESPACE:  # cut by qp_fit
-                    line = qp_fit(line)
-                out[index] = (line + CRLF).encode("ascii")
-        for index, pattern, only_rsvp in self._patterns:
-            if rsvp or not only_rsvp:
-                out[index] = (qp_fit(pattern.format(*forms)) + CRLF).encode("ascii")
-        if rsvp:
-            for index, data in self._rsvp_blocks:
-                out[index] = data
-        out[self._to] = address_header("To", name, values.email, clean=True)
-        out[self._message_id] = message_id_header(values.message_id)
-        out[self._unsubscribe] = list_unsubscribe_header(unsubscribe, self.mailto)
-        return Spliced(out, self._stuffed, self._own)
-
-
-def _whole_crlf_lines(piece: bytes) -> bool:
-    """Whether ``piece`` ends with CRLF and has no other CR or LF than its line ends."""
-    ends = piece.count(b"\r\n")
-    return piece.endswith(b"\r\n") and ends == piece.count(b"\n") == piece.count(b"\r")
 
 
 class PreparedIssue:

@@ -17,8 +17,8 @@ import segno
 
 from newsletter.config import Settings
 from newsletter.render.model import BlockView, IssueView
-from newsletter.render.prepare import section_title
 from newsletter.render.templating import environment
+from newsletter.render.variant import section_title
 from newsletter.versions import FALLBACK_NOTES
 
 #: the printed page lies at a reception desk: it shows what readers without a membership get

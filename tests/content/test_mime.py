@@ -22,7 +22,8 @@ from newsletter.i18n import LANGUAGES
 from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import Personalization, PreparedIssue, prepare_issue
-from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
+from newsletter.render.prepare import list_id, unsubscribe_mailto
+from newsletter.render.prepared import PreparedVariant
 from newsletter.render.preview import personalization_for
 from newsletter.render.splice import Markers, Slot, address_header
 from newsletter.text import one_line

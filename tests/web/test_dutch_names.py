@@ -5,7 +5,6 @@ SMTP server, once for a Dutch-speaking member and once for a French-speaking one
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import AddressHeader
@@ -15,10 +14,10 @@ import pytest
 
 from newsletter.config import Settings
 from newsletter.context import Context
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.service import Service
 from newsletter.web import create_app
 from tests.support.checks import text_body
+from tests.support.delivery import deliver
 from tests.web.conftest import Browser, TestClient
 from tests.web.smtp import SmtpServer
 
@@ -54,11 +53,8 @@ def web(mail: Service) -> Iterator[TestClient]:
 
 
 def _only(smtp: SmtpServer, address: str) -> EmailMessage:
-    smtp.recorder.wait_for(1)
-    found = [m.message for m in smtp.recorder.to(address)]
-    smtp.recorder.messages.clear()
-    assert len(found) == 1, [m["Subject"] for m in found]
-    return found[0]
+    (message,) = smtp.recorder.take(address)
+    return message
 
 
 def _from_name(message: EmailMessage) -> str:
@@ -80,15 +76,7 @@ def test_the_newsletter_comes_from_the_network_named_in_the_readers_language(
     )  # fmt: skip
     issue_id = mail.assemblies.invitation(assembly.id)
     mail.delivery.start_send(issue_id, ["membres"])
-    pool = SmtpPool.from_settings(mail.ctx.settings)
-
-    async def run() -> None:
-        try:
-            await mail.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+    deliver(mail, issue_id)
     message = _only(smtp, MEMBER[lang])
     assert _from_name(message) == NAME[lang]
     # the list's id is the same in both languages; only its phrase is translated
