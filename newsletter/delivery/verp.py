@@ -15,11 +15,14 @@ import hmac
 import string
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import Any
 
 from newsletter.config import Settings
 
 _DIGITS = string.digits + string.ascii_lowercase
 _MAC_SIZE = 12
+#: the block size of SHA-256, the HMAC's pad length
+_BLOCK = 64
 
 
 #: every number below 36² in two base-36 digits (a number is written two digits a step)
@@ -40,6 +43,18 @@ def _base36(number: int) -> str:
 def _keyed(secret: str) -> hmac.HMAC:
     """The HMAC keyed with ``secret`` (copied per address: the key is hashed once)."""
     return hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+
+
+@lru_cache(maxsize=16)
+def _pads(secret: str) -> tuple[Any, Any]:
+    """SHA-256 already fed with the key XOR ipad, and with the key XOR opad (RFC 2104)."""
+    key = secret.encode("utf-8")
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+    return inner, outer
 
 
 def _mac(settings: Settings, delivery_id: int) -> str:
@@ -66,7 +81,7 @@ class EnvelopeSenders:
     """``envelope_sender`` for the deliveries of one send: the bounce address taken apart
     and the HMAC keyed once, so that each delivery costs its MAC and its digits only."""
 
-    __slots__ = ("_head", "_keyed", "_plain", "_tail")
+    __slots__ = ("_head", "_inner", "_outer", "_plain", "_tail")
 
     def __init__(self, settings: Settings) -> None:
         base = _base_address(settings)
@@ -75,14 +90,18 @@ class EnvelopeSenders:
         local, _, domain = base.rpartition("@")
         self._head = local.split("+", 1)[0] + "+"
         self._tail = "@" + domain
-        self._keyed = _keyed(settings.secret)
+        self._inner, self._outer = _pads(settings.secret)
 
     def __call__(self, delivery_id: int) -> str:
         if self._plain is not None:
             return self._plain
-        mac = self._keyed.copy()
-        mac.update(b"verp:%d" % delivery_id)
-        return f"{self._head}{_base36(delivery_id)}-{mac.hexdigest()[:_MAC_SIZE]}{self._tail}"
+        # HMAC-SHA256 (RFC 2104) from the two keyed hashes: what ``hmac`` does, without
+        # its Python objects (half the cost per address)
+        inner = self._inner.copy()
+        inner.update(b"verp:%d" % delivery_id)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return f"{self._head}{_base36(delivery_id)}-{outer.hexdigest()[:_MAC_SIZE]}{self._tail}"
 
 
 def delivery_id_from_address(settings: Settings, address: str) -> int | None:
