@@ -104,6 +104,9 @@ class AnnexView:
     url: str = ""
     #: who gets it (``editorial.blocks.AUDIENCES``)
     audience: str = "all"
+    #: its download link in the web version, where nothing is attached (empty for an
+    #: AG's calendar file: the web version links the network's calendar instead)
+    web_url: str = ""
 
     @property
     def attached(self) -> bool:
@@ -223,6 +226,7 @@ def _assembly_view(settings: Settings, assembly: Assembly, reader: str) -> Assem
 
 def _annex(settings: Settings, stored: StoredFile, label: str, audience: str = "all") -> AnnexView:
     linked = stored.size > settings.annex_link_threshold
+    url = annex_url(settings, stored.id, stored.filename)
     return AnnexView(
         audience=audience,
         filename=stored.filename,
@@ -230,7 +234,8 @@ def _annex(settings: Settings, stored: StoredFile, label: str, audience: str = "
         content_type=stored.content_type,
         size=stored.size,
         data=b"" if linked else stored.data,
-        url=annex_url(settings, stored.id, stored.filename) if linked else "",
+        url=url if linked else "",
+        web_url=url,
     )
 
 

@@ -85,6 +85,16 @@ def test_the_dutch_member_reads_it_all_in_dutch(sent: tuple[Settings, Received])
                 assert FRENCH_ONLY in body and NOTE in body
                 for french in FRENCH[:5]:
                     assert french not in body, french
+                # the web version does not offer itself in the browser again
+                assert "in uw browser bekijken" not in body
+                # the frame is as tall as the issue: the page scrolls, not a box in it
+                page.wait_for_function(
+                    "() => { const f = document.querySelector('iframe');"
+                    " const d = f.contentDocument;"
+                    " return d && d.readyState === 'complete'"
+                    " && d.documentElement.scrollHeight <= f.clientHeight + 1; }",
+                    timeout=15000,
+                )
                 audit.check(page, f"dutch-web-version-{width}")
                 page.screenshot(
                     path=str(SCREENSHOTS / f"dutch-web-version-{width}.png"), full_page=True

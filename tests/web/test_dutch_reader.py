@@ -126,6 +126,32 @@ def test_the_web_version_links_the_calendar_instead_of_an_attachment(service: Se
     assert "est jointe" not in both and "zit in bijlage" not in both
 
 
+def test_the_web_version_offers_each_file_as_a_download(service: Service) -> None:
+    """The e-mail says its files are attached; the web version, where nothing is, gives
+    a download link for each one and lists no AG calendar file (the assembly links the
+    network's calendar); it does not offer itself "in the browser" either."""
+    from tests.content.sample import PDF, build_sample
+
+    with service.ctx.db.session() as session:
+        issue_id = build_sample(session, service.ctx.settings)
+    service.editorial.add_issue_annex(
+        issue_id, ("Budget.pdf", "application/pdf", PDF), "Budget 2027", "Begroting 2027"
+    )
+    base = re.escape(service.ctx.settings.base_url.rstrip("/"))
+    for lang, label, attached, browser_link in [
+        ("nl", "Begroting 2027", "bij dit bericht gevoegd", "in uw browser bekijken"),
+        ("fr", "Budget 2027", "jointe à ce message", "dans votre navigateur"),
+    ]:
+        mail = service.editorial.preview(issue_id, language=lang)
+        assert label in mail.html and attached in mail.html and browser_link in mail.html
+        assert re.search(r"AV-[0-9-]+\.ics|AG-[0-9-]+\.ics", mail.html)
+        web = service.editorial.web_version_html(issue_id, lang)
+        assert attached not in web and browser_link not in web
+        link = re.search(f'<a href="({base}/files/[^"]+/Budget.pdf)"[^>]*>{label}</a>', web)
+        assert link, web[-3000:]
+        assert not re.search(r"A[VG]-[0-9-]+\.ics", web)  # no calendar file listed
+
+
 def test_dutch_readers_see_the_networks_dutch_name(service: Service, browser: Browser) -> None:
     """``NEWSLETTER_ORGANISATION_NAME_NL``: the masthead and footer of the Dutch web
     version, the Dutch feed and the Dutch pages name the network in Dutch."""

@@ -163,3 +163,17 @@ document.addEventListener("change", function (event) {
     if (dirty || pending || held) { event.preventDefault(); event.returnValue = ""; }
   });
 })();
+// The web version's frame as tall as the issue it shows, so a phone scrolls one page
+// and not a box inside it (without JavaScript: a fixed height and the frame's own bar).
+document.querySelectorAll("iframe[data-fit]").forEach(function (frame) {
+  function fit() {
+    var doc = frame.contentDocument;
+    if (!doc || !doc.body) return;
+    frame.style.height = "0";  // measured at the width it has, never at its old height
+    var borders = frame.offsetHeight - frame.clientHeight;
+    frame.style.height = Math.ceil(doc.documentElement.scrollHeight) + borders + "px";
+  }
+  frame.addEventListener("load", fit);
+  window.addEventListener("resize", fit);
+  if (frame.contentDocument && frame.contentDocument.readyState === "complete") fit();
+});
