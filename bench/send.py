@@ -13,6 +13,7 @@ process of its own so that its peak RSS is its own.
     uv run python bench/send.py --cli --sizes 10000,100000   # 'issue send' end to end
     uv run python bench/send.py --postgres --processes 2     # two senders, one PostgreSQL outbox
     uv run python bench/send.py --cli --postgres --processes 2 --sizes 20000
+    uv run python bench/send.py --cli   # NEWSLETTER_DKIM_{DOMAIN,SELECTOR,KEY_FILE} set: signed
 
 ``--cli`` measures the process users run: ``newsletter issue send ID --to public --yes``
 started with ``python -m newsletter`` on a database holding a realistic issue (the
@@ -391,7 +392,8 @@ FRENCH_HOURS = "La permanence ouvre à neuf heures. Venez avec vos questions. " 
 
 
 def cli_env(folder: Path, port: int, connections: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    env = {k: v for k, v in os.environ.items()  # DKIM_*: a signed send, as configured
+           if not k.startswith("NEWSLETTER_") or k.startswith("NEWSLETTER_DKIM_")}  # fmt: skip
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({
         "NEWSLETTER_DATA_DIR": str(folder), "NEWSLETTER_SECRET_KEY": "bench-secret-key-0123456789",

@@ -54,12 +54,20 @@ def problems(base_url: str, *, probe: bool = True, timeout: float = 3.0) -> list
                             "preferences links travel unencrypted and browsers warn; use "
                             "https."), {"url": base_url}))  # fmt: skip
     if probe:
-        error = answers(base_url, timeout)
-        if error is not None:
-            found.append(Msg(N_("BASE_URL {url} does not answer ({error}): the links in the "
-                                "e-mails (unsubscribe, preferences, RSVP, web version) would "
-                                "not work."), {"url": base_url, "error": error}))  # fmt: skip
+        silent = unanswered(base_url, timeout)
+        if silent is not None:
+            found.append(silent)
     return found
+
+
+def unanswered(base_url: str, timeout: float = 3.0) -> Msg | None:
+    """The warning when BASE_URL gives no HTTP answer (None: it answers)."""
+    error = answers(base_url, timeout)
+    if error is None:
+        return None
+    return Msg(N_("BASE_URL {url} does not answer ({error}): the links in the "
+                  "e-mails (unsubscribe, preferences, RSVP, web version) would "
+                  "not work."), {"url": base_url, "error": error})  # fmt: skip
 
 
 def answers(base_url: str, timeout: float = 3.0) -> str | None:

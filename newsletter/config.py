@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from email.headerregistry import Address
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,6 +75,12 @@ class Settings(BaseSettings):
         "Coordination sociale <newsletter@example.org>",
         alias="NEWSLETTER_FROM",
         description="From header of every e-mail sent.",
+    )
+    from_name_nl: str = Field(
+        "",
+        description="Display name of the From header in Dutch readers' e-mails (the address "
+        "stays FROM's). Empty: ORGANISATION_NAME_NL when FROM's display name is "
+        "ORGANISATION_NAME, else FROM's own.",
     )
     reply_to: str = Field("", description="Reply-To header of newsletters (empty: none).")
     list_id: str = Field(
@@ -377,6 +385,23 @@ class Settings(BaseSettings):
         if lang == "nl" and self.organisation_name_nl.strip():
             return self.organisation_name_nl
         return self.organisation_name
+
+    def from_address_in(self, lang: str) -> str:
+        """The From header for readers of ``lang``: FROM, with the Dutch display name
+        (``from_name_nl``, else the network's Dutch name in place of its French one) for
+        Dutch readers. The address itself is the same in every language."""
+        if lang != "nl":
+            return self.from_address
+        name, address = parseaddr(self.from_address)
+        dutch = self.from_name_nl.strip()
+        if not dutch and name.strip() == self.organisation_name.strip():
+            dutch = self.organisation_name_nl.strip()
+        if not dutch or not address:
+            return self.from_address
+        try:
+            return str(Address(display_name=" ".join(dutch.split()), addr_spec=address))
+        except ValueError:  # an address the e-mail package cannot rebuild: FROM as it is
+            return self.from_address
 
     @property
     def effective_database_url(self) -> str:

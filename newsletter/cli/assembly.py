@@ -139,10 +139,11 @@ def assembly_attend(
 def assembly_sheet(
     assembly_id: IdArgument,
     out: Annotated[Path, typer.Option("--out", help="The PDF file to write.")],
+    lang: Annotated[str, typer.Option("--lang", help="Language of the sheet: fr or nl.")] = "fr",
 ) -> None:
     """The attendance sheet to print (PDF): organisations, expected people, proxies."""
     with service() as svc:
-        data = svc.assemblies.sheet_pdf(assembly_id)
+        data = svc.assemblies.sheet_pdf(assembly_id, lang)
     out.write_bytes(data)
     say(_("Attendance sheet written to {path}.").format(path=out))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -79,8 +80,11 @@ def send(
                     "send into the embedded mail catcher with --catcher."
                 )
             )
-        if not catcher:  # every link of every message starts with BASE_URL
-            for problem in baseurl.problems(settings.base_url):
+        # every link of every message starts with BASE_URL; with --yes nobody reads the
+        # warnings before the send starts, so whether it answers is asked while sending
+        probe = settings.base_url if yes and not catcher else None
+        if not catcher:
+            for problem in baseurl.problems(settings.base_url, probe=probe is None):
                 warn(problem)
         lists = _lists(to)
         # readers of a language that some texts lack get the other version: say how many
@@ -112,7 +116,7 @@ def send(
         try:
             result = run_loop(
                 _send_with_progress(
-                    svc, issue_id, total, transport, wait, helpers, smtp_settings.send_rate
+                    svc, issue_id, total, transport, wait, helpers, smtp_settings.send_rate, probe
                 )
             )
         finally:
@@ -155,7 +159,10 @@ async def _send_with_progress(
     wait: bool,
     helpers: list[subprocess.Popen[bytes]],
     rate: float,
+    probe: str | None = None,
 ) -> RunResult:
+    """The send with its progress bar; ``probe``: a BASE_URL to check meanwhile (its
+    warning shows above the bar)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -166,7 +173,7 @@ async def _send_with_progress(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
-    before = svc.delivery.status(issue_id)
+    before = svc.delivery.status(issue_id, counts_only=True)
     done_before = before.total - before.queued
     columns = (
         TextColumn("{task.description}"),
@@ -219,7 +226,7 @@ async def _send_with_progress(
                 if now - last_poll[0] < 0.5:
                     return
                 last_poll[0] = now
-                current = svc.delivery.status(issue_id)
+                current = svc.delivery.status(issue_id, counts_only=True)
                 bar.update(task, completed=current.total - current.queued,
                            sent=current.sent, failed=current.failed,
                            rate=(current.sent - before.sent) / elapsed)  # fmt: skip
@@ -233,6 +240,7 @@ async def _send_with_progress(
                 rate=p.sent / elapsed,
             )
 
+        probing = asyncio.create_task(_probe(probe)) if probe else None
         try:
             result = await svc.delivery.run(
                 issue_id,
@@ -246,13 +254,26 @@ async def _send_with_progress(
             return result
         finally:
             await transport.close()
+            if probing is not None:  # bounded by the probe's timeout
+                await probing
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
 
 
+async def _probe(base_url: str) -> None:
+    """Warn when BASE_URL does not answer (asked in a thread: the send goes on)."""
+    try:
+        problem = await asyncio.to_thread(baseurl.unanswered, base_url)
+    except Exception:  # a malformed answer, say: a warning never stops a send
+        logging.getLogger(__name__).warning("BASE_URL probe failed", exc_info=True)
+        return
+    if problem is not None:
+        warn(problem)
+
+
 def _summary(svc: Service, issue_id: int, result: RunResult) -> None:
     try:
-        status = svc.delivery.status(issue_id)
+        status = svc.delivery.status(issue_id, counts_only=True)
     except Exception as error:  # stopped while the database is away: say what we know
         message = storage_error(error)
         if message is None:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -158,6 +157,8 @@ def create_assembly(
     session.flush()
     previous = previous_assembly(session, assembly)
     if previous is not None and not approves_previous_minutes(list(assembly.agenda)):
+        from babel.dates import format_date  # here: the sender reads AGs, never writes one
+
         day = format_date(
             previous.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale=language
         )

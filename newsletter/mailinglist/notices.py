@@ -53,7 +53,7 @@ def build_notice(
         "reason": text,
     }
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.from_address
+    message["From"] = settings.from_address_in(lang)
     message["To"] = to
     subject = gettext(lang, HELD_SUBJECT if held else REJECTED_SUBJECT).format(**values)
     message["Subject"] = one_line(subject)

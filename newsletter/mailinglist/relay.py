@@ -243,11 +243,7 @@ def signed_headers(names: Iterable[str]) -> list[bytes]:
 
 def sign_copy(signer: DkimSigner, data: bytes, headers: list[bytes]) -> bytes:
     """``data`` with a DKIM-Signature in front covering ``headers``."""
-    import dkim  # dkimpy loads only when signing is configured
-
-    signature: bytes = dkim.sign(data, signer.selector, signer.domain, signer.private_key,
-                                 include_headers=headers, linesep=b"\r\n")  # fmt: skip
-    return signature + data
+    return signer.signature(data, headers=headers) + data
 
 
 def _qp(text: str) -> bytes:

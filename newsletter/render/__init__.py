@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newsletter.render.contract import Personalization, PreparedMessage
-    from newsletter.render.prepare import PreparedIssue, PreparedVariant, prepare_issue
+    from newsletter.render.prepare import PreparedIssue, prepare_issue
+    from newsletter.render.prepared import PreparedVariant
     from newsletter.render.preview import personalization_for, sample_personalization
 
 _WHERE = {
     "Personalization": "newsletter.render.contract",
     "PreparedMessage": "newsletter.render.contract",
     "PreparedIssue": "newsletter.render.prepare",
-    "PreparedVariant": "newsletter.render.prepare",
+    "PreparedVariant": "newsletter.render.prepared",
     "prepare_issue": "newsletter.render.prepare",
     "personalization_for": "newsletter.render.preview",
     "sample_personalization": "newsletter.render.preview",

@@ -16,255 +16,76 @@ The interface the delivery stage (and preview, test send) calls:
   the language still sets the interface words around them.
 - ``PreparedVariant.personalize(Personalization) -> bytes``: the exact message bytes
   (CRLF) for one recipient, by splicing; see ``newsletter.render.splice``.
+
+The concepts live apart: ``render.variant`` renders one variant (Jinja2 + premailer),
+``render.prepared`` splices a rendered variant per recipient, ``render.greeting`` greets;
+this module reads the issue and lays out each variant's message. The names of those
+modules are importable from here too.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from newsletter.config import Settings
-from newsletter.errors import ConfigurationError, NewsletterError, RenderError
-from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg, gettext
+from newsletter.errors import NewsletterError, RenderError
+from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Msg
 from newsletter.models import Membership
-from newsletter.render.clicks import track_links
-from newsletter.render.contract import Personalization, Spliced
-from newsletter.render.mime import MessagePiece, annex_part, layout
-from newsletter.render.splice import Markers, Slot
-from newsletter.render.splicer import VariantSplice
+from newsletter.render.greeting import Greeting
+from newsletter.render.mime import annex_part, layout
+from newsletter.render.prepared import PreparedVariant
+from newsletter.render.variant import (
+    MEMBER_KINDS,
+    SECTION_TITLES,
+    Edition,
+    RenderedVariant,
+    render_variant,
+    section_title,
+    subject_of,
+)
 from newsletter.text import one_line
-from newsletter.versions import FALLBACK_NOTES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from newsletter.render.model import AnnexView, IssueView
 
-# Jinja2, premailer and the issue model load when a variant is rendered: a process that
-# only splices prepared variants (the sender, see ``service.variants``) never loads them.
+__all__ = [
+    "ASSEMBLY_BLOCKS",
+    "MEMBER_KINDS",
+    "SECTION_TITLES",
+    "Edition",
+    "PreparedIssue",
+    "PreparedVariant",
+    "RenderedVariant",
+    "list_id",
+    "prepare_issue",
+    "render_error",
+    "render_variant",
+    "section_title",
+    "subject_of",
+    "unsubscribe_mailto",
+]
 
-MEMBER_KINDS = frozenset({Membership.full.value, Membership.associate.value})
 #: the variant block of an AG issue for each membership kind (others read "public")
 ASSEMBLY_BLOCKS = {kind: kind for kind in MEMBER_KINDS}
 
-#: section headings of the default categories (other categories show their own name)
-SECTION_TITLES = {
-    "assemblies": N_("General assembly"),
-    "actualite": N_("News"),
-    "agenda": N_("Events"),
-    "emploi": N_("Job offers"),
-    "appel-a-projets": N_("Calls for projects"),
-    "formation": N_("Training"),
-}
 
-
-def section_title(lang: str, key: str) -> str:
-    if key in SECTION_TITLES:
-        return gettext(lang, SECTION_TITLES[key])
-    return key.replace("-", " ").capitalize()
-
-
-def list_id(settings: Settings) -> str:
-    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address."""
+def list_id(settings: Settings, language: str = "fr") -> str:
+    """``Name <local.domain>`` (RFC 2919), from LIST_ID or the From address: the id is
+    the same in every language, the phrase names the network in the reader's."""
     _, address = parseaddr(settings.from_address)
     ident = settings.list_id or address.replace("@", ".") or "newsletter.invalid"
-    return f"{one_line(settings.organisation_name, 100)} <{ident}>"
+    return f"{one_line(settings.organisation_name_in(language), 100)} <{ident}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
     _, address = parseaddr(settings.from_address)
     return f"mailto:{address}?subject=unsubscribe"
-
-
-def _short_slot_lines(html: str, markers: Markers) -> str:
-    """End the line after an attribute holding a placeholder (the inlined styles follow).
-
-    Lines with per-recipient values are encoded per recipient: short ones cost less.
-    A line break between attributes is plain HTML whitespace.
-    """
-    attribute = re.compile(rf'(="QZSLOT[A-Z]+{markers.nonce}QZ")(?=[\s>])')
-    return attribute.sub("\\1\n", html)
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One language edition of the content, rendered in its own language."""
-
-    lang: str
-    #: the title shown and the language it is in (the fallback's when there is no version)
-    title: str
-    title_lang: str
-    html: Markup
-    text: str
-
-
-def _own_items(view: IssueView) -> IssueView:
-    from newsletter.render.model import SectionView
-
-    sections = []
-    for section in view.sections:
-        own = tuple(item for item in section.items if not item.fallback)
-        if own:
-            sections.append(SectionView(section.key, own))
-    return replace(view, sections=tuple(sections))
-
-
-def _calendars_as(edition: IssueView, view: IssueView) -> IssueView:
-    """``edition`` naming the calendar files as ``view`` (the reader's) attaches them: the
-    bilingual e-mail carries one set of files, in the reader's language."""
-    names = {ag.id: ag.ics_filename for ag in view.assemblies}
-    calendars = tuple(a for a in view.annexes if a.content_type == "text/calendar")
-    return replace(
-        edition,
-        assemblies=tuple(
-            replace(ag, ics_filename=names.get(ag.id, ag.ics_filename)) for ag in edition.assemblies
-        ),
-        annexes=(*(a for a in edition.annexes if a.content_type != "text/calendar"), *calendars),
-    )
-
-
-def subject_of(views: Sequence[IssueView]) -> str:
-    """The subject: the reader's title; both titles in the bilingual edition."""
-    titles: list[str] = []
-    for view in views:
-        if view.title not in titles:
-            titles.append(view.title)
-    return " / ".join(titles)
-
-
-def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
-             show_rsvp: bool) -> Edition:  # fmt: skip
-    from newsletter.render.templating import environment
-
-    env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
-    values = {
-        **context,
-        "issue": view,
-        "lang": view.language,
-        "show_rsvp": show_rsvp,
-        "section_title": lambda key: section_title(view.language, key),
-        "annexes": view.annexes_for(block),
-        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
-        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
-        "blocks_at": lambda place: view.blocks_at(place, block),
-    }
-    html = Markup(env.get_template("issue_content.html").render(values))  # noqa: S704 - rendered with autoescape
-    text = env.get_template("issue_content.txt").render(values)
-    return Edition(view.language, view.title, view.text_language, html, text)
-
-
-@dataclass(frozen=True)
-class RenderedVariant:
-    """The finished HTML (CSS inlined) and text of a variant, with placeholders."""
-
-    language: str
-    block: str
-    html: str
-    text: str
-    #: the placeholder words of this render (with their nonce)
-    markers: Markers
-
-
-def render_variant(
-    settings: Settings,
-    view: IssueView,
-    language: str,
-    block: str,
-    editions: Sequence[IssueView] = (),
-) -> RenderedVariant:
-    """Jinja2 + premailer for one variant (the expensive step, done once per variant).
-
-    ``view`` is the reader's language version; ``editions``, when given, the views the
-    e-mail shows one after the other (the bilingual edition), else ``view`` alone."""
-    from newsletter.render.inline import inline_css
-    from newsletter.render.templating import environment
-
-    env = environment(settings.templates_dir.resolve(), language, settings.timezone)
-    markers = Markers.new()
-    shown = tuple(editions) or (view,)
-    if len(shown) > 1:
-        # both editions side by side: a news item shows in the editions it is written in
-        # one set of files goes with the e-mail: each edition names the reader's
-        shown = tuple(_own_items(_calendars_as(edition, view)) for edition in shown)
-    shared: dict[str, object] = {
-        "block": block,
-        "member": block in MEMBER_KINDS,
-        "slot": markers.context(),
-        "organisation_name": settings.organisation_name_in(language),
-        "fallback_notes": FALLBACK_NOTES,
-    }
-    parts = [
-        _edition(settings, edition, block, shared, show_rsvp=number == 0)
-        for number, edition in enumerate(shown)
-    ]
-    context = {
-        **shared,
-        "issue": view,
-        "editions": parts,
-        "subject": subject_of(shown),
-        "section_title": lambda key: section_title(language, key),
-        "attached": [annex for annex in view.annexes_for(block) if annex.attached],
-        "linked": [annex for annex in view.annexes_for(block) if not annex.attached],
-    }
-    html = _short_slot_lines(inline_css(env.get_template("issue.html").render(context)), markers)
-    text = env.get_template("issue.txt").render(context)
-    if settings.click_counting:
-        person = markers.words[Slot.click_person] if settings.click_tracking_individual else ""
-        html, text = track_links(settings, view.id, html, text, nonce=markers.nonce, person=person)
-    unsubscribe = markers.words[Slot.unsubscribe_url]
-    for name, body in (("issue.html", html), ("issue.txt", text)):
-        if unsubscribe not in body:
-            raise ConfigurationError(
-                N_("The template {name} must show the unsubscribe link ({slot})."),
-                name=name,
-                slot="{{ slot.unsubscribe_url }}",
-            )
-    return RenderedVariant(language, block, html, text, markers)
-
-
-@dataclass
-class PreparedVariant:
-    """One rendered variant; ``personalize`` gives a recipient's bytes (a PreparedMessage)."""
-
-    language: str
-    block: str
-    subject: str
-    rendered: RenderedVariant
-    segments: list[MessagePiece] = field(repr=False)
-    greeting_named: str
-    greeting_plain: str
-    mailto: str
-    #: the AG whose answer link (``Personalization.rsvp_url``) the invitation shows
-    rsvp_assembly_id: int | None = None
-
-    @property
-    def html(self) -> str:
-        return self.rendered.html
-
-    @property
-    def text(self) -> str:
-        return self.rendered.text
-
-    def __post_init__(self) -> None:
-        self._splice = VariantSplice(
-            self.segments, self.greeting_named, self.greeting_plain, self.mailto
-        )
-
-    def personalize(self, values: Personalization) -> bytes:
-        """The exact bytes one recipient gets (CRLF line ends, ready for SMTP DATA)."""
-        return b"".join(self._splice(values).pieces)
-
-    def splice(self, values: Personalization) -> Spliced:
-        """The message of one recipient as pieces (``personalize`` joins them); see
-        ``splicer.VariantSplice``."""
-        return self._splice(values)
 
 
 class PreparedIssue:
@@ -291,6 +112,7 @@ class PreparedIssue:
         }
         self.annex_parts = [self._part(a) for a in self.view.annexes if a.attached]
         self._variants: dict[tuple[str, str], PreparedVariant] = {}
+        self._web_variants: dict[tuple[str, str], PreparedVariant] = {}
 
     def _part(self, annex: AnnexView) -> bytes:
         key = (annex.filename, annex.data)
@@ -325,6 +147,21 @@ class PreparedIssue:
             self._variants[key] = prepared
         return prepared
 
+    def web_variant(
+        self, language: str, membership: str = Membership.none.value
+    ) -> PreparedVariant:
+        """The variant as the web version shows it (``web`` in the templates): the same
+        texts, the calendar linked instead of attached; RenderError as ``variant``."""
+        key = self.variant_key(language, membership)
+        prepared = self._web_variants.get(key)
+        if prepared is None:
+            try:
+                prepared = self._prepare(*key, web=True)
+            except Exception as error:
+                raise render_error(self.view.id, key, error) from error
+            self._web_variants[key] = prepared
+        return prepared
+
     def render_all(self, readers: Iterable[tuple[str, str]] | None = None) -> list[PreparedVariant]:
         """Every variant a send may use: each (language, membership) of ``readers``, or
         every language × membership kind. A send checks this before its first delivery,
@@ -341,20 +178,20 @@ class PreparedIssue:
     def subject(self, language: str) -> str:
         return subject_of(self.editions(language))
 
-    def _prepare(self, language: str, block: str) -> PreparedVariant:
+    def _prepare(self, language: str, block: str, *, web: bool = False) -> PreparedVariant:
         settings = self.settings
         view = self.views.get(language, self.view)
         editions = self.editions(language)
-        rendered = render_variant(settings, view, language, block, editions)
+        rendered = render_variant(settings, view, language, block, editions, web=web)
         subject = subject_of(editions)
-        headers = [("From", settings.from_address)]
+        headers = [("From", settings.from_address_in(language))]
         if settings.reply_to:
             headers.append(("Reply-To", settings.reply_to))
         segments = layout(
             headers_before_to=headers,
             subject=subject,
             date=format_datetime(self.date),
-            list_id=list_id(settings),
+            list_id=list_id(settings, language),
             text=rendered.text,
             html=rendered.html,
             annex_parts=self._annex_parts(language, block),
@@ -367,8 +204,7 @@ class PreparedIssue:
             subject=subject,
             rendered=rendered,
             segments=segments,
-            greeting_named=gettext(language, "Hello {name},"),
-            greeting_plain=gettext(language, "Hello,"),
+            greeting=Greeting.of(language),
             mailto=unsubscribe_mailto(settings),
             rsvp_assembly_id=self.view.assemblies[0].id if self.view.assemblies else None,
         )

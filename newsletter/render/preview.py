@@ -24,7 +24,7 @@ from newsletter.links import (
 )
 from newsletter.message_ids import message_id as message_id
 from newsletter.render.contract import Personalization
-from newsletter.render.prepare import PreparedVariant
+from newsletter.render.prepared import PreparedVariant
 
 SAMPLE_SUBSCRIBER_ID = 0
 

@@ -5,19 +5,26 @@ PDF by WeasyPrint, loaded only when a sheet is asked for.
 
 from __future__ import annotations
 
+from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.sheet import BLANK_ROWS, SheetRow
 from newsletter.render.templating import environment
 from newsletter.store.editorial import Assembly
+from newsletter.text import one_line
 
 
 def sheet_html(settings: Settings, assembly: Assembly, rows: list[SheetRow], lang: str) -> str:
+    """The sheet in ``lang``: the network's name and the AG's title and place in that
+    language's version (the other one where it has none)."""
     env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
+    shown = versions.shown_language(assembly, lang)
     return env.get_template("attendance_sheet.html").render(
         assembly=assembly,
+        title=one_line(str(versions.field_in(assembly, "title", shown)), 300),
+        place=one_line(str(versions.pick(assembly, "place", shown)), 500),
         rows=rows,
         blank_rows=BLANK_ROWS,
-        organisation_name=settings.organisation_name,
+        organisation_name=settings.organisation_name_in(lang),
     )
 
 

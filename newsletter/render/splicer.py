@@ -26,6 +26,7 @@ from enum import Enum
 from operator import itemgetter
 
 from newsletter.render.contract import Personalization, Spliced, dot_stuffed
+from newsletter.render.greeting import Greeting
 from newsletter.render.mime import BodyBlock, BodyLine, HeaderMark, MessagePiece
 from newsletter.render.splice import (
     CRLF,
@@ -139,21 +140,19 @@ def _mode(compiled: Computed, values: Sequence[str]) -> tuple[_Mode, Step]:
 
 class VariantSplice:
     """A variant's message for one recipient as pieces (``contract.Spliced``), from the
-    segments of its layout; ``greeting_named`` (``{name}`` in it) and ``greeting_plain``
-    greet the reader, ``mailto`` is the List-Unsubscribe fallback."""
+    segments of its layout; ``greeting`` greets the reader (``Greeting.to``), ``mailto``
+    is the List-Unsubscribe fallback."""
 
     def __init__(
         self,
         segments: Sequence[MessagePiece],
-        greeting_named: str,
-        greeting_plain: str,
+        greeting: Greeting,
         mailto: str,
     ) -> None:
-        self._greeting_named = greeting_named
-        self._greeting_plain = greeting_plain
-        head, found, tail = greeting_named.partition("{name}")
-        #: the greeting around the name, when ``str.format`` would only put it there
-        self._greeting = (head, tail) if found and "{" not in head + tail else None
+        self._greeting = greeting
+        head, found, tail = greeting.named.partition("{name}")
+        #: the named greeting around the name, when ``str.format`` would only put it there
+        self._around = (head, tail) if found and "{" not in head + tail else None
         self._mailto = mailto
         #: the layout: fixed bytes, and groups of places with the fixed text between them
         layout: list[bytes | list[MessagePiece]] = []
@@ -288,12 +287,10 @@ class VariantSplice:
         form once, whatever the number of lines that show it.
         """
         name = clean_name(values.name)
-        if not name:
-            greeting = self._greeting_plain
-        elif self._greeting is not None:
-            greeting = self._greeting[0] + name + self._greeting[1]
+        if name and self._around is not None:  # what ``Greeting.to`` gives, put together
+            greeting = self._around[0] + name + self._around[1]
         else:
-            greeting = self._greeting_named.format(name=name)
+            greeting = self._greeting.to(name)
         unsubscribe = values.unsubscribe_url
         html_unsubscribe, text_unsubscribe = url_forms(unsubscribe)
         html_preferences, text_preferences = url_forms(values.preferences_url)

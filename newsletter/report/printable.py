@@ -17,8 +17,8 @@ import segno
 
 from newsletter.config import Settings
 from newsletter.render.model import BlockView, IssueView
-from newsletter.render.prepare import section_title
 from newsletter.render.templating import environment
+from newsletter.render.variant import section_title
 from newsletter.versions import FALLBACK_NOTES
 
 #: the printed page lies at a reception desk: it shows what readers without a membership get
@@ -109,7 +109,7 @@ def printable_html(settings: Settings, view: IssueView, lang: str) -> str:
         assemblies=assemblies,
         intro=printable_body(view.introduction_html)[0],
         section_title=lambda key: section_title(lang, key),
-        organisation_name=settings.organisation_name,
+        organisation_name=settings.organisation_name_in(lang),
         fallback_notes=FALLBACK_NOTES,
     )
 

@@ -306,7 +306,8 @@ class AssembliesService:
 
     def sheet_pdf(self, assembly_id: int, lang: str = DEFAULT_LANGUAGE) -> bytes:
         """The attendance sheet to print (PDF): organisations, expected people, proxies,
-        a column to sign."""
+        a column to sign; in ``lang``, the AG's texts in that version when it has one."""
+        lang = versions.check_language(lang)
         with self.ctx.db.session() as session:
             assembly = ag.get_assembly(session, assembly_id)
             html = render_sheet.sheet_html(

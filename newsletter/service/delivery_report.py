@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -12,11 +12,12 @@ from newsletter.delivery import notes, outbox
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import IssueStatus as S
-from newsletter.report.clicks import LinkCount, link_counts
-from newsletter.report.feedback import feedback
 from newsletter.service.delivery_base import DeliveryBase, _iso
 from newsletter.service.supervision import RUNNING, TaskState, read_health
 from newsletter.store.delivery import Delivery
+
+if TYPE_CHECKING:  # the report code loads only for a full status, never in the sender
+    from newsletter.report.clicks import LinkCount
 
 
 @dataclass(frozen=True)
@@ -124,15 +125,26 @@ class DeliveryRow:
 
 
 class Reporting(DeliveryBase):
-    def status(self, issue_id: int) -> SendStatus:
+    def status(self, issue_id: int, *, counts_only: bool = False) -> SendStatus:
         """The counts of an issue's send, why it is paused or held, what the issue caused
-        (unsubscribes, complaints) and the state of the sending tasks."""
+        (unsubscribes, complaints, clicks) and the state of the sending tasks;
+        ``counts_only``: the counts and the reason, without what the issue caused or the
+        tasks (what a progress bar shows; it loads no report code)."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
             tally = outbox.counts(session, send.id) if send else {s: 0 for s in D}
             retry_at = outbox.next_retry_at(session, send.id) if send else None
-            caused = feedback(session, issue_id)
+            unsubscribed = complaints = 0
+            clicks: list[LinkCount] = []
+            workers: list[TaskState] = []
+            if not counts_only:
+                from newsletter.report.clicks import link_counts
+                from newsletter.report.feedback import feedback
+
+                caused = feedback(session, issue_id)
+                unsubscribed, complaints = caused.unsubscribed, caused.complaints
+                clicks, workers = link_counts(session, issue_id), self.workers()
             return SendStatus(
                 id=issue.id,
                 status=issue.status.value,
@@ -148,11 +160,11 @@ class Reporting(DeliveryBase):
                 started_at=issue.send_started_at,
                 sent_at=issue.sent_at,
                 next_retry_at=retry_at,
-                unsubscribed=caused.unsubscribed,
-                complaints=caused.complaints,
+                unsubscribed=unsubscribed,
+                complaints=complaints,
                 reason=issue.reason,
-                workers=self.workers(),
-                clicks=link_counts(session, issue_id),
+                workers=workers,
+                clicks=clicks,
             )
 
     def workers(self) -> list[TaskState]:

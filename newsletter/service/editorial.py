@@ -31,7 +31,6 @@ from newsletter.render.preview import (
     write_preview,
 )
 from newsletter.service.results import AssemblySummary, IssueSummary, NewsHistoryEntry, NewsSummary
-from newsletter.service.web_ics import web_calendar_note
 from newsletter.text import BodyFormat
 
 #: the subscriber id and To of the web version's message: never shown, never sent to
@@ -463,7 +462,7 @@ class EditorialService:
         subscriber; unsubscribing points to the preferences help page)."""
         settings = self.ctx.settings
         base = settings.base_url.rstrip("/")
-        variant = self.prepare(issue_id).variant(language, "none")
+        variant = self.prepare(issue_id).web_variant(language, "none")
         values = Personalization(
             email=WEB_READER_EMAIL,
             name="",
@@ -473,7 +472,7 @@ class EditorialService:
             web_url=links.web_version_url(settings, issue_id, language),
         )
         html, _text = decode_parts(variant.personalize(values))
-        return web_calendar_note(html, base)
+        return html
 
     def preview(
         self,

@@ -92,7 +92,7 @@ def tell_partner(
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
         text = gettext(lang, body).format(title=title, reason=reason, reference=reference, url=url)
-        notices.send(to, gettext(lang, subject), text)
+        notices.send(to, gettext(lang, subject), text, lang)
     except DeliveryError:
         log.warning("could not tell %s about %s", to, what)
         return False

@@ -26,9 +26,12 @@ from newsletter.service.audience import AudienceService
 log = logging.getLogger(__name__)
 
 
-def build_notice(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
+def build_notice(
+    settings: Settings, to: str, subject: str, body: str, lang: str = "fr"
+) -> EmailMessage:
+    """A plain-text notice to ``to``, from the network as named in ``lang``."""
     message = EmailMessage()
-    message["From"] = settings.from_address
+    message["From"] = settings.from_address_in(lang)
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
@@ -78,9 +81,9 @@ class NoticesService:
         self.ctx = ctx
         self.audience = audience
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        """Send one notice now; DeliveryError when the server refuses it."""
-        message = build_notice(self.ctx.settings, to, subject, body)
+    def send(self, to: str, subject: str, body: str, lang: str = "fr") -> None:
+        """Send one notice in ``lang`` now; DeliveryError when the server refuses it."""
+        message = build_notice(self.ctx.settings, to, subject, body, lang)
         self.send_raw(message.as_bytes(policy=SMTP), to)
 
     def send_raw(self, data: bytes, to: str, *, envelope_sender: str | None = None) -> None:
@@ -107,7 +110,7 @@ class NoticesService:
             "Hello,\n\nHere is the personal link of {organisation} to propose news for the "
             "newsletter of {network}:\n\n{url}\n\nKeep it within your team: anyone with "
             "this link can submit news in your name. No account is needed.\n",
-        ).format(organisation=organisation, network=settings.organisation_name, url=url)
+        ).format(organisation=organisation, network=settings.organisation_name_in(lang), url=url)
         subject = gettext(lang, "Your link to submit news").format()
         for address in to:
-            self.send(address, subject, body)
+            self.send(address, subject, body, lang)

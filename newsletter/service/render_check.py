@@ -18,7 +18,7 @@ from newsletter.errors import RenderError
 from newsletter.models import IssueStatus as S
 from newsletter.render.prepare import PreparedIssue, prepare_issue
 from newsletter.service.delivery_base import Audience, DeliveryBase
-from newsletter.service.variants import RenderedVariants, render_in_child
+from newsletter.service.variants import PendingRender, RenderedVariants
 from newsletter.store.delivery import Delivery
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,17 @@ class RenderCheck(DeliveryBase):
         result is kept for ``message_factory``."""
         if not self.render_in_child:
             return self.check_renderable(issue_id, readers)
-        prepared = render_in_child(self.ctx.settings, issue_id, readers)
+        return self.finish_render(issue_id, PendingRender(self.ctx.settings, issue_id, readers))
+
+    def finish_render(self, issue_id: int, pending: PendingRender) -> RenderedVariants:
+        """The answer of a render child, as ``check_renderable`` gives it: a failure kept
+        on the issue and raised, the variants kept for ``message_factory``."""
+        try:
+            prepared = pending.result()
+        except RenderError as error:
+            self._hold(issue_id, error)
+            raise
+        self._renderable(issue_id)
         self._rendered[issue_id] = prepared
         return prepared
 
@@ -72,19 +82,29 @@ class RenderCheck(DeliveryBase):
     ) -> PreparedIssue:
         """The issue with every variant a send may use rendered (those of ``readers``,
         (language, membership) pairs, or all of them); RenderError otherwise."""
-        with self.ctx.db.session() as session:
-            prepared = prepare_issue(session, self.ctx.settings, issue_id)
         try:
-            prepared.render_all(readers)
+            prepared = self.render_variants(issue_id, readers)
         except RenderError as error:
             self._hold(issue_id, error)
             raise
+        self._renderable(issue_id)
+        self._rendered[issue_id] = prepared
+        return prepared
+
+    def render_variants(
+        self, issue_id: int, readers: list[tuple[str, str]] | None = None
+    ) -> PreparedIssue:
+        """``check_renderable`` without writing anything (what the render child runs)."""
+        with self.ctx.db.session() as session:
+            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        prepared.render_all(readers)
+        return prepared
+
+    def _renderable(self, issue_id: int) -> None:
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             if issue.status is S.draft and issue.status_reason:
                 issue.set_reason(None)  # a former render failure, fixed since
-        self._rendered[issue_id] = prepared
-        return prepared
 
     def _hold(self, issue_id: int, error: RenderError) -> None:
         reason = error.msg

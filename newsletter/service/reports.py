@@ -26,7 +26,9 @@ class ReportsService(IssueReports, BounceOverview):
             raise ValidationError(N_("Language must be fr or nl."))
         settings = self.ctx.settings
         with self.ctx.db.session() as session:
-            return gather(session, year, settings.timezone, settings.organisation_name, lang)
+            return gather(
+                session, year, settings.timezone, settings.organisation_name_in(lang), lang
+            )
 
     def activity_files(self, year: int, lang: str = "fr") -> dict[str, bytes]:
         """``activity.html``, ``activity.pdf`` and ``activity.csv`` of ``year``."""

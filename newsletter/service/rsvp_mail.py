@@ -18,16 +18,11 @@ from newsletter.config import Settings
 from newsletter.editorial.ics import assembly_ics, ics_filename
 from newsletter.i18n import gettext, known_language, ngettext
 from newsletter.models import RsvpChoice
+from newsletter.render.greeting import greeting
 from newsletter.service.notices import build_notice
 from newsletter.store.audience import Organisation, Subscriber
 from newsletter.store.editorial import Assembly
 from newsletter.text import one_line
-
-
-def _greeting(lang: str, name: str | None) -> str:
-    """The issue e-mail's greeting rule: the person's name when it is known."""
-    clean = one_line(name or "", 200)
-    return gettext(lang, "Hello {name},").format(name=clean) if clean else gettext(lang, "Hello,")
 
 
 def _answer_line(lang: str, choice: RsvpChoice, people: int, holder: str) -> str:
@@ -63,7 +58,7 @@ def rsvp_confirmation(
         assembly.starts_at.astimezone(ZoneInfo(settings.timezone)), "d MMMM y", locale=lang
     )
     lines = [
-        _greeting(lang, subscriber.name),
+        greeting(lang, subscriber.name),  # the newsletter's greeting
         "",
         gettext(lang, "We have recorded your answer to the invitation to “{title}”:").format(
             title=title
@@ -92,7 +87,7 @@ def rsvp_confirmation(
             ).format(file=ics_filename(assembly, settings, lang)),
         ]
     subject = gettext(lang, "Your answer to the assembly of {day}").format(day=day)
-    message = build_notice(settings, subscriber.email, subject, "\n".join(lines) + "\n")
+    message = build_notice(settings, subscriber.email, subject, "\n".join(lines) + "\n", lang)
     if choice is RsvpChoice.yes:
         message.add_attachment(
             assembly_ics(assembly, settings, lang),

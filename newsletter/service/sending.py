@@ -34,7 +34,7 @@ from newsletter.delivery.smtp import SmtpPool
 from newsletter.delivery.transport import Probing, Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
 from newsletter.editorial.issue_status import transition_issue
-from newsletter.errors import ConfigurationError, ValidationError
+from newsletter.errors import ConfigurationError, RenderError, ValidationError
 from newsletter.faults import storage_error
 from newsletter.i18n import N_, Msg
 from newsletter.models import DeliveryStatus as D
@@ -44,6 +44,7 @@ from newsletter.render.contract import PreparedMessage
 from newsletter.service.delivery_base import Audience
 from newsletter.service.render_check import RenderCheck
 from newsletter.service.supervision import DELIVERY, RUNNING, WAITING, HealthBoard
+from newsletter.service.variants import PendingRender
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Send
 from newsletter.store.editorial import Issue
@@ -75,23 +76,49 @@ class Sending(RenderCheck):
         Idempotent: on an issue whose send already started (a crash, a resume) it only
         makes sure the issue is ``sending``. Returns the number of recipients.
 
-        Every variant is rendered first: an issue that cannot be rendered is refused
-        (RenderError, reason kept on the issue) before anyone is queued; a started send
-        is checked by ``message_factory``."""
-        if not self.has_send(issue_id):
+        Every variant is rendered before the snapshot is committed: an issue that cannot
+        be rendered is refused (RenderError, reason kept on the issue) before anyone is
+        queued; a started send is checked by ``message_factory``. With
+        ``render_in_child`` the child renders while the snapshot is taken."""
+        if self.has_send(issue_id):
+            return self._started(issue_id, lists, recipients)
+        if not self.render_in_child:
             self.prepare_variants(issue_id)
+            return self._started(issue_id, lists, recipients)
+        pending = PendingRender(self.ctx.settings, issue_id)
         try:
-            return self._start_send(issue_id, lists, recipients)
+            try:
+                total = self._started(issue_id, lists, recipients, rendered=pending.result)
+            except RenderError as error:  # the snapshot was rolled back: nobody is queued
+                self._hold(issue_id, error)
+                raise
+            self.finish_render(issue_id, pending)
+        finally:
+            pending.close()  # a child whose answer was not read (a refusal, an error)
+        return total
+
+    def _started(
+        self,
+        issue_id: int,
+        lists: Sequence[str] | None,
+        recipients: Iterable[RecipientLike] | None,
+        rendered: Callable[[], object] | None = None,
+    ) -> int:
+        try:
+            return self._start_send(issue_id, lists, recipients, rendered)
         except IntegrityError:
             # another process took the snapshot at the same moment: use theirs
-            return self._start_send(issue_id, lists, recipients)
+            return self._start_send(issue_id, lists, recipients, rendered)
 
     def _start_send(
         self,
         issue_id: int,
         lists: Sequence[str] | None,
         recipients: Iterable[RecipientLike] | None,
+        rendered: Callable[[], object] | None = None,
     ) -> int:
+        """``rendered``: waits for the variants (RenderError) before a new snapshot is
+        committed."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -127,6 +154,8 @@ class Sending(RenderCheck):
                 )
             transition_issue(issue, S.sending)
             total = send.total
+            if rendered is not None:  # raising rolls the snapshot back
+                rendered()
         return total
 
     def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:

@@ -171,10 +171,10 @@ class SubscriptionsService:
             "Hello,\n\nPlease confirm your subscription to the newsletter of {network} "
             "by opening this link:\n\n{url}\n\nIf you did not ask for it, ignore this "
             "e-mail: you will receive nothing more.\n",
-        ).format(network=settings.organisation_name, url=confirmation.url)
+        ).format(network=settings.organisation_name_in(lang), url=confirmation.url)
         subject = gettext(lang, "Confirm your subscription")
         try:
-            self.notices.send(confirmation.to, subject, body)
+            self.notices.send(confirmation.to, subject, body, lang)
         except (DeliveryError, ConfigurationError) as error:
             log.warning("confirmation to %s not sent: %s", confirmation.to, error)
 

@@ -5,10 +5,12 @@ model and the calendar code: about 25 MB of imports, used once per variant. A se
 process needs only the result (the variant's bytes and line templates) and the splice
 code. So ``issue send`` renders in a short-lived child (a fork of itself when it runs
 a single thread, else ``python -m newsletter.service.variants``): the child reads the
-issue, renders every variant the send needs (keeping a render failure on the issue, as
-``check_renderable`` does) and hands the prepared variants back pickled through a pipe;
-the sender then loads only ``render.prepare`` and ``render.splice``, which import none
-of those libraries.
+issue, renders every variant the send needs and hands the prepared variants back
+pickled through a pipe (it never writes: the sender keeps a render failure on the issue,
+as ``check_renderable`` does); the sender then loads only ``render.prepare`` and
+``render.splice``, which import none of those libraries. A new send starts the child
+first and takes the snapshot of its recipients while the child renders, and commits the
+snapshot only once every variant is rendered.
 
 The pipe joins two processes of the same installation and carries nothing from
 outside (only the settings and the issue id go in, only what the renderer made comes
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -64,59 +67,107 @@ def wanted(readers: Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
     return [(lang, kind.value) for lang in LANGUAGES for kind in Membership]
 
 
-def render_in_child(
-    settings: Settings, issue_id: int, readers: Iterable[tuple[str, str]] | None = None
-) -> RenderedVariants:
-    """Render the variants of ``readers`` (default: every pair) in a child process.
+class PendingRender:
+    """A render child started now, its answer read by ``result`` (while the child
+    renders, the sender can take the snapshot of the recipients). ``close`` ends a
+    child whose answer is no longer wanted."""
 
-    The child applies ``check_renderable``: a failure is kept on the issue and raised
-    here as the same ``RenderError``; a database or disk error comes back as raised."""
-    request = pickle.dumps((settings, issue_id, wanted(readers)))
-    answer = _forked(request) if threading.active_count() == 1 else _spawned(request, issue_id)
-    kind, value = pickle.loads(answer)  # noqa: S301 - our own child's answer
-    if kind == "error":
-        raise value
-    if kind == "render-error":
-        raise RenderError(value.msgid, **value.params)
-    return RenderedVariants(value)
+    def __init__(
+        self, settings: Settings, issue_id: int, readers: Iterable[tuple[str, str]] | None = None
+    ) -> None:
+        request = pickle.dumps((settings, issue_id, wanted(readers)))
+        single = threading.active_count() == 1
+        self._child = _Forked(request) if single else _Spawned(request, issue_id)
+        self._answer: tuple[str, Any] | None = None
+
+    def result(self) -> RenderedVariants:
+        """The rendered variants (the child's answer is read once)."""
+        if self._answer is None:
+            self._answer = pickle.loads(self._child.answer())  # noqa: S301 - our own child's
+        kind, value = self._answer
+        if kind == "error":
+            raise value
+        if kind == "render-error":
+            raise RenderError(value.msgid, **value.params)
+        return RenderedVariants(value)
+
+    def close(self) -> None:
+        """End the child if its answer was not read (nothing it did is kept)."""
+        if self._answer is None:
+            self._child.kill()
 
 
 def _spawned(request: bytes, issue_id: int) -> bytes:
     """The answer of a new interpreter running this module."""
-    done = subprocess.run(
-        [sys.executable, "-m", "newsletter.service.variants"],
-        input=request,
-        capture_output=True,
-        timeout=CHILD_SECONDS,
-        check=False,
-    )
-    if done.returncode != 0 or not done.stdout:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["-"]
-        raise RuntimeError(f"rendering issue {issue_id} failed: {detail[0][:500]}")
-    return done.stdout
+    return _Spawned(request, issue_id).answer()
 
 
 def _forked(request: bytes) -> bytes:
-    """The answer of a forked copy of this process (single-threaded, so safe to fork):
-    it has the settings, the database driver and the splice code loaded already, and
-    skips an interpreter start. It opens a database engine of its own, never touches
-    this process's connections, and leaves with ``os._exit`` (no finaliser runs)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+    """The answer of a forked copy of this process."""
+    return _Forked(request).answer()
+
+
+class _Spawned:
+    """A new interpreter running this module, for a process that runs threads."""
+
+    def __init__(self, request: bytes, issue_id: int) -> None:
+        self.issue_id = issue_id
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "newsletter.service.variants"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert self.process.stdin is not None
+        with self.process.stdin:  # a few KB: the pipe takes it at once
+            self.process.stdin.write(request)
+        self.process.stdin = None
+
+    def answer(self) -> bytes:
         try:
-            os.close(read)
-            with os.fdopen(write, "wb") as out:
-                out.write(_answer(request))
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as answer:
-        data = answer.read()
-    _pid, status = os.waitpid(pid, 0)
-    if not data:
-        raise RuntimeError(f"the render child ended with status {status} and no answer")
-    return data
+            out, err = self.process.communicate(timeout=CHILD_SECONDS)
+        except BaseException:
+            self.kill()
+            raise
+        if self.process.returncode != 0 or not out:
+            detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["-"]
+            raise RuntimeError(f"rendering issue {self.issue_id} failed: {detail[0][:500]}")
+        return out
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.communicate()
+
+
+class _Forked:
+    """A forked copy of this process (single-threaded, so safe to fork): it has the
+    settings, the database driver and the splice code loaded already, and skips an
+    interpreter start. It opens a database engine of its own, never touches this
+    process's connections, and leaves with ``os._exit`` (no finaliser runs)."""
+
+    def __init__(self, request: bytes) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as out:
+                    out.write(_answer(request))
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pid, self.read = pid, read
+
+    def answer(self) -> bytes:
+        with os.fdopen(self.read, "rb") as answer:
+            data = answer.read()
+        _pid, status = os.waitpid(self.pid, 0)
+        if not data:
+            raise RuntimeError(f"the render child ended with status {status} and no answer")
+        return data
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.close(self.read)
+        os.waitpid(self.pid, 0)
 
 
 def _answer(request: bytes) -> bytes:
@@ -138,8 +189,8 @@ def _child(request: bytes) -> tuple[str, Any]:
 
     settings, issue_id, readers = pickle.loads(request)  # noqa: S301 - from our parent
     ctx = open_context(settings, migrate=False)
-    try:
-        prepared = Service(ctx).delivery.check_renderable(issue_id, readers)
+    try:  # read only: the parent keeps a failure on the issue (it may hold a transaction)
+        prepared = Service(ctx).delivery.render_variants(issue_id, readers)
         return "ok", {(lang, kind): prepared.variant(lang, kind) for lang, kind in readers}
     except RenderError as error:
         return "render-error", error.msg

@@ -1,14 +1,22 @@
 """SQL store: tables (one module per stage), engine and migrations.
 
-Importing this package registers every table on ``Base.metadata``.
+Each table module registers its tables on ``Base.metadata`` when imported, and a
+process imports only the ones it uses (``issue send`` needs neither the web accounts nor
+the intake tables). ``newsletter.store.Base`` (and ``tables.load_all``) registers every
+table first: what migrations and schema comparisons need.
 """
 
-from newsletter.store import access as access
-from newsletter.store import assemblies as assemblies
-from newsletter.store import audience as audience
-from newsletter.store import clicks as clicks
-from newsletter.store import delivery as delivery
-from newsletter.store import editorial as editorial
-from newsletter.store import intake as intake
-from newsletter.store import mailinglist as mailinglist
-from newsletter.store.base import Base as Base
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newsletter.store.base import Base as Base
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Base":
+        from newsletter.store.tables import load_all
+
+        return load_all()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from newsletter.store import audience as _audience  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, utcnow
 
 

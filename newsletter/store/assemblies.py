@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from newsletter.store import audience as _audience  # noqa: F401 - its tables are referred to
+from newsletter.store import editorial as _editorial  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, utcnow
 
 

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from newsletter.store import audience as _audience  # noqa: F401 - its tables are referred to
+from newsletter.store import editorial as _editorial  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, utcnow
 
 

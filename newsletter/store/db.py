@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -106,7 +107,7 @@ def head_revision() -> str:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in _revision_lines(path.read_text(encoding="utf-8")):
             target: ast.expr
             if isinstance(node, ast.AnnAssign) and node.value is not None:
                 target, expression = node.target, node.value
@@ -125,6 +126,20 @@ def head_revision() -> str:
     if len(heads) != 1:
         raise RuntimeError(f"the migrations must have one head, found {sorted(heads)}")
     return heads.pop()
+
+
+#: the lines that can hold a migration's ``revision`` or ``down_revision``
+_REVISION_LINE = re.compile(r"^(?:revision|down_revision)\b.*$", re.MULTILINE)
+
+
+def _revision_lines(source: str) -> list[ast.stmt]:
+    """The statements of a migration file that name revisions: only those lines are
+    parsed (each command start reads every migration), the whole file when one of them
+    goes on over several lines."""
+    try:
+        return ast.parse("\n".join(_REVISION_LINE.findall(source))).body
+    except SyntaxError:
+        return ast.parse(source).body
 
 
 def schema_revisions(engine: Engine) -> set[str]:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus, Language, Membership
+from newsletter.store import editorial as _editorial  # noqa: F401 - its tables are referred to
+from newsletter.store import mailinglist as _mailinglist  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, str_enum, utcnow
 
 

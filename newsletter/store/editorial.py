@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationshi
 
 from newsletter.i18n import DEFAULT_LANGUAGE, Msg
 from newsletter.models import IssueStatus, Language, NewsSource, NewsStatus
+from newsletter.store import audience as _audience  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, Timestamps, UTCDateTime, str_enum, utcnow
 
 

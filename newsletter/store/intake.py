@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from newsletter.models import InboundOutcome
+from newsletter.store import editorial as _editorial  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, str_enum, utcnow
 from newsletter.store.db import Database
 

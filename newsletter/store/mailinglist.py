@@ -31,6 +31,8 @@ from sqlalchemy.sql.expression import false
 
 from newsletter.i18n import Msg
 from newsletter.models import DigestMode, Language, PostStatus
+from newsletter.store import audience as _audience  # noqa: F401 - its tables are referred to
+from newsletter.store import intake as _intake  # noqa: F401 - its tables are referred to
 from newsletter.store.base import Base, UTCDateTime, utcnow
 
 

@@ -3,38 +3,25 @@ reaches only the organisations that have not answered, each reader in their lang
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from newsletter import schedule
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.errors import ValidationError
 from newsletter.models import IssueStatus, RsvpChoice
 from newsletter.service import Service
 from newsletter.store.editorial import Issue
+from tests.support.delivery import deliver
 from tests.web.smtp import SmtpServer
-
-
-def _deliver(service: Service, issue_id: int) -> None:
-    pool = SmtpPool.from_settings(service.ctx.settings)
-
-    async def run() -> None:
-        try:
-            await service.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
 
 
 def _send_invitation(service: Service, assembly_id: int) -> int:
     issue_id = service.assemblies.invitation(assembly_id)
     assert service.assemblies.invitation(assembly_id) == issue_id  # made once
     service.delivery.start_send(issue_id, ["membres"])
-    _deliver(service, issue_id)
+    deliver(service, issue_id)
     return issue_id
 
 
@@ -56,7 +43,7 @@ def test_reminder_now_reaches_only_the_organisations_without_an_answer(
     smtp.recorder.messages.clear()
     result = service.assemblies.remind(assembly_id, now=True)
     assert result.issue_id is not None and result.recipients == 2
-    _deliver(service, result.issue_id)
+    deliver(service, result.issue_id)
     received = {r: m for m in smtp.recorder.wait_for(2) for r in m.recipients}
     assert set(received) == {"onthaal@buurthuis.example.org", "direction@centre.example.org"}
     dutch = received["onthaal@buurthuis.example.org"].message

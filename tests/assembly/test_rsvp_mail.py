@@ -8,8 +8,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from newsletter.models import RsvpChoice
+from newsletter.render.contract import Personalization
+from newsletter.render.preview import decode_parts
 from newsletter.service import Service
+from newsletter.store.audience import Subscriber
 from tests.assembly.conftest import add_network, rsvp_path
 from tests.web.conftest import Browser
 from tests.web.smtp import SmtpServer
@@ -145,3 +150,33 @@ def test_a_same_day_assembly_reads_as_in_the_email(service: Service, browser: Br
     # an end on another day is written out in full
     later = moments.event_span(STARTS, STARTS + timedelta(days=1), "Europe/Brussels", "fr")
     assert later == "mardi 12 mars 2030, 14:30 – mercredi 13 mars 2030, 14:30"
+
+
+@pytest.mark.parametrize("name", ["Onthaal", "  Jean \t Dupont\n", "", "   "])
+@pytest.mark.parametrize("email", ["onthaal@buurthuis.example.org", "accueil@maison.example.org"])
+def test_the_confirmation_greets_as_the_newsletter_does(
+    mailing_service: Service, smtp: SmtpServer, name: str, email: str
+) -> None:
+    """One greeting rule: the confirmation's first line is the invitation's greeting
+    for the same person (a name made one line, none: the plain greeting)."""
+    people = add_network(mailing_service)
+    with mailing_service.ctx.db.session() as session:
+        person = session.get(Subscriber, people[email])
+        assert person is not None
+        person.name = name
+        lang = person.language.value
+    assembly_id = _assembly(mailing_service)
+    token = mailing_service.rsvp.url(assembly_id, people[email])
+    mailing_service.rsvp.answer(token.rsplit("/", 1)[1], RsvpChoice.no, 1)
+    [received] = smtp.recorder.wait_for(1)
+    first = received.body().split("\r\n", 1)[0]
+    plain = {"fr": "Bonjour,", "nl": "Beste lezer,"}[lang]
+    assert (first == plain) is (not name.strip()), first
+    issue_id = mailing_service.assemblies.invitation(assembly_id)
+    variant = mailing_service.editorial.prepare(issue_id).variant(lang, "effectif")
+    values = Personalization(email=email, name=name, message_id="<x@example.org>",
+                             unsubscribe_url="https://news.example.org/u",
+                             preferences_url="https://news.example.org/p",
+                             web_url="https://news.example.org/w")  # fmt: skip
+    text = decode_parts(variant.personalize(values))[1]
+    assert re.search(rf"^{re.escape(first)}\r?$", text, re.M), (first, text[:300])

@@ -21,6 +21,7 @@ from newsletter.service import Service
 from tests.content.sample import PDF, PNG
 from tests.content.test_spamassassin import FAULTS
 from tests.support.cli import Cli
+from tests.support.spamd import Spamd
 
 PV_NAME = "PV AG septembre 2026.pdf"
 
@@ -334,7 +335,7 @@ def test_unknown_kind_place_or_audience(service: Service, issue_id: int) -> None
 
 
 def test_spamassassin_finds_no_fault_with_blocks(
-    service: Service, issue_id: int, tmp_path: Path
+    service: Service, issue_id: int, spamd: Spamd
 ) -> None:
     content = service.issue_content
     content.add_block(issue_id, "text", texts={"fr": {"body": "Le mot de la **coordination**."}})
@@ -348,13 +349,7 @@ def test_spamassassin_finds_no_fault_with_blocks(
     )  # fmt: skip
     for membership in ("effectif", "none"):
         eml = _eml(service, issue_id, membership)
-        result = subprocess.run(
-            ["spamassassin", "-t", "-L", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0"],
-            input=eml, capture_output=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-            timeout=120, check=False,
-        )  # fmt: skip
-        report = result.stdout.decode("utf-8", "replace")
-        assert "Content analysis details" in report, result.stderr.decode()
+        report = spamd.report(eml)
         fired = set(re.findall(r"^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s", report, re.MULTILINE))
         assert "HTML_MESSAGE" in fired
         assert fired & FAULTS == set(), membership

@@ -22,7 +22,8 @@ from newsletter.i18n import LANGUAGES
 from newsletter.intake.news import submit_news
 from newsletter.models import NewsStatus
 from newsletter.render import Personalization, PreparedIssue, prepare_issue
-from newsletter.render.prepare import PreparedVariant, list_id, unsubscribe_mailto
+from newsletter.render.prepare import list_id, unsubscribe_mailto
+from newsletter.render.prepared import PreparedVariant
 from newsletter.render.preview import personalization_for
 from newsletter.render.splice import Markers, Slot, address_header
 from newsletter.text import one_line
@@ -66,7 +67,7 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
               ctx: Context, date: str) -> bytes:  # fmt: skip
     """The same message built the ordinary way with the email package."""
     name = one_line(v.name, 200)
-    greeting = variant.greeting_named.format(name=name) if name else variant.greeting_plain
+    greeting = variant.greeting.named.format(name=name) if name else variant.greeting.plain
     slots = {Slot.greeting: greeting, Slot.unsubscribe_url: v.unsubscribe_url,
              Slot.preferences_url: v.preferences_url, Slot.web_url: v.web_url,
              Slot.rsvp_url: v.rsvp_url, Slot.click_person: v.click_person}  # fmt: skip
@@ -79,13 +80,13 @@ def reference(variant: PreparedVariant, prepared: PreparedIssue, v: Personalizat
     policy = SMTP.clone(refold_source="none")
     boundary = f"=_newsletter-{prepared.issue_id}-{variant.language}-{variant.block}"
     root = EmailMessage(policy=policy)
-    root["From"] = ctx.settings.from_address
+    root["From"] = ctx.settings.from_address_in(variant.language)
     to_value = address_header("To", v.name, v.email).decode()[4:].rstrip("\r\n")
     root.set_raw("To", to_value)
     root["Subject"] = variant.subject
     root["Date"] = date
     root["Message-ID"] = v.message_id
-    root["List-Id"] = list_id(ctx.settings)
+    root["List-Id"] = list_id(ctx.settings, variant.language)
     root.set_raw(
         "List-Unsubscribe", f"<{v.unsubscribe_url}>,\r\n <{unsubscribe_mailto(ctx.settings)}>"
     )

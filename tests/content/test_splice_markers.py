@@ -116,7 +116,7 @@ def test_marker_words_reach_every_recipient_as_written(ctx: Context) -> None:
                 names = [a.get_filename() for a in message.iter_attachments()]
                 assert f"Note {OLD[3]}.odt" in names
                 html, text = body(message, "html"), body(message, "plain")
-                greeting = variant.greeting_named.format(name=v.name)
+                greeting = variant.greeting.named.format(name=v.name)
                 # each personal value only where the template puts it
                 for value, times in ((v.unsubscribe_url, 1), (v.preferences_url, 1),
                                      (v.rsvp_url, 1 if v.rsvp_url else 0)):  # fmt: skip

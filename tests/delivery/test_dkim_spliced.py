@@ -1,17 +1,19 @@
 """A DKIM-signed issue message is handed over in pieces, as an unsigned one: the same
-bytes and the same wire form as the whole message signed and scanned by ``wire_body``,
-and its signature verifies (dkimpy) on what the server received."""
+bytes and the same wire form as the whole message signed and scanned by ``wire_body``, a
+signature byte for byte dkimpy's own, and it verifies (dkimpy) on what the server
+received."""
 
 from __future__ import annotations
 
 import base64
+import re
 import subprocess
 
 import dkim
 import pytest
 
 from newsletter.context import Context
-from newsletter.delivery.dkim import DkimSigner
+from newsletter.delivery.dkim import SIGNED_HEADERS, DkimSigner
 from newsletter.delivery.messages import IssueMessages
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.smtp import SmtpConfig, SmtpPool, wire_body
@@ -29,15 +31,15 @@ SELECTOR = "news2026"
 
 
 @pytest.fixture(scope="module")
-def key(tmp_path_factory: pytest.TempPathFactory) -> tuple[DkimSigner, bytes]:
-    """A signer and the DNS TXT record of its public key."""
+def key(tmp_path_factory: pytest.TempPathFactory) -> tuple[DkimSigner, bytes, bytes]:
+    """A signer, the DNS TXT record of its public key and the key itself (PEM)."""
     path = tmp_path_factory.mktemp("dkim") / "dkim.pem"
     subprocess.run(["openssl", "genrsa", "-out", str(path), "2048"], check=True,
                    capture_output=True)  # fmt: skip
     public = subprocess.run(["openssl", "rsa", "-in", str(path), "-pubout", "-outform", "DER"],
                             check=True, capture_output=True).stdout  # fmt: skip
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-    return DkimSigner("example.org", SELECTOR, path.read_bytes()), record
+    return DkimSigner("example.org", SELECTOR, path.read_bytes()), record, path.read_bytes()
 
 
 def verifies(data: bytes, record: bytes) -> bool:
@@ -48,6 +50,12 @@ def verifies(data: bytes, record: bytes) -> bool:
     return bool(dkim.verify(data, dnsfunc=dns))
 
 
+def timestamp(signature: bytes) -> int:
+    found = re.search(rb"\bt=(\d+);", signature)
+    assert found is not None
+    return int(found.group(1))
+
+
 def sample_issue(ctx: Context) -> tuple[int, PreparedIssue]:
     """The sample issue, prepared for every variant."""
     with ctx.db.session() as session:
@@ -56,9 +64,9 @@ def sample_issue(ctx: Context) -> tuple[int, PreparedIssue]:
 
 
 def test_signed_pieces_are_the_signed_message_and_its_wire_form(
-    ctx: Context, key: tuple[DkimSigner, bytes]
+    ctx: Context, key: tuple[DkimSigner, bytes, bytes]
 ) -> None:
-    signer, record = key
+    signer, record, pem = key
     settings = ctx.settings
     issue_id, prepared = sample_issue(ctx)
     kinds = [kind.value for kind in Membership]
@@ -72,6 +80,11 @@ def test_signed_pieces_are_the_signed_message_and_its_wire_form(
         signed = signer.sign_spliced(unsigned)
         signature = signed.pieces[0]
         assert signature.startswith(b"DKIM-Signature:") and signature.endswith(b"\r\n")
+        # dkimpy's own header for the same message and t=, and ours is deterministic
+        dkimpy = dkim.sign(bytes(unsigned), SELECTOR.encode(), b"example.org", pem,
+                           include_headers=SIGNED_HEADERS, linesep=b"\r\n")  # fmt: skip
+        assert signer.signature(bytes(unsigned), timestamp(dkimpy)) == dkimpy
+        assert signer.signature(bytes(unsigned), timestamp(signature)) == signature
         # the old path: the joined message signed, then scanned for the wire
         old = signature + variant.personalize(values)
         assert bytes(signed) == old
@@ -82,9 +95,9 @@ def test_signed_pieces_are_the_signed_message_and_its_wire_form(
 
 
 async def test_a_signed_send_leaves_in_pieces_and_verifies_where_it_arrives(
-    ctx: Context, key: tuple[DkimSigner, bytes]
+    ctx: Context, key: tuple[DkimSigner, bytes, bytes]
 ) -> None:
-    signer, record = key
+    signer, record, _pem = key
     settings = ctx.settings
     issue_id, prepared = sample_issue(ctx)
     factory = IssueMessages(

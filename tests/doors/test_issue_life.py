@@ -4,13 +4,11 @@ approval; the same rules through the console and the command line."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 from datetime import timedelta
 
 import pytest
 
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.errors import InvalidTransitionError, ValidationError
 from newsletter.models import NewsStatus
 from newsletter.service import Service
@@ -19,6 +17,7 @@ from newsletter.store.base import utcnow
 from tests.content.sample import build_sample
 from tests.delivery.helpers import add_subscribers
 from tests.support.cli import Cli
+from tests.support.delivery import deliver
 from tests.web.conftest import Browser
 from tests.web.smtp import SmtpServer
 
@@ -28,18 +27,6 @@ def _issue(service: Service, lists: list[str]) -> int:
         issue_id = build_sample(session, service.ctx.settings)
     service.editorial.edit_issue(issue_id, lists=lists)
     return issue_id
-
-
-def _deliver(service: Service, issue_id: int) -> None:
-    pool = SmtpPool.from_settings(service.ctx.settings)
-
-    async def run() -> None:
-        try:
-            await service.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
 
 
 def test_unschedule_keeps_time_and_lists_then_edit_and_schedule_again(mailing: Service) -> None:
@@ -75,7 +62,7 @@ def test_a_paused_send_goes_back_to_draft_only_while_nothing_went_out(
     assert mailing.delivery.status(issue_id).total == 0  # the unsent snapshot is gone
     mailing.editorial.edit_issue(issue_id, title="Après correction")
     assert mailing.delivery.start_send(issue_id) == 3
-    _deliver(mailing, issue_id)
+    deliver(mailing, issue_id)
     assert len(smtp.recorder.wait_for(3)) == 3
     subjects = [str(m.message["Subject"]) for m in smtp.recorder.messages]
     assert "Après correction" in subjects, subjects  # the French readers get the edit
@@ -88,7 +75,7 @@ def test_a_paused_send_that_delivered_stays(mailing: Service, smtp: SmtpServer) 
     add_subscribers(mailing.ctx, 2)
     issue_id = _issue(mailing, ["public"])
     mailing.delivery.start_send(issue_id)
-    _deliver(mailing, issue_id)
+    deliver(mailing, issue_id)
     assert mailing.delivery.status(issue_id).sent == 2
     with pytest.raises(InvalidTransitionError):
         mailing.issue_life.back_to_draft(issue_id)
@@ -99,7 +86,7 @@ def test_duplicate_a_sent_issue_and_send_the_copy(mailing: Service, smtp: SmtpSe
     issue_id = _issue(mailing, ["public"])
     mailing.editorial.edit_issue(issue_id, introduction="Bonjour à toutes et tous.")
     mailing.delivery.start_send(issue_id)
-    _deliver(mailing, issue_id)
+    deliver(mailing, issue_id)
     original = mailing.editorial.get_issue(issue_id)
     assert original.status == "sent"
     copy = mailing.issue_life.duplicate(issue_id)
@@ -111,7 +98,7 @@ def test_duplicate_a_sent_issue_and_send_the_copy(mailing: Service, smtp: SmtpSe
     assert copy.title == original.title
     assert mailing.console.issue_detail(copy.id).introduction == "Bonjour à toutes et tous."
     assert mailing.delivery.start_send(copy.id) == 2
-    _deliver(mailing, copy.id)
+    deliver(mailing, copy.id)
     assert len(smtp.recorder.wait_for(4)) == 4
     assert mailing.delivery.status(copy.id).status == "sent"
 

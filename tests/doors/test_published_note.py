@@ -17,9 +17,10 @@ from newsletter.service import Service
 from newsletter.store.db import alembic_config
 from newsletter.store.editorial import NewsEvent, NewsItem
 from tests.delivery.helpers import add_subscribers
-from tests.doors.test_issue_life import _deliver, _issue
+from tests.doors.test_issue_life import _issue
 from tests.doors.test_partner_loop import partner  # noqa: F401  (fixture)
 from tests.support.cli import Cli
+from tests.support.delivery import deliver
 from tests.web.conftest import Browser
 from tests.web.smtp import SmtpServer
 
@@ -35,7 +36,7 @@ def test_the_published_note_in_each_readers_language(
     issue_id = _issue(mailing, ["public"])
     number = mailing.editorial.get_issue(issue_id).number
     mailing.delivery.start_send(issue_id)
-    _deliver(mailing, issue_id)
+    deliver(mailing, issue_id)
     with mailing.ctx.db.session() as session:
         item = session.scalars(select(NewsItem).where(NewsItem.status == "published")).first()
         assert item is not None

@@ -4,10 +4,8 @@ reason in French and Dutch, the counts, and makes the unknown address bounced at
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import SubscriberStatus
 from newsletter.service import Service
@@ -15,6 +13,7 @@ from tests.delivery.helpers import Rcpt, add_issue, add_subscribers, template_fa
 from tests.delivery.smtpd import Faults, RecordingHandler, RecordingServer
 from tests.delivery.test_render_failure import _smtp
 from tests.support.cli import Cli
+from tests.support.delivery import deliver
 from tests.web.conftest import Browser
 
 REPLIES = {
@@ -54,18 +53,12 @@ def _send(service: Service, issue_id: int, people: list[Rcpt]) -> RecordingServe
     server.handler = ReplyingHandler(Faults())
     server.controller.handler = server.handler
     with server:
-        pool = SmtpPool.from_settings(_smtp(service.ctx.settings, server.port))
-
-        async def run() -> None:
-            try:
-                await service.delivery.run(
-                    issue_id, pool, asyncio.Event(),
-                    factory=template_factory(service.ctx.settings, issue_id),
-                )  # fmt: skip
-            finally:
-                await pool.close()
-
-        asyncio.run(run())
+        deliver(
+            service,
+            issue_id,
+            _smtp(service.ctx.settings, server.port),
+            factory=template_factory(service.ctx.settings, issue_id),
+        )
     return server
 
 

@@ -4,7 +4,6 @@ beside the server's reply kept as received, and read in each door's language."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from newsletter.delivery import notes
 from newsletter.delivery.retry import RetryPolicy
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.models import DeliveryStatus as D
 from newsletter.report.reasons import Reason, reason_of
 from newsletter.service import Service
@@ -24,6 +22,7 @@ from tests.delivery.helpers import add_issue, add_subscribers, template_factory
 from tests.delivery.smtpd import Faults, RecordingServer
 from tests.delivery.test_render_failure import _smtp
 from tests.support.cli import Cli
+from tests.support.delivery import deliver
 from tests.support.ports import free_port
 from tests.web.conftest import Browser
 
@@ -31,18 +30,13 @@ GIVE_UP_AT_ONCE = RetryPolicy(max_age=timedelta(0))
 
 
 def _run(service: Service, issue_id: int, port: int) -> None:
-    pool = SmtpPool.from_settings(_smtp(service.ctx.settings, port))
-
-    async def run() -> None:
-        try:
-            await service.delivery.run(
-                issue_id, pool, asyncio.Event(), policy=GIVE_UP_AT_ONCE,
-                factory=template_factory(service.ctx.settings, issue_id),
-            )  # fmt: skip
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+    deliver(
+        service,
+        issue_id,
+        _smtp(service.ctx.settings, port),
+        policy=GIVE_UP_AT_ONCE,
+        factory=template_factory(service.ctx.settings, issue_id),
+    )
 
 
 def _stored(service: Service, issue_id: int) -> dict[str, tuple[str, str, str, object]]:
@@ -107,18 +101,12 @@ def test_unsubscribed_and_cancelled_rows_carry_a_note_and_no_reply(
     service.delivery.start_send(issue_id, ["public"])
     service.audience.unsubscribe(people[0].email)
     with RecordingServer(Faults(temp_first={people[1].email})) as server:
-        pool = SmtpPool.from_settings(_smtp(service.ctx.settings, server.port))
-
-        async def run() -> None:
-            try:
-                await service.delivery.run(
-                    issue_id, pool, asyncio.Event(),
-                    factory=template_factory(service.ctx.settings, issue_id),
-                )  # fmt: skip
-            finally:
-                await pool.close()
-
-        asyncio.run(run())
+        deliver(
+            service,
+            issue_id,
+            _smtp(service.ctx.settings, server.port),
+            factory=template_factory(service.ctx.settings, issue_id),
+        )
     assert service.delivery.cancel(issue_id) == 1  # the one waiting for its retry
     stored = _stored(service, issue_id)
     assert stored[people[0].email] == ("skipped", "", notes.UNSUBSCRIBED, None)

@@ -28,6 +28,7 @@ from newsletter.context import Context
 from newsletter.service import Service
 from newsletter.web import create_app
 from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.spamd import Spamd
 from tests.web.smtp import SmtpServer
 
 PASSWORD = "correct horse battery"
@@ -143,3 +144,13 @@ def dovecot() -> Iterator[DovecotServer]:
 def mail_user(dovecot: DovecotServer) -> MailUser:
     """A fresh IMAP user with an empty mailbox."""
     return dovecot.add_user()
+
+
+@pytest.fixture(scope="session")
+def spamd() -> Iterator[Spamd]:
+    """A resident SpamAssassin, one for the worker's whole session (its rules load once)."""
+    server = Spamd().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -51,6 +51,15 @@ class Recorder:
     def to(self, address: str) -> list[Received]:
         return [m for m in self.messages if address in m.recipients]
 
+    def take(self, address: str, count: int = 1) -> list[EmailMessage]:
+        """The e-mails received by ``address`` since the last take (exactly ``count``);
+        every message recorded so far is forgotten."""
+        self.wait_for(count)
+        found = [m.message for m in self.to(address)]
+        self.messages.clear()
+        assert len(found) == count, [m["Subject"] for m in found]
+        return found
+
 
 class SmtpServer:
     def __init__(self) -> None:

@@ -3,16 +3,15 @@ moderation, composition, preview, test send, send, report, RSVP."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.service import Service
 from tests.support.checks import subscriber
+from tests.support.delivery import deliver
 from tests.web.conftest import EMAIL, PASSWORD, Browser
 from tests.web.smtp import SmtpServer
 
@@ -97,15 +96,7 @@ def test_cycle(mailing_service: Service, mailing_client: Browser, smtp: SmtpServ
     # send to the list; the worker (run here) delivers to the recording SMTP server
     started = web.post(f"{issue_url}/send")
     assert started.headers["location"].endswith("/sending"), web.get(issue_url).text[:3000]
-    pool = SmtpPool.from_settings(service.ctx.settings)
-
-    async def deliver() -> None:
-        try:
-            await service.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(deliver())
+    deliver(service, issue_id)
     sent = [m for m in smtp.recorder.messages if "onthaal@buurthuis.example.org" in m.recipients]
     assert len(sent) == 1
     message = sent[0].message

@@ -7,7 +7,6 @@ actions, e-mailed news, the AG invitation)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -16,10 +15,10 @@ import pytest
 
 from newsletter.config import Settings
 from newsletter.context import Context
-from newsletter.delivery.smtp import SmtpPool
 from newsletter.service import Service
 from newsletter.web import create_app
 from tests.support.checks import text_body
+from tests.support.delivery import deliver
 from tests.web.conftest import EMAIL, PASSWORD, Browser, TestClient
 from tests.web.smtp import SmtpServer
 
@@ -67,27 +66,6 @@ LEAKS = {
 }  # fmt: skip
 
 
-def _deliver(service: Service, issue_id: int) -> None:
-    pool = SmtpPool.from_settings(service.ctx.settings)
-
-    async def run() -> None:
-        try:
-            await service.delivery.run(issue_id, pool, asyncio.Event())
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
-
-
-def _only(smtp: SmtpServer, address: str, count: int = 1) -> list[EmailMessage]:
-    """The e-mails received by ``address`` since the last call (``count`` expected)."""
-    smtp.recorder.wait_for(count)
-    found = [m.message for m in smtp.recorder.to(address)]
-    smtp.recorder.messages.clear()
-    assert len(found) == count, [m["Subject"] for m in found]
-    return found
-
-
 def _check(lang: str, message: EmailMessage, subject: str) -> str:
     """The message is in ``lang``: its subject, and nothing of the other language."""
     assert message["Subject"] == subject
@@ -130,13 +108,13 @@ def test_every_single_mail_is_in_the_readers_language(
     done = page.post("/subscribe", {"email": f"new-{lang}@example.net", "language": lang,
                                     "consent": "yes"})  # fmt: skip
     assert done.status_code in (200, 303), done.text
-    text = _check(lang, _only(smtp, f"new-{lang}@example.net")[0], expected["confirm"])
+    text = _check(lang, smtp.recorder.take(f"new-{lang}@example.net")[0], expected["confirm"])
     assert text.startswith(expected["greeting"]) and "/confirm/" in text
 
     # the member is sent their organisation's link to submit news
     person = next(s for s in mail.audience.list_subscribers() if s.email == member)
     mail.people.send_partner_links([person.id])
-    _check(lang, _only(smtp, member)[0], expected["link"])
+    _check(lang, smtp.recorder.take(member)[0], expected["link"])
 
     # the member proposes news on the public form shown in the other language: the
     # receipt follows the member's own language, not the page's
@@ -148,7 +126,7 @@ def test_every_single_mail_is_in_the_readers_language(
         "category": "actualite", "sender": member, "organisation": "Exemple",
     })  # fmt: skip
     assert sent.status_code in (200, 303), sent.text
-    _check(lang, _only(smtp, member)[0], expected["received"])
+    _check(lang, smtp.recorder.take(member)[0], expected["received"])
     # a stranger on the page in a language gets the receipt in that language
     web.headers["accept-language"] = lang
     page.get("/submit")
@@ -158,20 +136,20 @@ def test_every_single_mail_is_in_the_readers_language(
         "organisation": "Exemple",
     })  # fmt: skip
     assert stranger.status_code in (200, 303), stranger.text
-    _check(lang, _only(smtp, f"stranger-{lang}@example.net")[0], expected["received"])
+    _check(lang, smtp.recorder.take(f"stranger-{lang}@example.net")[0], expected["received"])
 
     # the coordinator asks for changes, then rejects: the member is told in their
     # language, with the item's title in that language
     item = next(n for n in mail.editorial.list_news() if n.sender == member)
     mail.moderation.moderate(item.id, "changes", reason=REASON, by=EMAIL)
-    changes = _only(smtp, member)[0]
+    changes = smtp.recorder.take(member)[0]
     assert changes["Subject"] == expected["changes"]
     body = text_body(changes).replace(REASON, "")  # the coordinator's own words
     assert expected["title"] in body
     for word in LEAKS[lang]:
         assert word not in body, (word, body)
     mail.moderation.moderate(item.id, "reject", reason="-", by=EMAIL)
-    _check(lang, _only(smtp, member)[0], expected["rejected"])
+    _check(lang, smtp.recorder.take(member)[0], expected["rejected"])
 
     # news e-mailed by the member: acknowledged in their language only
     title = expected["title"]
@@ -181,7 +159,7 @@ def test_every_single_mail_is_in_the_readers_language(
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZaterdag.\r\n"
     ).encode()
     mail.intake.ingest_bytes(raw)
-    ack = _only(smtp, member)[0]
+    ack = smtp.recorder.take(member)[0]
     _check(lang, ack, expected["acknowledged"])
     assert ack["Content-Language"] == lang
 
@@ -195,8 +173,8 @@ def test_every_single_mail_is_in_the_readers_language(
     )  # fmt: skip
     issue_id = mail.assemblies.invitation(assembly.id)
     mail.delivery.start_send(issue_id, ["membres"])
-    _deliver(mail, issue_id)
-    invitation = _only(smtp, member)[0]
+    deliver(mail, issue_id)
+    invitation = smtp.recorder.take(member)[0]
     assert expected["invitation"] in str(invitation["Subject"])
     text = text_body(invitation)
     assert ("Activiteitenverslag" if lang == "nl" else "Rapport d'activités") in text

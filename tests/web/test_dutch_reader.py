@@ -92,26 +92,38 @@ def test_the_minutes_archive_names_the_assemblies_in_the_readers_language(
 
 def test_the_web_version_links_the_calendar_instead_of_an_attachment(service: Service) -> None:
     """On the web nothing is attached: the AG's calendar is a download link, in each
-    language; the e-mail keeps its attachment sentence."""
+    language (the templates' ``web`` flag); the e-mail keeps its attachment sentence.
+    The bilingual edition's web version links each edition's calendar."""
     from tests.content.sample import build_sample
 
     with service.ctx.db.session() as session:
         issue_id = build_sample(session, service.ctx.settings)
-    base = service.ctx.settings.base_url.rstrip("/")
+    base = re.escape(service.ctx.settings.base_url.rstrip("/"))
+    dutch = (
+        re.escape(
+            "Download de agenda van het netwerk om de vergadering aan uw agenda toe te voegen: "
+        )
+        + f'<a href="{base}/feeds/agenda.ics\\?lang=nl"[^>]*>agenda.ics</a>\\.'
+    )
+    french = (
+        re.escape("Pour ajouter l'assemblée à votre agenda, téléchargez l'agenda du réseau : ")
+        + f'<a href="{base}/feeds/agenda.ics\\?lang=fr"[^>]*>agenda.ics</a>\\.'
+    )
     nl = service.editorial.web_version_html(issue_id, "nl")
     assert "zit in bijlage" not in nl
-    assert (
-        "Download de agenda van het netwerk om de vergadering aan uw agenda toe te voegen: "
-        f'<a href="{base}/feeds/agenda.ics?lang=nl">agenda.ics</a>.'
-    ) in nl
+    assert len(re.findall(dutch, nl)) == 1 and not re.search(french, nl)
     fr = service.editorial.web_version_html(issue_id, "fr")
     assert "est jointe" not in fr
-    assert (
-        "Pour ajouter l'assemblée à votre agenda, téléchargez l'agenda du réseau : "
-        f'<a href="{base}/feeds/agenda.ics?lang=fr">agenda.ics</a>.'
-    ) in fr
+    assert len(re.findall(french, fr)) == 1 and not re.search(dutch, fr)
     mail = service.editorial.preview(issue_id, language="nl")
-    assert "zit in bijlage" in mail.html
+    assert "zit in bijlage" in mail.html and "agenda.ics" not in mail.html
+    with service.ctx.db.session() as session:
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        issue.bilingual = True
+    both = service.editorial.web_version_html(issue_id, "nl")
+    assert re.search(french, both) and re.search(dutch, both)
+    assert "est jointe" not in both and "zit in bijlage" not in both
 
 
 def test_dutch_readers_see_the_networks_dutch_name(service: Service, browser: Browser) -> None:

@@ -40,9 +40,10 @@ def build_acknowledgement(
     if not address:
         return None
     title = one_line(title)[:200]
-    network = one_line(settings.organisation_name)
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.from_address
+    message["From"] = (
+        settings.from_address_in(langs[0]) if len(langs) == 1 else settings.from_address
+    )
     message["To"] = address
     subject = " / ".join(gettext(lang, SUBJECT).format(title=title) for lang in langs)
     message["Subject"] = one_line(subject)
@@ -55,7 +56,10 @@ def build_acknowledgement(
         message["In-Reply-To"] = f"<{in_reply_to}>"
         message["References"] = f"<{in_reply_to}>"
     text = "\n\n-----\n\n".join(
-        gettext(lang, BODY).format(title=title, network=network) for lang in langs
+        gettext(lang, BODY).format(
+            title=title, network=one_line(settings.organisation_name_in(lang))
+        )
+        for lang in langs
     )
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message["Content-Language"] = ", ".join(langs)
