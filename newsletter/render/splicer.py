@@ -197,6 +197,13 @@ class VariantSplice:
         self._plans: dict[str, _Plan] = {}
         self._rsvp_plans: dict[str, _Plan] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its plans (a plan holds functions; the render child hands
+        variants to the sender pickled): they are made again at first use."""
+        state = self.__dict__.copy()
+        state["_plans"], state["_rsvp_plans"] = {}, {}
+        return state
+
     def _plan(self, forms: list[str], rsvp: bool, general: bool = False) -> _Plan:
         """The plan for readers with the web version link whose forms ``forms`` holds
         (at positions 3 and 9), with or without an RSVP link, its cuts chosen for the

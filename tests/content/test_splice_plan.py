@@ -3,6 +3,7 @@ shape, through that plan or around it, get the bytes the email package makes."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from dataclasses import replace
 
@@ -112,3 +113,20 @@ def test_values_of_every_length_around_the_cuts(ctx: Context, issue_id: int) -> 
         date = str(parse(data)["Date"])
         assert data == reference(variant, prepared, recipient, ctx, date), recipient
         assert b"".join(variant.splice(recipient).wire()) == wire_body(data), recipient
+
+
+def test_a_variant_spliced_before_is_pickled_without_its_plans(ctx: Context, issue_id: int) -> None:
+    """The render child hands its variants to the sender pickled: one that has spliced
+    already (its plans made) goes through and splices alike."""
+    with ctx.db.session() as session:
+        prepared = prepare_issue(session, ctx.settings, issue_id)
+    variant = prepared.variant("fr", "effectif")
+    reader = personalization_for(
+        ctx.settings, issue_id, 7, "r@example.net", "Hélène", variant.rsvp_assembly_id
+    )
+    data = variant.personalize(reader)
+    copy = pickle.loads(pickle.dumps(variant))
+    assert copy.personalize(reader) == data
+    assert copy.personalize(replace(reader, rsvp_url="")) == variant.personalize(
+        replace(reader, rsvp_url="")
+    )
