@@ -285,6 +285,8 @@ def qp_text(value: str) -> str:
     """A value's UTF-8 octets in quoted-printable form, before lines are cut (``qp_fit``)."""
     if not value.isascii():
         value = value.encode("utf-8").decode("latin-1")
+    elif value.isprintable() and "=" not in value:  # printable ASCII but "=" stays itself
+        return value
     return value.translate(_QP_TABLE)
 
 
