@@ -91,9 +91,11 @@ def send(
         for gap in svc.languages.gaps(issue_id, lists or None).warnings():
             warn(gap)
         if not yes:
-            target = ", ".join(lists) or _("the issue's lists")
+            # the lists by name, the issue's own when --to is not given
+            target = ", ".join(lists or svc.editorial.get_issue(issue_id).lists)
             typer.confirm(
-                _("Send issue {issue} to {lists}?").format(issue=issue_id, lists=target), abort=True
+                _("Send issue {issue} to the lists {lists}?").format(issue=issue_id, lists=target),
+                abort=True,
             )
         # the renderer runs in a child: this process only splices and sends
         svc.delivery.render_in_child = not renderer_loaded()

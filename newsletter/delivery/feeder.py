@@ -36,7 +36,11 @@ class Feeder(RunState):
             self.progress.skipped += skipped
             if not claimed and not skipped:
                 return
+            queue = self.queue
             for index, row in enumerate(claimed):
+                if not queue.full() and not self.halt.is_set():
+                    queue.put_nowait(row)  # the usual case: no timer to set up
+                    continue
                 while not self.halt.is_set():
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(WAIT_STEP):

@@ -45,6 +45,7 @@ class Lanes(RunState):
     async def _lane(self) -> None:
         before_last: Batch | None = None  # the batch of the result before the last one
         last: Batch | None = None
+        bucket = self.w.bucket
         while True:
             row = await self._next()
             if row is None:
@@ -52,7 +53,8 @@ class Lanes(RunState):
             if self.halt.is_set():
                 self.unsent.append(row.id)
                 continue
-            await self.w.bucket.acquire()
+            if bucket.rate > 0:  # unlimited: no coroutine to make and await
+                await bucket.acquire()
             # the crash bound: one unwritten result and one message on the wire at most
             if before_last is not None and not await self._written(before_last):
                 self.unsent.append(row.id)

@@ -33,6 +33,7 @@ import ssl
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import cast
 
 import aiosmtplib
@@ -44,6 +45,8 @@ from newsletter.render.contract import Spliced
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 #: a reply longer than this (without its last line) is not an SMTP reply
 MAX_REPLY_BYTES = 64 * 1024
+#: how many distinct packets of replies a connection remembers parsed
+KNOWN_PACKETS = 32
 
 _NETWORK_ERRORS = (
     aiosmtplib.SMTPServerDisconnected,
@@ -100,11 +103,22 @@ class _Replies(asyncio.Protocol):
     def __init__(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         self.buffer = bytearray()
+        #: packets of whole replies seen on this connection, parsed (a server answers
+        #: the pipelined MAIL, RCPT and DATA of every message with the same bytes)
+        self.known: dict[bytes, tuple[aiosmtplib.SMTPResponse, ...]] = {}
         self.replies: deque[aiosmtplib.SMTPResponse] = deque()
         self.waiter: asyncio.Future[None] | None = None
         self.lost: BaseException | None = None
 
     def data_received(self, data: bytes) -> None:
+        fresh = not self.buffer  # ``data`` starts a reply
+        if fresh:
+            known = self.known.get(data)
+            if known is not None:  # the same answer as before to the same commands
+                self.replies.extend(known)
+                self._wake()
+                return
+        before = len(self.replies)
         self.buffer += data
         try:
             self._parse()
@@ -112,6 +126,8 @@ class _Replies(asyncio.Protocol):
             self._lose(error)
             self.transport.close()
             return
+        if fresh and not self.buffer and len(self.known) < KNOWN_PACKETS:
+            self.known[data] = tuple(islice(self.replies, before, None))
         if self.replies:
             self._wake()
 

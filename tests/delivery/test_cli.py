@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
 import mailbox
 import os
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import pytest
 
 from newsletter.config import SmtpSecurity
 from newsletter.delivery.verp import delivery_id_from_address
@@ -49,6 +52,23 @@ def test_send_refuses_without_smtp_host(cli: Cli, service: Service) -> None:
     assert result.code == 1
     assert "SMTP" in result.err and "--catcher" in result.err
     assert service.delivery.status(issue_id).status == "draft"
+
+
+def test_send_asks_first_naming_the_lists(
+    cli: Cli, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_id, _ = _sample(service, 2)
+    lists = service.editorial.get_issue(issue_id).lists
+    assert lists  # the sample issue has its own lists
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    refused = cli("issue", "send", str(issue_id), "--catcher")
+    assert refused.code == 1
+    # the question names the issue's own lists, in French
+    assert f"Envoyer le numéro {issue_id} aux listes {', '.join(lists)} ?" in refused.out
+    assert service.delivery.status(issue_id).status == "draft"  # nobody queued
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    chosen = cli("issue", "send", str(issue_id), "--to", "public", "--catcher")
+    assert f"Envoyer le numéro {issue_id} aux listes public ?" in chosen.out
 
 
 def test_send_into_the_catcher_then_status(cli: Cli, service: Service) -> None:

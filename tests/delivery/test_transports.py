@@ -163,6 +163,16 @@ def test_replies_are_read_however_they_arrive() -> None:
     broken = _Replies(Transport())
     broken.data_received(b"hello there\r\n")
     assert isinstance(broken.lost, ConnectionError) and not broken.replies
+    # a packet seen before gives the same replies again, however the next ones come
+    again = _Replies(Transport())
+    for packet in (stream, stream, b"250 Ok: queued as A\r\n", stream[:9], stream[9:], stream):
+        again.data_received(packet)
+    envelope = [(250, "first\nsecond"), (250, "2.1.5 Ok"), (354, "End data with <CR><LF>.<CR><LF>")]
+    assert [(r.code, r.message) for r in again.replies] == [
+        *envelope, *envelope, (250, "Ok: queued as A"), *envelope, *envelope,
+    ]  # fmt: skip
+    again.data_received(b"hello there\r\n")  # a bad packet after known ones is refused
+    assert isinstance(again.lost, ConnectionError) and not again.buffer.startswith(b"250")
 
 
 async def test_pool_reconnects_after_dropped_connections() -> None:

@@ -9,9 +9,10 @@ from pydantic import SecretStr
 
 from newsletter.config import Settings
 from newsletter.delivery.identity import message_id, verify
+from newsletter.delivery.smtp import wire_body
 from newsletter.delivery.template import TemplateMessage
 from newsletter.delivery.verp import delivery_id_from_address, envelope_sender
-from newsletter.render.contract import Personalization
+from newsletter.render.contract import Personalization, Spliced
 from tests.delivery.helpers import TEMPLATE
 
 
@@ -86,6 +87,30 @@ def test_spliced_template_matches_the_email_package() -> None:
     assert "Bonjour André Lefèvre-Asbl," in body
     assert "Se désinscrire : https://news.example.org/u/TOKEN==" in body
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_template_pieces_are_the_message_and_its_wire_form() -> None:
+    """``splice`` gives the bytes of ``personalize`` as pieces whose wire form is
+    ``wire_body``'s (dot lines with and without a placeholder); a value with a line
+    break, or a template that is not all CRLF lines, gives plain bytes."""
+    template = (
+        b"To: {{to}}\r\nMessage-ID: {{message_id}}\r\n\r\n.dot first\r\nBonjour {{name}}\r\n"
+        b".{{web_url}}\r\nplain line\r\n..two dots\r\nend {{unsubscribe_url}}\r\n"
+    )
+    message = TemplateMessage(template)
+    for name in ("André Lefèvre-Asbl", ".Dot", "a\r\n.b"):
+        values = Personalization("andre@example.org", name, "<1@example.org>",
+                                 "https://news.example.org/u/T", "https://news.example.org/p",
+                                 "https://news.example.org/w")  # fmt: skip
+        spliced = message.splice(values)
+        data = message.personalize(values)
+        if "\n" in name:
+            assert spliced == data
+            continue
+        assert isinstance(spliced, Spliced) and bytes(spliced) == data
+        assert b"".join(spliced.wire()) == wire_body(data)
+        assert b"\r\n..dot first\r\n" in b"".join(spliced.wire())
+    assert isinstance(TemplateMessage(b"To: {{to}}\nbare\n").splice(values), bytes)
 
 
 def test_link_tokens_match_itsdangerous_and_verify_in_both_forms() -> None:
