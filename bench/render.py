@@ -15,7 +15,8 @@ more items, half of them Dutch with a French version, and items whose quoted-pri
 lines start with a dot; readers have accented names, the bounce address is set (VERP
 addresses are signed). Times are CPU time of this process (``time.process_time``), so
 that a busy machine (other processes taking the cores) inflates them less; per-recipient
-figures are the median and the best of batches of 1,000.
+figures are the median, the 95th percentile and the best of batches of 1,000 (of 100
+for the DKIM-signed ones).
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ def per_recipient(work: Callable[[int], object], count: int, batch: int = 1000) 
 
 
 def spread(figures: list[float]) -> str:
-    return f"median {statistics.median(figures) * 1e6:5.1f} µs, best {min(figures) * 1e6:5.1f} µs"
+    """Median, 95th percentile and best of per-batch figures, in µs."""
+    p95 = statistics.quantiles(figures, n=20)[-1] if len(figures) > 1 else figures[0]
+    return (
+        f"median {statistics.median(figures) * 1e6:5.1f} µs, p95 {p95 * 1e6:5.1f} µs, "
+        f"best {min(figures) * 1e6:5.1f} µs"
+    )
 
 
 def prepare_all(prepared: PreparedIssue) -> list[tuple[PreparedVariant, float]]:

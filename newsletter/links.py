@@ -140,25 +140,24 @@ class RecipientLinks:
                 self.click_person(subscriber_id) if tracks else "",
             )
         stamp = stamp_now()
+        number = b"%d" % subscriber_id
         unsubscribe = self._unsubscribe_base + self._unsubscribe.signed(
-            encode_payload(b'{"s":%d' % subscriber_id + self._unsubscribe_tail) + stamp
+            encode_payload(b'{"s":' + number + self._unsubscribe_tail) + stamp
         )
         preferences = self._preferences_base + self._preferences.signed(
-            encode_payload(b'{"s":%d}' % subscriber_id) + stamp
+            encode_payload(b'{"s":' + number + b"}") + stamp
         )
         rsvp = (
             self._rsvp_base
             + self._rsvp.signed(
-                encode_payload(b'{"a":%d,"s":%d}' % (assembly_id, subscriber_id)) + stamp
+                encode_payload(b'{"a":%d,"s":' % assembly_id + number + b"}") + stamp
             )
             if assembly_id
             else ""
         )
         person = (
             CLICK_SEPARATOR
-            + self._click_person.signed(
-                encode_payload(self._click_head + b"%d}" % subscriber_id) + stamp
-            )
+            + self._click_person.signed(encode_payload(self._click_head + number + b"}") + stamp)
             if tracks
             else ""
         )

@@ -210,8 +210,9 @@ class ShortSigner:
         inner.update(value)
         outer = self._outer.copy()
         outer.update(inner.digest())
-        mac = binascii.b2a_base64(outer.digest(), newline=False).translate(_URL_SAFE)
-        return (value + b"." + mac.rstrip(b"=")).decode("ascii")
+        # a SHA-1 MAC is 20 bytes: 27 characters of base64 and one "=" dropped
+        mac = binascii.b2a_base64(outer.digest(), newline=False)[:27].translate(_URL_SAFE)
+        return (value + b"." + mac).decode("ascii")
 
 
 def stamp_now() -> bytes:

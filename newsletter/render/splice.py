@@ -285,6 +285,8 @@ def qp_text(value: str) -> str:
     """A value's UTF-8 octets in quoted-printable form, before lines are cut (``qp_fit``)."""
     if not value.isascii():
         value = value.encode("utf-8").decode("latin-1")
+    elif value.isprintable() and "=" not in value:  # printable ASCII but "=" stays itself
+        return value
     return value.translate(_QP_TABLE)
 
 
@@ -464,19 +466,24 @@ def _encode_run(text: str, words: list[str]) -> None:
 def address_header(field: str, name: str, email: str, *, clean: bool = False) -> bytes:
     """``To: Name <email>``, folded under 78 characters where words allow it (``clean``:
     ``name`` is already ``clean_name``'s)."""
+    return address_line(field, name, email, clean=clean).encode("ascii")
+
+
+def address_line(field: str, name: str, email: str, *, clean: bool = False) -> str:
+    """``address_header`` as text (ASCII, its CRLF line ends included)."""
     check_address(email)
     words = _display_words(name) if clean else display_name(name)
     if not words:
-        return f"{field}: {email}{CRLF}".encode("ascii")
+        return f"{field}: {email}{CRLF}"
     line = f"{field}: {' '.join(words)} <{email}>"
     if len(line) <= MAX_LINE:  # on one line: what the folding below gives
-        return (line + CRLF).encode("ascii")
+        return line + CRLF
     lines = [f"{field}:"]
     for word in [*words, f"<{email}>"]:
         if len(lines[-1]) + 1 + len(word) > MAX_LINE and lines[-1] != f"{field}:":
             lines.append("")
         lines[-1] += " " + word
-    return (CRLF.join(lines) + CRLF).encode("ascii")
+    return CRLF.join(lines) + CRLF
 
 
 def list_unsubscribe_header(url: str, mailto: str) -> bytes:
