@@ -9,20 +9,14 @@ import signal
 import subprocess
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from newsletter import baseurl
 from newsletter.cli.common import _, console, err_console, issue_app, print_json, service, shown
+from newsletter.cli.send_progress import send_display
 from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
 from newsletter.delivery.event_loop import run as run_loop
@@ -40,10 +34,6 @@ from newsletter.service.variants import renderer_loaded
 
 if TYPE_CHECKING:
     from newsletter.delivery.catcher import MailCatcher
-
-
-#: the progress bar takes the worker's totals at most this often
-PROGRESS_SECONDS = 0.25
 
 
 def _lists(to: str) -> list[str]:
@@ -177,70 +167,46 @@ async def _send_with_progress(
         loop.add_signal_handler(sig, on_signal, sig)
     before = svc.delivery.status(issue_id, counts_only=True)
     done_before = before.total - before.queued
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(_("sent {task.fields[sent]} · failed {task.fields[failed]}")),
-        TextColumn("{task.fields[rate]:.0f}/s"),
-        TimeRemainingColumn(),
-    )
     started = loop.time()
-    with Progress(*columns, console=err_console, transient=False, refresh_per_second=4) as bar:
-        task = bar.add_task(
-            _("Sending"),
-            total=total,
-            completed=done_before,
-            sent=before.sent,
-            failed=before.failed,
-            rate=0.0,
-        )
-
-        last_poll = [0.0]
+    with send_display(total, done_before, before.sent, before.failed) as display:
+        last_shown = [started]  # the first totals are shown after ``display.every``
         shown_fault: list[object] = [None]
         shown_note = [""]
+        totals = [done_before, before.sent, before.failed, 0.0]  # done, sent, failed, rate
 
-        last_shown = [0.0]
+        def show(description: str, totals: list[Any], final: bool) -> None:
+            done, sent, failed, rate = totals
+            display.show(description, done, sent, failed, rate, final)
 
         def on_progress(p: SendProgress, final: bool = False) -> None:
             now = loop.time()
             unchanged = p.fault == shown_fault[0] and p.note == shown_note[0]
-            if not final and unchanged and now - last_shown[0] < PROGRESS_SECONDS:
-                return  # the bar redraws 4 times a second: no need for every write
+            if not final and unchanged and now - last_shown[0] < display.every:
+                return  # called after each write: the display takes far fewer
             last_shown[0] = now
             if p.fault != shown_fault[0]:  # one line when a fault starts, one when it ends
                 if p.fault is not None:
-                    bar.console.print(
-                        f"{p.fault.msg().render()}: {_(p.fault.waiting())}", markup=False
-                    )
+                    display.line(f"{p.fault.msg().render()}: {_(p.fault.waiting())}")
                 elif shown_fault[0] is not None:
-                    bar.console.print(_("Sending again."), markup=False)
+                    display.line(_("Sending again."))
                 shown_fault[0] = p.fault
             if p.note != shown_note[0]:
                 if p.note == WAITING_FOR_RELAY:
-                    bar.console.print(_(p.note), markup=False)
+                    display.line(_(p.note))
                 shown_note[0] = p.note
             elapsed = max(1e-6, now - started)
             if helpers and p.note:  # the outbox cannot be asked now
-                bar.update(task, description=_(p.note))
+                show(_(p.note), totals, final)
                 return
             if helpers:  # several processes: the outbox has the totals
-                if now - last_poll[0] < 0.5:
-                    return
-                last_poll[0] = now
                 current = svc.delivery.status(issue_id, counts_only=True)
-                bar.update(task, completed=current.total - current.queued,
-                           sent=current.sent, failed=current.failed,
-                           rate=(current.sent - before.sent) / elapsed)  # fmt: skip
+                totals[:] = [current.total - current.queued, current.sent, current.failed,
+                             (current.sent - before.sent) / elapsed]  # fmt: skip
+                show(_("Sending"), totals, final)
                 return
-            bar.update(
-                task,
-                description=_(p.note) if p.note else _("Sending"),
-                completed=done_before + p.sent + p.failed + p.skipped,
-                sent=before.sent + p.sent,
-                failed=before.failed + p.failed,
-                rate=p.sent / elapsed,
-            )
+            totals[:] = [done_before + p.sent + p.failed + p.skipped, before.sent + p.sent,
+                         before.failed + p.failed, p.sent / elapsed]  # fmt: skip
+            show(_(p.note) if p.note else _("Sending"), totals, final)
 
         probing = asyncio.create_task(_probe(probe)) if probe else None
         try:
