@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -123,7 +124,7 @@ class AccountsService:
             else:
                 # same work whether the account exists or not
                 with contextlib.suppress(VerificationError, InvalidHashError):
-                    _hasher.verify(_DUMMY_HASH, password)
+                    _hasher.verify(_dummy_hash(), password)
             if ok and row is not None:
                 if _hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = _hasher.hash(password)
@@ -156,4 +157,8 @@ def login_delay(failures: int) -> float:
     return float(min(LOGIN_MAX_DELAY, LOGIN_FIRST_DELAY * 2 ** (failures - LOGIN_FREE_FAILURES)))
 
 
-_DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash with the hasher's own settings, made at the first login of an unknown
+    address (about a second of CPU, which no command that never logs in should pay)."""
+    return _hasher.hash("not a real password, only here to spend the same time")
