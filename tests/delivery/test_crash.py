@@ -93,7 +93,8 @@ def _wait_for(server: RecordingServer, count: int, process: subprocess.Popen[str
 
 
 def _finish(process: subprocess.Popen[str]) -> str:
-    out, err = process.communicate(timeout=60)
+    # a liveness limit too: a sender that hangs fails here, a slow machine does not
+    out, err = process.communicate(timeout=180)
     assert process.returncode == 0, err
     return out
 

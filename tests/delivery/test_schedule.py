@@ -24,7 +24,9 @@ def _issue(service: Service) -> int:
     return issue_id
 
 
-async def _until(predicate: Callable[[], object], seconds: float = 10) -> bool:
+async def _until(predicate: Callable[[], object], seconds: float = 30) -> bool:
+    """Whether ``predicate`` comes true within ``seconds`` (a liveness limit: the
+    scheduler's first run waits for its thread, slow on a loaded machine)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while loop.time() < end:
