@@ -10,9 +10,9 @@ holds its next delivery gives its envelope (``then``) to go in the same write as
 body, so a message costs one write and one read; that connection keeps it (``_ahead``)
 for the ``send`` of its ``tag``, and ``forget`` closes it when the message is not sent
 after all: after the server's 354 nothing else can end the transaction without a
-body. Without PIPELINING the same commands go one at a time. Every reply has a time limit (a timer that fails the
-awaited future: no ``wait_for``, which in Python 3.11 can drop a cancellation): SMTP_TIMEOUT
-for the commands, SMTP_DATA_TIMEOUT for the reply after the body (RFC 5321 advises
+body. Without PIPELINING the same commands go one at a time. Every reply has a time
+limit (a timer that fails the awaited future: no ``wait_for``, which in Python 3.11 can
+drop a cancellation): SMTP_TIMEOUT for the commands, SMTP_DATA_TIMEOUT for the reply after the body (RFC 5321 advises
 10 minutes). A connection is reused for every later message, and dropped and reopened
 after an error. A refused recipient does not end the transaction for the others;
 after a refused envelope the connection is reset (RSET) and used again.
