@@ -12,9 +12,9 @@ for the ``send`` of its ``tag``, and ``forget`` closes it when the message is no
 after all: after the server's 354 nothing else can end the transaction without a
 body. Without PIPELINING the same commands go one at a time. Every reply has a time
 limit (a timer that fails the awaited future: no ``wait_for``, which in Python 3.11 can
-drop a cancellation): SMTP_TIMEOUT for the commands, SMTP_DATA_TIMEOUT for the reply after the body (RFC 5321 advises
-10 minutes). A connection is reused for every later message, and dropped and reopened
-after an error. A refused recipient does not end the transaction for the others;
+drop a cancellation): SMTP_TIMEOUT for the commands, SMTP_DATA_TIMEOUT for the reply
+after the body (RFC 5321 advises 10 minutes). A connection is reused for every later
+message, and dropped and reopened after an error. A refused recipient does not end the transaction for the others;
 after a refused envelope the connection is reset (RSET) and used again.
 
 A connection found dead *before* the body was handed over (the server closed an idle
