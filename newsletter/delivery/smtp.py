@@ -14,8 +14,9 @@ body. Without PIPELINING the same commands go one at a time. Every reply has a t
 limit (a timer that fails the awaited future: no ``wait_for``, which in Python 3.11 can
 drop a cancellation): SMTP_TIMEOUT for the commands, SMTP_DATA_TIMEOUT for the reply
 after the body (RFC 5321 advises 10 minutes). A connection is reused for every later
-message, and dropped and reopened after an error. A refused recipient does not end the transaction for the others;
-after a refused envelope the connection is reset (RSET) and used again.
+message, and dropped and reopened after an error. A refused recipient does not end the
+transaction for the others; after a refused envelope the connection is reset (RSET) and
+used again.
 
 A connection found dead *before* the body was handed over (the server closed an idle
 connection, or went away during MAIL, RCPT or DATA) is reopened and the message
