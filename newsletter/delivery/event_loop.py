@@ -1,7 +1,7 @@
 """The event loop the sender runs on.
 
 uvloop (libuv) when it is installed, else asyncio's own loop. The sender spends most
-of its CPU in the event loop and socket calls (four SMTP round trips per message);
+of its CPU in the event loop and socket calls (a write and a read per message);
 uvloop does that work in C, which sends more messages per CPU-second.
 """
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
+from typing import cast
 
 from newsletter.delivery import notes
 from newsletter.delivery.failure_window import AUTO_PAUSED, Window
 from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.progress import RunEnd
 from newsletter.delivery.run_state import WAIT_STEP, Batch, RunState, log
+from newsletter.delivery.transport import Envelope, Message, Pipelining, RecipientResult
 from newsletter.delivery.transport import Outcome as Result
-from newsletter.delivery.transport import RecipientResult
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.store.base import utcnow
@@ -33,48 +35,109 @@ class Lanes(RunState):
                 return None
 
     async def _written(self, batch: Batch) -> bool:
-        """Wait until ``batch`` is written; False if the run halts first."""
-        while not batch.written.is_set():
-            if self.halt.is_set():
-                return False
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(WAIT_STEP):
-                    await batch.written.wait()
-        return True
+        """Wait until ``batch`` is written; False if the run halts first. Once a quarter of
+        the lanes wait for the pending batch, the recorder writes it without gathering
+        more (the crash bound lets a lane run only two results ahead of the writes)."""
+        if batch.written.is_set():
+            return True
+        batch.waiting += 1
+        if batch is self.pending and batch.waiting >= self.due_at:
+            self.due.set()
+        try:
+            while not batch.written.is_set():
+                if self.halt.is_set():
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(WAIT_STEP):
+                        await batch.written.wait()
+            return True
+        finally:
+            batch.waiting -= 1
 
     async def _lane(self) -> None:
         before_last: Batch | None = None  # the batch of the result before the last one
         last: Batch | None = None
         bucket = self.w.bucket
-        while True:
-            row = await self._next()
-            if row is None:
-                return
-            if self.halt.is_set():
-                self.unsent.append(row.id)
-                continue
-            if bucket.rate > 0:  # unlimited: no coroutine to make and await
-                await bucket.acquire()
-            # the crash bound: one unwritten result and one message on the wire at most
-            if before_last is not None and not await self._written(before_last):
-                self.unsent.append(row.id)
-                continue
-            if self.halt.is_set():
-                self.unsent.append(row.id)
-                continue
-            if row.id in self.gone:  # unsubscribed since the claim
-                before_last, last = last, self._skip(row)
-                continue
-            try:
-                message, sender = self.factory(row)
-            except Exception as error:  # a message that cannot be built is a permanent failure
-                log.exception("building message for delivery %s failed", row.id)
-                result = RecipientResult(row.email, Result.permanent, 0, "")
-                note = Msg(notes.NOT_BUILT, {"error": type(error).__name__})
-                before_last, last = last, self._result(row, result, note)
-            else:
-                results = await self.w.transport.send(message, sender, [row.email])
+        transport = self.w.transport
+        pipelining = isinstance(transport, Pipelining)
+        held: _Held | None = None  # the next row, its envelope maybe on the wire already
+        ends = False  # the queue said the run ends, behind ``held``
+        try:
+            while True:
+                if held is None:
+                    if ends:
+                        return
+                    row = await self._next()
+                    if row is None:
+                        return
+                    current = _Held(row, self._build(row))
+                else:
+                    current, held = held, None
+                row = current.row
+                if self.halt.is_set():
+                    self._unsend(current)
+                    continue
+                if bucket.rate > 0:  # unlimited: no coroutine to make and await
+                    await bucket.acquire()
+                # the crash bound: one unwritten result and one message on the wire at most
+                if before_last is not None and not await self._written(before_last):
+                    self._unsend(current)
+                    continue
+                if self.halt.is_set():
+                    self._unsend(current)
+                    continue
+                if row.id in self.gone:  # unsubscribed since the claim
+                    self._forget(current)
+                    before_last, last = last, self._skip(row)
+                    continue
+                built = current.built
+                if isinstance(built, Exception):  # cannot be built: a permanent failure
+                    self._forget(current)
+                    result = RecipientResult(row.email, Result.permanent, 0, "")
+                    note = Msg(notes.NOT_BUILT, {"error": type(built).__name__})
+                    before_last, last = last, self._result(row, result, note)
+                    continue
+                message, sender = built
+                if not pipelining:
+                    results = await transport.send(message, sender, [row.email])
+                else:
+                    # the next row's envelope goes behind this body, in the same write
+                    held, ends = self._ahead()
+                    then = held.envelope() if held is not None else None
+                    results = await cast(Pipelining, transport).send(
+                        message, sender, [row.email], tag=row.id, then=then
+                    )
                 before_last, last = last, self._result(row, results[0])
+        finally:
+            if held is not None:  # halted or failed meanwhile
+                self._unsend(held)
+
+    def _build(self, row: Claimed) -> tuple[Message, str] | Exception:
+        try:
+            return self.factory(row)
+        except Exception as error:  # a message that cannot be built is a permanent failure
+            log.exception("building message for delivery %s failed", row.id)
+            return error
+
+    def _ahead(self) -> tuple[_Held | None, bool]:
+        """The next row of the queue, built, when one is waiting (no wait for one), and
+        whether the queue said the run ends instead."""
+        if self.queue.empty() or self.halt.is_set():
+            return None, False
+        row = self.queue.get_nowait()
+        if row is None:
+            return None, True
+        return _Held(row, self._build(row)), False
+
+    def _unsend(self, held: _Held) -> None:
+        """A row taken but not sent: given back when the run ends."""
+        self._forget(held)
+        self.unsent.append(held.row.id)
+
+    def _forget(self, held: _Held) -> None:
+        """No body will follow the row's envelope if it went out ahead."""
+        if isinstance(self.w.transport, Pipelining):
+            self.w.transport.forget(held.row.id)
 
     def _skip(self, row: Claimed) -> Batch:
         note = Msg(notes.UNSUBSCRIBED)
@@ -127,3 +190,17 @@ class Lanes(RunState):
             figures = {"failed": window.failures, "window": len(window.results)}
             reason = Msg(AUTO_PAUSED, {**figures, "reply": self.last_reply})
             self._halt(RunEnd.paused, reason)
+
+
+@dataclass(slots=True)
+class _Held:
+    """A row a lane took, and its message (or why it has none)."""
+
+    row: Claimed
+    built: tuple[Message, str] | Exception
+
+    def envelope(self) -> Envelope | None:
+        """The envelope to send ahead (none for a message that could not be built)."""
+        if not isinstance(self.built, tuple):
+            return None
+        return Envelope(self.row.id, self.built[1], (self.row.email,))

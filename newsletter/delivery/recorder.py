@@ -29,9 +29,13 @@ class Recorder(RunState):
                     last_beat = loop.time()
                 continue
             gather = last_write + self.w.write_gather - loop.time()
-            if gather > 0 and not self.done and not self.halt.is_set():
-                await asyncio.sleep(gather)  # short: a lost cancellation cannot wedge it
+            if gather > 0 and not self.done and not self.halt.is_set() and not self.due.is_set():
+                # short: a lost cancellation cannot wedge it
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(gather):
+                        await self.due.wait()
             batch, self.pending = self.pending, Batch()
+            self.due.clear()  # it counts the lanes waiting for the new pending batch
             last_write = loop.time()
             try:
                 await self.db(self._write, batch)

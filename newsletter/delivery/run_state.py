@@ -46,6 +46,8 @@ class Batch:
     updates: list[RowUpdate] = field(default_factory=list)
     permanent: list[tuple[int, str]] = field(default_factory=list)
     written: asyncio.Event = field(default_factory=asyncio.Event)
+    #: lanes that wait for this batch to be written before their next message
+    waiting: int = 0
 
 
 class RunState:
@@ -74,6 +76,9 @@ class RunState:
         self.gone: set[int] = set()  # claimed rows whose subscriber left since the claim
         self.last_reply: Msg = Msg("")
         self.wake = asyncio.Event()  # results are waiting for the recorder
+        #: enough lanes (a quarter) wait for the pending batch: write it now
+        self.due = asyncio.Event()
+        self.due_at = max(1, worker.lanes // 4)
         self.done = False
         self.issue_id = 0
         self.started: datetime = utcnow()

@@ -5,13 +5,18 @@ for a free connection. A connection is opened lazily by aiosmtplib (greeting, EH
 TLS, STARTTLS and AUTH as configured), then the transactions run on a lean reader of
 our own (``_Replies``): when the server offers PIPELINING (RFC 2920), MAIL, every RCPT
 and DATA go out in one write and their replies are read in order, then the body and
-its final reply: two round trips per message instead of four. Without PIPELINING the
-same commands go one at a time. Every reply has a time limit (a timer that fails the
-awaited future: no ``wait_for``, which in Python 3.11 can drop a cancellation): SMTP_TIMEOUT
-for the commands, SMTP_DATA_TIMEOUT for the reply after the body (RFC 5321 advises
-10 minutes). A connection is reused for every later message, and dropped and reopened
-after an error. A refused recipient does not end the transaction for the others;
-after a refused envelope the connection is reset (RSET) and used again.
+its final reply: two round trips per message instead of four. A lane that already
+holds its next delivery gives its envelope (``then``) to go in the same write as the
+body, so a message costs one write and one read; that connection keeps it (``_ahead``)
+for the ``send`` of its ``tag``, and ``forget`` closes it when the message is not sent
+after all: after the server's 354 nothing else can end the transaction without a
+body. Without PIPELINING the same commands go one at a time. Every reply has a time
+limit (a timer that fails the awaited future: no ``wait_for``, which in Python 3.11 can
+drop a cancellation): SMTP_TIMEOUT for the commands, SMTP_DATA_TIMEOUT for the reply
+after the body (RFC 5321 advises 10 minutes). A connection is reused for every later
+message, and dropped and reopened after an error. A refused recipient does not end the
+transaction for the others; after a refused envelope the connection is reset (RSET) and
+used again.
 
 A connection found dead *before* the body was handed over (the server closed an idle
 connection, or went away during MAIL, RCPT or DATA) is reopened and the message
@@ -28,6 +33,7 @@ are CRLF-clean, and lines starting with a dot are doubled with one ``bytes.repla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
 from collections import deque
@@ -39,7 +45,13 @@ from typing import cast
 import aiosmtplib
 
 from newsletter.config import Settings, SmtpSecurity
-from newsletter.delivery.transport import Message, Outcome, RecipientResult, outcome_of
+from newsletter.delivery.transport import (
+    Envelope,
+    Message,
+    Outcome,
+    RecipientResult,
+    outcome_of,
+)
 from newsletter.render.contract import Spliced
 
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
@@ -209,6 +221,8 @@ class _Connection:
         self.replies = _Replies(transport)
         transport.set_protocol(self.replies)
         self.pipelining = "pipelining" in smtp.esmtp_extensions
+        #: the tag of the envelope written behind the last body, waiting for its own
+        self.ahead: int | None = None
 
     @property
     def is_connected(self) -> bool:
@@ -244,8 +258,12 @@ class SmtpPool:
         for _ in range(config.connections):
             self._idle.put_nowait(None)
         self._open: set[_Connection] = set()
+        #: connections holding an envelope sent ahead (``then``), by its tag: out of
+        #: ``_idle`` until the send of that tag (or ``forget``)
+        self._ahead: dict[int, _Connection] = {}
         self.connects = 0  # connections opened so far (reconnects included)
         self.pipelined = 0  # transactions sent with PIPELINING
+        self.sent_ahead = 0  # envelopes written behind the body before them
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpPool:
@@ -287,20 +305,36 @@ class SmtpPool:
             connection.close()
 
     async def send(
-        self, message: Message, sender: str, recipients: Sequence[str]
+        self,
+        message: Message,
+        sender: str,
+        recipients: Sequence[str],
+        *,
+        tag: int | None = None,
+        then: Envelope | None = None,
     ) -> list[RecipientResult]:
-        connection = await self._idle.get()
+        """``Transport.send``; ``tag`` and ``then``: ``Pipelining.send``."""
+        connection = self._ahead.pop(tag, None) if tag is not None else None
+        written = connection is not None  # this envelope is on the wire already
+        if connection is None:
+            connection = await self._idle.get()
+        else:
+            connection.ahead = None
         try:
             for attempt in (1, 2):
                 try:
                     if connection is None or not connection.is_connected:
                         self._drop(connection)
                         connection = None
+                        written = False
                         connection = await self._connect()
-                    return await self._transaction(connection, message, sender, recipients)
+                    return await self._transaction(
+                        connection, message, sender, recipients, written, then
+                    )
                 except _Broken as broken:
                     self._drop(connection)
                     connection = None
+                    written = False
                     if attempt == 2:
                         return _all(recipients, Outcome.temporary, broken.code, broken.reply)
                 except aiosmtplib.SMTPResponseException as error:
@@ -311,6 +345,7 @@ class SmtpPool:
                 except _NETWORK_ERRORS as error:
                     self._drop(connection)
                     connection = None
+                    written = False
                     if attempt == 2:
                         return _all(recipients, Outcome.temporary, 0, _describe(error))
                 except aiosmtplib.SMTPException as error:  # e.g. STARTTLS not offered
@@ -319,26 +354,46 @@ class SmtpPool:
                     return _all(recipients, Outcome.temporary, 0, _describe(error))
             raise AssertionError("unreachable")
         finally:
-            self._idle.put_nowait(connection)
+            self._release(connection)
+
+    def _release(self, connection: _Connection | None) -> None:
+        """Back to the idle connections, or kept for the envelope it carries ahead."""
+        if connection is not None and connection.ahead is not None:
+            if connection.is_connected:
+                self._ahead[connection.ahead] = connection
+                return
+            connection.ahead = None
+        self._idle.put_nowait(connection)
+
+    def forget(self, tag: int) -> None:
+        """``Pipelining.forget``: the server said 354 to that envelope's DATA and waits
+        for a body; closing the connection is the only way to send none."""
+        connection = self._ahead.pop(tag, None)
+        if connection is not None:
+            connection.ahead = None
+            self._drop(connection)
+            self._idle.put_nowait(None)
 
     async def _envelope(
-        self, connection: _Connection, sender: str, recipients: Sequence[str]
+        self, connection: _Connection, sender: str, recipients: Sequence[str], written: bool
     ) -> tuple[
         aiosmtplib.SMTPResponse, list[aiosmtplib.SMTPResponse], aiosmtplib.SMTPResponse | None
     ]:
-        """MAIL, RCPT… and DATA: their replies (DATA's None when it was not sent).
+        """MAIL, RCPT… and DATA: their replies (DATA's None when it was not sent);
+        ``written``: they went out behind the body before (only the replies are read).
         Addresses come validated from the outbox; ``_line`` still refuses line breaks.
         Raises ``_Broken`` when the connection fails: the body was not sent."""
         timeout = self.config.timeout
-        mail = _line(b"MAIL FROM:<", sender)
-        rcpts = [_line(b"RCPT TO:<", recipient) for recipient in recipients]
         try:
-            if connection.pipelining:
-                connection.write(b"".join((mail, *rcpts, b"DATA\r\n")))
+            if written or connection.pipelining:
+                if not written:
+                    connection.write(_commands(sender, recipients))
                 self.pipelined += 1
                 first = await connection.replies.reply(timeout)
-                replies = [await connection.replies.reply(timeout) for _ in rcpts]
+                replies = [await connection.replies.reply(timeout) for _ in recipients]
                 return first, replies, await connection.replies.reply(timeout)
+            mail = _line(b"MAIL FROM:<", sender)
+            rcpts = [_line(b"RCPT TO:<", recipient) for recipient in recipients]
             first = await connection.command(mail, timeout)
             if first.code != 250:
                 return first, [], None
@@ -350,9 +405,19 @@ class SmtpPool:
             raise _Broken(0, _describe(error)) from error
 
     async def _transaction(
-        self, connection: _Connection, message: Message, sender: str, recipients: Sequence[str]
+        self,
+        connection: _Connection,
+        message: Message,
+        sender: str,
+        recipients: Sequence[str],
+        written: bool = False,
+        then: Envelope | None = None,
     ) -> list[RecipientResult]:
-        mail, rcpts, data = await self._envelope(connection, sender, recipients)
+        ahead = b""
+        if then is not None and connection.pipelining:
+            with contextlib.suppress(ValueError):  # refused by its own send, not this one's
+                ahead = _commands(then.sender, then.recipients)
+        mail, rcpts, data = await self._envelope(connection, sender, recipients, written)
         if mail.code == 421:
             raise _Broken(mail.code, mail.message)
         if mail.code != 250:
@@ -381,8 +446,14 @@ class SmtpPool:
                     recipient, outcome_of(data.code), data.code, data.message
                 )
             return [results[r] for r in recipients]
+        pieces = _pieces(message)
+        if ahead and then is not None:
+            # the next envelope in the same write: its replies come with this body's
+            pieces.append(ahead)
+            connection.ahead = then.tag
+            self.sent_ahead += 1
         try:
-            connection.writelines(_pieces(message))
+            connection.writelines(pieces)
             final = await connection.replies.reply(self.config.data_timeout)
         except _NETWORK_ERRORS as error:
             self._drop(connection)
@@ -391,7 +462,9 @@ class SmtpPool:
                     recipient, Outcome.temporary, 0, _describe(error)
                 )
             return [results[r] for r in recipients]
-        if final.code != 250:
+        if final.code != 250 and connection.ahead is None:
+            # (the transaction is over either way; with an envelope ahead, RSET would
+            # reset that one, and after its DATA it would be taken for its body)
             await self._reset(connection)
         for recipient in accepted:
             results[recipient] = RecipientResult(
@@ -438,6 +511,8 @@ class SmtpPool:
         return True
 
     async def close(self) -> None:
+        for tag in list(self._ahead):  # waiting for a body: no QUIT, which would be one
+            self.forget(tag)
         for connection in list(self._open):
             try:
                 await connection.command(b"QUIT\r\n", 2.0)
@@ -479,6 +554,12 @@ def _all(
     recipients: Sequence[str], outcome: Outcome, code: int, reply: str
 ) -> list[RecipientResult]:
     return [RecipientResult(r, outcome, code, reply) for r in recipients]
+
+
+def _commands(sender: str, recipients: Sequence[str]) -> bytes:
+    """MAIL, every RCPT and DATA as one pipelined write (RFC 2920)."""
+    rcpts = [_line(b"RCPT TO:<", recipient) for recipient in recipients]
+    return b"".join((_line(b"MAIL FROM:<", sender), *rcpts, b"DATA\r\n"))
 
 
 def _line(verb: bytes, address: str) -> bytes:

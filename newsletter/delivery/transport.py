@@ -50,6 +50,16 @@ def outcome_of(code: int) -> Outcome:
     return Outcome.temporary
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A message's envelope sent ahead, behind the body before it (``Pipelining``):
+    ``tag`` names the delivery it belongs to (unique among what is on the wire)."""
+
+    tag: int
+    sender: str
+    recipients: tuple[str, ...]
+
+
 class Transport(Protocol):
     """Where finished messages go: an SMTP relay, a Maildir, the embedded catcher."""
 
@@ -62,6 +72,34 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         """Release connections; the transport may not be used afterwards."""
+        ...
+
+
+@runtime_checkable
+class Pipelining(Protocol):
+    """A transport that can send the next message's envelope (MAIL, RCPT, DATA) behind
+    the current body, in the same write (RFC 2920): one write and one read per message
+    instead of two of each. The envelope sent ahead waits on its connection for the
+    ``send`` that gives its ``tag``; a delivery that will not be sent after all
+    (unsubscribed, the send paused) is ``forget``-ed: its connection is closed, so the
+    server never gets a body for it."""
+
+    async def send(
+        self,
+        message: Message,
+        sender: str,
+        recipients: Sequence[str],
+        *,
+        tag: int | None = None,
+        then: Envelope | None = None,
+    ) -> list[RecipientResult]:
+        """``Transport.send``; ``tag``: the envelope may already be on the wire (sent
+        as a ``then``); ``then``: send this envelope behind the body when the server
+        allows it."""
+        ...
+
+    def forget(self, tag: int) -> None:
+        """The envelope ``tag`` sent ahead will get no body: drop its connection."""
         ...
 
 

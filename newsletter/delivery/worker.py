@@ -4,7 +4,8 @@ Inside one process: a *feeder* claims batches into a bounded queue, ``lanes``
 concurrent tasks (one per SMTP connection) take rows, build each message
 (``MessageFactory``), wait for the token bucket and call the transport, and a
 *recorder* writes results back in batches (what arrives during a write, or within
-WRITE_GATHER of its start, goes into the next one) and beats the worker's heartbeat.
+WRITE_GATHER of its start, goes into the next one, unless a quarter of the lanes wait
+for it: then at once) and beats the worker's heartbeat.
 Each part has its module: ``feeder``, ``lanes``, ``recorder``, ``conclusion``, over
 the run's state and patient database calls (``run_state``), tied together by ``run``.
 
@@ -14,7 +15,9 @@ therefore receive the issue twice only if the server accepted the message but it
 result was not yet written. A lane hands a message to the server only once the result
 of the message before its last one is written, so at any moment a lane has at most one
 accepted result waiting to be written and one message on the wire: **at most 2
-recipients per connection can get a second copy** (8 with 4 connections). SIGTERM
+recipients per connection can get a second copy** (8 with 4 connections). The next
+envelope, sent ahead behind a body, is no message: a crash before its body is sent
+delivers nothing. SIGTERM
 (``stop``) stops claiming, lets in-flight messages finish, writes every result and
 gives back the rows not attempted: zero duplicates. Both copies of a duplicate carry
 the same Message-ID.

@@ -3,7 +3,8 @@
 Faults: ``temp_first`` recipients get 451 on their first RCPT and are accepted after;
 ``perm`` recipients always get 550; ``drop_every`` N closes the connection instead of
 answering every Nth DATA (the message is not kept); ``delay`` slows every DATA;
-``pipelining`` False leaves PIPELINING out of the EHLO reply (commands then go one at
+``refuse_body`` recipients get 554 after their message's data; ``pipelining`` False
+leaves PIPELINING out of the EHLO reply (commands then go one at
 a time); ``hold_until_connections`` N holds every DATA reply until N client connections have
 given a recipient (or ``HOLD_LIMIT`` seconds passed), so that several senders are
 sure to be at work together however slowly each one starts.
@@ -43,6 +44,7 @@ class Faults:
     refuse_all: int = 0  # reply code to every RCPT (e.g. 451 for a relay refusing us)
     hold_until_connections: int = 0
     pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO reply
+    refuse_body: set[str] = field(default_factory=set)  # 554 after these recipients' data
 
 
 class RecordingHandler:
@@ -92,6 +94,8 @@ class RecordingHandler:
             server.transport.close()
             return "421 4.4.2 Closing connection"
         content = envelope.original_content or envelope.content
+        if self.faults.refuse_body & set(envelope.rcpt_tos):
+            return "554 5.6.0 Message refused"
         with self.lock:
             self.peers.add(session.peer)
             for recipient in envelope.rcpt_tos:
