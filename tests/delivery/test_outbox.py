@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Table, delete, select, text, update
@@ -15,7 +16,7 @@ from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, DeliveryWorker
-from tests.delivery.helpers import Rcpt, add_issue, add_subscribers
+from tests.delivery.helpers import add_issue, add_subscribers
 
 
 def _snapshot(ctx: Context, count: int, lists: list[str] | None = None) -> tuple[int, int]:
@@ -46,11 +47,22 @@ def _stored(ctx: Context, send_id: int) -> list[tuple[object, ...]]:
         return [tuple(row)[1:] for row in session.execute(query, {"send": send_id})]
 
 
-def test_snapshot_rows_are_what_the_orm_insert_wrote(ctx: Context) -> None:
+@dataclass(frozen=True)
+class _Person:
+    """A recipient as callers give them: language and membership as enums or values."""
+
+    subscriber_id: int
+    email: str
+    name: str
+    language: Language | str
+    membership: Membership | str
+
+
+def test_snapshot_rows_are_what_sqlalchemys_insert_wrote(ctx: Context) -> None:
     """The snapshot writes on the DBAPI connection: every stored value (enums, times,
     defaults, Message-IDs) is the one SQLAlchemy's insert of the same rows stored."""
     people = [
-        Rcpt(i, f"p{i}@example.org", "" if i % 5 == 0 else f"Personne {i} é",
+        _Person(i, f"p{i}@example.org", "" if i % 5 == 0 else f"Personne {i} é",
              [Language.fr, "nl"][i % 2], [Membership.full, "adherent", Membership.none][i % 3])
         for i in range(1, 40)
     ]  # fmt: skip
