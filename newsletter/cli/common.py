@@ -16,7 +16,7 @@ from newsletter.config import load_settings
 from newsletter.context import open_context
 from newsletter.i18n import DEFAULT_LANGUAGE, gettext
 from newsletter.service import Service
-from newsletter.service.results import JsonResult
+from newsletter.service.json_result import JsonResult
 
 app = typer.Typer(
     name="newsletter",

@@ -24,7 +24,7 @@ from newsletter.i18n import DEFAULT_LANGUAGE, N_, ngettext
 from newsletter.models import RsvpChoice
 from newsletter.render import sheet as render_sheet
 from newsletter.service.delivery import DeliveryService
-from newsletter.service.results import JsonResult
+from newsletter.service.json_result import JsonResult
 from newsletter.store.base import utcnow
 from newsletter.store.editorial import Assembly
 

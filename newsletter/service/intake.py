@@ -33,8 +33,8 @@ from newsletter.intake.mail.pipeline import Result as Result  # what the doors a
 from newsletter.intake.mail.source import HEAD_KEEP, RawMessage, read_file, read_stream
 from newsletter.models import InboundOutcome
 from newsletter.report.feedback import COMPLAINT
+from newsletter.service.json_result import JsonResult
 from newsletter.service.notices import NoticesService
-from newsletter.service.results import JsonResult
 from newsletter.store import intake as store
 from newsletter.store.audience import Subscriber
 from newsletter.store.base import utcnow

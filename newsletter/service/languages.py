@@ -14,7 +14,7 @@ from newsletter.audience.segments import count_lists, load_segments, pick
 from newsletter.context import Context
 from newsletter.editorial.issues import get_issue
 from newsletter.i18n import LANGUAGES, N_, Msg
-from newsletter.service.results import JsonResult
+from newsletter.service.json_result import JsonResult
 
 #: the confirmation a send with missing versions asks for, per language lacking
 FALLBACK_READERS = N_(

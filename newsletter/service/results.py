@@ -6,7 +6,7 @@ Each result has ``as_json()``, the exact document the CLI prints with ``--json``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,24 +17,8 @@ from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.assemblies import minutes_to_attach
 from newsletter.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg
+from newsletter.service.json_result import JsonResult
 from newsletter.store.editorial import Assembly, Issue, NewsEvent, NewsItem, StoredFile
-
-
-class JsonResult:
-    """``as_json()``: the fields in order, datetimes as ISO 8601 text."""
-
-    def as_json(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, JsonResult):
-        return value.as_json()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ RENDERER_LIBRARIES = ("lxml", "cssutils", "icalendar", "html2text", "nh3", "cmar
 #: directory import, the mail catcher, DKIM without a key, image processing
 NOT_FOR_SENDING = (
     "newsletter.mailinglist", "newsletter.service.lists", "newsletter.audience.directory",
+    "newsletter.service.results",
     "aiosmtpd", "dkim", "dns", "PIL",
 )  # fmt: skip
 
