@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Table, delete, select, text, update
 
+from newsletter.audience.segments import Segment, iter_recipients
 from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.delivery.identity import message_id
@@ -179,3 +180,23 @@ def test_caps_count_sent_and_sending_rows(ctx: Context) -> None:
         assert outbox.used_in_window(session, now - timedelta(hours=1)) == 4
         assert outbox.used_in_window(session, now + timedelta(seconds=1)) == 1
         assert outbox.oldest_sent_since(session, now - timedelta(hours=1)) is not None
+
+
+def test_a_snapshot_streamed_from_the_lists_spans_several_fetches_and_inserts(
+    ctx: Context,
+) -> None:
+    """The recipients are read in batches while the rows are written on the same
+    connection (more than one batch of each): every active subscriber once."""
+    everyone = {"tous": Segment(id="tous", title={"fr": "Tous", "nl": "Allen"})}
+    people = add_subscribers(ctx, 2 * outbox.SNAPSHOT_CHUNK + 7)
+    issue_id = add_issue(ctx)
+    with ctx.db.session() as session:
+        stream = iter_recipients(session, everyone, ["tous"])
+        send = outbox.snapshot(session, ctx.settings, issue_id, ["tous"], stream)
+        send_id = send.id
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(Delivery.subscriber_id, Delivery.message_id).where(Delivery.send_id == send_id)
+        ).all()
+    assert sorted(r.subscriber_id for r in rows) == [p.subscriber_id for p in people]
+    assert all(r.message_id == message_id(ctx.settings, issue_id, r.subscriber_id) for r in rows)
