@@ -9,6 +9,6 @@ the rendering stage's preview, so that a preview shows exactly what is sent.
 
 from __future__ import annotations
 
-from newsletter.message_ids import message_id, verify
+from newsletter.message_ids import IssueMessageIds, message_id, verify
 
-__all__ = ["message_id", "verify"]
+__all__ = ["IssueMessageIds", "message_id", "verify"]

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.config import Settings
 from newsletter.delivery import notes
-from newsletter.delivery.identity import message_id as make_message_id
+from newsletter.delivery.identity import IssueMessageIds
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import Language, Membership, SubscriberStatus
@@ -129,40 +129,105 @@ def snapshot(
     session.add(send)
     session.flush()
     now = utcnow()
+    writer = _SnapshotWriter(session.connection())
+    fixed = writer.constants(send.id, issue_id, now)
+    languages, memberships = writer.languages, writer.memberships
+    ids = IssueMessageIds(settings, issue_id)
     seen = _IdSet()
     total = 0
-    chunk: list[dict[str, Any]] = []
+    chunk: list[tuple[Any, ...]] = []
     for recipient in recipients:
-        if not seen.add(recipient.subscriber_id):
+        subscriber_id = recipient.subscriber_id
+        if not seen.add(subscriber_id):
             continue
         chunk.append(
-            {
-                "send_id": send.id,
-                "issue_id": issue_id,
-                "subscriber_id": recipient.subscriber_id,
-                "email": recipient.email,
-                "name": recipient.name or "",
-                "language": Language(recipient.language),
-                "membership": Membership(recipient.membership),
-                "status": D.queued,
-                "attempts": 0,
-                "last_reply": "",
-                "message_id": message_id
-                or make_message_id(settings, issue_id, recipient.subscriber_id),
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                subscriber_id,
+                recipient.email,
+                recipient.name or "",
+                languages[recipient.language],
+                memberships[recipient.membership],
+                message_id or ids(subscriber_id),
+                *fixed,
+            )
         )
         if len(chunk) >= SNAPSHOT_CHUNK:
-            session.execute(T.insert(), chunk)
+            writer.write(chunk)
             total += len(chunk)
             chunk = []
     if chunk:
-        session.execute(T.insert(), chunk)
+        writer.write(chunk)
         total += len(chunk)
+    writer.close()
     send.total = total
     send.snapshot_complete = True
     return send
+
+
+#: the columns of a snapshot's rows: the recipient's, then those the same for every row
+_RECIPIENT_COLUMNS = ("subscriber_id", "email", "name", "language", "membership", "message_id")
+_FIXED_COLUMNS = ("send_id", "issue_id", "status", "attempts", "last_reply", "reply_note",
+                  "created_at", "updated_at")  # fmt: skip
+#: the DBAPI's parameter marker for SQLAlchemy's paramstyle of the dialect
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class _SnapshotWriter:
+    """The snapshot's INSERT on the session's own DBAPI connection (so in its
+    transaction), without SQLAlchemy's per-row, per-column work: the values are what
+    SQLAlchemy would send (its bind processors of each column), computed once per
+    snapshot for the columns the same on every row and once per language and
+    membership. The other columns (ids and strings) have no bind processing."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.dialect = dialect = connection.dialect
+        columns = (*_RECIPIENT_COLUMNS, *_FIXED_COLUMNS)
+        quote = dialect.identifier_preparer.quote
+        marker = _MARKERS[dialect.paramstyle]
+        names = ", ".join(quote(name) for name in columns)
+        markers = ", ".join(marker for _ in columns)
+        # the table's own identifiers, quoted; every value is a parameter
+        self.sql = f"INSERT INTO {quote(T.name)} ({names}) VALUES ({markers})"  # noqa: S608
+        plain = [name for name in _RECIPIENT_COLUMNS if name not in ("language", "membership")]
+        if any(self._processor(name) is not None for name in plain):
+            raise RuntimeError(f"{dialect.name}: a snapshot column needs bind processing")
+        self.languages = _Converted(Language, self._processor("language"))
+        self.memberships = _Converted(Membership, self._processor("membership"))
+        self.cursor = connection.connection.cursor()
+
+    def _processor(self, name: str) -> Any:
+        return T.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+
+    def constants(self, send_id: int, issue_id: int, now: datetime) -> tuple[Any, ...]:
+        """The values of ``_FIXED_COLUMNS`` as they are sent, in order."""
+        values = {"send_id": send_id, "issue_id": issue_id, "status": D.queued,
+                  "attempts": 0, "last_reply": "", "reply_note": "", "created_at": now,
+                  "updated_at": now}  # fmt: skip
+        out = []
+        for name in _FIXED_COLUMNS:
+            processor = self._processor(name)
+            out.append(values[name] if processor is None else processor(values[name]))
+        return tuple(out)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        self.cursor.executemany(self.sql, rows)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+class _Converted(dict[Any, Any]):
+    """A language or membership (enum or its value) as sent to the database: checked
+    and converted at its first occurrence only (an unknown value: ValueError)."""
+
+    def __init__(self, kind: type[Language] | type[Membership], processor: Any) -> None:
+        super().__init__()
+        self.kind, self.processor = kind, processor
+
+    def __missing__(self, value: Any) -> Any:
+        member = self.kind(value)
+        converted = self[value] = member if self.processor is None else self.processor(member)
+        return converted
 
 
 class _IdSet:

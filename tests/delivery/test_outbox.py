@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, delete, select, text, update
 
 from newsletter.context import Context
 from newsletter.delivery import notes, outbox
+from newsletter.delivery.identity import message_id
 from newsletter.delivery.outbox import RowUpdate
 from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
-from newsletter.models import SubscriberStatus
+from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Subscriber
 from newsletter.store.base import utcnow
 from newsletter.store.delivery import Delivery, DeliveryWorker
@@ -37,6 +39,57 @@ def test_snapshot_writes_one_row_per_recipient(ctx: Context) -> None:
     assert tally[D.queued] == 25 and sum(tally.values()) == 25
     assert len({r.message_id for r in rows}) == 25
     assert all(r.message_id.startswith(f"<issue-{issue_id}.") for r in rows)
+
+
+def _stored(ctx: Context, send_id: int) -> list[tuple[object, ...]]:
+    """The rows of a send as the database holds them (no type processing on the way)."""
+    query = text("SELECT * FROM deliveries WHERE send_id = :send ORDER BY subscriber_id")
+    with ctx.db.session() as session:
+        return [tuple(row)[1:] for row in session.execute(query, {"send": send_id})]
+
+
+@dataclass(frozen=True)
+class _Person:
+    """A recipient as callers give them: language and membership as enums or values."""
+
+    subscriber_id: int
+    email: str
+    name: str
+    language: Language | str
+    membership: Membership | str
+
+
+def test_snapshot_rows_are_what_sqlalchemys_insert_wrote(ctx: Context) -> None:
+    """The snapshot writes on the DBAPI connection: every stored value (enums, times,
+    defaults, Message-IDs) is the one SQLAlchemy's insert of the same rows stored."""
+    people = [
+        _Person(i, f"p{i}@example.org", "" if i % 5 == 0 else f"Personne {i} é",
+             [Language.fr, "nl"][i % 2], [Membership.full, "adherent", Membership.none][i % 3])
+        for i in range(1, 40)
+    ]  # fmt: skip
+    # an issue's rows, and rows that all carry one given Message-ID (a post's relay)
+    for issue_id, given in ((add_issue(ctx), ""), (add_issue(ctx), "<post-7@example.org>")):
+        with ctx.db.session() as session:
+            send = outbox.snapshot(session, ctx.settings, issue_id, ["tous"], people,
+                                   message_id=given)  # fmt: skip
+            send_id = send.id
+        with ctx.db.session() as session:
+            now = session.scalars(select(Delivery.created_at).where(Delivery.send_id == send_id))
+            created = next(iter(now))
+        ours = _stored(ctx, send_id)
+        table: Table = Delivery.__table__  # type: ignore[assignment]
+        with ctx.db.session() as session:
+            session.execute(delete(table).where(table.c.send_id == send_id))
+            session.execute(table.insert(), [
+                {"send_id": send_id, "issue_id": issue_id, "subscriber_id": p.subscriber_id,
+                 "email": p.email, "name": p.name or "", "language": Language(p.language),
+                 "membership": Membership(p.membership), "status": D.queued, "attempts": 0,
+                 "last_reply": "",
+                 "message_id": given or message_id(ctx.settings, issue_id, p.subscriber_id),
+                 "created_at": created, "updated_at": created}
+                for p in people
+            ])  # fmt: skip
+        assert len(ours) == len(people) and ours == _stored(ctx, send_id)
 
 
 def test_claims_are_disjoint_and_releases_return_rows(ctx: Context) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 
 from pydantic import SecretStr
 
 from newsletter.config import Settings
-from newsletter.delivery.identity import message_id, verify
+from newsletter.delivery.identity import IssueMessageIds, message_id, verify
 from newsletter.delivery.smtp import wire_body
 from newsletter.delivery.template import TemplateMessage
 from newsletter.delivery.verp import delivery_id_from_address, envelope_sender
@@ -66,6 +69,25 @@ def test_message_id_is_deterministic_per_issue_and_recipient() -> None:
     for from_address in ("News <news@example.org>", "plain@example.net", "no-domain"):
         changed = settings.model_copy(update={"from_address": from_address})
         assert message_id(changed, 5, 9) == preview_message_id(changed, 5, 9)
+
+
+def test_message_ids_are_the_hmac_formula_byte_for_byte() -> None:
+    """The Message-IDs already sent (and quoted by bounces) stay what they were:
+    base 32 of HMAC-SHA256 under the derived key, its first 12 characters."""
+    for secret in ("k" * 40, "é-secret-ü", "x"):
+        settings = Settings(secret_key=SecretStr(secret), from_address="N <n@example.org>")
+        key = hashlib.sha256(b"newsletter.message-id\0" + secret.encode()).digest()
+        for issue_id in (0, 1, 42, 123456789012):
+            batch = IssueMessageIds(settings, issue_id)
+            for subscriber_id in [*range(3000), 2**31 - 1, 999999999999]:
+                digest = hmac.digest(key, f"{issue_id}.{subscriber_id}".encode(), "sha256")
+                mac = base64.b32encode(digest).decode("ascii")[:12].lower()
+                expected = f"<issue-{issue_id}.{subscriber_id}.{mac}@example.org>"
+                assert message_id(settings, issue_id, subscriber_id) == expected
+                assert batch(subscriber_id) == expected
+                if subscriber_id % 97 == 0:
+                    assert verify(settings, expected) == (issue_id, subscriber_id)
+                    assert verify(settings, expected.upper()) == (issue_id, subscriber_id)
 
 
 def test_spliced_template_matches_the_email_package() -> None:
