@@ -70,26 +70,18 @@ def send(
                     "send into the embedded mail catcher with --catcher."
                 )
             )
+        # the renderer runs in a child: this process only splices and sends; with --yes
+        # the child starts now and renders while the warnings below are worked out
+        svc.delivery.render_in_child = not renderer_loaded()
+        if yes:
+            svc.delivery.render_ahead(issue_id)
+        try:
+            total = _start(svc, settings, issue_id, _lists(to), yes=yes, catcher=catcher)
+        finally:
+            svc.delivery.drop_ahead(issue_id)
         # every link of every message starts with BASE_URL; with --yes nobody reads the
         # warnings before the send starts, so whether it answers is asked while sending
         probe = settings.base_url if yes and not catcher else None
-        if not catcher:
-            for problem in baseurl.problems(settings.base_url, probe=probe is None):
-                warn(problem)
-        lists = _lists(to)
-        # readers of a language that some texts lack get the other version: say how many
-        for gap in svc.languages.gaps(issue_id, lists or None).warnings():
-            warn(gap)
-        if not yes:
-            # the lists by name, the issue's own when --to is not given
-            target = ", ".join(lists or svc.editorial.get_issue(issue_id).lists)
-            typer.confirm(
-                _("Send issue {issue} to the lists {lists}?").format(issue=issue_id, lists=target),
-                abort=True,
-            )
-        # the renderer runs in a child: this process only splices and sends
-        svc.delivery.render_in_child = not renderer_loaded()
-        total = svc.delivery.start_send(issue_id, lists or None)
         mail_catcher: MailCatcher | None = None
         smtp_settings = settings
         if catcher:  # aiosmtpd only when asked for
@@ -121,6 +113,27 @@ def send(
             console.print(_("Messages stored in {path}").format(path=mail_catcher.maildir))
         if result.end in (RunEnd.paused, RunEnd.stopped):
             raise typer.Exit(1)
+
+
+def _start(
+    svc: Service, settings: Settings, issue_id: int, lists: list[str], *, yes: bool, catcher: bool
+) -> int:
+    """The warnings, the confirmation (without --yes), then the snapshot: the number of
+    recipients."""
+    if not catcher:  # with --yes, whether BASE_URL answers is asked while sending
+        for problem in baseurl.problems(settings.base_url, probe=not yes):
+            warn(problem)
+    # readers of a language that some texts lack get the other version: say how many
+    for gap in svc.languages.gaps(issue_id, lists or None).warnings():
+        warn(gap)
+    if not yes:
+        # the lists by name, the issue's own when --to is not given
+        target = ", ".join(lists or svc.editorial.get_issue(issue_id).lists)
+        typer.confirm(
+            _("Send issue {issue} to the lists {lists}?").format(issue=issue_id, lists=target),
+            abort=True,
+        )
+    return svc.delivery.start_send(issue_id, lists or None)
 
 
 def _start_helper(issue_id: int, smtp: Settings, wait: bool) -> subprocess.Popen[bytes]:

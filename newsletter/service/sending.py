@@ -63,6 +63,22 @@ class Sending(RenderCheck):
     def __init__(self, ctx: Context, audience: Audience = None) -> None:
         super().__init__(ctx, audience)
         self._serve_worker_id = f"serve-{uuid.uuid4().hex[:12]}"
+        #: render children started ahead of ``start_send`` (``render_ahead``)
+        self._ahead: dict[int, PendingRender] = {}
+
+    def render_ahead(self, issue_id: int) -> None:
+        """With ``render_in_child``, start rendering a new send's variants now, for
+        ``start_send`` to use: the child renders while the caller does its checks and
+        warnings (nothing is written before ``start_send``). Nothing when the send has
+        started already. A render not used by ``start_send`` ends with ``drop_ahead``."""
+        if self.render_in_child and issue_id not in self._ahead and not self.has_send(issue_id):
+            self._ahead[issue_id] = PendingRender(self.ctx.settings, issue_id)
+
+    def drop_ahead(self, issue_id: int) -> None:
+        """End the render child ``render_ahead`` started, if ``start_send`` did not use it."""
+        pending = self._ahead.pop(issue_id, None)
+        if pending is not None:
+            pending.close()
 
     def start_send(
         self,
@@ -79,13 +95,16 @@ class Sending(RenderCheck):
         Every variant is rendered before the snapshot is committed: an issue that cannot
         be rendered is refused (RenderError, reason kept on the issue) before anyone is
         queued; a started send is checked by ``message_factory``. With
-        ``render_in_child`` the child renders while the snapshot is taken."""
+        ``render_in_child`` the child renders while the snapshot is taken (or since
+        ``render_ahead``)."""
         if self.has_send(issue_id):
+            self.drop_ahead(issue_id)
             return self._started(issue_id, lists, recipients)
         if not self.render_in_child:
+            self.drop_ahead(issue_id)
             self.prepare_variants(issue_id)
             return self._started(issue_id, lists, recipients)
-        pending = PendingRender(self.ctx.settings, issue_id)
+        pending = self._ahead.pop(issue_id, None) or PendingRender(self.ctx.settings, issue_id)
         try:
             try:
                 total = self._started(issue_id, lists, recipients, rendered=pending.result)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +216,52 @@ def test_the_render_child_answers_alike_forked_or_spawned(service: Service) -> N
                                                        spawned[1][key].subject)  # fmt: skip
     # the parent's connections still work after the fork
     assert service.delivery.status(issue_id).status == "draft"
+
+
+def _ended(child: Any) -> bool:
+    """Whether a render child (spawned or forked) is gone and reaped."""
+    process = getattr(child, "process", None)
+    if process is not None:
+        return process.returncode is not None
+    try:
+        os.waitpid(child.pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_render_started_ahead_is_the_one_the_send_uses_or_ends(
+    service: Service, tmp_path: Path
+) -> None:
+    """``issue send --yes`` starts the render child before its checks: a failure is the
+    same refusal at ``start_send``; a child not used (a resumed send, a refused list)
+    is ended; a good render is what the sender splices."""
+    issue_id, _emails = _sample(service)
+    broken = service.ctx.settings.model_copy(
+        update={"templates_dir": broken_templates(tmp_path / "tpl")}
+    )
+    sender = Service(open_context(broken, migrate=False))
+    sender.delivery.render_in_child = True
+    try:
+        sender.delivery.render_ahead(issue_id)
+        with pytest.raises(RenderError):
+            sender.delivery.start_send(issue_id, ["public"])
+        assert service.delivery.status(issue_id).total == 0
+    finally:
+        sender.ctx.close()
+    fixed = Service(open_context(service.ctx.settings, migrate=False))
+    fixed.delivery.render_in_child = True
+    try:
+        fixed.delivery.render_ahead(issue_id)
+        child = fixed.delivery._ahead[issue_id]._child
+        fixed.delivery.drop_ahead(issue_id)  # e.g. the checks refused the lists
+        assert _ended(child)
+        fixed.delivery.render_ahead(issue_id)
+        assert fixed.delivery.start_send(issue_id, ["public"]) == 6
+        assert fixed.delivery._ahead == {}
+        variants = fixed.delivery.rendered(issue_id)
+        assert variants is not None and type(variants).__name__ == "RenderedVariants"
+        fixed.delivery.render_ahead(issue_id)  # the send has started: nothing to render
+        assert fixed.delivery._ahead == {}
+    finally:
+        fixed.ctx.close()
