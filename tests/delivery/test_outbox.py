@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlalchemy import Table, delete, select, text, update
 
 from newsletter.audience.segments import Segment, iter_recipients
 from newsletter.context import Context
-from newsletter.delivery import outbox
+from newsletter.delivery import notes, outbox
 from newsletter.delivery.identity import message_id
 from newsletter.delivery.outbox import RowUpdate
+from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.models import Language, Membership, SubscriberStatus
 from newsletter.store.audience import ListOptOut, Subscriber
@@ -200,3 +201,36 @@ def test_a_snapshot_streamed_from_the_lists_spans_several_fetches_and_inserts(
         ).all()
     assert sorted(r.subscriber_id for r in rows) == [p.subscriber_id for p in people]
     assert all(r.message_id == message_id(ctx.settings, issue_id, r.subscriber_id) for r in rows)
+
+
+def test_results_written_through_the_driver_read_back_as_written(ctx: Context) -> None:
+    """``record`` runs on the driver with SQLAlchemy's own conversions: every value
+    reads back through the ORM as it was given (times in UTC, enums, notes with their
+    parameters, a reply with quotes, percent signs and non-ASCII text)."""
+    _, send_id = _snapshot(ctx, 3)
+    claimed, _ = outbox.claim(ctx.db, send_id, "w1", 10)
+    at = utcnow().replace(microsecond=123456)
+    retry_at = at + timedelta(minutes=7)
+    brussels = at.astimezone(timezone(timedelta(hours=1)))  # any zone: stored as UTC
+    reply = "451 4.7.1 'grey' 100% \"later\" — réessayez"
+    note = Msg(notes.GAVE_UP, {"attempts": 3})
+    outbox.record(ctx.db, "w1", [
+        RowUpdate(claimed[0].id, D.sent, "250 2.0.0 Ok: queued as 4XyZ", brussels),
+        RowUpdate(claimed[1].id, D.failed_temporary, reply, at, retry_at),
+        RowUpdate(claimed[2].id, D.failed_permanent, "550 5.1.1 gone", at, note=note),
+    ])  # fmt: skip
+    with ctx.db.session() as session:
+        rows = {
+            d.id: d for d in session.scalars(select(Delivery).where(Delivery.send_id == send_id))
+        }
+    sent, later, failed = (rows[c.id] for c in claimed)
+    assert (sent.status, sent.sent_at, sent.updated_at, sent.claimed_by) == (D.sent, at, at, None)
+    assert sent.last_reply == "250 2.0.0 Ok: queued as 4XyZ" and sent.reply_note == ""
+    assert sent.reply_note_params is None
+    assert (later.status, later.last_reply, later.next_attempt_at, later.sent_at) == (
+        D.failed_temporary, reply, retry_at, None,
+    )  # fmt: skip
+    assert (failed.status, failed.reply_note, failed.reply_note_params) == (
+        D.failed_permanent, notes.GAVE_UP, note.stored_params(),
+    )  # fmt: skip
+    assert all(row.updated_at.tzinfo is not None for row in rows.values())
