@@ -158,7 +158,6 @@ def snapshot(
     if chunk:
         writer.write(chunk)
         total += len(chunk)
-    writer.close()
     send.total = total
     send.snapshot_complete = True
     return send
@@ -173,11 +172,11 @@ _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class _SnapshotWriter:
-    """The snapshot's INSERT on the session's own DBAPI connection (so in its
-    transaction), without SQLAlchemy's per-row, per-column work: the values are what
-    SQLAlchemy would send (its bind processors of each column), computed once per
-    snapshot for the columns the same on every row and once per language and
-    membership. The other columns (ids and strings) have no bind processing."""
+    """The snapshot's INSERT on the session's own connection (so in its transaction),
+    run on the driver (``exec_driver_sql``), without SQLAlchemy's per-row, per-column
+    work: the values are what SQLAlchemy would send (its bind processors of each
+    column), computed once per snapshot for the columns the same on every row and once
+    per language and membership. The other columns (ids and strings) have no bind processing."""
 
     def __init__(self, connection: Connection) -> None:
         self.dialect = dialect = connection.dialect
@@ -193,7 +192,7 @@ class _SnapshotWriter:
             raise RuntimeError(f"{dialect.name}: a snapshot column needs bind processing")
         self.languages = _Converted(Language, self._processor("language"))
         self.memberships = _Converted(Membership, self._processor("membership"))
-        self.cursor = connection.connection.cursor()
+        self.connection = connection
 
     def _processor(self, name: str) -> Any:
         return T.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
@@ -210,10 +209,9 @@ class _SnapshotWriter:
         return tuple(out)
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
-        self.cursor.executemany(self.sql, rows)
-
-    def close(self) -> None:
-        self.cursor.close()
+        # through SQLAlchemy's driver call: a driver error comes wrapped, as
+        # ``faults.fault_of`` (a full disk, the database gone) and the callers expect
+        self.connection.exec_driver_sql(self.sql, rows)
 
 
 class _Converted(dict[Any, Any]):
