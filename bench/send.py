@@ -512,6 +512,7 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
     sink = start_sink(port)
     databases = Databases(postgres)
     runs = []
+    references: list[tuple[float, float]] = []
     try:
         for count in sizes:
             folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
@@ -526,9 +527,12 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
                 figures = run_cli(folder, info["issue_id"], port, connections, processes)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
+            if not references:  # the reference before the first run and after the last
+                references.append(smtp_source(port, connections, max(20000, min(sizes)),
+                                              info["message_bytes"]))  # fmt: skip
             runs.append({"count": count, **info, **figures})
-        reference, reference_cpu = smtp_source(port, connections, max(20000, min(sizes)),
-                                               runs[0]["message_bytes"])  # fmt: skip
+        references.append(smtp_source(port, connections, max(20000, min(sizes)),
+                                      runs[0]["message_bytes"]))  # fmt: skip
     finally:
         sink.terminate()
         sink.wait()
@@ -537,14 +541,20 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
           f"{connections} connections, realistic "
           f"issue of {runs[0]['message_bytes']:,} bytes with {runs[0]['dot_lines']} lines "
           f"starting with a dot (fr + nl samples)")  # fmt: skip
-    print(f"smtp-source -d -s {connections} reference: {reference:,.0f} msg/s, client CPU "
-          f"{reference_cpu:.0f} µs/message (1-min load {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs)")  # fmt: skip
+    # the same command moves a lot from run to run on a shared machine: the ratio is to
+    # the mean of the runs before and after ours, and to each of them
+    reference = sum(rate for rate, _cpu in references) / len(references)
+    reference_cpu = sum(cpu for _rate, cpu in references) / len(references)
+    before, after = references[0][0], references[-1][0]
+    print(f"smtp-source -d -s {connections} reference: {before:,.0f} msg/s before our runs, "
+          f"{after:,.0f} after, mean {reference:,.0f}; client CPU {reference_cpu:.0f} "
+          f"µs/message (1-min load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
     for run in runs:
         rate = run["count"] / run["total_s"]
         print(f"{run['count']:>7,} recipients: {run['total_s']:.2f} s end to end "
               f"(process start, snapshot, render, send): {rate:,.0f} msg/s = "
-              f"{rate / reference:.2f} × smtp-source; CPU "
+              f"{rate / reference:.2f} × smtp-source ({rate / max(before, after):.2f}–"
+              f"{rate / min(before, after):.2f} to each); CPU "
               f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message (render child included); "
               f"peak RSS of the sending process {run['own_peak_rss_mb']:.1f} MB, "
               f"of it and its render child {run['peak_rss_mb']:.1f} MB")  # fmt: skip

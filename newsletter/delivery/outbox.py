@@ -172,12 +172,11 @@ _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class _SnapshotWriter:
-    """The snapshot's INSERT through the driver (``exec_driver_sql`` on the session's
-    connection: its transaction, SQLAlchemy's wrapping of driver errors), without
-    SQLAlchemy's per-row, per-column work: the values are what SQLAlchemy would send
-    (each column's bind processor, as ``store.driver_sql`` does), computed once per
-    snapshot for the columns the same on every row and once per language and
-    membership. The other columns (ids and strings) have no bind processing."""
+    """The snapshot's INSERT on the session's own connection (so in its transaction),
+    run on the driver (``exec_driver_sql``), without SQLAlchemy's per-row, per-column
+    work: the values are what SQLAlchemy would send (its bind processors of each
+    column), computed once per snapshot for the columns the same on every row and once
+    per language and membership. The other columns (ids and strings) have no bind processing."""
 
     def __init__(self, connection: Connection) -> None:
         self.dialect = dialect = connection.dialect
@@ -210,6 +209,8 @@ class _SnapshotWriter:
         return tuple(out)
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
+        # through SQLAlchemy's driver call: a driver error comes wrapped, as
+        # ``faults.fault_of`` (a full disk, the database gone) and the callers expect
         self.connection.exec_driver_sql(self.sql, rows)
 
 
