@@ -8,8 +8,10 @@ detail belongs in the log; the terminal and the console get this line.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from newsletter.i18n import N_, Msg
 
@@ -25,6 +27,29 @@ WAITING_FOR_DATABASE = N_("waiting for the database")
 WAITING_FOR_DISK = N_("waiting for disk space")
 
 _DISK_FULL_WORDS = ("disk is full", "no space left", "disk full", "could not extend file")
+#: what SQLite says when it cannot write its WAL or shared-memory file, a full disk
+#: included: then the folders of the SQLite databases in use tell
+_DISK_IO_WORDS = ("disk i/o error",)
+#: a filesystem with less free space than this is full, for a database
+FULL_BELOW_BYTES = 1024 * 1024
+_sqlite_folders: set[Path] = set()
+
+
+def watch_folder(folder: Path) -> None:
+    """A folder holding an SQLite database in use (``store.db.make_engine``): its free
+    space tells a full disk from another I/O error."""
+    _sqlite_folders.add(folder)
+
+
+def _a_folder_is_full() -> bool:
+    for folder in _sqlite_folders:
+        try:
+            stats = os.statvfs(folder)
+        except OSError:
+            continue
+        if stats.f_bavail * stats.f_frsize < FULL_BELOW_BYTES:
+            return True
+    return False
 
 
 class DatabaseTimeout(Exception):
@@ -62,6 +87,8 @@ def fault_of(error: BaseException) -> Fault | None:
     text = str(original).lower() if original is not None else ""
     detail = f"{name} {code}".strip()
     if code == "53100" or any(word in text for word in _DISK_FULL_WORDS):
+        return Fault(FaultKind.disk_full, detail)
+    if any(word in text for word in _DISK_IO_WORDS) and _a_folder_is_full():
         return Fault(FaultKind.disk_full, detail)
     if isinstance(error, exc.OperationalError | exc.InterfaceError) or error.connection_invalidated:
         return Fault(FaultKind.database, detail)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsletter.errors import SchemaError
+from newsletter.faults import watch_folder
 from newsletter.i18n import N_
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _private_file(Path(parsed.database))
+            watch_folder(Path(parsed.database).resolve().parent)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )

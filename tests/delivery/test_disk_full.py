@@ -110,3 +110,38 @@ def test_issue_send_through_a_full_disk_sends_everyone_once(
     assert set(full) == {"le disque est plein (OperationalError): en attente d'espace disque"}
     assert "L'envoi reprend." in err
     assert not any("@example.org" in line for line in err.splitlines())  # no personal data
+
+
+def test_issue_send_on_a_full_disk_refuses_in_one_line_and_queues_nobody(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """The disk is full before the send starts: SQLite cannot even open its WAL (a
+    "disk I/O error"); the free space of the database's folder says why. The command
+    says so in the README's one line (no traceback, nobody's address) and sends nothing;
+    once space is back the same command sends the issue to everyone once."""
+    database = small_disk / "newsletter.db"
+    settings = sender_settings(tmp_path / "data", f"sqlite:///{database}")
+    with RecordingServer() as smtp:
+        env = sender_env(settings, smtp.port, rate=0)
+        ctx = open_context(settings)
+        with ctx.db.session() as session:
+            issue_id = build_sample(session, settings)
+        recipients = add_subscribers(ctx, 300, prefix="full")
+        ctx.close()
+        ballast = small_disk / "ballast"
+        try:
+            _fill(ballast)
+            refused = start_issue_send(env, issue_id)
+            _out, err = refused.communicate(timeout=120)
+        finally:
+            ballast.unlink(missing_ok=True)
+        assert refused.returncode != 0
+        assert "Traceback" not in err, err[-2000:]
+        assert "le disque est plein (OperationalError)" in err, err[-2000:]
+        assert not any("@example.org" in line for line in err.splitlines())
+        assert not smtp.received
+        sender = start_issue_send(env, issue_id)
+        _out, err = sender.communicate(timeout=120)
+        assert sender.returncode == 0, err[-2000:]
+        received = smtp.handler.counts()
+    assert set(received) == {r.email for r in recipients} and max(received.values()) == 1
