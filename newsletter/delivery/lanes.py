@@ -12,7 +12,7 @@ from newsletter.delivery import notes
 from newsletter.delivery.failure_window import AUTO_PAUSED, Window
 from newsletter.delivery.outbox import Claimed, RowUpdate
 from newsletter.delivery.progress import RunEnd
-from newsletter.delivery.run_state import WAIT_STEP, Batch, RunState, log
+from newsletter.delivery.run_state import WAIT_STEP, Batch, RunState, log, settle
 from newsletter.delivery.transport import Envelope, Message, Pipelining, RecipientResult
 from newsletter.delivery.transport import Outcome as Result
 from newsletter.i18n import Msg
@@ -43,13 +43,20 @@ class Lanes(RunState):
         batch.waiting += 1
         if batch is self.pending and batch.waiting >= self.due_at:
             self.due.set()
+        loop = asyncio.get_running_loop()
         try:
             while not batch.written.is_set():
                 if self.halt.is_set():
                     return False
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(WAIT_STEP):
-                        await batch.written.wait()
+                # a plain future and a timer (no ``asyncio.timeout``: this wait comes
+                # with most messages); the timer wakes the lane at least every WAIT_STEP
+                waiter: asyncio.Future[None] = loop.create_future()
+                batch.waiters.append(waiter)
+                timer = loop.call_later(WAIT_STEP, settle, waiter)
+                try:
+                    await waiter
+                finally:
+                    timer.cancel()
             return True
         finally:
             batch.waiting -= 1

@@ -50,6 +50,7 @@ class Recorder(RunState):
                 self._halt(RunEnd.stopped)
                 raise
             batch.written.set()
+            batch.settle()
             self._report()
 
     def _write(self, batch: Batch) -> None:

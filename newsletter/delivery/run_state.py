@@ -48,6 +48,20 @@ class Batch:
     written: asyncio.Event = field(default_factory=asyncio.Event)
     #: lanes that wait for this batch to be written before their next message
     waiting: int = 0
+    #: their futures, settled once the batch is written (or by their own timer)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Wake the lanes waiting for this batch (it is written)."""
+        for waiter in self.waiters:
+            settle(waiter)
+        self.waiters.clear()
+
+
+def settle(waiter: asyncio.Future[None]) -> None:
+    """Wake the task awaiting ``waiter`` (written, or its time is up: it looks again)."""
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class RunState:
