@@ -228,6 +228,14 @@ class _Converted(dict[Any, Any]):
         return converted
 
 
+def readers(session: Session, send_id: int) -> list[tuple[str, str]]:
+    """The (language, membership) pairs of a send's recipients: the variants it needs."""
+    rows = session.execute(
+        select(T.c.language, T.c.membership).where(T.c.send_id == send_id).distinct()
+    )
+    return [(Language(language).value, Membership(kind).value) for language, kind in rows]
+
+
 class _IdSet:
     """A set of small non-negative ints as a bitmap: 100,000 ids in 12.5 KB."""
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from newsletter.context import Context
 from newsletter.delivery import outbox
 from newsletter.editorial.issue_status import transition_issue
@@ -19,7 +17,6 @@ from newsletter.models import IssueStatus as S
 from newsletter.render.prepare import PreparedIssue, prepare_issue
 from newsletter.service.delivery_base import Audience, DeliveryBase
 from newsletter.service.variants import PendingRender, RenderedVariants
-from newsletter.store.delivery import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +46,8 @@ class RenderCheck(DeliveryBase):
     def readers(self, issue_id: int) -> list[tuple[str, str]]:
         """The (language, membership) pairs of the recipients of a started send."""
         with self.ctx.db.session() as session:
-            rows = session.execute(
-                select(Delivery.language, Delivery.membership)
-                .where(Delivery.issue_id == issue_id)
-                .distinct()
-            ).all()
-            return [(language.value, membership.value) for language, membership in rows]
+            send = outbox.get_send(session, issue_id)
+            return outbox.readers(session, send.id) if send is not None else []
 
     def prepare_variants(
         self, issue_id: int, readers: list[tuple[str, str]] | None = None
@@ -94,11 +87,16 @@ class RenderCheck(DeliveryBase):
     def render_variants(
         self, issue_id: int, readers: list[tuple[str, str]] | None = None
     ) -> PreparedIssue:
-        """``check_renderable`` without writing anything (what the render child runs)."""
-        with self.ctx.db.session() as session:
-            prepared = prepare_issue(session, self.ctx.settings, issue_id)
+        """``check_renderable`` without writing anything."""
+        prepared = self.prepared_issue(issue_id)
         prepared.render_all(readers)
         return prepared
+
+    def prepared_issue(self, issue_id: int) -> PreparedIssue:
+        """The issue read for rendering, its variants rendered when asked (what the
+        render child runs, a variant at a time)."""
+        with self.ctx.db.session() as session:
+            return prepare_issue(session, self.ctx.settings, issue_id)
 
     def _renderable(self, issue_id: int) -> None:
         with self.ctx.db.session() as session:

@@ -121,7 +121,7 @@ class Sending(RenderCheck):
         issue_id: int,
         lists: Sequence[str] | None,
         recipients: Iterable[RecipientLike] | None,
-        rendered: Callable[[], object] | None = None,
+        rendered: Callable[[list[tuple[str, str]]], object] | None = None,
     ) -> int:
         try:
             return self._start_send(issue_id, lists, recipients, rendered)
@@ -134,10 +134,10 @@ class Sending(RenderCheck):
         issue_id: int,
         lists: Sequence[str] | None,
         recipients: Iterable[RecipientLike] | None,
-        rendered: Callable[[], object] | None = None,
+        rendered: Callable[[list[tuple[str, str]]], object] | None = None,
     ) -> int:
-        """``rendered``: waits for the variants (RenderError) before a new snapshot is
-        committed."""
+        """``rendered``: waits for the variants the snapshot's readers need (their
+        (language, membership) pairs; RenderError) before a new snapshot is committed."""
         with self.ctx.db.session() as session:
             issue = self._issue(session, issue_id)
             send = outbox.get_send(session, issue_id)
@@ -174,7 +174,7 @@ class Sending(RenderCheck):
             transition_issue(issue, S.sending)
             total = send.total
             if rendered is not None:  # raising rolls the snapshot back
-                rendered()
+                rendered(outbox.readers(session, send.id))
         return total
 
     def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:

@@ -207,13 +207,21 @@ def test_the_render_child_answers_alike_forked_or_spawned(service: Service) -> N
 
     issue_id, _emails = _sample(service)
     request = pickle.dumps((service.ctx.settings, issue_id, variants.wanted(None)))
-    forked = pickle.loads(variants._forked(request))
-    spawned = pickle.loads(variants._spawned(request, issue_id))
-    assert forked[0] == spawned[0] == "ok"
-    assert set(forked[1]) == set(spawned[1]) == set(variants.wanted(None))
-    for key, variant in forked[1].items():
-        assert (variant.language, variant.subject) == (spawned[1][key].language,
-                                                       spawned[1][key].subject)  # fmt: skip
+    forked = variants._forked(request)
+    spawned = variants._spawned(request, issue_id)
+    # a frame per variant as it is rendered, readers of no member organisation first
+    assert [kind for kind, _value in forked] == [kind for kind, _value in spawned] == [
+        *["variant"] * 6, "done",
+    ]  # fmt: skip
+    keys = [value[0] for kind, value in forked if kind == "variant"]
+    assert keys == [value[0] for kind, value in spawned if kind == "variant"]
+    assert keys == variants.wanted(None) and keys[:2] == [("fr", "none"), ("nl", "none")]
+    for (key, variant), (_key, twin) in zip(
+        (v for k, v in forked if k == "variant"), (v for k, v in spawned if k == "variant"),
+        strict=True,
+    ):  # fmt: skip
+        assert (variant.language, variant.subject) == (twin.language, twin.subject)
+        assert variant.language == key[0]
     # the parent's connections still work after the fork
     assert service.delivery.status(issue_id).status == "draft"
 
@@ -223,6 +231,8 @@ def _ended(child: Any) -> bool:
     process = getattr(child, "process", None)
     if process is not None:
         return process.returncode is not None
+    if child.pid == 0:  # reaped by ``close``
+        return True
     try:
         os.waitpid(child.pid, os.WNOHANG)
     except ChildProcessError:
@@ -265,3 +275,23 @@ def test_a_render_started_ahead_is_the_one_the_send_uses_or_ends(
         assert fixed.delivery._ahead == {}
     finally:
         fixed.ctx.close()
+
+
+def test_a_send_waits_only_for_the_variants_its_readers_need(service: Service) -> None:
+    """The snapshot says which variants its readers need; the render child is ended
+    once those came (readers of no member organisation: French and Dutch)."""
+    issue_id, emails = _sample(service)
+    sender = Service(open_context(service.ctx.settings, migrate=False))
+    sender.delivery.render_in_child = True
+    try:
+        sender.delivery.render_ahead(issue_id)
+        child = sender.delivery._ahead[issue_id]._child
+        assert sender.delivery.start_send(issue_id, ["public"]) == len(emails)
+        assert _ended(child)
+        readers = set(sender.delivery.readers(issue_id))
+        variants = sender.delivery.rendered(issue_id)
+        assert variants is not None and type(variants).__name__ == "RenderedVariants"
+        assert set(variants.variants) == readers  # type: ignore[union-attr]
+        assert readers <= {("fr", "none"), ("nl", "none")}
+    finally:
+        sender.ctx.close()
