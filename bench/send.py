@@ -494,6 +494,29 @@ def run_cli(
             "peak_rss_mb": usage.ru_maxrss / 1024, "own_peak_rss_mb": own_peak}  # fmt: skip
 
 
+def engine_on_issue(count: int, extra_items: int, databases: Any, port: int,
+                    connections: int) -> dict[str, float]:  # fmt: skip
+    """The engine on the same realistic issue, in a fresh database (``_issue_engine``)."""
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-engine-"))
+    os.environ.update(databases.fresh())
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder),
+             "--extra-items", str(extra_items)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        )  # fmt: skip
+        issue_id = json.loads(out.stdout.strip().splitlines()[-1])["issue_id"]
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "_issue_engine.py"), str(folder),
+             str(issue_id), str(port), str(connections)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        )  # fmt: skip
+        figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+        return figures
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _hwm_mb(pid: int) -> float:
     """VmHWM of a running process in MB (0 once it is gone)."""
     try:
@@ -527,10 +550,11 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
                 figures = run_cli(folder, info["issue_id"], port, connections, processes)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
+            engine = engine_on_issue(count, extra_items, databases, port, connections)
             if not references:  # the reference before the first run and after the last
                 references.append(smtp_source(port, connections, max(20000, min(sizes)),
                                               info["message_bytes"]))  # fmt: skip
-            runs.append({"count": count, **info, **figures})
+            runs.append({"count": count, **info, **figures, "engine": engine})
         references.append(smtp_source(port, connections, max(20000, min(sizes)),
                                       runs[0]["message_bytes"]))  # fmt: skip
     finally:
@@ -558,6 +582,15 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
               f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message (render child included); "
               f"peak RSS of the sending process {run['own_peak_rss_mb']:.1f} MB, "
               f"of it and its render child {run['peak_rss_mb']:.1f} MB")  # fmt: skip
+        engine = run["engine"]
+        own = engine["cpu_s"] / engine["count"] * 1e6
+        with_snapshot = (engine["cpu_s"] + engine["cpu_snapshot_s"]) / engine["count"] * 1e6
+        cli = run["cpu_s"] / run["count"] * 1e6
+        print(f"         the engine on the same issue: send {engine['send_s']:.2f} s "
+              f"({engine['count'] / engine['send_s']:,.0f} msg/s), CPU {own:.0f} µs/message, "
+              f"{with_snapshot:.0f} with the snapshot: issue send's CPU per message is "
+              f"{cli / with_snapshot:.2f} × the engine's (its start, checks and render child "
+              f"{(cli - with_snapshot) * run['count'] / 1e6:.2f} s of CPU)")  # fmt: skip
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]
         print(f"time({large['count']:,}) / time({small['count']:,}) = "
