@@ -123,16 +123,21 @@ def _start(
     if not catcher:  # with --yes, whether BASE_URL answers is asked while sending
         for problem in baseurl.problems(settings.base_url, probe=not yes):
             warn(problem)
+    if yes:  # nobody reads the warnings first: they come from the snapshot's readers
+        total = svc.delivery.start_send(issue_id, lists or None)
+        readers = svc.delivery.reader_languages(issue_id)
+        for gap in svc.languages.gaps(issue_id, lists or None, readers).warnings():
+            warn(gap)
+        return total
     # readers of a language that some texts lack get the other version: say how many
     for gap in svc.languages.gaps(issue_id, lists or None).warnings():
         warn(gap)
-    if not yes:
-        # the lists by name, the issue's own when --to is not given
-        target = ", ".join(lists or svc.editorial.get_issue(issue_id).lists)
-        typer.confirm(
-            _("Send issue {issue} to the lists {lists}?").format(issue=issue_id, lists=target),
-            abort=True,
-        )
+    # the lists by name, the issue's own when --to is not given
+    target = ", ".join(lists or svc.editorial.get_issue(issue_id).lists)
+    typer.confirm(
+        _("Send issue {issue} to the lists {lists}?").format(issue=issue_id, lists=target),
+        abort=True,
+    )
     return svc.delivery.start_send(issue_id, lists or None)
 
 

@@ -236,6 +236,14 @@ def readers(session: Session, send_id: int) -> list[tuple[str, str]]:
     return [(Language(language).value, Membership(kind).value) for language, kind in rows]
 
 
+def languages(session: Session, send_id: int) -> dict[str, int]:
+    """A send's recipients per language."""
+    rows = session.execute(
+        select(T.c.language, func.count()).where(T.c.send_id == send_id).group_by(T.c.language)
+    )
+    return {Language(language).value: count for language, count in rows}
+
+
 class _IdSet:
     """A set of small non-negative ints as a bitmap: 100,000 ids in 12.5 KB."""
 

@@ -49,6 +49,13 @@ class RenderCheck(DeliveryBase):
             send = outbox.get_send(session, issue_id)
             return outbox.readers(session, send.id) if send is not None else []
 
+    def reader_languages(self, issue_id: int) -> dict[str, int]:
+        """The recipients of a started send per language (what ``languages.gaps`` would
+        count over the lists, read from the snapshot in one query)."""
+        with self.ctx.db.session() as session:
+            send = outbox.get_send(session, issue_id)
+            return outbox.languages(session, send.id) if send is not None else {}
+
     def prepare_variants(
         self, issue_id: int, readers: list[tuple[str, str]] | None = None
     ) -> Variants:

@@ -205,6 +205,9 @@ def test_send_report_says_who_gets_a_fallback(
     counted: dict[str, int] = {}  # as the composer counts them, with the lists
     service.audience.lists_and_reach(["public"], counted)
     assert service.languages.gaps(issue_id, ["public"], counted).readers == gaps.readers
+    # what issue send --yes reads from the snapshot instead: the same figures
+    service.delivery.start_send(issue_id, ["public"])
+    assert service.delivery.reader_languages(issue_id) == gaps.readers
     assert gaps.missing_items["nl"] and gaps.missing_items["fr"]
     assert gaps.missing("fr") == 1 and gaps.missing("nl") == 1  # one item each way
     assert [w.render("fr") for w in gaps.warnings()] == [
