@@ -494,18 +494,24 @@ def run_cli(
             "peak_rss_mb": usage.ru_maxrss / 1024, "own_peak_rss_mb": own_peak}  # fmt: skip
 
 
+def set_up_cli(folder: Path, count: int, extra_items: int) -> dict[str, Any]:
+    """``setup_cli`` in a process of its own (not measured): the issue id and sizes."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder),
+         "--extra-items", str(extra_items)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    info: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return info
+
+
 def engine_on_issue(count: int, extra_items: int, databases: Any, port: int,
                     connections: int) -> dict[str, float]:  # fmt: skip
     """The engine on the same realistic issue, in a fresh database (``_issue_engine``)."""
     folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-engine-"))
     os.environ.update(databases.fresh())
     try:
-        out = subprocess.run(
-            [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder),
-             "--extra-items", str(extra_items)],
-            check=True, capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
-        issue_id = json.loads(out.stdout.strip().splitlines()[-1])["issue_id"]
+        issue_id = set_up_cli(folder, count, extra_items)["issue_id"]
         out = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "_issue_engine.py"), str(folder),
              str(issue_id), str(port), str(connections)],
@@ -541,12 +547,7 @@ def main_cli(sizes: list[int], connections: int, processes: int = 1,
             folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
             os.environ.update(databases.fresh())
             try:
-                out = subprocess.run(
-                    [sys.executable, __file__, "--setup-cli", str(count), "--folder", str(folder),
-                     "--extra-items", str(extra_items)],
-                    check=True, capture_output=True, text=True, cwd=ROOT,
-                )  # fmt: skip
-                info = json.loads(out.stdout.strip().splitlines()[-1])
+                info = set_up_cli(folder, count, extra_items)
                 figures = run_cli(folder, info["issue_id"], port, connections, processes)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)

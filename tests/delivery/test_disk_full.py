@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.config import Settings
 from newsletter.context import open_context
 from tests.content.sample import build_sample
-from tests.delivery.helpers import add_subscribers
+from tests.delivery.helpers import Rcpt, add_subscribers
 from tests.delivery.smtpd import RecordingServer
 from tests.support.sender import sender_env, sender_settings, start_issue_send
 
@@ -59,19 +60,24 @@ def _fill(path: Path) -> int:
     return written
 
 
+def _issue_on(disk: Path, data: Path, count: int) -> tuple[Settings, int, list[Rcpt]]:
+    """Settings whose SQLite database lives on ``disk``, the sample issue and ``count``
+    subscribers."""
+    settings = sender_settings(data, f"sqlite:///{disk / 'newsletter.db'}")
+    ctx = open_context(settings)
+    with ctx.db.session() as session:
+        issue_id = build_sample(session, settings)
+    recipients = add_subscribers(ctx, count, prefix="disk")
+    ctx.close()
+    return settings, issue_id, recipients
+
+
 def test_issue_send_through_a_full_disk_sends_everyone_once(
     small_disk: Path, tmp_path: Path
 ) -> None:
-    database = small_disk / "newsletter.db"
-    url = f"sqlite:///{database}"
-    settings = sender_settings(tmp_path / "data", url)
+    settings, issue_id, recipients = _issue_on(small_disk, tmp_path / "data", 1000)
     with RecordingServer() as smtp:
         env = sender_env(settings, smtp.port, rate=100)
-        ctx = open_context(settings)
-        with ctx.db.session() as session:
-            issue_id = build_sample(session, settings)
-        recipients = add_subscribers(ctx, 1000, prefix="disk")
-        ctx.close()
         sender = start_issue_send(env, issue_id)
         ballast = small_disk / "ballast"
         try:
@@ -119,15 +125,9 @@ def test_issue_send_on_a_full_disk_refuses_in_one_line_and_queues_nobody(
     "disk I/O error"); the free space of the database's folder says why. The command
     says so in the README's one line (no traceback, nobody's address) and sends nothing;
     once space is back the same command sends the issue to everyone once."""
-    database = small_disk / "newsletter.db"
-    settings = sender_settings(tmp_path / "data", f"sqlite:///{database}")
+    settings, issue_id, recipients = _issue_on(small_disk, tmp_path / "data", 300)
     with RecordingServer() as smtp:
         env = sender_env(settings, smtp.port, rate=0)
-        ctx = open_context(settings)
-        with ctx.db.session() as session:
-            issue_id = build_sample(session, settings)
-        recipients = add_subscribers(ctx, 300, prefix="full")
-        ctx.close()
         ballast = small_disk / "ballast"
         try:
             _fill(ballast)
