@@ -19,6 +19,10 @@ from newsletter.i18n import Msg
 from newsletter.models import DeliveryStatus as D
 from newsletter.store.base import utcnow
 
+#: the longest a lane's envelope sent ahead may wait for its body, in seconds (servers
+#: wait minutes: Postfix's smtpd_timeout is 300 s)
+AHEAD_MAX_WAIT = 10.0
+
 
 class Lanes(RunState):
     """What each lane does with a row, and how its result is kept for the recorder."""
@@ -66,7 +70,12 @@ class Lanes(RunState):
         last: Batch | None = None
         bucket = self.w.bucket
         transport = self.w.transport
-        pipelining = isinstance(transport, Pipelining)
+        # under a slow SEND_RATE an envelope sent ahead would keep the server waiting in
+        # its DATA state until the lane's next turn: only when that is a few seconds
+        rate = bucket.rate
+        pipelining = isinstance(transport, Pipelining) and (
+            rate <= 0 or self.w.lanes / rate <= AHEAD_MAX_WAIT
+        )
         held: _Held | None = None  # the next row, its envelope maybe on the wire already
         ends = False  # the queue said the run ends, behind ``held``
         try:

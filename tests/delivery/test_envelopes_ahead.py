@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import email
 
+import pytest
+
 from newsletter.delivery.smtp import SmtpConfig, SmtpPool
+from newsletter.delivery.throttle import TokenBucket
 from newsletter.delivery.transport import Envelope, Outcome, Pipelining
 from newsletter.delivery.verp import delivery_id_from_address
 from newsletter.service import Service
@@ -118,3 +121,26 @@ async def test_a_send_pipelines_its_envelopes_and_delivers_each_message_once(
         assert delivery_id_from_address(ctx.settings, item.sender) == by_email[item.recipient].id
     status = service.delivery.status(issue_id)
     assert (status.sent, status.failed) == (197, 3)
+
+
+@pytest.mark.parametrize(("lanes", "rate", "ahead"), [(2, 50.0, True), (30, 2.0, False)])
+async def test_a_slow_rate_sends_no_envelope_ahead(
+    service: Service, lanes: int, rate: float, ahead: bool
+) -> None:
+    """Under SEND_RATE an envelope sent ahead waits for the lane's next turn in the
+    server's DATA state: only when that is a few seconds (30 lanes at 2 messages a
+    second: 15 s, too long; the server is not kept waiting)."""
+    ctx = service.ctx
+    recipients = add_subscribers(ctx, 8)
+    issue_id = add_issue(ctx)
+    service.delivery.start_send(issue_id, ["tous"], recipients=recipients)
+    with RecordingServer() as server:
+        pool = SmtpPool(SmtpConfig("127.0.0.1", server.port, connections=2))
+        await service.delivery.run(
+            issue_id, pool, asyncio.Event(), factory=template_factory(ctx.settings, issue_id),
+            lanes=lanes, bucket=TokenBucket(rate=rate),
+        )  # fmt: skip
+        await pool.close()
+    assert (pool.sent_ahead > 0) is ahead
+    assert set(server.handler.counts().values()) == {1}
+    assert len(server.received) == 8
