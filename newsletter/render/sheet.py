@@ -8,7 +8,7 @@ from __future__ import annotations
 from newsletter import versions
 from newsletter.config import Settings
 from newsletter.editorial.sheet import BLANK_ROWS, SheetRow
-from newsletter.render.templating import environment
+from newsletter.render.templating import environment_for
 from newsletter.store.editorial import Assembly
 from newsletter.text import one_line
 
@@ -16,7 +16,7 @@ from newsletter.text import one_line
 def sheet_html(settings: Settings, assembly: Assembly, rows: list[SheetRow], lang: str) -> str:
     """The sheet in ``lang``: the network's name and the AG's title and place in that
     language's version (the other one where it has none)."""
-    env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
+    env = environment_for(settings, lang)
     shown = versions.shown_language(assembly, lang)
     return env.get_template("attendance_sheet.html").render(
         assembly=assembly,

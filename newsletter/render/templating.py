@@ -7,6 +7,9 @@ are formatted with Babel in the reader's language and the configured time zone.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +28,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from newsletter import moments
+from newsletter.config import Settings
 from newsletter.i18n import translations
 from newsletter.shipped import shipped_dir
 from newsletter.xmltext import finalize
@@ -42,27 +46,59 @@ SHIPPED_TEMPLATES = shipped_dir("templates")
 
 
 class SharedBytecode(BytecodeCache):
-    """Compiled templates kept in memory and shared by the environments of every language.
+    """Compiled templates kept in memory and shared by the environments of every language,
+    and in DATA_DIR/cache/templates for the next process.
 
     The environments differ only in their translations and filters, which templates look
     up when they run: the compiled code is the same, so a template is compiled once per
-    process, not once per language (a bucket is keyed by file name and checked against
-    the source, so an edited template is compiled again).
+    process, not once per language, and once per change of its source rather than once
+    per command (``issue send``'s render child, ``issue preview``…: about 0.1 s each).
+    A bucket is keyed by the template's file path and checked against its source and the
+    Python version, so an edited template is compiled again. The folder is the data
+    folder's (0700, files 0600, as the database); a file that cannot be written (a full
+    disk) only means compiling again next time.
     """
 
     def __init__(self) -> None:
         self._store: dict[str, bytes] = {}
+        self.folder: Path | None = None
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self._store.get(bucket.key)
-        if code is not None:
+        if code is None and self.folder is not None:
+            try:
+                code = (self.folder / f"{bucket.key}.cache").read_bytes()
+            except OSError:
+                code = None
+        if code:
+            self._store[bucket.key] = code
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self._store[bucket.key] = bucket.bytecode_to_string()
+        code = self._store[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is None:
+            return
+        target = self.folder / f"{bucket.key}.cache"
+        partial = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(code)
+            os.replace(partial, target)  # whole or not at all, for a process reading it
+        except OSError:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
 
 
 _BYTECODE = SharedBytecode()
+
+
+def environment_for(settings: Settings, lang: str) -> Environment:
+    """The environment of ``lang`` for these settings, its compiled templates kept in
+    the data folder."""
+    _BYTECODE.folder = settings.data_dir / "cache" / "templates"
+    return environment(settings.templates_dir.resolve(), lang, settings.timezone)
 
 
 @lru_cache(maxsize=16)

@@ -105,9 +105,9 @@ def subject_of(views: Sequence[IssueView]) -> str:
 
 def _edition(settings: Settings, view: IssueView, block: str, context: dict[str, object],
              show_rsvp: bool) -> Edition:  # fmt: skip
-    from newsletter.render.templating import environment
+    from newsletter.render.templating import environment_for
 
-    env = environment(settings.templates_dir.resolve(), view.language, settings.timezone)
+    env = environment_for(settings, view.language)
     values = {
         **context,
         "issue": view,
@@ -154,9 +154,9 @@ def render_variant(
     ``web``: the web version (the templates' ``web`` flag), which attaches nothing and
     links the calendar instead."""
     from newsletter.render.inline import inline_css
-    from newsletter.render.templating import environment
+    from newsletter.render.templating import environment_for
 
-    env = environment(settings.templates_dir.resolve(), language, settings.timezone)
+    env = environment_for(settings, language)
     markers = Markers.new()
     shown = tuple(editions) or (view,)
     if len(shown) > 1:

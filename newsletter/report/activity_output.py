@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from newsletter.audience.directory import spreadsheet_safe
 from newsletter.config import Settings
 from newsletter.i18n import N_, gettext
-from newsletter.render.templating import environment
+from newsletter.render.templating import environment_for
 from newsletter.report.activity import ActivityReport
 from newsletter.versions import FALLBACK_NOTES
 
@@ -50,7 +50,7 @@ LABELS = {
 
 
 def activity_html(settings: Settings, report: ActivityReport, lang: str) -> str:
-    env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
+    env = environment_for(settings, lang)
     return env.get_template("activity.html").render(
         report=report, lang=lang, fallback_notes=FALLBACK_NOTES
     )

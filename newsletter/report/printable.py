@@ -17,7 +17,7 @@ import segno
 
 from newsletter.config import Settings
 from newsletter.render.model import BlockView, IssueView
-from newsletter.render.templating import environment
+from newsletter.render.templating import environment_for
 from newsletter.render.variant import section_title
 from newsletter.versions import FALLBACK_NOTES
 
@@ -81,7 +81,7 @@ def printable_body(fragment: str) -> tuple[str, list[PrintedLink]]:
 
 def printable_html(settings: Settings, view: IssueView, lang: str) -> str:
     """The page WeasyPrint lays out (also useful on its own in a browser)."""
-    env = environment(settings.templates_dir.resolve(), lang, settings.timezone)
+    env = environment_for(settings, lang)
     items = []
     for section in view.sections:
         for item in section.items:
