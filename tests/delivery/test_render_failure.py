@@ -57,6 +57,17 @@ def _sample(service: Service, count: int = 6) -> tuple[int, list[str]]:
     return issue_id, [r.email for r in add_subscribers(service.ctx, count, prefix="lecteur")]
 
 
+def _rendering_in_a_child(service: Service, templates: Path | None = None) -> Service:
+    """A second service on the same database that renders in a child, as ``issue send``
+    does (``templates``: a TEMPLATES_DIR of its own)."""
+    settings = service.ctx.settings
+    if templates is not None:
+        settings = settings.model_copy(update={"templates_dir": templates})
+    other = Service(open_context(settings, migrate=False))
+    other.delivery.render_in_child = True
+    return other
+
+
 def _item_statuses(service: Service, issue_id: int) -> set[NewsStatus]:
     with service.ctx.db.session() as session:
         issue = session.get(Issue, issue_id)
@@ -176,11 +187,7 @@ def test_a_render_failure_in_the_render_child_is_the_same_refusal(
     """``issue send`` renders in a child process: its failure is kept on the issue and
     raised in the sender as the same RenderError; nothing is queued."""
     issue_id, _emails = _sample(service)
-    broken = service.ctx.settings.model_copy(
-        update={"templates_dir": broken_templates(tmp_path / "tpl")}
-    )
-    sender = Service(open_context(broken, migrate=False))
-    sender.delivery.render_in_child = True
+    sender = _rendering_in_a_child(service, broken_templates(tmp_path / "tpl"))
     try:
         with pytest.raises(RenderError) as refused:
             sender.delivery.start_send(issue_id, ["public"])
@@ -190,8 +197,7 @@ def test_a_render_failure_in_the_render_child_is_the_same_refusal(
         assert status.reason is not None
         assert "ne peut pas être mis en page" in status.reason.render("fr")
         # the child's variants are what the sender splices
-        fixed = Service(open_context(service.ctx.settings, migrate=False))
-        fixed.delivery.render_in_child = True
+        fixed = _rendering_in_a_child(service)
         assert fixed.delivery.start_send(issue_id, ["public"]) == 6
         variants = fixed.delivery.rendered(issue_id)
         assert variants is not None and type(variants).__name__ == "RenderedVariants"
@@ -247,11 +253,7 @@ def test_a_render_started_ahead_is_the_one_the_send_uses_or_ends(
     same refusal at ``start_send``; a child not used (a resumed send, a refused list)
     is ended; a good render is what the sender splices."""
     issue_id, _emails = _sample(service)
-    broken = service.ctx.settings.model_copy(
-        update={"templates_dir": broken_templates(tmp_path / "tpl")}
-    )
-    sender = Service(open_context(broken, migrate=False))
-    sender.delivery.render_in_child = True
+    sender = _rendering_in_a_child(service, broken_templates(tmp_path / "tpl"))
     try:
         sender.delivery.render_ahead(issue_id)
         with pytest.raises(RenderError):
@@ -259,8 +261,7 @@ def test_a_render_started_ahead_is_the_one_the_send_uses_or_ends(
         assert service.delivery.status(issue_id).total == 0
     finally:
         sender.ctx.close()
-    fixed = Service(open_context(service.ctx.settings, migrate=False))
-    fixed.delivery.render_in_child = True
+    fixed = _rendering_in_a_child(service)
     try:
         fixed.delivery.render_ahead(issue_id)
         child = fixed.delivery._ahead[issue_id]._child
@@ -281,8 +282,7 @@ def test_a_send_waits_only_for_the_variants_its_readers_need(service: Service) -
     """The snapshot says which variants its readers need; the render child is ended
     once those came (readers of no member organisation: French and Dutch)."""
     issue_id, emails = _sample(service)
-    sender = Service(open_context(service.ctx.settings, migrate=False))
-    sender.delivery.render_in_child = True
+    sender = _rendering_in_a_child(service)
     try:
         sender.delivery.render_ahead(issue_id)
         child = sender.delivery._ahead[issue_id]._child
