@@ -123,7 +123,7 @@ class Bench:
         from email import message_from_bytes
 
         from newsletter.audience.segments import iter_recipients
-        from newsletter.delivery import outbox
+        from newsletter.delivery import snapshots
         from newsletter.delivery.messages import IssueMessages
         from newsletter.delivery.template import TemplateMessage
         from newsletter.editorial.issue_status import transition_issue
@@ -141,7 +141,7 @@ class Bench:
                 self.issues += 1
                 number = self.issues
                 stream = iter_recipients(session, self.segments, [LIST])
-                send = outbox.snapshot(session, self.settings, number, [LIST], stream)
+                send = snapshots.snapshot(session, self.settings, number, [LIST], stream)
                 issue = session.get(Issue, number)
                 assert issue is not None
                 transition_issue(issue, IssueStatus.sending)

@@ -288,7 +288,7 @@ def child(
     connections."""
     from newsletter.audience.segments import Segment, iter_recipients
     from newsletter.context import open_context
-    from newsletter.delivery import outbox
+    from newsletter.delivery import outbox, snapshots
     from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
     from newsletter.delivery.smtp import SmtpPool
@@ -333,7 +333,7 @@ def child(
         cpu_snapshot = cpu_seconds()
         with ctx.db.session() as session:
             stream = iter_recipients(session, everyone, ["tous"])
-            send = outbox.snapshot(session, settings, issue_id, ["tous"], stream)
+            send = snapshots.snapshot(session, settings, issue_id, ["tous"], stream)
             assert send.total == count
             send_id = send.id
             issue_row = session.get(Issue, issue_id)

@@ -4,7 +4,8 @@
 - ``smtp``       pool of persistent connections (set up by aiosmtplib: TLS, STARTTLS,
                  AUTH), transactions pipelined (RFC 2920) when the server offers it
 - ``maildir``    Maildir transport; ``catcher`` the embedded SMTP mail catcher
-- ``outbox``     snapshot, claims (SKIP LOCKED / single writer), results, recovery
+- ``snapshots``  a send's rows, written once in bulk; the variants its readers need
+- ``outbox``     claims (SKIP LOCKED / single writer), results, recovery
 - ``worker``     claims → lanes → transport → recorded results; crash bound
 - ``throttle``   token bucket and hourly/daily caps; ``retry`` backoff policy
 - ``messages``   per-recipient bytes from prepared variants; ``template`` a bytes one

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from newsletter import links
 from newsletter.audience.segments import Recipient, Segment, iter_recipients
 from newsletter.config import Settings
-from newsletter.delivery import outbox
+from newsletter.delivery import snapshots
 from newsletter.delivery.dkim import SIGNED_HEADERS, DkimSigner
 from newsletter.delivery.outbox import Claimed
 from newsletter.delivery.verp import envelope_sender
@@ -151,7 +151,7 @@ def queue(
                 already.append(recipient.subscriber_id)
             yield recipient
 
-    send = outbox.snapshot(session, settings, 0, [post.list_id], stream(), post_id=post.id,
+    send = snapshots.snapshot(session, settings, 0, [post.list_id], stream(), post_id=post.id,
                            message_id=post.message_id)  # fmt: skip
     if already:
         session.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from newsletter.context import Context
-from newsletter.delivery import outbox
+from newsletter.delivery import outbox, snapshots
 from newsletter.editorial.issue_status import transition_issue
 from newsletter.errors import RenderError
 from newsletter.models import IssueStatus as S
@@ -47,14 +47,14 @@ class RenderCheck(DeliveryBase):
         """The (language, membership) pairs of the recipients of a started send."""
         with self.ctx.db.session() as session:
             send = outbox.get_send(session, issue_id)
-            return outbox.readers(session, send.id) if send is not None else []
+            return snapshots.readers(session, send.id) if send is not None else []
 
     def reader_languages(self, issue_id: int) -> dict[str, int]:
         """The recipients of a started send per language (what ``languages.gaps`` would
         count over the lists, read from the snapshot in one query)."""
         with self.ctx.db.session() as session:
             send = outbox.get_send(session, issue_id)
-            return outbox.languages(session, send.id) if send is not None else {}
+            return snapshots.languages(session, send.id) if send is not None else {}
 
     def prepare_variants(
         self, issue_id: int, readers: list[tuple[str, str]] | None = None

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from newsletter.audience.segments import iter_recipients, load_segments
 from newsletter.context import Context
-from newsletter.delivery import outbox
+from newsletter.delivery import outbox, snapshots
 from newsletter.delivery.dkim import DkimSigner
 from newsletter.delivery.messages import IssueMessages
-from newsletter.delivery.outbox import RecipientLike
 from newsletter.delivery.retry import RetryPolicy
 from newsletter.delivery.smtp import SmtpPool
+from newsletter.delivery.snapshots import RecipientLike
 from newsletter.delivery.transport import Probing, Transport
 from newsletter.delivery.worker import MessageFactory, Progress, RunEnd, RunResult, Worker
 from newsletter.editorial.issue_status import transition_issue
@@ -164,7 +164,7 @@ class Sending(RenderCheck):
                 )
             issue.lists = target
             stream = recipients if recipients is not None else self._recipients(session, target)
-            send = outbox.snapshot(session, self.ctx.settings, issue_id, target, stream)
+            send = snapshots.snapshot(session, self.ctx.settings, issue_id, target, stream)
             if send.total == 0:  # raising rolls the empty snapshot back
                 raise ValidationError(
                     N_("Nobody to send issue {issue} to in {lists}."),
@@ -174,7 +174,7 @@ class Sending(RenderCheck):
             transition_issue(issue, S.sending)
             total = send.total
             if rendered is not None:  # raising rolls the snapshot back
-                rendered(outbox.readers(session, send.id))
+                rendered(snapshots.readers(session, send.id))
         return total
 
     def _recipients(self, session: Session, lists: list[str]) -> Iterable[RecipientLike]:

@@ -9,7 +9,7 @@ from sqlalchemy import Table, delete, select, text, update
 
 from newsletter.audience.segments import Segment, iter_recipients
 from newsletter.context import Context
-from newsletter.delivery import notes, outbox
+from newsletter.delivery import notes, outbox, snapshots
 from newsletter.delivery.identity import message_id
 from newsletter.delivery.outbox import RowUpdate
 from newsletter.i18n import Msg
@@ -26,7 +26,7 @@ def _snapshot(ctx: Context, count: int, lists: list[str] | None = None) -> tuple
     issue_id = add_issue(ctx)
     with ctx.db.session() as session:
         # the same person twice (two lists) is written once
-        send = outbox.snapshot(session, ctx.settings, issue_id, lists or ["tous"],
+        send = snapshots.snapshot(session, ctx.settings, issue_id, lists or ["tous"],
                                recipients + recipients[:3])  # fmt: skip
         return issue_id, send.id
 
@@ -71,7 +71,7 @@ def test_snapshot_rows_are_what_sqlalchemys_insert_wrote(ctx: Context) -> None:
     # an issue's rows, and rows that all carry one given Message-ID (a post's relay)
     for issue_id, given in ((add_issue(ctx), ""), (add_issue(ctx), "<post-7@example.org>")):
         with ctx.db.session() as session:
-            send = outbox.snapshot(session, ctx.settings, issue_id, ["tous"], people,
+            send = snapshots.snapshot(session, ctx.settings, issue_id, ["tous"], people,
                                    message_id=given)  # fmt: skip
             send_id = send.id
         with ctx.db.session() as session:
@@ -189,11 +189,11 @@ def test_a_snapshot_streamed_from_the_lists_spans_several_fetches_and_inserts(
     """The recipients are read in batches while the rows are written on the same
     connection (more than one batch of each): every active subscriber once."""
     everyone = {"tous": Segment(id="tous", title={"fr": "Tous", "nl": "Allen"})}
-    people = add_subscribers(ctx, 2 * outbox.SNAPSHOT_CHUNK + 7)
+    people = add_subscribers(ctx, 2 * snapshots.SNAPSHOT_CHUNK + 7)
     issue_id = add_issue(ctx)
     with ctx.db.session() as session:
         stream = iter_recipients(session, everyone, ["tous"])
-        send = outbox.snapshot(session, ctx.settings, issue_id, ["tous"], stream)
+        send = snapshots.snapshot(session, ctx.settings, issue_id, ["tous"], stream)
         send_id = send.id
     with ctx.db.session() as session:
         rows = session.execute(
