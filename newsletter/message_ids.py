@@ -21,16 +21,12 @@ import hmac
 import re
 from email.utils import parseaddr
 from functools import lru_cache
-from typing import Any
 
 from newsletter.config import Settings
+from newsletter.keyed_hash import KeyStates, key_states, keyed
 
 #: the signature: 12 characters of base 32 (60 bits)
 _FORM = re.compile(r"^<?issue-(\d{1,12})\.(\d{1,12})\.([a-z2-7]{12})@([^<>@\s]+)>?$", re.I)
-#: SHA-256's block size, the length HMAC pads its key to
-_BLOCK = 64
-_IPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x36 for x in range(256)))
-_OPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x5C for x in range(256)))
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's base 32, lower case
 #: every 10 bits as their two base-32 characters
 _PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
@@ -46,28 +42,20 @@ def _key(secret: str) -> bytes:
     return hashlib.sha256(b"newsletter.message-id\0" + secret.encode("utf-8")).digest()
 
 
-@lru_cache(maxsize=16)
-def _states(secret: str) -> tuple[Any, Any]:
-    """SHA-256 states after the inner and the outer padded key of the Message-IDs'
-    HMAC-SHA256 (RFC 2104), computed once per secret."""
-    key = _key(secret).ljust(_BLOCK, b"\0")  # 32 bytes: never longer than a block
-    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
+def _states(secret: str) -> KeyStates:
+    """The hash states of the Message-IDs' HMAC-SHA256 under the secret key."""
+    return key_states(_key(secret), "sha256")
 
 
 def _mac(settings: Settings, issue_id: int, subscriber_id: int) -> str:
-    inner, outer = _states(settings.secret)
-    return _signature(inner, outer, f"{issue_id}.{subscriber_id}".encode())
+    return _signature(_states(settings.secret), f"{issue_id}.{subscriber_id}".encode())
 
 
-def _signature(inner_state: Any, outer_state: Any, message: bytes) -> str:
+def _signature(states: KeyStates, message: bytes) -> str:
     """The first 12 characters of the lower-case base 32 of HMAC-SHA256(key, message):
     ``base64.b32encode(hmac.digest(key, message, "sha256"))[:12].lower()``, from the key's
     hash states and the digest's first 60 bits."""
-    inner = inner_state.copy()
-    inner.update(message)
-    outer = outer_state.copy()
-    outer.update(inner.digest())
-    bits = int.from_bytes(outer.digest()[:8], "big") >> 4
+    bits = int.from_bytes(keyed(states, message).digest()[:8], "big") >> 4
     pairs = _PAIRS
     return (
         pairs[bits >> 50] + pairs[(bits >> 40) & 1023] + pairs[(bits >> 30) & 1023]
@@ -85,17 +73,17 @@ class IssueMessageIds:
     """``message_id`` of one issue for many recipients (a snapshot): the key's hash
     states, the prefix and the domain looked up once."""
 
-    __slots__ = ("_inner", "_outer", "_prefix", "_suffix")
+    __slots__ = ("_prefix", "_states", "_suffix")
 
     def __init__(self, settings: Settings, issue_id: int) -> None:
-        self._inner, self._outer = _states(settings.secret)
+        self._states = _states(settings.secret)
         self._prefix = f"{issue_id}."
         self._suffix = f"@{_domain(settings.from_address)}>"
 
     def __call__(self, subscriber_id: int) -> str:
         """``message_id(settings, issue_id, subscriber_id)``."""
         text = self._prefix + str(subscriber_id)
-        mac = _signature(self._inner, self._outer, text.encode("ascii"))
+        mac = _signature(self._states, text.encode("ascii"))
         return "<issue-" + text + "." + mac + self._suffix
 
 

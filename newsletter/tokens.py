@@ -26,7 +26,6 @@ counting redirect (``CLICK``, ``CLICK_PERSON``).
 from __future__ import annotations
 
 import binascii
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from itsdangerous.url_safe import URLSafeSerializerMixin
 from newsletter.config import Settings
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
+from newsletter.keyed_hash import key_states, keyed
 
 #: JSON payloads up to this size are not offered to zlib
 SHORT_PAYLOAD = 48
@@ -139,29 +139,11 @@ def _compact_json(payload: Any) -> bytes:
 #: the last timestamp signed and its encoded form (a send signs thousands a second)
 _stamp: tuple[int, bytes] = (-1, b"")
 
-_BLOCK = 64  # SHA-1's block size, the length HMAC pads its key to
-_IPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x36 for x in range(256)))
-_OPAD = bytes.maketrans(bytes(range(256)), bytes(x ^ 0x5C for x in range(256)))
-
-
-@lru_cache(maxsize=64)
-def _hmac_states(key: bytes) -> tuple[Any, Any]:
-    """SHA-1 states after the inner and the outer padded key of HMAC-SHA1 (RFC 2104)."""
-    if len(key) > _BLOCK:
-        key = hashlib.sha1(key).digest()  # noqa: S324 - HMAC-SHA1, the tokens' MAC
-    key = key.ljust(_BLOCK, b"\0")
-    inner, outer = key.translate(_IPAD), key.translate(_OPAD)
-    return hashlib.sha1(inner), hashlib.sha1(outer)  # noqa: S324 - HMAC-SHA1 as itsdangerous
-
 
 def hmac_sha1(key: bytes, message: bytes) -> bytes:
-    """``hmac.digest(key, message, "sha1")``, from the key's hash states computed once."""
-    inner_state, outer_state = _hmac_states(key)
-    inner = inner_state.copy()
-    inner.update(message)
-    outer = outer_state.copy()
-    outer.update(inner.digest())
-    digest: bytes = outer.digest()
+    """``hmac.digest(key, message, "sha1")``, from the key's hash states computed once
+    (HMAC-SHA1, as itsdangerous signs)."""
+    digest: bytes = keyed(key_states(key, "sha1"), message).digest()
     return digest
 
 
@@ -187,12 +169,12 @@ class ShortSigner:
     payloads of at most ``SHORT_PAYLOAD`` bytes of compact JSON, with the purpose's key
     and its HMAC states looked up once."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_states",)
 
     def __init__(self, settings: Settings, purpose: str) -> None:
         if purpose not in LIFETIMES:  # every purpose has a lifetime
             raise KeyError(purpose)
-        self._inner, self._outer = _hmac_states(_signing_key(settings.secret, purpose))
+        self._states = key_states(_signing_key(settings.secret, purpose), "sha1")
 
     def token(self, payload: bytes, timestamp: int | None = None) -> str:
         """The token of ``payload``, the compact JSON ``sign`` writes (``_compact_json``),
@@ -206,12 +188,9 @@ class ShortSigner:
     def signed(self, value: bytes) -> str:
         """The token of ``value``, a short payload and its time already encoded
         (``_b64(payload) + stamp(timestamp)``): ``value.b64(HMAC-SHA1)``."""
-        inner = self._inner.copy()
-        inner.update(value)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
+        digest = keyed(self._states, value).digest()
         # a SHA-1 MAC is 20 bytes: 27 characters of base64 and one "=" dropped
-        mac = binascii.b2a_base64(outer.digest(), newline=False)[:27].translate(_URL_SAFE)
+        mac = binascii.b2a_base64(digest, newline=False)[:27].translate(_URL_SAFE)
         return (value + b"." + mac).decode("ascii")
 
 

@@ -10,19 +10,16 @@ untagged.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import string
 from email.utils import parseaddr
 from functools import lru_cache
-from typing import Any
 
 from newsletter.config import Settings
+from newsletter.keyed_hash import KeyStates, key_states, keyed
 
 _DIGITS = string.digits + string.ascii_lowercase
 _MAC_SIZE = 12
-#: the block size of SHA-256, the HMAC's pad length
-_BLOCK = 64
 
 
 #: every number below 36² in two base-36 digits (a number is written two digits a step)
@@ -39,28 +36,13 @@ def _base36(number: int) -> str:
     return out.lstrip("0")
 
 
-@lru_cache(maxsize=16)
-def _keyed(secret: str) -> hmac.HMAC:
-    """The HMAC keyed with ``secret`` (copied per address: the key is hashed once)."""
-    return hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+def _states(settings: Settings) -> KeyStates:
+    """The hash states of the VERP addresses' HMAC-SHA256 under the secret key."""
+    return key_states(settings.secret.encode("utf-8"), "sha256")
 
 
-@lru_cache(maxsize=16)
-def _pads(secret: str) -> tuple[Any, Any]:
-    """SHA-256 already fed with the key XOR ipad, and with the key XOR opad (RFC 2104)."""
-    key = secret.encode("utf-8")
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
-    return inner, outer
-
-
-def _mac(settings: Settings, delivery_id: int) -> str:
-    mac = _keyed(settings.secret).copy()
-    mac.update(f"verp:{delivery_id}".encode())
-    return mac.hexdigest()[:_MAC_SIZE]
+def _mac(states: KeyStates, delivery_id: int) -> str:
+    return str(keyed(states, b"verp:%d" % delivery_id).hexdigest()[:_MAC_SIZE])
 
 
 def _base_address(settings: Settings) -> str:
@@ -81,7 +63,7 @@ class EnvelopeSenders:
     """``envelope_sender`` for the deliveries of one send: the bounce address taken apart
     and the HMAC keyed once, so that each delivery costs its MAC and its digits only."""
 
-    __slots__ = ("_head", "_inner", "_outer", "_plain", "_tail")
+    __slots__ = ("_head", "_plain", "_states", "_tail")
 
     def __init__(self, settings: Settings) -> None:
         base = _base_address(settings)
@@ -90,18 +72,13 @@ class EnvelopeSenders:
         local, _, domain = base.rpartition("@")
         self._head = local.split("+", 1)[0] + "+"
         self._tail = "@" + domain
-        self._inner, self._outer = _pads(settings.secret)
+        self._states = _states(settings)
 
     def __call__(self, delivery_id: int) -> str:
         if self._plain is not None:
             return self._plain
-        # HMAC-SHA256 (RFC 2104) from the two keyed hashes: what ``hmac`` does, without
-        # its Python objects (half the cost per address)
-        inner = self._inner.copy()
-        inner.update(b"verp:%d" % delivery_id)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return f"{self._head}{_base36(delivery_id)}-{outer.hexdigest()[:_MAC_SIZE]}{self._tail}"
+        # HMAC-SHA256 from the key's two hash states (``keyed_hash``)
+        return f"{self._head}{_base36(delivery_id)}-{_mac(self._states, delivery_id)}{self._tail}"
 
 
 def delivery_id_from_address(settings: Settings, address: str) -> int | None:
@@ -121,6 +98,6 @@ def delivery_id_from_address(settings: Settings, address: str) -> int | None:
     if not dash or not id_part or any(c not in _DIGITS for c in id_part) or len(id_part) > 12:
         return None
     delivery_id = int(id_part, 36)
-    if not hmac.compare_digest(mac, _mac(settings, delivery_id)):
+    if not hmac.compare_digest(mac, _mac(_states(settings), delivery_id)):
         return None
     return delivery_id
