@@ -8,7 +8,8 @@ command's, so that its CPU per message is the one ``issue send``'s is compared w
 
 The variants are rendered before the measured part (in this process: its peak memory
 counts the renderer, which ``issue send`` keeps in a child); the snapshot of the
-recipients and the send are measured, as the engine mode of ``send.py`` measures them.
+recipients (as ``start_send`` takes it, without its render) and the send are measured,
+as the engine mode of ``send.py`` measures them.
 """
 
 from __future__ import annotations
@@ -36,15 +37,19 @@ def run(folder: Path, issue_id: int, port: int, connections: int) -> dict[str, A
     from send import cli_env
 
     os.environ.update(cli_env(folder, port, connections))
+    from newsletter.audience.segments import iter_recipients, load_segments
     from newsletter.config import load_settings
     from newsletter.context import open_context
+    from newsletter.delivery import snapshots
     from newsletter.delivery.dkim import DkimSigner
     from newsletter.delivery.event_loop import run as run_loop
     from newsletter.delivery.messages import IssueMessages
     from newsletter.delivery.smtp import SmtpPool
     from newsletter.delivery.worker import RunEnd, Worker
-    from newsletter.models import Language, Membership
+    from newsletter.editorial.issue_status import transition_issue
+    from newsletter.models import IssueStatus, Language, Membership
     from newsletter.service import Service
+    from newsletter.store.editorial import Issue
 
     settings = load_settings()
     ctx = open_context(settings, migrate=False)
@@ -52,7 +57,13 @@ def run(folder: Path, issue_id: int, port: int, connections: int) -> dict[str, A
     try:
         prepared = service.delivery.check_renderable(issue_id)  # not measured
         started, cpu_started = time.perf_counter(), _cpu()
-        total = service.delivery.start_send(issue_id, ["public"])
+        with ctx.db.session() as session:  # the snapshot as start_send takes it, no render
+            recipients = iter_recipients(session, load_segments(settings.lists_dir)[0], ["public"])
+            taken = snapshots.snapshot(session, settings, issue_id, ["public"], recipients)
+            total, send_id = taken.total, taken.id
+            issue = session.get(Issue, issue_id)
+            assert issue is not None
+            transition_issue(issue, IssueStatus.sending)
         snapshot, cpu_snapshot = time.perf_counter() - started, _cpu() - cpu_started
 
         def variant(language: Language, membership: Membership) -> Any:
@@ -64,7 +75,6 @@ def run(folder: Path, issue_id: int, port: int, connections: int) -> dict[str, A
             pool = SmtpPool.from_settings(settings)
             worker = Worker(ctx.db, settings, pool)
             began, cpu_began = time.perf_counter(), _cpu()
-            send_id = service.delivery._send_id(issue_id)
             result = await worker.run_send(send_id, factory, asyncio.Event())
             assert result.end in (RunEnd.finished, RunEnd.busy), result
             elapsed, cpu = time.perf_counter() - began, _cpu() - cpu_began
