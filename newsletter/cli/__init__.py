@@ -5,11 +5,14 @@ Exit codes: 0 success, 1 user error (one line on stderr), 2 bad usage.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 import typer.main
@@ -90,7 +93,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     _log_to_file(sys.argv[1:])
-    sys.exit(main())
+    leave(main())
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with ``code`` once the command is over: its output flushed and
+    its log closed, without tearing the interpreter down object by object (~0.17 s of
+    CPU after an ``issue send``, every module and cached statement freed in turn, for
+    a process that ends anyway). Every file and database connection of a command is
+    closed by the command itself; a thread still running (none should) gets the usual
+    exit, which waits for it."""
+    main_thread = threading.main_thread()
+    if any(not t.daemon for t in threading.enumerate() if t is not main_thread):
+        sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader gone: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 def _log_to_file(argv: list[str]) -> None:
