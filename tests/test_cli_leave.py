@@ -67,3 +67,33 @@ def test_quick_exit_flushes_and_keeps_the_code(tmp_path: Path) -> None:
                            text=True, timeout=120)  # fmt: skip
     assert ended.returncode == 4
     assert ended.stdout == "x" * 200000
+
+
+def test_the_start_is_set_aside_from_the_collector(tmp_path: Path) -> None:
+    # the process starts with the collector off (``newsletter.__main__``); once the
+    # command's modules are loaded they are frozen and collection is back on
+    code = """
+import gc, sys
+import newsletter.cli as cli
+sys.argv = ["newsletter", "issue", "--help"]
+def leave(code):
+    print(gc.isenabled(), gc.get_freeze_count())
+    sys.stdout.flush()
+cli.leave = leave
+gc.disable()
+cli.run()
+"""
+    ended = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)  # fmt: skip
+    enabled, frozen = ended.stdout.strip().splitlines()[-1].split()
+    assert enabled == "True" and int(frozen) > 50_000  # the modules' objects
+
+
+def test_the_installed_command(tmp_path: Path) -> None:
+    command = Path(sys.executable).parent / "newsletter"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    env["NEWSLETTER_DATA_DIR"] = str(tmp_path)
+    ended = subprocess.run([str(command), "issue", "--help"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert ended.returncode == 0, ended.stderr
+    assert "send" in ended.stdout

@@ -22,6 +22,7 @@ out), which is what makes pickle acceptable here.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import pickle
@@ -201,6 +202,7 @@ class _Forked:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            gc.disable()  # a short life that ends with os._exit: nothing worth collecting
             try:
                 os.close(read)
                 with os.fdopen(write, "wb") as out:
