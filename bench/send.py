@@ -20,7 +20,10 @@ started with ``python -m newsletter`` on a database holding a realistic issue (t
 shipped templates, items in French and Dutch, AGs, the coming AG's invitation as an .ics
 part, quoted-printable lines starting with a dot: ~34 KB; ``--extra-items 0``: ~20 KB),
 with wall time, CPU and peak RSS of that process, and its ratio to
-``smtp-source -d`` against the same sink in the same run.
+``smtp-source -d`` against the same sink, measured just before it: ``--repeat`` rounds
+per size (3 by default) of smtp-source, ``issue send`` and the engine on the same issue,
+medians printed (the machine's speed moves from minute to minute); with two sizes, the
+CPU per message between them too, which leaves out what the start costs.
 
 Installs Debian's ``postfix`` (only its tools are used; no daemon) when run as root
 and ``/usr/sbin/smtp-sink`` is missing.
@@ -535,68 +538,104 @@ def _hwm_mb(pid: int) -> float:
 
 
 def main_cli(sizes: list[int], connections: int, processes: int = 1,
-             postgres: bool = False, extra_items: int = 6) -> None:  # fmt: skip
+             postgres: bool = False, extra_items: int = 6, repeat: int = 3) -> None:  # fmt: skip
+    """Per size, ``repeat`` rounds of: ``smtp-source``, then ``issue send`` on a fresh
+    database, then the engine on another; the medians are printed, with each round's
+    ratio to the reference measured just before it (the machine's speed moves from
+    minute to minute)."""
     ensure_postfix_tools()
     port = free_port()
     sink = start_sink(port)
     databases = Databases(postgres)
-    runs = []
-    references: list[tuple[float, float]] = []
+    results: list[dict[str, Any]] = []
     try:
         for count in sizes:
-            folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
-            os.environ.update(databases.fresh())
-            try:
-                info = set_up_cli(folder, count, extra_items)
-                figures = run_cli(folder, info["issue_id"], port, connections, processes)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-            engine = engine_on_issue(count, extra_items, databases, port, connections)
-            if not references:  # the reference before the first run and after the last
-                references.append(smtp_source(port, connections, max(20000, min(sizes)),
-                                              info["message_bytes"]))  # fmt: skip
-            runs.append({"count": count, **info, **figures, "engine": engine})
-        references.append(smtp_source(port, connections, max(20000, min(sizes)),
-                                      runs[0]["message_bytes"]))  # fmt: skip
+            rounds = []
+            for _round in range(repeat):
+                folder = Path(tempfile.mkdtemp(prefix="newsletter-bench-cli-"))
+                os.environ.update(databases.fresh())
+                try:
+                    info = set_up_cli(folder, count, extra_items)
+                    reference = smtp_source(port, connections, max(20000, count // 5),
+                                            info["message_bytes"])  # fmt: skip
+                    figures = run_cli(folder, info["issue_id"], port, connections, processes)
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)
+                engine = engine_on_issue(count, extra_items, databases, port, connections)
+                rounds.append({"count": count, **info, **figures, "engine": engine,
+                               "reference": reference})  # fmt: skip
+            results.append(_summarised(rounds))
     finally:
         sink.terminate()
         sink.wait()
         databases.close()
+    first = results[0]
     print(f"end to end: 'newsletter issue send --processes {processes}' ({databases.name}), "
           f"{connections} connections, realistic "
-          f"issue of {runs[0]['message_bytes']:,} bytes with {runs[0]['dot_lines']} lines "
-          f"starting with a dot (fr + nl samples)")  # fmt: skip
-    # the same command moves a lot from run to run on a shared machine: the ratio is to
-    # the mean of the runs before and after ours, and to each of them
-    reference = sum(rate for rate, _cpu in references) / len(references)
-    reference_cpu = sum(cpu for _rate, cpu in references) / len(references)
-    before, after = references[0][0], references[-1][0]
-    print(f"smtp-source -d -s {connections} reference: {before:,.0f} msg/s before our runs, "
-          f"{after:,.0f} after, mean {reference:,.0f}; client CPU {reference_cpu:.0f} "
-          f"µs/message (1-min load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
-    for run in runs:
-        rate = run["count"] / run["total_s"]
+          f"issue of {first['message_bytes']:,} bytes with {first['dot_lines']} lines "
+          f"starting with a dot (fr + nl samples); median of {repeat} rounds of "
+          f"smtp-source, issue send, the engine; 1-min load {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
+    for run in results:
         print(f"{run['count']:>7,} recipients: {run['total_s']:.2f} s end to end "
-              f"(process start, snapshot, render, send): {rate:,.0f} msg/s = "
-              f"{rate / reference:.2f} × smtp-source ({rate / max(before, after):.2f}–"
-              f"{rate / min(before, after):.2f} to each); CPU "
-              f"{run['cpu_s'] / run['count'] * 1e6:.0f} µs/message (render child included); "
+              f"({run['total_range']}; process start, snapshot, render, send): "
+              f"{run['rate']:,.0f} msg/s = {run['ratio']:.2f} × smtp-source -d -s "
+              f"{connections} (rounds: {run['ratio_range']}; smtp-source "
+              f"{run['reference']:,.0f} msg/s, client CPU {run['reference_cpu']:.0f} "
+              f"µs/message); CPU {run['cpu_us']:.0f} µs/message (render child included); "
               f"peak RSS of the sending process {run['own_peak_rss_mb']:.1f} MB, "
               f"of it and its render child {run['peak_rss_mb']:.1f} MB")  # fmt: skip
-        engine = run["engine"]
-        own = engine["cpu_s"] / engine["count"] * 1e6
-        with_snapshot = (engine["cpu_s"] + engine["cpu_snapshot_s"]) / engine["count"] * 1e6
-        cli = run["cpu_s"] / run["count"] * 1e6
-        print(f"         the engine on the same issue: send {engine['send_s']:.2f} s "
-              f"({engine['count'] / engine['send_s']:,.0f} msg/s), CPU {own:.0f} µs/message, "
-              f"{with_snapshot:.0f} with the snapshot: issue send's CPU per message is "
-              f"{cli / with_snapshot:.2f} × the engine's (its start, checks and render child "
-              f"{(cli - with_snapshot) * run['count'] / 1e6:.2f} s of CPU)")  # fmt: skip
-    if len(runs) >= 2:
-        small, large = runs[0], runs[-1]
+        print(f"         the engine on the same issue: send {run['engine_send_s']:.2f} s "
+              f"({run['count'] / run['engine_send_s']:,.0f} msg/s), CPU "
+              f"{run['engine_us']:.0f} µs/message, {run['engine_snapshot_us']:.0f} with "
+              f"the snapshot: issue send's CPU per message is "
+              f"{run['cpu_us'] / run['engine_snapshot_us']:.2f} × the engine's (its start, "
+              f"checks and render child {run['fixed_cpu_s']:.2f} s of CPU)")  # fmt: skip
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+        added = large["count"] - small["count"]
+        cli = (large["cpu_us"] * large["count"] - small["cpu_us"] * small["count"]) / added
+        engine = (large["engine_snapshot_us"] * large["count"]
+                  - small["engine_snapshot_us"] * small["count"]) / added  # fmt: skip
         print(f"time({large['count']:,}) / time({small['count']:,}) = "
               f"{large['total_s'] / small['total_s']:.2f} "
-              f"(size factor {large['count'] / small['count']:.0f})")  # fmt: skip
+              f"(size factor {large['count'] / small['count']:.0f}); CPU per message "
+              f"from {small['count']:,} to {large['count']:,} (what the start costs "
+              f"left out): issue send {cli:.0f} µs, the engine {engine:.0f} µs "
+              f"({cli / engine:.2f} ×)")  # fmt: skip
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _summarised(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The medians of a size's rounds (and their ranges, where they say something)."""
+    count = rounds[0]["count"]
+    totals = [r["total_s"] for r in rounds]
+    ratios = [count / r["total_s"] / r["reference"][0] for r in rounds]
+    engine_cpu = [r["engine"]["cpu_s"] for r in rounds]
+    engine_snapshot = [r["engine"]["cpu_s"] + r["engine"]["cpu_snapshot_s"] for r in rounds]
+    cpu_us = _median([r["cpu_s"] for r in rounds]) / count * 1e6
+    engine_snapshot_us = _median(engine_snapshot) / count * 1e6
+    return {
+        "count": count, "message_bytes": rounds[0]["message_bytes"],
+        "dot_lines": rounds[0]["dot_lines"], "total_s": _median(totals),
+        "total_range": f"{min(totals):.2f}–{max(totals):.2f} s",
+        "rate": count / _median(totals), "ratio": _median(ratios),
+        "ratio_range": f"{min(ratios):.2f}–{max(ratios):.2f}",
+        "reference": _median([r["reference"][0] for r in rounds]),
+        "reference_cpu": _median([r["reference"][1] for r in rounds]),
+        "cpu_us": cpu_us,
+        "own_peak_rss_mb": max(r["own_peak_rss_mb"] for r in rounds),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in rounds),
+        "engine_send_s": _median([r["engine"]["send_s"] for r in rounds]),
+        "engine_us": _median(engine_cpu) / count * 1e6,
+        "engine_snapshot_us": engine_snapshot_us,
+        "fixed_cpu_s": (cpu_us - engine_snapshot_us) * count / 1e6,
+    }  # fmt: skip
 
 
 def _with_snapshot(run: dict[str, Any]) -> float:
@@ -624,6 +663,8 @@ def main() -> None:
     parser.add_argument("--setup-cli", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--extra-items", type=int, default=6,
                         help="--cli: items added to the sample (6: 34 KB, 0: 21 KB)")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="--cli: rounds per size (medians printed)")  # fmt: skip
     parser.add_argument("--postgres", action="store_true",
                         help="the outbox in a private PostgreSQL cluster, not SQLite")  # fmt: skip
     args = parser.parse_args()
@@ -632,7 +673,7 @@ def main() -> None:
         return
     if args.cli:
         main_cli([int(s) for s in args.sizes.split(",")], args.connections, args.processes,
-                 args.postgres, args.extra_items)  # fmt: skip
+                 args.postgres, args.extra_items, max(1, args.repeat))  # fmt: skip
         return
     if args.setup:
         setup(args.folder, args.setup)
