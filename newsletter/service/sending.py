@@ -71,8 +71,14 @@ class Sending(RenderCheck):
         ``start_send`` to use: the child renders while the caller does its checks and
         warnings (nothing is written before ``start_send``). Nothing when the send has
         started already. A render not used by ``start_send`` ends with ``drop_ahead``."""
-        if self.render_in_child and issue_id not in self._ahead and not self.has_send(issue_id):
-            self._ahead[issue_id] = PendingRender(self.ctx.settings, issue_id)
+        if not self.render_in_child or issue_id in self._ahead:
+            return
+        # the child first: it renders while this process asks whether the send started
+        pending = PendingRender(self.ctx.settings, issue_id)
+        if self.has_send(issue_id):
+            pending.close()  # a resume renders what its recipients need, once it runs
+        else:
+            self._ahead[issue_id] = pending
 
     def drop_ahead(self, issue_id: int) -> None:
         """End the render child ``render_ahead`` started, if ``start_send`` did not use it."""
