@@ -37,7 +37,7 @@ ENTRY_POINT_WIRING: Mapping[str, frozenset[str]] = {
     "newsletter.cli.web": frozenset({"newsletter.web.server", "newsletter.demo"}),
     "newsletter.web.server": frozenset({"newsletter.schedule", "newsletter.delivery.catcher"}),
     # `issue send` runs the sender in its own process (progress bar, --processes)
-    "newsletter.cli.delivery": frozenset(
+    "newsletter.cli.send_run": frozenset(
         {
             "newsletter.delivery.catcher",
             "newsletter.delivery.event_loop",

@@ -26,17 +26,17 @@ from newsletter.faults import storage_error
 #: the modules whose import registers the commands
 COMMAND_MODULES = (
     "assembly", "audience", "delivery", "editorial", "intake", "issue_life", "issue_blocks",
-    "lists", "report", "web",
+    "lists", "report", "send", "web",
 )  # fmt: skip
 
 
 def load_commands(argv: list[str]) -> None:
     """Register the commands: all of them, except for ``issue send``, which loads only
-    the delivery commands (the sender process imports what sending needs, not the web,
-    intake or directory import code)."""
+    its own (the sender process imports what sending needs, not the web, intake or
+    directory import code, and starts its render child before it loads the engine)."""
     import importlib
 
-    wanted = ("delivery",) if argv[:2] == ["issue", "send"] else COMMAND_MODULES
+    wanted = ("send",) if argv[:2] == ["issue", "send"] else COMMAND_MODULES
     for name in wanted:
         importlib.import_module(f"newsletter.cli.{name}")
 

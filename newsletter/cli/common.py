@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from newsletter.config import load_settings
+from newsletter.config import Settings, load_settings
 from newsletter.context import open_context
 from newsletter.i18n import DEFAULT_LANGUAGE, gettext
 from newsletter.service import Service
@@ -77,13 +77,14 @@ def _(message: str) -> str:
 
 
 @contextmanager
-def service(*, migrate: bool = False) -> Iterator[Service]:
-    """Settings from the environment, the database, and the service over them.
+def service(*, migrate: bool = False, settings: Settings | None = None) -> Iterator[Service]:
+    """Settings from the environment (or ``settings``, read so already), the database,
+    and the service over them.
 
     Only ``init`` migrates (and ``serve`` / ``demo``, which open their own context); the
     other commands check that the schema is the newest and stop with a one-line
     ``SchemaError`` otherwise (``intake eml`` exits 75 so that the MTA tries again)."""
-    ctx = open_context(load_settings(), migrate=migrate)
+    ctx = open_context(settings or load_settings(), migrate=migrate)
     try:
         if not migrate:
             ctx.db.check_schema()

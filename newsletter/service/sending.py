@@ -66,17 +66,22 @@ class Sending(RenderCheck):
         #: render children started ahead of ``start_send`` (``render_ahead``)
         self._ahead: dict[int, PendingRender] = {}
 
-    def render_ahead(self, issue_id: int) -> None:
-        """With ``render_in_child``, start rendering a new send's variants now, for
-        ``start_send`` to use: the child renders while the caller does its checks and
-        warnings (nothing is written before ``start_send``). Nothing when the send has
-        started already. A render not used by ``start_send`` ends with ``drop_ahead``."""
+    def render_ahead(self, issue_id: int, pending: PendingRender | None = None) -> None:
+        """With ``render_in_child``, start rendering a new send's variants now (or take
+        ``pending``, the render child the caller started for this issue before it even
+        loaded the engine), for ``start_send`` to use: the child renders while the
+        caller does its checks and warnings (nothing is written before ``start_send``).
+        A send that has started already ends it (a resume renders what its recipients
+        need, once it runs). A render not used by ``start_send`` ends with
+        ``drop_ahead``."""
         if not self.render_in_child or issue_id in self._ahead:
+            if pending is not None:
+                pending.close()
             return
         # the child first: it renders while this process asks whether the send started
-        pending = PendingRender(self.ctx.settings, issue_id)
+        pending = pending or PendingRender(self.ctx.settings, issue_id)
         if self.has_send(issue_id):
-            pending.close()  # a resume renders what its recipients need, once it runs
+            pending.close()
         else:
             self._ahead[issue_id] = pending
 

@@ -261,12 +261,13 @@ def _answer(request: bytes, out: IO[bytes]) -> None:
 
 def _child(request: bytes) -> Iterator[tuple[str, Any]]:
     from newsletter.context import open_context
-    from newsletter.service import Service
+    from newsletter.render.prepare import prepare_issue
 
     settings, issue_id, readers = pickle.loads(request)  # noqa: S301 - from our parent
     ctx = open_context(settings, migrate=False)
     try:  # read only: the parent keeps a failure on the issue (it may hold a transaction)
-        prepared = Service(ctx).delivery.prepared_issue(issue_id)
+        with ctx.db.session() as session:
+            prepared = prepare_issue(session, settings, issue_id)
         for lang, kind in readers:
             yield "variant", ((lang, kind), prepared.variant(lang, kind))
         yield "done", None
