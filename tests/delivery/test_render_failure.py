@@ -295,3 +295,31 @@ def test_a_send_waits_only_for_the_variants_its_readers_need(service: Service) -
         assert readers <= {("fr", "none"), ("nl", "none")}
     finally:
         sender.ctx.close()
+
+
+def test_a_render_child_started_by_the_caller_is_adopted_or_ended(service: Service) -> None:
+    """``issue send`` forks its render child before it loads the engine and hands it to
+    ``render_ahead``: a new send renders with that very child; a started send ends it,
+    as does a second one for the same issue."""
+    from newsletter.service.variants import PendingRender
+
+    issue_id, emails = _sample(service)
+    sender = _rendering_in_a_child(service)
+    try:
+        early = PendingRender(sender.ctx.settings, issue_id)
+        sender.delivery.render_ahead(issue_id, early)
+        assert sender.delivery._ahead[issue_id] is early
+        second = PendingRender(sender.ctx.settings, issue_id)
+        sender.delivery.render_ahead(issue_id, second)  # one child per issue
+        assert _ended(second._child) and sender.delivery._ahead[issue_id] is early
+        assert sender.delivery.start_send(issue_id, ["public"]) == len(emails)
+        assert _ended(early._child) and sender.delivery._ahead == {}
+        variants = sender.delivery.rendered(issue_id)
+        assert variants is not None and set(variants.variants) == set(  # type: ignore[union-attr]
+            sender.delivery.readers(issue_id)
+        )
+        resumed = PendingRender(sender.ctx.settings, issue_id)
+        sender.delivery.render_ahead(issue_id, resumed)  # the send has started
+        assert _ended(resumed._child) and sender.delivery._ahead == {}
+    finally:
+        sender.ctx.close()
