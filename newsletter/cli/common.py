@@ -71,6 +71,11 @@ def shown(value: object, *, lines: bool = False) -> str:
     return (_CONTROL_LINES if lines else _CONTROL).sub(_visible, text)
 
 
+def list_names(to: str) -> list[str]:
+    """The lists of a ``--to`` option: comma-separated names, blanks left out."""
+    return [part.strip() for part in to.split(",") if part.strip()]
+
+
 def _(message: str) -> str:
     """Translate a CLI message into the coordinator's language (French)."""
     return gettext(DEFAULT_LANGUAGE, message)
@@ -84,7 +89,7 @@ def service(*, migrate: bool = False, settings: Settings | None = None) -> Itera
     Only ``init`` migrates (and ``serve`` / ``demo``, which open their own context); the
     other commands check that the schema is the newest and stop with a one-line
     ``SchemaError`` otherwise (``intake eml`` exits 75 so that the MTA tries again)."""
-    ctx = open_context(settings or load_settings(), migrate=migrate)
+    ctx = open_context(load_settings() if settings is None else settings, migrate=migrate)
     try:
         if not migrate:
             ctx.db.check_schema()

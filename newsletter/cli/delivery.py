@@ -8,13 +8,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from newsletter.cli.common import _, console, issue_app, print_json, service, shown
+from newsletter.cli.common import _, console, issue_app, list_names, print_json, service, shown
 from newsletter.errors import ValidationError
 from newsletter.i18n import N_
-
-
-def _lists(to: str) -> list[str]:
-    return [part.strip() for part in to.split(",") if part.strip()]
 
 
 @issue_app.command("schedule")
@@ -26,7 +22,7 @@ def schedule(
     """Send later; run again to reschedule, 'issue cancel' to cancel."""
     with service() as svc:
         when = _parse_time(at, svc.ctx.settings.timezone)
-        svc.delivery.schedule(issue_id, when, _lists(to) or None)
+        svc.delivery.schedule(issue_id, when, list_names(to) or None)
         local = when.astimezone(ZoneInfo(svc.ctx.settings.timezone))
         console.print(
             _("Issue {issue} scheduled for {at}.").format(issue=issue_id, at=local.isoformat())

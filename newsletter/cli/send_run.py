@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from newsletter import baseurl
-from newsletter.cli.common import _, console, err_console, shown
+from newsletter.cli.common import _, console, err_console, list_names, shown
 from newsletter.cli.send_progress import send_display
 from newsletter.cli.web import warn
 from newsletter.config import Settings, env_name
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
     from newsletter.delivery.catcher import MailCatcher
 
 
-def _lists(to: str) -> list[str]:
-    return [part.strip() for part in to.split(",") if part.strip()]
-
-
 def run_send(
     svc: Service, issue_id: int, to: str, *, yes: bool, catcher: bool, wait: bool, processes: int
 ) -> None:
@@ -44,7 +40,7 @@ def run_send(
     sender with its progress (and its helper processes), then the summary."""
     settings = svc.ctx.settings
     try:
-        total = _start(svc, settings, issue_id, _lists(to), yes=yes, catcher=catcher)
+        total = _start(svc, settings, issue_id, list_names(to), yes=yes, catcher=catcher)
     finally:
         svc.delivery.drop_ahead(issue_id)
     # every link of every message starts with BASE_URL; with --yes nobody reads the

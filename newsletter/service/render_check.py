@@ -100,8 +100,9 @@ class RenderCheck(DeliveryBase):
         return prepared
 
     def prepared_issue(self, issue_id: int) -> PreparedIssue:
-        """The issue read for rendering, its variants rendered when asked (what the
-        render child runs, a variant at a time)."""
+        """The issue read for rendering, its variants rendered when asked (the render
+        child reads it the same way, through ``render.prepare`` without the service, so
+        that it never loads the sending engine)."""
         with self.ctx.db.session() as session:
             return prepare_issue(session, self.ctx.settings, issue_id)
 

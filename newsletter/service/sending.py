@@ -79,7 +79,8 @@ class Sending(RenderCheck):
                 pending.close()
             return
         # the child first: it renders while this process asks whether the send started
-        pending = pending or PendingRender(self.ctx.settings, issue_id)
+        if pending is None:
+            pending = PendingRender(self.ctx.settings, issue_id)
         if self.has_send(issue_id):
             pending.close()
         else:
